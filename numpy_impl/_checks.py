@@ -1,0 +1,62 @@
+"""Input validation shared by every NumPy component.
+
+Every error names the component and states the expected and the actual shape or dtype, so a
+user never sees a bare broadcasting error from deep inside a layer.
+"""
+import numpy as np
+
+
+def as_float_array(component, x, what="input"):
+    """Return ``x`` as an ndarray after checking it is a floating-point array without copying."""
+    if not isinstance(x, np.ndarray):
+        x = np.asarray(x)
+    if not np.issubdtype(x.dtype, np.floating):
+        raise TypeError(f"{component}: expected a floating-point {what} (float32 or float64), "
+                        f"got dtype {x.dtype}")
+    return x
+
+
+def check_ndim(component, x, ndims, spec, what="input"):
+    """Raise unless ``x.ndim`` is in ``ndims``; ``spec`` is a readable shape such as ``(N, D)``."""
+    if x.ndim not in ndims:
+        raise ValueError(f"{component}: expected {what} of shape {spec} ({'/'.join(map(str, ndims))}-D), "
+                         f"got shape {tuple(x.shape)} ({x.ndim}-D)")
+
+
+def check_dim(component, x, axis, size, spec, what="input"):
+    """Raise unless ``x.shape[axis] == size``."""
+    if x.shape[axis] != size:
+        raise ValueError(f"{component}: expected {what} of shape {spec} with size {size} on axis {axis}, "
+                         f"got shape {tuple(x.shape)}")
+
+
+def check_shape(component, arr, shape, what):
+    """Raise unless ``arr`` is a float array of exactly ``shape`` (e.g. an upstream gradient)."""
+    arr = as_float_array(component, arr, what)
+    if arr.shape != tuple(shape):
+        raise ValueError(f"{component}: expected {what} of shape {tuple(shape)}, "
+                         f"got shape {tuple(arr.shape)}")
+    return arr
+
+
+def check_finite(component, x, what="input"):
+    if not np.all(np.isfinite(x)):
+        bad = np.argwhere(~np.isfinite(x))[0]
+        raise ValueError(f"{component}: {what} contains NaN or inf (first at index {tuple(int(i) for i in bad)})")
+
+
+def check_labels(component, y, n, num_classes):
+    """Labels must be a 1-D integer array of length N with values in [0, C)."""
+    y = np.asarray(y)
+    if y.ndim != 1 or y.shape[0] != n:
+        raise ValueError(f"{component}: expected labels of shape ({n},), got shape {tuple(y.shape)}")
+    if not np.issubdtype(y.dtype, np.integer):
+        raise TypeError(f"{component}: expected integer labels, got dtype {y.dtype}")
+    if n and (y.min() < 0 or y.max() >= num_classes):
+        bad = int(y[(y < 0) | (y >= num_classes)][0])
+        raise ValueError(f"{component}: labels must lie in [0, {num_classes}), got {bad}")
+    return y
+
+
+def backward_before_forward(component):
+    return RuntimeError(f"{component}: backward called before forward (no cached input)")

@@ -1,0 +1,13 @@
+"""NumPy layers, one interface (see ``base.Layer``)."""
+from .activations import LeakyReLU, ReLU, Sigmoid, Tanh
+from .base import Layer
+from .container import Sequential
+from .conv import Conv2d, Conv2dNaive
+from .dropout import Dropout
+from .linear import Flatten, Linear
+from .norm import BatchNorm1d, BatchNorm2d, LayerNorm
+from .pool import AvgPool2d, MaxPool2d
+
+__all__ = ["Layer", "Linear", "Flatten", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Sequential",
+           "Conv2d", "Conv2dNaive", "MaxPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d",
+           "LayerNorm", "Dropout"]

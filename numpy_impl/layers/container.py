@@ -1,0 +1,50 @@
+"""Sequential: layers applied in order; parameters are named ``"<index>.<name>"``."""
+from .base import Layer
+
+
+class Sequential(Layer):
+    def __init__(self, *layers):
+        super().__init__()
+        self.layers = list(layers)
+
+    def children(self):
+        return list(self.layers)
+
+    def describe(self):
+        return "Sequential(" + ", ".join(layer.describe() for layer in self.layers) + ")"
+
+    def __getitem__(self, i):
+        return self.layers[i]
+
+    def __len__(self):
+        return len(self.layers)
+
+    def _named(self, attr):
+        out = {}
+        for i, layer in enumerate(self.layers):
+            for name, value in getattr(layer, attr)().items():
+                out[f"{i}.{name}"] = value
+        return out
+
+    def named_parameters(self):
+        return self._named("named_parameters")
+
+    def named_grads(self):
+        return self._named("named_grads")
+
+    def named_buffers(self):
+        return self._named("named_buffers")
+
+    def zero_grad(self):
+        for layer in self.layers:
+            layer.zero_grad()
+
+    def forward(self, x, training=None):
+        for layer in self.layers:
+            x = layer.forward(x, training)
+        return x
+
+    def backward(self, dout):
+        for layer in reversed(self.layers):
+            dout = layer.backward(dout)
+        return dout

@@ -1,0 +1,150 @@
+"""2-D convolution (cross-correlation, as ``F.conv2d``).
+
+x: (N, C, H, W), weight W: (F, C, kh, kw), bias b: (F,) -> out: (N, F, OH, OW) with
+OH = (H + 2*pad - dilation*(kh-1) - 1) // stride + 1 (likewise OW).
+
+``Conv2d`` uses im2col through ``sliding_window_view`` (copied once into a (C*kh*kw, N*OH*OW)
+buffer), one matmul, and col2im as a loop over the kh*kw kernel offsets. ``Conv2dNaive`` is the
+six-loop reference the classic exercises write first.
+"""
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from .._checks import check_dim, check_ndim
+from .base import Layer
+from .linear import _rng
+
+
+def _pair(v):
+    return (int(v), int(v)) if np.isscalar(v) else (int(v[0]), int(v[1]))
+
+
+def conv_output_size(size, k, stride, pad, dilation):
+    return (size + 2 * pad - dilation * (k - 1) - 1) // stride + 1
+
+
+class Conv2d(Layer):
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
+                 bias=True, weight_scale=1e-2, init=None, rng=None, dtype=np.float64):
+        super().__init__()
+        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
+        self.kernel_size, self.stride = _pair(kernel_size), _pair(stride)
+        self.padding, self.dilation = _pair(padding), _pair(dilation)
+        shape = (self.out_channels, self.in_channels) + self.kernel_size
+        rng = _rng(rng)
+        W = weight_scale * rng.standard_normal(shape) if init is None else init(shape, rng=rng, dtype=dtype)
+        self.params["W"] = np.asarray(W, dtype=dtype)
+        self.grads["W"] = np.zeros_like(self.params["W"])
+        if bias:
+            self.params["b"] = np.zeros(self.out_channels, dtype=dtype)
+            self.grads["b"] = np.zeros_like(self.params["b"])
+
+    def describe(self):
+        return (f"{type(self).__name__}({self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, padding={self.padding}, dilation={self.dilation})")
+
+    def _check(self, x):
+        x = self._input(x)
+        spec = f"(N, {self.in_channels}, H, W)"
+        check_ndim(self.describe(), x, (4,), spec)
+        check_dim(self.describe(), x, 1, self.in_channels, spec)
+        oh, ow = self._out_hw(x.shape)
+        if oh < 1 or ow < 1:
+            raise ValueError(f"{self.describe()}: input of shape {tuple(x.shape)} is smaller than the "
+                             f"(dilated) kernel after padding; output would be {oh}x{ow}")
+        return x
+
+    def _out_hw(self, shape):
+        return tuple(conv_output_size(shape[2 + i], self.kernel_size[i], self.stride[i], self.padding[i],
+                                      self.dilation[i]) for i in range(2))
+
+    def _pad(self, x):
+        ph, pw = self.padding
+        if ph or pw:
+            return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+        return x
+
+    def forward(self, x, training=None):
+        x = self._check(x)
+        n = x.shape[0]
+        (kh, kw), (sh, sw), (dh, dw) = self.kernel_size, self.stride, self.dilation
+        oh, ow = self._out_hw(x.shape)
+        xp = self._pad(x)
+        win = sliding_window_view(xp, ((kh - 1) * dh + 1, (kw - 1) * dw + 1), axis=(2, 3))
+        win = win[:, :, ::sh, ::sw, ::dh, ::dw][:, :, :oh, :ow]           # (N, C, OH, OW, kh, kw)
+        cols = win.transpose(1, 4, 5, 0, 2, 3).reshape(-1, n * oh * ow)   # one copy
+        W = self.params["W"].astype(x.dtype, copy=False)
+        out = (W.reshape(self.out_channels, -1) @ cols).reshape(self.out_channels, n, oh, ow)
+        out = out.transpose(1, 0, 2, 3)
+        if "b" in self.params:
+            out = out + self.params["b"].astype(x.dtype, copy=False)[None, :, None, None]
+        else:
+            out = np.ascontiguousarray(out)
+        self._cache = (x.shape, xp.shape, cols)
+        self._out_shape = out.shape
+        return out
+
+    def backward(self, dout):
+        dout = self._dout(dout)
+        x_shape, xp_shape, cols = self._cache
+        n, c = x_shape[:2]
+        (kh, kw), (sh, sw), (dh, dw), (ph, pw) = self.kernel_size, self.stride, self.dilation, self.padding
+        oh, ow = dout.shape[2:]
+        d2 = dout.transpose(1, 0, 2, 3).reshape(self.out_channels, -1)    # (F, N*OH*OW)
+        self._set_grad("W", (d2 @ cols.T).reshape(self.params["W"].shape))
+        if "b" in self.params:
+            self._set_grad("b", dout.sum(axis=(0, 2, 3)))
+        W = self.params["W"].astype(dout.dtype, copy=False)
+        dcols = (W.reshape(self.out_channels, -1).T @ d2).reshape(c, kh, kw, n, oh, ow)
+        dxp = np.zeros((n, c) + xp_shape[2:], dtype=dout.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                r, s = i * dh, j * dw
+                dxp[:, :, r:r + sh * (oh - 1) + 1:sh, s:s + sw * (ow - 1) + 1:sw] += \
+                    dcols[:, i, j].transpose(1, 0, 2, 3)
+        return dxp[:, :, ph:ph + x_shape[2], pw:pw + x_shape[3]].copy() if (ph or pw) else dxp
+
+
+class Conv2dNaive(Conv2d):
+    """The loop-over-everything reference: same interface and results as ``Conv2d``, slow."""
+
+    def forward(self, x, training=None):
+        x = self._check(x)
+        n = x.shape[0]
+        (kh, kw), (sh, sw), (dh, dw) = self.kernel_size, self.stride, self.dilation
+        oh, ow = self._out_hw(x.shape)
+        xp = self._pad(x)
+        W = self.params["W"].astype(x.dtype, copy=False)
+        out = np.zeros((n, self.out_channels, oh, ow), dtype=x.dtype)
+        for i in range(n):
+            for f in range(self.out_channels):
+                for r in range(oh):
+                    for s in range(ow):
+                        patch = xp[i, :, r * sh:r * sh + (kh - 1) * dh + 1:dh, s * sw:s * sw + (kw - 1) * dw + 1:dw]
+                        out[i, f, r, s] = np.sum(patch * W[f])
+        if "b" in self.params:
+            out += self.params["b"].astype(x.dtype, copy=False)[None, :, None, None]
+        self._cache = (x.shape, xp)
+        self._out_shape = out.shape
+        return out
+
+    def backward(self, dout):
+        dout = self._dout(dout)
+        x_shape, xp = self._cache
+        (kh, kw), (sh, sw), (dh, dw), (ph, pw) = self.kernel_size, self.stride, self.dilation, self.padding
+        W = self.params["W"].astype(dout.dtype, copy=False)
+        dW = np.zeros_like(W)
+        dxp = np.zeros_like(xp)
+        n, _, oh, ow = dout.shape
+        for i in range(n):
+            for f in range(self.out_channels):
+                for r in range(oh):
+                    for s in range(ow):
+                        sl = (i, slice(None), slice(r * sh, r * sh + (kh - 1) * dh + 1, dh),
+                              slice(s * sw, s * sw + (kw - 1) * dw + 1, dw))
+                        dW[f] += dout[i, f, r, s] * xp[sl]
+                        dxp[sl] += dout[i, f, r, s] * W[f]
+        self._set_grad("W", dW)
+        if "b" in self.params:
+            self._set_grad("b", dout.sum(axis=(0, 2, 3)))
+        return dxp[:, :, ph:ph + x_shape[2], pw:pw + x_shape[3]].copy()

@@ -1,0 +1,73 @@
+"""Affine layer and Flatten."""
+import numpy as np
+
+from .._checks import check_dim, check_ndim
+from .base import Layer
+
+
+def _rng(seed_or_rng):
+    return seed_or_rng if isinstance(seed_or_rng, np.random.Generator) else np.random.default_rng(seed_or_rng)
+
+
+class Linear(Layer):
+    """Affine layer ``out = x @ W + b``.
+
+    x: (N, D_in) -> out: (N, D_out). ``W`` is (D_in, D_out) as in the classic code (torch's
+    ``nn.Linear.weight`` is its transpose); ``b`` is (D_out,).
+    Default init: normal with std ``weight_scale`` (the classic 0.01), bias zero; pass ``init`` (a
+    function ``init(shape, rng, dtype)`` from ``numpy_impl.init``) for another.
+    """
+
+    def __init__(self, in_features, out_features, bias=True, weight_scale=1e-2, init=None,
+                 rng=None, dtype=np.float64):
+        super().__init__()
+        self.in_features, self.out_features = int(in_features), int(out_features)
+        rng = _rng(rng)
+        if init is None:
+            W = weight_scale * rng.standard_normal((self.in_features, self.out_features))
+        else:
+            W = init((self.in_features, self.out_features), rng=rng, dtype=dtype)
+        self.params["W"] = np.asarray(W, dtype=dtype)
+        self.grads["W"] = np.zeros_like(self.params["W"])
+        if bias:
+            self.params["b"] = np.zeros(self.out_features, dtype=dtype)
+            self.grads["b"] = np.zeros_like(self.params["b"])
+
+    def describe(self):
+        return f"Linear({self.in_features}, {self.out_features})"
+
+    def forward(self, x, training=None):
+        x = self._input(x)
+        check_ndim(self.describe(), x, (2,), f"(N, {self.in_features})")
+        check_dim(self.describe(), x, 1, self.in_features, f"(N, {self.in_features})")
+        W = self.params["W"].astype(x.dtype, copy=False)
+        out = x @ W
+        if "b" in self.params:
+            out = out + self.params["b"].astype(x.dtype, copy=False)
+        self._cache = x
+        self._out_shape = out.shape
+        return out
+
+    def backward(self, dout):
+        dout = self._dout(dout)
+        x = self._cache
+        self._set_grad("W", x.T @ dout)
+        if "b" in self.params:
+            self._set_grad("b", dout.sum(axis=0))
+        return dout @ self.params["W"].astype(dout.dtype, copy=False).T
+
+
+class Flatten(Layer):
+    """Flatten every axis after the first: (N, d1, d2, ...) -> (N, d1*d2*...)."""
+
+    def forward(self, x, training=None):
+        x = self._input(x)
+        check_ndim(self.describe(), x, tuple(range(1, 8)), "(N, ...)")
+        self._cache = x.shape
+        out = x.reshape(x.shape[0], -1)
+        self._out_shape = out.shape
+        return out
+
+    def backward(self, dout):
+        dout = self._dout(dout)
+        return dout.reshape(self._cache)

@@ -1,0 +1,116 @@
+"""2-D max and average pooling. x: (N, C, H, W) -> out: (N, C, OH, OW),
+OH = (H + 2*pad - kh) // stride + 1 (floor mode, as torch's default).
+
+Both work on the kh*kw strided slices of the padded input (no im2col): forward combines the slices
+with ``np.maximum`` / a sum, backward routes the gradient back slice by slice.
+"""
+import numpy as np
+
+from .._checks import check_ndim
+from .base import Layer
+from .conv import _pair
+
+
+class _Pool2d(Layer):
+    pad_value = 0.0
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        self.kernel_size = _pair(kernel_size)
+        self.stride = _pair(stride) if stride is not None else self.kernel_size
+        self.padding = _pair(padding)
+        if any(p > k // 2 for p, k in zip(self.padding, self.kernel_size)):
+            raise ValueError(f"{self.describe()}: padding must be at most half the kernel size, "
+                             f"got padding={self.padding} for kernel_size={self.kernel_size}")
+
+    def describe(self):
+        return (f"{type(self).__name__}(kernel_size={self.kernel_size}, stride={self.stride}, "
+                f"padding={self.padding})")
+
+    def _prepare(self, x):
+        x = self._input(x)
+        check_ndim(self.describe(), x, (4,), "(N, C, H, W)")
+        (kh, kw), (sh, sw), (ph, pw) = self.kernel_size, self.stride, self.padding
+        oh, ow = (x.shape[2] + 2 * ph - kh) // sh + 1, (x.shape[3] + 2 * pw - kw) // sw + 1
+        if oh < 1 or ow < 1:
+            raise ValueError(f"{self.describe()}: input of shape {tuple(x.shape)} is smaller than the kernel")
+        if ph or pw:
+            x = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=self.pad_value)
+        return x, oh, ow
+
+    def _slices(self, oh, ow):
+        """The (i, j) kernel offset and the matching strided index into the padded input, row-major."""
+        (kh, kw), (sh, sw) = self.kernel_size, self.stride
+        for i in range(kh):
+            for j in range(kw):
+                yield (slice(None), slice(None), slice(i, i + sh * (oh - 1) + 1, sh),
+                       slice(j, j + sw * (ow - 1) + 1, sw))
+
+    def _crop(self, dxp, shape):
+        (ph, pw) = self.padding
+        if ph or pw:
+            return dxp[:, :, ph:ph + shape[2] - 2 * ph, pw:pw + shape[3] - 2 * pw].copy()
+        return dxp
+
+
+class MaxPool2d(_Pool2d):
+    """Max pooling; padding is -inf (as torch). A tied maximum sends its whole gradient to the
+    first maximum in row-major window order, as torch does on the CPU."""
+
+    pad_value = -np.inf
+
+    def forward(self, x, training=None):
+        xp, oh, ow = self._prepare(x)
+        out = None
+        for sl in self._slices(oh, ow):
+            out = xp[sl].copy() if out is None else np.maximum(out, xp[sl], out=out)
+        self._cache = (xp, out)
+        self._out_shape = out.shape
+        return out
+
+    def backward(self, dout):
+        dout = self._dout(dout)
+        xp, out = self._cache
+        dxp = np.zeros(xp.shape, dtype=dout.dtype)
+        taken = np.zeros(out.shape, dtype=bool)
+        for sl in self._slices(*out.shape[2:]):
+            first = (xp[sl] == out) & ~taken
+            dxp[sl] += np.where(first, dout, dout.dtype.type(0))
+            taken |= first
+        return self._crop(dxp, xp.shape)
+
+
+class AvgPool2d(_Pool2d):
+    """Average pooling with zero padding. ``count_include_pad=True`` (torch's default) divides by
+    kh*kw everywhere; ``False`` divides by the number of real (unpadded) elements in each window."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, count_include_pad=True):
+        super().__init__(kernel_size, stride, padding)
+        self.count_include_pad = bool(count_include_pad)
+
+    def _divisor(self, xp_shape, oh, ow, dtype):
+        kh, kw = self.kernel_size
+        if self.count_include_pad or not any(self.padding):
+            return dtype.type(kh * kw)
+        ph, pw = self.padding
+        ones = np.zeros(xp_shape[2:], dtype=dtype)
+        ones[ph:xp_shape[2] - ph, pw:xp_shape[3] - pw] = 1
+        return sum(ones[sl[2:]] for sl in self._slices(oh, ow))
+
+    def forward(self, x, training=None):
+        xp, oh, ow = self._prepare(x)
+        div = self._divisor(xp.shape, oh, ow, xp.dtype)
+        total = sum(xp[sl] for sl in self._slices(oh, ow))
+        out = total / div
+        self._cache = (xp.shape, div)
+        self._out_shape = out.shape
+        return out
+
+    def backward(self, dout):
+        dout = self._dout(dout)
+        xp_shape, div = self._cache
+        share = dout / div
+        dxp = np.zeros(xp_shape, dtype=dout.dtype)
+        for sl in self._slices(*dout.shape[2:]):
+            dxp[sl] += share
+        return self._crop(dxp, xp_shape)

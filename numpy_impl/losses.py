@@ -1,0 +1,115 @@
+"""Losses on class scores, each returning ``(loss, dscores)``.
+
+scores: (N, C) float, y: (N,) integer labels in [0, C). Each classification loss comes as the
+naive per-sample loop the classic exercises start with and the vectorised version; both are
+numerically stable (log-sum-exp, no ``log(p + 1e-7)``).
+
+Conventions (see CONVENTIONS.md):
+* ``softmax_loss`` is ``F.cross_entropy`` with mean reduction.
+* ``svm_loss`` is the cs231n multiclass hinge: ``sum_{j != y} max(0, s_j - s_y + delta) / N``.
+  torch's ``nn.MultiMarginLoss`` also divides by C, so ``svm_loss == C * multi_margin_loss``.
+* ``mse_loss`` is ``F.mse_loss`` (mean over every element).
+* ``l2_penalty(params, reg)`` is ``reg * sum(W**2)`` (cs231n); its gradient ``2 * reg * W`` is
+  torch's ``weight_decay = 2 * reg``.
+"""
+import numpy as np
+
+from ._checks import as_float_array, check_labels, check_ndim
+
+
+def _scores(component, x, y):
+    x = as_float_array(component, x, "scores")
+    check_ndim(component, x, (2,), "(N, C)", "scores")
+    if x.shape[0] == 0:
+        raise ValueError(f"{component}: expected at least one sample, got shape {tuple(x.shape)}")
+    y = check_labels(component, y, x.shape[0], x.shape[1])
+    return x, y
+
+
+def _log_softmax(x):
+    shifted = x - x.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def softmax_loss(x, y):
+    """Mean softmax cross-entropy, vectorised. x: (N, C), y: (N,) -> (loss, dx (N, C))."""
+    x, y = _scores("softmax_loss", x, y)
+    n = x.shape[0]
+    logp = _log_softmax(x)
+    loss = -logp[np.arange(n), y].sum() / n
+    dx = np.exp(logp)
+    dx[np.arange(n), y] -= 1
+    return x.dtype.type(loss), dx / x.dtype.type(n)
+
+
+def softmax_loss_naive(x, y):
+    """The per-sample loop version of ``softmax_loss`` (a reference, deliberately slow)."""
+    x, y = _scores("softmax_loss_naive", x, y)
+    n, c = x.shape
+    loss = 0.0
+    dx = np.zeros_like(x)
+    for i in range(n):
+        s = x[i] - np.max(x[i])
+        log_norm = np.log(np.sum(np.exp(s)))
+        loss += log_norm - s[y[i]]
+        for j in range(c):
+            dx[i, j] = np.exp(s[j] - log_norm)
+        dx[i, y[i]] -= 1
+    return x.dtype.type(loss / n), dx / x.dtype.type(n)
+
+
+def svm_loss(x, y, delta=1.0):
+    """Multiclass SVM hinge loss (cs231n), vectorised. x: (N, C), y: (N,) -> (loss, dx)."""
+    x, y = _scores("svm_loss", x, y)
+    n = x.shape[0]
+    correct = x[np.arange(n), y][:, None]
+    margins = np.maximum(0, x - correct + x.dtype.type(delta))
+    margins[np.arange(n), y] = 0
+    loss = margins.sum() / n
+    dx = (margins > 0).astype(x.dtype)
+    dx[np.arange(n), y] = -dx.sum(axis=1)
+    return x.dtype.type(loss), dx / x.dtype.type(n)
+
+
+def svm_loss_naive(x, y, delta=1.0):
+    """The per-sample loop version of ``svm_loss`` (a reference, deliberately slow)."""
+    x, y = _scores("svm_loss_naive", x, y)
+    n, c = x.shape
+    loss = 0.0
+    dx = np.zeros_like(x)
+    for i in range(n):
+        for j in range(c):
+            if j == y[i]:
+                continue
+            margin = x[i, j] - x[i, y[i]] + delta
+            if margin > 0:
+                loss += margin
+                dx[i, j] += 1
+                dx[i, y[i]] -= 1
+    return x.dtype.type(loss / n), dx / x.dtype.type(n)
+
+
+def mse_loss(x, target):
+    """Mean squared error over every element (``F.mse_loss``). x, target: same shape."""
+    x = as_float_array("mse_loss", x)
+    target = as_float_array("mse_loss", target, "target")
+    if x.shape != target.shape:
+        raise ValueError(f"mse_loss: expected target of shape {tuple(x.shape)}, got shape {tuple(target.shape)}")
+    if x.size == 0:
+        raise ValueError("mse_loss: expected a non-empty input, got shape " + str(tuple(x.shape)))
+    diff = x - target.astype(x.dtype, copy=False)
+    return x.dtype.type(np.mean(diff * diff)), diff * x.dtype.type(2.0 / x.size)
+
+
+def l2_penalty(params, reg, names=None):
+    """``reg * sum(W**2)`` over the named parameters (default: every name not ending in 'b'/'beta'
+    /'gamma', i.e. weights only). Returns ``(penalty, grads)``; grads are ``2 * reg * W``, which is
+    torch's ``weight_decay = 2 * reg``."""
+    if names is None:
+        names = [k for k in params if k.split(".")[-1] not in ("b", "beta", "gamma")]
+    penalty = sum(float(np.sum(params[k] * params[k])) for k in names) * reg
+    return penalty, {k: 2 * reg * params[k] for k in names}
+
+
+LOSSES = {"softmax": softmax_loss, "softmax_naive": softmax_loss_naive,
+          "svm": svm_loss, "svm_naive": svm_loss_naive}

@@ -1,0 +1,81 @@
+"""Compare two arrays under a tolerance and describe the result the way a failure must read."""
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class CheckResult:
+    component: str
+    check: str
+    passed: bool
+    dtype: str = ""
+    sample: str = ""
+    shape: tuple = ()
+    seed: int = 0
+    max_abs: float = 0.0
+    max_rel: float = 0.0
+    index: tuple = ()
+    actual: float = float("nan")
+    expected: float = float("nan")
+    mismatches: int = 0
+    total: int = 0
+    tolerance: str = ""
+    note: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def message(self):
+        head = (f"{self.component} [{self.check}] sample={self.sample!r} shape={self.shape} dtype={self.dtype} "
+                f"seed={self.seed}: ")
+        if self.note and not self.total:
+            return head + self.note
+        return head + (f"{self.mismatches}/{self.total} elements outside tolerance ({self.tolerance}); "
+                       f"greatest abs diff {self.max_abs:.3e}, greatest rel diff {self.max_rel:.3e}; "
+                       f"worst at index {self.index}: numpy={self.actual!r} torch={self.expected!r}"
+                       + (f" ({self.note})" if self.note else ""))
+
+    def as_dict(self):
+        d = asdict(self)
+        d["shape"] = list(self.shape)
+        d["index"] = list(self.index)
+        d["message"] = self.message() if not self.passed else ""
+        return d
+
+
+def compare(actual, expected, tol, **meta):
+    """``expected`` is the reference (torch, or the numerical gradient); the test is asymmetric."""
+    actual = np.asarray(actual)
+    expected = np.asarray(expected)
+    res = CheckResult(passed=False, tolerance=str(tol), **meta)
+    if actual.shape != expected.shape:
+        res.note = f"shape mismatch: numpy {actual.shape} vs reference {expected.shape}"
+        return res
+    a = actual.astype(np.float64)
+    e = expected.astype(np.float64)
+    res.total = int(a.size)
+    if a.size == 0:
+        res.passed = True
+        return res
+    both_nan = np.isnan(a) & np.isnan(e)
+    diff = np.where(both_nan, 0.0, np.abs(a - e))
+    diff = np.where(np.isnan(diff), np.inf, diff)
+    allowed = tol.allowed(e)
+    mag = float(np.max(np.abs(e[np.isfinite(e)]))) if np.isfinite(e).any() else 0.0
+    # relative to |expected|; elements below eps * magnitude are measured against that floor
+    eps = np.finfo(actual.dtype if actual.dtype.kind == "f" else np.float64).eps
+    rel = diff / np.maximum(np.abs(e), max(mag, float(np.max(np.abs(a[np.isfinite(a)]), initial=0.0))) * eps + 1e-300)
+    bad = diff > allowed
+    res.mismatches = int(bad.sum())
+    res.passed = res.mismatches == 0
+    res.max_abs = float(diff.max())
+    res.max_rel = float(rel.max())
+    worst = np.unravel_index(int(np.argmax(diff - allowed)), a.shape)
+    res.index = tuple(int(i) for i in worst)
+    res.actual = float(a[worst])
+    res.expected = float(e[worst])
+    return res
+
+
+def failed(note, **meta):
+    """A check that failed before any comparison (an exception, a mutated input, a wrong dtype)."""
+    return CheckResult(passed=False, note=note, **meta)

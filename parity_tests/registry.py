@@ -1,0 +1,297 @@
+"""The registry: one declarative entry per component, from which the CLI report, the pytest suite
+and the docs table are generated (in the spirit of PyTorch's OpInfo).
+
+An ``OpInfo`` says how to build the NumPy component for a sample (``make(shape, rng, dtype,
+**kwargs)``), how to draw its inputs, which samples to run (fixed edge cases and shapes drawn from
+the seed), and any tolerance override with its reason. Layers get their torch counterpart from
+``torch_ref.mirror``; losses name their torch function. Adding a layer means one class in
+``numpy_impl``, one factory in ``torch_ref`` and one entry here.
+"""
+import zlib
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+import numpy_impl as ni
+import torch_ref.losses as tl
+from numpy_impl import losses as nl
+
+from .tolerance import Tolerance
+
+
+@dataclass
+class Sample:
+    name: str
+    shape: Any                      # a tuple, or ``fn(rng) -> tuple`` for shapes drawn from the seed
+    kwargs: dict = field(default_factory=dict)
+    fd: bool = True                 # finite differences are meaningless at kinks and ties
+    inputs: Callable = None         # overrides the entry's input generator
+
+
+@dataclass
+class OpInfo:
+    name: str
+    make: Callable                  # layer: (shape, rng, dtype, **kw) -> Layer; loss: the NumPy fn
+    samples: list
+    kind: str = "layer"
+    torch: Callable = None          # loss: the torch fn; layer: None = torch_ref.mirror
+    inputs: Callable = None         # (rng, shape, dtype) -> x (loss: -> (x, y))
+    tolerances: dict = field(default_factory=dict)
+    eval_mode: bool = False
+    extra_batches: int = 0          # training batches before the checked one (running statistics)
+    share: Callable = None          # carries torch's randomness (dropout mask) into the NumPy layer
+    doc: str = ""
+
+
+# ---------------------------------------------------------------- input generators
+def normal(rng, shape, dtype):
+    return rng.standard_normal(shape).astype(dtype)
+
+
+def away_from_zero(rng, shape, dtype):
+    """Normal values with |x| >= 0.05: finite differences never straddle the kink at 0."""
+    x = rng.standard_normal(shape)
+    return (x + np.where(x >= 0, 0.05, -0.05)).astype(dtype)
+
+
+def with_zeros(rng, shape, dtype):
+    """A third of the values exactly 0: the gradient at the kink is tested on purpose."""
+    x = rng.standard_normal(shape)
+    x[rng.random(shape) < 1 / 3] = 0
+    return x.astype(dtype)
+
+
+def distinct(rng, shape, dtype):
+    """A permutation of evenly spaced values in [-2, 2]: no ties, gaps far above the FD step."""
+    n = int(np.prod(shape))
+    return (rng.permutation(n).reshape(shape) * (4.0 / max(n - 1, 1)) - 2).astype(dtype)
+
+
+def relu_ties(rng, shape, dtype):
+    """ReLU of normal values with a negative shift: many all-zero windows (tied maxima)."""
+    return np.maximum(rng.standard_normal(shape) - 0.8, 0).astype(dtype)
+
+
+def extreme(rng, shape, dtype):
+    """Saturating inputs, +-1000 and +-50 among normal values (stable-sigmoid check)."""
+    x = rng.standard_normal(shape)
+    flat = x.reshape(-1)
+    flat[: min(4, flat.size)] = [1000.0, -1000.0, 50.0, -50.0][: min(4, flat.size)]
+    return x.astype(dtype)
+
+
+def scores(scale=1.0):
+    def gen(rng, shape, dtype):
+        return (scale * rng.standard_normal(shape)).astype(dtype), rng.integers(0, shape[1], shape[0])
+    return gen
+
+
+def svm_scores(rng, shape, dtype):
+    """Scores whose hinge margins all stay 1e-3 away from the kink (redrawn until they do)."""
+    for _ in range(1000):
+        x, y = scores()(rng, shape, dtype)
+        m = x - x[np.arange(shape[0]), y][:, None] + 1
+        m[np.arange(shape[0]), y] = 1
+        if np.abs(m).min() > 1e-3:
+            return x, y
+    raise RuntimeError("could not draw SVM scores away from the hinge")
+
+
+def regression(rng, shape, dtype):
+    return rng.standard_normal(shape).astype(dtype), rng.standard_normal(shape).astype(dtype)
+
+
+def random_shape(*ranges):
+    """A shape drawn from the case's seed, each dimension in [lo, hi]."""
+    return lambda rng: tuple(int(rng.integers(lo, hi + 1)) for lo, hi in ranges)
+
+
+# ---------------------------------------------------------------- factories
+def _randomise(layer, rng, scale=1.0, offset=0.0):
+    for p in layer.params.values():
+        p[...] = offset + scale * rng.standard_normal(p.shape)
+    return layer
+
+
+def linear(shape, rng, dtype, out=3, bias=True):
+    layer = ni.Linear(shape[1], out, bias=bias, weight_scale=1 / np.sqrt(shape[1]), rng=rng, dtype=dtype)
+    if bias:
+        layer.params["b"][...] = rng.standard_normal(out)
+    return layer
+
+
+def mlp(shape, rng, dtype):
+    return ni.Sequential(linear(shape, rng, dtype, out=6), ni.ReLU(), linear((0, 6), rng, dtype, out=3))
+
+
+def conv(shape, rng, dtype, cls=ni.Conv2d, out=4, k=3, stride=1, pad=0, dil=1, bias=True):
+    layer = cls(shape[1], out, k, stride=stride, padding=pad, dilation=dil, bias=bias,
+                weight_scale=1 / np.sqrt(shape[1] * k * k), rng=rng, dtype=dtype)
+    if bias:
+        layer.params["b"][...] = rng.standard_normal(out)
+    return layer
+
+
+def batchnorm(shape, rng, dtype, affine=True, convention="torch"):
+    cls = ni.BatchNorm1d if len(shape) == 2 else ni.BatchNorm2d
+    layer = cls(shape[1], affine=affine, convention=convention, dtype=dtype)
+    return _randomise(layer, rng, 0.5, 1.0)
+
+
+def layernorm(shape, rng, dtype, dims=1, affine=True):
+    layer = ni.LayerNorm(shape[-dims:], elementwise_affine=affine, dtype=dtype)
+    return _randomise(layer, rng, 0.5, 1.0)
+
+
+def share_dropout_mask(layer, out_t):
+    """torch drew the mask: recover it from the output (inputs are never 0) and hand it over."""
+    layer.set_mask(out_t.detach().numpy() != 0)
+
+
+def simple(cls, **fixed):
+    return lambda shape, rng, dtype, **kw: cls(**{**fixed, **kw})
+
+
+# ---------------------------------------------------------------- the entries
+IMG = random_shape((1, 3), (1, 3), (5, 9), (5, 9))
+
+ENTRIES = [
+    OpInfo("Linear", linear, [
+        Sample("random", random_shape((1, 8), (1, 8))),
+        Sample("batch of 1", (1, 5)),
+        Sample("one feature", (4, 1), {"out": 1}),
+        Sample("no bias", (3, 4), {"bias": False}),
+    ], doc="x @ W + b; W is (in, out), torch weight = W.T"),
+    OpInfo("Flatten", simple(ni.Flatten), [Sample("4-D", (2, 3, 4, 5)), Sample("2-D", (1, 7))]),
+    OpInfo("ReLU", simple(ni.ReLU), [
+        Sample("random", random_shape((1, 6), (1, 6))),
+        Sample("exact zeros", (4, 6), fd=False, inputs=with_zeros),
+    ], inputs=away_from_zero, doc="gradient at exactly 0 is 0, as torch"),
+    OpInfo("LeakyReLU", simple(ni.LeakyReLU), [
+        Sample("slope 0.01", (4, 5)),
+        Sample("slope 0.2", (3, 2, 4), {"negative_slope": 0.2}),
+        Sample("exact zeros", (4, 6), fd=False, inputs=with_zeros),
+    ], inputs=away_from_zero),
+    OpInfo("Sigmoid", simple(ni.Sigmoid), [
+        Sample("random", random_shape((1, 6), (1, 6))),
+        Sample("saturating +-1000", (3, 4), inputs=extreme),
+    ], doc="stable for large |x|"),
+    OpInfo("Tanh", simple(ni.Tanh), [
+        Sample("random", random_shape((1, 6), (1, 6))),
+        Sample("saturating +-1000", (3, 4), inputs=extreme),
+    ]),
+    OpInfo("Sequential", mlp, [Sample("Linear-ReLU-Linear", (5, 4))], inputs=away_from_zero,
+           doc="parameters named '<index>.<name>'"),
+    OpInfo("Conv2d", conv, [
+        Sample("3x3 s1 p0", (2, 3, 6, 7)),
+        Sample("3x3 s1 p1", (2, 3, 5, 5), {"pad": 1}),
+        Sample("3x3 s2 p1", (2, 2, 7, 6), {"stride": 2, "pad": 1}),
+        Sample("5x5 s3 p2", (1, 2, 9, 8), {"k": 5, "stride": 3, "pad": 2}),
+        Sample("3x3 dil2 p2", (2, 2, 7, 7), {"dil": 2, "pad": 2}),
+        Sample("2x2 s2 dil2", (1, 3, 8, 9), {"k": 2, "stride": 2, "dil": 2}),
+        Sample("1x1", (2, 4, 3, 3), {"k": 1, "out": 2}),
+        Sample("single channel, batch of 1", (1, 1, 5, 6), {"out": 1, "pad": 1}),
+        Sample("no bias", (2, 2, 5, 5), {"bias": False}),
+        Sample("random", IMG, {"pad": 1}),
+    ], doc="im2col via sliding_window_view + one matmul; col2im loops over kernel offsets"),
+    OpInfo("Conv2dNaive", lambda shape, rng, dtype, **kw: conv(shape, rng, dtype, cls=ni.Conv2dNaive, **kw), [
+        Sample("3x3 s1 p1", (2, 2, 5, 5), {"pad": 1, "out": 3}),
+        Sample("3x3 s2 dil2 p1", (1, 2, 7, 6), {"stride": 2, "pad": 1, "dil": 2, "out": 2}),
+    ], doc="the six-loop reference"),
+    OpInfo("MaxPool2d", simple(ni.MaxPool2d), [
+        Sample("2x2 s2", (2, 3, 8, 8), {"kernel_size": 2}),
+        Sample("3x3 s2 p1 odd", (1, 2, 7, 9), {"kernel_size": 3, "stride": 2, "padding": 1}),
+        Sample("3x3 s1 overlapping", (2, 1, 6, 5), {"kernel_size": 3, "stride": 1}),
+        Sample("2x2 ties after ReLU", (2, 3, 6, 6), {"kernel_size": 2}, fd=False, inputs=relu_ties),
+        Sample("3x3 s1 ties after ReLU", (1, 2, 7, 7), {"kernel_size": 3, "stride": 1, "padding": 1},
+               fd=False, inputs=relu_ties),
+    ], inputs=distinct, doc="pads with -inf; a tie sends the gradient to the first maximum, as torch"),
+    OpInfo("AvgPool2d", simple(ni.AvgPool2d), [
+        Sample("2x2 s2", (2, 3, 6, 6), {"kernel_size": 2}),
+        Sample("3x3 s2 p1", (1, 2, 7, 8), {"kernel_size": 3, "stride": 2, "padding": 1}),
+        Sample("3x3 s2 p1 exclude pad", (2, 2, 7, 7),
+               {"kernel_size": 3, "stride": 2, "padding": 1, "count_include_pad": False}),
+    ]),
+    OpInfo("BatchNorm1d", batchnorm, [
+        Sample("random", random_shape((2, 8), (1, 6))),
+        Sample("batch of 2", (2, 3)),
+        Sample("no affine", (6, 4), {"affine": False}),
+    ], eval_mode=True, extra_batches=3,
+        doc="torch momentum/eps; running_var from the unbiased variance; checked after 4 training steps, then eval"),
+    OpInfo("BatchNorm2d", batchnorm, [
+        Sample("random", IMG),
+        Sample("batch of 1", (1, 3, 4, 5)),
+        Sample("single channel", (3, 1, 4, 4)),
+        Sample("no affine", (2, 2, 3, 3), {"affine": False}),
+    ], eval_mode=True, extra_batches=3, doc="per channel over (N, H, W)"),
+    OpInfo("LayerNorm", layernorm, [
+        Sample("(N, D)", (4, 6)),
+        Sample("over (C, H, W)", (2, 3, 4, 4), {"dims": 3}),
+        Sample("no affine", (3, 5), {"affine": False}),
+    ]),
+    OpInfo("Dropout", simple(ni.Dropout), [
+        Sample("p=0.5", (8, 10)),
+        Sample("p=0.2 4-D", (2, 3, 4, 4), {"p": 0.2}),
+    ], inputs=away_from_zero, eval_mode=True, share=share_dropout_mask,
+        doc="inverted; torch's own mask recovered from its output and fed to NumPy"),
+    # losses
+    OpInfo("softmax_loss", nl.softmax_loss, [
+        Sample("random", random_shape((1, 10), (2, 10))),
+        Sample("batch of 1", (1, 5)),
+        Sample("two classes", (6, 2)),
+        Sample("large logits 1e3", (4, 5), fd=False, inputs=scores(1e3)),
+    ], kind="loss", torch=tl.softmax_loss, inputs=scores(), doc="F.cross_entropy (mean)"),
+    OpInfo("softmax_loss_naive", nl.softmax_loss_naive, [
+        Sample("random", random_shape((1, 8), (2, 6))),
+        Sample("large logits 1e3", (3, 4), fd=False, inputs=scores(1e3)),
+    ], kind="loss", torch=tl.softmax_loss, inputs=scores()),
+    OpInfo("svm_loss", nl.svm_loss, [
+        Sample("random", random_shape((1, 10), (2, 10))),
+        Sample("batch of 1", (1, 4)),
+        Sample("large scores 1e3", (4, 5), fd=False, inputs=scores(1e3)),
+    ], kind="loss", torch=tl.svm_loss, inputs=svm_scores, doc="C * MultiMarginLoss"),
+    OpInfo("svm_loss_naive", nl.svm_loss_naive, [Sample("random", random_shape((1, 8), (2, 6)))],
+           kind="loss", torch=tl.svm_loss, inputs=svm_scores),
+    OpInfo("mse_loss", nl.mse_loss, [Sample("(N, D)", (5, 3)), Sample("4-D", (2, 1, 3, 3))],
+           kind="loss", torch=tl.mse_loss, inputs=regression, doc="F.mse_loss (mean)"),
+]
+
+BY_NAME = {e.name: e for e in ENTRIES}
+
+
+@dataclass
+class Case:
+    entry: OpInfo
+    sample: Sample
+    dtype: str
+    seed: int
+
+    @property
+    def id(self):
+        return f"{self.entry.name}[{self.sample.name}|{self.dtype}]"
+
+
+def case_seed(base, entry, sample):
+    """A stable per-case seed: the same case draws the same data in the CLI and in pytest."""
+    return (base * 1_000_003 + zlib.crc32(f"{entry.name}/{sample.name}".encode())) % 2**31
+
+
+def select(only=None):
+    """Entries whose name matches any of the comma-separated glob patterns (case-insensitive)."""
+    import fnmatch
+    if not only:
+        return list(ENTRIES)
+    pats = [p.strip().lower() for p in only.split(",") if p.strip()]
+    return [e for e in ENTRIES if any(fnmatch.fnmatch(e.name.lower(), p if any(ch in p for ch in "*?[") else f"*{p}*")
+                                      for p in pats)]
+
+
+def cases(entries=None, dtypes=("float64", "float32"), seed=0):
+    for entry in ENTRIES if entries is None else entries:
+        for sample in entry.samples:
+            for dtype in dtypes:
+                yield Case(entry, sample, dtype, case_seed(seed, entry, sample))
+
+
+__all__ = ["OpInfo", "Sample", "Case", "ENTRIES", "BY_NAME", "cases", "select", "Tolerance"]

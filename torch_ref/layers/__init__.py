@@ -1,0 +1,62 @@
+"""torch counterparts of the NumPy layers: ``mirror(layer)`` builds the module with the NumPy
+parameters (and buffers) copied in and returns ``Mirror(module, params, buffers)``, the mappings
+from NumPy names to torch names. Each file here mirrors the NumPy file of the same name."""
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+import numpy_impl.layers as L
+
+from ..mapping import Param, copy_to_torch, torch_dtype
+from . import activations, conv, dropout, linear, norm, pool
+
+FACTORIES = {
+    L.Linear: linear.linear, L.Flatten: linear.flatten,
+    L.ReLU: activations.relu, L.LeakyReLU: activations.leaky_relu,
+    L.Sigmoid: activations.sigmoid, L.Tanh: activations.tanh,
+    L.Conv2d: conv.conv2d, L.Conv2dNaive: conv.conv2d,
+    L.MaxPool2d: pool.max_pool2d, L.AvgPool2d: pool.avg_pool2d,
+    L.BatchNorm1d: norm.batch_norm, L.BatchNorm2d: norm.batch_norm, L.LayerNorm: norm.layer_norm,
+    L.Dropout: dropout.dropout,
+}
+
+
+@dataclass
+class Mirror:
+    module: nn.Module
+    params: dict = field(default_factory=dict)
+    buffers: dict = field(default_factory=dict)
+
+
+def _build(layer):
+    if isinstance(layer, L.Sequential):
+        modules, params, buffers = [], {}, {}
+        for i, child in enumerate(layer.layers):
+            m = _build(child)
+            modules.append(m.module)
+            params.update({f"{i}.{k}": Param(f"{i}.{p.torch_name}", p.transpose) for k, p in m.params.items()})
+            buffers.update({f"{i}.{k}": Param(f"{i}.{p.torch_name}", p.transpose) for k, p in m.buffers.items()})
+        return Mirror(nn.Sequential(*modules), params, buffers)
+    factory = FACTORIES.get(type(layer))
+    if factory is None:
+        raise TypeError(f"no torch mirror for {type(layer).__name__}: add a factory to torch_ref.layers.FACTORIES")
+    module, params = factory(layer)
+    params = {k: v for k, v in params.items() if k in layer.params}
+    buffers = {k: Param(k) for k in layer.buffers}
+    return Mirror(module, params, buffers)
+
+
+def mirror(layer, dtype=None):
+    """torch module equal to the NumPy ``layer``, parameters and buffers copied in, same mode."""
+    m = _build(layer)
+    arrays = list(layer.named_parameters().values()) + list(layer.named_buffers().values())
+    dtype = dtype or (arrays[0].dtype if arrays else "float64")
+    m.module.to(torch_dtype(dtype))
+    copy_to_torch(layer.named_parameters(), m.module, m.params)
+    copy_to_torch(layer.named_buffers(), m.module, m.buffers)
+    m.module.train(layer.training)
+    return m
+
+
+__all__ = ["mirror", "Mirror", "FACTORIES", "Param", "torch"]

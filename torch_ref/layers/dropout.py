@@ -1,0 +1,5 @@
+from torch import nn
+
+
+def dropout(layer):
+    return nn.Dropout(layer.p), {}

@@ -1,0 +1,20 @@
+from torch import nn
+
+from ..mapping import Param
+
+_AFFINE = {"gamma": Param("weight"), "beta": Param("bias")}
+BUFFERS = {"running_mean": Param("running_mean"), "running_var": Param("running_var")}
+
+
+def batch_norm(layer):
+    """The torch module closest to the NumPy BatchNorm. For ``convention="classic"`` torch's
+    momentum is ``1 - momentum``; running_var still differs by the N/(N-1) factor (by design)."""
+    cls = nn.BatchNorm1d if type(layer).__name__ == "BatchNorm1d" else nn.BatchNorm2d
+    momentum = layer.momentum if layer.convention == "torch" else 1 - layer.momentum
+    module = cls(layer.num_features, eps=layer.eps, momentum=momentum, affine=layer.affine)
+    return module, dict(_AFFINE) if layer.affine else {}
+
+
+def layer_norm(layer):
+    module = nn.LayerNorm(layer.normalized_shape, eps=layer.eps, elementwise_affine=layer.affine)
+    return module, dict(_AFFINE) if layer.affine else {}
