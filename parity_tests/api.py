@@ -70,17 +70,17 @@ def check_layer(layer, module=None, params=None, x=None, *, buffers=None, dout=N
     meta = dict(component=component or layer.describe(), dtype=dtype.name, sample=sample,
                 shape=tuple(x.shape), seed=seed)
     c = _Checks(tolerances, **meta)
-    if module is None:
-        m = mirror(layer, dtype)
-        module, params, buffers = m.module, m.params, m.buffers
-    else:
-        params, buffers = normalise(params), normalise(buffers)
-        module.to(torch_dtype(dtype))
-        copy_to_torch(layer.named_parameters(), module, params)
-        copy_to_torch(layer.named_buffers(), module, buffers)
-    module.train()
-    layer.train()
     try:
+        if module is None:
+            m = mirror(layer, dtype)
+            module, params, buffers = m.module, m.params, m.buffers
+        else:
+            params, buffers = normalise(params), normalise(buffers)
+            module.to(torch_dtype(dtype))
+            copy_to_torch(layer.named_parameters(), module, params)
+            copy_to_torch(layer.named_buffers(), module, buffers)
+        module.train()
+        layer.train()
         for xb in extra_batches:
             out_b = module(_to_torch(xb))
             if share:

@@ -162,6 +162,7 @@ ENTRIES = [
         Sample("batch of 1", (1, 5)),
         Sample("one feature", (4, 1), {"out": 1}),
         Sample("no bias", (3, 4), {"bias": False}),
+        Sample("square", (3, 4), {"out": 4}),
     ], doc="x @ W + b; W is (in, out), torch weight = W.T"),
     OpInfo("Flatten", simple(ni.Flatten), [Sample("4-D", (2, 3, 4, 5)), Sample("2-D", (1, 7))]),
     OpInfo("ReLU", simple(ni.ReLU), [

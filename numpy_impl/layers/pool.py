@@ -71,12 +71,23 @@ class MaxPool2d(_Pool2d):
     def backward(self, dout):
         dout = self._dout(dout)
         xp, out = self._cache
-        dxp = np.zeros(xp.shape, dtype=dout.dtype)
+        (kh, kw), (sh, sw) = self.kernel_size, self.stride
+        oh, ow = out.shape[2:]
+        disjoint = sh >= kh and sw >= kw
+        exact = disjoint and (sh, sw) == (kh, kw) and xp.shape[2] == kh * oh and xp.shape[3] == kw * ow
+        # windows that tile the input exactly write every element once: no zero fill needed
+        dxp = (np.empty if exact else np.zeros)(xp.shape, dtype=dout.dtype)
         taken = np.zeros(out.shape, dtype=bool)
-        for sl in self._slices(*out.shape[2:]):
-            first = (xp[sl] == out) & ~taken
-            dxp[sl] += np.where(first, dout, dout.dtype.type(0))
-            taken |= first
+        first = np.empty(out.shape, dtype=bool)
+        for k, sl in enumerate(self._slices(oh, ow)):
+            np.equal(xp[sl], out, out=first)
+            np.greater(first, taken, out=first)          # a max not already routed: first wins
+            if k < kh * kw - 1:
+                taken |= first
+            if disjoint:
+                np.multiply(first, dout, out=dxp[sl])
+            else:
+                dxp[sl] += first * dout
         return self._crop(dxp, xp.shape)
 
 

@@ -1,0 +1,39 @@
+import json
+import os
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+from parity_tests.cli import main, markdown_table
+from parity_tests.registry import ENTRIES
+
+
+def test_check_writes_json_and_junit(tmp_path, capsys):
+    j, x = tmp_path / "r.json", tmp_path / "sub" / "r.xml"
+    assert main(["check", "--only", "Tanh,mse", "--json", str(j), "--junit", str(x)]) == 0
+    out = capsys.readouterr().out
+    assert "Tanh" in out and "mse_loss" in out and "PASS" in out and "0 failed" in out
+    data = json.loads(j.read_text())
+    assert data["passed"] and data["failed"] == 0 and data["total"] == len(data["results"]) > 0
+    assert {r["component"] for r in data["results"]} == {"Tanh", "mse_loss"}
+    suite = ET.parse(x).getroot()
+    assert suite.tag == "testsuite" and int(suite.get("failures")) == 0 and len(suite) == data["total"]
+
+
+def test_unknown_pattern_is_a_usage_error(capsys):
+    assert main(["check", "--only", "NoSuchLayer"]) == 2
+    assert "no component matches" in capsys.readouterr().err
+
+
+def test_console_script_installed():
+    exe = shutil.which("parity") or os.path.join(os.path.dirname(sys.executable), "parity")
+    r = subprocess.run([exe, "check", "--only", "Flatten", "--dtype", "float64"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "Flatten" in r.stdout
+
+
+def test_docs_table_is_generated_from_the_registry():
+    here = os.path.dirname(__file__)
+    doc = open(os.path.join(here, "..", "..", "docs", "COMPONENTS.md")).read()
+    assert markdown_table(ENTRIES) in doc, "docs/COMPONENTS.md is stale: run 'parity list --markdown'"

@@ -1,0 +1,166 @@
+"""Properties beyond torch parity: dtype kept, inputs untouched, stability, classic variants and the
+exact relations CONVENTIONS.md predicts between them and torch."""
+import numpy as np
+import pytest
+import torch
+
+import numpy_impl as ni
+from numpy_impl import gradcheck, losses
+
+
+def test_sigmoid_stable_no_warning():
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        out = ni.Sigmoid().forward(np.array([[-1000.0, 1000.0, 0.0]]))
+    np.testing.assert_array_equal(out, [[0.0, 1.0, 0.5]])
+
+
+def test_softmax_no_epsilon_cap():
+    """The classic log(p + 1e-7) caps the loss at 16.118; ours follows log-sum-exp to 1000."""
+    x = np.array([[0.0, 1000.0]])
+    loss, _ = losses.softmax_loss(x, np.array([0]))
+    assert loss == pytest.approx(1000.0)
+
+
+def test_vectorised_equals_naive():
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((50, 10)), rng.integers(0, 10, 50)
+    for fast, slow in [(losses.softmax_loss, losses.softmax_loss_naive), (losses.svm_loss, losses.svm_loss_naive)]:
+        (l1, d1), (l2, d2) = fast(x, y), slow(x, y)
+        assert l1 == pytest.approx(l2, rel=1e-12)
+        np.testing.assert_allclose(d1, d2, atol=1e-15)
+
+
+def test_l2_penalty_is_weight_decay_2reg():
+    rng = np.random.default_rng(0)
+    params = {"W": rng.standard_normal((3, 2)), "b": rng.standard_normal(2)}
+    pen, grads = losses.l2_penalty(params, 0.1)
+    assert pen == pytest.approx(0.1 * np.sum(params["W"] ** 2))
+    assert set(grads) == {"W"}
+    w = torch.tensor(params["W"], requires_grad=True)
+    opt = torch.optim.SGD([w], lr=1.0, weight_decay=2 * 0.1)
+    w.grad = torch.zeros_like(w)
+    opt.step()
+    np.testing.assert_allclose(params["W"] - grads["W"], w.detach().numpy(), rtol=1e-15)
+
+
+@pytest.mark.parametrize("layer, shape", [
+    (ni.Linear(4, 3, dtype=np.float32), (2, 4)), (ni.Sigmoid(), (2, 3)), (ni.Tanh(), (2, 3)),
+    (ni.Conv2d(2, 3, 3, padding=1, dtype=np.float32), (2, 2, 5, 5)), (ni.MaxPool2d(2), (1, 2, 4, 4)),
+    (ni.AvgPool2d(2), (1, 2, 4, 4)), (ni.BatchNorm2d(2, dtype=np.float32), (3, 2, 2, 2)),
+    (ni.LayerNorm(3, dtype=np.float32), (2, 3)), (ni.Dropout(0.3, rng=0), (4, 4)),
+])
+def test_float32_in_float32_out_and_inputs_untouched(layer, shape):
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    x0 = x.copy()
+    out = layer.forward(x, training=True)
+    g = np.ones_like(out)
+    dx = layer.backward(g)
+    assert out.dtype == np.float32 and dx.dtype == np.float32
+    np.testing.assert_array_equal(x, x0)
+    np.testing.assert_array_equal(g, 1)
+
+
+def test_batchnorm_classic_running_var_differs_by_exactly_n_over_n_minus_1():
+    """Same start, same batch: torch adds m * var * M/(M-1), the classic form m * var. The
+    difference after one step is exactly 0.1 * var_biased * (M/(M-1) - 1)."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((8, 3, 2, 2))
+    t = ni.BatchNorm2d(3)
+    c = ni.BatchNorm2d(3, convention="classic", momentum=0.9)
+    c.buffers["running_var"][...] = 1.0                     # the same starting point as torch
+    t.forward(x), c.forward(x)
+    m = 8 * 2 * 2
+    var = x.var(axis=(0, 2, 3))
+    np.testing.assert_allclose(t.buffers["running_var"] - c.buffers["running_var"], 0.1 * var * (m / (m - 1) - 1),
+                               rtol=1e-12)
+    np.testing.assert_allclose(t.buffers["running_mean"], c.buffers["running_mean"], rtol=1e-15)
+    # and torch itself agrees with the torch convention
+    tb = torch.nn.BatchNorm2d(3, affine=False).double()
+    tb(torch.tensor(x))
+    np.testing.assert_allclose(t.buffers["running_var"], tb.running_var.numpy(), rtol=1e-14)
+
+
+def test_batchnorm_classic_starts_at_zero():
+    c = ni.BatchNorm1d(3, convention="classic")
+    assert c.momentum == 0.9
+    np.testing.assert_array_equal(c.buffers["running_var"], 0)
+
+
+def test_dropout_keep_rate():
+    """Keep rate over 10^6 elements within 5 standard deviations of 1 - p."""
+    for p in (0.1, 0.5, 0.8):
+        d = ni.Dropout(p, rng=np.random.default_rng(1))
+        out = d.forward(np.ones((1000, 1000)), training=True)
+        kept = d.mask.mean()
+        assert abs(kept - (1 - p)) < 5 * np.sqrt(p * (1 - p) / 1e6), (p, kept)
+        np.testing.assert_allclose(out[d.mask], 1 / (1 - p))
+        assert out.mean() == pytest.approx(1.0, abs=0.01)
+
+
+def test_dropout_torch_keep_rate_matches():
+    torch.manual_seed(0)
+    out = torch.nn.Dropout(0.3)(torch.ones(1000, 1000, dtype=torch.float64))
+    assert abs((out != 0).double().mean().item() - 0.7) < 5 * np.sqrt(0.21 / 1e6)
+
+
+def test_dropout_classic_relation():
+    """Classic dropout = inverted dropout * (1 - p), in training and in eval."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((6, 7))
+    mask = rng.random(x.shape) > 0.4
+    inv, classic = ni.Dropout(0.4), ni.Dropout(0.4, inverted=False)
+    inv.set_mask(mask), classic.set_mask(mask)
+    np.testing.assert_allclose(classic.forward(x, True), inv.forward(x, True) * 0.6, rtol=1e-15)
+    np.testing.assert_allclose(classic.forward(x, False), inv.forward(x, False) * 0.6, rtol=1e-15)
+    np.testing.assert_allclose(classic.backward(np.ones_like(x)), 0.6 * np.ones_like(x))
+
+
+def test_dropout_reproducible_from_seed():
+    a = ni.Dropout(0.5, rng=7).forward(np.ones((5, 5)), True)
+    b = ni.Dropout(0.5, rng=7).forward(np.ones((5, 5)), True)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_gradcheck_sparse_and_rel_error():
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((5, 4)), rng.integers(0, 4, 5)
+    _, dx = losses.softmax_loss(x, y)
+    rows = gradcheck.grad_check_sparse(lambda: losses.softmax_loss(x, y)[0], x, dx, num_checks=8)
+    assert len(rows) == 8 and max(r[3] for r in rows) < 1e-7
+    assert gradcheck.rel_error(dx, dx * 1.001) > 1e-4
+
+
+def test_gradcheck_catches_a_wrong_layer():
+    class Broken(ni.Tanh):
+        def _backward(self, dout):
+            return dout * (1 - self._cache)          # forgot the square
+    errs = gradcheck.check_layer(Broken(), np.random.default_rng(0).standard_normal((3, 4)))
+    assert errs["input"] > 1e-2
+    assert gradcheck.check_layer(ni.Tanh(), np.random.default_rng(0).standard_normal((3, 4)))["input"] < 1e-8
+
+
+def test_gradcheck_refuses_float32():
+    with pytest.raises(TypeError, match="float64"):
+        gradcheck.numerical_gradient(lambda: 0.0, np.zeros(3, np.float32))
+
+
+def test_sequential_names_and_mode():
+    net = ni.Sequential(ni.Linear(3, 4), ni.ReLU(), ni.BatchNorm1d(4), ni.Dropout(0.5))
+    assert set(net.named_parameters()) == {"0.W", "0.b", "2.gamma", "2.beta"}
+    assert set(net.named_buffers()) == {"2.running_mean", "2.running_var"}
+    net.eval()
+    assert not net[3].training and not net[2].training
+    x = np.random.default_rng(0).standard_normal((5, 3))
+    np.testing.assert_array_equal(net.forward(x), net.forward(x))
+
+
+def test_mirror_round_trip_exact():
+    from torch_ref import copy_to_numpy, mirror
+    net = ni.Sequential(ni.Linear(3, 4, rng=0), ni.BatchNorm1d(4), ni.Linear(4, 2, rng=1))
+    before = {k: v.copy() for k, v in net.named_parameters().items()}
+    m = mirror(net)
+    for v in net.named_parameters().values():
+        v[...] = 0
+    copy_to_numpy(m.module, net.named_parameters(), m.params)
+    for k, v in net.named_parameters().items():
+        np.testing.assert_array_equal(v, before[k])
