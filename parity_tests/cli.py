@@ -42,20 +42,27 @@ def _check(args):
 
 
 def _list(args):
-    from .registry import ENTRIES
+    from .registry import all_entries
     if args.markdown:
-        print(markdown_table(ENTRIES))
+        print(markdown_table(all_entries()))
         return 0
-    for e in ENTRIES:
-        print(f"{e.name:<20} {e.kind:<5} {len(e.samples)} samples  {e.doc}")
+    for e in all_entries():
+        kind = getattr(e, "kind", "optimizer")
+        what = f"{len(e.samples)} samples" if hasattr(e, "samples") else f"{e.steps} steps"
+        print(f"{e.name:<34} {kind:<9} {what:<11} {e.doc}")
     return 0
 
 
 def markdown_table(entries):
     lines = ["| component | kind | samples | notes |", "|---|---|---|---|"]
     for e in entries:
-        samples = ", ".join(s.name for s in e.samples)
-        lines.append(f"| {e.name} | {e.kind} | {samples} | {e.doc} |")
+        if hasattr(e, "samples"):
+            lines.append(f"| {e.name} | {e.kind} | {', '.join(s.name for s in e.samples)} | {e.doc} |")
+        else:
+            extra = ", ".join(x for x in ("two parameter groups" if e.groups else "",
+                                          "with a schedule" if e.schedule else "") if x)
+            lines.append(f"| {e.name} | optimizer | {e.steps} steps, params and state every step"
+                         f"{', ' + extra if extra else ''} | {e.doc} |")
     return "\n".join(lines)
 
 

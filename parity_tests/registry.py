@@ -278,18 +278,28 @@ def case_seed(base, entry, sample):
     return (base * 1_000_003 + zlib.crc32(f"{entry.name}/{sample.name}".encode())) % 2**31
 
 
+def all_entries():
+    """Layer and loss entries, then the optimizer entries (``optim_check.OPTIM_ENTRIES``)."""
+    from .optim_check import OPTIM_ENTRIES
+    return list(ENTRIES) + list(OPTIM_ENTRIES)
+
+
 def select(only=None):
-    """Entries whose name matches any of the comma-separated glob patterns (case-insensitive)."""
+    """Entries whose name matches any of the comma-separated patterns (substring, or glob when the
+    pattern has * ? [; case-insensitive)."""
     import fnmatch
     if not only:
-        return list(ENTRIES)
+        return all_entries()
     pats = [p.strip().lower() for p in only.split(",") if p.strip()]
-    return [e for e in ENTRIES if any(fnmatch.fnmatch(e.name.lower(), p if any(ch in p for ch in "*?[") else f"*{p}*")
+    return [e for e in all_entries() if any(fnmatch.fnmatch(e.name.lower(), p if any(ch in p for ch in "*?[") else f"*{p}*")
                                       for p in pats)]
 
 
 def cases(entries=None, dtypes=("float64", "float32"), seed=0):
+    """Cases of the layer and loss entries (optimizer entries are run by ``runner.run``)."""
     for entry in ENTRIES if entries is None else entries:
+        if not isinstance(entry, OpInfo):
+            continue
         for sample in entry.samples:
             for dtype in dtypes:
                 yield Case(entry, sample, dtype, case_seed(seed, entry, sample))

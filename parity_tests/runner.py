@@ -2,6 +2,7 @@
 import numpy as np
 
 from .api import check_layer, check_loss
+from .optim_check import OptimInfo, check_trajectory
 from .registry import cases, select
 from .report import Report
 
@@ -25,7 +26,12 @@ def run_case(case):
 
 
 def run(only=None, dtypes=("float64", "float32"), seed=0, entries=None):
+    entries = select(only) if entries is None else entries
     report = Report()
-    for case in cases(select(only) if entries is None else entries, dtypes, seed):
+    for case in cases(entries, dtypes, seed):
         report.extend(run_case(case))
+    for entry in entries:
+        if isinstance(entry, OptimInfo):
+            for dtype in dtypes:
+                report.extend(check_trajectory(entry, dtype, seed))
     return report

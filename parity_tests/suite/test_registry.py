@@ -2,6 +2,7 @@
 exactly what ``parity check`` runs, so the CLI and the tests cannot disagree."""
 import pytest
 
+from parity_tests.optim_check import OPTIM_ENTRIES, check_trajectory
 from parity_tests.registry import ENTRIES, cases
 from parity_tests.runner import run_case
 
@@ -38,3 +39,12 @@ def test_param_gradients_are_checked_for_every_parameter():
             checks = {r.check for r in run_case(case).results}
             for name in layer.named_parameters():
                 assert f"grad_param:{name}" in checks and f"fd:{name}" in checks, (case.id, name)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("entry", OPTIM_ENTRIES, ids=[e.name for e in OPTIM_ENTRIES])
+def test_optimizer_trajectory(entry, dtype):
+    report = check_trajectory(entry, dtype)
+    checks = {r.check for r in report.results}
+    assert {"param:w1", "param:b1", "param:w2", "lr"} <= checks
+    report.raise_if_failed()

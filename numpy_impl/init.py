@@ -1,0 +1,118 @@
+"""Weight initialisers with torch's fan and gain conventions, for the NumPy layouts.
+
+Every function is ``f(shape, rng=None, dtype=float64, layout=None, ...) -> array``.
+``layout`` says how to read the fans: ``"linear"`` is the NumPy Linear weight (in, out),
+``"torch"`` is torch's (out, in, *kernel) -- which is also the NumPy Conv2d weight (F, C, kh, kw).
+By default 2-D shapes are read as ``"linear"`` and other shapes as ``"torch"``.
+
+The classic "Xavier" ``std = sqrt(1/fan_in)`` is NOT torch's ``xavier_normal_``
+(``sqrt(2/(fan_in+fan_out))``); it is ``kaiming_normal_(nonlinearity="linear")`` and is named
+``lecun_normal`` here (``classic_xavier`` is an alias). He is ``kaiming_normal(nonlinearity="relu")``.
+"""
+import math
+
+import numpy as np
+
+
+def _rng(rng):
+    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+
+
+def fans(shape, layout=None):
+    """(fan_in, fan_out) as torch computes them for the tensor that this NumPy array maps to."""
+    shape = tuple(int(s) for s in shape)
+    if len(shape) < 2:
+        raise ValueError(f"fans: need at least 2 dimensions, got shape {shape}")
+    layout = layout or ("linear" if len(shape) == 2 else "torch")
+    if layout == "linear":
+        if len(shape) != 2:
+            raise ValueError(f"fans: layout 'linear' is (in, out), got shape {shape}")
+        return shape[0], shape[1]
+    if layout != "torch":
+        raise ValueError(f"fans: layout must be 'linear' or 'torch', got {layout!r}")
+    receptive = math.prod(shape[2:])
+    return shape[1] * receptive, shape[0] * receptive
+
+
+def gain(nonlinearity="leaky_relu", param=None):
+    """torch.nn.init.calculate_gain."""
+    if nonlinearity in ("linear", "conv1d", "conv2d", "conv3d", "sigmoid"):
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        slope = 0.01 if param is None else param
+        return math.sqrt(2.0 / (1 + slope ** 2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"gain: unknown nonlinearity {nonlinearity!r}")
+
+
+def zeros(shape, rng=None, dtype=np.float64, layout=None):
+    return np.zeros(shape, dtype=dtype)
+
+
+def constant(shape, value, rng=None, dtype=np.float64, layout=None):
+    return np.full(shape, value, dtype=dtype)
+
+
+def normal(shape, rng=None, dtype=np.float64, layout=None, std=0.01, mean=0.0):
+    """Normal with a fixed std: the classic ``0.01 * randn``."""
+    return (mean + std * _rng(rng).standard_normal(shape)).astype(dtype)
+
+
+def uniform(shape, rng=None, dtype=np.float64, layout=None, a=0.0, b=1.0):
+    return _rng(rng).uniform(a, b, shape).astype(dtype)
+
+
+def xavier_normal(shape, rng=None, dtype=np.float64, layout=None, gain_=1.0):
+    fi, fo = fans(shape, layout)
+    return normal(shape, rng, dtype, std=gain_ * math.sqrt(2.0 / (fi + fo)))
+
+
+def xavier_uniform(shape, rng=None, dtype=np.float64, layout=None, gain_=1.0):
+    fi, fo = fans(shape, layout)
+    bound = gain_ * math.sqrt(6.0 / (fi + fo))
+    return uniform(shape, rng, dtype, a=-bound, b=bound)
+
+
+def kaiming_normal(shape, rng=None, dtype=np.float64, layout=None, a=0.0, mode="fan_in", nonlinearity="relu"):
+    fi, fo = fans(shape, layout)
+    std = gain(nonlinearity, a) / math.sqrt(fi if mode == "fan_in" else fo)
+    return normal(shape, rng, dtype, std=std)
+
+
+def kaiming_uniform(shape, rng=None, dtype=np.float64, layout=None, a=0.0, mode="fan_in", nonlinearity="relu"):
+    fi, fo = fans(shape, layout)
+    bound = math.sqrt(3.0) * gain(nonlinearity, a) / math.sqrt(fi if mode == "fan_in" else fo)
+    return uniform(shape, rng, dtype, a=-bound, b=bound)
+
+
+def he_normal(shape, rng=None, dtype=np.float64, layout=None):
+    """He: std sqrt(2/fan_in) = kaiming_normal(nonlinearity='relu')."""
+    return kaiming_normal(shape, rng, dtype, layout, nonlinearity="relu")
+
+
+def lecun_normal(shape, rng=None, dtype=np.float64, layout=None):
+    """The classic 'Xavier' of the from-scratch books: std sqrt(1/fan_in)."""
+    return kaiming_normal(shape, rng, dtype, layout, nonlinearity="linear")
+
+
+classic_xavier = lecun_normal
+
+INITIALIZERS = {"normal": normal, "xavier": xavier_normal, "xavier_normal": xavier_normal,
+                "xavier_uniform": xavier_uniform, "he": he_normal, "kaiming_normal": kaiming_normal,
+                "kaiming_uniform": kaiming_uniform, "classic_xavier": lecun_normal, "lecun": lecun_normal,
+                "zeros": zeros}
+
+
+def by_name(name, std=0.01):
+    """An ``init(shape, rng, dtype)`` function by name; ``"normal"`` uses ``std``."""
+    if name not in INITIALIZERS:
+        raise ValueError(f"unknown initialiser {name!r}; choose from {sorted(INITIALIZERS)}")
+    f = INITIALIZERS[name]
+    if name == "normal":
+        return lambda shape, rng=None, dtype=np.float64: normal(shape, rng, dtype, std=std)
+    return lambda shape, rng=None, dtype=np.float64: f(shape, rng, dtype)

@@ -1,0 +1,211 @@
+"""Optimizers over named parameters, updated in place.
+
+``opt = Adam(model.named_parameters(), lr=1e-3)`` then ``opt.step(model.named_grads())``.
+Parameter groups are a list of dicts: ``[{"params": {...weights...}, "weight_decay": 5e-4},
+{"params": {...biases...}, "weight_decay": 0}]``; a group's keys override the defaults.
+State per parameter uses torch's names (``momentum_buffer``, ``exp_avg``, ``exp_avg_sq``, ``sum``,
+``square_avg``...), so it can be compared with ``torch.optim`` state entry by entry.
+
+torch's update rules are the defaults. The classic forms are named variants:
+``SGD(variant="classic")`` is ``v = m*v - lr*g; p += v`` (equal to torch only at constant lr) and
+``Adam(variant="classic")`` is ``lr_t = lr*sqrt(1-b2^t)/(1-b1^t); p -= lr_t*m/(sqrt(v)+eps)`` (eps
+added before the bias correction; not reproducible by any torch eps).
+"""
+import copy
+
+import numpy as np
+
+
+class Optimizer:
+    defaults = {}
+    variants = ("torch",)
+
+    def __init__(self, params, variant="torch", **hyper):
+        name = type(self).__name__
+        unknown = set(hyper) - set(self.defaults)
+        if unknown:
+            raise TypeError(f"{name}: unknown hyperparameter(s) {sorted(unknown)}; known: {sorted(self.defaults)}")
+        if variant not in self.variants:
+            raise ValueError(f"{name}: variant must be one of {self.variants}, got {variant!r}")
+        self.variant = variant
+        base = {**self.defaults, **hyper}
+        groups = [{"params": params}] if isinstance(params, dict) else list(params)
+        self.param_groups, seen = [], set()
+        for g in groups:
+            if not isinstance(g.get("params"), dict):
+                raise TypeError(f"{name}: each parameter group needs 'params' as a dict of name -> array")
+            extra = set(g) - set(self.defaults) - {"params"}
+            if extra:
+                raise TypeError(f"{name}: unknown hyperparameter(s) {sorted(extra)} in a parameter group")
+            dup = seen & set(g["params"])
+            if dup:
+                raise ValueError(f"{name}: parameter(s) {sorted(dup)} appear in more than one group")
+            seen |= set(g["params"])
+            for k, p in g["params"].items():
+                if not isinstance(p, np.ndarray) or not np.issubdtype(p.dtype, np.floating):
+                    raise TypeError(f"{name}: parameter '{k}' must be a floating-point ndarray")
+            group = {**base, **g}
+            self._validate(group)
+            self.param_groups.append(group)
+        self.state = {k: {} for g in self.param_groups for k in g["params"]}
+
+    def _validate(self, group):
+        if group.get("lr", 0) < 0:
+            raise ValueError(f"{type(self).__name__}: lr must be >= 0, got {group['lr']}")
+
+    def step(self, grads):
+        """Update every parameter that has an entry in ``grads`` (missing ones are skipped)."""
+        for group in self.param_groups:
+            for name, p in group["params"].items():
+                g = grads.get(name)
+                if g is None:
+                    continue
+                if g.shape != p.shape:
+                    raise ValueError(f"{type(self).__name__}: gradient for '{name}' has shape {g.shape}, "
+                                     f"parameter has {p.shape}")
+                self._update(p, g.astype(p.dtype, copy=False), self.state[name], group)
+
+    def zero_grad(self, grads):
+        for g in grads.values():
+            g[...] = 0
+
+    def state_dict(self):
+        """A deep copy of the state and hyperparameters (parameters are referred to by name)."""
+        return {"state": copy.deepcopy(self.state), "variant": self.variant,
+                "param_groups": [{**{k: v for k, v in g.items() if k != "params"}, "params": list(g["params"])}
+                                 for g in self.param_groups]}
+
+    def load_state_dict(self, sd):
+        names = [n for g in self.param_groups for n in g["params"]]
+        saved = [n for g in sd["param_groups"] for n in g["params"]]
+        if names != saved:
+            raise ValueError(f"{type(self).__name__}.load_state_dict: saved parameters {saved} do not match {names}")
+        for group, saved_group in zip(self.param_groups, sd["param_groups"]):
+            group.update({k: v for k, v in saved_group.items() if k != "params"})
+        self.state = copy.deepcopy(sd["state"])
+        self.variant = sd.get("variant", self.variant)
+
+
+def _decay(p, g, wd):
+    return g + wd * p if wd else g
+
+
+class SGD(Optimizer):
+    defaults = dict(lr=1e-2, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0)
+    variants = ("torch", "classic")
+
+    def _validate(self, group):
+        super()._validate(group)
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError("SGD: nesterov needs momentum > 0 and dampening = 0")
+
+    def _update(self, p, g, state, group):
+        g = _decay(p, g, group["weight_decay"])
+        lr, m = group["lr"], group["momentum"]
+        if m == 0:
+            p -= lr * g
+            return
+        if self.variant == "classic":                        # v = m*v - lr*g ; p += v
+            v = state.get("velocity")
+            v = -lr * g if v is None else m * v - lr * g
+            state["velocity"] = v
+            p += v
+            return
+        buf = state.get("momentum_buffer")
+        if buf is None:
+            buf = g.copy()
+        else:
+            buf *= m
+            buf += (1 - group["dampening"]) * g
+        state["momentum_buffer"] = buf
+        d = g + m * buf if group["nesterov"] else buf
+        p -= lr * d
+
+
+class Adagrad(Optimizer):
+    defaults = dict(lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10)
+
+    def _update(self, p, g, state, group):
+        if "sum" not in state:
+            state["sum"] = np.full_like(p, group["initial_accumulator_value"])
+            state["step"] = 0
+        state["step"] += 1
+        g = _decay(p, g, group["weight_decay"])
+        clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
+        state["sum"] += g * g
+        p -= clr * (g / (np.sqrt(state["sum"]) + group["eps"]))
+
+
+class RMSprop(Optimizer):
+    defaults = dict(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False)
+
+    def _update(self, p, g, state, group):
+        if "square_avg" not in state:
+            state["square_avg"] = np.zeros_like(p)
+            state["step"] = 0
+            if group["momentum"] > 0:
+                state["momentum_buffer"] = np.zeros_like(p)
+            if group["centered"]:
+                state["grad_avg"] = np.zeros_like(p)
+        state["step"] += 1
+        g = _decay(p, g, group["weight_decay"])
+        a = group["alpha"]
+        sq = state["square_avg"]
+        sq *= a
+        sq += (1 - a) * g * g
+        if group["centered"]:
+            ga = state["grad_avg"]
+            ga += (1 - a) * (g - ga)
+            avg = np.sqrt(sq - ga * ga) + group["eps"]
+        else:
+            avg = np.sqrt(sq) + group["eps"]
+        if group["momentum"] > 0:
+            buf = state["momentum_buffer"]
+            buf *= group["momentum"]
+            buf += g / avg
+            p -= group["lr"] * buf
+        else:
+            p -= group["lr"] * (g / avg)
+
+
+class Adam(Optimizer):
+    defaults = dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False)
+    variants = ("torch", "classic")
+    decoupled = False
+
+    def _update(self, p, g, state, group):
+        if "exp_avg" not in state:
+            state["step"] = 0
+            state["exp_avg"] = np.zeros_like(p)
+            state["exp_avg_sq"] = np.zeros_like(p)
+            if group["amsgrad"]:
+                state["max_exp_avg_sq"] = np.zeros_like(p)
+        state["step"] += 1
+        t = state["step"]
+        lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+        if self.decoupled:
+            p *= 1 - lr * wd
+        else:
+            g = _decay(p, g, wd)
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        m += (1 - b1) * (g - m)                              # torch's lerp
+        v *= b2
+        v += (1 - b2) * g * g
+        if group["amsgrad"]:
+            np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+            v = state["max_exp_avg_sq"]
+        bc1, bc2 = 1 - b1 ** t, 1 - b2 ** t
+        if self.variant == "classic":                        # eps before the bias correction
+            lr_t = lr * np.sqrt(bc2) / bc1
+            p -= lr_t * m / (np.sqrt(v) + eps)
+        else:
+            p -= (lr / bc1) * (m / (np.sqrt(v) / np.sqrt(bc2) + eps))
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay: ``p *= 1 - lr*wd`` before the Adam step."""
+    defaults = dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False)
+    decoupled = True
+
+
+OPTIMIZERS = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW}

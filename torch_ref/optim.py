@@ -1,0 +1,39 @@
+"""torch counterparts of ``numpy_impl.optim``: the same optimizer and schedule over torch tensors."""
+import torch
+
+import numpy_impl.optim as no
+
+_OPT = {no.SGD: torch.optim.SGD, no.Adagrad: torch.optim.Adagrad, no.RMSprop: torch.optim.RMSprop,
+        no.Adam: torch.optim.Adam, no.AdamW: torch.optim.AdamW}
+
+
+def mirror_optimizer(opt, tensors):
+    """torch optimizer with ``opt``'s groups and hyperparameters over ``tensors`` (name -> tensor).
+    Classic variants map to the torch rule they are compared with."""
+    cls = _OPT[type(opt)]
+    keys = set(cls([torch.zeros(1, requires_grad=True)]).defaults)
+    groups = []
+    for g in opt.param_groups:
+        hyper = {k: v for k, v in g.items() if k in keys and k != "initial_lr"}
+        groups.append({"params": [tensors[n] for n in g["params"]], **hyper})
+    if cls is torch.optim.Adagrad:
+        # torch fills the accumulator from the constructor argument, never from a group's value
+        values = {g["initial_accumulator_value"] for g in opt.param_groups}
+        if len(values) > 1:
+            raise ValueError("torch's Adagrad takes one initial_accumulator_value for all groups, got "
+                             f"{sorted(values)}")
+        return cls(groups, initial_accumulator_value=values.pop())
+    return cls(groups)
+
+
+def mirror_scheduler(sched, torch_opt):
+    S = torch.optim.lr_scheduler
+    if isinstance(sched, no.StepLR):
+        return S.StepLR(torch_opt, sched.step_size, sched.gamma)
+    if isinstance(sched, no.ExponentialLR):
+        return S.ExponentialLR(torch_opt, sched.gamma)
+    if isinstance(sched, no.CosineAnnealingLR):
+        return S.CosineAnnealingLR(torch_opt, sched.T_max, sched.eta_min)
+    if isinstance(sched, no.LinearWarmup):
+        return S.LinearLR(torch_opt, sched.start_factor, sched.end_factor, sched.total_iters)
+    raise TypeError(f"no torch scheduler for {type(sched).__name__}")
