@@ -1,0 +1,348 @@
+"""MNIST, Fashion-MNIST and CIFAR-10 through torchvision's own dataset classes, as NumPy arrays.
+
+Where the data is looked for, in order (the first that works wins):
+
+1. ``root`` given by the caller: a torchvision root (``<root>/MNIST/raw/...``,
+   ``<root>/cifar-10-batches-py/...``) or a folder holding the raw files themselves
+   (``train-images-idx3-ubyte.gz`` ...);
+2. the environment variable ``PARITY_DATA_ROOT`` (same two forms);
+3. for Fashion-MNIST, Debian's ``dataset-fashion-mnist`` (``/usr/share/datasets/fashion-mnist``);
+4. torchvision's own download into the cache folder, when the network allows it.
+
+Folders of raw files are staged (copied, decompressed) into the cache folder
+(``PARITY_CACHE`` or ``~/.cache/numpy-torch-parity``); nothing under the caller's root or the system
+copy is ever written. The parsed arrays are cached as ``.npz`` for fast reloads. Every file is
+written to a temporary name and renamed, so an interrupted run never leaves a half-written file that
+a later run trusts. When nothing works, ``DatasetNotFound`` says what was tried and how to get the data.
+"""
+import gzip
+import hashlib
+import os
+import pickle
+import shutil
+import tempfile
+import zlib
+
+import numpy as np
+
+DEBIAN_FASHION = "/usr/share/datasets/fashion-mnist"
+ENV_ROOT = "PARITY_DATA_ROOT"
+ENV_CACHE = "PARITY_CACHE"
+
+IDX_FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
+CIFAR_FILES = ["data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5", "test_batch",
+               "batches.meta"]
+
+CLASS_NAMES = {
+    "mnist": [str(i) for i in range(10)],
+    "fashion-mnist": ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+                      "Ankle boot"],
+    "cifar10": ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"],
+}
+ALIASES = {"mnist": "mnist", "fashion-mnist": "fashion-mnist", "fashion_mnist": "fashion-mnist",
+           "fashionmnist": "fashion-mnist", "cifar10": "cifar10", "cifar-10": "cifar10", "cifar_10": "cifar10"}
+
+
+class DatasetError(RuntimeError):
+    """A dataset file exists but cannot be read (truncated, corrupted)."""
+
+
+class DatasetNotFound(FileNotFoundError):
+    """No source worked; the message lists every place tried and how to obtain the data."""
+
+
+def canonical(name):
+    key = str(name).lower()
+    if key not in ALIASES:
+        raise ValueError(f"unknown dataset {name!r}; choose from 'mnist', 'fashion-mnist', 'cifar10'")
+    return ALIASES[key]
+
+
+def cache_dir():
+    return os.environ.get(ENV_CACHE) or os.path.join(os.path.expanduser("~"), ".cache", "numpy-torch-parity")
+
+
+def _atomic_copy(write, dest):
+    """``write(file_object)`` into a temporary file beside ``dest``, then rename it into place."""
+    os.makedirs(os.path.dirname(dest), exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(dest), prefix=".partial-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.replace(tmp, dest)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+# ---------------------------------------------------------------- IDX (MNIST family)
+def _tv_class(name):
+    import torchvision.datasets as tvd
+    return {"mnist": tvd.MNIST, "fashion-mnist": tvd.FashionMNIST, "cifar10": tvd.CIFAR10}[name]
+
+
+def _check_idx(path):
+    """Header and length of an uncompressed IDX file; a truncated file is named."""
+    with open(path, "rb") as f:
+        head = f.read(4)
+        if len(head) < 4 or head[:2] != b"\x00\x00" or head[2] != 0x08:
+            raise DatasetError(f"{path}: not an IDX file of unsigned bytes (bad magic {head!r})")
+        ndim = head[3]
+        dims = np.frombuffer(f.read(4 * ndim), dtype=">u4")
+    if len(dims) != ndim:
+        raise DatasetError(f"{path}: truncated IDX header")
+    expected = 4 + 4 * ndim + int(np.prod(dims))
+    size = os.path.getsize(path)
+    if size != expected:
+        raise DatasetError(f"{path}: truncated or corrupted: {size} bytes, the header promises {expected}")
+
+
+def _find_raw(folder):
+    """Map each IDX name to a file in ``folder`` (plain or .gz), or None if any is missing."""
+    found = {}
+    for base in IDX_FILES:
+        for cand in (base, base + ".gz"):
+            p = os.path.join(folder, cand)
+            if os.path.isfile(p):
+                found[base] = p
+                break
+        else:
+            return None
+    return found
+
+
+def _stage_idx(files, dest):
+    """Copy / decompress raw IDX files into ``dest`` (torchvision's raw folder), atomically."""
+    for base, src in files.items():
+        out = os.path.join(dest, base)
+        if os.path.exists(out) and os.path.getsize(out) > 0:
+            try:
+                _check_idx(out)
+                continue
+            except DatasetError:
+                pass                              # a stale or damaged staged copy: redo it
+
+        def write(f, src=src):
+            try:
+                if src.endswith(".gz"):
+                    with gzip.open(src, "rb") as g:
+                        shutil.copyfileobj(g, f)
+                else:
+                    with open(src, "rb") as g:
+                        shutil.copyfileobj(g, f)
+            except (EOFError, OSError, zlib.error) as exc:
+                raise DatasetError(f"{src}: truncated or corrupted ({type(exc).__name__}: {exc})") from None
+        _atomic_copy(write, out)
+        _check_idx(out)
+
+
+def _load_idx_dataset(name, tv_root):
+    """Load through torchvision's MNIST / FashionMNIST from a torchvision root."""
+    cls = _tv_class(name)
+    raw = os.path.join(tv_root, cls.__name__, "raw")
+    for base in IDX_FILES:
+        p = os.path.join(raw, base)
+        if os.path.exists(p):
+            _check_idx(p)
+    out = {}
+    for split, train in (("train", True), ("test", False)):
+        ds = cls(tv_root, train=train, download=False)
+        out[f"X_{split}"] = ds.data.numpy()
+        out[f"y_{split}"] = ds.targets.numpy().astype(np.int64)
+    return out
+
+
+# ---------------------------------------------------------------- CIFAR-10
+def _cifar_class(verify):
+    import torchvision.datasets as tvd
+    if verify:
+        return tvd.CIFAR10
+
+    class CIFAR10NoChecksum(tvd.CIFAR10):
+        """torchvision's CIFAR10 parsing, with the md5 checks off (for small files in the real format)."""
+        train_list = [[f, None] for f, _ in tvd.CIFAR10.train_list]
+        test_list = [[f, None] for f, _ in tvd.CIFAR10.test_list]
+        meta = {**tvd.CIFAR10.meta, "md5": None}
+    return CIFAR10NoChecksum
+
+
+def _load_cifar(tv_root, verify=True):
+    cls = _cifar_class(verify)
+    out = {}
+    for split, train in (("train", True), ("test", False)):
+        try:
+            ds = cls(tv_root, train=train, download=False)
+        except (pickle.UnpicklingError, EOFError, KeyError, ValueError) as exc:
+            raise DatasetError(f"{os.path.join(tv_root, 'cifar-10-batches-py')}: a batch file is truncated or "
+                               f"corrupted ({type(exc).__name__}: {exc})") from None
+        except RuntimeError as exc:               # torchvision's md5 check failed
+            raise DatasetError(f"{os.path.join(tv_root, 'cifar-10-batches-py')}: the files do not match "
+                               f"torchvision's CIFAR-10 checksums ({exc}); for files you made yourself pass "
+                               f"verify_checksums=False") from None
+        out[f"X_{split}"] = np.ascontiguousarray(ds.data)            # (N, 32, 32, 3) uint8
+        out[f"y_{split}"] = np.asarray(ds.targets, dtype=np.int64)
+    return out
+
+
+# ---------------------------------------------------------------- sources
+def _has_tv_layout(name, root):
+    if name == "cifar10":
+        return all(os.path.isfile(os.path.join(root, "cifar-10-batches-py", f)) for f in CIFAR_FILES)
+    raw = os.path.join(root, _tv_class(name).__name__, "raw")
+    return os.path.isdir(raw) and _find_raw(raw) is not None
+
+
+def _from_folder(name, root, verify):
+    """Arrays from a caller's folder, or None if it holds no copy of this dataset."""
+    if _has_tv_layout(name, root):
+        if name == "cifar10":
+            return _load_cifar(root, verify)
+        raw = os.path.join(root, _tv_class(name).__name__, "raw")
+        if all(os.path.isfile(os.path.join(raw, b)) for b in IDX_FILES):
+            return _load_idx_dataset(name, root)
+        root_files = _find_raw(raw)                # only .gz there: stage, never write into root
+        return _staged(name, root_files)
+    if name == "cifar10":
+        if all(os.path.isfile(os.path.join(root, f)) for f in CIFAR_FILES):   # the batches folder itself
+            return _load_cifar(os.path.dirname(os.path.abspath(root)), verify) \
+                if os.path.basename(os.path.abspath(root)) == "cifar-10-batches-py" else None
+        return None
+    files = _find_raw(root)
+    return _staged(name, files) if files else None
+
+
+def _staged(name, files):
+    key = hashlib.sha1("|".join(f"{p}:{os.path.getsize(p)}:{os.path.getmtime(p)}"
+                                for p in sorted(files.values())).encode()).hexdigest()[:12]
+    tv_root = os.path.join(cache_dir(), "staged", f"{name}-{key}")
+    _stage_idx(files, os.path.join(tv_root, _tv_class(name).__name__, "raw"))
+    return _load_idx_dataset(name, tv_root)
+
+
+def _download(name):
+    tv_root = os.path.join(cache_dir(), "torchvision")
+    cls = _tv_class(name)
+    for train in (True, False):
+        cls(tv_root, train=train, download=True)
+    return _load_cifar(tv_root) if name == "cifar10" else _load_idx_dataset(name, tv_root)
+
+
+def how_to_get(name):
+    cls = _tv_class(name)
+    if name == "cifar10":
+        where = cls.url
+    else:
+        where = " or ".join(m + cls.resources[0][0].replace("train-images-idx3-ubyte.gz", "") for m in cls.mirrors)
+    text = (f"download the files torchvision uses from {where} (files: "
+            f"{', '.join(r[0] for r in getattr(cls, 'resources', [])) or cls.filename}) and pass their folder as "
+            f"root=... or set {ENV_ROOT}")
+    if name == "fashion-mnist":
+        text += "; or install Debian's package: apt-get install dataset-fashion-mnist"
+    return text
+
+
+# ---------------------------------------------------------------- the public loader
+def _cache_file(name, source):
+    key = hashlib.sha1(f"{name}|{source}".encode()).hexdigest()[:12]
+    return os.path.join(cache_dir(), "arrays", f"{name}-{key}.npz")
+
+
+def _read_cache(path):
+    try:
+        with np.load(path) as z:
+            return {k: z[k] for k in ("X_train", "y_train", "X_test", "y_test")}
+    except Exception:
+        return None                                # missing or damaged: rebuilt from the source
+
+
+def _write_cache(path, arrays):
+    _atomic_copy(lambda f: np.savez(f, **arrays), path)
+
+
+def load_raw(name, root=None, download=True, use_cache=True, verify_checksums=True):
+    """``{"X_train", "y_train", "X_test", "y_test", "classes", "source"}`` as stored: uint8 images
+    (MNIST family (N, 28, 28); CIFAR-10 (N, 32, 32, 3)) and int64 labels."""
+    name = canonical(name)
+    tried = []
+    candidates = []
+    if root is not None:
+        if not os.path.isdir(root):
+            raise DatasetNotFound(f"{name}: root {root!r} is not a folder")
+        candidates.append(("root", os.path.abspath(root)))
+    elif os.environ.get(ENV_ROOT):
+        candidates.append((f"${ENV_ROOT}", os.path.abspath(os.environ[ENV_ROOT])))
+    else:
+        tried.append(f"root: not given; ${ENV_ROOT}: not set")
+    if root is None and name == "fashion-mnist":
+        candidates.append(("Debian dataset-fashion-mnist", DEBIAN_FASHION))
+    for label, folder in candidates:
+        if not os.path.isdir(folder):
+            tried.append(f"{label}: {folder} (no such folder)")
+            continue
+        cache = _cache_file(name, folder + _fingerprint(folder))
+        if use_cache:
+            arrays = _read_cache(cache)
+            if arrays is not None:
+                return _finish(name, arrays, f"{label}: {folder} (cached {cache})")
+        arrays = _from_folder(name, folder, verify_checksums)
+        if arrays is None:
+            tried.append(f"{label}: {folder} (no {name} files there)")
+            continue
+        if use_cache:
+            _write_cache(cache, arrays)
+        return _finish(name, arrays, f"{label}: {folder}")
+    if download and root is None:
+        try:
+            return _finish(name, _download(name), "torchvision download")
+        except Exception as exc:
+            tried.append(f"torchvision download into {os.path.join(cache_dir(), 'torchvision')} "
+                         f"({type(exc).__name__}: {str(exc)[:200]})")
+    raise DatasetNotFound(f"{name}: no copy found. Tried:\n  - " + "\n  - ".join(tried or ["nothing"]) +
+                          f"\nTo get it: {how_to_get(name)}.")
+
+
+def _fingerprint(folder):
+    parts = []
+    for dirpath, _, files in os.walk(folder):
+        for f in sorted(files):
+            p = os.path.join(dirpath, f)
+            st = os.stat(p)
+            parts.append(f"{p}:{st.st_size}:{st.st_mtime_ns}")
+    return hashlib.sha1("|".join(sorted(parts)).encode()).hexdigest()
+
+
+def _finish(name, arrays, source):
+    return {**arrays, "classes": list(CLASS_NAMES[name]), "source": source}
+
+
+def load(name, root=None, layout="nchw", **kwargs):
+    """Like ``load_raw`` with the images in ``layout``: ``"nchw"`` (N, C, H, W), ``"nhwc"``, or
+    ``"flat"`` (N, C*H*W in C, H, W order). Still uint8: see ``preprocess`` for scaling."""
+    data = load_raw(name, root, **kwargs)
+    for split in ("train", "test"):
+        X = data[f"X_{split}"]
+        if X.ndim == 3:
+            X = X[:, None]                           # (N, 1, H, W)
+        else:
+            X = X.transpose(0, 3, 1, 2)              # CIFAR (N, H, W, C) -> (N, C, H, W)
+        if layout == "nhwc":
+            X = X.transpose(0, 2, 3, 1)
+        elif layout == "flat":
+            X = X.reshape(X.shape[0], -1)
+        elif layout != "nchw":
+            raise ValueError(f"load: layout must be 'nchw', 'nhwc' or 'flat', got {layout!r}")
+        data[f"X_{split}"] = np.ascontiguousarray(X)
+    return data
+
+
+def load_mnist(root=None, layout="nchw", **kw):
+    return load("mnist", root, layout, **kw)
+
+
+def load_fashion_mnist(root=None, layout="nchw", **kw):
+    return load("fashion-mnist", root, layout, **kw)
+
+
+def load_cifar10(root=None, layout="nchw", **kw):
+    return load("cifar10", root, layout, **kw)

@@ -1,0 +1,139 @@
+"""The classic preprocessing steps, each optional, and the minibatch iterator that the NumPy trainer
+and the torch mirror share (same batches, same order)."""
+import os
+import tempfile
+
+import numpy as np
+
+from .loaders import load
+
+CLASSIC_SPLITS = {"cifar10": (49_000, 1_000), "mnist": (55_000, 5_000), "fashion-mnist": (55_000, 5_000)}
+
+
+def _rng(seed):
+    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+
+
+def train_val_split(X, y, num_val, seed=None):
+    """Hold out ``num_val`` training samples for validation: the last ones (the classic exercises)
+    when ``seed`` is None, a seeded random choice otherwise."""
+    n = len(X)
+    if not 0 <= num_val < n:
+        raise ValueError(f"train_val_split: num_val must lie in [0, {n}), got {num_val}")
+    order = np.arange(n) if seed is None else _rng(seed).permutation(n)
+    tr, va = order[: n - num_val], order[n - num_val:]
+    return X[tr], y[tr], X[va], y[va]
+
+
+def subset(X, y, n, seed=0):
+    """A seeded random development subset of ``n`` samples."""
+    if n > len(X):
+        raise ValueError(f"subset: asked for {n} samples of {len(X)}")
+    idx = _rng(seed).choice(len(X), n, replace=False)
+    return X[idx], y[idx]
+
+
+def to_float(X, dtype=np.float64, scale=True):
+    """uint8 images to floats, in [0, 1] when ``scale``."""
+    X = X.astype(dtype)
+    return X / dtype(255) if scale else X
+
+
+def mean_image(X_train):
+    return X_train.mean(axis=0)
+
+
+def channel_stats(X_train):
+    """Per-channel mean and std over (N, H, W) of an (N, C, H, W) array."""
+    return X_train.mean(axis=(0, 2, 3), keepdims=True)[0], X_train.std(axis=(0, 2, 3), keepdims=True)[0]
+
+
+def flatten(X):
+    return X.reshape(X.shape[0], -1)
+
+
+def add_bias_column(X):
+    """The bias trick: append a column of ones to (N, D) data."""
+    return np.hstack([X, np.ones((X.shape[0], 1), dtype=X.dtype)])
+
+
+def prepare(name, root=None, num_val=None, split_seed=None, dev=0, dtype=np.float64, scale=True,
+            subtract_mean=False, standardize=False, flat=False, bias_trick=False, **load_kw):
+    """Load and preprocess a dataset the classic way. Statistics come from the training split only.
+
+    Returns ``{"X_train", "y_train", "X_val", "y_val", "X_test", "y_test", "classes", ...}``;
+    ``X_dev``/``y_dev`` when ``dev`` > 0."""
+    data = load(name, root, layout="nchw", **load_kw)
+    name = {"fashion_mnist": "fashion-mnist"}.get(name, name)
+    _, default_val = CLASSIC_SPLITS.get(name.replace("cifar-10", "cifar10"), (None, 1000))
+    Xtr, ytr, Xva, yva = train_val_split(data["X_train"], data["y_train"],
+                                         default_val if num_val is None else num_val, split_seed)
+    sets = {"train": to_float(Xtr, dtype, scale), "val": to_float(Xva, dtype, scale),
+            "test": to_float(data["X_test"], dtype, scale)}
+    labels = {"train": ytr, "val": yva, "test": data["y_test"]}
+    out = {"classes": data["classes"], "source": data["source"]}
+    if subtract_mean:
+        mu = mean_image(sets["train"])
+        sets = {k: v - mu for k, v in sets.items()}
+        out["mean_image"] = mu
+    if standardize:
+        m, s = channel_stats(sets["train"])
+        sets = {k: (v - m) / s for k, v in sets.items()}
+        out["channel_mean"], out["channel_std"] = m, s
+    if flat or bias_trick:
+        sets = {k: flatten(v) for k, v in sets.items()}
+    if bias_trick:
+        sets = {k: add_bias_column(v) for k, v in sets.items()}
+    for k in sets:
+        out[f"X_{k}"], out[f"y_{k}"] = sets[k], labels[k]
+    if dev:
+        out["X_dev"], out["y_dev"] = subset(out["X_train"], out["y_train"], dev, seed=0)
+    return out
+
+
+def minibatches(X, y, batch_size, shuffle=True, seed=None, drop_last=False):
+    """Yield ``(X_batch, y_batch)``; seeded shuffling (a Generator or an int); the last partial batch
+    is kept unless ``drop_last``. Index arrays are drawn once per call (one epoch)."""
+    n = len(X)
+    if len(y) != n:
+        raise ValueError(f"minibatches: X has {n} samples, y has {len(y)}")
+    if batch_size < 1:
+        raise ValueError(f"minibatches: batch_size must be >= 1, got {batch_size}")
+    order = _rng(seed).permutation(n) if shuffle else np.arange(n)
+    stop = n - n % batch_size if drop_last else n
+    for i in range(0, stop, batch_size):
+        idx = order[i:i + batch_size]
+        yield X[idx], y[idx]
+
+
+def save_sample_grid(X, y, classes, path, per_class=7, seed=0):
+    """The classic first look: ``per_class`` random images of each class in a column, as PNG.
+    X: (N, C, H, W) or (N, H, W), any range."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    rng = _rng(seed)
+    fig, axes = plt.subplots(per_class, len(classes), figsize=(len(classes) * 1.1, per_class * 1.1), squeeze=False)
+    for c, cname in enumerate(classes):
+        idx = np.flatnonzero(y == c)
+        pick = rng.choice(idx, min(per_class, len(idx)), replace=False) if len(idx) else []
+        for r in range(per_class):
+            ax = axes[r, c]
+            ax.axis("off")
+            if r < len(pick):
+                img = X[pick[r]]
+                img = img.transpose(1, 2, 0) if img.ndim == 3 else img
+                img = img.squeeze()
+                lo, hi = float(img.min()), float(img.max())
+                ax.imshow((img - lo) / (hi - lo + 1e-12), cmap="gray" if img.ndim == 2 else None)
+            if r == 0:
+                ax.set_title(cname, fontsize=8)
+    fig.tight_layout()
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".png")
+    os.close(fd)
+    fig.savefig(tmp, dpi=80)
+    os.replace(tmp, path)
+    plt.close(fig)
+    return path
