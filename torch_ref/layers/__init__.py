@@ -30,7 +30,7 @@ class Mirror:
 
 
 def _build(layer):
-    if isinstance(layer, L.Sequential):
+    if isinstance(layer, L.Sequential):          # models are Sequential too
         modules, params, buffers = [], {}, {}
         for i, child in enumerate(layer.layers):
             m = _build(child)

@@ -1,0 +1,124 @@
+"""The classic networks as ``Sequential`` models, so each has a torch mirror for free.
+
+``model.loss(X, y)`` is the classic cs231n interface: data loss (softmax or SVM on the scores)
+plus ``reg * sum(W**2)`` over the weights, returning ``(loss, grads)`` with ``grads`` by parameter
+name, ready for ``optimizer.step``.
+"""
+import numpy as np
+
+from .. import init as initializers
+from ..layers import (BatchNorm1d, Conv2d, Dropout, Flatten, Linear, MaxPool2d, ReLU, Sequential, Sigmoid,
+                      Tanh)
+from ..losses import LOSSES, l2_penalty
+
+ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh}
+
+
+def _rng(seed):
+    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+
+
+class Model(Sequential):
+    reg = 0.0
+    loss_name = "softmax"
+
+    def loss(self, X, y, training=True):
+        scores = self.forward(X, training)
+        data_loss, dscores = LOSSES[self.loss_name](scores, y)
+        self.backward(dscores)
+        grads = {k: v.copy() for k, v in self.named_grads().items()}
+        penalty = 0.0
+        if self.reg:
+            penalty, pgrads = l2_penalty(self.named_parameters(), self.reg, self.weight_names())
+            for k, g in pgrads.items():
+                grads[k] += g
+        return float(data_loss) + penalty, grads
+
+    def weight_names(self):
+        return [k for k in self.named_parameters() if k.endswith(".W")]
+
+    def predict(self, X, batch_size=1000):
+        return np.concatenate([self.forward(X[i:i + batch_size], training=False).argmax(axis=1)
+                               for i in range(0, len(X), batch_size)])
+
+    def accuracy(self, X, y):
+        return float(np.mean(self.predict(X) == y))
+
+
+class FullyConnectedNet(Model):
+    """Affine - [BatchNorm] - activation - [Dropout], repeated, then a final affine to the scores.
+    x: (N, input_dim) -> scores: (N, num_classes)."""
+
+    def __init__(self, input_dim, hidden_dims, num_classes=10, activation="relu", init="he", weight_scale=1e-2,
+                 batchnorm=False, dropout=0.0, reg=0.0, loss="softmax", seed=0, dtype=np.float64):
+        rng = _rng(seed)
+        w_init = initializers.by_name(init, std=weight_scale)
+        dims = [input_dim] + list(hidden_dims)
+        layers = []
+        for i in range(len(hidden_dims)):
+            # no bias before BatchNorm: its gradient is exactly 0 and beta does its job
+            layers.append(Linear(dims[i], dims[i + 1], bias=not batchnorm, init=w_init, rng=rng, dtype=dtype))
+            if batchnorm:
+                layers.append(BatchNorm1d(dims[i + 1], dtype=dtype))
+            layers.append(ACTIVATIONS[activation]())
+            if dropout:
+                layers.append(Dropout(dropout, rng=rng))
+        layers.append(Linear(dims[-1], num_classes, init=w_init, rng=rng, dtype=dtype))
+        super().__init__(*layers)
+        self.reg, self.loss_name = reg, loss
+
+
+class TwoLayerNet(FullyConnectedNet):
+    """affine - ReLU - affine - softmax with L2 (the cs231n two-layer net; weights 1e-4 * randn)."""
+
+    def __init__(self, input_dim, hidden_dim, num_classes=10, weight_scale=1e-4, reg=0.0, seed=0, dtype=np.float64):
+        super().__init__(input_dim, [hidden_dim], num_classes, init="normal", weight_scale=weight_scale, reg=reg,
+                         seed=seed, dtype=dtype)
+
+
+class ConvNet(Model):
+    """[conv 3x3 pad 1 - ReLU - maxpool 2x2] per entry of ``channels``, then affine - ReLU - affine.
+    x: (N, C, H, W) -> scores: (N, num_classes)."""
+
+    def __init__(self, input_shape=(1, 28, 28), channels=(16, 32), hidden_dim=128, num_classes=10, reg=0.0,
+                 seed=0, dtype=np.float64):
+        rng = _rng(seed)
+        c, h, w = input_shape
+        layers = []
+        for out in channels:
+            layers += [Conv2d(c, out, 3, padding=1, init=initializers.he_normal, rng=rng, dtype=dtype), ReLU(),
+                       MaxPool2d(2)]
+            c, h, w = out, h // 2, w // 2
+        layers += [Flatten(), Linear(c * h * w, hidden_dim, init=initializers.he_normal, rng=rng, dtype=dtype),
+                   ReLU(), Linear(hidden_dim, num_classes, init=initializers.he_normal, rng=rng, dtype=dtype)]
+        super().__init__(*layers)
+        self.reg = reg
+
+
+class LinearClassifier(Model):
+    """Softmax regression or linear SVM: one affine layer. ``bias_trick=True`` folds the bias into W
+    (the data then carries a column of ones)."""
+
+    def __init__(self, input_dim, num_classes=10, loss="softmax", reg=0.0, bias_trick=False, weight_scale=1e-3,
+                 seed=0, dtype=np.float64):
+        super().__init__(Linear(input_dim, num_classes, bias=not bias_trick, weight_scale=weight_scale,
+                                rng=_rng(seed), dtype=dtype))
+        self.reg, self.loss_name = reg, loss
+
+    def train_sgd(self, X, y, lr=1e-3, epochs=1, batch_size=200, seed=0):
+        """Minibatch SGD, the classic ``train``; returns the loss history."""
+        from ..optim import SGD
+        opt = SGD(self.named_parameters(), lr=lr)
+        rng = _rng(seed)
+        history = []
+        for _ in range(epochs):
+            order = rng.permutation(len(X))
+            for i in range(0, len(X), batch_size):
+                idx = order[i:i + batch_size]
+                loss, grads = self.loss(X[idx], y[idx])
+                opt.step(grads)
+                history.append(loss)
+        return history
+
+
+MODELS = {"fc": FullyConnectedNet, "two_layer": TwoLayerNet, "conv": ConvNet, "linear": LinearClassifier}
