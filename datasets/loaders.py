@@ -62,8 +62,9 @@ def cache_dir():
     return os.environ.get(ENV_CACHE) or os.path.join(os.path.expanduser("~"), ".cache", "numpy-torch-parity")
 
 
-def _atomic_copy(write, dest):
-    """``write(file_object)`` into a temporary file beside ``dest``, then rename it into place."""
+def atomic_write(dest, write):
+    """``write(binary_file)`` into a temporary file beside ``dest``, then rename it into place: a
+    reader never sees half a file, and an interrupted write leaves the previous file intact."""
     os.makedirs(os.path.dirname(dest), exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(dest), prefix=".partial-")
     try:
@@ -133,7 +134,7 @@ def _stage_idx(files, dest):
                         shutil.copyfileobj(g, f)
             except (EOFError, OSError, zlib.error) as exc:
                 raise DatasetError(f"{src}: truncated or corrupted ({type(exc).__name__}: {exc})") from None
-        _atomic_copy(write, out)
+        atomic_write(out, write)
         _check_idx(out)
 
 
@@ -257,7 +258,7 @@ def _read_cache(path):
 
 
 def _write_cache(path, arrays):
-    _atomic_copy(lambda f: np.savez(f, **arrays), path)
+    atomic_write(path, lambda f: np.savez(f, **arrays))
 
 
 def load_raw(name, root=None, download=True, use_cache=True, verify_checksums=True):

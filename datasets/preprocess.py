@@ -1,11 +1,10 @@
 """The classic preprocessing steps, each optional, and the minibatch iterator that the NumPy trainer
 and the torch mirror share (same batches, same order)."""
 import os
-import tempfile
 
 import numpy as np
 
-from .loaders import load
+from .loaders import atomic_write, load
 
 CLASSIC_SPLITS = {"cifar10": (49_000, 1_000), "mnist": (55_000, 5_000), "fashion-mnist": (55_000, 5_000)}
 
@@ -129,11 +128,6 @@ def save_sample_grid(X, y, classes, path, per_class=7, seed=0):
             if r == 0:
                 ax.set_title(cname, fontsize=8)
     fig.tight_layout()
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".png")
-    os.close(fd)
-    fig.savefig(tmp, dpi=80)
-    os.replace(tmp, path)
+    atomic_write(os.path.abspath(path), lambda f: fig.savefig(f, format="png", dpi=80))
     plt.close(fig)
     return path

@@ -1,13 +1,12 @@
 """The classic picture: SGD, Momentum, AdaGrad and Adam from (-7, 2) on f(x, y) = x^2/20 + y^2,
 30 steps each, the NumPy path and the torch path overlaid on the contour plot."""
-import os
-import tempfile
-
 import numpy as np
 import torch
 
 import numpy_impl.optim as no
 from torch_ref.optim import mirror_optimizer
+
+from .report import atomic_write
 
 # the learning rates of the classic comparison ("Deep Learning from Scratch", ch. 6)
 SETUPS = {
@@ -66,12 +65,7 @@ def main(out="optim_paths.png", steps=30):
         ax.legend(loc="lower right", fontsize=8)
     fig.suptitle(f"f(x, y) = x^2/20 + y^2 from {START}, {steps} steps")
     fig.tight_layout()
-    folder = os.path.dirname(os.path.abspath(out))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".png")
-    os.close(fd)
-    fig.savefig(tmp, dpi=100)
-    os.replace(tmp, out)
+    atomic_write(out, lambda f: fig.savefig(f, format="png", dpi=100))
     plt.close(fig)
     for name, (p_np, p_t) in result.items():
         print(f"{name:<9} end NumPy ({p_np[-1, 0]: .6f}, {p_np[-1, 1]: .6f})  torch ({p_t[-1, 0]: .6f}, "

@@ -1,9 +1,9 @@
 """A list of check results, its table, and its JSON and JUnit forms."""
 import json
-import os
-import tempfile
 from collections import OrderedDict
 from xml.sax.saxutils import escape, quoteattr
+
+from datasets.loaders import atomic_write
 
 
 class ParityError(AssertionError):
@@ -80,16 +80,4 @@ class Report:
 
 
 def _atomic_write(path, text):
-    """Write to a temporary file beside ``path`` and rename: a reader never sees half a file."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, lambda f: f.write(text.encode("utf-8")))
