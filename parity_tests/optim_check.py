@@ -62,7 +62,7 @@ def check_trajectory(info, dtype="float64", seed=0):
             if sched:
                 sched.step()
                 tsched.step()
-            pairs = [(f"param:{k}", params[k], tensors[k].detach().numpy(), (PARAMS[k][0])) for k in params]
+            pairs = [(f"param:{k}", params[k], tensors[k].detach().numpy()) for k in params]
             for k, t in tensors.items():
                 tstate = topt.state[t]
                 for key, value in opt.state[k].items():
@@ -73,18 +73,17 @@ def check_trajectory(info, dtype="float64", seed=0):
                         if ref is None:
                             raise KeyError(f"torch has no state '{key}' for parameter '{k}' "
                                            f"(it has {sorted(tstate)})")
-                        pairs.append((f"state:{key}", value, ref.numpy(), k))
+                        pairs.append((f"state:{k}.{key}", value, ref.numpy()))
             lrs = [g["lr"] for g in opt.param_groups]
-            pairs.append(("lr", np.array(lrs), np.array([g["lr"] for g in topt.param_groups]), "lr"))
-            for check, a, e, _ in pairs:
+            pairs.append(("lr", np.array(lrs), np.array([g["lr"] for g in topt.param_groups])))
+            for check, a, e in pairs:
                 r = compare(a, e, tolerance_for(dtype, check, info.tolerances), check=check,
                             shape=tuple(np.shape(a)), **meta)
-                key = check if not check.startswith("state:") else check
-                if not r.passed and key not in first_bad:
+                if not r.passed and check not in first_bad:
                     r.note = f"first diverged at step {step}"
-                    first_bad[key] = r
-                if key not in worst or r.max_abs > worst[key].max_abs:
-                    worst[key] = r
+                    first_bad[check] = r
+                if check not in worst or r.max_abs > worst[check].max_abs:
+                    worst[check] = r
     except Exception as exc:
         return Report([failed(f"raised {type(exc).__name__}: {exc}", check="error", **meta)])
     return Report([first_bad.get(k, r) for k, r in worst.items()])

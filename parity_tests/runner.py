@@ -3,7 +3,7 @@ import numpy as np
 
 from .api import check_layer, check_loss
 from .optim_check import OptimInfo, check_trajectory
-from .registry import cases, select
+from .registry import cases, normal, select
 from .report import Report
 
 
@@ -19,9 +19,9 @@ def run_case(case):
         x, y = inputs(rng, shape, dtype)
         return check_loss(lambda a, b: entry.make(a, b, **sample.kwargs), entry.torch, x, y, **common)
     layer = entry.make(shape, rng, dtype, **sample.kwargs)
-    x = (inputs or (lambda r, s, d: r.standard_normal(s).astype(d)))(rng, shape, dtype)
-    extra = [(inputs or (lambda r, s, d: r.standard_normal(s).astype(d)))(rng, shape, dtype) * (1 + k)
-             for k in range(entry.extra_batches)]
+    inputs = inputs or normal
+    x = inputs(rng, shape, dtype)
+    extra = [inputs(rng, shape, dtype) * (1 + k) for k in range(entry.extra_batches)]
     return check_layer(layer, x=x, extra_batches=extra, eval_mode=entry.eval_mode, share=entry.share, **common)
 
 

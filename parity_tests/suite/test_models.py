@@ -119,3 +119,21 @@ def test_linear_classifier_trains():
     clf = LinearClassifier(5, 3, weight_scale=1e-3)
     hist = clf.train_sgd(X, y, lr=0.1, epochs=20, batch_size=50)
     assert hist[-1] < hist[0] and clf.accuracy(X, y) > 0.9
+
+
+def test_lockstep_drift_exposes_a_broken_update(monkeypatch):
+    """The gate bites: a 0.1% error in NumPy's Adam step, from step 10 on, shows as drift > 1e-8."""
+    from numpy_impl.optim import optimizers as O
+    orig = O.Adam._update
+
+    def update(self, p, g, state, group):
+        orig(self, p, g, state, group)
+        if state["step"] >= 10:
+            p *= 1.001
+    monkeypatch.setattr(O.Adam, "_update", update)
+    rng = np.random.default_rng(1)
+    X, y = rng.standard_normal((32, 10)), rng.integers(0, 3, 32)
+    model = FullyConnectedNet(10, [8], 3, seed=0)
+    hist = lockstep(model, X, y, lambda p: no.Adam(p, lr=1e-2), steps=20, batch_size=8)
+    assert max(h["param_drift"] for h in hist[:9]) < 1e-12
+    assert hist[9]["param_drift"] > 1e-4

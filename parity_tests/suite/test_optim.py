@@ -191,3 +191,16 @@ def test_optim_paths_coincide_and_png_written(tmp_path):
     out = tmp_path / "paths.png"
     assert paths_main(str(out)) == 0
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_broken_state_names_the_parameter(monkeypatch):
+    orig = O.Adam._update
+
+    def update(self, p, g, state, group):
+        orig(self, p, g, state, group)
+        if p.shape == (3,):
+            state["exp_avg_sq"] *= 1.001          # a wrong second moment for b1 only
+    monkeypatch.setattr(O.Adam, "_update", update)
+    report = check_trajectory(OPTIM_BY_NAME["Adam"])
+    assert "state:b1.exp_avg_sq" in failing(report)
+    assert "state:w1.exp_avg_sq" not in failing(report)
