@@ -20,10 +20,11 @@ import hashlib
 import os
 import pickle
 import shutil
-import tempfile
 import zlib
 
 import numpy as np
+
+from numpy_impl.checkpoint import atomic_write
 
 DEBIAN_FASHION = "/usr/share/datasets/fashion-mnist"
 ENV_ROOT = "PARITY_DATA_ROOT"
@@ -60,21 +61,6 @@ def canonical(name):
 
 def cache_dir():
     return os.environ.get(ENV_CACHE) or os.path.join(os.path.expanduser("~"), ".cache", "numpy-torch-parity")
-
-
-def atomic_write(dest, write):
-    """``write(binary_file)`` into a temporary file beside ``dest``, then rename it into place: a
-    reader never sees half a file, and an interrupted write leaves the previous file intact."""
-    os.makedirs(os.path.dirname(dest), exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(dest), prefix=".partial-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, dest)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 # ---------------------------------------------------------------- IDX (MNIST family)

@@ -4,7 +4,10 @@ import os
 
 import numpy as np
 
-from .loaders import atomic_write, load
+from numpy_impl.checkpoint import atomic_write
+from numpy_impl.data import minibatches  # noqa: F401  (re-exported: the shared iterator)
+
+from .loaders import load
 
 CLASSIC_SPLITS = {"cifar10": (49_000, 1_000), "mnist": (55_000, 5_000), "fashion-mnist": (55_000, 5_000)}
 
@@ -65,8 +68,9 @@ def prepare(name, root=None, num_val=None, split_seed=None, dev=0, dtype=np.floa
     data = load(name, root, layout="nchw", **load_kw)
     name = {"fashion_mnist": "fashion-mnist"}.get(name, name)
     _, default_val = CLASSIC_SPLITS.get(name.replace("cifar-10", "cifar10"), (None, 1000))
-    Xtr, ytr, Xva, yva = train_val_split(data["X_train"], data["y_train"],
-                                         default_val if num_val is None else num_val, split_seed)
+    if num_val is None:          # the classic split, or a tenth of a smaller training set
+        num_val = min(default_val, len(data["X_train"]) // 10)
+    Xtr, ytr, Xva, yva = train_val_split(data["X_train"], data["y_train"], num_val, split_seed)
     sets = {"train": to_float(Xtr, dtype, scale), "val": to_float(Xva, dtype, scale),
             "test": to_float(data["X_test"], dtype, scale)}
     labels = {"train": ytr, "val": yva, "test": data["y_test"]}
@@ -88,21 +92,6 @@ def prepare(name, root=None, num_val=None, split_seed=None, dev=0, dtype=np.floa
     if dev:
         out["X_dev"], out["y_dev"] = subset(out["X_train"], out["y_train"], dev, seed=0)
     return out
-
-
-def minibatches(X, y, batch_size, shuffle=True, seed=None, drop_last=False):
-    """Yield ``(X_batch, y_batch)``; seeded shuffling (a Generator or an int); the last partial batch
-    is kept unless ``drop_last``. Index arrays are drawn once per call (one epoch)."""
-    n = len(X)
-    if len(y) != n:
-        raise ValueError(f"minibatches: X has {n} samples, y has {len(y)}")
-    if batch_size < 1:
-        raise ValueError(f"minibatches: batch_size must be >= 1, got {batch_size}")
-    order = _rng(seed).permutation(n) if shuffle else np.arange(n)
-    stop = n - n % batch_size if drop_last else n
-    for i in range(0, stop, batch_size):
-        idx = order[i:i + batch_size]
-        yield X[idx], y[idx]
 
 
 def save_sample_grid(X, y, classes, path, per_class=7, seed=0):

@@ -1,11 +1,15 @@
 """Model-level tools: ``diagnose`` (the first layer where NumPy and torch part ways) and
 ``lockstep`` (the NumPy model and its torch mirror trained side by side on the same batches)."""
+import math
+import time
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 import numpy_impl.layers as L
-from datasets.preprocess import minibatches
+from numpy_impl.data import num_batches
+from numpy_impl.train import Trainer
 from torch_ref import mirror
 from torch_ref.mapping import to_numpy_dict
 from torch_ref.optim import mirror_optimizer
@@ -21,8 +25,9 @@ def torch_loss(model, scores, y):
     return F.cross_entropy(scores, yt)
 
 
-def _torch_forward(model, modules, x):
-    """Run the torch layers one by one, dropout with the mask the NumPy layer just drew."""
+def _torch_forward(model, modules, x, retain=True):
+    """Run the torch layers one by one, dropout with the mask the NumPy layer just drew; every
+    output keeps its gradient when ``retain``."""
     outs = []
     for layer, module in zip(model.layers, modules):
         if isinstance(layer, L.Dropout) and module.training:
@@ -30,7 +35,8 @@ def _torch_forward(model, modules, x):
             x = x * (mask / (1 - layer.p)) if layer.p < 1 else x * 0
         else:
             x = module(x)
-        x.retain_grad()
+        if retain:
+            x.retain_grad()
         outs.append(x)
     return outs
 
@@ -93,40 +99,72 @@ def format_diagnosis(rows, first):
     return "\n".join(lines)
 
 
+class Lockstep:
+    """A ``Trainer`` callback that trains the torch mirror side by side: built from the model's
+    current weights, it takes the same batch after every NumPy step (dropout masks shared; the
+    optimizer and schedule mirrored) and records, per step, both losses and the largest parameter
+    or buffer difference relative to its magnitude (``steps``). Per epoch it adds the mirror's
+    accuracies and its time (``torch_seconds``: forward, backward, step) to the trainer's record.
+    Create it before training starts, with the optimizer (and schedule) the trainer uses."""
+
+    def __init__(self, model, optimizer, scheduler=None, dtype=None, eval_sets=None):
+        dtype = dtype or next(iter(model.named_parameters().values())).dtype
+        self.model, self.m = model, mirror(model, dtype)
+        self.modules = list(self.m.module)
+        tparams = dict(self.m.module.named_parameters())
+        self.topt = mirror_optimizer(optimizer, {k: tparams[p.torch_name] for k, p in self.m.params.items()})
+        self.tsched = None
+        if scheduler is not None:
+            from torch_ref.optim import mirror_scheduler
+            self.tsched = mirror_scheduler(scheduler, self.topt)
+        self.eval_sets = eval_sets or {}
+        self.steps, self.torch_seconds, self._epoch_start = [], 0.0, 0
+
+    def drift(self):
+        tvals = to_numpy_dict(self.m.module, {**self.m.params, **self.m.buffers})
+        nvals = {**self.model.named_parameters(), **self.model.named_buffers()}
+        return max(float(np.max(np.abs(nvals[k] - tvals[k])) / (np.max(np.abs(tvals[k])) + 1e-300))
+                   for k in tvals)
+
+    def on_step(self, trainer, xb, yb, loss):
+        t0 = time.perf_counter()
+        self.topt.zero_grad()
+        out = _torch_forward(self.model, self.modules, torch.tensor(xb), retain=False)[-1]
+        lt = torch_loss(self.model, out, yb) + _l2(self.model, self.m.module, self.m.params)
+        lt.backward()
+        self.topt.step()
+        if self.tsched is not None and trainer.schedule_every == "step":
+            self.tsched.step()
+        self.torch_seconds += time.perf_counter() - t0
+        self.steps.append({"step": trainer.step, "loss_numpy": float(loss), "loss_torch": float(lt.item()),
+                           "param_drift": self.drift()})
+
+    def accuracy(self, X, y, batch_size=1000):
+        self.m.module.eval()
+        with torch.no_grad():
+            pred = np.concatenate([self.m.module(torch.tensor(X[i:i + batch_size])).argmax(1).numpy()
+                                   for i in range(0, len(X), batch_size)])
+        self.m.module.train()
+        return float(np.mean(pred == y))
+
+    def on_epoch(self, trainer, record):
+        if self.tsched is not None and trainer.schedule_every == "epoch":
+            self.tsched.step()
+        epoch, self._epoch_start = self.steps[self._epoch_start:], len(self.steps)
+        record["torch_seconds"], self.torch_seconds = self.torch_seconds, 0.0
+        record["torch_loss"] = float(np.mean([s["loss_torch"] for s in epoch])) if epoch else float("nan")
+        record["max_drift"] = max((s["param_drift"] for s in epoch), default=0.0)
+        for name, (X, y) in self.eval_sets.items():
+            record[f"torch_{name}_acc"] = self.accuracy(X, y)
+
+
 def lockstep(model, X, y, make_optimizer, steps=100, batch_size=64, seed=0, schedule=None):
-    """Train ``model`` and its torch mirror side by side: same start, same batches (the shared
-    ``minibatches``), dropout masks shared. Returns the history: one dict per step with both
-    losses and the largest parameter difference relative to the parameter's magnitude."""
-    m = mirror(model, np.asarray(X).dtype)
-    tparams = dict(m.module.named_parameters())
+    """Train ``model`` and its torch mirror side by side for ``steps`` updates (the ``Trainer`` with
+    a ``Lockstep`` callback). Returns one dict per step with both losses and the parameter drift."""
     opt = make_optimizer(model.named_parameters())
-    topt = mirror_optimizer(opt, {k: tparams[p.torch_name] for k, p in m.params.items()})
     sched = schedule(opt) if schedule else None
-    if sched:
-        from torch_ref.optim import mirror_scheduler
-        tsched = mirror_scheduler(sched, topt)
-    modules = list(m.module)
-    history, step, epoch = [], 0, 0
-    while step < steps:
-        for xb, yb in minibatches(X, y, batch_size, seed=seed + epoch):
-            loss, grads = model.loss(xb, yb)
-            topt.zero_grad()
-            out = _torch_forward(model, modules, torch.tensor(xb))[-1]
-            lt = torch_loss(model, out, yb) + _l2(model, m.module, m.params)
-            lt.backward()
-            opt.step(grads)
-            topt.step()
-            if sched:
-                sched.step()
-                tsched.step()
-            step += 1
-            tvals = to_numpy_dict(m.module, {**m.params, **m.buffers})
-            nvals = {**model.named_parameters(), **model.named_buffers()}
-            drift = max(float(np.max(np.abs(nvals[k] - tvals[k])) / (np.max(np.abs(tvals[k])) + 1e-300))
-                        for k in tvals)
-            history.append({"step": step, "loss_numpy": float(loss), "loss_torch": float(lt.item()),
-                            "param_drift": drift})
-            if step >= steps:
-                break
-        epoch += 1
-    return history
+    mirror_cb = Lockstep(model, opt, sched, np.asarray(X).dtype)
+    trainer = Trainer(model, opt, sched, batch_size=batch_size, seed=seed, schedule_every="step",
+                      train_acc_samples=0, callbacks=[mirror_cb], progress=False, log=None)
+    trainer.fit(X, y, epochs=math.ceil(steps / num_batches(len(X), batch_size)), max_steps=steps)
+    return mirror_cb.steps

@@ -12,47 +12,13 @@ import pytest
 import datasets as D
 from datasets import loaders
 
+from .fakedata import make_cifar, make_mnist, write_idx
+
 
 @pytest.fixture(autouse=True)
 def private_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("PARITY_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv("PARITY_DATA_ROOT", raising=False)
-
-
-def write_idx(path, array, compress=True):
-    array = np.asarray(array, dtype=np.uint8)
-    head = struct.pack(">BBBB", 0, 0, 8, array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
-    data = head + array.tobytes()
-    with (gzip.open if compress else open)(path, "wb") as f:
-        f.write(data)
-
-
-def make_mnist(folder, n_train=20, n_test=10, compress=True, seed=0):
-    rng = np.random.default_rng(seed)
-    os.makedirs(folder, exist_ok=True)
-    arrays = {"train-images-idx3-ubyte": rng.integers(0, 256, (n_train, 28, 28)),
-              "train-labels-idx1-ubyte": np.arange(n_train) % 10,
-              "t10k-images-idx3-ubyte": rng.integers(0, 256, (n_test, 28, 28)),
-              "t10k-labels-idx1-ubyte": (np.arange(n_test) * 3) % 10}
-    for name, a in arrays.items():
-        write_idx(os.path.join(folder, name + (".gz" if compress else "")), a, compress)
-    return arrays
-
-
-def make_cifar(root, n_per_batch=4, seed=0):
-    rng = np.random.default_rng(seed)
-    folder = os.path.join(root, "cifar-10-batches-py")
-    os.makedirs(folder)
-    batches = {}
-    for name in ["data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5", "test_batch"]:
-        data = rng.integers(0, 256, (n_per_batch, 3072)).astype(np.uint8)
-        labels = list(rng.integers(0, 10, n_per_batch).tolist())
-        with open(os.path.join(folder, name), "wb") as f:
-            pickle.dump({"data": data, "labels": labels, "batch_label": name}, f)
-        batches[name] = (data, labels)
-    with open(os.path.join(folder, "batches.meta"), "wb") as f:
-        pickle.dump({"label_names": D.CLASS_NAMES["cifar10"]}, f)
-    return batches
 
 
 def snapshot(folder):

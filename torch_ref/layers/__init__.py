@@ -38,7 +38,8 @@ def _build(layer):
             params.update({f"{i}.{k}": Param(f"{i}.{p.torch_name}", p.transpose) for k, p in m.params.items()})
             buffers.update({f"{i}.{k}": Param(f"{i}.{p.torch_name}", p.transpose) for k, p in m.buffers.items()})
         return Mirror(nn.Sequential(*modules), params, buffers)
-    factory = FACTORIES.get(type(layer))
+    # a user's subclass (say a hand-written Linear with its own backward) mirrors as its base class
+    factory = next((FACTORIES[c] for c in type(layer).__mro__ if c in FACTORIES), None)
     if factory is None:
         raise TypeError(f"no torch mirror for {type(layer).__name__}: add a factory to torch_ref.layers.FACTORIES")
     module, params = factory(layer)

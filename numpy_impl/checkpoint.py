@@ -1,0 +1,127 @@
+"""Checkpoints: a model's parameters and buffers, the optimizer and schedule state, the random
+generators of its layers (dropout) and any JSON-able extra (the trainer's position and history),
+in one ``.npz`` file, written atomically.
+
+``save_checkpoint(path, model, optimizer, scheduler, extra)`` then, in a fresh process,
+``extra = load_checkpoint(path, model, optimizer, scheduler)`` restores everything in place; a
+resumed run continues bit for bit where the saved one was. The file is written to a temporary
+name beside ``path`` and renamed, so an interrupted save leaves the previous checkpoint intact.
+Loading never unpickles: arrays and a JSON header only.
+"""
+import json
+import os
+import tempfile
+
+import numpy as np
+
+FORMAT = "numpy-impl-checkpoint/1"
+
+
+def atomic_write(dest, write):
+    """``write(binary_file)`` into a temporary file beside ``dest``, then rename it into place: a
+    reader never sees half a file, and an interrupted write leaves the previous file intact."""
+    dest = os.path.abspath(dest)
+    os.makedirs(os.path.dirname(dest), exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(dest), prefix=".partial-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.replace(tmp, dest)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _walk(layer):
+    yield layer
+    for child in layer.children():
+        yield from _walk(child)
+
+
+def layer_generators(model):
+    """The ``numpy.random.Generator`` of every layer that draws (dropout), in execution order."""
+    return [layer.rng for layer in _walk(model) if isinstance(getattr(layer, "rng", None), np.random.Generator)]
+
+
+def _split_state(state):
+    """Optimizer state -> (arrays by 'param/key', JSON-able scalars)."""
+    arrays, scalars = {}, {}
+    for name, entries in state.items():
+        scalars[name] = {}
+        for key, value in entries.items():
+            if isinstance(value, np.ndarray):
+                arrays[f"optim/{name}/{key}"] = value
+            else:
+                scalars[name][key] = value.item() if isinstance(value, np.generic) else value
+    return arrays, scalars
+
+
+def save_checkpoint(path, model, optimizer=None, scheduler=None, extra=None):
+    arrays = {f"param/{k}": v for k, v in model.named_parameters().items()}
+    arrays.update({f"buffer/{k}": v for k, v in model.named_buffers().items()})
+    meta = {"format": FORMAT, "model": model.describe(), "extra": extra or {},
+            "generators": [g.bit_generator.state for g in layer_generators(model)]}
+    if optimizer is not None:
+        sd = optimizer.state_dict()
+        opt_arrays, meta["optim_scalars"] = _split_state(sd["state"])
+        arrays.update(opt_arrays)
+        meta["optimizer"] = {"class": type(optimizer).__name__, "variant": sd["variant"],
+                             "param_groups": sd["param_groups"]}
+    if scheduler is not None:
+        meta["scheduler"] = {"class": type(scheduler).__name__, "state": scheduler.state_dict()}
+    arrays["meta"] = np.array(json.dumps(meta))
+    atomic_write(path, lambda f: np.savez(f, **arrays))
+    return path
+
+
+def _mismatch(path, what, saved, expected):
+    raise ValueError(f"load_checkpoint({path!r}): {what} do not match: the file has {saved}, "
+                     f"the object has {expected}")
+
+
+def load_checkpoint(path, model, optimizer=None, scheduler=None):
+    """Restore a ``save_checkpoint`` file in place; returns its ``extra``. Every name and shape is
+    checked before anything is changed, so a mismatched file leaves the model untouched."""
+    path = os.fspath(path)
+    with np.load(path, allow_pickle=False) as f:
+        data = {k: f[k] for k in f.files}
+    meta = json.loads(str(data.pop("meta")))
+    if meta.get("format") != FORMAT:
+        raise ValueError(f"load_checkpoint({path!r}): not a checkpoint of this library (format {meta.get('format')!r})")
+    targets = [("param/", model.named_parameters()), ("buffer/", model.named_buffers())]
+    for prefix, named in targets:
+        saved = {k[len(prefix):]: v for k, v in data.items() if k.startswith(prefix)}
+        if set(saved) != set(named):
+            _mismatch(path, prefix.rstrip("/") + " names", sorted(saved), sorted(named))
+        for k, v in saved.items():
+            if v.shape != named[k].shape or v.dtype != named[k].dtype:
+                _mismatch(path, f"'{k}' shape/dtype", (v.shape, v.dtype.name), (named[k].shape, named[k].dtype.name))
+    gens = layer_generators(model)
+    if len(gens) != len(meta["generators"]):
+        _mismatch(path, "numbers of layer random generators", len(meta["generators"]), len(gens))
+    if optimizer is not None:
+        if "optimizer" not in meta:
+            raise ValueError(f"load_checkpoint({path!r}): the file holds no optimizer state")
+        if meta["optimizer"]["class"] != type(optimizer).__name__:
+            _mismatch(path, "optimizers", meta["optimizer"]["class"], type(optimizer).__name__)
+    if scheduler is not None and meta.get("scheduler", {}).get("class") != type(scheduler).__name__:
+        _mismatch(path, "schedules", meta.get("scheduler", {}).get("class"), type(scheduler).__name__)
+
+    for prefix, named in targets:
+        for k, p in named.items():
+            p[...] = data[prefix + k]
+    for g, state in zip(gens, meta["generators"]):
+        g.bit_generator.state = state
+    if optimizer is not None:
+        state = {name: dict(scalars) for name, scalars in meta["optim_scalars"].items()}
+        for k, v in data.items():
+            if k.startswith("optim/"):
+                _, name, key = k.split("/", 2)
+                state[name][key] = v
+        groups = [{k: tuple(v) if isinstance(v, list) and k != "params" else v for k, v in g.items()}
+                  for g in meta["optimizer"]["param_groups"]]
+        optimizer.load_state_dict({"state": state, "variant": meta["optimizer"]["variant"], "param_groups": groups})
+    if scheduler is not None:
+        scheduler.load_state_dict(meta["scheduler"]["state"])
+    return meta["extra"]

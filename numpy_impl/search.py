@@ -1,0 +1,83 @@
+"""Hyperparameter search, the classic way: a grid, or random values drawn log-uniformly.
+
+    space = {"lr": (1e-4, 1e-1), "reg": (1e-6, 1e-1), "hidden": [64, 128, 256]}
+    configs = random_configs(space, trials=20, seed=0)        # or grid({"lr": [...], ...})
+    results = search(train_fn, configs, seed=0)                # best validation accuracy first
+
+A range ``(low, high)`` of two positive numbers is drawn log-uniformly (integers when both ends are
+integers); a list is a set of choices. ``train_fn(config, seed)`` trains one model and returns a dict
+with at least ``val_acc`` (``train_acc`` and anything else are kept). Trial ``i`` gets the seed
+``[seed, i]``: a trial rerun alone gives the same result.
+"""
+import itertools
+import math
+import time
+
+import numpy as np
+
+
+def grid(space):
+    """Every combination of the listed values, in order. ``space``: name -> list of values."""
+    for name, values in space.items():
+        if not isinstance(values, (list, tuple)) or not values:
+            raise ValueError(f"grid: '{name}' needs a non-empty list of values, got {values!r}")
+    names = list(space)
+    return [dict(zip(names, combo)) for combo in itertools.product(*(space[n] for n in names))]
+
+
+def _draw(name, spec, rng):
+    if isinstance(spec, list):
+        return spec[rng.integers(len(spec))]
+    if isinstance(spec, tuple) and len(spec) == 2:
+        low, high = spec
+        if not (low > 0 and high >= low):
+            raise ValueError(f"random_configs: '{name}' range must be 0 < low <= high, got {spec}")
+        value = math.exp(rng.uniform(math.log(low), math.log(high)))
+        if isinstance(low, int) and isinstance(high, int):
+            return int(min(high, max(low, round(value))))
+        return float(value)
+    raise ValueError(f"random_configs: '{name}' must be a (low, high) range or a list of choices, got {spec!r}")
+
+
+def random_configs(space, trials, seed=0):
+    """``trials`` configurations, each value drawn independently (log-uniform for ranges)."""
+    rng = np.random.default_rng(seed)
+    return [{name: _draw(name, spec, rng) for name, spec in space.items()} for _ in range(trials)]
+
+
+def search(train_fn, configs, seed=0, log=print):
+    """Run every configuration; returns the results sorted by validation accuracy, best first.
+    Each result: ``{"trial", "seed", "config", "val_acc", ..., "seconds"}``. A trial whose
+    training stopped (a non-finite loss) or raised is kept with ``val_acc`` 0 and its reason."""
+    log = log or (lambda *a: None)
+    results = []
+    for i, config in enumerate(configs):
+        t0 = time.perf_counter()
+        trial_seed = [seed, i]
+        try:
+            out = dict(train_fn(dict(config), trial_seed))
+        except (FloatingPointError, ValueError, ArithmeticError) as e:
+            out = {"val_acc": 0.0, "train_acc": 0.0, "failed": f"{type(e).__name__}: {e}"}
+        if "val_acc" not in out:
+            raise KeyError("search: train_fn must return a dict with 'val_acc'")
+        out.update(trial=i, seed=trial_seed, config=dict(config), seconds=time.perf_counter() - t0)
+        results.append(out)
+        log(f"trial {i + 1}/{len(configs)} {format_config(config)}: val acc {out['val_acc']:.4f}"
+            + (f"  ({out['failed']})" if out.get("failed") else ""))
+    return sorted(results, key=lambda r: (-r["val_acc"], r["trial"]))
+
+
+def format_config(config):
+    return " ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in config.items())
+
+
+def results_table(results):
+    names = list(results[0]["config"]) if results else []
+    head = "rank  " + "".join(f"{n:>10}" for n in names) + "  train acc  val acc   seconds"
+    lines = [head]
+    for rank, r in enumerate(results, 1):
+        vals = "".join(f"{r['config'][n]:>10.3g}" if isinstance(r["config"][n], float) else f"{r['config'][n]:>10}"
+                       for n in names)
+        lines.append(f"{rank:>4}  {vals}  {r.get('train_acc', float('nan')):>9.4f}  {r['val_acc']:>7.4f}"
+                     f"  {r['seconds']:>8.1f}" + ("  " + r["failed"] if r.get("failed") else ""))
+    return "\n".join(lines)

@@ -1,0 +1,190 @@
+"""The training loop: epochs of seeded minibatches, any optimizer and schedule, accuracy per epoch,
+a progress bar, a clear stop on a non-finite loss, and checkpoints that resume bit for bit.
+
+    trainer = Trainer(model, Adam(model.named_parameters(), lr=1e-3), batch_size=64, seed=0)
+    history = trainer.fit(X_train, y_train, epochs=10, X_val=X_val, y_val=y_val,
+                          checkpoint="run.npz")
+    # later, in a fresh process, with the model and optimizer built the same way:
+    trainer.resume("run.npz"); trainer.fit(X_train, y_train, epochs=10, X_val=X_val, y_val=y_val)
+
+Epoch ``e`` shuffles with ``numpy.random.default_rng([seed, e])``, so the order of any epoch is
+known without replaying the earlier ones; a checkpoint records the epoch and the batch within it,
+the model, the optimizer and schedule state and the dropout generators, which is everything a step
+depends on. The model's ``loss(X, y)`` returns ``(loss, grads)`` (see ``numpy_impl.models``).
+
+``callbacks`` are objects with optional methods ``on_step(trainer, X_batch, y_batch, loss)``
+(after the update) and ``on_epoch(trainer, record)`` (after the epoch's evaluation); the parity
+suite's lockstep torch mirror is one.
+"""
+import math
+import sys
+import time
+
+import numpy as np
+
+from .checkpoint import load_checkpoint, save_checkpoint
+from .data import minibatches, num_batches
+
+
+class Progress:
+    """A one-line progress bar on a terminal; on a pipe or file, nothing until the epoch line."""
+
+    def __init__(self, stream=None, width=24, every=0.2):
+        self.stream = stream or sys.stderr
+        self.live = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.width, self.every, self._last = width, every, 0.0
+
+    def update(self, epoch, epochs, done, total, loss):
+        now = time.perf_counter()
+        if not self.live or (now - self._last < self.every and done < total):
+            return
+        self._last = now
+        filled = int(self.width * done / max(total, 1))
+        bar = "#" * filled + "." * (self.width - filled)
+        self.stream.write(f"\repoch {epoch}/{epochs} [{bar}] {done}/{total} loss {loss:.4f}")
+        self.stream.flush()
+
+    def close(self):
+        if self.live:
+            self.stream.write("\r" + " " * (self.width + 48) + "\r")
+            self.stream.flush()
+
+
+class Trainer:
+    def __init__(self, model, optimizer, scheduler=None, batch_size=64, seed=0, schedule_every="epoch",
+                 train_acc_samples=1000, callbacks=(), progress=True, log=print):
+        if schedule_every not in ("epoch", "step"):
+            raise ValueError(f"Trainer: schedule_every must be 'epoch' or 'step', got {schedule_every!r}")
+        if batch_size < 1:
+            raise ValueError(f"Trainer: batch_size must be >= 1, got {batch_size}")
+        self.model, self.optimizer, self.scheduler = model, optimizer, scheduler
+        self.batch_size, self.seed, self.schedule_every = int(batch_size), int(seed), schedule_every
+        self.train_acc_samples = train_acc_samples
+        self.callbacks = list(callbacks)
+        self.progress, self.log = progress, log or (lambda *a, **k: None)
+        self.epoch = 0          # completed epochs
+        self.batch = 0          # batches done in the current epoch
+        self.step = 0           # updates done in all
+        self.history = {"loss": [], "epochs": [], "stopped": None}
+        self.stopped = None
+
+    # ------------------------------------------------------------------ checkpoints
+    def state(self):
+        return {"epoch": self.epoch, "batch": self.batch, "step": self.step, "history": self.history,
+                "batch_size": self.batch_size, "seed": self.seed, "schedule_every": self.schedule_every}
+
+    def save(self, path):
+        """Write a checkpoint now (atomically: the previous file survives an interrupted save)."""
+        return save_checkpoint(path, self.model, self.optimizer, self.scheduler, extra={"trainer": self.state()})
+
+    def resume(self, path):
+        """Restore model, optimizer, schedule, dropout generators and position from ``path``."""
+        path = str(path)
+        extra = load_checkpoint(path, self.model, self.optimizer, self.scheduler)
+        t = extra["trainer"]
+        for key in ("batch_size", "seed", "schedule_every"):
+            if t[key] != getattr(self, key):
+                raise ValueError(f"Trainer.resume({path!r}): the checkpoint was made with {key}={t[key]!r}, "
+                                 f"this trainer has {getattr(self, key)!r}; an exact resume needs the same")
+        self.epoch, self.batch, self.step, self.history = t["epoch"], t["batch"], t["step"], t["history"]
+        self.stopped = self.history.get("stopped")
+        return self
+
+    # ------------------------------------------------------------------ evaluation
+    def _train_subset(self, X, y):
+        n = self.train_acc_samples
+        if not n or n >= len(X):
+            return X, y
+        idx = np.random.default_rng([self.seed, 1 << 20]).choice(len(X), n, replace=False)
+        return X[idx], y[idx]
+
+    def evaluate(self, X, y):
+        return self.model.accuracy(X, y)
+
+    # ------------------------------------------------------------------ the loop
+    def _stop_on(self, loss):
+        last = next((v for v in reversed(self.history["loss"]) if math.isfinite(v)), None)
+        lrs = ", ".join(f"{g['lr']:.3g}" for g in self.optimizer.param_groups)
+        self.stopped = (f"Trainer: the loss became {loss} at epoch {self.epoch + 1}, batch {self.batch + 1} "
+                        f"(step {self.step + 1}, lr {lrs}); training stopped before that update, so the model "
+                        f"holds the weights of step {self.step}. Last finite loss: "
+                        f"{'none' if last is None else f'{last:.6g}'}. Try a lower learning rate or a "
+                        f"smaller weight scale, or check the inputs for NaN or inf.")
+        self.history["stopped"] = self.stopped
+        self.log(self.stopped)
+
+    def fit(self, X, y, epochs, X_val=None, y_val=None, checkpoint=None, checkpoint_every=None, max_steps=None):
+        """Train until ``epochs`` epochs are complete in all (a resumed trainer continues its count).
+        Returns the history: ``loss`` per step and one record per epoch (mean loss, train and
+        validation accuracy, lr, seconds). ``checkpoint`` is written after every epoch and every
+        ``checkpoint_every`` steps; ``max_steps`` stops early (after that many updates in all, writing
+        the checkpoint there too)."""
+        X, y = np.asarray(X), np.asarray(y)
+        if len(X) != len(y):
+            raise ValueError(f"Trainer.fit: X has {len(X)} samples, y has {len(y)}")
+        if self.stopped:
+            self.log(f"Trainer.fit: not training, this run was stopped: {self.stopped}")
+            return self.history
+        total = num_batches(len(X), self.batch_size)
+        bar = Progress() if self.progress else None
+        try:
+            while self.epoch < epochs:
+                t0, seconds = time.perf_counter(), 0.0
+                losses_before = len(self.history["loss"]) - self.batch   # a resumed epoch counts its start
+                for xb, yb in minibatches(X, y, self.batch_size, seed=[self.seed, self.epoch], start=self.batch):
+                    if max_steps is not None and self.step >= max_steps:
+                        if checkpoint:
+                            self.save(checkpoint)
+                        return self.history
+                    s0 = time.perf_counter()
+                    loss, grads = self.model.loss(xb, yb)
+                    if not math.isfinite(loss):
+                        self._stop_on(loss)
+                        return self.history
+                    self.optimizer.step(grads)
+                    if self.scheduler is not None and self.schedule_every == "step":
+                        self.scheduler.step()
+                    seconds += time.perf_counter() - s0
+                    self.batch += 1
+                    self.step += 1
+                    self.history["loss"].append(float(loss))
+                    for cb in self.callbacks:
+                        if hasattr(cb, "on_step"):
+                            cb.on_step(self, xb, yb, loss)
+                    if bar:
+                        bar.update(self.epoch + 1, epochs, self.batch, total, loss)
+                    if checkpoint and checkpoint_every and self.step % checkpoint_every == 0:
+                        self.save(checkpoint)
+                if bar:
+                    bar.close()
+                self._end_epoch(X, y, X_val, y_val, losses_before, seconds, time.perf_counter() - t0)
+                if checkpoint:
+                    self.save(checkpoint)
+        except KeyboardInterrupt:
+            if bar:
+                bar.close()
+            where = f"; resume from {checkpoint}" if checkpoint else ""
+            self.log(f"Trainer: interrupted at epoch {self.epoch + 1}, step {self.step}{where}")
+            raise
+        return self.history
+
+    def _end_epoch(self, X, y, X_val, y_val, losses_before, seconds, wall):
+        if self.scheduler is not None and self.schedule_every == "epoch":
+            self.scheduler.step()
+        losses = self.history["loss"][losses_before:]
+        record = {"epoch": self.epoch + 1, "step": self.step,
+                  "loss": float(np.mean(losses)) if losses else float("nan"),
+                  "train_acc": self.evaluate(*self._train_subset(X, y)),
+                  "val_acc": self.evaluate(X_val, y_val) if X_val is not None else None,
+                  "lr": [g["lr"] for g in self.optimizer.param_groups],
+                  "seconds": seconds, "wall_seconds": wall}
+        self.epoch += 1
+        self.batch = 0
+        for cb in self.callbacks:
+            if hasattr(cb, "on_epoch"):
+                cb.on_epoch(self, record)
+        self.history["epochs"].append(record)
+        val = "" if record["val_acc"] is None else f"  val acc {record['val_acc']:.4f}"
+        self.log(f"epoch {record['epoch']}: loss {record['loss']:.4f}  train acc {record['train_acc']:.4f}{val}"
+                 f"  ({seconds:.1f} s)")
+        return record
