@@ -17,6 +17,12 @@ import numpy as np
 FORMAT = "numpy-impl-checkpoint/1"
 
 
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(dest, write):
     """``write(binary_file)`` into a temporary file beside ``dest``, then rename it into place: a
     reader never sees half a file, and an interrupted write leaves the previous file intact."""
@@ -26,6 +32,7 @@ def atomic_write(dest, write):
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
+        os.chmod(tmp, 0o666 & ~_umask())          # mkstemp makes 0600; give the usual permissions
         os.replace(tmp, dest)
     except BaseException:
         if os.path.exists(tmp):

@@ -110,7 +110,7 @@ def _train(args):
           f"{len(data['X_test'])} test; {cfg.optimizer} lr {cfg.lr}, {cfg.epochs} epochs, batch {cfg.batch_size}, "
           f"{cfg.dtype}" + (", torch mirror in lockstep" if args.lockstep else ""))
     try:
-        model, summary = train(cfg, data, lockstep=args.lockstep, checkpoint=args.checkpoint,
+        model, summary = train(cfg, data, lockstep=args.lockstep, checkpoint=args.checkpoint or args.resume,
                                checkpoint_every=args.checkpoint_every, resume=args.resume,
                                progress=not args.no_progress, out=args.out, max_steps=args.max_steps)
     except ValueError as e:
@@ -324,7 +324,8 @@ def build_parser():
     t.add_argument("--out", help="folder for history.json and curves.png")
     t.add_argument("--checkpoint", help="checkpoint file, written after every epoch (atomically)")
     t.add_argument("--checkpoint-every", type=int, help="also every N steps")
-    t.add_argument("--resume", help="resume from this checkpoint (bit-identical to an uninterrupted run)")
+    t.add_argument("--resume", help="resume from this checkpoint (bit-identical to an uninterrupted run); "
+                                               "it keeps being updated unless --checkpoint names another")
     t.add_argument("--max-steps", type=int, help="stop after N updates in all (the checkpoint is written there)")
     t.add_argument("--save-state-dict", help="export the trained model as the torch mirror's state_dict (.pt)")
     t.add_argument("--no-progress", action="store_true", help="no progress bar")

@@ -55,8 +55,10 @@ def fit(model, opt, X, y, epochs=1, steps=None, batch_size=100, seed=0, val=None
 
 
 def _finish(out, name, summary, log):
-    summary["files"] = summary.get("files", []) + [write_json(os.path.join(out, f"{name}.json"), summary)]
-    for f in summary["files"]:
+    files = summary.get("files", [])
+    summary["files"] = [os.path.basename(f) for f in files] + [f"{name}.json"]     # relative to out
+    files.append(write_json(os.path.join(out, f"{name}.json"), summary))
+    for f in files:
         log(f"wrote {f}")
     return summary
 
@@ -155,8 +157,9 @@ def batchnorm(data, out, scale=1.0, seed=0, lockstep=False, log=print):
                           "stopped": hist["stopped"]}
         panels.append((f"w = {w:.1e}", series))
         summary["runs"].append(run)
-        log(f"weight scale {w:.1e}: train acc with BN {run['BatchNorm']['final_train_acc']}, "
-            f"without {run['no BatchNorm']['final_train_acc']}")
+        def acc(r):
+            return "stopped (non-finite loss)" if r["stopped"] else f"{r['final_train_acc']:.3f}"
+        log(f"weight scale {w:.1e}: train acc with BN {acc(run['BatchNorm'])}, without {acc(run['no BatchNorm'])}")
     summary["files"] = [plots.grid_of_curves(panels, os.path.join(out, "batchnorm.png"),
                                              title="Training accuracy with and without BatchNorm")]
     return _finish(out, "batchnorm", summary, log)

@@ -83,11 +83,16 @@ def search_scatter(results, path, x="lr", y="reg", title="hyperparameter search"
 
 
 def curves(series, path, xlabel="step", ylabel="loss", title="", log=False, window=None, smooth_it=True):
-    """Several named curves on one axis (``series``: label -> values)."""
+    """Several named curves on one axis (``series``: label -> values). A label ending in " torch"
+    is drawn dashed, in the colour of the curve it mirrors."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(7, 4.5))
+    colours = {}
     for label, values in series.items():
-        ax.plot(smooth(values, window) if smooth_it else values, label=label)
+        base = label[:-len(" torch")] if label.endswith(" torch") else None
+        style = dict(color=colours[base], ls="--", lw=1.0) if base in colours else {}
+        line, = ax.plot(smooth(values, window) if smooth_it else values, label=label, **style)
+        colours.setdefault(label, line.get_color())
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
     if log:
         ax.set_yscale("log")

@@ -96,6 +96,9 @@ def test_checkpoint_every_and_each_epoch(tmp_path):
     t = quiet(model2, opt2, sched2).resume(path)
     assert (t.epoch, t.batch, t.step) == (2, 0, 16)
     assert os.listdir(tmp_path / "sub") == ["run.npz"]
+    mask = os.umask(0)
+    os.umask(mask)
+    assert os.stat(path).st_mode & 0o777 == 0o666 & ~mask       # not mkstemp's 0600
 
 
 def test_interrupted_save_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
