@@ -55,40 +55,60 @@ class _Pool2d(Layer):
 
 class MaxPool2d(_Pool2d):
     """Max pooling; padding is -inf (as torch). A tied maximum sends its whole gradient to the
-    first maximum in row-major window order, as torch does on the CPU."""
+    first maximum in row-major window order, as torch does on the CPU.
+
+    Forward also records, per output, which kernel offset won (``idx``: the number of offsets before
+    the first one equal to the max), so backward never reads the input again. Both passes work on
+    blocks of samples of about 1 MB, so each block's slices are re-read from cache, not memory: a
+    cache-blocking loop over the batch, vectorised within each block."""
 
     pad_value = -np.inf
+    block_bytes = 1 << 20
+
+    def _blocks(self, xp):
+        per_sample = max(1, xp[0].nbytes)
+        step = max(1, self.block_bytes // per_sample)
+        return [slice(i, i + step) for i in range(0, xp.shape[0], step)]
 
     def forward(self, x, training=None):
         xp, oh, ow = self._prepare(x)
-        out = None
-        for sl in self._slices(oh, ow):
-            out = xp[sl].copy() if out is None else np.maximum(out, xp[sl], out=out)
-        self._cache = (xp, out)
+        slices = list(self._slices(oh, ow))
+        out = np.empty(xp.shape[:2] + (oh, ow), dtype=xp.dtype)
+        idx = np.zeros(out.shape, dtype=np.min_scalar_type(len(slices)))
+        for b in self._blocks(xp):
+            xb, ob, ib = xp[b], out[b], idx[b]
+            np.copyto(ob, xb[slices[0]])
+            for sl in slices[1:]:
+                np.maximum(ob, xb[sl], out=ob)
+            # idx = how many offsets come before the first maximum (leading non-maxima)
+            leading = np.ones(ob.shape, dtype=bool)
+            for sl in slices[:-1]:
+                leading &= xb[sl] != ob
+                ib += leading
+        self._cache = (xp.shape, idx)
         self._out_shape = out.shape
         return out
 
     def backward(self, dout):
         dout = self._dout(dout)
-        xp, out = self._cache
+        xp_shape, idx = self._cache
         (kh, kw), (sh, sw) = self.kernel_size, self.stride
-        oh, ow = out.shape[2:]
+        oh, ow = idx.shape[2:]
+        slices = list(self._slices(oh, ow))
         disjoint = sh >= kh and sw >= kw
-        exact = disjoint and (sh, sw) == (kh, kw) and xp.shape[2] == kh * oh and xp.shape[3] == kw * ow
+        exact = disjoint and (sh, sw) == (kh, kw) and xp_shape[2] == kh * oh and xp_shape[3] == kw * ow
         # windows that tile the input exactly write every element once: no zero fill needed
-        dxp = (np.empty if exact else np.zeros)(xp.shape, dtype=dout.dtype)
-        taken = np.zeros(out.shape, dtype=bool)
-        first = np.empty(out.shape, dtype=bool)
-        for k, sl in enumerate(self._slices(oh, ow)):
-            np.equal(xp[sl], out, out=first)
-            np.greater(first, taken, out=first)          # a max not already routed: first wins
-            if k < kh * kw - 1:
-                taken |= first
-            if disjoint:
-                np.multiply(first, dout, out=dxp[sl])
-            else:
-                dxp[sl] += first * dout
-        return self._crop(dxp, xp.shape)
+        dxp = (np.empty if exact else np.zeros)(xp_shape, dtype=dout.dtype)
+        for b in self._blocks(dxp):
+            ib, db, gb = idx[b], dxp[b], dout[b]
+            hit = np.empty(ib.shape, dtype=bool)
+            for k, sl in enumerate(slices):
+                np.equal(ib, k, out=hit)
+                if disjoint:
+                    np.multiply(hit, gb, out=db[sl])
+                else:
+                    db[sl] += hit * gb
+        return self._crop(dxp, xp_shape)
 
 
 class AvgPool2d(_Pool2d):

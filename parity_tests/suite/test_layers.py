@@ -164,3 +164,23 @@ def test_mirror_round_trip_exact():
     copy_to_numpy(m.module, net.named_parameters(), m.params)
     for k, v in net.named_parameters().items():
         np.testing.assert_array_equal(v, before[k])
+
+
+@pytest.mark.parametrize("kernel, stride, padding", [(2, 2, 0), (3, 1, 1), (3, 2, 1), (2, 1, 0)])
+def test_maxpool_cache_blocks_change_nothing(kernel, stride, padding):
+    """MaxPool2d works on blocks of samples; one sample per block must give the very same bits as one
+    block for all, ties (zeros after ReLU) included, and match torch."""
+    rng = np.random.default_rng(3)
+    x = np.maximum(rng.standard_normal((5, 3, 9, 8)), 0)
+    x[1, 1] = 0.0                                           # an all-tied channel
+    g = rng.standard_normal(ni.MaxPool2d(kernel, stride, padding).forward(x).shape)
+    results = []
+    for block_bytes in (1 << 30, 1):
+        layer = ni.MaxPool2d(kernel, stride, padding)
+        layer.block_bytes = block_bytes
+        results.append((layer.forward(x), layer.backward(g)))
+    assert np.array_equal(results[0][0], results[1][0]) and np.array_equal(results[0][1], results[1][1])
+    xt = torch.tensor(x, requires_grad=True)
+    torch.nn.functional.max_pool2d(xt, kernel, stride, padding).backward(torch.tensor(g))
+    # overlapping windows sum their shares in another order than torch: equal to rounding
+    np.testing.assert_allclose(results[1][1], xt.grad.numpy(), rtol=1e-13, atol=1e-15)
