@@ -81,9 +81,10 @@ class MaxPool2d(_Pool2d):
             for sl in slices[1:]:
                 np.maximum(ob, xb[sl], out=ob)
             # idx = how many offsets come before the first maximum (leading non-maxima)
-            leading = np.ones(ob.shape, dtype=bool)
+            leading, differs = np.ones(ob.shape, dtype=bool), np.empty(ob.shape, dtype=bool)
             for sl in slices[:-1]:
-                leading &= xb[sl] != ob
+                np.not_equal(xb[sl], ob, out=differs)
+                leading &= differs
                 ib += leading
         self._cache = (xp.shape, idx)
         self._out_shape = out.shape
