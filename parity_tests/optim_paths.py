@@ -6,7 +6,7 @@ import torch
 import numpy_impl.optim as no
 from torch_ref.optim import mirror_optimizer
 
-from .report import atomic_write
+from .plots import _plt, save
 
 # the learning rates of the classic comparison ("Deep Learning from Scratch", ch. 6)
 SETUPS = {
@@ -44,10 +44,7 @@ def paths(steps=30):
 
 
 def main(out="optim_paths.png", steps=30):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = _plt()
     result = paths(steps)
     xs, ys = np.meshgrid(np.linspace(-10, 10, 200), np.linspace(-5, 5, 100))
     fig, axes = plt.subplots(2, 2, figsize=(10, 7))
@@ -65,8 +62,7 @@ def main(out="optim_paths.png", steps=30):
         ax.legend(loc="lower right", fontsize=8)
     fig.suptitle(f"f(x, y) = x^2/20 + y^2 from {START}, {steps} steps")
     fig.tight_layout()
-    atomic_write(out, lambda f: fig.savefig(f, format="png", dpi=100))
-    plt.close(fig)
+    save(fig, out, dpi=100)
     for name, (p_np, p_t) in result.items():
         print(f"{name:<9} end NumPy ({p_np[-1, 0]: .6f}, {p_np[-1, 1]: .6f})  torch ({p_t[-1, 0]: .6f}, "
               f"{p_t[-1, 1]: .6f})  max diff {np.max(np.abs(p_np - p_t)):.1e}")

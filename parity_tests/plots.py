@@ -8,6 +8,7 @@ from numpy_impl.checkpoint import atomic_write
 
 
 def _plt():
+    """pyplot on the Agg backend (files only, no display needed)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

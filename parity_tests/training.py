@@ -177,7 +177,7 @@ def format_summary(s):
         lines.append(f"time NumPy {s['numpy_seconds']:.1f} s, torch {s['torch_seconds']:.1f} s, "
                      f"ratio NumPy/torch {s['time_ratio']:.2f}")
         limit = s["drift_limit"]
-        verdict = "" if limit is None else ("  (within %.0e)" % limit if s["max_drift"] <= limit
+        verdict = f"  ({s['config']['dtype']}: reported, not gated)" if limit is None else ("  (within %.0e)" % limit if s["max_drift"] <= limit
                                             else "  EXCEEDS %.0e" % limit)
         lines.append(f"lockstep: largest parameter drift {s['max_drift']:.2e}, largest loss difference "
                      f"{s['max_loss_diff']:.2e} (relative){verdict}")
