@@ -185,6 +185,8 @@ class Trainer:
                 cb.on_epoch(self, record)
         self.history["epochs"].append(record)
         val = "" if record["val_acc"] is None else f"  val acc {record['val_acc']:.4f}"
+        if record.get("torch_val_acc") is not None:      # a lockstep mirror reported too
+            val += f" (torch {record['torch_val_acc']:.4f}, drift {record['max_drift']:.1e})"
         self.log(f"epoch {record['epoch']}: loss {record['loss']:.4f}  train acc {record['train_acc']:.4f}{val}"
                  f"  ({seconds:.1f} s)")
         return record

@@ -116,6 +116,8 @@ def _train(args):
     except ValueError as e:
         print(f"parity train: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:          # the trainer has said where to resume from
+        return 130
     if args.save_state_dict:
         from torch_ref.interop import save_state_dict
         save_state_dict(model, args.save_state_dict)

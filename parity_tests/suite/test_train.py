@@ -197,3 +197,29 @@ def test_lockstep_through_the_trainer_with_schedule_and_eval():
     for e in hist["epochs"]:
         assert e["torch_val_acc"] == e["val_acc"] and e["max_drift"] < 1e-10 and e["torch_seconds"] > 0
         assert e["torch_loss"] == pytest.approx(e["loss"], rel=1e-10)
+
+
+def test_ctrl_c_then_resume_from_the_last_checkpoint(tmp_path):
+    model, opt, sched = make()
+    full = quiet(model, opt, sched)
+    full.fit(X, Y, epochs=3)
+    expected = state(model, opt)
+
+    class CtrlC:
+        def on_step(self, trainer, xb, yb, loss):
+            if trainer.step == 11:
+                raise KeyboardInterrupt
+
+    logs = []
+    model, opt, sched = make()
+    trainer = Trainer(model, opt, sched, batch_size=32, seed=7, progress=False, log=logs.append, callbacks=[CtrlC()])
+    with pytest.raises(KeyboardInterrupt):
+        trainer.fit(X, Y, epochs=3, checkpoint=tmp_path / "run.npz", checkpoint_every=4)
+    assert "interrupted at epoch 2, step 11; resume from" in logs[-1]
+    model, opt, sched = make(seed=9)
+    resumed = quiet(model, opt, sched).resume(tmp_path / "run.npz")
+    assert resumed.step == 8
+    resumed.fit(X, Y, epochs=3)
+    got = state(model, opt)
+    assert all(np.array_equal(got[k], expected[k]) for k in expected)
+    assert resumed.history["loss"] == full.history["loss"]
