@@ -175,7 +175,7 @@ class Trainer:
         record = {"epoch": self.epoch + 1, "step": self.step,
                   "loss": float(np.mean(losses)) if losses else float("nan"),
                   "train_acc": self.evaluate(*self._train_subset(X, y)),
-                  "val_acc": self.evaluate(X_val, y_val) if X_val is not None else None,
+                  "val_acc": self.evaluate(X_val, y_val) if X_val is not None and len(X_val) else None,
                   "lr": [g["lr"] for g in self.optimizer.param_groups],
                   "seconds": seconds, "wall_seconds": wall}
         self.epoch += 1
