@@ -130,7 +130,11 @@ def _diagnose(args):
     import numpy as np
     from .models import diagnose, format_diagnosis
     if args.factory:
-        model, X, y = _from_factory(args.factory)
+        try:
+            model, X, y = _from_factory(args.factory)
+        except (LookupError, ImportError) as e:
+            print(f"parity diagnose: {e}", file=sys.stderr)
+            return 2
         if X is None:
             shape = tuple(int(v) for v in args.input_shape.split(","))
             rng = np.random.default_rng(args.seed)
@@ -174,15 +178,17 @@ def _from_factory(spec):
     import importlib.util
     where, _, name = spec.rpartition(":")
     if not where or not name:
-        raise SystemExit(f"parity diagnose: --factory wants FILE.py:FUNCTION or module:FUNCTION, got {spec!r}")
+        raise LookupError(f"--factory wants FILE.py:FUNCTION or module:FUNCTION, got {spec!r}")
     if where.endswith(".py"):
         if not os.path.exists(where):
-            raise SystemExit(f"parity diagnose: no file {where!r}")
+            raise LookupError(f"no file {where!r}")
         module_spec = importlib.util.spec_from_file_location("parity_factory", where)
         module = importlib.util.module_from_spec(module_spec)
         module_spec.loader.exec_module(module)
     else:
         module = importlib.import_module(where)
+    if not callable(getattr(module, name, None)):
+        raise LookupError(f"{where!r} has no function {name!r}")
     out = getattr(module, name)()
     return (out if isinstance(out, tuple) else (out, None, None))
 

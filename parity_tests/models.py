@@ -91,9 +91,10 @@ def diagnose(model, X, y, seed=0):
 
 
 def format_diagnosis(rows, first):
-    lines = [f"{'layer':<44} {'stage':<16} {'max abs':>9} {'max rel':>9}  verdict"]
+    w = max([len("layer")] + [len(r.component) for r in rows])
+    lines = [f"{'layer':<{w}} {'stage':<16} {'max abs':>9} {'max rel':>9}  verdict"]
     for r in rows:
-        lines.append(f"{r.component:<44} {r.check:<16} {r.max_abs:>9.2e} {r.max_rel:>9.2e}  "
+        lines.append(f"{r.component:<{w}} {r.check:<16} {r.max_abs:>9.2e} {r.max_rel:>9.2e}  "
                      f"{'ok' if r.passed else 'DIVERGES'}")
     lines.append("all layers agree" if first is None else f"first divergence: {first.message()}")
     return "\n".join(lines)

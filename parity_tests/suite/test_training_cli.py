@@ -111,9 +111,15 @@ def test_diagnose_healthy_models(capsys):
     assert out.count("all layers agree") == 2 and "0 Conv2d" in out
 
 
-def test_diagnose_usage_errors(capsys):
+def test_diagnose_usage_errors(tmp_path, capsys):
     assert main(["diagnose"]) == 2
     assert "name a MODEL" in capsys.readouterr().err
+    assert main(["diagnose", "--factory", str(tmp_path / "none.py") + ":make"]) == 2
+    assert "no file" in capsys.readouterr().err
+    (tmp_path / "m.py").write_text("x = 1\n")
+    assert main(["diagnose", "--factory", str(tmp_path / "m.py") + ":make"]) == 2
+    assert "has no function 'make'" in capsys.readouterr().err
+    assert main(["diagnose", "--factory", "no_such_module_xyz:make"]) == 2
 
 
 def test_search_random_and_grid(tmp_path, mnist, capsys):
