@@ -184,3 +184,20 @@ def test_maxpool_cache_blocks_change_nothing(kernel, stride, padding):
     torch.nn.functional.max_pool2d(xt, kernel, stride, padding).backward(torch.tensor(g))
     # overlapping windows sum their shares in another order than torch: equal to rounding
     np.testing.assert_allclose(results[1][1], xt.grad.numpy(), rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("kernel, stride, padding", [(2, 2, 0), (3, 1, 1)])
+def test_maxpool_nan_routes_like_torch(kernel, stride, padding):
+    """A NaN wins its window in both; torch sends the window's gradient to its last NaN."""
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((2, 2, 6, 6))
+    x[0, 0, 0, 0] = x[0, 0, 1, 1] = x[1, 1, 2, 3] = np.nan
+    layer = ni.MaxPool2d(kernel, stride, padding)
+    out = layer.forward(x)
+    g = rng.standard_normal(out.shape)
+    dx = layer.backward(g)
+    xt = torch.tensor(x, requires_grad=True)
+    ot = torch.nn.functional.max_pool2d(xt, kernel, stride, padding)
+    ot.backward(torch.tensor(g))
+    np.testing.assert_array_equal(np.isnan(out), torch.isnan(ot).numpy())
+    np.testing.assert_allclose(dx, xt.grad.numpy(), rtol=1e-13, atol=1e-15)
