@@ -77,8 +77,11 @@ class MaxPool2d(_Pool2d):
         idx = np.zeros(out.shape, dtype=np.min_scalar_type(len(slices)))
         for b in self._blocks(xp):
             xb, ob, ib = xp[b], out[b], idx[b]
-            np.copyto(ob, xb[slices[0]])
-            for sl in slices[1:]:
+            if len(slices) == 1:
+                np.copyto(ob, xb[slices[0]])
+            else:
+                np.maximum(xb[slices[0]], xb[slices[1]], out=ob)
+            for sl in slices[2:]:
                 np.maximum(ob, xb[sl], out=ob)
             # idx = how many offsets come before the first maximum (leading non-maxima)
             leading, differs = np.ones(ob.shape, dtype=bool), np.empty(ob.shape, dtype=bool)
