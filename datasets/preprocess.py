@@ -4,6 +4,7 @@ import os
 
 import numpy as np
 
+from numpy_impl._rng import as_rng
 from numpy_impl.checkpoint import atomic_write
 from numpy_impl.data import minibatches  # noqa: F401  (re-exported: the shared iterator)
 
@@ -12,9 +13,6 @@ from .loaders import load
 CLASSIC_SPLITS = {"cifar10": (49_000, 1_000), "mnist": (55_000, 5_000), "fashion-mnist": (55_000, 5_000)}
 
 
-def _rng(seed):
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-
 
 def train_val_split(X, y, num_val, seed=None):
     """Hold out ``num_val`` training samples for validation: the last ones (the classic exercises)
@@ -22,7 +20,7 @@ def train_val_split(X, y, num_val, seed=None):
     n = len(X)
     if not 0 <= num_val < n:
         raise ValueError(f"train_val_split: num_val must lie in [0, {n}), got {num_val}")
-    order = np.arange(n) if seed is None else _rng(seed).permutation(n)
+    order = np.arange(n) if seed is None else as_rng(seed).permutation(n)
     tr, va = order[: n - num_val], order[n - num_val:]
     return X[tr], y[tr], X[va], y[va]
 
@@ -31,7 +29,7 @@ def subset(X, y, n, seed=0):
     """A seeded random development subset of ``n`` samples."""
     if n > len(X):
         raise ValueError(f"subset: asked for {n} samples of {len(X)}")
-    idx = _rng(seed).choice(len(X), n, replace=False)
+    idx = as_rng(seed).choice(len(X), n, replace=False)
     return X[idx], y[idx]
 
 
@@ -100,7 +98,7 @@ def save_sample_grid(X, y, classes, path, per_class=7, seed=0):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    rng = _rng(seed)
+    rng = as_rng(seed)
     fig, axes = plt.subplots(per_class, len(classes), figsize=(len(classes) * 1.1, per_class * 1.1), squeeze=False)
     for c, cname in enumerate(classes):
         idx = np.flatnonzero(y == c)

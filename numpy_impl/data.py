@@ -1,9 +1,7 @@
 """The minibatch iterator shared by the NumPy trainer and the torch mirror (same batches, same order)."""
 import numpy as np
 
-
-def _rng(seed):
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+from ._rng import as_rng
 
 
 def minibatches(X, y, batch_size, shuffle=True, seed=None, drop_last=False, start=0):
@@ -15,7 +13,7 @@ def minibatches(X, y, batch_size, shuffle=True, seed=None, drop_last=False, star
         raise ValueError(f"minibatches: X has {n} samples, y has {len(y)}")
     if batch_size < 1:
         raise ValueError(f"minibatches: batch_size must be >= 1, got {batch_size}")
-    order = _rng(seed).permutation(n) if shuffle else np.arange(n)
+    order = as_rng(seed).permutation(n) if shuffle else np.arange(n)
     stop = n - n % batch_size if drop_last else n
     for i in range(start * batch_size, stop, batch_size):
         idx = order[i:i + batch_size]

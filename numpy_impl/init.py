@@ -13,9 +13,8 @@ import math
 
 import numpy as np
 
+from ._rng import as_rng
 
-def _rng(rng):
-    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
 
 
 def fans(shape, layout=None):
@@ -60,11 +59,11 @@ def constant(shape, value, rng=None, dtype=np.float64, layout=None):
 
 def normal(shape, rng=None, dtype=np.float64, layout=None, std=0.01, mean=0.0):
     """Normal with a fixed std: the classic ``0.01 * randn``."""
-    return (mean + std * _rng(rng).standard_normal(shape)).astype(dtype)
+    return (mean + std * as_rng(rng).standard_normal(shape)).astype(dtype)
 
 
 def uniform(shape, rng=None, dtype=np.float64, layout=None, a=0.0, b=1.0):
-    return _rng(rng).uniform(a, b, shape).astype(dtype)
+    return as_rng(rng).uniform(a, b, shape).astype(dtype)
 
 
 def xavier_normal(shape, rng=None, dtype=np.float64, layout=None, gain_=1.0):

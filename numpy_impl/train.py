@@ -67,6 +67,7 @@ class Trainer:
         self.step = 0           # updates done in all
         self.history = {"loss": [], "epochs": [], "stopped": None}
         self.stopped = None
+        self._acc_idx = None
 
     # ------------------------------------------------------------------ checkpoints
     def state(self):
@@ -91,12 +92,16 @@ class Trainer:
         return self
 
     # ------------------------------------------------------------------ evaluation
-    def _train_subset(self, X, y):
+    def _train_accuracy(self, X, y):
+        """Accuracy on ``train_acc_samples`` training samples (drawn once, seeded); None when 0."""
         n = self.train_acc_samples
-        if not n or n >= len(X):
-            return X, y
-        idx = np.random.default_rng([self.seed, 1 << 20]).choice(len(X), n, replace=False)
-        return X[idx], y[idx]
+        if not n:
+            return None
+        if n >= len(X):
+            return self.evaluate(X, y)
+        if self._acc_idx is None or len(self._acc_idx) != n:
+            self._acc_idx = np.random.default_rng([self.seed, 1 << 20]).choice(len(X), n, replace=False)
+        return self.evaluate(X[self._acc_idx], y[self._acc_idx])
 
     def evaluate(self, X, y):
         return self.model.accuracy(X, y)
@@ -174,7 +179,7 @@ class Trainer:
         losses = self.history["loss"][losses_before:]
         record = {"epoch": self.epoch + 1, "step": self.step,
                   "loss": float(np.mean(losses)) if losses else float("nan"),
-                  "train_acc": self.evaluate(*self._train_subset(X, y)),
+                  "train_acc": self._train_accuracy(X, y),
                   "val_acc": self.evaluate(X_val, y_val) if X_val is not None and len(X_val) else None,
                   "lr": [g["lr"] for g in self.optimizer.param_groups],
                   "seconds": seconds, "wall_seconds": wall}
@@ -187,6 +192,7 @@ class Trainer:
         val = "" if record["val_acc"] is None else f"  val acc {record['val_acc']:.4f}"
         if record.get("torch_val_acc") is not None:      # a lockstep mirror reported too
             val += f" (torch {record['torch_val_acc']:.4f}, drift {record['max_drift']:.1e})"
-        self.log(f"epoch {record['epoch']}: loss {record['loss']:.4f}  train acc {record['train_acc']:.4f}{val}"
+        train = "" if record["train_acc"] is None else f"  train acc {record['train_acc']:.4f}"
+        self.log(f"epoch {record['epoch']}: loss {record['loss']:.4f}{train}{val}"
                  f"  ({seconds:.1f} s)")
         return record

@@ -12,7 +12,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from .._checks import check_dim, check_ndim
 from .base import Layer
-from .linear import _rng
+from .._rng import as_rng
 
 
 def _pair(v):
@@ -31,7 +31,7 @@ class Conv2d(Layer):
         self.kernel_size, self.stride = _pair(kernel_size), _pair(stride)
         self.padding, self.dilation = _pair(padding), _pair(dilation)
         shape = (self.out_channels, self.in_channels) + self.kernel_size
-        rng = _rng(rng)
+        rng = as_rng(rng)
         W = weight_scale * rng.standard_normal(shape) if init is None else init(shape, rng=rng, dtype=dtype)
         self.params["W"] = np.asarray(W, dtype=dtype)
         self.grads["W"] = np.zeros_like(self.params["W"])

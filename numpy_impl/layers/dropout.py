@@ -10,7 +10,7 @@ import numpy as np
 
 from .._checks import check_shape
 from .base import Layer
-from .linear import _rng
+from .._rng import as_rng
 
 
 class Dropout(Layer):
@@ -19,7 +19,7 @@ class Dropout(Layer):
         if not 0 <= p <= 1:
             raise ValueError(f"Dropout: p must lie in [0, 1], got {p}")
         self.p, self.inverted = float(p), bool(inverted)
-        self.rng = _rng(rng)
+        self.rng = as_rng(rng)
         self.mask = None
         self._next_mask = None
 

@@ -2,11 +2,9 @@
 import numpy as np
 
 from .._checks import check_dim, check_ndim
+from .._rng import as_rng
 from .base import Layer
 
-
-def _rng(seed_or_rng):
-    return seed_or_rng if isinstance(seed_or_rng, np.random.Generator) else np.random.default_rng(seed_or_rng)
 
 
 class Linear(Layer):
@@ -22,7 +20,7 @@ class Linear(Layer):
                  rng=None, dtype=np.float64):
         super().__init__()
         self.in_features, self.out_features = int(in_features), int(out_features)
-        rng = _rng(rng)
+        rng = as_rng(rng)
         if init is None:
             W = weight_scale * rng.standard_normal((self.in_features, self.out_features))
         else:

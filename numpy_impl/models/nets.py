@@ -7,15 +7,13 @@ name, ready for ``optimizer.step``.
 import numpy as np
 
 from .. import init as initializers
+from .._rng import as_rng
 from ..layers import (BatchNorm1d, Conv2d, Dropout, Flatten, Linear, MaxPool2d, ReLU, Sequential, Sigmoid,
                       Tanh)
 from ..losses import LOSSES, l2_penalty
 
 ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh}
 
-
-def _rng(seed):
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
 
 
 class Model(Sequential):
@@ -51,7 +49,7 @@ class FullyConnectedNet(Model):
 
     def __init__(self, input_dim, hidden_dims, num_classes=10, activation="relu", init="he", weight_scale=1e-2,
                  batchnorm=False, dropout=0.0, reg=0.0, loss="softmax", seed=0, dtype=np.float64):
-        rng = _rng(seed)
+        rng = as_rng(seed)
         w_init = initializers.by_name(init, std=weight_scale)
         dims = [input_dim] + list(hidden_dims)
         layers = []
@@ -82,7 +80,7 @@ class ConvNet(Model):
 
     def __init__(self, input_shape=(1, 28, 28), channels=(16, 32), hidden_dim=128, num_classes=10, reg=0.0,
                  seed=0, dtype=np.float64):
-        rng = _rng(seed)
+        rng = as_rng(seed)
         c, h, w = input_shape
         layers = []
         for out in channels:
@@ -102,14 +100,14 @@ class LinearClassifier(Model):
     def __init__(self, input_dim, num_classes=10, loss="softmax", reg=0.0, bias_trick=False, weight_scale=1e-3,
                  seed=0, dtype=np.float64):
         super().__init__(Linear(input_dim, num_classes, bias=not bias_trick, weight_scale=weight_scale,
-                                rng=_rng(seed), dtype=dtype))
+                                rng=as_rng(seed), dtype=dtype))
         self.reg, self.loss_name = reg, loss
 
     def train_sgd(self, X, y, lr=1e-3, epochs=1, batch_size=200, seed=0):
         """Minibatch SGD, the classic ``train``; returns the loss history."""
         from ..optim import SGD
         opt = SGD(self.named_parameters(), lr=lr)
-        rng = _rng(seed)
+        rng = as_rng(seed)
         history = []
         for _ in range(epochs):
             order = rng.permutation(len(X))

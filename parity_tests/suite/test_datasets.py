@@ -1,9 +1,6 @@
 """Datasets, all offline: tiny files in the exact real formats (MNIST IDX gzip, CIFAR-10 pickle
 batches) read by torchvision's real classes; the real Fashion-MNIST when Debian's package is there."""
-import gzip
 import os
-import pickle
-import struct
 import time
 
 import numpy as np
@@ -12,7 +9,7 @@ import pytest
 import datasets as D
 from datasets import loaders
 
-from .fakedata import make_cifar, make_mnist, write_idx
+from .fakedata import make_cifar, make_mnist
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,6 @@
 JSON, and the effects they exist to show are asserted where they do not depend on the data."""
 import json
 
-import numpy as np
 import pytest
 
 from parity_tests.cli import main

@@ -3,7 +3,6 @@ import numpy as np
 import pytest
 import torch
 
-import numpy_impl.layers as L
 import numpy_impl.optim as no
 from numpy_impl.models import ConvNet, FullyConnectedNet, LinearClassifier, TwoLayerNet
 from parity_tests.models import diagnose, format_diagnosis, lockstep

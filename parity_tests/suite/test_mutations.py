@@ -5,7 +5,6 @@ col2im offset, a missing unbiased factor, a dropout scale error...) and asserts 
 fails for that component and that check, and only through the checks it should.
 """
 import numpy as np
-import pytest
 
 import numpy_impl.layers as L
 from numpy_impl import losses
