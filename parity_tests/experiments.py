@@ -48,7 +48,8 @@ def fit(model, opt, X, y, epochs=1, steps=None, batch_size=100, seed=0, val=None
     if steps is not None:
         epochs = -(-steps * batch_size // len(X))
     hist = trainer.fit(X, y, epochs, *(val or (None, None)), max_steps=steps)
-    drift = max((s["param_drift"] for s in mirror.steps), default=0.0) if mirror else None
+    worst = mirror.worst() if mirror else None
+    drift = None if not mirror else worst["param_drift"] if worst else 0.0
     if mirror:
         hist["torch_loss"] = [s["loss_torch"] for s in mirror.steps]
     return hist, drift

@@ -122,10 +122,16 @@ class Lockstep:
         self.steps, self.torch_seconds, self._epoch_start = [], 0.0, 0
 
     def drift(self):
+        """``(largest relative difference, the parameter or buffer that has it)``."""
         tvals = to_numpy_dict(self.m.module, {**self.m.params, **self.m.buffers})
         nvals = {**self.model.named_parameters(), **self.model.named_buffers()}
-        return max(float(np.max(np.abs(nvals[k] - tvals[k])) / (np.max(np.abs(tvals[k])) + 1e-300))
+        return max((float(np.max(np.abs(nvals[k] - tvals[k])) / (np.max(np.abs(tvals[k])) + 1e-300)), k)
                    for k in tvals)
+
+    def worst(self, steps=None):
+        """The step record with the largest drift (of ``steps``, default all), or None."""
+        steps = self.steps if steps is None else steps
+        return max(steps, key=lambda s: s["param_drift"]) if steps else None
 
     def on_step(self, trainer, xb, yb, loss):
         t0 = time.perf_counter()
@@ -137,8 +143,9 @@ class Lockstep:
         if self.tsched is not None and trainer.schedule_every == "step":
             self.tsched.step()
         self.torch_seconds += time.perf_counter() - t0
+        drift, name = self.drift()
         self.steps.append({"step": trainer.step, "loss_numpy": float(loss), "loss_torch": float(lt.item()),
-                           "param_drift": self.drift()})
+                           "param_drift": drift, "drift_in": name})
 
     def accuracy(self, X, y, batch_size=1000):
         self.m.module.eval()
@@ -154,7 +161,8 @@ class Lockstep:
         epoch, self._epoch_start = self.steps[self._epoch_start:], len(self.steps)
         record["torch_seconds"], self.torch_seconds = self.torch_seconds, 0.0
         record["torch_loss"] = float(np.mean([s["loss_torch"] for s in epoch])) if epoch else float("nan")
-        record["max_drift"] = max((s["param_drift"] for s in epoch), default=0.0)
+        worst = self.worst(epoch)
+        record["max_drift"] = worst["param_drift"] if worst else 0.0
         for name, (X, y) in self.eval_sets.items():
             record[f"torch_{name}_acc"] = self.accuracy(X, y)
 

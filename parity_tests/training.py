@@ -152,12 +152,17 @@ def train(cfg, data, lockstep=False, checkpoint=None, checkpoint_every=None, res
                "numpy_seconds": sum(e["seconds"] for e in hist["epochs"]), "wall_seconds": wall,
                "history": hist}
     if mirror:
+        limit = DRIFT_LIMIT_FLOAT64 if cfg.dtype == "float64" else None
+        worst = mirror.worst() or {"param_drift": 0.0}
+        first_over = next((s for s in mirror.steps if s["param_drift"] > limit), None) if limit else None
         summary.update(torch_test_acc=mirror.accuracy(data["X_test"], data["y_test"]),
                        torch_seconds=sum(e["torch_seconds"] for e in hist["epochs"]),
-                       max_drift=max((s["param_drift"] for s in mirror.steps), default=0.0),
+                       max_drift=worst["param_drift"], max_drift_in=worst.get("drift_in"),
+                       first_over_limit={k: first_over[k] for k in ("step", "drift_in", "param_drift")}
+                       if first_over else None,
                        max_loss_diff=max((abs(s["loss_numpy"] - s["loss_torch"]) / max(abs(s["loss_torch"]), 1e-300)
                                           for s in mirror.steps), default=0.0),
-                       drift_limit=DRIFT_LIMIT_FLOAT64 if cfg.dtype == "float64" else None)
+                       drift_limit=limit)
         summary["time_ratio"] = summary["numpy_seconds"] / max(summary["torch_seconds"], 1e-12)
         hist["lockstep"] = mirror.steps
     if out:
@@ -177,9 +182,16 @@ def format_summary(s):
         lines.append(f"time NumPy {s['numpy_seconds']:.1f} s, torch {s['torch_seconds']:.1f} s, "
                      f"ratio NumPy/torch {s['time_ratio']:.2f}")
         limit = s["drift_limit"]
-        verdict = f"  ({s['config']['dtype']}: reported, not gated)" if limit is None else ("  (within %.0e)" % limit if s["max_drift"] <= limit
-                                            else "  EXCEEDS %.0e" % limit)
-        lines.append(f"lockstep: largest parameter drift {s['max_drift']:.2e}, largest loss difference "
+        over = s["first_over_limit"]
+        if limit is None:
+            verdict = f"  ({s['config']['dtype']}: reported, not gated)"
+        elif over is None:
+            verdict = f"  (within {limit:.0e})"
+        else:
+            verdict = (f"\nDRIFT EXCEEDS {limit:.0e}: first at step {over['step']}, in '{over['drift_in']}' "
+                       f"({over['param_drift']:.2e}); run 'parity diagnose' on this model to find the layer")
+        where = f" (in '{s['max_drift_in']}')" if s["max_drift_in"] else ""
+        lines.append(f"lockstep: largest parameter drift {s['max_drift']:.2e}{where}, largest loss difference "
                      f"{s['max_loss_diff']:.2e} (relative){verdict}")
     if s["stopped"]:
         lines.append(s["stopped"])
@@ -192,5 +204,4 @@ def passed(summary):
     """The gate: no NaN stop, and float64 lockstep drift within the limit."""
     if summary["stopped"]:
         return False
-    limit = summary.get("drift_limit")
-    return limit is None or summary["max_drift"] <= limit
+    return summary.get("first_over_limit") is None

@@ -153,3 +153,34 @@ def test_search_helpers():
     seeds = []
     res = search(lambda c, s: seeds.append(s) or {"val_acc": c["x"]}, grid({"x": [0.2, 0.9, 0.5]}), seed=4, log=None)
     assert [r["val_acc"] for r in res] == [0.9, 0.5, 0.2] and seeds == [[4, 0], [4, 1], [4, 2]]
+
+
+def test_train_lockstep_gate_names_a_broken_running_statistic(mnist, monkeypatch, capsys):
+    """The float64 gate bites: running_var updated with the biased variance (the classic slip) makes
+    'parity train --lockstep' exit 1, naming the buffer and the first step over the limit."""
+    from numpy_impl.layers import norm
+
+    def biased(self, mean, var, m):
+        rm, rv = self.buffers["running_mean"], self.buffers["running_var"]
+        rm += self.momentum * (mean.astype(rm.dtype) - rm)
+        rv += self.momentum * (var.astype(rv.dtype) - rv)            # missing m / (m - 1)
+    monkeypatch.setattr(norm._BatchNorm, "_update_running", biased)
+    rc = main(["train", "mlp", *mnist, "--epochs", "1", "--hidden", "16", "--dropout", "0", "--no-progress",
+               "--lockstep"])
+    out = capsys.readouterr().out
+    assert rc == 1, out
+    assert "DRIFT EXCEEDS 1e-08: first at step 1, in '1.running_var'" in out
+
+
+def test_train_lockstep_gate_catches_a_0_1_percent_optimizer_error(mnist, monkeypatch, capsys):
+    from numpy_impl.optim import optimizers as O
+    orig = O.Adam._update
+
+    def update(self, p, g, state, group):
+        orig(self, p, g, state, group)
+        if state["step"] >= 2:
+            p *= 1.001
+    monkeypatch.setattr(O.Adam, "_update", update)
+    rc = main(["train", "two-layer", *mnist, "--epochs", "1", "--hidden", "16", "--no-progress", "--lockstep"])
+    out = capsys.readouterr().out
+    assert rc == 1 and "DRIFT EXCEEDS 1e-08: first at step 2" in out, out
