@@ -213,7 +213,7 @@ def ensemble(data, out, scale=1.0, seed=0, lockstep=False, log=print, members=5)
     summary["ensemble_test_acc"], summary["ensemble_by_size"] = running[-1], running
     best = max(m["test_acc"] for m in summary["members"])
     log(f"ensemble of {members}: test acc {running[-1]:.4f} (best member {best:.4f})")
-    plt = plots._plt()
+    plt = plots.pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.bar(range(1, members + 1), [m["test_acc"] for m in summary["members"]], color="C0", label="member alone")
     ax.plot(range(1, members + 1), running, "o-", color="C3", label="ensemble of the first k")

@@ -6,7 +6,7 @@ import torch
 import numpy_impl.optim as no
 from torch_ref.optim import mirror_optimizer
 
-from .plots import _plt, save
+from .plots import pyplot, save
 
 # the learning rates of the classic comparison ("Deep Learning from Scratch", ch. 6)
 SETUPS = {
@@ -44,7 +44,7 @@ def paths(steps=30):
 
 
 def main(out="optim_paths.png", steps=30):
-    plt = _plt()
+    plt = pyplot()
     result = paths(steps)
     xs, ys = np.meshgrid(np.linspace(-10, 10, 200), np.linspace(-5, 5, 100))
     fig, axes = plt.subplots(2, 2, figsize=(10, 7))

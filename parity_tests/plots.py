@@ -7,7 +7,7 @@ import numpy as np
 from numpy_impl.checkpoint import atomic_write
 
 
-def _plt():
+def pyplot():
     """pyplot on the Agg backend (files only, no display needed)."""
     import matplotlib
     matplotlib.use("Agg")
@@ -18,7 +18,7 @@ def _plt():
 def save(fig, path, dpi=90):
     path = os.path.abspath(path)
     atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=dpi))
-    _plt().close(fig)
+    pyplot().close(fig)
     return path
 
 
@@ -35,7 +35,7 @@ def smooth(values, window=None):
 def training_curves(history, path, title=""):
     """Loss per step (NumPy, and torch in lockstep), the parameter drift per step on a log scale,
     and accuracy per epoch."""
-    plt = _plt()
+    plt = pyplot()
     steps = history.get("lockstep") or []
     fig, axes = plt.subplots(1, 3 if steps else 2, figsize=(15 if steps else 10, 4))
     ax = axes[0]
@@ -69,7 +69,7 @@ def training_curves(history, path, title=""):
 def search_scatter(results, path, x="lr", y="reg", title="hyperparameter search"):
     """The classic picture: log lr against log reg, one dot per trial coloured by accuracy
     (train and validation side by side)."""
-    plt = _plt()
+    plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
     xs = np.log10([r["config"][x] for r in results])
     ys = np.log10([max(r["config"][y], 1e-12) for r in results])
@@ -86,7 +86,7 @@ def search_scatter(results, path, x="lr", y="reg", title="hyperparameter search"
 def curves(series, path, xlabel="step", ylabel="loss", title="", log=False, window=None, smooth_it=True):
     """Several named curves on one axis (``series``: label -> values). A label ending in " torch"
     is drawn dashed, in the colour of the curve it mirrors."""
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.5))
     colours = {}
     for label, values in series.items():
@@ -104,7 +104,7 @@ def curves(series, path, xlabel="step", ylabel="loss", title="", log=False, wind
 
 def grid_of_curves(panels, path, ncols=4, xlabel="epoch", ylabel="accuracy", title=""):
     """``panels``: list of (panel title, {label: values})."""
-    plt = _plt()
+    plt = pyplot()
     nrows = -(-len(panels) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.6 * nrows), squeeze=False)
     for ax in axes.flat[len(panels):]:
@@ -125,7 +125,7 @@ def grid_of_curves(panels, path, ncols=4, xlabel="epoch", ylabel="accuracy", tit
 def histograms(rows, path, title="", bins=30, value_range=None):
     """``rows``: list of (row label, [per-layer activation arrays]) drawn as a grid of histograms
     (rows: initialisations, columns: layers), the classic activation-distribution figure."""
-    plt = _plt()
+    plt = pyplot()
     ncols = max(len(acts) for _, acts in rows)
     fig, axes = plt.subplots(len(rows), ncols, figsize=(2.4 * ncols, 2.1 * len(rows)), squeeze=False)
     for r, (label, acts) in enumerate(rows):
@@ -145,7 +145,7 @@ def histograms(rows, path, title="", bins=30, value_range=None):
 def weight_images(W, shape, path, labels=None, ncols=10, title=""):
     """Each column of ``W`` (D, K) as an image of ``shape`` (H, W) or (C, H, W), rescaled to its own
     range: the linear classifier's class templates, or the first layer's filters."""
-    plt = _plt()
+    plt = pyplot()
     k = W.shape[1]
     nrows = -(-k // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(1.3 * ncols, 1.45 * nrows), squeeze=False)
