@@ -9,6 +9,8 @@ from parity_tests.models import diagnose, format_diagnosis, lockstep
 from torch_ref import mirror
 from torch_ref.interop import load_state_dict, save_state_dict, to_state_dict
 
+from .breakers import adam_off_by_0_1_percent
+
 RNG = np.random.default_rng(0)
 X_FLAT, Y = RNG.standard_normal((8, 12)), np.arange(8) % 4
 X_IMG = RNG.standard_normal((3, 1, 8, 8))
@@ -122,14 +124,7 @@ def test_linear_classifier_trains():
 
 def test_lockstep_drift_exposes_a_broken_update(monkeypatch):
     """The gate bites: a 0.1% error in NumPy's Adam step, from step 10 on, shows as drift > 1e-8."""
-    from numpy_impl.optim import optimizers as O
-    orig = O.Adam._update
-
-    def update(self, p, g, state, group):
-        orig(self, p, g, state, group)
-        if state["step"] >= 10:
-            p *= 1.001
-    monkeypatch.setattr(O.Adam, "_update", update)
+    adam_off_by_0_1_percent(monkeypatch, from_step=10)
     rng = np.random.default_rng(1)
     X, y = rng.standard_normal((32, 10)), rng.integers(0, 3, 32)
     model = FullyConnectedNet(10, [8], 3, seed=0)

@@ -9,6 +9,7 @@ import pytest
 from numpy_impl.search import grid, random_configs, search
 from parity_tests.cli import main
 
+from .breakers import adam_off_by_0_1_percent
 from .fakedata import learnable_mnist
 
 
@@ -173,14 +174,7 @@ def test_train_lockstep_gate_names_a_broken_running_statistic(mnist, monkeypatch
 
 
 def test_train_lockstep_gate_catches_a_0_1_percent_optimizer_error(mnist, monkeypatch, capsys):
-    from numpy_impl.optim import optimizers as O
-    orig = O.Adam._update
-
-    def update(self, p, g, state, group):
-        orig(self, p, g, state, group)
-        if state["step"] >= 2:
-            p *= 1.001
-    monkeypatch.setattr(O.Adam, "_update", update)
+    adam_off_by_0_1_percent(monkeypatch, from_step=2)
     rc = main(["train", "two-layer", *mnist, "--epochs", "1", "--hidden", "16", "--no-progress", "--lockstep"])
     out = capsys.readouterr().out
     assert rc == 1 and "DRIFT EXCEEDS 1e-08: first at step 2" in out, out
