@@ -24,7 +24,7 @@ import zlib
 
 import numpy as np
 
-from numpy_impl.checkpoint import atomic_write
+from numpy_impl.atomic import atomic_write
 
 DEBIAN_FASHION = "/usr/share/datasets/fashion-mnist"
 ENV_ROOT = "PARITY_DATA_ROOT"

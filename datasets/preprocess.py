@@ -4,11 +4,11 @@ import os
 
 import numpy as np
 
-from numpy_impl._rng import as_rng
-from numpy_impl.checkpoint import atomic_write
+from numpy_impl.rng import as_rng
+from numpy_impl.atomic import atomic_write
 from numpy_impl.data import minibatches  # noqa: F401  (re-exported: the shared iterator)
 
-from .loaders import load
+from .loaders import canonical, load
 
 CLASSIC_SPLITS = {"cifar10": (49_000, 1_000), "mnist": (55_000, 5_000), "fashion-mnist": (55_000, 5_000)}
 
@@ -64,8 +64,7 @@ def prepare(name, root=None, num_val=None, split_seed=None, dev=0, dtype=np.floa
     Returns ``{"X_train", "y_train", "X_val", "y_val", "X_test", "y_test", "classes", ...}``;
     ``X_dev``/``y_dev`` when ``dev`` > 0."""
     data = load(name, root, layout="nchw", **load_kw)
-    name = {"fashion_mnist": "fashion-mnist"}.get(name, name)
-    _, default_val = CLASSIC_SPLITS.get(name.replace("cifar-10", "cifar10"), (None, 1000))
+    _, default_val = CLASSIC_SPLITS.get(canonical(name), (None, 1000))
     if num_val is None:          # the classic split, or a tenth of a smaller training set
         num_val = min(default_val, len(data["X_train"]) // 10)
     Xtr, ytr, Xva, yva = train_val_split(data["X_train"], data["y_train"], num_val, split_seed)

@@ -39,12 +39,6 @@ def check_shape(component, arr, shape, what):
     return arr
 
 
-def check_finite(component, x, what="input"):
-    if not np.all(np.isfinite(x)):
-        bad = np.argwhere(~np.isfinite(x))[0]
-        raise ValueError(f"{component}: {what} contains NaN or inf (first at index {tuple(int(i) for i in bad)})")
-
-
 def check_labels(component, y, n, num_classes):
     """Labels must be a 1-D integer array of length N with values in [0, C)."""
     y = np.asarray(y)

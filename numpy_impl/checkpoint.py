@@ -10,34 +10,12 @@ Loading never unpickles: arrays and a JSON header only.
 """
 import json
 import os
-import tempfile
 
 import numpy as np
 
+from .atomic import atomic_write
+
 FORMAT = "numpy-impl-checkpoint/1"
-
-
-def _umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def atomic_write(dest, write):
-    """``write(binary_file)`` into a temporary file beside ``dest``, then rename it into place: a
-    reader never sees half a file, and an interrupted write leaves the previous file intact."""
-    dest = os.path.abspath(dest)
-    os.makedirs(os.path.dirname(dest), exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(dest), prefix=".partial-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.chmod(tmp, 0o666 & ~_umask())          # mkstemp makes 0600; give the usual permissions
-        os.replace(tmp, dest)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _walk(layer):

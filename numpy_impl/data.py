@@ -1,7 +1,7 @@
 """The minibatch iterator shared by the NumPy trainer and the torch mirror (same batches, same order)."""
 import numpy as np
 
-from ._rng import as_rng
+from .rng import as_rng
 
 
 def minibatches(X, y, batch_size, shuffle=True, seed=None, drop_last=False, start=0):

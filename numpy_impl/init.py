@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from ._rng import as_rng
+from .rng import as_rng
 
 
 

@@ -4,7 +4,7 @@ scores: (N, C) float, y: (N,) integer labels in [0, C). Each classification loss
 naive per-sample loop the classic exercises start with and the vectorised version; both are
 numerically stable (log-sum-exp, no ``log(p + 1e-7)``).
 
-Conventions (see CONVENTIONS.md):
+Conventions (docs/CONVENTIONS.md):
 * ``softmax_loss`` is ``F.cross_entropy`` with mean reduction.
 * ``svm_loss`` is the cs231n multiclass hinge: ``sum_{j != y} max(0, s_j - s_y + delta) / N``.
   torch's ``nn.MultiMarginLoss`` also divides by C, so ``svm_loss == C * multi_margin_loss``.

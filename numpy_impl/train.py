@@ -13,8 +13,8 @@ the model, the optimizer and schedule state and the dropout generators, which is
 depends on. The model's ``loss(X, y)`` returns ``(loss, grads)`` (see ``numpy_impl.models``).
 
 ``callbacks`` are objects with optional methods ``on_step(trainer, X_batch, y_batch, loss)``
-(after the update) and ``on_epoch(trainer, record)`` (after the epoch's evaluation); the parity
-suite's lockstep torch mirror is one.
+(after the update), ``on_epoch(trainer, record)`` (after the epoch's evaluation, adding to the
+epoch's record) and ``epoch_text(record)`` (a few words for the epoch line).
 """
 import math
 import sys
@@ -26,28 +26,12 @@ from .checkpoint import load_checkpoint, save_checkpoint
 from .data import minibatches, num_batches
 
 
-class Progress:
-    """A one-line progress bar on a terminal; on a pipe or file, nothing until the epoch line."""
-
-    def __init__(self, stream=None, width=24, every=0.2):
-        self.stream = stream or sys.stderr
-        self.live = hasattr(self.stream, "isatty") and self.stream.isatty()
-        self.width, self.every, self._last = width, every, 0.0
-
-    def update(self, epoch, epochs, done, total, loss):
-        now = time.perf_counter()
-        if not self.live or (now - self._last < self.every and done < total):
-            return
-        self._last = now
-        filled = int(self.width * done / max(total, 1))
-        bar = "#" * filled + "." * (self.width - filled)
-        self.stream.write(f"\repoch {epoch}/{epochs} [{bar}] {done}/{total} loss {loss:.4f}")
-        self.stream.flush()
-
-    def close(self):
-        if self.live:
-            self.stream.write("\r" + " " * (self.width + 48) + "\r")
-            self.stream.flush()
+def progress_bar(total, done, desc, stream=None):
+    """A tqdm bar over the batches of one epoch on ``stream`` (default stderr); tqdm shows nothing
+    when the stream is not a terminal."""
+    from tqdm import tqdm
+    return tqdm(total=total, initial=done, desc=desc, unit="batch", leave=False, file=stream or sys.stderr,
+                disable=None, dynamic_ncols=True)
 
 
 class Trainer:
@@ -131,11 +115,14 @@ class Trainer:
             self.log(f"Trainer.fit: not training, this run was stopped: {self.stopped}")
             return self.history
         total = num_batches(len(X), self.batch_size)
-        bar = Progress() if self.progress else None
+        bar = None
         try:
             while self.epoch < epochs:
                 t0, seconds = time.perf_counter(), 0.0
                 losses_before = len(self.history["loss"]) - self.batch   # a resumed epoch counts its start
+                if self.progress:
+                    bar = progress_bar(total, self.batch, f"epoch {self.epoch + 1}/{epochs}",
+                                       None if self.progress is True else self.progress)
                 for xb, yb in minibatches(X, y, self.batch_size, seed=[self.seed, self.epoch], start=self.batch):
                     if max_steps is not None and self.step >= max_steps:
                         if checkpoint:
@@ -156,21 +143,27 @@ class Trainer:
                     for cb in self.callbacks:
                         if hasattr(cb, "on_step"):
                             cb.on_step(self, xb, yb, loss)
-                    if bar:
-                        bar.update(self.epoch + 1, epochs, self.batch, total, loss)
+                    if bar is not None:
+                        bar.set_postfix_str(f"loss {loss:.4f}", refresh=False)
+                        bar.update()
                     if checkpoint and checkpoint_every and self.step % checkpoint_every == 0:
                         self.save(checkpoint)
-                if bar:
+                if bar is not None:
                     bar.close()
+                    bar = None
                 self._end_epoch(X, y, X_val, y_val, losses_before, seconds, time.perf_counter() - t0)
                 if checkpoint:
                     self.save(checkpoint)
         except KeyboardInterrupt:
-            if bar:
+            if bar is not None:
                 bar.close()
+                bar = None
             where = f"; resume from {checkpoint}" if checkpoint else ""
             self.log(f"Trainer: interrupted at epoch {self.epoch + 1}, step {self.step}{where}")
             raise
+        finally:
+            if bar is not None:
+                bar.close()
         return self.history
 
     def _end_epoch(self, X, y, X_val, y_val, losses_before, seconds, wall):
@@ -190,9 +183,7 @@ class Trainer:
                 cb.on_epoch(self, record)
         self.history["epochs"].append(record)
         val = "" if record["val_acc"] is None else f"  val acc {record['val_acc']:.4f}"
-        if record.get("torch_val_acc") is not None:      # a lockstep mirror reported too
-            val += f" (torch {record['torch_val_acc']:.4f}, drift {record['max_drift']:.1e})"
         train = "" if record["train_acc"] is None else f"  train acc {record['train_acc']:.4f}"
-        self.log(f"epoch {record['epoch']}: loss {record['loss']:.4f}{train}{val}"
-                 f"  ({seconds:.1f} s)")
+        extra = "".join(f"  {cb.epoch_text(record)}" for cb in self.callbacks if hasattr(cb, "epoch_text"))
+        self.log(f"epoch {record['epoch']}: loss {record['loss']:.4f}{train}{val}{extra}  ({seconds:.1f} s)")
         return record

@@ -1,8 +1,9 @@
 """A NumPy model's parameters and BatchNorm buffers as a torch ``state_dict`` of its mirror, and back."""
 import os
-import tempfile
 
 import torch
+
+from numpy_impl.atomic import atomic_write
 
 from .layers import mirror
 from .mapping import copy_to_numpy
@@ -15,15 +16,8 @@ def to_state_dict(model):
 
 def save_state_dict(model, path):
     """``torch.save`` of ``to_state_dict``, written to a temporary file and renamed."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".pt")
-    os.close(fd)
-    try:
-        torch.save(to_state_dict(model), tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    state = to_state_dict(model)
+    atomic_write(path, lambda f: torch.save(state, f))
 
 
 def load_state_dict(model, state):

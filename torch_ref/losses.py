@@ -17,3 +17,7 @@ def mse_loss(x, target):
 
 softmax_loss_naive = softmax_loss
 svm_loss_naive = svm_loss
+
+# by the names of ``numpy_impl.losses.LOSSES``
+LOSSES = {"softmax": softmax_loss, "softmax_naive": softmax_loss, "svm": svm_loss, "svm_naive": svm_loss,
+          "mse": mse_loss}

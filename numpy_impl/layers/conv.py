@@ -12,10 +12,10 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from .._checks import check_dim, check_ndim
 from .base import Layer
-from .._rng import as_rng
+from ..rng import as_rng
 
 
-def _pair(v):
+def pair(v):
     return (int(v), int(v)) if np.isscalar(v) else (int(v[0]), int(v[1]))
 
 
@@ -28,8 +28,8 @@ class Conv2d(Layer):
                  bias=True, weight_scale=1e-2, init=None, rng=None, dtype=np.float64):
         super().__init__()
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
-        self.kernel_size, self.stride = _pair(kernel_size), _pair(stride)
-        self.padding, self.dilation = _pair(padding), _pair(dilation)
+        self.kernel_size, self.stride = pair(kernel_size), pair(stride)
+        self.padding, self.dilation = pair(padding), pair(dilation)
         shape = (self.out_channels, self.in_channels) + self.kernel_size
         rng = as_rng(rng)
         W = weight_scale * rng.standard_normal(shape) if init is None else init(shape, rng=rng, dtype=dtype)

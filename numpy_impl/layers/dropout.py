@@ -10,7 +10,7 @@ import numpy as np
 
 from .._checks import check_shape
 from .base import Layer
-from .._rng import as_rng
+from ..rng import as_rng
 
 
 class Dropout(Layer):

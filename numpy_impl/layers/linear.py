@@ -2,7 +2,7 @@
 import numpy as np
 
 from .._checks import check_dim, check_ndim
-from .._rng import as_rng
+from ..rng import as_rng
 from .base import Layer
 
 

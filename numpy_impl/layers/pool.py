@@ -8,7 +8,7 @@ import numpy as np
 
 from .._checks import check_ndim
 from .base import Layer
-from .conv import _pair
+from .conv import pair
 
 
 class _Pool2d(Layer):
@@ -16,9 +16,9 @@ class _Pool2d(Layer):
 
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
-        self.kernel_size = _pair(kernel_size)
-        self.stride = _pair(stride) if stride is not None else self.kernel_size
-        self.padding = _pair(padding)
+        self.kernel_size = pair(kernel_size)
+        self.stride = pair(stride) if stride is not None else self.kernel_size
+        self.padding = pair(padding)
         if any(p > k // 2 for p, k in zip(self.padding, self.kernel_size)):
             raise ValueError(f"{self.describe()}: padding must be at most half the kernel size, "
                              f"got padding={self.padding} for kernel_size={self.kernel_size}")

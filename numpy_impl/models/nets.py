@@ -7,7 +7,7 @@ name, ready for ``optimizer.step``.
 import numpy as np
 
 from .. import init as initializers
-from .._rng import as_rng
+from ..rng import as_rng
 from ..layers import (BatchNorm1d, Conv2d, Dropout, Flatten, Linear, MaxPool2d, ReLU, Sequential, Sigmoid,
                       Tanh)
 from ..losses import LOSSES, l2_penalty
@@ -119,4 +119,42 @@ class LinearClassifier(Model):
         return history
 
 
-MODELS = {"fc": FullyConnectedNet, "two_layer": TwoLayerNet, "conv": ConvNet, "linear": LinearClassifier}
+# The model vocabulary: every command and preset names models by these kinds.
+ARCHITECTURES = {
+    "softmax": dict(),
+    "svm": dict(),
+    "two-layer": dict(hidden=[256], init="normal", weight_scale=1e-2),
+    "mlp": dict(hidden=[512, 256], batchnorm=True, dropout=0.3),
+    "conv": dict(channels=[16, 32], hidden=[128]),
+}
+SETTINGS = dict(hidden=[512, 256], channels=[16, 32], activation="relu", init="he", weight_scale=1e-2,
+                batchnorm=False, dropout=0.0)
+MODELS = tuple(ARCHITECTURES)
+
+
+def architecture(kind):
+    """The architecture settings of ``kind`` (hidden sizes, channels, activation, init, weight scale,
+    batchnorm, dropout), its defaults filled in."""
+    if kind not in ARCHITECTURES:
+        raise ValueError(f"unknown model {kind!r}; choose one of {', '.join(MODELS)}")
+    return {**SETTINGS, **ARCHITECTURES[kind]}
+
+
+def build_model(kind, input_shape, num_classes=10, reg=0.0, seed=0, dtype=np.float64, **settings):
+    """A model of ``kind`` for samples of ``input_shape`` ((D,) flat, or (C, H, W) for ``conv``);
+    ``settings`` override the kind's architecture (``architecture(kind)``)."""
+    a = {**architecture(kind), **{k: v for k, v in settings.items() if v is not None}}
+    dtype = np.dtype(dtype).type
+    dim = int(np.prod(input_shape))
+    if kind in ("softmax", "svm"):
+        return LinearClassifier(dim, num_classes, loss=kind, reg=reg, seed=seed, dtype=dtype)
+    if kind == "two-layer":
+        return TwoLayerNet(dim, a["hidden"][0], num_classes, weight_scale=a["weight_scale"], reg=reg, seed=seed,
+                           dtype=dtype)
+    if kind == "mlp":
+        return FullyConnectedNet(dim, a["hidden"], num_classes, activation=a["activation"], init=a["init"],
+                                 weight_scale=a["weight_scale"], batchnorm=a["batchnorm"], dropout=a["dropout"],
+                                 reg=reg, seed=seed, dtype=dtype)
+    if len(input_shape) != 3:
+        raise ValueError(f"conv: expected samples of shape (C, H, W), got {tuple(input_shape)}")
+    return ConvNet(tuple(input_shape), a["channels"], a["hidden"][0], num_classes, reg=reg, seed=seed, dtype=dtype)

@@ -3,7 +3,7 @@ import json
 from collections import OrderedDict
 from xml.sax.saxutils import escape, quoteattr
 
-from numpy_impl.checkpoint import atomic_write
+from numpy_impl.atomic import atomic_write
 
 
 class ParityError(AssertionError):

@@ -1,12 +1,20 @@
 """The registry: one declarative entry per component, from which the CLI report, the pytest suite
 and the docs table are generated (in the spirit of PyTorch's OpInfo).
 
-An ``OpInfo`` says how to build the NumPy component for a sample (``make(shape, rng, dtype,
-**kwargs)``), how to draw its inputs, which samples to run (fixed edge cases and shapes drawn from
-the seed), and any tolerance override with its reason. Layers get their torch counterpart from
-``torch_ref.mirror``; losses name their torch function. Adding a layer means one class in
-``numpy_impl``, one factory in ``torch_ref`` and one entry here.
+Every entry offers the same small interface: ``name``, ``kind``, ``doc``, ``cases(dtypes, seed)``
+(the ``Case`` objects to run), ``run(case)`` (a ``Report``) and ``docs_row()`` (its row in
+docs/COMPONENTS.md and ``parity list``). There are two kinds of entry:
+
+* ``OpInfo``, a layer or a loss: how to build the NumPy component for a sample (``make(shape, rng,
+  dtype, **kwargs)``), how to draw its inputs, which samples to run (fixed edge cases and shapes
+  drawn from the seed), and any tolerance override with its reason. Layers get their torch
+  counterpart from ``torch_ref.mirror``; losses name their torch function.
+* ``OptimInfo``, an optimizer (and schedule): its NumPy factory, parameter groups, and the number
+  of steps of the trajectory check (``trajectory.check_trajectory``).
+
+Adding a layer means one class in ``numpy_impl``, one factory in ``torch_ref`` and one entry here.
 """
+import fnmatch
 import zlib
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -14,10 +22,13 @@ from typing import Any, Callable
 import numpy as np
 
 import numpy_impl as ni
+import numpy_impl.optim as no
 import torch_ref.losses as tl
 from numpy_impl import losses as nl
 
+from .api import check_layer, check_loss
 from .tolerance import Tolerance
+from .trajectory import check_trajectory
 
 
 @dataclass
@@ -27,6 +38,27 @@ class Sample:
     kwargs: dict = field(default_factory=dict)
     fd: bool = True                 # finite differences are meaningless at kinks and ties
     inputs: Callable = None         # overrides the entry's input generator
+
+
+@dataclass
+class Case:
+    """One run of one entry: a sample (None for optimizers) in one dtype, with its own seed."""
+    entry: Any
+    sample: Any
+    dtype: str
+    seed: int
+
+    @property
+    def id(self):
+        return f"{self.entry.name}[{self.sample.name + '|' if self.sample else ''}{self.dtype}]"
+
+    def run(self):
+        return self.entry.run(self)
+
+
+def case_seed(base, entry, sample):
+    """A stable per-case seed: the same case draws the same data in the CLI and in pytest."""
+    return (base * 1_000_003 + zlib.crc32(f"{entry.name}/{sample.name}".encode())) % 2**31
 
 
 @dataclass
@@ -42,6 +74,53 @@ class OpInfo:
     extra_batches: int = 0          # training batches before the checked one (running statistics)
     share: Callable = None          # carries torch's randomness (dropout mask) into the NumPy layer
     doc: str = ""
+
+    def cases(self, dtypes=("float64", "float32"), seed=0):
+        return [Case(self, s, d, case_seed(seed, self, s)) for s in self.samples for d in dtypes]
+
+    def run(self, case):
+        sample, dtype = case.sample, np.dtype(case.dtype)
+        rng = np.random.default_rng(case.seed)
+        shape = sample.shape(rng) if callable(sample.shape) else tuple(sample.shape)
+        inputs = sample.inputs or self.inputs or normal
+        common = dict(seed=case.seed, component=self.name, sample=sample.name, tolerances=self.tolerances,
+                      finite_differences=sample.fd and dtype == np.float64)
+        if self.kind == "loss":
+            x, y = inputs(rng, shape, dtype)
+            return check_loss(lambda a, b: self.make(a, b, **sample.kwargs), self.torch, x, y, **common)
+        layer = self.make(shape, rng, dtype, **sample.kwargs)
+        x = inputs(rng, shape, dtype)
+        extra = [inputs(rng, shape, dtype) * (1 + k) for k in range(self.extra_batches)]
+        return check_layer(layer, x=x, extra_batches=extra, eval_mode=self.eval_mode, share=self.share, **common)
+
+    def docs_row(self):
+        return {"component": self.name, "kind": self.kind,
+                "what": ", ".join(s.name for s in self.samples), "count": f"{len(self.samples)} samples",
+                "doc": self.doc}
+
+
+@dataclass
+class OptimInfo:
+    name: str
+    make: Callable                        # (params or groups) -> numpy optimizer
+    groups: tuple = ()                    # (weights overrides, biases overrides): two parameter groups
+    schedule: Callable = None             # numpy optimizer -> numpy scheduler
+    steps: int = 100
+    tolerances: dict = field(default_factory=dict)
+    doc: str = ""
+    kind: str = "optimizer"
+
+    def cases(self, dtypes=("float64", "float32"), seed=0):
+        return [Case(self, None, d, seed) for d in dtypes]
+
+    def run(self, case):
+        return check_trajectory(self, case.dtype, case.seed)
+
+    def docs_row(self):
+        extra = [x for x in ("two parameter groups" if self.groups else "",
+                             "with a schedule" if self.schedule else "") if x]
+        return {"component": self.name, "kind": self.kind, "count": f"{self.steps} steps",
+                "what": ", ".join([f"{self.steps} steps, params and state every step"] + extra), "doc": self.doc}
 
 
 # ---------------------------------------------------------------- input generators
@@ -258,51 +337,48 @@ ENTRIES = [
            kind="loss", torch=tl.mse_loss, inputs=regression, doc="F.mse_loss (mean)"),
 ]
 
+
+OPTIM_ENTRIES = [
+    OptimInfo("SGD", lambda p: no.SGD(p, lr=1e-3)),
+    OptimInfo("SGD momentum", lambda p: no.SGD(p, lr=1e-3, momentum=0.9)),
+    OptimInfo("SGD momentum dampening+wd", lambda p: no.SGD(p, lr=1e-3, momentum=0.8, dampening=0.3,
+                                                             weight_decay=1e-2)),
+    OptimInfo("SGD nesterov", lambda p: no.SGD(p, lr=1e-3, momentum=0.9, nesterov=True)),
+    OptimInfo("SGD momentum StepLR", lambda p: no.SGD(p, lr=1e-2, momentum=0.9),
+              schedule=lambda o: no.StepLR(o, 30, 0.5)),
+    OptimInfo("Adagrad", lambda p: no.Adagrad(p, lr=0.1, lr_decay=1e-3, initial_accumulator_value=0.1, eps=1e-7)),
+    OptimInfo("RMSprop", lambda p: no.RMSprop(p, lr=1e-3, alpha=0.9, eps=1e-6)),
+    OptimInfo("RMSprop centered momentum", lambda p: no.RMSprop(p, lr=1e-3, momentum=0.5, centered=True,
+                                                                 weight_decay=1e-3)),
+    OptimInfo("Adam", lambda p: no.Adam(p, lr=1e-2)),
+    OptimInfo("Adam amsgrad wd", lambda p: no.Adam(p, lr=1e-2, amsgrad=True, weight_decay=1e-2)),
+    OptimInfo("Adam ExponentialLR", lambda p: no.Adam(p, lr=1e-2), schedule=lambda o: no.ExponentialLR(o, 0.97)),
+    OptimInfo("AdamW cosine", lambda p: no.AdamW(p, lr=1e-2, weight_decay=0.1),
+              schedule=lambda o: no.CosineAnnealingLR(o, T_max=40, eta_min=1e-4)),
+    OptimInfo("Adam warmup", lambda p: no.Adam(p, lr=1e-2), schedule=lambda o: no.LinearWarmup(o, 0.1, 1.0, 20)),
+    OptimInfo("SGD groups (wd on weights only)", lambda p: no.SGD(p, lr=1e-3, momentum=0.9),
+              groups=({"weight_decay": 5e-2}, {"weight_decay": 0.0, "lr": 1e-2})),
+    OptimInfo("AdamW groups (wd on weights only)", lambda p: no.AdamW(p, lr=1e-2),
+              groups=({"weight_decay": 0.1}, {"weight_decay": 0.0, "betas": (0.8, 0.99)})),
+]
+ENTRIES = ENTRIES + OPTIM_ENTRIES
 BY_NAME = {e.name: e for e in ENTRIES}
-
-
-@dataclass
-class Case:
-    entry: OpInfo
-    sample: Sample
-    dtype: str
-    seed: int
-
-    @property
-    def id(self):
-        return f"{self.entry.name}[{self.sample.name}|{self.dtype}]"
-
-
-def case_seed(base, entry, sample):
-    """A stable per-case seed: the same case draws the same data in the CLI and in pytest."""
-    return (base * 1_000_003 + zlib.crc32(f"{entry.name}/{sample.name}".encode())) % 2**31
-
-
-def all_entries():
-    """Layer and loss entries, then the optimizer entries (``optim_check.OPTIM_ENTRIES``)."""
-    from .optim_check import OPTIM_ENTRIES
-    return list(ENTRIES) + list(OPTIM_ENTRIES)
 
 
 def select(only=None):
     """Entries whose name matches any of the comma-separated patterns (substring, or glob when the
     pattern has * ? [; case-insensitive)."""
-    import fnmatch
     if not only:
-        return all_entries()
+        return list(ENTRIES)
     pats = [p.strip().lower() for p in only.split(",") if p.strip()]
-    return [e for e in all_entries() if any(fnmatch.fnmatch(e.name.lower(), p if any(ch in p for ch in "*?[") else f"*{p}*")
+    return [e for e in ENTRIES if any(fnmatch.fnmatch(e.name.lower(), p if any(ch in p for ch in "*?[") else f"*{p}*")
                                       for p in pats)]
 
 
 def cases(entries=None, dtypes=("float64", "float32"), seed=0):
-    """Cases of the layer and loss entries (optimizer entries are run by ``runner.run``)."""
+    """Every case of ``entries`` (default: all)."""
     for entry in ENTRIES if entries is None else entries:
-        if not isinstance(entry, OpInfo):
-            continue
-        for sample in entry.samples:
-            for dtype in dtypes:
-                yield Case(entry, sample, dtype, case_seed(seed, entry, sample))
+        yield from entry.cases(dtypes, seed)
 
 
-__all__ = ["OpInfo", "Sample", "Case", "ENTRIES", "BY_NAME", "cases", "select", "Tolerance"]
+__all__ = ["OpInfo", "OptimInfo", "Sample", "Case", "ENTRIES", "BY_NAME", "cases", "select", "Tolerance"]

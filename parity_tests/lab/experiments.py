@@ -10,15 +10,18 @@ holds the largest parameter drift of each run.
 """
 import functools
 import os
+import time
 
 import numpy as np
 
+import numpy_impl.layers as L
 import numpy_impl.optim as no
 from numpy_impl.models import FullyConnectedNet, LinearClassifier, TwoLayerNet
-from numpy_impl.train import Trainer
 
+from ..gate.lockstep import trainer_with_mirror
 from . import plots
-from .training import write_json
+from .presets import load_data, write_json
+from .train import add_training_options, config_from
 
 EXPERIMENTS = {}
 
@@ -38,13 +41,8 @@ def _n(value, scale, least=1):
 
 def fit(model, opt, X, y, epochs=1, steps=None, batch_size=100, seed=0, val=None, lockstep=False, sched=None):
     """Train quietly; returns ``(history, max_drift or None)``."""
-    callbacks, mirror = [], None
-    if lockstep:
-        from .models import Lockstep
-        mirror = Lockstep(model, opt, sched)
-        callbacks.append(mirror)
-    trainer = Trainer(model, opt, sched, batch_size=batch_size, seed=seed, progress=False, log=None,
-                      callbacks=callbacks, train_acc_samples=1000)
+    trainer, mirror = trainer_with_mirror(model, opt, sched, lockstep=lockstep, batch_size=batch_size, seed=seed,
+                                          progress=False, log=None, train_acc_samples=1000)
     if steps is not None:
         epochs = -(-steps * batch_size // len(X))
     hist = trainer.fit(X, y, epochs, *(val or (None, None)), max_steps=steps)
@@ -98,7 +96,7 @@ def _activations(model, X):
     acts, x = [], X
     for layer in model.layers:
         x = layer.forward(x, training=True)
-        if type(layer).__name__ in ("ReLU", "Sigmoid", "Tanh"):
+        if isinstance(layer, (L.ReLU, L.Sigmoid, L.Tanh)):
             acts.append(x)
     return acts
 
@@ -249,3 +247,26 @@ def weights(data, out, scale=1.0, seed=0, lockstep=False, log=print):
         plots.weight_images(two.named_parameters()["0.W"], shape, os.path.join(out, "two_layer_weights.png"),
                             ncols=10, title="Two-layer net: first-layer weights")]
     return _finish(out, "weights", summary, log)
+
+
+def run_command(args):
+    names = list(EXPERIMENTS) if args.name == "all" else [args.name]
+    data = load_data(config_from(args, model="mlp"))
+    os.makedirs(args.out, exist_ok=True)
+    for name in names:
+        t0 = time.perf_counter()
+        print(f"== {name}: {EXPERIMENTS[name].__doc__.splitlines()[0]}")
+        EXPERIMENTS[name](data, args.out, scale=args.scale, seed=args.seed or 0, lockstep=args.lockstep)
+        print(f"   ({time.perf_counter() - t0:.1f} s)")
+    return 0
+
+
+def add_command(sub):
+    e = sub.add_parser("experiment", help="the classic experiments as PNG and JSON",
+                       description="; ".join(f"{k}: {v.__doc__.splitlines()[0]}" for k, v in EXPERIMENTS.items()))
+    e.add_argument("name", choices=list(EXPERIMENTS) + ["all"])
+    add_training_options(e)
+    e.add_argument("--scale", type=float, default=1.0, help="shrink every run (0.1: a ten times shorter smoke run)")
+    e.add_argument("--lockstep", action="store_true", help="train each net with its torch mirror, record drift")
+    e.add_argument("--out", default="experiments")
+    e.set_defaults(func=run_command)

@@ -5,11 +5,12 @@ import torch
 
 import numpy_impl.optim as no
 from numpy_impl.models import ConvNet, FullyConnectedNet, LinearClassifier, TwoLayerNet
-from parity_tests.models import diagnose, format_diagnosis, lockstep
+from parity_tests.gate.diagnose import diagnose, format_diagnosis
+from parity_tests.gate.lockstep import lockstep
 from torch_ref import mirror
 from torch_ref.interop import load_state_dict, save_state_dict, to_state_dict
 
-from .breakers import adam_off_by_0_1_percent
+from ..breakers import adam_off_by_0_1_percent
 
 RNG = np.random.default_rng(0)
 X_FLAT, Y = RNG.standard_normal((8, 12)), np.arange(8) % 4

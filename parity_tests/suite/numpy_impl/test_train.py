@@ -9,8 +9,8 @@ import pytest
 import numpy_impl.checkpoint as ckpt
 import numpy_impl.optim as no
 from numpy_impl.models import FullyConnectedNet, LinearClassifier
-from numpy_impl.train import Progress, Trainer
-from parity_tests.models import Lockstep
+from numpy_impl.train import Trainer
+from parity_tests.gate.lockstep import Lockstep
 
 
 def blobs(n=240, d=10, k=3, seed=0):
@@ -165,18 +165,18 @@ def test_divergent_learning_rate_stops():
     assert hist["stopped"] and "lr 1e+12" in hist["stopped"]
 
 
-def test_progress_bar_on_a_terminal():
+def test_progress_bar_on_a_terminal_only():
     class Tty(io.StringIO):
         def isatty(self):
             return True
 
     out = Tty()
-    bar = Progress(out, every=0)
-    bar.update(1, 3, 4, 8, 0.5)
-    bar.close()
-    assert "epoch 1/3 [############............] 4/8 loss 0.5000" in out.getvalue()
+    model, opt, sched = make()
+    Trainer(model, opt, sched, batch_size=32, progress=out, log=None).fit(X, Y, 1)
+    assert "epoch 1/1" in out.getvalue() and "/8 [" in out.getvalue()
     pipe = io.StringIO()
-    Progress(pipe).update(1, 3, 4, 8, 0.5)
+    model, opt, sched = make()
+    Trainer(model, opt, sched, batch_size=32, progress=pipe, log=None).fit(X, Y, 1)
     assert pipe.getvalue() == ""
 
 

@@ -1,5 +1,5 @@
 """Properties beyond torch parity: dtype kept, inputs untouched, stability, classic variants and the
-exact relations CONVENTIONS.md predicts between them and torch."""
+exact relations docs/CONVENTIONS.md predicts between them and torch."""
 import numpy as np
 import pytest
 import torch

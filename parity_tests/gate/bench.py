@@ -1,21 +1,17 @@
 """NumPy vs torch speed, forward + backward, measured side by side in one process.
 
 Each case alternates one NumPy run and one torch run (so both see the same machine state), takes
-medians over ``repeat`` rounds after a warm-up, and prints the ratio NumPy/torch. Targets come from
-issue 4; the verdict column says whether the ratio meets its target. Not a test: timings vary.
+medians over ``repeat`` rounds after a warm-up, and prints the ratio NumPy/torch and whether it
+meets its target. Not a test: timings vary. The ``parity bench`` command.
 """
-import os
+import statistics
+import time
 
-os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
+import numpy as np
+import torch
 
-import statistics  # noqa: E402
-import time  # noqa: E402
-
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-
-import numpy_impl as ni  # noqa: E402
-from torch_ref import mirror  # noqa: E402
+import numpy_impl as ni
+from torch_ref import mirror
 
 CASES = [
     # name, layer factory, input shape, dtypes, target ratio
@@ -78,3 +74,10 @@ def main(quick=False, repeat=7):
             print(f"{name:<38} {dtype:<8} {tn * 1e3:>9.2f} {tt * 1e3:>9.2f} {ratio:>6.2f} "
                   f"{'' if target is None else '<= %.1f' % target:>7}  {verdict}", flush=True)
     return 0
+
+
+def add_command(sub):
+    b = sub.add_parser("bench", help="NumPy/torch speed ratios")
+    b.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run)")
+    b.add_argument("--repeat", type=int, default=7)
+    b.set_defaults(func=lambda args: main(quick=args.quick, repeat=args.repeat))

@@ -9,7 +9,7 @@ import pytest
 import datasets as D
 from datasets import loaders
 
-from .fakedata import make_cifar, make_mnist
+from ..fakedata import make_cifar, make_mnist
 
 
 @pytest.fixture(autouse=True)

@@ -68,3 +68,10 @@ def main(out="optim_paths.png", steps=30):
               f"{p_t[-1, 1]: .6f})  max diff {np.max(np.abs(p_np - p_t)):.1e}")
     print(f"wrote {out}")
     return 0 if worst <= 1e-12 else 1
+
+
+def add_command(sub):
+    o = sub.add_parser("optim-paths", help="optimizer paths on x^2/20 + y^2, NumPy vs torch, as PNG")
+    o.add_argument("--out", default="optim_paths.png")
+    o.add_argument("--steps", type=int, default=30)
+    o.set_defaults(func=lambda args: main(args.out, steps=args.steps))

@@ -1,12 +1,8 @@
 """Trajectory parity for optimizers and schedules: same start, same gradient sequence, parameters
 AND optimizer state compared after every step; a failure names the first step that diverged."""
-from dataclasses import dataclass, field
-from typing import Callable
-
 import numpy as np
 import torch
 
-import numpy_impl.optim as no
 from torch_ref.optim import mirror_optimizer, mirror_scheduler
 
 from .compare import compare, failed
@@ -30,18 +26,10 @@ def groups_of(params, split):
     return [{"params": weights, **split[0]}, {"params": biases, **split[1]}]
 
 
-@dataclass
-class OptimInfo:
-    name: str
-    make: Callable                        # (params or groups) -> numpy optimizer
-    groups: tuple = ()                    # (weights overrides, biases overrides): two parameter groups
-    schedule: Callable = None             # numpy optimizer -> numpy scheduler
-    steps: int = 100
-    tolerances: dict = field(default_factory=dict)
-    doc: str = ""
-
-
 def check_trajectory(info, dtype="float64", seed=0):
+    """Run the optimizer of ``info`` (an ``OptimInfo``) and its torch mirror from the same start on
+    the same gradients for ``info.steps`` steps; one result per compared quantity (its worst step,
+    or the first step it diverged)."""
     dtype = np.dtype(dtype)
     rng = np.random.default_rng(seed)
     params = {k: rng.standard_normal(shape).astype(dtype) for k, (shape, _) in PARAMS.items()}
@@ -87,33 +75,3 @@ def check_trajectory(info, dtype="float64", seed=0):
     except Exception as exc:
         return Report([failed(f"raised {type(exc).__name__}: {exc}", check="error", **meta)])
     return Report([first_bad.get(k, r) for k, r in worst.items()])
-
-
-def _lin(**kw):
-    return lambda p: no.SGD(p, **kw)
-
-
-OPTIM_ENTRIES = [
-    OptimInfo("SGD", lambda p: no.SGD(p, lr=1e-3)),
-    OptimInfo("SGD momentum", lambda p: no.SGD(p, lr=1e-3, momentum=0.9)),
-    OptimInfo("SGD momentum dampening+wd", lambda p: no.SGD(p, lr=1e-3, momentum=0.8, dampening=0.3,
-                                                             weight_decay=1e-2)),
-    OptimInfo("SGD nesterov", lambda p: no.SGD(p, lr=1e-3, momentum=0.9, nesterov=True)),
-    OptimInfo("SGD momentum StepLR", lambda p: no.SGD(p, lr=1e-2, momentum=0.9),
-              schedule=lambda o: no.StepLR(o, 30, 0.5)),
-    OptimInfo("Adagrad", lambda p: no.Adagrad(p, lr=0.1, lr_decay=1e-3, initial_accumulator_value=0.1, eps=1e-7)),
-    OptimInfo("RMSprop", lambda p: no.RMSprop(p, lr=1e-3, alpha=0.9, eps=1e-6)),
-    OptimInfo("RMSprop centered momentum", lambda p: no.RMSprop(p, lr=1e-3, momentum=0.5, centered=True,
-                                                                 weight_decay=1e-3)),
-    OptimInfo("Adam", lambda p: no.Adam(p, lr=1e-2)),
-    OptimInfo("Adam amsgrad wd", lambda p: no.Adam(p, lr=1e-2, amsgrad=True, weight_decay=1e-2)),
-    OptimInfo("Adam ExponentialLR", lambda p: no.Adam(p, lr=1e-2), schedule=lambda o: no.ExponentialLR(o, 0.97)),
-    OptimInfo("AdamW cosine", lambda p: no.AdamW(p, lr=1e-2, weight_decay=0.1),
-              schedule=lambda o: no.CosineAnnealingLR(o, T_max=40, eta_min=1e-4)),
-    OptimInfo("Adam warmup", lambda p: no.Adam(p, lr=1e-2), schedule=lambda o: no.LinearWarmup(o, 0.1, 1.0, 20)),
-    OptimInfo("SGD groups (wd on weights only)", lambda p: no.SGD(p, lr=1e-3, momentum=0.9),
-              groups=({"weight_decay": 5e-2}, {"weight_decay": 0.0, "lr": 1e-2})),
-    OptimInfo("AdamW groups (wd on weights only)", lambda p: no.AdamW(p, lr=1e-2),
-              groups=({"weight_decay": 0.1}, {"weight_decay": 0.0, "betas": (0.8, 0.99)})),
-]
-OPTIM_BY_NAME = {e.name: e for e in OPTIM_ENTRIES}

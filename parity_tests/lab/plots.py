@@ -4,7 +4,7 @@ import os
 
 import numpy as np
 
-from numpy_impl.checkpoint import atomic_write
+from numpy_impl.atomic import atomic_write
 
 
 def pyplot():

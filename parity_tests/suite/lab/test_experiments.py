@@ -5,9 +5,9 @@ import json
 import pytest
 
 from parity_tests.cli import main
-from parity_tests.experiments import EXPERIMENTS
+from parity_tests.lab.experiments import EXPERIMENTS
 
-from .fakedata import learnable_mnist, synthetic_images
+from ..fakedata import learnable_mnist, synthetic_images
 
 DATA = synthetic_images()
 

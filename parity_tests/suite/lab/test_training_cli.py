@@ -9,8 +9,8 @@ import pytest
 from numpy_impl.search import grid, random_configs, search
 from parity_tests.cli import main
 
-from .breakers import adam_off_by_0_1_percent
-from .fakedata import learnable_mnist
+from ..breakers import adam_off_by_0_1_percent
+from ..fakedata import learnable_mnist
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,7 @@
 
 An element passes when ``|actual - expected| <= rtol * |expected| + scale * max|expected| + floor``.
 
-* The ``scale`` term follows CONVENTIONS.md: correct float32 results can differ elementwise by
+* The ``scale`` term (docs/CONVENTIONS.md, "Tolerances"): correct float32 results can differ elementwise by
   1e-3 relative on small elements of a reduction (a 64x1024 @ 1024x64 matmul) while the error
   relative to the result's magnitude stays near 3e-7, so float32's absolute allowance grows with
   max|expected|.

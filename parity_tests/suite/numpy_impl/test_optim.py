@@ -7,8 +7,9 @@ import torch
 import numpy_impl.optim as no
 from numpy_impl import init
 from numpy_impl.optim import optimizers as O
-from parity_tests.optim_check import OPTIM_BY_NAME, check_trajectory
-from parity_tests.optim_paths import main as paths_main, paths
+from parity_tests.gate.registry import BY_NAME as OPTIM_BY_NAME
+from parity_tests.gate.trajectory import check_trajectory
+from parity_tests.lab.optim_paths import main as paths_main, paths
 
 
 def failing(report):
@@ -43,7 +44,7 @@ def test_classic_adam_differs_by_the_predicted_factor():
     v, eps, bc2 = 0.001 * g * g, 1e-8, 1 - 0.999
     np.testing.assert_allclose(c["w"] / t["w"], (np.sqrt(v) + eps * np.sqrt(bc2)) / (np.sqrt(v) + eps), rtol=1e-12)
     # and over 100 steps of 1e-6 gradients at lr 0.01 the gap is 4.5% of the distance travelled
-    # (measured 0.0448 of 0.990; CONVENTIONS measured 0.149 at a larger lr): not a rounding effect
+    # (measured 0.0448 of 0.990; 0.149 at a larger lr): not a rounding effect
     t, c = {"w": np.zeros(1)}, {"w": np.zeros(1)}
     ot, oc = no.Adam(t, lr=0.01), no.Adam(c, lr=0.01, variant="classic")
     for _ in range(100):

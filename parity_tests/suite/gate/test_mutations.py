@@ -10,7 +10,7 @@ import numpy_impl.layers as L
 from numpy_impl import losses
 from numpy_impl.layers.norm import _BatchNorm
 from parity_tests.cli import main
-from parity_tests.runner import run
+from parity_tests.gate.runner import run
 from torch_ref.layers import FACTORIES
 from torch_ref.mapping import Param
 
@@ -73,13 +73,13 @@ def test_softmax_missing_one_over_n(monkeypatch):
     def broken(x, y):
         loss, dx = orig(x, y)
         return loss, dx * x.shape[0]
-    from parity_tests.registry import BY_NAME
+    from parity_tests.gate.registry import BY_NAME
     monkeypatch.setattr(BY_NAME["softmax_loss"], "make", broken)
     assert_caught("softmax_loss", "softmax_loss", "grad_input")
 
 
 def test_svm_loss_scaled(monkeypatch):
-    from parity_tests.registry import BY_NAME
+    from parity_tests.gate.registry import BY_NAME
     entry = BY_NAME["svm_loss"]
     orig = entry.make
     monkeypatch.setattr(entry, "make", lambda x, y: (orig(x, y)[0] * 1.001, orig(x, y)[1]))

@@ -1,0 +1,83 @@
+"""``parity search``: grid or random (log-uniform) hyperparameter search over a preset model, the
+table sorted by validation accuracy, ``search.json`` and the lr/reg scatter plot. The search itself
+is the library's (``numpy_impl.search``)."""
+import os
+from dataclasses import replace
+
+import numpy as np
+
+from numpy_impl.search import grid, random_configs, results_table, search
+
+from ..options import UsageError
+from .plots import search_scatter
+from .presets import MODELS, load_data, write_json
+from .train import add_training_options, config_from, train
+
+
+def range_or_list(text, points):
+    """``a:b`` a log range (random search) or ``points`` log-spaced values (grid); ``a,b,c`` a list."""
+    def num(v):
+        return int(v) if v.strip().lstrip("-").isdigit() else float(v)
+    if ":" in text:
+        lo, hi = (num(v) for v in text.split(":"))
+        if points:
+            vals = np.geomspace(lo, hi, points)
+            return [int(round(v)) for v in vals] if isinstance(lo, int) and isinstance(hi, int) else [float(v) for v in vals]
+        return (lo, hi)
+    return [num(v) for v in text.split(",")]
+
+
+def run_command(args):
+    space = {"lr": args.lr_range, "reg": args.reg_range}
+    if args.model in ("two-layer", "mlp"):
+        space["hidden"] = args.hidden_sizes
+    points = args.points if args.mode == "grid" else 0
+    space = {k: range_or_list(v, points) for k, v in space.items()}
+    try:
+        configs = grid(space) if args.mode == "grid" else random_configs(space, args.trials, seed=args.seed or 0)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    base = config_from(args)
+    data = load_data(base)
+    print(f"{args.mode} search, {len(configs)} trials of {base.model} on {len(data['X_train'])} samples, "
+          f"{base.epochs} epoch(s) each")
+
+    def train_fn(config, seed):
+        cfg = replace(base, lr=config["lr"], reg=config["reg"], seed=seed[0] * 1000 + seed[1],   # trial i: seed*1000 + i
+                      hidden=[config["hidden"]] * len(base.hidden) if "hidden" in config else base.hidden)
+        model, s = train(cfg, data, progress=False, log=None)
+        ep = s["history"]["epochs"]
+        out = {"val_acc": s["val_acc"] or 0.0, "train_acc": ep[-1]["train_acc"] if ep else 0.0}
+        if s["stopped"]:
+            out.update(val_acc=0.0, failed="stopped: non-finite loss")
+        return out
+
+    results = search(train_fn, configs, seed=base.seed)
+    print(results_table(results))
+    best = results[0]
+    print("best: " + " ".join(f"{k}={v}" for k, v in best["config"].items()) + f"  val acc {best['val_acc']:.4f}")
+    os.makedirs(args.out, exist_ok=True)
+    files = [write_json(os.path.join(args.out, "search.json"),
+                        {"mode": args.mode, "space": {k: list(v) if isinstance(v, tuple) else v for k, v in space.items()},
+                         "results": results}),
+             search_scatter(results, os.path.join(args.out, "search.png"),
+                            title=f"{args.mode} search: {base.model} on {base.data}")]
+    for f in files:
+        print(f"wrote {f}")
+    return 0
+
+
+def add_command(sub):
+    s = sub.add_parser("search", help="hyperparameter search over lr, reg (and hidden size)",
+                       description="Grid or random (log-uniform) search; each trial seeded; results sorted by "
+                                   "validation accuracy; the lr/reg scatter plot as PNG.")
+    s.add_argument("model", choices=MODELS)
+    add_training_options(s)
+    s.add_argument("--mode", choices=["random", "grid"], default="random")
+    s.add_argument("--trials", type=int, default=12, help="random search: number of trials")
+    s.add_argument("--points", type=int, default=3, help="grid: values per a:b range (log-spaced)")
+    s.add_argument("--lr-range", default="1e-4:1e-2", help="a:b (log range) or a,b,c (values)")
+    s.add_argument("--reg-range", default="1e-6:1e-2", help="a:b (log range) or a,b,c (values)")
+    s.add_argument("--hidden-sizes", default="64,128,256", help="two-layer/mlp: hidden sizes to try")
+    s.add_argument("--out", default="search")
+    s.set_defaults(func=run_command)
