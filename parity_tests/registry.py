@@ -42,6 +42,8 @@ class OpInfo:
     extra_batches: int = 0          # training batches before the checked one (running statistics)
     share: Callable = None          # carries torch's randomness (dropout mask) into the NumPy layer
     doc: str = ""
+    check: Callable = None          # own check (entry, sample, shape, rng, dtype, **common) -> Report
+    integer_input: bool = False     # the input is integer ids (Embedding): no input gradient to check
 
 
 # ---------------------------------------------------------------- input generators
@@ -257,6 +259,7 @@ ENTRIES = [
     OpInfo("mse_loss", nl.mse_loss, [Sample("(N, D)", (5, 3)), Sample("4-D", (2, 1, 3, 3))],
            kind="loss", torch=tl.mse_loss, inputs=regression, doc="F.mse_loss (mean)"),
 ]
+from .entries_breadth import ENTRIES as _BREADTH; ENTRIES += _BREADTH  # noqa: E402,E702 (issue 15)
 
 BY_NAME = {e.name: e for e in ENTRIES}
 

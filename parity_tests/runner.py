@@ -15,9 +15,12 @@ def run_case(case):
     fd = sample.fd and dtype == np.float64
     common = dict(seed=case.seed, component=entry.name, sample=sample.name, tolerances=entry.tolerances,
                   finite_differences=fd)
+    if entry.check is not None:
+        return entry.check(entry, sample, shape, rng, dtype, **common)
     if entry.kind == "loss":
         x, y = inputs(rng, shape, dtype)
-        return check_loss(lambda a, b: entry.make(a, b, **sample.kwargs), entry.torch, x, y, **common)
+        return check_loss(lambda a, b: entry.make(a, b, **sample.kwargs),
+                          lambda a, b: entry.torch(a, b, **sample.kwargs), x, y, **common)
     layer = entry.make(shape, rng, dtype, **sample.kwargs)
     inputs = inputs or normal
     x = inputs(rng, shape, dtype)

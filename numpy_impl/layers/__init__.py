@@ -1,5 +1,6 @@
 """NumPy layers, one interface (see ``base.Layer``)."""
 from .activations import LeakyReLU, ReLU, Sigmoid, Tanh
+from .activations_extra import ELU, GELU, SELU, LogSoftmax, SiLU, Softmax, Softplus
 from .base import Layer
 from .container import Sequential
 from .conv import Conv2d, Conv2dNaive
@@ -11,3 +12,4 @@ from .pool import AvgPool2d, MaxPool2d
 __all__ = ["Layer", "Linear", "Flatten", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Sequential",
            "Conv2d", "Conv2dNaive", "MaxPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d",
            "LayerNorm", "Dropout"]
+__all__ += ["GELU", "ELU", "SELU", "SiLU", "Softplus", "Softmax", "LogSoftmax"]

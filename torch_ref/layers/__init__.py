@@ -10,6 +10,7 @@ import numpy_impl.layers as L
 
 from ..mapping import Param, copy_to_torch, torch_dtype
 from . import activations, conv, dropout, linear, norm, pool
+from . import activations_extra
 
 FACTORIES = {
     L.Linear: linear.linear, L.Flatten: linear.flatten,
@@ -20,6 +21,11 @@ FACTORIES = {
     L.BatchNorm1d: norm.batch_norm, L.BatchNorm2d: norm.batch_norm, L.LayerNorm: norm.layer_norm,
     L.Dropout: dropout.dropout,
 }
+FACTORIES.update({
+    L.GELU: activations_extra.gelu, L.ELU: activations_extra.elu, L.SELU: activations_extra.selu,
+    L.SiLU: activations_extra.silu, L.Softplus: activations_extra.softplus,
+    L.Softmax: activations_extra.softmax, L.LogSoftmax: activations_extra.log_softmax,
+})
 
 
 @dataclass

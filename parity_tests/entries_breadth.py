@@ -1,0 +1,210 @@
+"""Registry entries for the breadth components (issue 15): activations, losses, normalisation and
+shape layers, sequences, optimizers and schedules, attention.
+
+Exports ``ENTRIES`` (``OpInfo``), ``OPTIM_ENTRIES`` (``OptimInfo``) and ``MUTANTS``. ``registry``
+and ``optim_check`` each add these with one line; the lists are built on first access (PEP 562
+``__getattr__``) so that this module and those two can be imported in any order.
+
+``MUTANTS`` are realistic bugs, as data: apply ``replace`` to the one occurrence of ``find`` in
+``file``, run ``parity check --only <component>`` and the ``check`` named must fail. Each was
+verified by hand.
+"""
+
+A = "numpy_impl/layers/activations_extra.py"
+LX = "numpy_impl/losses_extra.py"
+
+
+def _m(name, file, find, replace, component, check):
+    return {"name": name, "file": file, "find": find, "replace": replace, "component": component, "check": check}
+
+
+MUTANTS = [
+    # 1. activations
+    _m("gelu_tanh_missing_3", A, "(1 + 3 * _KAPPA * x * x)", "(1 + _KAPPA * x * x)", "GELU", "grad_input"),
+    _m("gelu_pdf_missing_half", A, "np.exp(-0.5 * x.astype(np.float64) ** 2)", "np.exp(-x.astype(np.float64) ** 2)",
+       "GELU", "grad_input"),
+    _m("elu_zero_takes_positive_branch", A, "        pos = x > 0\n", "        pos = x >= 0\n", "ELU", "grad_input"),
+    _m("selu_alpha_truncated", A, "alpha=1.6732632423543772848170429916717", "alpha=1.6732632", "SELU", "forward"),
+    _m("silu_grad_wrong_sign", A, "s * (1 + x * (1 - s))", "s * (1 + x * s)", "SiLU", "grad_input"),
+    _m("softplus_threshold_ignores_beta", A, "linear = bx > self.threshold", "linear = x > self.threshold",
+       "Softplus", "forward"),
+    _m("softmax_grad_sums_last_axis", A, "(dout * y).sum(axis=ax, keepdims=True)", "(dout * y).sum(axis=-1, keepdims=True)",
+       "Softmax", "grad_input"),
+    _m("logsoftmax_grad_missing_exp", A, "dout - np.exp(y) * dout.sum", "dout - y * dout.sum", "LogSoftmax", "grad_input"),
+    # 2. losses
+    _m("nll_weighted_mean_divides_by_n", LX, "reduction, wy.sum())", "reduction, len(wy))", "nll_loss", "loss"),
+    _m("ce_weighted_mean_divides_by_count", LX, "count = wy.sum() if w is not None else keep.sum()",
+       "count = keep.sum()", "cross_entropy_loss", "loss"),
+    _m("ce_smoothing_grad_ignores_weight_sum", LX, "dsmooth = (p * wc.sum() - wc) * kept", "dsmooth = (p - wc) * kept",
+       "cross_entropy_loss", "grad_input"),
+    _m("bce_log_plus_eps", LX, "log_p = np.maximum(np.log(p), -100)", "log_p = np.log(p + 1e-7)",
+       "binary_cross_entropy", "loss"),
+    _m("bce_logits_pos_weight_grad", LX, "dx = (pw * y + 1 - y) * sig - pw * y", "dx = (pw * y + 1 - y) * sig - y",
+       "binary_cross_entropy_with_logits", "grad_input"),
+    _m("l1_grad_at_tie_is_one", LX, "np.abs(d).sum(), np.sign(d)", "np.abs(d).sum(), np.where(d >= 0, 1.0, -1.0)",
+       "l1_loss", "grad_input"),
+    _m("huber_linear_part_missing_delta", LX, "dl * (a - 0.5 * dl)", "(a - 0.5 * dl)", "huber_loss", "loss"),
+    _m("smooth_l1_grad_missing_1_over_beta", LX, "np.where(quad, d / b, np.sign(d))", "np.where(quad, d, np.sign(d))",
+       "smooth_l1_loss", "grad_input"),
+    _m("kl_batchmean_divides_by_numel", LX, "n = logq.shape[0] if logq.ndim else 1", "n = logq.size",
+       "kl_div_loss", "loss"),
+    _m("temporal_grad_ignores_mask", LX, "dx *= mf[:, None] / x.dtype.type(n)", "dx /= x.dtype.type(n)",
+       "temporal_softmax_loss", "grad_input"),
+]
+
+
+def _build_entries():
+    import numpy as np
+
+    import numpy_impl as ni
+    import numpy_impl.losses_extra as nle
+    import torch_ref.losses_extra as tle
+
+    from . import breadth_support as bs
+    from .registry import OpInfo, Sample, away_from_zero, extreme, random_shape, simple, with_zeros
+
+    act = random_shape((1, 5), (1, 6))
+    W4 = np.array([0.5, 2.0, 1.0, 0.25])
+    return [
+        # ---------------------------------------------------------------- 1. activations
+        OpInfo("GELU", simple(ni.GELU), [
+            Sample("exact (erf)", act),
+            Sample("tanh approximation", act, {"approximate": "tanh"}),
+            Sample("exact, wide inputs", (3, 7), inputs=bs.wide),
+            Sample("tanh, wide inputs", (2, 3, 4), {"approximate": "tanh"}, inputs=bs.wide),
+            Sample("saturating +-1000", (3, 4), fd=False, inputs=extreme),
+        ], doc="x * Phi(x) with a vectorised erf; approximate='tanh' as torch"),
+        OpInfo("ELU", simple(ni.ELU), [
+            Sample("alpha 1", act, inputs=away_from_zero),
+            Sample("alpha 0.5, 3-D", (2, 3, 4), {"alpha": 0.5}, inputs=away_from_zero),
+            Sample("exact zeros, alpha 1.7", (4, 6), {"alpha": 1.7}, fd=False, inputs=with_zeros),
+            Sample("saturating +-1000", (3, 4), fd=False, inputs=extreme),
+        ], doc="gradient at exactly 0 is alpha (the negative branch), as torch"),
+        OpInfo("SELU", simple(ni.SELU), [
+            Sample("random", act, inputs=away_from_zero),
+            Sample("exact zeros", (4, 6), fd=False, inputs=with_zeros),
+        ], doc="torch's scale and alpha constants"),
+        OpInfo("SiLU", simple(ni.SiLU), [
+            Sample("random", act),
+            Sample("wide", (3, 5), inputs=bs.wide),
+            Sample("saturating +-1000", (3, 4), fd=False, inputs=extreme),
+        ]),
+        OpInfo("Softplus", simple(ni.Softplus), [
+            Sample("beta 1 threshold 20", act),
+            Sample("beta 2 threshold 5, crossing", (4, 6), {"beta": 2.0, "threshold": 5.0}, inputs=bs.wide),
+            Sample("beta 0.5 threshold 1, crossing", (3, 2, 4), {"beta": 0.5, "threshold": 1.0},
+                   inputs=bs.wide),
+            Sample("saturating +-1000", (3, 4), fd=False, inputs=extreme),
+        ], doc="linear where beta*x > threshold, as torch"),
+        OpInfo("Softmax", simple(ni.Softmax), [
+            Sample("dim -1 (N, C)", random_shape((1, 5), (1, 6))),
+            Sample("dim 1 of 4-D", (2, 3, 4, 2), {"dim": 1}),
+            Sample("dim 0", (4, 3), {"dim": 0}),
+            Sample("dim -2 of 3-D", (2, 5, 3), {"dim": -2}),
+            Sample("large logits 1e3", (3, 5), {"dim": 1}, fd=False, inputs=bs.scaled(1e3)),
+        ], doc="any axis (dim), shifted by the max"),
+        OpInfo("LogSoftmax", simple(ni.LogSoftmax), [
+            Sample("dim -1 (N, C)", random_shape((1, 5), (1, 6))),
+            Sample("dim 1 of 4-D", (2, 3, 4, 2), {"dim": 1}),
+            Sample("dim 0", (4, 3), {"dim": 0}),
+            Sample("one class", (3, 1), {"dim": 1}),
+            Sample("large logits 1e3", (3, 5), {"dim": -1}, fd=False, inputs=bs.scaled(1e3)),
+        ], doc="x - logsumexp(x) along dim"),
+        # ---------------------------------------------------------------- 2. losses
+        OpInfo("nll_loss", nle.nll_loss, [
+            Sample("mean", random_shape((1, 8), (2, 6))),
+            Sample("sum", (5, 4), {"reduction": "sum"}),
+            Sample("class weights, mean", (6, 4), {"weight": W4}),
+            Sample("class weights, sum", (6, 4), {"weight": W4, "reduction": "sum"}),
+            Sample("batch of 1", (1, 3)),
+            Sample("(N, C, d1) targets", (2, 4, 3), {"weight": W4}),
+            Sample("ignore_index, weights", (8, 4), {"weight": W4}, inputs=bs.log_probs(ignore=True)),
+        ], kind="loss", torch=tle.nll_loss, inputs=bs.log_probs(),
+            doc="F.nll_loss on log-probabilities; weighted mean divides by the sum of the targets' weights"),
+        OpInfo("cross_entropy_loss", nle.cross_entropy_loss, [
+            Sample("mean", random_shape((1, 8), (2, 6))),
+            Sample("sum", (5, 4), {"reduction": "sum"}),
+            Sample("label smoothing 0.1", (6, 5), {"label_smoothing": 0.1}),
+            Sample("class weights", (6, 4), {"weight": W4}),
+            Sample("weights + smoothing 0.2", (7, 4), {"weight": W4, "label_smoothing": 0.2}),
+            Sample("weights + smoothing, sum", (5, 4), {"weight": W4, "label_smoothing": 0.3, "reduction": "sum"}),
+            Sample("ignore_index + weights + smoothing", (9, 4), {"weight": W4, "label_smoothing": 0.15},
+                   inputs=bs.class_scores(ignore=True)),
+            Sample("ignore_index + smoothing, unweighted", (9, 3), {"label_smoothing": 0.25},
+                   inputs=bs.class_scores(ignore=True)),
+            Sample("(N, C, d1, d2), smoothing", (2, 3, 2, 3), {"label_smoothing": 0.1}),
+            Sample("batch of 1, two classes", (1, 2), {"label_smoothing": 0.4}),
+            Sample("large logits 1e3", (4, 5), {"label_smoothing": 0.1}, fd=False, inputs=bs.class_scores(1e3)),
+        ], kind="loss", torch=tle.cross_entropy_loss, inputs=bs.class_scores(),
+            doc="F.cross_entropy: class weights (weighted mean), label_smoothing, ignore_index, (N, C, d...)"),
+        OpInfo("binary_cross_entropy", nle.binary_cross_entropy, [
+            Sample("binary targets, mean", random_shape((1, 6), (1, 5))),
+            Sample("soft targets, sum", (4, 3), {"reduction": "sum"}, inputs=bs.probs(soft=True)),
+            Sample("weight over the last axis", (5, 3), {"weight": np.array([0.5, 2.0, 1.5])}),
+            Sample("4-D", (2, 1, 3, 3)),
+            Sample("probabilities exactly 0 and 1 (log clamped at -100)", (3, 4), fd=False,
+                   inputs=bs.probs(saturated=True)),
+        ], kind="loss", torch=tle.binary_cross_entropy, inputs=bs.probs(),
+            doc="F.binary_cross_entropy: logs clamped at -100, gradient denominator at 1e-12"),
+        OpInfo("binary_cross_entropy_with_logits", nle.binary_cross_entropy_with_logits, [
+            Sample("binary targets, mean", random_shape((1, 6), (1, 5))),
+            Sample("soft targets, sum", (4, 3), {"reduction": "sum"}, inputs=bs.logits(soft=True)),
+            Sample("pos_weight", (6, 3), {"pos_weight": np.array([3.0, 0.5, 1.0])}),
+            Sample("pos_weight + weight, soft", (5, 3), {"pos_weight": np.array([2.0, 0.25, 4.0]),
+                                                        "weight": np.array([1.5, 0.5, 1.0])},
+                   inputs=bs.logits(soft=True)),
+            Sample("logits +-1000 (stable)", (3, 4), {"pos_weight": np.array([2.0, 1.0, 0.5, 3.0])}, fd=False,
+                   inputs=bs.logits(extreme=True)),
+        ], kind="loss", torch=tle.binary_cross_entropy_with_logits, inputs=bs.logits(),
+            doc="softplus form, never overflows; pos_weight per class (last axis)"),
+        OpInfo("l1_loss", nle.l1_loss, [
+            Sample("mean", random_shape((1, 6), (1, 5))),
+            Sample("sum, 3-D", (2, 3, 4), {"reduction": "sum"}),
+            Sample("ties (gradient 0)", (4, 5), fd=False, inputs=bs.regression(ties=True)),
+        ], kind="loss", torch=tle.l1_loss, inputs=bs.regression()),
+        OpInfo("huber_loss", nle.huber_loss, [
+            Sample("delta 1, mean", (5, 4)),
+            Sample("delta 0.5, sum", (4, 6), {"delta": 0.5, "reduction": "sum"}),
+            Sample("delta 2, 4-D", (2, 2, 3, 3), {"delta": 2.0}),
+        ], kind="loss", torch=tle.huber_loss, inputs=bs.regression(spread=2.0),
+            doc="quadratic inside delta, linear outside (inputs cross delta)"),
+        OpInfo("smooth_l1_loss", nle.smooth_l1_loss, [
+            Sample("beta 1, mean", (5, 4)),
+            Sample("beta 0.3, sum", (4, 6), {"beta": 0.3, "reduction": "sum"}),
+            Sample("beta 2, 3-D", (2, 3, 4), {"beta": 2.0}),
+            Sample("beta 0 (L1)", (3, 5), {"beta": 0.0}),
+        ], kind="loss", torch=tle.smooth_l1_loss, inputs=bs.regression(spread=2.0),
+            doc="Huber / beta; beta 0 is L1"),
+        OpInfo("kl_div_loss", nle.kl_div_loss, [
+            Sample("batchmean", random_shape((1, 6), (2, 5)), {"reduction": "batchmean"}),
+            Sample("sum", (4, 5), {"reduction": "sum"}),
+            Sample("mean (per element)", (4, 5), {"reduction": "mean"}),
+            Sample("zeros in the target, batchmean", (5, 6), {"reduction": "batchmean"},
+                   inputs=bs.kl_inputs(zeros=True)),
+            Sample("log_target, batchmean", (4, 3, 2), {"reduction": "batchmean", "log_target": True},
+                   inputs=bs.kl_inputs(log_target=True)),
+        ], kind="loss", torch=tle.kl_div_loss, inputs=bs.kl_inputs(),
+            doc="F.kl_div(input=log q, target=p); batchmean is the KL divergence"),
+        OpInfo("temporal_softmax_loss", nle.temporal_softmax_loss, [
+            Sample("no mask", (3, 4, 5)),
+            Sample("lengths 4, 2, 1", (3, 4, 5), {"mask": bs.lengths_mask([4, 2, 1], 4)}),
+            Sample("a sequence with nothing kept", (3, 5, 4), {"mask": bs.lengths_mask([5, 0, 3], 5)}),
+            Sample("batch of 1, scattered mask", (1, 6, 3), {"mask": np.array([[1, 0, 1, 1, 0, 1]], dtype=bool)}),
+        ], kind="loss", torch=tle.temporal_softmax_loss, inputs=bs.sequence_scores,
+            doc="cs231n: masked cross-entropy summed over steps, divided by N (F.cross_entropy per step)"),
+    ]
+
+
+def _build_optim_entries():
+    return []
+
+
+_BUILDERS = {"ENTRIES": _build_entries, "OPTIM_ENTRIES": _build_optim_entries}
+
+
+def __getattr__(name):
+    if name in _BUILDERS:
+        value = _BUILDERS[name]()
+        # building may re-enter (registry imports this module's ENTRIES): keep the first list
+        return globals().setdefault(name, value)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
