@@ -99,3 +99,38 @@ def sequence_scores(rng, shape, dtype):
 
 def lengths_mask(lengths, t):
     return np.arange(t)[None, :] < np.asarray(lengths)[:, None]
+
+
+# ---------------------------------------------------------------- factories (shape, rng, dtype, **kw) -> layer
+def _randomise(layer, rng, scale=1.0, offset=0.0):
+    for p in layer.params.values():
+        p[...] = offset + scale * rng.standard_normal(p.shape)
+    return layer
+
+
+def group_norm(shape, rng, dtype, groups=2, affine=True):
+    import numpy_impl as ni
+    return _randomise(ni.GroupNorm(groups, shape[1], affine=affine, dtype=dtype), rng, 0.5, 1.0)
+
+
+def instance_norm(shape, rng, dtype, affine=False):
+    import numpy_impl as ni
+    return _randomise(ni.InstanceNorm2d(shape[1], affine=affine, dtype=dtype), rng, 0.5, 1.0)
+
+
+def conv1d(shape, rng, dtype, out=3, k=3, stride=1, pad=0, dil=1, bias=True):
+    import numpy_impl as ni
+    layer = ni.Conv1d(shape[1], out, k, stride=stride, padding=pad, dilation=dil, bias=bias,
+                      weight_scale=1 / np.sqrt(shape[1] * k), rng=rng, dtype=dtype)
+    if bias:
+        layer.params["b"][...] = rng.standard_normal(out)
+    return layer
+
+
+def conv_transpose2d(shape, rng, dtype, out=3, k=3, stride=1, pad=0, op=0, dil=1, bias=True):
+    import numpy_impl as ni
+    layer = ni.ConvTranspose2d(shape[1], out, k, stride=stride, padding=pad, output_padding=op, dilation=dil,
+                               bias=bias, weight_scale=1 / np.sqrt(shape[1] * 3), rng=rng, dtype=dtype)
+    if bias:
+        layer.params["b"][...] = rng.standard_normal(out)
+    return layer

@@ -11,6 +11,9 @@ verified by hand.
 """
 
 A = "numpy_impl/layers/activations_extra.py"
+NX = "numpy_impl/layers/norm_extra.py"
+CX = "numpy_impl/layers/conv_extra.py"
+PX = "numpy_impl/layers/pool_extra.py"
 LX = "numpy_impl/losses_extra.py"
 
 
@@ -50,6 +53,31 @@ MUTANTS = [
        "kl_div_loss", "loss"),
     _m("temporal_grad_ignores_mask", LX, "dx *= mf[:, None] / x.dtype.type(n)", "dx /= x.dtype.type(n)",
        "temporal_softmax_loss", "grad_input"),
+    # 3. normalisation and shape
+    _m("groupnorm_groups_interleaved", NX, "g = x.reshape(n, self.num_groups, -1)", "g = x.reshape(n, -1, self.num_groups)",
+       "GroupNorm", "forward"),
+    _m("groupnorm_dx_forgets_gamma", NX, 'dxhat = dout * self._per_channel("gamma", dout)', "dxhat = dout",
+       "GroupNorm", "grad_input"),
+    _m("instancenorm_mean_over_batch", NX, "mean = x.mean(axis=(2, 3), keepdims=True)",
+       "mean = x.mean(axis=(0, 2, 3), keepdims=True)", "InstanceNorm2d", "forward"),
+    _m("conv1d_col2im_forgets_dilation", CX, "dxp[:, :, j * d:j * d + s * (ol - 1) + 1:s]",
+       "dxp[:, :, j:j + s * (ol - 1) + 1:s]", "Conv1d", "grad_input"),
+    _m("conv1d_weight_grad_scaled", CX, 'self._set_grad("W", (d2 @ cols.T)', 'self._set_grad("W", 1.001 * (d2 @ cols.T)',
+       "Conv1d", "grad_param:W"),
+    _m("convT_crop_uses_row_padding_for_columns", CX, "out = buf[:, :, ph:ph + oh, pw:pw + ow]",
+       "out = buf[:, :, ph:ph + oh, ph:ph + ow]", "ConvTranspose2d", "forward"),
+    _m("convT_scatter_forgets_dilation", CX, "buf[:, :, i * dh:i * dh + sh * (h - 1) + 1:sh",
+       "buf[:, :, i:i + sh * (h - 1) + 1:sh", "ConvTranspose2d", "forward"),
+    _m("convT_weight_grad_transposed_channels", CX,
+       'self._set_grad("W", (x2 @ dcols.T).reshape(self.params["W"].shape))',
+       'self._set_grad("W", (x2 @ dcols.T).reshape(self.out_channels, self.in_channels, -1).transpose(1, 0, 2)'
+       '.reshape(self.params["W"].shape))', "ConvTranspose2d", "grad_param:W"),
+    _m("adaptive_pool_floor_end", PX, "ends = [-((-(i + 1) * size) // out) for i in range(out)]",
+       "ends = [((i + 1) * size) // out for i in range(out)]", "AdaptiveAvgPool2d", "forward"),
+    _m("global_pool_grad_divides_by_h", PX, "dout / dout.dtype.type(h * w)", "dout / dout.dtype.type(h)",
+       "GlobalAvgPool2d", "grad_input"),
+    _m("upsample_backward_wrong_blocks", PX, "dout.reshape(n, c, h, sh, w, sw).sum(axis=(3, 5))",
+       "dout.reshape(n, c, sh, h, sw, w).sum(axis=(2, 4))", "Upsample", "grad_input"),
 ]
 
 
@@ -192,6 +220,60 @@ def _build_entries():
             Sample("batch of 1, scattered mask", (1, 6, 3), {"mask": np.array([[1, 0, 1, 1, 0, 1]], dtype=bool)}),
         ], kind="loss", torch=tle.temporal_softmax_loss, inputs=bs.sequence_scores,
             doc="cs231n: masked cross-entropy summed over steps, divided by N (F.cross_entropy per step)"),
+        # ---------------------------------------------------------------- 3. normalisation and shape
+        OpInfo("GroupNorm", bs.group_norm, [
+            Sample("(N, C, H, W) 2 groups", random_shape((1, 3), (4, 4), (2, 4), (2, 4))),
+            Sample("3 groups of 2, batch of 1", (1, 6, 3, 5), {"groups": 3}),
+            Sample("1 group (LayerNorm over C, H, W)", (2, 3, 4, 3), {"groups": 1}),
+            Sample("C groups (InstanceNorm)", (2, 4, 3, 3), {"groups": 4}),
+            Sample("(N, C, L)", (3, 4, 5), {"groups": 2}),
+            Sample("(N, C)", (3, 6), {"groups": 2}),
+            Sample("no affine", (2, 4, 3, 3), {"groups": 2, "affine": False}),
+        ], doc="per (sample, group) over channels and positions; also the classic spatial group norm"),
+        OpInfo("InstanceNorm2d", bs.instance_norm, [
+            Sample("no affine (torch default)", random_shape((1, 3), (1, 4), (2, 5), (2, 5))),
+            Sample("affine", (2, 3, 4, 5), {"affine": True}),
+            Sample("batch of 1, 1x7", (1, 2, 1, 7), {"affine": True}),
+        ], doc="per (sample, channel) over (H, W); track_running_stats=False as torch's default"),
+        OpInfo("Conv1d", bs.conv1d, [
+            Sample("k3 s1 p0", (2, 3, 8)),
+            Sample("k3 s2 p1", (2, 2, 9), {"stride": 2, "pad": 1}),
+            Sample("k5 s3 p2 dil2", (1, 2, 13), {"k": 5, "stride": 3, "pad": 2, "dil": 2}),
+            Sample("k1", (3, 4, 5), {"k": 1, "out": 2}),
+            Sample("single channel, batch of 1", (1, 1, 6), {"out": 1, "pad": 1}),
+            Sample("no bias, odd length", (2, 3, 7), {"bias": False, "k": 2}),
+            Sample("random", random_shape((1, 3), (1, 3), (5, 9)), {"pad": 1}),
+        ], doc="x (N, C, L); W (F, C, k) as torch; im2col + one matmul"),
+        OpInfo("ConvTranspose2d", bs.conv_transpose2d, [
+            Sample("3x3 s1 p0", (2, 2, 3, 4)),
+            Sample("3x3 s2 p1", (1, 3, 4, 3), {"stride": 2, "pad": 1}),
+            Sample("3x3 s2 p1 output_padding 1", (2, 2, 3, 3), {"stride": 2, "pad": 1, "op": 1}),
+            Sample("4x4 s2 p1 (doubling)", (1, 2, 3, 4), {"k": 4, "stride": 2, "pad": 1, "out": 2}),
+            Sample("3x3 s3 p2 output_padding 2", (1, 2, 3, 2), {"stride": 3, "pad": 2, "op": 2}),
+            Sample("3x3 dil2 p1", (2, 2, 3, 3), {"dil": 2, "pad": 1}),
+            Sample("2x2 dil2 s1 output_padding 1", (1, 2, 3, 3), {"k": 2, "dil": 2, "op": 1}),
+            Sample("1x1, no bias, batch of 1", (1, 3, 2, 3), {"k": 1, "bias": False, "out": 2}),
+            Sample("(3, 2) kernel, stride (2, 1), padding (1, 0), output_padding (1, 0)", (2, 2, 3, 4),
+                   {"k": (3, 2), "stride": (2, 1), "pad": (1, 0), "op": (1, 0)}),
+        ], doc="W (C_in, C_out, kh, kw) as torch; stride, padding, output_padding, dilation"),
+        OpInfo("AdaptiveAvgPool2d", simple(ni.AdaptiveAvgPool2d), [
+            Sample("divisible 6x8 -> 3x4", (2, 2, 6, 8), {"output_size": (3, 4)}),
+            Sample("non-divisible 7x5 -> 3x2", (2, 3, 7, 5), {"output_size": (3, 2)}),
+            Sample("non-divisible 10x9 -> 4x4", (1, 2, 10, 9), {"output_size": 4}),
+            Sample("larger than the input 3x2 -> 5x3", (2, 1, 3, 2), {"output_size": (5, 3)}),
+            Sample("(None, 2) keeps H", (1, 2, 3, 5), {"output_size": (None, 2)}),
+            Sample("1x1 (global)", (2, 3, 4, 5), {"output_size": 1}),
+        ], doc="torch's windows [floor(i*H/OH), ceil((i+1)*H/OH)); out = A_h @ x @ A_w.T"),
+        OpInfo("GlobalAvgPool2d", simple(ni.GlobalAvgPool2d), [
+            Sample("(N, C, H, W) -> (N, C)", random_shape((1, 3), (1, 4), (1, 5), (1, 5))),
+            Sample("1x1 image", (2, 3, 1, 1)),
+        ], doc="mean over (H, W) -> (N, C); torch: AdaptiveAvgPool2d(1) + Flatten"),
+        OpInfo("Upsample", simple(ni.Upsample), [
+            Sample("nearest x2", (2, 3, 3, 4)),
+            Sample("nearest x3", (1, 2, 2, 3), {"scale_factor": 3}),
+            Sample("nearest (2, 3)", (2, 1, 3, 2), {"scale_factor": (2, 3)}),
+            Sample("x1 (identity)", (1, 2, 2, 2), {"scale_factor": 1}),
+        ], doc="mode 'nearest', integer scale factors; backward sums each block"),
     ]
 
 

@@ -10,7 +10,7 @@ import numpy_impl.layers as L
 
 from ..mapping import Param, copy_to_torch, torch_dtype
 from . import activations, conv, dropout, linear, norm, pool
-from . import activations_extra
+from . import activations_extra, conv_extra, norm_extra, pool_extra
 
 FACTORIES = {
     L.Linear: linear.linear, L.Flatten: linear.flatten,
@@ -25,6 +25,10 @@ FACTORIES.update({
     L.GELU: activations_extra.gelu, L.ELU: activations_extra.elu, L.SELU: activations_extra.selu,
     L.SiLU: activations_extra.silu, L.Softplus: activations_extra.softplus,
     L.Softmax: activations_extra.softmax, L.LogSoftmax: activations_extra.log_softmax,
+    L.GroupNorm: norm_extra.group_norm, L.InstanceNorm2d: norm_extra.instance_norm2d,
+    L.Conv1d: conv_extra.conv1d, L.ConvTranspose2d: conv_extra.conv_transpose2d,
+    L.AdaptiveAvgPool2d: pool_extra.adaptive_avg_pool2d, L.GlobalAvgPool2d: pool_extra.global_avg_pool2d,
+    L.Upsample: pool_extra.upsample,
 })
 
 
