@@ -1,6 +1,12 @@
 """Support for the breadth entries (``entries_breadth``): input generators, test scaffolding
 layers with their torch mirrors, and the checks for inputs that are not one float array."""
 import numpy as np
+import torch
+from torch import nn
+
+from numpy_impl.layers import Layer
+from torch_ref.layers import FACTORIES
+from torch_ref.mapping import Param
 
 
 # ---------------------------------------------------------------- input generators
@@ -131,6 +137,167 @@ def conv_transpose2d(shape, rng, dtype, out=3, k=3, stride=1, pad=0, op=0, dil=1
     import numpy_impl as ni
     layer = ni.ConvTranspose2d(shape[1], out, k, stride=stride, padding=pad, output_padding=op, dilation=dil,
                                bias=bias, weight_scale=1 / np.sqrt(shape[1] * 3), rng=rng, dtype=dtype)
+    if bias:
+        layer.params["b"][...] = rng.standard_normal(out)
+    return layer
+
+
+# ---------------------------------------------------------------- scaffolding: extra inputs as parameters
+class Probe(Layer):
+    """Test scaffolding around a NumPy layer ``core``: extra inputs (an initial state h0, attention
+    keys and values, a memory) are held as parameters, so ``check_layer`` compares their gradients
+    with torch's (``grad_param:h0``) and checks them by finite differences (``fd:h0``).
+
+    ``call(core, x, extras) -> out`` runs the NumPy forward; ``split(core, backward_result) ->
+    (dx, {name: grad})`` takes apart what ``core.backward`` returned; ``torch_call(module, x,
+    extras)`` runs the torch mirror of ``core`` the same way (``extras`` are torch Parameters)."""
+
+    def __init__(self, core, extras, call, split, torch_call, name=None):
+        super().__init__()
+        self.core, self.extras, self.call, self.split, self.torch_call = core, list(extras), call, split, torch_call
+        self.name = name
+        self.params = {**core.named_parameters(), **extras}
+        self._extra_grads = {}
+
+    def describe(self):
+        return self.name or f"Probe({self.core.describe()})"
+
+    def children(self):
+        return [self.core]
+
+    def named_grads(self):
+        return {**self.core.named_grads(), **self._extra_grads}
+
+    def forward(self, x, training=None):
+        out = self.call(self.core, x, {k: self.params[k] for k in self.extras})
+        self._out_shape = out.shape
+        return out
+
+    def backward(self, dout):
+        dx, self._extra_grads = self.split(self.core, self.core.backward(dout))
+        return dx
+
+
+class TorchProbe(nn.Module):
+    def __init__(self, core, extras, torch_call):
+        super().__init__()
+        self.core, self.torch_call, self.names = core, torch_call, list(extras)
+        for k, v in extras.items():
+            self.register_parameter(k, nn.Parameter(torch.tensor(np.ascontiguousarray(v))))
+
+    def forward(self, x):
+        return self.torch_call(self.core, x, {k: getattr(self, k) for k in self.names})
+
+
+def _probe_factory(layer):
+    from torch_ref.layers import _build
+    m = _build(layer.core)
+    module = TorchProbe(m.module, {k: layer.params[k] for k in layer.extras}, layer.torch_call)
+    params = {k: Param("core." + p.torch_name, p.transpose) for k, p in m.params.items()}
+    params.update({k: Param(k) for k in layer.extras})
+    return module, params
+
+
+FACTORIES[Probe] = _probe_factory
+
+
+# ---------------------------------------------------------------- sequences
+def recurrent(cls_name, hidden=4, h0=False, c0=False, bias_scale=0.5, **kw):
+    """Factory for RNN / LSTM / GRU: random biases; ``h0`` / ``c0``: initial states given and held
+    as Probe parameters (their gradients checked through time)."""
+    def make(shape, rng, dtype, **sample_kw):
+        import numpy_impl as ni
+        opts = {**kw, **sample_kw}
+        want_h0, want_c0 = opts.pop("h0", h0), opts.pop("c0", c0)
+        core = getattr(ni, cls_name)(shape[2], opts.pop("hidden", hidden), rng=rng, dtype=dtype, **opts)
+        for name in ("b", "bh"):
+            if name in core.params:
+                core.params[name][...] = bias_scale * rng.standard_normal(core.params[name].shape)
+        if not (want_h0 or want_c0):
+            return core
+        n, H = shape[0], core.hidden_size
+        extras = {"h0": rng.standard_normal((n, H)).astype(dtype)}
+        if want_c0:
+            extras["c0"] = rng.standard_normal((n, H)).astype(dtype)
+        if cls_name == "LSTM":
+            def call(c, x, e):
+                return c.forward(x, h0=e["h0"], c0=e.get("c0"))
+
+            def split(c, dx):
+                return dx, {"h0": c.dh0, **({"c0": c.dc0} if want_c0 else {})}
+
+            def torch_call(m, x, e):
+                cc = e["c0"] if "c0" in e else torch.zeros_like(e["h0"])
+                return m(x, (e["h0"].unsqueeze(0), cc.unsqueeze(0)))
+        else:
+            def call(c, x, e):
+                return c.forward(x, h0=e["h0"])
+
+            def split(c, dx):
+                return dx, {"h0": c.dh0}
+
+            def torch_call(m, x, e):
+                return m(x, e["h0"].unsqueeze(0))
+        return Probe(core, extras, call, split, torch_call, name=f"{core.describe()} with initial state")
+    return make
+
+
+def check_embedding(case, shape, rng, *, seed, component, sample, tolerances, finite_differences):
+    """Embedding: integer ids in, so no input gradient; forward, grad_param:W (padding row zero),
+    fd:W, dtypes, and that neither the ids nor the upstream gradient were modified."""
+    from numpy_impl.gradcheck import numerical_gradient
+    from torch_ref.layers import mirror
+    from torch_ref.mapping import to_numpy_dict
+
+    from .api import _Checks
+
+    entry, dtype = case.entry, np.dtype(case.dtype)
+    kw = dict(case.sample.kwargs)
+    id_dtype = kw.get("id_dtype") or np.int64
+    c = _Checks(tolerances, component=component, dtype=dtype.name, sample=sample, shape=tuple(shape), seed=seed)
+    try:
+        layer = entry.make(shape, rng, dtype, **kw)
+        ids = rng.integers(0, layer.num_embeddings, shape).astype(id_dtype)
+        if layer.padding_idx is not None:
+            ids.reshape(-1)[::3] = layer.padding_idx
+        m = mirror(layer, dtype)
+        ids_before = ids.copy()
+        out = layer.forward(ids)
+        out_t = m.module(torch.from_numpy(ids.astype(np.int64)))
+        c.add("forward", out, out_t.detach().numpy())
+        c.dtype("forward", out, dtype)
+        g = np.random.default_rng([seed, 1]).standard_normal(out.shape).astype(dtype)
+        g_before = g.copy()
+        if layer.backward(g) is not None:
+            c.fail("grad_input", "backward must return None: integer ids have no gradient")
+        out_t.backward(torch.from_numpy(g))
+        grads = {k: v.copy() for k, v in layer.named_grads().items()}
+        tgrads = to_numpy_dict(m.module, m.params, grads=True)
+        for name in m.params:
+            c.add(f"grad_param:{name}", grads[name], tgrads[name])
+            c.dtype(f"grad_param:{name}", grads[name], dtype)
+        c.unchanged("the ids", ids_before, ids)
+        c.unchanged("the upstream gradient", g_before, g)
+        if finite_differences:
+            for name, p in layer.named_parameters().items():
+                num = numerical_gradient(lambda: layer.forward(ids), p, g)
+                if layer.padding_idx is not None:
+                    num[layer.padding_idx] = 0        # the padding row is frozen by definition (torch)
+                c.add(f"fd:{name}", grads[name], num)
+    except Exception as exc:
+        c.fail("error", f"raised {type(exc).__name__}: {exc}")
+    return c.report()
+
+
+def embedding(shape, rng, dtype, num=7, dim=3, padding_idx=None, id_dtype=None):
+    """(``id_dtype`` is read by ``check_embedding``: the dtype of the ids it draws.)"""
+    import numpy_impl as ni
+    return ni.Embedding(num, dim, padding_idx=padding_idx, rng=rng, dtype=dtype)
+
+
+def temporal_affine(shape, rng, dtype, out=5, bias=True):
+    import numpy_impl as ni
+    layer = ni.TemporalAffine(shape[2], out, bias=bias, rng=rng, dtype=dtype)
     if bias:
         layer.params["b"][...] = rng.standard_normal(out)
     return layer

@@ -14,6 +14,8 @@ A = "numpy_impl/layers/activations_extra.py"
 NX = "numpy_impl/layers/norm_extra.py"
 CX = "numpy_impl/layers/conv_extra.py"
 PX = "numpy_impl/layers/pool_extra.py"
+RX = "numpy_impl/layers/recurrent.py"
+RX = "numpy_impl/layers/recurrent.py"
 LX = "numpy_impl/losses_extra.py"
 
 
@@ -78,6 +80,31 @@ MUTANTS = [
        "GlobalAvgPool2d", "grad_input"),
     _m("upsample_backward_wrong_blocks", PX, "dout.reshape(n, c, h, sh, w, sw).sum(axis=(3, 5))",
        "dout.reshape(n, c, sh, h, sw, w).sum(axis=(2, 4))", "Upsample", "grad_input"),
+    # 4. sequences
+    _m("embedding_padding_row_gets_gradient", RX, "            dW[self.padding_idx] = 0\n", "            pass\n",
+       "Embedding", "grad_param:W"),
+    _m("embedding_repeated_ids_overwrite", RX, "np.add.at(dW, ids.reshape(-1), dout.reshape(-1, self.embedding_dim))",
+       "dW[ids.reshape(-1)] += dout.reshape(-1, self.embedding_dim)", "Embedding", "grad_param:W"),
+    _m("temporal_affine_bias_grad_mean_over_n", RX, 'self._set_grad("b", dout.sum(axis=(0, 1)))',
+       'self._set_grad("b", dout.mean(axis=0).sum(axis=0))', "TemporalAffine", "grad_param:b"),
+    _m("rnn_relu_grad_at_zero_passes", RX, "dh * (h > 0)", "dh * (h >= 0)", "RNN", "grad_param:Wh"),
+    _m("rnn_recurrent_grad_transposed", RX, "            dh = da[:, s] @ Wh_T\n        self.dh0 = dh\n",
+       "            dh = da[:, s] @ Wh_T.T\n        self.dh0 = dh\n", "RNN", "grad_input"),
+    _m("recurrent_wh_grad_assumes_zero_h0", RX, "np.concatenate([h0[:, None], hs[:, :-1]], axis=1)",
+       "np.concatenate([np.zeros_like(h0)[:, None], hs[:, :-1]], axis=1)", "RNN", "grad_param:Wh"),
+    _m("lstm_cs231n_gate_order_ifog", RX,
+       "i, f, o = _sigmoid(a[:, :H]), _sigmoid(a[:, H:2 * H]), _sigmoid(a[:, 3 * H:])\n"
+       "            g = np.tanh(a[:, 2 * H:3 * H])",
+       "i, f, o = _sigmoid(a[:, :H]), _sigmoid(a[:, H:2 * H]), _sigmoid(a[:, 2 * H:3 * H])\n"
+       "            g = np.tanh(a[:, 3 * H:])", "LSTM", "forward"),
+    _m("lstm_forget_grad_uses_current_cell", RX, "da[:, s, H:2 * H] = dc * c_prev * f * (1 - f)",
+       "da[:, s, H:2 * H] = dc * cs[:, s] * f * (1 - f)", "LSTM", "grad_param:Wh"),
+    _m("lstm_assumes_zero_c0", RX, "c_prev = cs[:, s - 1] if s > 0 else c0", "c_prev = cs[:, s - 1] if s > 0 else 0 * c0",
+       "LSTM", "grad_param:Wx"),
+    _m("gru_update_convention_swapped", RX, "h = (1 - z) * cand + z * h", "h = z * cand + (1 - z) * h", "GRU", "forward"),
+    _m("gru_hidden_candidate_grad_forgets_reset", RX,
+       "dgh[:, s, :H], dgh[:, s, H:2 * H], dgh[:, s, 2 * H:] = da_r, da_z, da_n * r",
+       "dgh[:, s, :H], dgh[:, s, H:2 * H], dgh[:, s, 2 * H:] = da_r, da_z, da_n", "GRU", "grad_param:Wh"),
 ]
 
 
@@ -274,6 +301,45 @@ def _build_entries():
             Sample("nearest (2, 3)", (2, 1, 3, 2), {"scale_factor": (2, 3)}),
             Sample("x1 (identity)", (1, 2, 2, 2), {"scale_factor": 1}),
         ], doc="mode 'nearest', integer scale factors; backward sums each block"),
+        # ---------------------------------------------------------------- 4. sequences
+        OpInfo("Embedding", bs.embedding, [
+            Sample("(N, T) ids", (3, 4)),
+            Sample("padding_idx 0", (4, 5), {"padding_idx": 0}),
+            Sample("padding_idx -1 (the last row)", (2, 6), {"padding_idx": -1}),
+            Sample("int32 ids, 1-D, repeated (gradients accumulate)", (12,), {"num": 3, "id_dtype": np.int32}),
+            Sample("batch of 1, one id, one dim", (1, 1), {"num": 2, "dim": 1}),
+        ], check=bs.check_embedding, integer_input=True,
+            doc="W (V, D) = torch weight; padding row's gradient is zero; ids validated"),
+        OpInfo("TemporalAffine", bs.temporal_affine, [
+            Sample("(N, T, D)", random_shape((1, 3), (1, 4), (1, 5))),
+            Sample("batch of 1, T=1", (1, 1, 3), {"out": 2}),
+            Sample("no bias", (2, 3, 4), {"bias": False}),
+        ], doc="x (N, T, D) @ W (D, M) + b; torch nn.Linear weight = W.T"),
+        OpInfo("RNN", bs.recurrent("RNN"), [
+            Sample("tanh, h0 zero", (2, 5, 3)),
+            Sample("tanh, h0 given", (3, 4, 2), {"h0": True}),
+            Sample("relu, h0 zero", (2, 5, 3), {"nonlinearity": "relu"}),
+            Sample("relu, h0 given, hidden bias", (2, 4, 3), {"nonlinearity": "relu", "h0": True, "hidden_bias": True}),
+            Sample("batch of 1, T=1, H=1", (1, 1, 2), {"hidden": 1, "h0": True}),
+            Sample("no bias, T=9", (2, 9, 2), {"bias": False, "hidden": 3}),
+        ], doc="whole sequence, batch first; Wx (D, H) = weight_ih_l0.T; b = bias_ih_l0, bias_hh_l0 zero "
+               "unless hidden_bias; gradients through time for every parameter and h0"),
+        OpInfo("LSTM", bs.recurrent("LSTM", hidden=3), [
+            Sample("h0, c0 zero", (2, 5, 3)),
+            Sample("h0 and c0 given", (3, 4, 2), {"h0": True, "c0": True}),
+            Sample("h0 given, c0 zero", (2, 3, 3), {"h0": True}),
+            Sample("hidden bias, h0 and c0", (2, 4, 2), {"hidden_bias": True, "h0": True, "c0": True}),
+            Sample("batch of 1, T=1", (1, 1, 3), {"h0": True, "c0": True}),
+            Sample("no bias, T=8", (2, 8, 2), {"bias": False, "hidden": 2}),
+        ], doc="torch gate order i, f, g, o; Wx (D, 4H) = weight_ih_l0.T, Wh (H, 4H) = weight_hh_l0.T, "
+               "b (4H,) = bias_ih_l0, bias_hh_l0 zero unless hidden_bias"),
+        OpInfo("GRU", bs.recurrent("GRU", hidden=3), [
+            Sample("h0 zero", (2, 5, 3)),
+            Sample("h0 given", (3, 4, 2), {"h0": True}),
+            Sample("hidden bias (b_hn inside the reset gate), h0", (2, 4, 3), {"hidden_bias": True, "h0": True}),
+            Sample("batch of 1, T=1", (1, 1, 2), {"h0": True}),
+            Sample("no bias, T=8", (2, 8, 2), {"bias": False, "hidden": 2}),
+        ], doc="torch gate order r, z, n; n = tanh(x W_n + b_n + r * (h W_hn + b_hn)); layouts as LSTM"),
     ]
 
 

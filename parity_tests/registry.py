@@ -42,7 +42,7 @@ class OpInfo:
     extra_batches: int = 0          # training batches before the checked one (running statistics)
     share: Callable = None          # carries torch's randomness (dropout mask) into the NumPy layer
     doc: str = ""
-    check: Callable = None          # own check (entry, sample, shape, rng, dtype, **common) -> Report
+    check: Callable = None          # own check (case, shape, rng, **run_case's common kwargs) -> Report
     integer_input: bool = False     # the input is integer ids (Embedding): no input gradient to check
 
 

@@ -16,7 +16,7 @@ def run_case(case):
     common = dict(seed=case.seed, component=entry.name, sample=sample.name, tolerances=entry.tolerances,
                   finite_differences=fd)
     if entry.check is not None:
-        return entry.check(entry, sample, shape, rng, dtype, **common)
+        return entry.check(case, shape, rng, **common)
     if entry.kind == "loss":
         x, y = inputs(rng, shape, dtype)
         return check_loss(lambda a, b: entry.make(a, b, **sample.kwargs),

@@ -10,7 +10,7 @@ import numpy_impl.layers as L
 
 from ..mapping import Param, copy_to_torch, torch_dtype
 from . import activations, conv, dropout, linear, norm, pool
-from . import activations_extra, conv_extra, norm_extra, pool_extra
+from . import activations_extra, conv_extra, norm_extra, pool_extra, recurrent
 
 FACTORIES = {
     L.Linear: linear.linear, L.Flatten: linear.flatten,
@@ -29,6 +29,8 @@ FACTORIES.update({
     L.Conv1d: conv_extra.conv1d, L.ConvTranspose2d: conv_extra.conv_transpose2d,
     L.AdaptiveAvgPool2d: pool_extra.adaptive_avg_pool2d, L.GlobalAvgPool2d: pool_extra.global_avg_pool2d,
     L.Upsample: pool_extra.upsample,
+    L.Embedding: recurrent.embedding, L.TemporalAffine: recurrent.temporal_affine,
+    L.RNN: recurrent.rnn, L.LSTM: recurrent.lstm, L.GRU: recurrent.gru,
 })
 
 
