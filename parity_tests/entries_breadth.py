@@ -15,7 +15,9 @@ NX = "numpy_impl/layers/norm_extra.py"
 CX = "numpy_impl/layers/conv_extra.py"
 PX = "numpy_impl/layers/pool_extra.py"
 RX = "numpy_impl/layers/recurrent.py"
+OX = "numpy_impl/optim/extra.py"
 RX = "numpy_impl/layers/recurrent.py"
+OX = "numpy_impl/optim/extra.py"
 LX = "numpy_impl/losses_extra.py"
 
 
@@ -105,6 +107,38 @@ MUTANTS = [
     _m("gru_hidden_candidate_grad_forgets_reset", RX,
        "dgh[:, s, :H], dgh[:, s, H:2 * H], dgh[:, s, 2 * H:] = da_r, da_z, da_n * r",
        "dgh[:, s, :H], dgh[:, s, H:2 * H], dgh[:, s, 2 * H:] = da_r, da_z, da_n", "GRU", "grad_param:Wh"),
+    # 5. optimizers, schedules, clipping
+    _m("adadelta_eps_outside_sqrt", OX, "delta = np.sqrt(acc + eps) / np.sqrt(sq + eps) * g",
+       "delta = (np.sqrt(acc) + eps) / (np.sqrt(sq) + eps) * g", "Adadelta", "param:w1"),
+    _m("adamax_forgets_eps", OX, "np.maximum(u, np.abs(g) + eps, out=u)", "np.maximum(u, np.abs(g), out=u)",
+       "Adamax", "state:b1.exp_inf"),
+    _m("adamax_no_bias_correction", OX, 'clr = group["lr"] / (1 - b1 ** state["step"])', 'clr = group["lr"]',
+       "Adamax", "param:w1"),
+    _m("nadam_mu_product_rounded_from_float64", OX,
+       'state["mu_product"] = np.array(state["mu_product"] * np.float32(mu), dtype=np.float32)',
+       'state["mu_product"] = np.array(float(state["mu_product"]) * mu, dtype=np.float32)', "NAdam", "state:w1.mu_product"),
+    _m("nadam_mu_next_uses_this_step", OX, 'mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * group["momentum_decay"]))',
+       'mu_next = b1 * (1.0 - 0.5 * 0.96 ** (t * group["momentum_decay"]))', "NAdam", "param:w1"),
+    _m("radam_forgets_rectification", OX, "p -= m_hat * lr * adaptive * rect", "p -= m_hat * lr * adaptive",
+       "RAdam", "param:w1"),
+    _m("lambdalr_multiplies_current_lr", OX,
+       "return [base * f(self.last_epoch) for f, base in zip(self.lr_lambdas, self.base_lrs)]",
+       "return [lr * f(self.last_epoch) for f, lr in zip(self.lr_lambdas, self._lrs())]", "SGD momentum LambdaLR", "lr"),
+    _m("onecycle_momentum_not_cycled", OX, "self._set_momentum(g, self._anneal(g[mom_a], g[mom_b], pct))", "pass",
+       "SGD momentum OneCycleLR cos", "param:w1"),
+    _m("onecycle_last_phase_ends_one_late", OX, '(n - 1, "max_lr", "min_lr", "base_momentum", "max_momentum")',
+       '(n, "max_lr", "min_lr", "base_momentum", "max_momentum")', "SGD momentum OneCycleLR cos", "lr"),
+    _m("plateau_patience_off_by_one", OX, "if self.num_bad_epochs > self.patience:",
+       "if self.num_bad_epochs >= self.patience:", "SGD momentum ReduceLROnPlateau", "lr"),
+    _m("plateau_cooldown_keeps_bad_epochs", OX, "            self.cooldown_counter -= 1\n            self.num_bad_epochs = 0\n",
+       "            self.cooldown_counter -= 1\n", "Adam ReduceLROnPlateau max abs cooldown min_lr", "lr"),
+    _m("plateau_ignores_min_lr", OX, 'new = max(g["lr"] * self.factor, lo)', 'new = g["lr"] * self.factor',
+       "Adam ReduceLROnPlateau max abs cooldown min_lr", "lr"),
+    _m("clip_norm_sums_the_norms", OX, "total = np.sum(norms ** norm_type) ** (1.0 / norm_type)", "total = np.sum(norms)",
+       "SGD momentum clip_grad_norm (some steps)", "clip:total_norm"),
+    _m("clip_inf_norm_forgets_abs", OX, "np.max(np.abs(g)) if g.size else 0", "np.max(g) if g.size else 0",
+       "Adam clip_grad_norm inf-norm", "clip:total_norm"),
+    _m("clip_value_not_in_place", OX, "np.clip(g, -v, v, out=g)", "np.clip(g, -v, v)", "SGD clip_grad_value", "clip:grad:w1"),
 ]
 
 
@@ -343,8 +377,72 @@ def _build_entries():
     ]
 
 
+def plateau_metric(step):
+    """Falls for 15 steps, then wobbles on a plateau (so the lr is cut again and again)."""
+    import math
+    return max(1.0 - 0.05 * step, 0.25) + 0.01 * math.sin(1.7 * step) * (step > 15)
+
+
+def rising_metric(step):
+    """An accuracy-like metric for mode 'max': rises, then stalls with small ups and downs."""
+    import math
+    return min(0.02 * step, 0.6) + 0.003 * math.cos(0.9 * step)
+
+
 def _build_optim_entries():
-    return []
+    import numpy_impl.optim as no
+
+    from .optim_check import OptimInfo
+
+    return [
+        # ---------------------------------------------------------------- 5. optimizers
+        OptimInfo("Adadelta", lambda p: no.Adadelta(p), doc="torch defaults (lr 1.0, rho 0.9, eps 1e-6)"),
+        OptimInfo("Adadelta rho 0.95 wd", lambda p: no.Adadelta(p, lr=0.5, rho=0.95, eps=1e-5, weight_decay=1e-2)),
+        OptimInfo("Adamax", lambda p: no.Adamax(p), doc="state exp_avg, exp_inf"),
+        OptimInfo("Adamax betas wd", lambda p: no.Adamax(p, lr=1e-2, betas=(0.8, 0.99), eps=1e-6, weight_decay=1e-2)),
+        OptimInfo("NAdam", lambda p: no.NAdam(p), doc="mu_product kept in float32, as torch"),
+        OptimInfo("NAdam L2 wd momentum_decay", lambda p: no.NAdam(p, lr=1e-2, weight_decay=1e-2, momentum_decay=1e-2)),
+        OptimInfo("NAdam decoupled wd", lambda p: no.NAdam(p, lr=1e-2, weight_decay=0.1, decoupled_weight_decay=True)),
+        OptimInfo("RAdam", lambda p: no.RAdam(p, lr=1e-2), doc="plain momentum until rho_t > 5 (step 6), then rectified"),
+        OptimInfo("RAdam decoupled wd betas", lambda p: no.RAdam(p, lr=1e-2, betas=(0.8, 0.99), weight_decay=0.1,
+                                                                decoupled_weight_decay=True)),
+        OptimInfo("NAdam groups (wd on weights only)", lambda p: no.NAdam(p, lr=1e-2),
+                  groups=({"weight_decay": 0.1}, {"weight_decay": 0.0, "betas": (0.8, 0.99)})),
+        # ---------------------------------------------------------------- 5. schedules
+        OptimInfo("SGD momentum LambdaLR", lambda p: no.SGD(p, lr=1e-2, momentum=0.9),
+                  schedule=lambda o: no.LambdaLR(o, lambda e: 1.0 / (1.0 + 0.05 * e))),
+        OptimInfo("Adam LambdaLR per group", lambda p: no.Adam(p, lr=1e-2),
+                  groups=({}, {"lr": 3e-2}),
+                  schedule=lambda o: no.LambdaLR(o, [lambda e: 0.97 ** e, lambda e: min(1.0, (e + 1) / 10)])),
+        OptimInfo("SGD momentum OneCycleLR cos", lambda p: no.SGD(p, lr=1e-3, momentum=0.9),
+                  schedule=lambda o: no.OneCycleLR(o, max_lr=0.05, total_steps=100),
+                  doc="lr and momentum cycled per step"),
+        OptimInfo("Adam OneCycleLR linear three-phase per group", lambda p: no.Adam(p, lr=1e-3),
+                  groups=({}, {}),
+                  schedule=lambda o: no.OneCycleLR(o, max_lr=[1e-2, 3e-2], total_steps=100, pct_start=0.25,
+                                                   anneal_strategy="linear", three_phase=True, base_momentum=0.8,
+                                                   max_momentum=0.9), doc="beta1 cycled"),
+        OptimInfo("AdamW OneCycleLR no momentum cycling", lambda p: no.AdamW(p, lr=1e-3, weight_decay=0.05),
+                  schedule=lambda o: no.OneCycleLR(o, max_lr=2e-2, epochs=5, steps_per_epoch=21, pct_start=0.4,
+                                                   cycle_momentum=False, div_factor=10.0, final_div_factor=100.0)),
+        OptimInfo("SGD momentum ReduceLROnPlateau", lambda p: no.SGD(p, lr=1e-2, momentum=0.9),
+                  schedule=lambda o: no.ReduceLROnPlateau(o, factor=0.5, patience=4), metric=plateau_metric,
+                  doc="a falling-then-flat metric fed to both schedules every step"),
+        OptimInfo("Adam ReduceLROnPlateau max abs cooldown min_lr", lambda p: no.Adam(p, lr=1e-2),
+                  groups=({}, {"lr": 5e-3}),
+                  schedule=lambda o: no.ReduceLROnPlateau(o, mode="max", factor=0.3, patience=2, threshold=1e-3,
+                                                          threshold_mode="abs", cooldown=3, min_lr=[1e-3, 2e-4]),
+                  metric=rising_metric),
+        # ---------------------------------------------------------------- 5. gradient clipping
+        OptimInfo("SGD momentum clip_grad_norm (some steps)", lambda p: no.SGD(p, lr=1e-4, momentum=0.9),
+                  clip=("norm", {"max_norm": 8000.0}), doc="total norm and clipped gradients compared every step"),
+        OptimInfo("Adam clip_grad_norm inf-norm", lambda p: no.Adam(p, lr=1e-2),
+                  clip=("norm", {"max_norm": 1.0, "norm_type": float("inf")})),
+        OptimInfo("SGD clip_grad_norm 1-norm", lambda p: no.SGD(p, lr=1e-5),
+                  clip=("norm", {"max_norm": 2e4, "norm_type": 1.0})),
+        OptimInfo("SGD clip_grad_value", lambda p: no.SGD(p, lr=1e-3, momentum=0.5),
+                  clip=("value", {"clip_value": 0.5})),
+    ]
 
 
 _BUILDERS = {"ENTRIES": _build_entries, "OPTIM_ENTRIES": _build_optim_entries}

@@ -7,7 +7,7 @@ import numpy as np
 import torch
 
 import numpy_impl.optim as no
-from torch_ref.optim import mirror_optimizer, mirror_scheduler
+from torch_ref.optim import clip_torch, mirror_optimizer, mirror_scheduler
 
 from .compare import compare, failed
 from .report import Report
@@ -39,6 +39,8 @@ class OptimInfo:
     steps: int = 100
     tolerances: dict = field(default_factory=dict)
     doc: str = ""
+    metric: Callable = None               # step -> the value fed to both schedules' step(metric) (plateau)
+    clip: tuple = ()                      # ("norm" | "value", kwargs): both sides clip before each step
 
 
 def check_trajectory(info, dtype="float64", seed=0):
@@ -55,14 +57,22 @@ def check_trajectory(info, dtype="float64", seed=0):
         tsched = mirror_scheduler(sched, topt) if sched else None
         for step in range(1, info.steps + 1):
             grads = {k: gradient(rng, shape, scale, step).astype(dtype) for k, (shape, scale) in PARAMS.items()}
-            opt.step(grads)
             for k, t in tensors.items():
                 t.grad = torch.tensor(grads[k])
+            pairs = []
+            if info.clip:
+                kind, kw = info.clip
+                total, ttotal = no.CLIPPERS[kind](grads, **kw), clip_torch(kind, list(tensors.values()), **kw)
+                if total is not None:
+                    pairs.append(("clip:total_norm", np.asarray(total), ttotal.detach().numpy()))
+                pairs += [(f"clip:grad:{k}", grads[k], tensors[k].grad.numpy()) for k in grads]
+            opt.step(grads)
             topt.step()
             if sched:
-                sched.step()
-                tsched.step()
-            pairs = [(f"param:{k}", params[k], tensors[k].detach().numpy()) for k in params]
+                args = (info.metric(step),) if info.metric else ()
+                sched.step(*args)
+                tsched.step(*args)
+            pairs += [(f"param:{k}", params[k], tensors[k].detach().numpy()) for k in params]
             for k, t in tensors.items():
                 tstate = topt.state[t]
                 for key, value in opt.state[k].items():
@@ -116,4 +126,5 @@ OPTIM_ENTRIES = [
     OptimInfo("AdamW groups (wd on weights only)", lambda p: no.AdamW(p, lr=1e-2),
               groups=({"weight_decay": 0.1}, {"weight_decay": 0.0, "betas": (0.8, 0.99)})),
 ]
+from .entries_breadth import OPTIM_ENTRIES as _BREADTH; OPTIM_ENTRIES += _BREADTH  # noqa: E402,E702 (issue 15)
 OPTIM_BY_NAME = {e.name: e for e in OPTIM_ENTRIES}
