@@ -301,3 +301,110 @@ def temporal_affine(shape, rng, dtype, out=5, bias=True):
     if bias:
         layer.params["b"][...] = rng.standard_normal(out)
     return layer
+
+
+# ---------------------------------------------------------------- attention
+def _padding(lengths, s):
+    """(N, S) boolean, True where the key is padding (nn.MultiheadAttention's convention)."""
+    return np.arange(s)[None, :] >= np.asarray(lengths)[:, None]
+
+
+def _torch_mask(mask, dtype):
+    if mask is None:
+        return None
+    mask = np.asarray(mask)
+    return torch.from_numpy(mask if mask.dtype == bool else mask.astype(dtype))
+
+
+def sdpa(shape, rng, dtype, S=None, Ev=None, causal=False, mask=None, scale=None):
+    """q of ``shape`` (..., L, E) is the input; k (..., S, E) and v (..., S, Ev) are Probe parameters.
+    mask: None, 'bool' (random, every row keeps a key), 'dead row' (query row 1 sees nothing),
+    'padding' (keys past each sample's length, broadcast over heads and queries) or 'float'."""
+    import numpy_impl as ni
+    core = ni.ScaledDotProductAttention(is_causal=causal, scale=scale)
+    if S is None and not mask:                    # self-attention: k = v = q, no probe
+        return core
+    lead, L, E = tuple(shape[:-2]), shape[-2], shape[-1]
+    S = L if S is None else S
+    extras = {"k": rng.standard_normal(lead + (S, E)).astype(dtype),
+              "v": rng.standard_normal(lead + (S, Ev or E)).astype(dtype)}
+    m = None
+    if mask in ("bool", "dead row"):
+        m = rng.random((L, S)) < 0.6
+        m[np.arange(L), rng.integers(0, S, L)] = True
+        if mask == "dead row":
+            m[1] = False
+    elif mask == "padding":
+        lengths = rng.integers(1, S + 1, shape[0])
+        m = ~_padding(lengths, S)[:, None, None, :]
+    elif mask == "float":
+        m = rng.standard_normal((L, S))
+    np_dtype = np.dtype(dtype)
+    return Probe(core, extras,
+                 lambda c, x, e: c.forward(x, k=e["k"], v=e["v"], attn_mask=m),
+                 lambda c, r: (r[0], {"k": r[1], "v": r[2]}),
+                 lambda mod, x, e: mod(x, e["k"], e["v"], attn_mask=_torch_mask(m, np_dtype)),
+                 name=f"{core.describe()} with k, v")
+
+
+def _randomise_biases(layer, rng, gamma_names=()):
+    for name, p in layer.named_parameters().items():
+        last = name.split(".")[-1]
+        if last in ("b", "b_in", "b_out", "beta"):
+            p[...] = 0.5 * rng.standard_normal(p.shape)
+        elif last == "gamma":
+            p[...] = 1 + 0.3 * rng.standard_normal(p.shape)
+    return layer
+
+
+def mha(shape, rng, dtype, heads=2, bias=True, lengths=None, attn=None, memory=None):
+    """Self-attention on x (N, L, E), or cross-attention on a ``memory`` of S steps (a Probe
+    parameter); ``lengths`` -> key_padding_mask; attn 'causal' (bool (L, S), True = masked) or
+    'float' ((N*heads, L, S) additive)."""
+    import numpy_impl as ni
+    n, L, E = shape
+    core = _randomise_biases(ni.MultiheadAttention(E, heads, bias=bias, rng=rng, dtype=dtype), rng)
+    S = L if memory is None else memory
+    kpm = None if lengths is None else _padding(lengths, S)
+    am = None
+    if attn == "causal":
+        am = ~np.tril(np.ones((L, S), dtype=bool))
+    elif attn == "float":
+        am = rng.standard_normal((n * heads, L, S))
+    np_dtype = np.dtype(dtype)
+    masks = dict(key_padding_mask=kpm, attn_mask=am)
+
+    def tmasks():
+        return dict(key_padding_mask=_torch_mask(kpm, np_dtype), attn_mask=_torch_mask(am, np_dtype))
+    if memory is None:
+        if kpm is None and am is None:
+            return core
+        return Probe(core, {}, lambda c, x, e: c.forward(x, **masks), lambda c, r: (r, {}),
+                     lambda mod, x, e: mod(x, **tmasks()), name=f"{core.describe()} masked")
+    extras = {"memory": rng.standard_normal((n, S, E)).astype(dtype)}
+    return Probe(core, extras,
+                 lambda c, x, e: c.forward(x, key=e["memory"], value=e["memory"], **masks),
+                 lambda c, r: (r[0], {"memory": r[1] + r[2]}),
+                 lambda mod, x, e: mod(x, e["memory"], e["memory"], **tmasks()),
+                 name=f"{core.describe()} cross-attention")
+
+
+def encoder_layer(shape, rng, dtype, nhead=2, ff=8, activation="relu", norm_first=False, lengths=None,
+                  causal=False):
+    import numpy_impl as ni
+    n, t, d = shape
+    core = _randomise_biases(ni.TransformerEncoderLayer(d, nhead, dim_feedforward=ff, activation=activation,
+                                                        norm_first=norm_first, rng=rng, dtype=dtype), rng)
+    kpm = None if lengths is None else _padding(lengths, t)
+    am = ~np.tril(np.ones((t, t), dtype=bool)) if causal else None
+    if kpm is None and am is None:
+        return core
+    return Probe(core, {}, lambda c, x, e: c.forward(x, src_mask=am, src_key_padding_mask=kpm),
+                 lambda c, r: (r, {}),
+                 lambda mod, x, e: mod(x, src_mask=_torch_mask(am, None), src_key_padding_mask=_torch_mask(kpm, None)),
+                 name=f"{core.describe()} masked")
+
+
+def positional_encoding(shape, rng, dtype, max_len=50):
+    import numpy_impl as ni
+    return ni.PositionalEncoding(shape[2], max_len=max_len)

@@ -16,8 +16,10 @@ CX = "numpy_impl/layers/conv_extra.py"
 PX = "numpy_impl/layers/pool_extra.py"
 RX = "numpy_impl/layers/recurrent.py"
 OX = "numpy_impl/optim/extra.py"
+TX = "numpy_impl/layers/attention.py"
 RX = "numpy_impl/layers/recurrent.py"
 OX = "numpy_impl/optim/extra.py"
+TX = "numpy_impl/layers/attention.py"
 LX = "numpy_impl/losses_extra.py"
 
 
@@ -139,6 +141,35 @@ MUTANTS = [
     _m("clip_inf_norm_forgets_abs", OX, "np.max(np.abs(g)) if g.size else 0", "np.max(g) if g.size else 0",
        "Adam clip_grad_norm inf-norm", "clip:total_norm"),
     _m("clip_value_not_in_place", OX, "np.clip(g, -v, v, out=g)", "np.clip(g, -v, v)", "SGD clip_grad_value", "clip:grad:w1"),
+    # 6. attention
+    _m("sdpa_scale_without_sqrt", TX, "scale = 1.0 / np.sqrt(q.shape[-1]) if scale is None else float(scale)",
+       "scale = 1.0 / q.shape[-1] if scale is None else float(scale)", "ScaledDotProductAttention", "forward"),
+    _m("sdpa_causal_excludes_diagonal", TX, "np.where(np.tril(np.ones((L, S), dtype=bool)), 0.0, -np.inf)",
+       "np.where(np.tril(np.ones((L, S), dtype=bool), -1), 0.0, -np.inf)", "ScaledDotProductAttention", "forward"),
+    _m("sdpa_softmax_backward_missing_centering", TX, "ds = p * (dp - (dp * p).sum(axis=-1, keepdims=True))",
+       "ds = p * dp", "ScaledDotProductAttention", "grad_param:k"),
+    _m("mha_in_proj_q_k_swapped", TX, "q = query @ W[:, :E] + b[:E]\n        k = key @ W[:, E:2 * E] + b[E:2 * E]",
+       "q = query @ W[:, E:2 * E] + b[E:2 * E]\n        k = key @ W[:, :E] + b[:E]", "MultiheadAttention", "forward"),
+    _m("mha_heads_split_without_transpose", TX, "return x.reshape(n, t, self.num_heads, -1).transpose(0, 2, 1, 3)",
+       "return x.reshape(n, self.num_heads, t, -1)", "MultiheadAttention", "forward"),
+    _m("mha_key_padding_mask_inverted", TX, "m = _additive_mask(key_padding_mask, dtype, allowed_is_true=False)",
+       "m = _additive_mask(key_padding_mask, dtype, allowed_is_true=True)", "MultiheadAttention", "forward"),
+    _m("mha_w_in_grad_k_v_blocks_swapped", TX,
+       "key.reshape(-1, E).T @ dk.reshape(-1, E),\n                             value.reshape(-1, E).T @ dv.reshape(-1, E)",
+       "key.reshape(-1, E).T @ dv.reshape(-1, E),\n                             value.reshape(-1, E).T @ dk.reshape(-1, E)",
+       "MultiheadAttention", "grad_param:W_in"),
+    _m("encoder_prenorm_backward_drops_residual", TX,
+       "return d1 + self.norm1.backward(self.self_attn.backward(d1))",
+       "return self.norm1.backward(self.self_attn.backward(d1))", "TransformerEncoderLayer", "grad_input"),
+    _m("encoder_postnorm_attention_block_prenormed", TX,
+       "x = self.norm1.forward(x + self.self_attn.forward(x, **masks))",
+       "x = x + self.self_attn.forward(self.norm1.forward(x), **masks)", "TransformerEncoderLayer", "forward"),
+    _m("encoder_ff_backward_skips_activation", TX,
+       "self.linear1.backward(self.act.backward(self.linear2.backward(d.reshape(n * t, e))))",
+       "self.linear1.backward(self.linear2.backward(d.reshape(n * t, e)))", "TransformerEncoderLayer",
+       "grad_param:linear1.W"),
+    _m("positional_encoding_i_instead_of_2i", TX, "np.arange(0, d_model, 2, dtype=np.float64) / d_model",
+       "np.arange((d_model + 1) // 2, dtype=np.float64) / d_model", "PositionalEncoding", "forward"),
 ]
 
 
@@ -374,6 +405,42 @@ def _build_entries():
             Sample("batch of 1, T=1", (1, 1, 2), {"h0": True}),
             Sample("no bias, T=8", (2, 8, 2), {"bias": False, "hidden": 2}),
         ], doc="torch gate order r, z, n; n = tanh(x W_n + b_n + r * (h W_hn + b_hn)); layouts as LSTM"),
+        # ---------------------------------------------------------------- 6. attention
+        OpInfo("ScaledDotProductAttention", bs.sdpa, [
+            Sample("self-attention (N, h, L, E)", (2, 2, 4, 3)),
+            Sample("self-attention, causal", (2, 1, 5, 4), {"causal": True}),
+            Sample("k, v given, S != L, Ev != E", (2, 3, 4), {"S": 5, "Ev": 2}),
+            Sample("causal, S > L", (1, 2, 3, 4), {"S": 5, "causal": True}),
+            Sample("boolean mask (True = attend)", (2, 3, 4), {"S": 4, "mask": "bool"}),
+            Sample("key padding mask (N, 1, 1, S)", (3, 2, 3, 2), {"S": 4, "mask": "padding"}),
+            Sample("additive float mask, scale 0.3", (2, 3, 3), {"S": 4, "mask": "float", "scale": 0.3}),
+            Sample("a query row with every key masked (zeros, as torch)", (1, 4, 3), {"S": 3, "mask": "dead row"}),
+        ], doc="F.scaled_dot_product_attention; bool mask True = attend; k, v checked as Probe parameters"),
+        OpInfo("MultiheadAttention", bs.mha, [
+            Sample("self-attention, 2 heads", (2, 4, 6)),
+            Sample("1 head, batch of 1", (1, 3, 4), {"heads": 1}),
+            Sample("key padding mask", (3, 5, 4), {"lengths": [5, 2, 3]}),
+            Sample("causal attn_mask (bool, True = masked)", (2, 4, 4), {"attn": "causal"}),
+            Sample("float attn_mask (N*heads, L, S)", (2, 3, 6), {"heads": 3, "attn": "float"}),
+            Sample("cross-attention on a memory of 3, key padding", (2, 4, 4), {"memory": 3, "lengths": [3, 1]}),
+            Sample("no bias", (2, 3, 4), {"bias": False}),
+        ], doc="nn.MultiheadAttention(batch_first=True), need_weights=False; W_in (E, 3E) = in_proj_weight.T "
+               "(q | k | v), W_out = out_proj.weight.T"),
+        OpInfo("TransformerEncoderLayer", bs.encoder_layer, [
+            Sample("post-norm, relu", (2, 4, 4)),
+            Sample("pre-norm, relu", (2, 4, 4), {"norm_first": True}),
+            Sample("post-norm, gelu, 1 head", (2, 3, 4), {"activation": "gelu", "nhead": 1}),
+            Sample("pre-norm, gelu, causal src_mask", (2, 4, 4), {"activation": "gelu", "norm_first": True,
+                                                                  "causal": True}),
+            Sample("post-norm, key padding mask", (3, 4, 4), {"lengths": [4, 2, 1]}),
+            Sample("batch of 1, T=1", (1, 1, 4), {"norm_first": True}),
+        ], doc="nn.TransformerEncoderLayer(batch_first=True, dropout=0.0), norm_first both ways, relu/gelu"),
+        OpInfo("PositionalEncoding", bs.positional_encoding, [
+            Sample("(N, T, D)", (2, 5, 6)),
+            Sample("odd d_model", (1, 7, 5)),
+            Sample("T = max_len", (1, 12, 4), {"max_len": 12}),
+            Sample("positions up to 59", (1, 60, 8), {"max_len": 64}),
+        ], doc="sinusoidal (Vaswani et al.), x + PE[:T]; torch side: the PyTorch tutorial's exp/log form"),
     ]
 
 

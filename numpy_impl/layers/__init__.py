@@ -1,6 +1,8 @@
 """NumPy layers, one interface (see ``base.Layer``)."""
 from .activations import LeakyReLU, ReLU, Sigmoid, Tanh
 from .activations_extra import ELU, GELU, SELU, LogSoftmax, SiLU, Softmax, Softplus
+from .attention import (MultiheadAttention, PositionalEncoding, ScaledDotProductAttention,
+                        TransformerEncoderLayer)
 from .base import Layer
 from .container import Sequential
 from .conv import Conv2d, Conv2dNaive
@@ -18,4 +20,5 @@ __all__ = ["Layer", "Linear", "Flatten", "ReLU", "LeakyReLU", "Sigmoid", "Tanh",
            "LayerNorm", "Dropout"]
 __all__ += ["GELU", "ELU", "SELU", "SiLU", "Softplus", "Softmax", "LogSoftmax", "GroupNorm", "InstanceNorm2d",
             "Conv1d", "ConvTranspose2d", "AdaptiveAvgPool2d", "GlobalAvgPool2d", "Upsample", "Embedding",
-            "TemporalAffine", "RNN", "LSTM", "GRU"]
+            "TemporalAffine", "RNN", "LSTM", "GRU", "ScaledDotProductAttention", "MultiheadAttention",
+            "TransformerEncoderLayer", "PositionalEncoding"]

@@ -10,7 +10,7 @@ import numpy_impl.layers as L
 
 from ..mapping import Param, copy_to_torch, torch_dtype
 from . import activations, conv, dropout, linear, norm, pool
-from . import activations_extra, conv_extra, norm_extra, pool_extra, recurrent
+from . import activations_extra, attention, conv_extra, norm_extra, pool_extra, recurrent
 
 FACTORIES = {
     L.Linear: linear.linear, L.Flatten: linear.flatten,
@@ -31,6 +31,8 @@ FACTORIES.update({
     L.Upsample: pool_extra.upsample,
     L.Embedding: recurrent.embedding, L.TemporalAffine: recurrent.temporal_affine,
     L.RNN: recurrent.rnn, L.LSTM: recurrent.lstm, L.GRU: recurrent.gru,
+    L.ScaledDotProductAttention: attention.sdpa, L.MultiheadAttention: attention.multihead_attention,
+    L.TransformerEncoderLayer: attention.transformer_encoder_layer, L.PositionalEncoding: attention.positional_encoding,
 })
 
 
