@@ -39,6 +39,7 @@ class Embedding(Layer):
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, rng=None, dtype=np.float64):
         super().__init__()
         self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
+        self.padding_idx = None
         if padding_idx is not None:
             padding_idx = int(padding_idx)
             if not -self.num_embeddings <= padding_idx < self.num_embeddings:
