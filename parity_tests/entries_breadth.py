@@ -473,8 +473,6 @@ def _build_optim_entries():
         OptimInfo("RAdam", lambda p: no.RAdam(p, lr=1e-2), doc="plain momentum until rho_t > 5 (step 6), then rectified"),
         OptimInfo("RAdam decoupled wd betas", lambda p: no.RAdam(p, lr=1e-2, betas=(0.8, 0.99), weight_decay=0.1,
                                                                 decoupled_weight_decay=True)),
-        OptimInfo("NAdam groups (wd on weights only)", lambda p: no.NAdam(p, lr=1e-2),
-                  groups=({"weight_decay": 0.1}, {"weight_decay": 0.0, "betas": (0.8, 0.99)})),
         # ---------------------------------------------------------------- 5. schedules
         OptimInfo("SGD momentum LambdaLR", lambda p: no.SGD(p, lr=1e-2, momentum=0.9),
                   schedule=lambda o: no.LambdaLR(o, lambda e: 1.0 / (1.0 + 0.05 * e))),
@@ -505,8 +503,6 @@ def _build_optim_entries():
                   clip=("norm", {"max_norm": 8000.0}), doc="total norm and clipped gradients compared every step"),
         OptimInfo("Adam clip_grad_norm inf-norm", lambda p: no.Adam(p, lr=1e-2),
                   clip=("norm", {"max_norm": 1.0, "norm_type": float("inf")})),
-        OptimInfo("SGD clip_grad_norm 1-norm", lambda p: no.SGD(p, lr=1e-5),
-                  clip=("norm", {"max_norm": 2e4, "norm_type": 1.0})),
         OptimInfo("SGD clip_grad_value", lambda p: no.SGD(p, lr=1e-3, momentum=0.5),
                   clip=("value", {"clip_value": 0.5})),
     ]

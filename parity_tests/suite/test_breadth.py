@@ -332,3 +332,25 @@ def test_sdpa_layer_matches_torch_with_float32_and_mask_broadcast():
     assert out.dtype == np.float32 and np.allclose(out, ref.numpy(), rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="attn_mask or is_causal, not both"):
         ni.ScaledDotProductAttention(is_causal=True).forward(q, k=k, v=v, attn_mask=mask)
+
+
+# ---------------------------------------------------------------- 7. a character-level LSTM LM in lockstep
+def test_char_lstm_language_model_300_steps_lockstep():
+    from parity_tests.char_lm import lockstep_char_lm
+    history, info = lockstep_char_lm(steps=300)
+    assert len(history) == 300 and info["vocab"] >= 10
+    worst = max(history, key=lambda r: r["drift"])
+    assert worst["drift"] <= 1e-8, f"drift {worst['drift']:.2e} at step {worst['step']} in {worst['worst']}"
+    for r in history:
+        assert math.isclose(r["loss"], r["torch_loss"], rel_tol=1e-10)
+        assert math.isclose(r["grad_norm"], r["torch_grad_norm"], rel_tol=1e-10)
+    first, last = np.mean([r["loss"] for r in history[:20]]), np.mean([r["loss"] for r in history[-20:]])
+    assert last < 0.85 * first, (first, last)          # it learns
+
+
+def test_char_lm_without_the_word_list_uses_generated_text():
+    from parity_tests.char_lm import corpus, lockstep_char_lm
+    text, source = corpus(n_chars=3000, path=None)
+    assert source == "generated" and len(text) == 3000
+    history, info = lockstep_char_lm(steps=12, text=text, batch=4, seq_len=8)
+    assert info["source"] == "given" and max(r["drift"] for r in history) <= 1e-8
