@@ -5,6 +5,8 @@ import numpy_impl.optim as no
 
 _OPT = {no.SGD: torch.optim.SGD, no.Adagrad: torch.optim.Adagrad, no.RMSprop: torch.optim.RMSprop,
         no.Adam: torch.optim.Adam, no.AdamW: torch.optim.AdamW}
+_OPT.update({no.Adadelta: torch.optim.Adadelta, no.Adamax: torch.optim.Adamax, no.NAdam: torch.optim.NAdam,
+             no.RAdam: torch.optim.RAdam})
 
 
 def mirror_optimizer(opt, tensors):
@@ -36,4 +38,25 @@ def mirror_scheduler(sched, torch_opt):
         return S.CosineAnnealingLR(torch_opt, sched.T_max, sched.eta_min)
     if isinstance(sched, no.LinearWarmup):
         return S.LinearLR(torch_opt, sched.start_factor, sched.end_factor, sched.total_iters)
+    if isinstance(sched, no.LambdaLR):
+        return S.LambdaLR(torch_opt, list(sched.lr_lambdas))
+    if isinstance(sched, no.OneCycleLR):
+        return S.OneCycleLR(torch_opt, max_lr=sched.max_lrs, total_steps=sched.total_steps, pct_start=sched.pct_start,
+                            anneal_strategy=sched.anneal_strategy, cycle_momentum=sched.cycle_momentum,
+                            base_momentum=getattr(sched, "base_momentums", 0.85),
+                            max_momentum=getattr(sched, "max_momentums", 0.95), div_factor=sched.div_factor,
+                            final_div_factor=sched.final_div_factor, three_phase=sched.three_phase)
+    if isinstance(sched, no.ReduceLROnPlateau):
+        return S.ReduceLROnPlateau(torch_opt, mode=sched.mode, factor=sched.factor, patience=sched.patience,
+                                   threshold=sched.threshold, threshold_mode=sched.threshold_mode,
+                                   cooldown=sched.cooldown, min_lr=list(sched.min_lrs), eps=sched.eps)
     raise TypeError(f"no torch scheduler for {type(sched).__name__}")
+
+
+def clip_torch(kind, tensors, **kw):
+    """torch's clipping of the ``.grad`` of ``tensors``: kind 'norm' (returns the total norm) or 'value'."""
+    if kind == "norm":
+        return torch.nn.utils.clip_grad_norm_(tensors, **kw)
+    if kind == "value":
+        return torch.nn.utils.clip_grad_value_(tensors, **kw)
+    raise ValueError(f"clip_torch: kind must be 'norm' or 'value', got {kind!r}")

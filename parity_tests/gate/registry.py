@@ -74,6 +74,8 @@ class OpInfo:
     extra_batches: int = 0          # training batches before the checked one (running statistics)
     share: Callable = None          # carries torch's randomness (dropout mask) into the NumPy layer
     doc: str = ""
+    check: Callable = None          # own check (case, shape, rng, **run_case's common kwargs) -> Report
+    integer_input: bool = False     # the input is integer ids (Embedding): no input gradient to check
 
     def cases(self, dtypes=("float64", "float32"), seed=0):
         return [Case(self, s, d, case_seed(seed, self, s)) for s in self.samples for d in dtypes]
@@ -85,9 +87,12 @@ class OpInfo:
         inputs = sample.inputs or self.inputs or normal
         common = dict(seed=case.seed, component=self.name, sample=sample.name, tolerances=self.tolerances,
                       finite_differences=sample.fd and dtype == np.float64)
+        if self.check is not None:
+            return self.check(case, shape, rng, **common)
         if self.kind == "loss":
             x, y = inputs(rng, shape, dtype)
-            return check_loss(lambda a, b: self.make(a, b, **sample.kwargs), self.torch, x, y, **common)
+            return check_loss(lambda a, b: self.make(a, b, **sample.kwargs),
+                              lambda a, b: self.torch(a, b, **sample.kwargs), x, y, **common)
         layer = self.make(shape, rng, dtype, **sample.kwargs)
         x = inputs(rng, shape, dtype)
         extra = [inputs(rng, shape, dtype) * (1 + k) for k in range(self.extra_batches)]
@@ -108,6 +113,8 @@ class OptimInfo:
     steps: int = 100
     tolerances: dict = field(default_factory=dict)
     doc: str = ""
+    metric: Callable = None               # step -> the value fed to both schedules' step(metric) (plateau)
+    clip: tuple = ()                      # ("norm" | "value", kwargs): both sides clip before each step
     kind: str = "optimizer"
 
     def cases(self, dtypes=("float64", "float32"), seed=0):
@@ -361,7 +368,12 @@ OPTIM_ENTRIES = [
     OptimInfo("AdamW groups (wd on weights only)", lambda p: no.AdamW(p, lr=1e-2),
               groups=({"weight_decay": 0.1}, {"weight_decay": 0.0, "betas": (0.8, 0.99)})),
 ]
-ENTRIES = ENTRIES + OPTIM_ENTRIES
+# the later components (activations, losses, sequences, attention, optimizers...) live in their own
+# module; it builds its lists on first access, since it imports this one
+from . import entries_breadth as breadth  # noqa: E402
+
+OPTIM_ENTRIES = OPTIM_ENTRIES + breadth.OPTIM_ENTRIES
+ENTRIES = ENTRIES + breadth.ENTRIES + OPTIM_ENTRIES
 BY_NAME = {e.name: e for e in ENTRIES}
 
 

@@ -3,7 +3,8 @@ AND optimizer state compared after every step; a failure names the first step th
 import numpy as np
 import torch
 
-from torch_ref.optim import mirror_optimizer, mirror_scheduler
+import numpy_impl.optim as no
+from torch_ref.optim import clip_torch, mirror_optimizer, mirror_scheduler
 
 from .compare import compare, failed
 from .report import Report
@@ -43,14 +44,22 @@ def check_trajectory(info, dtype="float64", seed=0):
         tsched = mirror_scheduler(sched, topt) if sched else None
         for step in range(1, info.steps + 1):
             grads = {k: gradient(rng, shape, scale, step).astype(dtype) for k, (shape, scale) in PARAMS.items()}
-            opt.step(grads)
             for k, t in tensors.items():
                 t.grad = torch.tensor(grads[k])
+            pairs = []
+            if info.clip:
+                kind, kw = info.clip
+                total, ttotal = no.CLIPPERS[kind](grads, **kw), clip_torch(kind, list(tensors.values()), **kw)
+                if total is not None:
+                    pairs.append(("clip:total_norm", np.asarray(total), ttotal.detach().numpy()))
+                pairs += [(f"clip:grad:{k}", grads[k], tensors[k].grad.numpy()) for k in grads]
+            opt.step(grads)
             topt.step()
             if sched:
-                sched.step()
-                tsched.step()
-            pairs = [(f"param:{k}", params[k], tensors[k].detach().numpy()) for k in params]
+                args = (info.metric(step),) if info.metric else ()
+                sched.step(*args)
+                tsched.step(*args)
+            pairs += [(f"param:{k}", params[k], tensors[k].detach().numpy()) for k in params]
             for k, t in tensors.items():
                 tstate = topt.state[t]
                 for key, value in opt.state[k].items():

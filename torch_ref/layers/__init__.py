@@ -10,6 +10,7 @@ import numpy_impl.layers as L
 
 from ..mapping import Param, copy_to_torch, torch_dtype
 from . import activations, conv, dropout, linear, norm, pool
+from . import activations_extra, attention, conv_extra, norm_extra, pool_extra, recurrent
 
 FACTORIES = {
     L.Linear: linear.linear, L.Flatten: linear.flatten,
@@ -20,6 +21,19 @@ FACTORIES = {
     L.BatchNorm1d: norm.batch_norm, L.BatchNorm2d: norm.batch_norm, L.LayerNorm: norm.layer_norm,
     L.Dropout: dropout.dropout,
 }
+FACTORIES.update({
+    L.GELU: activations_extra.gelu, L.ELU: activations_extra.elu, L.SELU: activations_extra.selu,
+    L.SiLU: activations_extra.silu, L.Softplus: activations_extra.softplus,
+    L.Softmax: activations_extra.softmax, L.LogSoftmax: activations_extra.log_softmax,
+    L.GroupNorm: norm_extra.group_norm, L.InstanceNorm2d: norm_extra.instance_norm2d,
+    L.Conv1d: conv_extra.conv1d, L.ConvTranspose2d: conv_extra.conv_transpose2d,
+    L.AdaptiveAvgPool2d: pool_extra.adaptive_avg_pool2d, L.GlobalAvgPool2d: pool_extra.global_avg_pool2d,
+    L.Upsample: pool_extra.upsample,
+    L.Embedding: recurrent.embedding, L.TemporalAffine: recurrent.temporal_affine,
+    L.RNN: recurrent.rnn, L.LSTM: recurrent.lstm, L.GRU: recurrent.gru,
+    L.ScaledDotProductAttention: attention.sdpa, L.MultiheadAttention: attention.multihead_attention,
+    L.TransformerEncoderLayer: attention.transformer_encoder_layer, L.PositionalEncoding: attention.positional_encoding,
+})
 
 
 @dataclass
@@ -29,11 +43,12 @@ class Mirror:
     buffers: dict = field(default_factory=dict)
 
 
-def _build(layer):
+def build(layer):
+    """The torch module for ``layer`` and the name mappings (``Mirror``), weights not yet copied."""
     if isinstance(layer, L.Sequential):          # models are Sequential too
         modules, params, buffers = [], {}, {}
         for i, child in enumerate(layer.layers):
-            m = _build(child)
+            m = build(child)
             modules.append(m.module)
             params.update({f"{i}.{k}": Param(f"{i}.{p.torch_name}", p.transpose) for k, p in m.params.items()})
             buffers.update({f"{i}.{k}": Param(f"{i}.{p.torch_name}", p.transpose) for k, p in m.buffers.items()})
@@ -50,7 +65,7 @@ def _build(layer):
 
 def mirror(layer, dtype=None):
     """torch module equal to the NumPy ``layer``, parameters and buffers copied in, same mode."""
-    m = _build(layer)
+    m = build(layer)
     arrays = list(layer.named_parameters().values()) + list(layer.named_buffers().values())
     dtype = dtype or (arrays[0].dtype if arrays else "float64")
     m.module.to(torch_dtype(dtype))
@@ -60,4 +75,4 @@ def mirror(layer, dtype=None):
     return m
 
 
-__all__ = ["mirror", "Mirror", "FACTORIES", "Param", "torch"]
+__all__ = ["mirror", "build", "Mirror", "FACTORIES", "Param", "torch"]

@@ -1,0 +1,108 @@
+"""GroupNorm and InstanceNorm2d (statistics per sample, so training and evaluation agree).
+
+GroupNorm: x (N, C, *) with C split into ``num_groups`` groups of C/G channels; each (sample, group)
+is normalised over its channels and all positions; gamma/beta are per channel (C,). This is also
+the classic "spatial group norm" (cs231n's ``SpatialGroupNorm``, gamma of shape (1, C, 1, 1)):
+the same computation on (N, C, H, W). G = 1 normalises each sample over (C, H, W) as LayerNorm
+without its elementwise affine; G = C is InstanceNorm.
+
+InstanceNorm2d: x (N, C, H, W), each (sample, channel) normalised over (H, W); ``affine=False``
+and ``track_running_stats=False`` by default, as ``nn.InstanceNorm2d``.
+"""
+import numpy as np
+
+from .._checks import check_dim, check_ndim
+from .base import Layer
+from .norm import _normalize_backward
+
+
+class GroupNorm(Layer):
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, dtype=np.float64):
+        super().__init__()
+        self.num_groups, self.num_channels, self.eps, self.affine = int(num_groups), int(num_channels), float(eps), bool(affine)
+        if self.num_groups < 1 or self.num_channels % self.num_groups:
+            raise ValueError(f"{self.describe()}: num_channels must be divisible by num_groups, "
+                             f"got {self.num_channels} channels in {self.num_groups} groups")
+        if self.affine:
+            self.params["gamma"] = np.ones(self.num_channels, dtype=dtype)
+            self.params["beta"] = np.zeros(self.num_channels, dtype=dtype)
+            self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+
+    def describe(self):
+        return f"GroupNorm({self.num_groups}, {self.num_channels})"
+
+    def _per_channel(self, name, x):
+        return self.params[name].astype(x.dtype, copy=False).reshape((1, -1) + (1,) * (x.ndim - 2))
+
+    def forward(self, x, training=None):
+        x = self._input(x)
+        spec = f"(N, {self.num_channels}, *)"
+        check_ndim(self.describe(), x, tuple(range(2, 9)), spec)
+        check_dim(self.describe(), x, 1, self.num_channels, spec)
+        n = x.shape[0]
+        g = x.reshape(n, self.num_groups, -1)
+        mean = g.mean(axis=2, keepdims=True)
+        invstd = 1 / np.sqrt(g.var(axis=2, keepdims=True) + x.dtype.type(self.eps))
+        xhat = ((g - mean) * invstd).reshape(x.shape)
+        out = xhat * self._per_channel("gamma", x) + self._per_channel("beta", x) if self.affine else xhat
+        self._cache = (xhat, invstd)
+        self._out_shape = out.shape
+        return out
+
+    def backward(self, dout):
+        dout = self._dout(dout)
+        xhat, invstd = self._cache
+        axes = (0,) + tuple(range(2, dout.ndim))
+        dxhat = dout
+        if self.affine:
+            self._set_grad("gamma", (dout * xhat).sum(axis=axes))
+            self._set_grad("beta", dout.sum(axis=axes))
+            dxhat = dout * self._per_channel("gamma", dout)
+        n = dout.shape[0]
+        grouped = _normalize_backward(dxhat.reshape(n, self.num_groups, -1), xhat.reshape(n, self.num_groups, -1),
+                                      invstd, None, (2,))
+        return grouped.reshape(dout.shape)
+
+
+class InstanceNorm2d(Layer):
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False,
+                 dtype=np.float64):
+        super().__init__()
+        self.num_features, self.eps, self.affine = int(num_features), float(eps), bool(affine)
+        if track_running_stats:
+            raise NotImplementedError(f"{self.describe()}: track_running_stats=True is not implemented "
+                                      "(torch's default, False, normalises with each instance's own statistics)")
+        if self.affine:
+            self.params["gamma"] = np.ones(self.num_features, dtype=dtype)
+            self.params["beta"] = np.zeros(self.num_features, dtype=dtype)
+            self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+
+    def describe(self):
+        return f"InstanceNorm2d({self.num_features})"
+
+    def forward(self, x, training=None):
+        x = self._input(x)
+        spec = f"(N, {self.num_features}, H, W)"
+        check_ndim(self.describe(), x, (4,), spec)
+        check_dim(self.describe(), x, 1, self.num_features, spec)
+        mean = x.mean(axis=(2, 3), keepdims=True)
+        invstd = 1 / np.sqrt(x.var(axis=(2, 3), keepdims=True) + x.dtype.type(self.eps))
+        xhat = (x - mean) * invstd
+        if self.affine:
+            out = xhat * self.params["gamma"].astype(x.dtype, copy=False)[:, None, None] + \
+                self.params["beta"].astype(x.dtype, copy=False)[:, None, None]
+        else:
+            out = xhat
+        self._cache = (xhat, invstd)
+        self._out_shape = out.shape
+        return out
+
+    def backward(self, dout):
+        dout = self._dout(dout)
+        xhat, invstd = self._cache
+        gamma = None
+        if self.affine:
+            self._set_grad("gamma", (dout * xhat).sum(axis=(0, 2, 3)))
+            self._set_grad("beta", dout.sum(axis=(0, 2, 3)))
+            gamma = self.params["gamma"].astype(dout.dtype, copy=False)[:, None, None]
+        return _normalize_backward(dout, xhat, invstd, gamma, (2, 3))

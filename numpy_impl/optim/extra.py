@@ -1,0 +1,327 @@
+"""More optimizers (Adadelta, Adamax, NAdam, RAdam), schedules (LambdaLR, OneCycleLR,
+ReduceLROnPlateau) and gradient clipping, each with torch's defaults, formulas and state names.
+
+State per parameter (compared with ``torch.optim`` entry by entry):
+  Adadelta ``square_avg``, ``acc_delta``; Adamax ``exp_avg``, ``exp_inf``; NAdam ``exp_avg``,
+  ``exp_avg_sq``, ``mu_product``; RAdam ``exp_avg``, ``exp_avg_sq``; all count ``step``.
+NAdam's ``mu_product`` is a float32 0-d array whatever the parameters' dtype, multiplied in
+float32, because torch keeps it as a float32 scalar tensor: its rounding reaches every update.
+
+Clipping works on a dict of gradients in place, as torch's ``clip_grad_norm_`` /
+``clip_grad_value_`` do on ``.grad``: ``clip_grad_norm_(grads, max_norm)`` returns the total norm
+(the norm of the per-tensor norms) and scales every gradient by ``min(1, max_norm / (total +
+1e-6))``.
+"""
+import math
+
+import numpy as np
+
+from .optimizers import Optimizer, _decay
+from .schedulers import Scheduler
+
+
+class Adadelta(Optimizer):
+    defaults = dict(lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0)
+
+    def _update(self, p, g, state, group):
+        if "square_avg" not in state:
+            state["step"] = 0
+            state["square_avg"] = np.zeros_like(p)
+            state["acc_delta"] = np.zeros_like(p)
+        state["step"] += 1
+        g = _decay(p, g, group["weight_decay"])
+        rho, eps = group["rho"], group["eps"]
+        sq, acc = state["square_avg"], state["acc_delta"]
+        sq *= rho
+        sq += (1 - rho) * g * g
+        delta = np.sqrt(acc + eps) / np.sqrt(sq + eps) * g
+        acc *= rho
+        acc += (1 - rho) * delta * delta
+        p -= group["lr"] * delta
+
+
+class Adamax(Optimizer):
+    defaults = dict(lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)
+
+    def _update(self, p, g, state, group):
+        if "exp_avg" not in state:
+            state["step"] = 0
+            state["exp_avg"] = np.zeros_like(p)
+            state["exp_inf"] = np.zeros_like(p)
+        state["step"] += 1
+        g = _decay(p, g, group["weight_decay"])
+        (b1, b2), eps = group["betas"], group["eps"]
+        m, u = state["exp_avg"], state["exp_inf"]
+        m += (1 - b1) * (g - m)                              # torch's lerp
+        u *= b2
+        np.maximum(u, np.abs(g) + eps, out=u)
+        clr = group["lr"] / (1 - b1 ** state["step"])
+        p -= clr * (m / u)
+
+
+class NAdam(Optimizer):
+    defaults = dict(lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, momentum_decay=4e-3,
+                    decoupled_weight_decay=False)
+
+    def _update(self, p, g, state, group):
+        if "exp_avg" not in state:
+            state["step"] = 0
+            state["mu_product"] = np.array(1.0, dtype=np.float32)
+            state["exp_avg"] = np.zeros_like(p)
+            state["exp_avg_sq"] = np.zeros_like(p)
+        state["step"] += 1
+        t = state["step"]
+        lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+        if wd:
+            if group["decoupled_weight_decay"]:
+                p *= 1 - lr * wd
+            else:
+                g = g + wd * p
+        bc2 = 1 - b2 ** t
+        mu = b1 * (1.0 - 0.5 * 0.96 ** (t * group["momentum_decay"]))
+        mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * group["momentum_decay"]))
+        state["mu_product"] = np.array(state["mu_product"] * np.float32(mu), dtype=np.float32)
+        mu_product = float(state["mu_product"])
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        m += (1 - b1) * (g - m)
+        v *= b2
+        v += (1 - b2) * g * g
+        denom = np.sqrt(v / bc2) + eps
+        p += (-lr * (1.0 - mu) / (1.0 - mu_product)) * (g / denom)
+        p += (-lr * mu_next / (1.0 - mu_product * mu_next)) * (m / denom)
+
+
+class RAdam(Optimizer):
+    defaults = dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, decoupled_weight_decay=False)
+
+    def _update(self, p, g, state, group):
+        if "exp_avg" not in state:
+            state["step"] = 0
+            state["exp_avg"] = np.zeros_like(p)
+            state["exp_avg_sq"] = np.zeros_like(p)
+        state["step"] += 1
+        t = state["step"]
+        lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+        if wd:
+            if group["decoupled_weight_decay"]:
+                p *= 1 - lr * wd
+            else:
+                g = g + wd * p
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        m += (1 - b1) * (g - m)
+        v *= b2
+        v += (1 - b2) * g * g
+        bc1, bc2 = 1 - b1 ** t, 1 - b2 ** t
+        m_hat = m / bc1
+        rho_inf = 2 / (1 - b2) - 1
+        rho_t = rho_inf - 2 * t * (b2 ** t) / bc2
+        if rho_t > 5.0:                                   # variance tractable: rectified adaptive step
+            rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+            adaptive = bc2 ** 0.5 / (np.sqrt(v) + eps)
+            p -= m_hat * lr * adaptive * rect
+        else:                                             # early steps: plain momentum SGD
+            p -= m_hat * lr
+
+
+# ---------------------------------------------------------------- schedules
+class LambdaLR(Scheduler):
+    """``lr = initial_lr * lr_lambda(epoch)`` (one function, or one per group)."""
+
+    def __init__(self, optimizer, lr_lambda):
+        n = len(optimizer.param_groups)
+        if isinstance(lr_lambda, (list, tuple)):
+            if len(lr_lambda) != n:
+                raise ValueError(f"LambdaLR: expected {n} lr_lambdas (one per group), got {len(lr_lambda)}")
+            self.lr_lambdas = list(lr_lambda)
+        else:
+            self.lr_lambdas = [lr_lambda] * n
+        super().__init__(optimizer)
+
+    def get_lr(self):
+        return [base * f(self.last_epoch) for f, base in zip(self.lr_lambdas, self.base_lrs)]
+
+    def state_dict(self):
+        return {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
+
+
+class OneCycleLR(Scheduler):
+    """torch's 1cycle policy, stepped once per batch: lr rises from ``max_lr / div_factor`` to
+    ``max_lr`` over ``pct_start`` of ``total_steps``, then anneals to ``initial_lr /
+    final_div_factor`` (``three_phase``: back to the initial lr first). With ``cycle_momentum`` the
+    momentum (SGD) or beta1 (Adam family) moves the opposite way between ``max_momentum`` and
+    ``base_momentum``. Stepping past ``total_steps`` raises, as torch."""
+
+    def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None, pct_start=0.3,
+                 anneal_strategy="cos", cycle_momentum=True, base_momentum=0.85, max_momentum=0.95,
+                 div_factor=25.0, final_div_factor=1e4, three_phase=False):
+        if total_steps is None:
+            if epochs is None or steps_per_epoch is None:
+                raise ValueError("OneCycleLR: give total_steps, or epochs and steps_per_epoch")
+            total_steps = int(epochs) * int(steps_per_epoch)
+        if int(total_steps) <= 0:
+            raise ValueError(f"OneCycleLR: total_steps must be a positive integer, got {total_steps}")
+        if not 0 <= pct_start <= 1:
+            raise ValueError(f"OneCycleLR: pct_start must lie in [0, 1], got {pct_start}")
+        if anneal_strategy not in ("cos", "linear"):
+            raise ValueError(f"OneCycleLR: anneal_strategy must be 'cos' or 'linear', got {anneal_strategy!r}")
+        self.total_steps, self.pct_start, self.anneal_strategy = int(total_steps), float(pct_start), anneal_strategy
+        self.cycle_momentum, self.three_phase = bool(cycle_momentum), bool(three_phase)
+        self.div_factor, self.final_div_factor = float(div_factor), float(final_div_factor)
+        groups = optimizer.param_groups
+        self.max_lrs = self._per_group("max_lr", max_lr, len(groups))
+        for g, m in zip(groups, self.max_lrs):
+            g["initial_lr"] = m / self.div_factor
+            g["max_lr"] = m
+            g["min_lr"] = g["initial_lr"] / self.final_div_factor
+        if self.cycle_momentum:
+            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+                raise ValueError(f"OneCycleLR: cycle_momentum needs an optimizer with momentum or betas, "
+                                 f"got {type(optimizer).__name__}")
+            self.use_beta1 = "betas" in optimizer.defaults
+            self.max_momentums = self._per_group("max_momentum", max_momentum, len(groups))
+            self.base_momentums = self._per_group("base_momentum", base_momentum, len(groups))
+            for g, hi, lo in zip(groups, self.max_momentums, self.base_momentums):
+                self._set_momentum(g, hi)
+                g["max_momentum"], g["base_momentum"] = hi, lo
+        n = self.total_steps
+        if self.three_phase:
+            self.phases = [(float(pct_start * n) - 1, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                           (float(2 * pct_start * n) - 2, "max_lr", "initial_lr", "base_momentum", "max_momentum"),
+                           (n - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum")]
+        else:
+            self.phases = [(float(pct_start * n) - 1, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                           (n - 1, "max_lr", "min_lr", "base_momentum", "max_momentum")]
+        super().__init__(optimizer)
+
+    @staticmethod
+    def _per_group(name, value, n):
+        if isinstance(value, (list, tuple)):
+            if len(value) != n:
+                raise ValueError(f"OneCycleLR: expected {n} values of {name} (one per group), got {len(value)}")
+            return [float(v) for v in value]
+        return [float(value)] * n
+
+    def _set_momentum(self, group, value):
+        if self.use_beta1:
+            group["betas"] = (value, *group["betas"][1:])
+        else:
+            group["momentum"] = value
+
+    def _anneal(self, start, end, pct):
+        if self.anneal_strategy == "cos":
+            return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
+        return (end - start) * pct + start
+
+    def get_lr(self):
+        step = self.last_epoch
+        if step > self.total_steps:
+            raise ValueError(f"OneCycleLR: tried to step {step} times; total_steps is {self.total_steps}")
+        lrs = []
+        for g in self.optimizer.param_groups:
+            start = 0.0
+            for i, (end, lr_a, lr_b, mom_a, mom_b) in enumerate(self.phases):
+                if step <= end or i == len(self.phases) - 1:
+                    pct = (step - start) / (end - start)
+                    lrs.append(self._anneal(g[lr_a], g[lr_b], pct))
+                    if self.cycle_momentum:
+                        self._set_momentum(g, self._anneal(g[mom_a], g[mom_b], pct))
+                    break
+                start = end
+        return lrs
+
+
+class ReduceLROnPlateau:
+    """Multiply the lr by ``factor`` when the metric passed to ``step(metric)`` has not improved
+    for more than ``patience`` steps (torch's rules: 'rel' / 'abs' threshold, cooldown, min_lr, and
+    no change smaller than ``eps``)."""
+
+    def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4, threshold_mode="rel",
+                 cooldown=0, min_lr=0.0, eps=1e-8):
+        if factor >= 1.0:
+            raise ValueError(f"ReduceLROnPlateau: factor must be < 1.0, got {factor}")
+        if mode not in ("min", "max"):
+            raise ValueError(f"ReduceLROnPlateau: mode must be 'min' or 'max', got {mode!r}")
+        if threshold_mode not in ("rel", "abs"):
+            raise ValueError(f"ReduceLROnPlateau: threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}")
+        self.optimizer = optimizer
+        n = len(optimizer.param_groups)
+        if isinstance(min_lr, (list, tuple)):
+            if len(min_lr) != n:
+                raise ValueError(f"ReduceLROnPlateau: expected {n} min_lrs (one per group), got {len(min_lr)}")
+            self.min_lrs = [float(v) for v in min_lr]
+        else:
+            self.min_lrs = [float(min_lr)] * n
+        self.mode, self.factor, self.patience = mode, float(factor), int(patience)
+        self.threshold, self.threshold_mode = float(threshold), threshold_mode
+        self.cooldown, self.eps = int(cooldown), float(eps)
+        self.best = math.inf if mode == "min" else -math.inf
+        self.num_bad_epochs = self.cooldown_counter = 0
+        self.last_epoch = 0
+
+    def _is_better(self, a, best):
+        if self.mode == "min":
+            return a < best * (1.0 - self.threshold) if self.threshold_mode == "rel" else a < best - self.threshold
+        return a > best * (self.threshold + 1.0) if self.threshold_mode == "rel" else a > best + self.threshold
+
+    def step(self, metric):
+        current = float(metric)
+        self.last_epoch += 1
+        if self._is_better(current, self.best):
+            self.best, self.num_bad_epochs = current, 0
+        else:
+            self.num_bad_epochs += 1
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.num_bad_epochs = 0
+        if self.num_bad_epochs > self.patience:
+            for g, lo in zip(self.optimizer.param_groups, self.min_lrs):
+                new = max(g["lr"] * self.factor, lo)
+                if g["lr"] - new > self.eps:
+                    g["lr"] = new
+            self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
+
+    def get_last_lr(self):
+        return [g["lr"] for g in self.optimizer.param_groups]
+
+    def state_dict(self):
+        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
+
+    def load_state_dict(self, sd):
+        self.__dict__.update(sd)
+
+
+# ---------------------------------------------------------------- gradient clipping
+def clip_grad_norm_(grads, max_norm, norm_type=2.0, error_if_nonfinite=False):
+    """Scale every gradient in ``grads`` (name -> array, in place) by ``min(1, max_norm / (total +
+    1e-6))``, where total is the ``norm_type`` norm of all of them together (``inf``: the largest
+    |g|). Returns the total norm (as an array scalar of the gradients' dtype), as torch."""
+    arrays = [g for g in grads.values() if g is not None]
+    if not arrays:
+        return np.float64(0.0)
+    dtype = arrays[0].dtype
+    norm_type = float(norm_type)
+    if norm_type == math.inf:
+        norms = np.array([np.max(np.abs(g)) if g.size else 0 for g in arrays], dtype=dtype)
+        total = norms.max()
+    else:
+        norms = np.array([np.sum(np.abs(g) ** norm_type) ** (1.0 / norm_type) for g in arrays], dtype=dtype)
+        total = np.sum(norms ** norm_type) ** (1.0 / norm_type)
+    total = dtype.type(total)
+    if error_if_nonfinite and not np.isfinite(total):
+        raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is "
+                           f"non-finite ({total}), so it cannot be clipped")
+    coef = min(dtype.type(max_norm) / (total + dtype.type(1e-6)), dtype.type(1.0))
+    for g in arrays:
+        g *= coef
+    return total
+
+
+def clip_grad_value_(grads, clip_value):
+    """Clamp every gradient in ``grads`` (in place) to [-clip_value, clip_value]. Returns None."""
+    v = float(clip_value)
+    for g in grads.values():
+        if g is not None:
+            np.clip(g, -v, v, out=g)
+
+
+CLIPPERS = {"norm": clip_grad_norm_, "value": clip_grad_value_}
