@@ -274,18 +274,19 @@ def adapt(component, args=None, name=None, kind=None, conventions=None):
 
 
 def check_component(component, x, *args, y=None, kind=None, name=None, conventions=None, module=None, params=None,
-                    buffers=None, eval_mode=None, hints=True, make=None, **kwargs):
+                    buffers=None, eval_mode=None, hints=True, make=None, arguments=None, **kwargs):
     """Check user code of any style against torch; returns a ``Report``.
 
     ``check_component((affine_forward, affine_backward), x, w, b)``,
     ``check_component(Affine(W, b), x)``, ``check_component(softmax_loss, x, y=y)``,
     ``check_component(SoftmaxWithLoss(), x, y=t)``, ``check_component((batchnorm_forward,
     batchnorm_backward), x, gamma, beta, bn_param, conventions={"running_var": "biased"})``.
+    ``arguments={"w": w, "b": b}`` gives a function pair's arguments by name instead of ``*args``.
     ``module``/``params``/``buffers`` override the torch reference and the mapping. A failure that a
     single undeclared convention explains gets the hint (``make()``, returning a fresh component, lets
     the retry start from the same state; by default the arrays are copied before the first run)."""
     cv = conv.parse(conventions or {})
-    fresh = make or _snapshot(component, args)
+    fresh = make or _snapshot(component, arguments if arguments is not None else args)
     report = _check_once(fresh(), x, y, kind, name, cv, module, params, buffers, eval_mode, kwargs)
     if report.passed or not hints or module is not None:
         return report
