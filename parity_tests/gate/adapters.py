@@ -139,13 +139,17 @@ class FunctionPair(_Adapter):
 
 class ObjectLayer(_Adapter):
     """An object with parameter attributes (W, b, gamma, beta), gradients ``d<name>``, buffers
-    running_mean/running_var, ``forward(x[, train_flg])`` and ``backward(dout)``."""
+    running_mean/running_var, ``forward(x[, train_flg])`` and ``backward(dout)``. Hyperparameters
+    are its int and float attributes (stride, pad, momentum...) and ``hyper``; a BatchNorm without an
+    ``eps`` attribute is taken to use the book's hard-coded 10e-7."""
 
     def __init__(self, obj, name=None, kind=None, copy_dout=False, hyper=None):
         name = name or type(obj).__name__
         super().__init__(name, kind or kind_of(type(obj).__name__), copy_dout)
         self.obj = obj
         self.hyper = {**{k: v for k, v in vars(obj).items() if isinstance(v, (int, float))}, **(hyper or {})}
+        if self.kind in ("batchnorm", "spatial_batchnorm"):
+            self.hyper.setdefault("eps", 1e-6)     # "Deep Learning from Scratch" hard-codes 10e-7
         self._takes_mode = len(inspect.signature(obj.forward).parameters) > 1
 
     def named_parameters(self):

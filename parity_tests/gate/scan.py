@@ -315,10 +315,11 @@ def format_outcomes(outcomes, skipped, strict=False):
         report.extend(o.report)
     lines = [report.table().rsplit("\n", 1)[0], ""]
     w = max([len("component")] + [len(o.target.name) for o in outcomes])
+    wf = max([len(o.target.where) for o in outcomes] + [4])
     for o in outcomes:
         verdict = o.verdict if o.verdict != "CONVENTION" else f"CONVENTION {conv.label(o.convention)}" + (
             " (fails under --strict)" if strict else f" (declare --convention {conv.label(o.convention)})")
-        lines.append(f"{o.target.name:<{w}}  {o.target.kind:<17}  {o.target.where:<32}  {verdict}")
+        lines.append(f"{o.target.name:<{w}}  {o.target.kind:<17}  {o.target.where:<{wf}}  {verdict}")
     failures = [r for o in outcomes if o.verdict == "FAIL" for r in o.report.failures]
     if failures:
         lines += ["", "Failures:"] + ["  " + r.message() for r in failures]
