@@ -22,6 +22,7 @@ from torch_ref.mapping import Param
 
 from . import conventions as conv
 from .api import check_layer, check_loss
+from .report import Report
 
 PARAM_ROLES = {"w": "weight", "W": "weight", "weight": "weight", "b": "bias", "bias": "bias",
                "gamma": "gamma", "beta": "beta"}
@@ -144,8 +145,9 @@ class ObjectLayer(_Adapter):
     ``eps`` attribute is taken to use the book's hard-coded 10e-7."""
 
     def __init__(self, obj, name=None, kind=None, copy_dout=False, hyper=None):
-        name = name or type(obj).__name__
-        super().__init__(name, kind or kind_of(type(obj).__name__), copy_dout)
+        found = kind or kind_of(name or "") or next((kind_of(c.__name__) for c in type(obj).__mro__
+                                                      if kind_of(c.__name__)), None)
+        super().__init__(name or type(obj).__name__, found, copy_dout)
         self.obj = obj
         self.hyper = {**{k: v for k, v in vars(obj).items() if isinstance(v, (int, float))}, **(hyper or {})}
         if self.kind in ("batchnorm", "spatial_batchnorm"):
@@ -205,21 +207,52 @@ def _pair(v):
     return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
 
 
-def reference(layer, conventions=None):
+TORCH_NAMES = {"affine": ["linear.weight", "linear.bias"], "conv": ["weight", "bias"]}
+
+
+def _unmapped(layer, name, p, torch_names):
+    return MappingError(f"{layer.name}: NumPy parameter '{name}' is unmapped; NumPy has {sorted(p)}, torch has "
+                        f"{torch_names}; pass params={{'{name}': TORCH_NAME}}")
+
+
+def _first(layer, p, role):
+    """The array playing ``role`` (weight, gamma) by its conventional name or the user's mapping."""
+    for k, v in p.items():
+        if getattr(layer, "roles", PARAM_ROLES).get(k) == role:
+            return v
+    odd = next((k for k in p if k not in PARAM_ROLES), role)
+    raise _unmapped(layer, odd, p, TORCH_NAMES.get(layer.kind, ["weight", "bias"]))
+
+
+def _roles(kind, overrides):
+    """Roles by NumPy name: the conventional names, then those the user mapped to a torch weight or bias."""
+    roles = dict(PARAM_ROLES)
+    norm = kind in ("batchnorm", "spatial_batchnorm", "layernorm", "groupnorm")
+    for name, target in (overrides or {}).items():
+        t = target if isinstance(target, str) else getattr(target, "torch_name", "")
+        if "weight" in t:
+            roles[name] = "gamma" if norm else "weight"
+        elif "bias" in t:
+            roles[name] = "beta" if norm else "bias"
+    return roles
+
+
+def reference(layer, conventions=None, overrides=None):
     """``(module, params, buffers)``: the torch counterpart of the adapted ``layer`` and the mappings
     from its NumPy names to torch names. Raises ``MappingError`` naming an unmapped parameter."""
     cv = conventions or {}
     kind, p = layer.kind, layer.named_parameters()
+    layer.roles = _roles(kind, overrides)
     buffers = {}
     if kind == "affine":
-        w = next(v for k, v in p.items() if PARAM_ROLES.get(k) == "weight")
+        w = _first(layer, p, "weight")
         module, targets = Flatten2d(*w.shape), {"weight": Param("linear.weight", True), "bias": "linear.bias"}
     elif kind in ("relu", "sigmoid", "tanh"):
         module, targets = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}[kind](), {}
     elif kind == "leaky_relu":
         module, targets = nn.LeakyReLU(_hyper(layer, "alpha", "negative_slope", "slope", default=0.01)), {}
     elif kind in ("batchnorm", "spatial_batchnorm"):
-        gamma = next(v for k, v in p.items() if PARAM_ROLES.get(k) == "gamma")
+        gamma = _first(layer, p, "gamma")
         # both classic styles: momentum is the weight of the OLD value (torch's is 1 - that)
         m = _hyper(layer, "momentum", default=0.9)
         module = conv.BatchNorm(gamma.size, _hyper(layer, "eps", default=1e-5), 1 - m,
@@ -227,11 +260,11 @@ def reference(layer, conventions=None):
         targets = {"gamma": "weight", "beta": "bias"}
         buffers = {k: Param(k) for k in layer.named_buffers()}
     elif kind == "layernorm":
-        gamma = next(v for k, v in p.items() if PARAM_ROLES.get(k) == "gamma")
+        gamma = _first(layer, p, "gamma")
         module = nn.LayerNorm(gamma.shape, eps=_hyper(layer, "eps", default=1e-5))
         targets = {"gamma": "weight", "beta": "bias"}
     elif kind == "groupnorm":
-        gamma = next(v for k, v in p.items() if PARAM_ROLES.get(k) == "gamma")
+        gamma = _first(layer, p, "gamma")
         c = gamma.size
         module = nn.GroupNorm(_hyper(layer, "G", "groups"), c, eps=_hyper(layer, "eps", default=1e-5))
         targets = {"gamma": Reshaped("weight", gamma.shape, (c,)), "beta": Reshaped("bias", gamma.shape, (c,))}
@@ -240,7 +273,7 @@ def reference(layer, conventions=None):
         keep = p_ if cv.get("dropout_p") == "keep" else 1 - p_
         module, targets = conv.SameMaskDropout(keep, layer.peek, classic=cv.get("dropout") == "classic"), {}
     elif kind == "conv":
-        w = next(v for k, v in p.items() if PARAM_ROLES.get(k) == "weight")
+        w = _first(layer, p, "weight")
         module = nn.Conv2d(w.shape[1], w.shape[0], w.shape[2:], stride=_hyper(layer, "stride", default=1),
                            padding=_hyper(layer, "pad", default=0))
         targets = {"weight": "weight", "bias": "bias"}
@@ -252,11 +285,12 @@ def reference(layer, conventions=None):
         raise MappingError(f"{layer.name}: no torch counterpart for kind {kind!r}; pass module= and params=")
     params = {}
     for name in p:
-        role = PARAM_ROLES.get(name)
+        role = layer.roles.get(name)
+        if overrides and name in overrides:
+            params[name] = overrides[name]
+            continue
         if role not in targets:
-            torch_names = [n for n, _ in module.named_parameters()]
-            raise MappingError(f"{layer.name}: NumPy parameter '{name}' is unmapped; NumPy has {sorted(p)}, torch "
-                               f"{type(module).__name__} has {torch_names}; pass params={{'{name}': TORCH_NAME}}")
+            raise _unmapped(layer, name, p, [n for n, _ in module.named_parameters()])
         params[name] = targets[role]
     return module, params, buffers
 
@@ -334,8 +368,16 @@ def _check_once(fresh, x, y, kind, name, cv, module, params, buffers, eval_mode,
         label = name or getattr(component, "__name__", type(component).__name__)
         return check_loss(fn, module or torch_loss(k, cv, y), x, y, component=label, **kwargs)
     layer = adapt(component, args, name=name, kind=kind, conventions=cv)
+    if not isinstance(layer, _Adapter):             # the project's duck type: its torch mirror, as check_layer does
+        return check_layer(layer, module, params, x, buffers=buffers, eval_mode=bool(eval_mode), **kwargs)
     if module is None:
-        module, auto_params, auto_buffers = reference(layer, cv)
+        try:
+            module, auto_params, auto_buffers = reference(layer, cv, params)
+        except (MappingError, TypeError) as e:
+            from .compare import failed
+            return Report([failed(str(e), check="error", component=layer.name,
+                                  dtype=np.asarray(x).dtype.name, sample=kwargs.get("sample", ""),
+                                  shape=tuple(np.shape(x)), seed=kwargs.get("seed", 0))])
         params = params or auto_params
         buffers = auto_buffers if buffers is None else buffers
     if eval_mode is None:

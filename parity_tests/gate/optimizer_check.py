@@ -124,9 +124,9 @@ def check_optimizer(optimizer, torch_optimizer, hyper, *, config=None, steps=20,
         for k, t in tensors.items():
             tstate = topt.state[t]
             for key, value in _user_state(style, opt, configs, k).items():
-                if key not in smap or smap[key][0] not in tstate:
+                tkey, factor = smap.get(key, (key, 1.0))      # same name as torch's: compared as is
+                if tkey not in tstate or not isinstance(value, (np.ndarray, int, float, np.number)):
                     continue
-                tkey, factor = smap[key]
                 factor = -lr if factor == "-lr" else factor
                 ref = np.asarray(tstate[tkey].detach().numpy() if torch.is_tensor(tstate[tkey]) else tstate[tkey])
                 pairs.append((f"state:{k}.{key}", np.asarray(value, dtype=np.float64 if np.ndim(value) == 0 else None),
