@@ -83,10 +83,11 @@ class _Adapter:
         return self._backward(np.array(dout, copy=True) if self.copy_dout else dout)
 
     def peek(self, x):
-        """The keep-mask the user's dropout will draw on ``x`` (read from its output; np.random restored)."""
+        """The keep-mask the user's dropout will draw for ``x``: its output on ones of that shape (so an
+        input that is 0 after a ReLU cannot pass for a dropped unit); np.random is restored after."""
         state = np.random.get_state()
         try:
-            return self._forward(np.array(x, copy=True), True) != 0
+            return self._forward(np.ones_like(x), True) != 0
         finally:
             np.random.set_state(state)
 
