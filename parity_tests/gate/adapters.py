@@ -106,6 +106,10 @@ class FunctionPair(_Adapter):
         self.fwd, self.bwd, self.args = forward, backward, dict(args)
         self.params = {k: v for k, v in self.args.items() if isinstance(v, np.ndarray)}
         self.config = next((v for v in self.args.values() if isinstance(v, dict)), None)
+        if self.kind in ("batchnorm", "spatial_batchnorm") and self.config is not None and self.params:
+            first = next(iter(self.params.values()))         # cs231n's default: running stats start at 0
+            for k in BUFFER_NAMES:
+                self.config.setdefault(k, np.zeros(first.size, dtype=first.dtype))
         self.hyper = {**{k: v for k, v in self.args.items() if not isinstance(v, (np.ndarray, dict))},
                       **(self.config or {})}
         self.grads = {}

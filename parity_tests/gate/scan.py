@@ -306,14 +306,14 @@ def scan(paths, style="auto", only=None, dtypes=("float64", "float32"), conventi
     return outcomes, skipped + not_recognised
 
 
-def format_outcomes(outcomes, skipped, strict=False):
+def format_outcomes(outcomes, skipped, strict=False, quiet=False):
     report = Report()
     for o in outcomes:
         if o.verdict == "CONVENTION":
             for r in o.report.results:
                 r.component = f"{o.target.name} [{conv.label(o.convention)}]"
         report.extend(o.report)
-    lines = [report.table().rsplit("\n", 1)[0], ""]
+    lines = [] if quiet else [report.table().rsplit("\n", 1)[0], ""]
     w = max([len("component")] + [len(o.target.name) for o in outcomes])
     wf = max([len(o.target.where) for o in outcomes] + [4])
     for o in outcomes:
@@ -339,7 +339,7 @@ def scan_command(args):
         for name, why in skipped:
             print(f"skipped {name}: {why}")
         raise UsageError(f"no component recognised under {', '.join(args.paths)} (style {args.style})")
-    text, report = format_outcomes(outcomes, skipped, args.strict)
+    text, report = format_outcomes(outcomes, skipped, args.strict, args.quiet)
     print(text)
     bad = [o for o in outcomes if o.verdict == "FAIL" or (args.strict and o.verdict == "CONVENTION")]
     print(f"{len(outcomes)} components: {sum(o.verdict == 'PASS' for o in outcomes)} pass, "
@@ -374,6 +374,7 @@ def add_command(sub):
     p.add_argument("--json", metavar="FILE", help="write the verdicts and every check as JSON")
     p.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
     p.add_argument("--strict", action="store_true", help="a CONVENTION verdict fails too")
+    p.add_argument("-q", "--quiet", action="store_true", help="one line per component (no table of checks)")
     p.add_argument("--convention", action="append", metavar="NAME=VALUE",
                    help=f"declare a convention (repeatable): {', '.join(sorted(conv.CONVENTIONS))}")
     p.set_defaults(func=scan_command)
