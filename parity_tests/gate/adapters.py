@@ -284,8 +284,12 @@ def reference(layer, conventions=None, overrides=None):
         targets = {"weight": "weight", "bias": "bias"}
     elif kind in ("max_pool", "avg_pool"):
         size = (_hyper(layer, "pool_height", "pool_h"), _hyper(layer, "pool_width", "pool_w"))
-        cls = nn.MaxPool2d if kind == "max_pool" else nn.AvgPool2d
-        module, targets = cls(size, stride=_hyper(layer, "stride", default=1), padding=_hyper(layer, "pad", default=0)), {}
+        stride, pad = _hyper(layer, "stride", default=1), _hyper(layer, "pad", default=0)
+        if kind == "max_pool" and cv.get("pool_ties") == "all":
+            module = conv.TiedMaxPool(size, stride, pad)
+        else:
+            module = (nn.MaxPool2d if kind == "max_pool" else nn.AvgPool2d)(size, stride=stride, padding=pad)
+        targets = {}
     else:
         raise MappingError(f"{layer.name}: no torch counterpart for kind {kind!r}; pass module= and params=")
     params = {}

@@ -12,6 +12,8 @@ inplace_dout       allowed    hands backward a copy of the upstream gradient, so
 adam_eps           folded     Adam with eps added to the uncorrected sqrt(v) and the corrections folded into
                               the step size (``lr * sqrt(1-b2^t) / (1-b1^t)``) (torch: eps after correction)
 softmax_eps        1e-7       the softmax loss VALUE is ``-log(p_y + 1e-7)`` (its gradient stays exact)
+pool_ties          all        max pooling's backward gives the upstream gradient to EVERY tied maximum
+                              (torch: to the first one only)
 =================  =========  ==============================================================================
 """
 import math
@@ -28,6 +30,7 @@ CONVENTIONS = {
     "inplace_dout": (("allowed",), ("*",), "backward overwrites the upstream gradient dout in place"),
     "adam_eps": (("folded",), ("adam",), "matches Adam with eps added before the bias correction"),
     "softmax_eps": (("1e-7",), ("softmax_loss",), "the loss value matches -log(p_y + 1e-7)"),
+    "pool_ties": (("all",), ("max_pool",), "every tied maximum receives the gradient"),
 }
 
 
@@ -145,3 +148,24 @@ class FoldedEpsAdam(torch.optim.Optimizer):
                 st["exp_avg_sq"].mul_(b2).addcmul_(p.grad, p.grad, value=1 - b2)
                 lr_t = group["lr"] * math.sqrt(1 - b2 ** t) / (1 - b1 ** t)
                 p.addcdiv_(st["exp_avg"], st["exp_avg_sq"].sqrt().add_(group["eps"]), value=-lr_t)
+
+
+class TiedMaxPool(torch.nn.Module):
+    """Max pooling whose backward hands the upstream gradient to every tied maximum of a window (the
+    ``mask = window == window.max()`` backward); the forward is torch's max. Padding is with -inf."""
+
+    def __init__(self, kernel, stride, padding=0):
+        super().__init__()
+        self.kernel, self.stride, self.padding = tuple(kernel), stride, padding
+
+    def forward(self, x):
+        n, c, h, w = x.shape
+        p = self.padding
+        xp = torch.nn.functional.pad(x, (p, p, p, p), value=float("-inf")) if p else x
+        cols = torch.nn.functional.unfold(xp.reshape(n * c, 1, h + 2 * p, w + 2 * p), self.kernel, stride=self.stride)
+        top = cols.max(1, keepdim=True).values
+        mask = (cols == top).to(x.dtype)
+        cols = torch.where(mask.bool(), cols, torch.zeros_like(cols))
+        out = top.detach() + ((cols - cols.detach()) * mask).sum(1, keepdim=True)
+        ho = (h + 2 * p - self.kernel[0]) // self.stride + 1
+        return out.reshape(n, c, ho, -1)

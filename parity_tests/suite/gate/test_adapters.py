@@ -135,3 +135,27 @@ def test_optimizer_failure_names_first_step_and_state(ex):
         assert_optimizer_parity(to.Adam(lr=1e-3), torch.optim.Adam, {"lr": 1e-3, "eps": 1e-7}, name="Adam")
     assert check_optimizer(to.Adam(lr=1e-3), torch.optim.Adam, {"lr": 1e-3, "eps": 1e-7},
                            conventions={"adam_eps": "folded"}).passed
+
+
+def test_max_pool_ties_split_to_all_is_a_convention(ex):
+    cl, _, _, _ = ex
+
+    def max_pool_backward_naive(dout, cache):                # the common `window == max` backward
+        x, pp = cache
+        ph, pw, s = pp["pool_height"], pp["pool_width"], pp["stride"]
+        dx = np.zeros_like(x)
+        for i in range(dout.shape[2]):
+            for j in range(dout.shape[3]):
+                win = x[:, :, i * s:i * s + ph, j * s:j * s + pw]
+                mask = win == win.max(axis=(2, 3), keepdims=True)
+                dx[:, :, i * s:i * s + ph, j * s:j * s + pw] += mask * dout[:, :, i, j][:, :, None, None]
+        return dx
+    x = np.maximum(0, np.round(np.random.default_rng(5).standard_normal((2, 2, 4, 6))))   # ties after ReLU
+    pp = {"pool_height": 2, "pool_width": 2, "stride": 2}
+    split, first = (cl.max_pool_forward_naive, max_pool_backward_naive), (cl.max_pool_forward_naive,
+                                                                        cl.max_pool_backward_naive)
+    r = check_component(split, x, pp, finite_differences=False)
+    assert failed(r) == {"grad_input"} and "declare pool_ties=all" in str(r)
+    assert check_component(split, x, pp, finite_differences=False, conventions={"pool_ties": "all"}).passed
+    assert check_component(first, x, pp, finite_differences=False).passed
+    assert not check_component(first, x, pp, finite_differences=False, conventions={"pool_ties": "all"}).passed
