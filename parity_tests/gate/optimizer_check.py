@@ -69,9 +69,24 @@ def _user_state(style, opt, configs, name):
     return out
 
 
-def check_optimizer(optimizer, torch_optimizer, hyper, *, config=None, steps=20, dtype="float64", seed=0,
-                    grads=None, params=None, state=None, conventions=None, name=None, tolerances=None):
+def check_optimizer(optimizer, torch_optimizer, hyper, *, hints=True, **kwargs):
     """Run ``optimizer`` and ``torch_optimizer(params, **hyper)`` side by side; returns a ``Report``.
+    Keywords as ``_check``. A failure that ``adam_eps=folded`` explains exactly carries that hint."""
+    import copy
+    fresh = copy.deepcopy(optimizer) if hasattr(optimizer, "update") else optimizer
+    report = _check(optimizer, torch_optimizer, hyper, **kwargs)
+    declared = conv.parse(kwargs.get("conventions") or {})
+    if report.passed or not hints or torch_optimizer is not torch.optim.Adam or "adam_eps" in declared:
+        return report
+    if _check(fresh, torch_optimizer, hyper, **{**kwargs, "conventions": {**declared, "adam_eps": "folded"}}).passed:
+        for r in report.failures:
+            r.note = (r.note + "; " if r.note else "") + "hint: " + conv.hint("adam_eps", "folded")
+    return report
+
+
+def _check(optimizer, torch_optimizer, hyper, *, config=None, steps=20, dtype="float64", seed=0,
+           grads=None, params=None, state=None, conventions=None, name=None, tolerances=None):
+    """One run of the optimizer check.
 
     ``config``: the initial config of an update rule (copied per parameter). ``grads``: a list of
     {name: array} per step, or ``fn(step, params) -> {name: array}``; default: the fixed problem.

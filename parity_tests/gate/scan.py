@@ -111,8 +111,10 @@ def _python_files(path):
 
 
 def _inside(mod, roots):
+    """Whether ``mod`` (a file or a package folder) is one of the user's folders or inside one."""
     files = [getattr(mod, "__file__", None)] + list(getattr(mod, "__path__", []) or [])
-    return any(f and os.path.abspath(f).startswith(r + os.sep) for f in files for r in roots)
+    return any(f and (os.path.abspath(f) == r or os.path.abspath(f).startswith(r + os.sep))
+               for f in files for r in roots)
 
 
 def _import(path, roots, skipped):
@@ -123,13 +125,12 @@ def _import(path, roots, skipped):
     for p in (folder, parent):
         if p not in sys.path:
             sys.path.insert(0, p)
-    for r in (parent, folder):
-        if r not in roots:
-            roots.append(r)
+    if folder not in roots:                 # only the user's folders are taken out of sys.modules afterwards
+        roots.append(folder)
     name = f"{package}.{stem}" if package.isidentifier() and stem != "__init__" else stem
     top = name.split(".")[0]
     mod = sys.modules.get(top)
-    if mod is not None and not _inside(mod, [parent]):       # a different module of that name: out of the way
+    if mod is not None and not _inside(mod, [folder]):       # a different module of that name: out of the way
         for k in [k for k in sys.modules if k == top or k.startswith(top + ".")]:
             del sys.modules[k]
     try:
@@ -237,7 +238,7 @@ def check_target(target, dtypes, cv, seed=0):
             else:
                 params = inspect.signature(target.obj.__init__).parameters
                 opt, config = target.obj(**{k: v for k, v in init.items() if k in params}), None
-            report.extend(check_optimizer(opt, torch_cls, hyper, config=config, steps=OPT_STEPS, dtype=dtype,
+            report.extend(check_optimizer(opt, torch_cls, hyper, hints=False, config=config, steps=OPT_STEPS, dtype=dtype,
                                           seed=_seed(seed, target.name), conventions=_applicable(cv, torch_cls),
                                           name=target.name))
         return report
