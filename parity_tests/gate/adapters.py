@@ -14,7 +14,6 @@ could explain it and adds a hint naming the one that does (``conventions.py``).
 import inspect
 
 import numpy as np
-import torch
 from torch import nn
 
 from torch_ref.losses import svm_loss as torch_svm_loss

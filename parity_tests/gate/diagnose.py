@@ -145,7 +145,6 @@ def diagnose_layers(layers, loss, X, y, conventions=None, seed=0):
         d = adapted[i].backward(d)
         expected = t_outs[i - 1].grad if i > 0 else xt.grad
         add(i, "grad_input", d, expected.numpy())
-        from torch_ref.mapping import to_numpy_dict
         tgrads = to_numpy_dict(modules[i], maps[i], grads=True)
         for k, g in adapted[i].named_grads().items():
             if k in tgrads:

@@ -21,15 +21,16 @@ SPECS = {
                   ("(3,4,2,5) G=2", (3, 4, 2, 5), {"gamma": (1, 4, 1, 1), "beta": (1, 4, 1, 1), "G": 2}, {})],
     "dropout": [("(6,7) p=0.3", (6, 7), {"p": 0.3}, {"away": True}),
                 ("(4,3,5) p=0.3", (4, 3, 5), {"p": 0.3}, {"away": True})],
-    "conv": [("stride 1 pad 0 (2,3,5,4) * (4,3,3,2)", (2, 3, 5, 4), {"W": (4, 3, 3, 2), "b": (4,), "stride": 1, "pad": 0},
-              {}),
-             ("stride 2 pad 1 (2,3,7,6) * (3,3,3,2)", (2, 3, 7, 6), {"W": (3, 3, 3, 2), "b": (3,), "stride": 2, "pad": 1},
-              {}),
-             ("stride 1 pad 2 (1,2,4,5) * (2,2,3,3)", (1, 2, 4, 5), {"W": (2, 2, 3, 3), "b": (2,), "stride": 1, "pad": 2},
-              {})],
+    "conv": [("stride 1 pad 0 (2,3,5,4) * (4,3,3,2)", (2, 3, 5, 4),
+              {"W": (4, 3, 3, 2), "b": (4,), "stride": 1, "pad": 0}, {}),
+             ("stride 2 pad 1 (2,3,7,6) * (3,3,3,2)", (2, 3, 7, 6),
+              {"W": (3, 3, 3, 2), "b": (3,), "stride": 2, "pad": 1}, {}),
+             ("stride 1 pad 2 (1,2,4,5) * (2,2,3,3)", (1, 2, 4, 5),
+              {"W": (2, 2, 3, 3), "b": (2,), "stride": 1, "pad": 2}, {})],
     "max_pool": [("2x2 stride 2 (2,3,6,4)", (2, 3, 6, 4), {"pool_h": 2, "pool_w": 2, "stride": 2}, {"fd": False}),
                  ("3x2 stride 1 (2,2,5,7)", (2, 2, 5, 7), {"pool_h": 3, "pool_w": 2, "stride": 1}, {"fd": False}),
-                 ("ties after ReLU", (2, 2, 4, 6), {"pool_h": 2, "pool_w": 2, "stride": 2}, {"ties": True, "fd": False})],
+                 ("ties after ReLU", (2, 2, 4, 6), {"pool_h": 2, "pool_w": 2, "stride": 2},
+                  {"ties": True, "fd": False})],
     "softmax_loss": [("labels (6,4)", (6, 4), {}, {}), ("one-hot (5,3)", (5, 3), {}, {"one_hot": True})],
     "svm_loss": [("labels (7,5)", (7, 5), {}, {})],
 }
@@ -53,7 +54,8 @@ def values_for(kind, shape, spec, flags, rng, dtype):
         x = 2.0 * x + 1.0
     values = {}
     for name, v in spec.items():
-        values[name] = (rng.standard_normal(v) * (0.5 if name == "b" else 1.0)).astype(dtype) if isinstance(v, tuple) else v
+        drawn = isinstance(v, tuple)
+        values[name] = (rng.standard_normal(v) * (0.5 if name == "b" else 1.0)).astype(dtype) if drawn else v
     if kind in ("batchnorm", "spatial_batchnorm"):
         c = spec["gamma"][0]
         values.update(running_mean=rng.standard_normal(c).astype(dtype),

@@ -20,8 +20,7 @@ from numpy_impl.atomic import atomic_write
 from ..options import UsageError
 from . import conventions as conv
 from . import samples as S
-from .adapters import FunctionPair, ObjectLayer, check_component, kind_of, reference
-from .api import check_layer
+from .adapters import check_component, kind_of
 from .optimizer_check import check_optimizer
 from .report import Report
 
@@ -48,7 +47,8 @@ OPT_CLASSES = {
 }
 OPT_STEPS = 20
 SKIP_DIRS = {"__pycache__", "site-packages", "node_modules", "build", "dist"}
-LOOKS_USEFUL = re.compile(r"^\s*(def \w+_(forward|backward)\w*|def (svm_loss|softmax_loss|sgd|sgd_momentum|rmsprop|adam)\b"
+LOOKS_USEFUL = re.compile(r"^\s*(def \w+_(forward|backward)\w*"
+                          r"|def (svm_loss|softmax_loss|sgd|sgd_momentum|rmsprop|adam)\b"
                           r"|class (" + "|".join(LAYER_CLASSES | set(OPT_CLASSES)) + r")\b)", re.M)
 
 
@@ -238,9 +238,9 @@ def check_target(target, dtypes, cv, seed=0):
             else:
                 params = inspect.signature(target.obj.__init__).parameters
                 opt, config = target.obj(**{k: v for k, v in init.items() if k in params}), None
-            report.extend(check_optimizer(opt, torch_cls, hyper, hints=False, config=config, steps=OPT_STEPS, dtype=dtype,
-                                          seed=_seed(seed, target.name), conventions=_applicable(cv, torch_cls),
-                                          name=target.name))
+            report.extend(check_optimizer(opt, torch_cls, hyper, hints=False, config=config, steps=OPT_STEPS,
+                                          dtype=dtype, seed=_seed(seed, target.name), name=target.name,
+                                          conventions=_applicable(cv, torch_cls)))
         return report
     for sample, shape, spec, flags in S.SPECS[target.kind]:
         if target.style == "textbook" and target.kind == "batchnorm" and len(shape) > 2:
@@ -362,7 +362,7 @@ def scan_command(args):
 
 
 def add_command(sub):
-    p = sub.add_parser("scan", help="find the layers, losses and update rules in your code and check each against torch",
+    p = sub.add_parser("scan", help="check the layers, losses and update rules in your code against torch",
                        description="Import your file, folder or package, find the components it recognises "
                                    "(cs231n function pairs and update rules, 'Deep Learning from Scratch' classes) "
                                    "and check each against torch. Exit 0 when every one passes (a CONVENTION verdict "

@@ -54,7 +54,8 @@ def test_a_wrong_gradient_is_named(ex):
             self.dW = self.dW * 1.001
             return dx
     rng = np.random.default_rng(1)
-    r = check_component(Transposed(rng.standard_normal((5, 3)), np.zeros(3)), rng.standard_normal((4, 5)), name="Affine")
+    layer = Transposed(rng.standard_normal((5, 3)), np.zeros(3))
+    r = check_component(layer, rng.standard_normal((4, 5)), name="Affine")
     assert failed(r) == {"grad_param:W", "fd:W"}, r
 
 

@@ -2,7 +2,6 @@
 cs231n function pairs; the factory needs no attribute such code would not have."""
 import os
 import sys
-from collections import OrderedDict
 
 import numpy as np
 import pytest

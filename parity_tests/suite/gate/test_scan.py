@@ -86,7 +86,8 @@ BUGS = {
                                                   "    dx[np.arange(N), y] -= 1\n    return loss, dx"),
                             "softmax_loss", "grad_input"),
     "conv backward at pad 0": (CS231N, "layers.py", ("dxp[:, :, pad:pad + x.shape[2], pad:pad + x.shape[3]]",
-                                                     "dxp[:, :, pad:-pad, pad:-pad]"), "conv_forward_naive", "grad_input"),
+                                                     "dxp[:, :, pad:-pad, pad:-pad]"),
+                               "conv_forward_naive", "grad_input"),
     "dropout scaled at test time": (CS231N, "layers.py", ("    else:\n        out = x\n",
                                                           "    else:\n        out = x * p\n"),
                                     "dropout_forward", "eval_forward"),
@@ -95,11 +96,13 @@ BUGS = {
     "momentum sign": (CS231N, "optim.py", ('v = config["momentum"] * v - config["learning_rate"] * dw',
                                            'v = config["momentum"] * v + config["learning_rate"] * dw'),
                       "sgd_momentum", "param:w1"),
-    "dW transposed": (TEXTBOOK, "common/layers.py", ("self.dW = np.dot(self.x.T, dout)", "self.dW = np.dot(dout.T, self.x)"),
+    "dW transposed": (TEXTBOOK, "common/layers.py",
+                      ("self.dW = np.dot(self.x.T, dout)", "self.dW = np.dot(dout.T, self.x)"),
                       "Affine", "grad_param:W"),
     "relu mask x >= 0": (TEXTBOOK, "common/layers.py", ("self.mask = (x <= 0)", "self.mask = (x < 0)"), "Relu",
                          "grad_input"),
-    "Momentum update sign": (TEXTBOOK, "common/optimizer.py", ("params[key] += self.v[key]", "params[key] -= self.v[key]"),
+    "Momentum update sign": (TEXTBOOK, "common/optimizer.py",
+                             ("params[key] += self.v[key]", "params[key] -= self.v[key]"),
                              "Momentum", "param:w1"),
 }
 
@@ -161,7 +164,8 @@ def test_scan_lists_what_it_skips(tmp_path, capsys):
         "from hw.layers import affine_forward, affine_backward, relu_forward, relu_backward\n"
         "def affine_relu_forward(x, w, b):\n    a, fc = affine_forward(x, w, b)\n    out, rc = relu_forward(a)\n"
         "    return out, (fc, rc)\n"
-        "def affine_relu_backward(dout, cache):\n    fc, rc = cache\n    return affine_backward(relu_backward(dout, rc), fc)\n")
+        "def affine_relu_backward(dout, cache):\n    fc, rc = cache\n"
+        "    return affine_backward(relu_backward(dout, rc), fc)\n")
     shutil.copy(os.path.join(CS231N, "layers.py"), tmp_path / "hw" / "layers.py")
     (tmp_path / "hw" / "broken.py").write_text("import no_such_module_here\ndef relu_forward(x):\n    pass\n")
     assert main(["scan", str(tmp_path / "hw"), "--only", "affine,relu", "--dtype", "float64"]) == 0
