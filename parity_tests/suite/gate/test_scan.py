@@ -154,6 +154,7 @@ def test_cli_json_junit_and_usage_errors(tmp_path, capsys):
     assert main(["scan", str(tmp_path / "nowhere")]) == 2
     assert main(["scan", CS231N, "--convention", "running_var=unbiased"]) == 2
     assert main(["scan", CS231N, "--only", "nothing_like_this"]) == 2
+    assert main(["scan", CS231N, "--style", "textbook"]) == 2             # function pairs are the cs231n style
     err = capsys.readouterr().err
     assert "no such file" in err and "allowed values" in err and "no component recognised" in err
 
