@@ -410,9 +410,10 @@ def loss_function(component):
 
 
 def torch_loss(kind, cv, y=None):
-    """torch's loss for ``kind``; labels given one-hot are turned into indices for torch."""
-    base = conv.softmax_loss(float(cv["softmax_eps"]) if "softmax_eps" in cv else None) \
-        if kind == "softmax_loss" else torch_svm_loss
+    """torch's loss for ``kind`` (softmax cross-entropy unless ``svm_loss``); labels given one-hot are
+    turned into indices for torch."""
+    base = torch_svm_loss if kind == "svm_loss" else \
+        conv.softmax_loss(float(cv["softmax_eps"]) if "softmax_eps" in cv else None)
 
     def fn(x, t):
         return base(x, t.argmax(1) if t.dim() == 2 else t.long())
