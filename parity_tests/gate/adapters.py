@@ -14,6 +14,7 @@ could explain it and adds a hint naming the one that does (``conventions.py``).
 import inspect
 
 import numpy as np
+import torch
 from torch import nn
 
 from torch_ref.losses import svm_loss as torch_svm_loss
@@ -412,8 +413,10 @@ def loss_function(component):
 def torch_loss(kind, cv, y=None):
     """torch's loss for ``kind`` (softmax cross-entropy unless ``svm_loss``); labels given one-hot are
     turned into indices for torch."""
-    base = torch_svm_loss if kind == "svm_loss" else \
-        conv.softmax_loss(float(cv["softmax_eps"]) if "softmax_eps" in cv else None)
+    if kind == "svm_loss":
+        base = torch.nn.functional.multi_margin_loss if cv.get("svm_scale") == "mean" else torch_svm_loss
+    else:
+        base = conv.softmax_loss(float(cv["softmax_eps"]) if "softmax_eps" in cv else None)
 
     def fn(x, t):
         return base(x, t.argmax(1) if t.dim() == 2 else t.long())

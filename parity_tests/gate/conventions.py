@@ -12,6 +12,8 @@ inplace_dout       allowed    hands backward a copy of the upstream gradient, so
 adam_eps           folded     Adam with eps added to the uncorrected sqrt(v) and the corrections folded into
                               the step size (``lr * sqrt(1-b2^t) / (1-b1^t)``) (torch: eps after correction)
 softmax_eps        1e-7       the softmax loss VALUE is ``-log(p_y + 1e-7)`` (its gradient stays exact)
+svm_scale          mean       the SVM loss is torch's MultiMarginLoss as is: also averaged over the C classes
+                              (default: the classic sum over classes, ``C * multi_margin_loss``)
 pool_ties          all        max pooling's backward gives the upstream gradient to EVERY tied maximum
                               (torch: to the first one only)
 =================  =========  ==============================================================================
@@ -30,6 +32,7 @@ CONVENTIONS = {
     "inplace_dout": (("allowed",), ("*",), "backward overwrites the upstream gradient dout in place"),
     "adam_eps": (("folded",), ("adam",), "matches Adam with eps added before the bias correction"),
     "softmax_eps": (("1e-7",), ("softmax_loss",), "the loss value matches -log(p_y + 1e-7)"),
+    "svm_scale": (("mean",), ("svm_loss",), "the loss matches the hinge averaged over classes (MultiMarginLoss)"),
     "pool_ties": (("all",), ("max_pool",), "every tied maximum receives the gradient"),
 }
 

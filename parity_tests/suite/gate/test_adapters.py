@@ -160,3 +160,17 @@ def test_max_pool_ties_split_to_all_is_a_convention(ex):
     assert check_component(split, x, pp, finite_differences=False, conventions={"pool_ties": "all"}).passed
     assert check_component(first, x, pp, finite_differences=False).passed
     assert not check_component(first, x, pp, finite_differences=False, conventions={"pool_ties": "all"}).passed
+
+
+def test_svm_averaged_over_classes_is_a_convention(ex):
+    cl, _, _, _ = ex
+
+    def svm_mean(x, y):
+        loss, dx = cl.svm_loss(x, y)
+        return loss / x.shape[1], dx / x.shape[1]
+    rng = np.random.default_rng(6)
+    x, y = rng.standard_normal((7, 5)), rng.integers(0, 5, 7)
+    r = check_component(svm_mean, x, y=y, kind="svm_loss")
+    assert failed(r) == {"loss", "grad_input"} and "declare svm_scale=mean" in str(r), r
+    assert check_component(svm_mean, x, y=y, kind="svm_loss", conventions={"svm_scale": "mean"}).passed
+    assert not check_component(cl.svm_loss, x, y=y, conventions={"svm_scale": "mean"}).passed
