@@ -38,7 +38,7 @@ class MappingError(KeyError):
 def kind_of(name):
     """The component kind a user's name stands for (``conv_forward_naive`` -> conv), or None."""
     n = name.lower().replace("_forward", "").replace("_backward", "")
-    for suffix in ("_naive", "_fast", "_alt", "_vectorized", "_reshape", "_im2col"):
+    for suffix in ("_naive", "_fast", "_alt", "_vectorized", "_reshape", "_im2col", "_strides"):
         n = n.replace(suffix, "")
     table = {"affine": "affine", "linear": "affine", "relu": "relu", "leaky_relu": "leaky_relu",
              "leakyrelu": "leaky_relu", "sigmoid": "sigmoid", "tanh": "tanh", "batchnorm": "batchnorm",
