@@ -12,10 +12,13 @@ import os
 os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
 
 from .gate.api import assert_layer_parity, assert_loss_parity, check_layer, check_loss  # noqa: E402
+from .gate.adapters import assert_component_parity, check_component  # noqa: E402
+from .gate.optimizer_check import assert_optimizer_parity, check_optimizer  # noqa: E402
 from .gate.registry import ENTRIES, OpInfo, OptimInfo, Sample  # noqa: E402
 from .gate.report import ParityError, Report  # noqa: E402
 from .gate.runner import run, run_case  # noqa: E402
 from .gate.tolerance import POLICY, Tolerance  # noqa: E402
 
 __all__ = ["check_layer", "check_loss", "assert_layer_parity", "assert_loss_parity", "Report", "ParityError",
+           "check_component", "assert_component_parity", "check_optimizer", "assert_optimizer_parity",
            "OpInfo", "OptimInfo", "Sample", "ENTRIES", "run", "run_case", "Tolerance", "POLICY"]

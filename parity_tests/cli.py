@@ -5,6 +5,7 @@ assembles them and turns outcomes into exit statuses.
   parity list [--markdown]          the registry: components, samples, conventions
   parity bench [--quick]            NumPy/torch time ratios (forward+backward, interleaved, medians)
   parity diagnose MODEL|--factory   the first layer where NumPy and torch part ways, on one batch
+  parity scan PATH...               find the layers, losses and update rules in your code; check each
   parity train MODEL [--lockstep]   train on a dataset; with --lockstep the torch mirror beside it
   parity search MODEL               hyperparameter search (grid or random), table and scatter plot
   parity experiment NAME            the classic experiments (optimizers, init, batchnorm, overfit,
@@ -21,12 +22,12 @@ import os
 import sys
 import traceback
 
-from .gate import bench, diagnose, runner
+from .gate import bench, diagnose, runner, scan
 from .lab import experiments, optim_paths, search, train
 from .options import UsageError
 
 EXIT_USAGE, EXIT_INTERNAL = 2, 3
-GATE = (runner.add_commands, bench.add_command, diagnose.add_command)
+GATE = (runner.add_commands, bench.add_command, diagnose.add_command, scan.add_command)
 LAB = (train.add_command, search.add_command, experiments.add_command, optim_paths.add_command)
 
 

@@ -12,7 +12,10 @@ _OPT.update({no.Adadelta: torch.optim.Adadelta, no.Adamax: torch.optim.Adamax, n
 def mirror_optimizer(opt, tensors):
     """torch optimizer with ``opt``'s groups and hyperparameters over ``tensors`` (name -> tensor).
     Classic variants map to the torch rule they are compared with."""
-    cls = _OPT[type(opt)]
+    cls = _OPT.get(type(opt))
+    if cls is None:
+        raise TypeError(f"no torch mirror for the optimizer {type(opt).__name__}: only numpy_impl.optim's are mirrored "
+                        "(check your own with parity_tests.gate.optimizer_check.check_optimizer)")
     keys = set(cls([torch.zeros(1, requires_grad=True)]).defaults)
     groups = []
     for g in opt.param_groups:

@@ -51,12 +51,13 @@ def _to_torch(arr, requires_grad=False):
 
 def check_layer(layer, module=None, params=None, x=None, *, buffers=None, dout=None, seed=0, component=None,
                 sample="", tolerances=None, finite_differences=None, extra_batches=(), eval_mode=False,
-                share=None):
+                share=None, eval_backward=True):
     """Compare a NumPy layer with a torch module on input ``x``.
 
     Checks: ``forward``; ``grad_input`` and every ``grad_param:<name>`` under the upstream gradient
     ``dout`` (default: standard normal drawn from ``seed``); ``running:<buffer>`` after the
-    ``extra_batches`` and the main batch; ``eval_forward``/``eval_grad_input`` if ``eval_mode``;
+    ``extra_batches`` and the main batch; ``eval_forward``/``eval_grad_input`` if ``eval_mode``
+    (``eval_backward=False``: the forward only);
     ``fd:input`` / ``fd:<param>`` against finite differences (default: when ``x`` is float64);
     plus output/grad dtypes and that neither ``x`` nor ``dout`` was modified.
 
@@ -118,8 +119,9 @@ def check_layer(layer, module=None, params=None, x=None, *, buffers=None, dout=N
             out_te = module(xe)
             out_e = layer.forward(x, training=False)
             c.add("eval_forward", out_e, out_te.detach().numpy())
-            out_te.backward(_to_torch(g))
-            c.add("eval_grad_input", layer.backward(g), xe.grad.numpy())
+            if eval_backward:             # False: code whose backward exists for training only
+                out_te.backward(_to_torch(g))
+                c.add("eval_grad_input", layer.backward(g), xe.grad.numpy())
             module.train()
         if finite_differences if finite_differences is not None else dtype == np.float64:
             _finite_differences(c, layer, x, g, dx, np_grads)

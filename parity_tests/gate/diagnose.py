@@ -13,7 +13,32 @@ from torch_ref.models import forward_layers, model_loss
 from ..options import ARCHITECTURE_KEYS, UsageError, add_data_options, add_model_options, load_data
 from .compare import compare
 from .report import Report
-from .tolerance import tolerance_for
+from .tolerance import Tolerance, tolerance_for
+
+
+class ProducedTolerance(Tolerance):
+    """The policy's numbers, with the magnitude term taken from the values that PRODUCED the compared
+    quantity when those are larger. Why: a bias feeding BatchNorm has a gradient that is exactly 0 in
+    exact arithmetic; NumPy may return 0.0 and torch 5.6e-17, the rounding of sums of O(1) upstream
+    gradients. Measured against its own (tiny) magnitude that reads as a relative difference of 1;
+    measured against the upstream gradient that made it, it is rounding, and agreement."""
+
+    def __init__(self, base, magnitude):
+        super().__init__(base.rtol, base.scale, base.floor)
+        object.__setattr__(self, "magnitude", float(magnitude))
+
+    def allowed(self, expected):
+        mag = max(float(np.max(np.abs(expected))) if expected.size else 0.0, self.magnitude)
+        return self.rtol * np.abs(expected) + self.scale * mag + self.floor
+
+
+def _tolerance(dtype, stage, produced=0.0):
+    base = tolerance_for(dtype, stage)
+    return ProducedTolerance(base, produced) if produced else base
+
+
+def _mag(*arrays):
+    return float(np.prod([np.max(np.abs(np.asarray(a, dtype=np.float64)), initial=0.0) for a in arrays]))
 
 
 def diagnose(model, X, y, seed=0):
@@ -26,9 +51,9 @@ def diagnose(model, X, y, seed=0):
     meta = dict(dtype=dtype.name, sample="diagnose", seed=seed)
     rows = []
 
-    def add(i, stage, a, e):
+    def add(i, stage, a, e, produced=0.0):
         name = f"{i} {model.layers[i].describe()}" if i >= 0 else "model"
-        rows.append(compare(a, e, tolerance_for(dtype, stage), component=name, check=stage,
+        rows.append(compare(a, e, _tolerance(dtype, stage, produced), component=name, check=stage,
                             shape=tuple(np.shape(a)), **meta))
 
     np_outs, x = [], X
@@ -51,8 +76,79 @@ def diagnose(model, X, y, seed=0):
         add(i, "grad_input", d, expected.numpy())
         prefix = f"{i}."
         tgrads = to_numpy_dict(m.module, {k: p for k, p in m.params.items() if k.startswith(prefix)}, grads=True)
+        upstream = t_outs[i].grad.numpy()
+        layer_in = X if i == 0 else np_outs[i - 1]
         for k, g in layer.named_grads().items():
-            add(i, f"grad_param:{k}", g, tgrads[prefix + k])
+            add(i, f"grad_param:{k}", g, tgrads[prefix + k], _mag(upstream, layer_in) * len(X))
+    first = next((r for r in rows if not r.passed), None)
+    return rows, first
+
+
+def diagnose_layers(layers, loss, X, y, conventions=None, seed=0):
+    """``diagnose`` for a model made of the user's own layers, in any style: ``layers`` is a list
+    (or a dict, as "Deep Learning from Scratch" keeps them) of class-style objects, project layers or
+    ``((forward, backward), args)`` pairs; ``loss`` is a loss function ``(loss, dx) = fn(scores, y)``
+    or a loss layer (``forward(x, t)``/``backward()``). Each layer gets its torch counterpart by kind
+    (``adapters.reference``). Returns ``(rows, first_failure)`` like ``diagnose``."""
+    from torch_ref.layers import mirror as mirror_layer
+
+    from . import conventions as conv
+    from .adapters import _Adapter, adapt, kind_of, loss_function, reference, torch_loss
+    cv = conv.parse(conventions or {})
+    items = list(layers.items()) if isinstance(layers, dict) else list(enumerate(layers))
+    adapted, modules, maps = [], [], []
+    for key, layer in items:
+        if isinstance(layer, tuple) and len(layer) == 2 and isinstance(layer[0], tuple):
+            a = adapt(layer[0], layer[1], conventions=cv)
+        else:
+            a = adapt(layer, name=str(key) if isinstance(key, str) else None, conventions=cv)
+        if isinstance(a, _Adapter):
+            module, params, _ = reference(a, cv)
+            from torch_ref.mapping import copy_to_torch
+            module.to(torch.float64 if np.asarray(X).dtype == np.float64 else torch.float32)
+            copy_to_torch(a.named_parameters(), module, params)
+            if a.named_buffers():
+                copy_to_torch(a.named_buffers(), module, {k: k for k in a.named_buffers()})
+        else:
+            m = mirror_layer(a, np.asarray(X).dtype)
+            module, params = m.module, m.params
+        adapted.append(a)
+        modules.append(module.train())
+        maps.append(params)
+    dtype = np.asarray(X).dtype
+    meta = dict(dtype=dtype.name, sample="diagnose", seed=seed)
+    rows = []
+
+    def add(i, stage, a, e, produced=0.0):
+        name = f"{i} {adapted[i].describe()}" if i >= 0 else "loss"
+        rows.append(compare(a, e, _tolerance(dtype, stage, produced), component=name, check=stage,
+                            shape=tuple(np.shape(a)), **meta))
+
+    np_ins, t_outs, x, xt = [], [], np.asarray(X), torch.tensor(np.asarray(X), requires_grad=True)
+    t = xt
+    for i, (a, module) in enumerate(zip(adapted, modules)):
+        t = module(t)                       # first: a dropout's mask is read from the user's draw
+        t.retain_grad()
+        t_outs.append(t)
+        np_ins.append(x)
+        x = a.forward(x, training=True)
+        add(i, "forward", x, t.detach().numpy())
+    name = getattr(loss, "__name__", type(loss).__name__)
+    fn = loss_function(loss)
+    value, d = fn(x, y)
+    yt = torch.as_tensor(np.asarray(y))
+    lt = torch_loss(kind_of(name) or "softmax_loss", cv)(t, yt)
+    add(-1, "loss", np.asarray(value), lt.detach().numpy())
+    lt.backward()
+    for i in reversed(range(len(adapted))):
+        upstream = t_outs[i].grad.numpy()
+        d = adapted[i].backward(d)
+        expected = t_outs[i - 1].grad if i > 0 else xt.grad
+        add(i, "grad_input", d, expected.numpy())
+        tgrads = to_numpy_dict(modules[i], maps[i], grads=True)
+        for k, g in adapted[i].named_grads().items():
+            if k in tgrads:
+                add(i, f"grad_param:{k}", g, tgrads[k], _mag(upstream, np_ins[i]) * len(X))
     first = next((r for r in rows if not r.passed), None)
     return rows, first
 
@@ -90,7 +186,31 @@ def from_factory(spec):
     if not callable(getattr(module, name, None)):
         raise UsageError(f"--factory: {where!r} has no function {name!r}")
     out = getattr(module, name)()
+    if isinstance(out, tuple) and len(out) == 4:          # (layers, loss, X, y): a model of the user's layers
+        return (out[0], out[1]), out[2], out[3]
     return out if isinstance(out, tuple) else (out, None, None)
+
+
+def user_model(model):
+    """``(layers, loss)`` when ``model`` is made of the user's own layers, else None (a project model).
+    Accepted: a ``(layers, loss)`` pair, or an object with ``layers`` (a list or dict) and a loss
+    layer in ``last_layer``/``lastLayer``/``loss_layer`` ("Deep Learning from Scratch" networks)."""
+    if isinstance(model, tuple) and len(model) == 2:
+        return model
+    layers = getattr(model, "layers", None)
+    if layers is None:
+        return None
+    try:
+        from torch_ref import mirror as _m
+        _m(model)
+        return None                         # the project's own model: its mirror
+    except TypeError:
+        pass
+    loss = next((getattr(model, n) for n in ("last_layer", "lastLayer", "loss_layer") if hasattr(model, n)), None)
+    if loss is None:
+        raise UsageError(f"{type(model).__name__}: a model of your own layers needs its loss layer as last_layer "
+                         "or lastLayer, or return (layers, loss, X, y) from the factory")
+    return layers, loss
 
 
 def run_command(args):
@@ -98,6 +218,9 @@ def run_command(args):
     dtype = args.dtype or "float64"
     if args.factory:
         model, X, y = from_factory(args.factory)
+        if X is None and user_model(model) is not None:
+            raise UsageError("--factory: a model of your own layers needs its batch: return (model, X, y) or "
+                             "(layers, loss, X, y)")
         if X is None:
             shape = tuple(int(v) for v in args.input_shape.split(","))
             rng = np.random.default_rng(args.seed)
@@ -122,7 +245,17 @@ def run_command(args):
         if args.weights:
             from torch_ref.interop import load_state_dict
             load_state_dict(model, args.weights)
-    rows, first = diagnose(model, X, y, seed=args.seed or 0)
+    user = user_model(model)
+    if user is not None:
+        layers, loss = user
+        from .conventions import ConventionError, parse
+        try:
+            declared = parse(args.convention or [])
+        except ConventionError as e:
+            raise UsageError(str(e)) from None
+        rows, first = diagnose_layers(layers, loss, X, y, conventions=declared, seed=args.seed or 0)
+    else:
+        rows, first = diagnose(model, X, y, seed=args.seed or 0)
     print(format_diagnosis(rows, first))
     if args.json:
         Report(rows).to_json(args.json)
@@ -142,4 +275,6 @@ def add_command(sub):
     d.add_argument("--batch", type=int, default=32)
     d.add_argument("--weights", help="a state_dict (.pt) to load into the model first")
     d.add_argument("--json", metavar="FILE", help="write every comparison as JSON")
+    d.add_argument("--convention", action="append", metavar="NAME=VALUE",
+                   help="a model of your own layers: declare a convention (see 'parity scan --help')")
     d.set_defaults(func=run_command)

@@ -36,45 +36,60 @@ def check_trajectory(info, dtype="float64", seed=0):
     params = {k: rng.standard_normal(shape).astype(dtype) for k, (shape, _) in PARAMS.items()}
     tensors = {k: torch.tensor(v.copy(), requires_grad=True) for k, v in params.items()}
     meta = dict(component=info.name, dtype=dtype.name, sample=f"{info.steps} steps", seed=seed)
-    worst, first_bad = {}, {}
     try:
         opt = info.make(groups_of(params, info.groups))
         topt = mirror_optimizer(opt, tensors)         # before the schedulers touch lr
         sched = info.schedule(opt) if info.schedule else None
         tsched = mirror_scheduler(sched, topt) if sched else None
-        for step in range(1, info.steps + 1):
-            grads = {k: gradient(rng, shape, scale, step).astype(dtype) for k, (shape, scale) in PARAMS.items()}
-            for k, t in tensors.items():
-                t.grad = torch.tensor(grads[k])
-            pairs = []
-            if info.clip:
-                kind, kw = info.clip
-                total, ttotal = no.CLIPPERS[kind](grads, **kw), clip_torch(kind, list(tensors.values()), **kw)
-                if total is not None:
-                    pairs.append(("clip:total_norm", np.asarray(total), ttotal.detach().numpy()))
-                pairs += [(f"clip:grad:{k}", grads[k], tensors[k].grad.numpy()) for k in grads]
-            opt.step(grads)
-            topt.step()
-            if sched:
-                args = (info.metric(step),) if info.metric else ()
-                sched.step(*args)
-                tsched.step(*args)
-            pairs += [(f"param:{k}", params[k], tensors[k].detach().numpy()) for k in params]
-            for k, t in tensors.items():
-                tstate = topt.state[t]
-                for key, value in opt.state[k].items():
-                    if isinstance(value, np.ndarray):
-                        ref = tstate.get(key)
-                        if ref is None and opt.variant != "torch":
-                            continue              # a classic variant's own state (velocity): params judge it
-                        if ref is None:
-                            raise KeyError(f"torch has no state '{key}' for parameter '{k}' "
-                                           f"(it has {sorted(tstate)})")
-                        pairs.append((f"state:{k}.{key}", value, ref.numpy()))
-            lrs = [g["lr"] for g in opt.param_groups]
-            pairs.append(("lr", np.array(lrs), np.array([g["lr"] for g in topt.param_groups])))
-            for check, a, e in pairs:
-                r = compare(a, e, tolerance_for(dtype, check, info.tolerances), check=check,
+    except Exception as exc:
+        return Report([failed(f"raised {type(exc).__name__}: {exc}", check="error", **meta)])
+
+    def advance(step):
+        grads = {k: gradient(rng, shape, scale, step).astype(dtype) for k, (shape, scale) in PARAMS.items()}
+        for k, t in tensors.items():
+            t.grad = torch.tensor(grads[k])
+        pairs = []
+        if info.clip:                     # both sides clip the same unclipped gradients
+            kind, kw = info.clip
+            total, ttotal = no.CLIPPERS[kind](grads, **kw), clip_torch(kind, list(tensors.values()), **kw)
+            if total is not None:
+                pairs.append(("clip:total_norm", np.asarray(total), ttotal.detach().numpy()))
+            pairs += [(f"clip:grad:{k}", grads[k], tensors[k].grad.numpy()) for k in grads]
+        opt.step(grads)
+        topt.step()
+        if sched:
+            args = (info.metric(step),) if info.metric else ()
+            sched.step(*args)
+            tsched.step(*args)
+        pairs += [(f"param:{k}", params[k], tensors[k].detach().numpy()) for k in params]
+        for k, t in tensors.items():
+            tstate = topt.state[t]
+            for key, value in opt.state[k].items():
+                if isinstance(value, np.ndarray):
+                    ref = tstate.get(key)
+                    if ref is None and opt.variant != "torch":
+                        continue              # a classic variant's own state (velocity): params judge it
+                    if ref is None:
+                        raise KeyError(f"torch has no state '{key}' for parameter '{k}' "
+                                       f"(it has {sorted(tstate)})")
+                    pairs.append((f"state:{k}.{key}", value, ref.numpy()))
+        lrs = [g["lr"] for g in opt.param_groups]
+        pairs.append(("lr", np.array(lrs), np.array([g["lr"] for g in topt.param_groups])))
+        return pairs
+
+    return track(info.steps, advance, dtype, meta, info.tolerances)
+
+
+def track(steps, advance, dtype, meta, tolerances=None):
+    """Call ``advance(step)`` for steps 1..``steps``; it returns ``(check, numpy, torch)`` triples.
+    One result per check: the first step it diverged at, else its worst step. An exception is an
+    ``error`` result naming the step."""
+    worst, first_bad = {}, {}
+    step = 0
+    try:
+        for step in range(1, steps + 1):
+            for check, a, e in advance(step):
+                r = compare(a, e, tolerance_for(dtype, check, tolerances), check=check,
                             shape=tuple(np.shape(a)), **meta)
                 if not r.passed and check not in first_bad:
                     r.note = f"first diverged at step {step}"
@@ -82,5 +97,5 @@ def check_trajectory(info, dtype="float64", seed=0):
                 if check not in worst or r.max_abs > worst[check].max_abs:
                     worst[check] = r
     except Exception as exc:
-        return Report([failed(f"raised {type(exc).__name__}: {exc}", check="error", **meta)])
+        return Report([failed(f"raised {type(exc).__name__} at step {step}: {exc}", check="error", **meta)])
     return Report([first_bad.get(k, r) for k, r in worst.items()])

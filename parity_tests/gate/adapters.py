@@ -1,0 +1,428 @@
+"""Adapters: hand-written NumPy code in the three common styles, wrapped into the duck type that
+``check_layer`` takes, with its torch counterpart and parameter mapping chosen from the kind.
+
+* function pairs with config dicts (cs231n): ``out, cache = affine_forward(x, w, b)``,
+  ``dx, dw, db = affine_backward(dout, cache)``; ``batchnorm_forward(x, gamma, beta, bn_param)``...
+* classes with parameter and gradient attributes ("Deep Learning from Scratch"): ``Affine(W, b)``
+  with ``dW``/``db``, ``forward(x, train_flg=True)``, ``backward(dout)``; loss layers
+  ``forward(x, t)`` / ``backward(dout=1)``
+* this project's own duck type (``named_parameters``/``named_grads``/``forward(x, training)``), used as is
+
+``check_component(...)`` checks any of them; on a failure it retries under each convention that
+could explain it and adds a hint naming the one that does (``conventions.py``).
+"""
+import inspect
+
+import numpy as np
+import torch
+from torch import nn
+
+from torch_ref.losses import svm_loss as torch_svm_loss
+from torch_ref.mapping import Param
+
+from . import conventions as conv
+from .api import check_layer, check_loss
+from .report import Report
+
+PARAM_ROLES = {"w": "weight", "W": "weight", "weight": "weight", "b": "bias", "bias": "bias",
+               "gamma": "gamma", "beta": "beta"}
+BUFFER_NAMES = ("running_mean", "running_var")
+LOSS_KINDS = ("softmax_loss", "svm_loss")
+
+
+class MappingError(KeyError):
+    def __str__(self):
+        return self.args[0]
+
+
+def kind_of(name):
+    """The component kind a user's name stands for (``conv_forward_naive`` -> conv), or None."""
+    n = name.lower().replace("_forward", "").replace("_backward", "")
+    for suffix in ("_naive", "_fast", "_alt", "_vectorized", "_reshape", "_im2col", "_strides"):
+        n = n.replace(suffix, "")
+    table = {"affine": "affine", "linear": "affine", "relu": "relu", "leaky_relu": "leaky_relu",
+             "leakyrelu": "leaky_relu", "sigmoid": "sigmoid", "tanh": "tanh", "batchnorm": "batchnorm",
+             "batchnormalization": "batchnorm", "spatial_batchnorm": "spatial_batchnorm",
+             "layernorm": "layernorm", "spatial_groupnorm": "groupnorm", "groupnorm": "groupnorm",
+             "dropout": "dropout", "conv": "conv", "convolution": "conv", "max_pool": "max_pool",
+             "pooling": "max_pool", "maxpool": "max_pool", "avg_pool": "avg_pool", "svm_loss": "svm_loss",
+             "softmax_loss": "softmax_loss", "softmaxwithloss": "softmax_loss"}
+    return table.get(n)
+
+
+class _Adapter:
+    """What ``check_layer`` needs: named_parameters/grads/buffers, train, describe, forward, backward."""
+    training = True
+
+    def __init__(self, name, kind, copy_dout=False):
+        self.name, self.kind, self.copy_dout = name, kind, copy_dout
+        self._replay, self._state = False, None
+        if kind == "dropout":
+            self.mask = None
+
+    def describe(self):
+        return self.name
+
+    def train(self, mode=True):
+        self.training = mode
+        return self
+
+    def forward(self, x, training=True):
+        if self.kind == "dropout" and training:
+            if self._replay:                        # finite differences: the same mask again
+                np.random.set_state(self._state)
+                self._replay = False
+            else:
+                self._state = np.random.get_state()
+            out = self._forward(x, training)
+            self.mask = out != 0
+            return out
+        return self._forward(x, training)
+
+    def backward(self, dout):
+        return self._backward(np.array(dout, copy=True) if self.copy_dout else dout)
+
+    def peek(self, x):
+        """The keep-mask the user's dropout will draw for ``x``: its output on ones of that shape (so an
+        input that is 0 after a ReLU cannot pass for a dropped unit); np.random is restored after."""
+        state = np.random.get_state()
+        try:
+            return self._forward(np.ones_like(x), True) != 0
+        finally:
+            np.random.set_state(state)
+
+    def set_mask(self, mask):
+        self._replay = True
+
+
+class FunctionPair(_Adapter):
+    """``out, cache = forward(x, *args)`` and ``dx[, dparams...] = backward(dout, cache)``. ``args``
+    maps each argument name of ``forward`` after ``x`` to its value: arrays are parameters (their
+    gradients come back from backward in the same order), a dict is the config (its ``mode`` is set
+    to 'train'/'test'; its running_mean/running_var are buffers), anything else a hyperparameter."""
+
+    def __init__(self, forward, backward, args, name=None, kind=None, copy_dout=False):
+        super().__init__(name or forward.__name__, kind or kind_of(forward.__name__), copy_dout)
+        self.fwd, self.bwd, self.args = forward, backward, dict(args)
+        self.params = {k: v for k, v in self.args.items() if isinstance(v, np.ndarray)}
+        self.config = next((v for v in self.args.values() if isinstance(v, dict)), None)
+        if self.kind in ("batchnorm", "spatial_batchnorm") and self.config is not None and self.params:
+            first = next(iter(self.params.values()))         # cs231n's default: running stats start at 0
+            for k in BUFFER_NAMES:
+                self.config.setdefault(k, np.zeros(first.size, dtype=first.dtype))
+        self.hyper = {**{k: v for k, v in self.args.items() if not isinstance(v, (np.ndarray, dict))},
+                      **(self.config or {})}
+        self.grads = {}
+
+    def named_parameters(self):
+        return self.params
+
+    def named_grads(self):
+        return self.grads
+
+    def named_buffers(self):
+        return {k: self.config[k] for k in BUFFER_NAMES if self.config is not None and k in self.config}
+
+    def _forward(self, x, training):
+        if self.config is not None and ("mode" in self.config or self.kind in ("batchnorm", "spatial_batchnorm",
+                                                                                "dropout")):
+            self.config["mode"] = "train" if training else "test"
+        out, self.cache = self.fwd(x, *self.args.values())
+        return out
+
+    def _backward(self, dout):
+        res = self.bwd(dout, self.cache)
+        if not isinstance(res, tuple):
+            return res
+        dx, *rest = res
+        names = list(self.params)
+        if len(rest) != len(names):
+            raise ValueError(f"{self.bwd.__name__} returned {1 + len(rest)} values; expected dx and the "
+                             f"gradients of {names}")
+        self.grads = dict(zip(names, rest))
+        return dx
+
+
+class ObjectLayer(_Adapter):
+    """An object with parameter attributes (W, b, gamma, beta), gradients ``d<name>``, buffers
+    running_mean/running_var, ``forward(x[, train_flg])`` and ``backward(dout)``. Hyperparameters
+    are its int and float attributes (stride, pad, momentum...) and ``hyper``; a BatchNorm without an
+    ``eps`` attribute is taken to use the book's hard-coded 10e-7."""
+
+    def __init__(self, obj, name=None, kind=None, copy_dout=False, hyper=None):
+        found = kind or kind_of(name or "") or next((kind_of(c.__name__) for c in type(obj).__mro__
+                                                      if kind_of(c.__name__)), None)
+        super().__init__(name or type(obj).__name__, found, copy_dout)
+        self.obj = obj
+        self.hyper = {**{k: v for k, v in vars(obj).items() if isinstance(v, (int, float))}, **(hyper or {})}
+        if self.kind in ("batchnorm", "spatial_batchnorm"):
+            self.hyper.setdefault("eps", 1e-6)     # "Deep Learning from Scratch" hard-codes 10e-7
+        self._takes_mode = len(inspect.signature(obj.forward).parameters) > 1
+
+    def named_parameters(self):
+        return {k: v for k, v in vars(self.obj).items() if k in PARAM_ROLES and isinstance(v, np.ndarray)}
+
+    def named_grads(self):
+        return {k: getattr(self.obj, "d" + k, None) for k in self.named_parameters()}
+
+    def named_buffers(self):
+        return {k: getattr(self.obj, k) for k in BUFFER_NAMES if isinstance(getattr(self.obj, k, None), np.ndarray)}
+
+    def _forward(self, x, training):
+        return self.obj.forward(x, training) if self._takes_mode else self.obj.forward(x)
+
+    def _backward(self, dout):
+        return self.obj.backward(dout)
+
+
+# ----------------------------------------------------------------- torch references
+class Flatten2d(nn.Module):
+    """cs231n's affine: x (N, d1, ..., dk) is reshaped to (N, D) first; then torch's Linear."""
+
+    def __init__(self, d_in, d_out):
+        super().__init__()
+        self.linear = nn.Linear(d_in, d_out)
+
+    def forward(self, x):
+        return self.linear(x.reshape(x.shape[0], -1))
+
+
+class Reshaped(Param):
+    """A NumPy array that holds torch's tensor in another shape (groupnorm gamma (1, C, 1, 1) vs (C,))."""
+
+    def __init__(self, torch_name, numpy_shape, torch_shape):
+        super().__init__(torch_name)
+        object.__setattr__(self, "shapes", (tuple(numpy_shape), tuple(torch_shape)))
+
+    def to_torch(self, array):
+        return np.ascontiguousarray(np.reshape(array, self.shapes[1]))
+
+    def to_numpy(self, array):
+        return np.ascontiguousarray(np.reshape(array, self.shapes[0]))
+
+
+def _hyper(layer, *names, default=None):
+    for n in names:
+        if n in layer.hyper:
+            return layer.hyper[n]
+    return default
+
+
+def _pair(v):
+    return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
+
+
+TORCH_NAMES = {"affine": ["linear.weight", "linear.bias"], "conv": ["weight", "bias"]}
+
+
+def _unmapped(layer, name, p, torch_names):
+    return MappingError(f"{layer.name}: NumPy parameter '{name}' is unmapped; NumPy has {sorted(p)}, torch has "
+                        f"{torch_names}; pass params={{'{name}': TORCH_NAME}}")
+
+
+def _first(layer, p, role):
+    """The array playing ``role`` (weight, gamma) by its conventional name or the user's mapping."""
+    for k, v in p.items():
+        if getattr(layer, "roles", PARAM_ROLES).get(k) == role:
+            return v
+    odd = next((k for k in p if k not in PARAM_ROLES), role)
+    raise _unmapped(layer, odd, p, TORCH_NAMES.get(layer.kind, ["weight", "bias"]))
+
+
+def _roles(kind, overrides):
+    """Roles by NumPy name: the conventional names, then those the user mapped to a torch weight or bias."""
+    roles = dict(PARAM_ROLES)
+    norm = kind in ("batchnorm", "spatial_batchnorm", "layernorm", "groupnorm")
+    for name, target in (overrides or {}).items():
+        t = target if isinstance(target, str) else getattr(target, "torch_name", "")
+        if "weight" in t:
+            roles[name] = "gamma" if norm else "weight"
+        elif "bias" in t:
+            roles[name] = "beta" if norm else "bias"
+    return roles
+
+
+def reference(layer, conventions=None, overrides=None):
+    """``(module, params, buffers)``: the torch counterpart of the adapted ``layer`` and the mappings
+    from its NumPy names to torch names. Raises ``MappingError`` naming an unmapped parameter."""
+    cv = conventions or {}
+    kind, p = layer.kind, layer.named_parameters()
+    layer.roles = _roles(kind, overrides)
+    buffers = {}
+    if kind == "affine":
+        w = _first(layer, p, "weight")
+        module, targets = Flatten2d(*w.shape), {"weight": Param("linear.weight", True), "bias": "linear.bias"}
+    elif kind in ("relu", "sigmoid", "tanh"):
+        module, targets = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}[kind](), {}
+    elif kind == "leaky_relu":
+        module, targets = nn.LeakyReLU(_hyper(layer, "alpha", "negative_slope", "slope", default=0.01)), {}
+    elif kind in ("batchnorm", "spatial_batchnorm"):
+        gamma = _first(layer, p, "gamma")
+        # both classic styles: momentum is the weight of the OLD value (torch's is 1 - that)
+        m = _hyper(layer, "momentum", default=0.9)
+        module = conv.BatchNorm(gamma.size, _hyper(layer, "eps", default=1e-5), 1 - m,
+                                biased=cv.get("running_var") == "biased")
+        targets = {"gamma": "weight", "beta": "bias"}
+        buffers = {k: Param(k) for k in layer.named_buffers()}
+    elif kind == "layernorm":
+        gamma = _first(layer, p, "gamma")
+        module = nn.LayerNorm(gamma.shape, eps=_hyper(layer, "eps", default=1e-5))
+        targets = {"gamma": "weight", "beta": "bias"}
+    elif kind == "groupnorm":
+        gamma = _first(layer, p, "gamma")
+        c = gamma.size
+        module = nn.GroupNorm(_hyper(layer, "G", "groups"), c, eps=_hyper(layer, "eps", default=1e-5))
+        targets = {"gamma": Reshaped("weight", gamma.shape, (c,)), "beta": Reshaped("bias", gamma.shape, (c,))}
+    elif kind == "dropout":
+        p_ = _hyper(layer, "p", "dropout_ratio", default=0.5)
+        keep = p_ if cv.get("dropout_p") == "keep" else 1 - p_
+        module, targets = conv.SameMaskDropout(keep, layer.peek, classic=cv.get("dropout") == "classic"), {}
+    elif kind == "conv":
+        w = _first(layer, p, "weight")
+        module = nn.Conv2d(w.shape[1], w.shape[0], w.shape[2:], stride=_hyper(layer, "stride", default=1),
+                           padding=_hyper(layer, "pad", default=0))
+        targets = {"weight": "weight", "bias": "bias"}
+    elif kind in ("max_pool", "avg_pool"):
+        size = (_hyper(layer, "pool_height", "pool_h"), _hyper(layer, "pool_width", "pool_w"))
+        stride, pad = _hyper(layer, "stride", default=1), _hyper(layer, "pad", default=0)
+        if kind == "max_pool" and cv.get("pool_ties") == "all":
+            module = conv.TiedMaxPool(size, stride, pad)
+        else:
+            module = (nn.MaxPool2d if kind == "max_pool" else nn.AvgPool2d)(size, stride=stride, padding=pad)
+        targets = {}
+    else:
+        raise MappingError(f"{layer.name}: no torch counterpart for kind {kind!r}; pass module= and params=")
+    params = {}
+    for name in p:
+        role = layer.roles.get(name)
+        if overrides and name in overrides:
+            params[name] = overrides[name]
+            continue
+        if role not in targets:
+            raise _unmapped(layer, name, p, [n for n, _ in module.named_parameters()])
+        params[name] = targets[role]
+    return module, params, buffers
+
+
+# ----------------------------------------------------------------- one call per component, any style
+def adapt(component, args=None, name=None, kind=None, conventions=None):
+    """The adapter for ``component``: a ``(forward, backward)`` pair (with ``args``: the values after
+    ``x``, as a dict by argument name or a list in order), an object of the class style, or an object
+    that already has the project's duck type (returned as is)."""
+    copy_dout = (conventions or {}).get("inplace_dout") == "allowed"
+    if isinstance(component, tuple):
+        fwd, bwd = component
+        names = list(inspect.signature(fwd).parameters)[1:]
+        args = args if isinstance(args, dict) else dict(zip(names, args or ()))
+        return FunctionPair(fwd, bwd, args, name=name, kind=kind, copy_dout=copy_dout)
+    if hasattr(component, "named_parameters"):
+        return component
+    return ObjectLayer(component, name=name, kind=kind, copy_dout=copy_dout)
+
+
+def check_component(component, x, *args, y=None, kind=None, name=None, conventions=None, module=None, params=None,
+                    buffers=None, eval_mode=None, hints=True, make=None, arguments=None, **kwargs):
+    """Check user code of any style against torch; returns a ``Report``.
+
+    ``check_component((affine_forward, affine_backward), x, w, b)``,
+    ``check_component(Affine(W, b), x)``, ``check_component(softmax_loss, x, y=y)``,
+    ``check_component(SoftmaxWithLoss(), x, y=t)``, ``check_component((batchnorm_forward,
+    batchnorm_backward), x, gamma, beta, bn_param, conventions={"running_var": "biased"})``.
+    ``arguments={"w": w, "b": b}`` gives a function pair's arguments by name instead of ``*args``.
+    ``module``/``params``/``buffers`` override the torch reference and the mapping. A failure that a
+    single undeclared convention explains gets the hint (``make()``, returning a fresh component, lets
+    the retry start from the same state; by default the arrays are copied before the first run)."""
+    cv = conv.parse(conventions or {})
+    fresh = make or _snapshot(component, arguments if arguments is not None else args)
+    report = _check_once(fresh(), x, y, kind, name, cv, module, params, buffers, eval_mode, kwargs)
+    if report.passed or not hints or module is not None:
+        return report
+    found = explain(lambda c: _check_once(fresh(), x, y, kind, name, c, None, params, buffers, eval_mode, kwargs),
+                    report, _kind(component, kind, name), cv)
+    if found:
+        for r in report.failures:
+            r.note = (r.note + "; " if r.note else "") + "hint: " + conv.hint(*found)
+    return report
+
+
+def explain(run, report, kind, declared):
+    """The single convention ``(name, value)`` under which ``run(conventions)`` passes, or None."""
+    for name, value in conv.candidates(kind, declared):
+        if run({**declared, name: value}).passed:
+            return name, value
+    return None
+
+
+def _kind(component, kind, name):
+    if kind:
+        return kind
+    if isinstance(component, tuple):
+        return kind_of(component[0].__name__)
+    if inspect.isfunction(component):
+        return kind_of(component.__name__)
+    return kind_of(name or type(component).__name__)
+
+
+def _snapshot(component, args):
+    import copy
+    state = copy.deepcopy((component, args))
+    return lambda: copy.deepcopy(state)
+
+
+def _check_once(fresh, x, y, kind, name, cv, module, params, buffers, eval_mode, kwargs):
+    component, args = fresh
+    k = _kind(component, kind, name)
+    if k in LOSS_KINDS or y is not None:
+        fn = loss_function(component)
+        label = name or getattr(component, "__name__", type(component).__name__)
+        return check_loss(fn, module or torch_loss(k, cv, y), x, y, component=label, **kwargs)
+    layer = adapt(component, args, name=name, kind=kind, conventions=cv)
+    if not isinstance(layer, _Adapter):             # the project's duck type: its torch mirror, as check_layer does
+        return check_layer(layer, module, params, x, buffers=buffers, eval_mode=bool(eval_mode), **kwargs)
+    if module is None:
+        try:
+            module, auto_params, auto_buffers = reference(layer, cv, params)
+        except (MappingError, TypeError) as e:
+            from .compare import failed
+            return Report([failed(str(e), check="error", component=layer.name,
+                                  dtype=np.asarray(x).dtype.name, sample=kwargs.get("sample", ""),
+                                  shape=tuple(np.shape(x)), seed=kwargs.get("seed", 0))])
+        params = params or auto_params
+        buffers = auto_buffers if buffers is None else buffers
+    if eval_mode is None:
+        eval_mode = layer.kind in ("batchnorm", "spatial_batchnorm", "dropout")
+    # a backward after an eval forward: cs231n's dropout defines one; batchnorm caches and classes do not
+    kwargs.setdefault("eval_backward", layer.kind == "dropout" and isinstance(layer, FunctionPair))
+    if layer.kind == "dropout":
+        kwargs.setdefault("finite_differences", False if np.asarray(x).dtype != np.float64 else None)
+    return check_layer(layer, module, params, x, buffers=buffers, eval_mode=eval_mode, **kwargs)
+
+
+def loss_function(component):
+    """``(loss, dx) = fn(x, y)`` from a loss function or a loss layer (``forward(x, t)``, ``backward()``)."""
+    if inspect.isfunction(component):
+        return component
+
+    def fn(x, y):
+        loss = component.forward(x, y)
+        return loss, component.backward()
+    fn.__name__ = type(component).__name__
+    return fn
+
+
+def torch_loss(kind, cv, y=None):
+    """torch's loss for ``kind`` (softmax cross-entropy unless ``svm_loss``); labels given one-hot are
+    turned into indices for torch."""
+    if kind == "svm_loss":
+        base = torch.nn.functional.multi_margin_loss if cv.get("svm_scale") == "mean" else torch_svm_loss
+    else:
+        base = conv.softmax_loss(float(cv["softmax_eps"]) if "softmax_eps" in cv else None)
+
+    def fn(x, t):
+        return base(x, t.argmax(1) if t.dim() == 2 else t.long())
+    return fn
+
+
+def assert_component_parity(component, x, *args, **kwargs):
+    """``check_component`` that raises ``ParityError`` listing every failed check (and any hint)."""
+    return check_component(component, x, *args, **kwargs).raise_if_failed()

@@ -1,0 +1,174 @@
+"""Declared conventions: each changes exactly one aspect of the torch reference, everything else stays
+strict. A user declares them (``conventions={"running_var": "biased"}``, ``parity scan --convention
+running_var=biased``); an undeclared mismatch that one of them explains exactly gets a hint naming it.
+
+=================  =========  ==============================================================================
+name               value      the reference then ...
+=================  =========  ==============================================================================
+running_var        biased     updates BatchNorm's running_var with the biased batch variance (torch: unbiased)
+dropout            classic    does not scale in training and multiplies by the keep probability in eval
+dropout_p          keep       reads dropout's p as the KEEP probability (torch: the drop probability)
+inplace_dout       allowed    hands backward a copy of the upstream gradient, so overwriting it passes
+adam_eps           folded     Adam with eps added to the uncorrected sqrt(v) and the corrections folded into
+                              the step size (``lr * sqrt(1-b2^t) / (1-b1^t)``) (torch: eps after correction)
+softmax_eps        1e-7       the softmax loss VALUE is ``-log(p_y + 1e-7)`` (its gradient stays exact)
+svm_scale          mean       the SVM loss is torch's MultiMarginLoss as is: also averaged over the C classes
+                              (default: the classic sum over classes, ``C * multi_margin_loss``)
+pool_ties          all        max pooling's backward gives the upstream gradient to EVERY tied maximum
+                              (torch: to the first one only)
+=================  =========  ==============================================================================
+"""
+import math
+
+import torch
+
+# name -> (allowed values, component kinds it can apply to, hint shown for an undeclared match)
+CONVENTIONS = {
+    "running_var": (("biased",), ("batchnorm", "spatial_batchnorm"),
+                    "running_var differs by the factor (M-1)/M (the biased variance)"),
+    "dropout": (("classic",), ("dropout",),
+                "output matches non-inverted dropout (x*mask in training, x*keep in eval)"),
+    "dropout_p": (("keep",), ("dropout",), "scaling matches p read as the keep probability"),
+    "inplace_dout": (("allowed",), ("*",), "backward overwrites the upstream gradient dout in place"),
+    "adam_eps": (("folded",), ("adam",), "matches Adam with eps added before the bias correction"),
+    "softmax_eps": (("1e-7",), ("softmax_loss",), "the loss value matches -log(p_y + 1e-7)"),
+    "svm_scale": (("mean",), ("svm_loss",), "the loss matches the hinge averaged over classes (MultiMarginLoss)"),
+    "pool_ties": (("all",), ("max_pool",), "every tied maximum receives the gradient"),
+}
+
+
+class ConventionError(ValueError):
+    """An unknown convention name or value."""
+
+
+def parse(items):
+    """``["running_var=biased", ...]`` or a dict -> a validated dict."""
+    out = dict(items) if isinstance(items, dict) else {}
+    if not isinstance(items, dict):
+        for item in items or ():
+            name, sep, value = item.partition("=")
+            if not sep:
+                raise ConventionError(f"convention {item!r}: write NAME=VALUE, e.g. running_var=biased")
+            out[name.strip()] = value.strip()
+    for name, value in out.items():
+        if name not in CONVENTIONS:
+            raise ConventionError(f"unknown convention {name!r}; known: {', '.join(sorted(CONVENTIONS))}")
+        if str(value) not in CONVENTIONS[name][0]:
+            raise ConventionError(f"convention {name}={value!r}: allowed values {list(CONVENTIONS[name][0])}")
+    return {k: str(v) for k, v in out.items()}
+
+
+def candidates(kind, declared):
+    """Single conventions not yet declared that could explain a mismatch of a ``kind`` component."""
+    out = []
+    for name, (values, kinds, _) in CONVENTIONS.items():
+        if name not in declared and ("*" in kinds or kind in kinds):
+            out.extend((name, v) for v in values)
+    return out
+
+
+def hint(name, value):
+    return f"{CONVENTIONS[name][2]}: declare {name}={value} if intended"
+
+
+def label(conventions):
+    return ",".join(f"{k}={v}" for k, v in sorted(conventions.items()))
+
+
+# ----------------------------------------------------------------- torch references changed by one aspect
+class BatchNorm(torch.nn.Module):
+    """torch's ``F.batch_norm`` over (N, C) or (N, C, ...); ``biased`` updates running_var with the
+    biased batch variance instead of torch's unbiased one, nothing else changes."""
+
+    def __init__(self, num, eps, momentum, biased=False):
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.ones(num))
+        self.bias = torch.nn.Parameter(torch.zeros(num))
+        self.register_buffer("running_mean", torch.zeros(num))
+        self.register_buffer("running_var", torch.ones(num))
+        self.eps, self.momentum, self.biased = eps, momentum, biased
+
+    def forward(self, x):
+        if not (self.training and self.biased):
+            return torch.nn.functional.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                                                  self.training, self.momentum, self.eps)
+        dims = [0] + list(range(2, x.dim()))
+        with torch.no_grad():
+            m = self.momentum
+            self.running_mean.mul_(1 - m).add_(m * x.mean(dims))
+            self.running_var.mul_(1 - m).add_(m * x.var(dims, unbiased=False))
+        return torch.nn.functional.batch_norm(x, None, None, self.weight, self.bias, True, 0.0, self.eps)
+
+
+class SameMaskDropout(torch.nn.Module):
+    """Dropout with the keep-mask the user's code drew (``peek(x)`` recovers it from the user's own
+    output), scaled as torch does (``x * mask / keep``), or classic (``x * mask``; eval ``x * keep``)."""
+
+    def __init__(self, keep, peek, classic=False):
+        super().__init__()
+        self.keep, self.peek, self.classic = keep, peek, classic
+
+    def forward(self, x):
+        if not self.training:
+            return x * self.keep if self.classic else x * 1.0
+        mask = torch.as_tensor(self.peek(x.detach().numpy()), dtype=x.dtype)
+        return x * mask if self.classic else x * mask / self.keep
+
+
+def softmax_loss(eps=None):
+    """Cross-entropy; with ``eps`` only the loss VALUE becomes ``mean(-log(p_y + eps))``."""
+    def loss(x, y):
+        ce = torch.nn.functional.cross_entropy(x, y)
+        if eps is None:
+            return ce
+        with torch.no_grad():
+            p = torch.softmax(x, 1)[torch.arange(len(y)), y]
+            shifted = -torch.log(p + eps).mean()
+        return ce + (shifted - ce.detach())
+    return loss
+
+
+class FoldedEpsAdam(torch.optim.Optimizer):
+    """Adam as "Deep Learning from Scratch" writes it: ``lr_t = lr*sqrt(1-b2^t)/(1-b1^t)``,
+    ``p -= lr_t * m / (sqrt(v) + eps)``. Same state names as ``torch.optim.Adam``."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps))
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            b1, b2 = group["betas"]
+            for p in group["params"]:
+                st = self.state[p]
+                if not st:
+                    st["step"] = torch.tensor(0.0)
+                    st["exp_avg"] = torch.zeros_like(p)
+                    st["exp_avg_sq"] = torch.zeros_like(p)
+                st["step"] += 1
+                t = float(st["step"])
+                st["exp_avg"].lerp_(p.grad, 1 - b1)
+                st["exp_avg_sq"].mul_(b2).addcmul_(p.grad, p.grad, value=1 - b2)
+                lr_t = group["lr"] * math.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+                p.addcdiv_(st["exp_avg"], st["exp_avg_sq"].sqrt().add_(group["eps"]), value=-lr_t)
+
+
+class TiedMaxPool(torch.nn.Module):
+    """Max pooling whose backward hands the upstream gradient to every tied maximum of a window (the
+    ``mask = window == window.max()`` backward); the forward is torch's max. Padding is with -inf."""
+
+    def __init__(self, kernel, stride, padding=0):
+        super().__init__()
+        self.kernel, self.stride, self.padding = tuple(kernel), stride, padding
+
+    def forward(self, x):
+        n, c, h, w = x.shape
+        p = self.padding
+        xp = torch.nn.functional.pad(x, (p, p, p, p), value=float("-inf")) if p else x
+        cols = torch.nn.functional.unfold(xp.reshape(n * c, 1, h + 2 * p, w + 2 * p), self.kernel, stride=self.stride)
+        top = cols.max(1, keepdim=True).values
+        mask = (cols == top).to(x.dtype)
+        cols = torch.where(mask.bool(), cols, torch.zeros_like(cols))
+        out = top.detach() + ((cols - cols.detach()) * mask).sum(1, keepdim=True)
+        ho = (h + 2 * p - self.kernel[0]) // self.stride + 1
+        return out.reshape(n, c, ho, -1)

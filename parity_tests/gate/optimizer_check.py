@@ -1,0 +1,156 @@
+"""Check an optimizer or update rule against a ``torch.optim`` class in one call.
+
+Three styles:
+
+* an update rule ``next_w, config = rule(w, dw, config)`` (cs231n), one config per parameter
+* an object with ``update(params, grads)`` on dicts, updating in place ("Deep Learning from Scratch")
+* this project's own: a factory ``make(params) -> optimizer`` with ``step(grads)`` and ``state``
+
+Both sides start from the same parameters and take the same gradients (``trajectory.PARAMS`` and
+``trajectory.gradient`` by default: ordinary, tiny and large scales) for ``steps`` steps; parameters
+and the declared or known state are compared after every step, and each failure names the first
+step it diverged at (the comparison loop is ``trajectory.track``).
+"""
+import inspect
+
+import numpy as np
+import torch
+
+from . import conventions as conv
+from .compare import failed
+from .report import Report
+from .trajectory import PARAMS, gradient, track
+
+# user state key -> (torch state key, factor): state compared as numpy == factor * torch.
+# Classic momentum keeps v = mu*v - lr*g, torch buf = mu*buf + g: v == -lr * buf while lr is constant.
+KNOWN_STATE = {
+    "velocity": ("momentum_buffer", "-lr"), "v@momentum": ("momentum_buffer", "-lr"),
+    "cache": ("square_avg", 1.0), "h@rmsprop": ("square_avg", 1.0), "h@adagrad": ("sum", 1.0),
+    "m": ("exp_avg", 1.0), "v@adam": ("exp_avg_sq", 1.0), "t": ("step", 1.0), "iter": ("step", 1.0),
+}
+TORCH_RULE = {torch.optim.SGD: "momentum", torch.optim.RMSprop: "rmsprop", torch.optim.Adagrad: "adagrad",
+              torch.optim.Adam: "adam"}
+
+
+def _style(optimizer):
+    if hasattr(optimizer, "update"):
+        return "update"
+    if callable(optimizer) and len(inspect.signature(optimizer).parameters) >= 3:
+        return "rule"
+    if callable(optimizer):
+        return "factory"
+    raise TypeError(f"{optimizer!r}: expected an update rule (w, dw, config), an object with update(params, grads) "
+                    "or a factory make(params) -> optimizer with step(grads)")
+
+
+def _state_map(torch_cls, declared):
+    rule = TORCH_RULE.get(torch_cls, "")
+    out = {}
+    for key, target in KNOWN_STATE.items():
+        name, _, scope = key.partition("@")
+        if not scope or scope == rule:
+            out.setdefault(name, target)
+    out.update({k: (v if isinstance(v, tuple) else (v, 1.0)) for k, v in (declared or {}).items()})
+    return out
+
+
+def _user_state(style, opt, configs, name):
+    """The user's state for parameter ``name``: {key: value}."""
+    if style == "rule":
+        return configs[name]
+    if style == "factory":
+        return getattr(opt, "state", {}).get(name, {})
+    out = {}
+    for key, value in vars(opt).items():
+        if isinstance(value, dict) and name in value:
+            out[key] = value[name]
+        elif isinstance(value, (int, np.integer)) and not isinstance(value, bool) and key in ("iter", "t"):
+            out[key] = value
+    return out
+
+
+def check_optimizer(optimizer, torch_optimizer, hyper, *, hints=True, **kwargs):
+    """Run ``optimizer`` and ``torch_optimizer(params, **hyper)`` side by side; returns a ``Report``.
+    Keywords as ``_check``. A failure that ``adam_eps=folded`` explains exactly carries that hint."""
+    import copy
+    fresh = copy.deepcopy(optimizer) if hasattr(optimizer, "update") else optimizer
+    report = _check(optimizer, torch_optimizer, hyper, **kwargs)
+    declared = conv.parse(kwargs.get("conventions") or {})
+    if report.passed or not hints or torch_optimizer is not torch.optim.Adam or "adam_eps" in declared:
+        return report
+    if _check(fresh, torch_optimizer, hyper, **{**kwargs, "conventions": {**declared, "adam_eps": "folded"}}).passed:
+        for r in report.failures:
+            r.note = (r.note + "; " if r.note else "") + "hint: " + conv.hint("adam_eps", "folded")
+    return report
+
+
+def _check(optimizer, torch_optimizer, hyper, *, config=None, steps=20, dtype="float64", seed=0,
+           grads=None, params=None, state=None, conventions=None, name=None, tolerances=None):
+    """One run of the optimizer check.
+
+    ``config``: the initial config of an update rule (copied per parameter). ``grads``: a list of
+    {name: array} per step, or ``fn(step, params) -> {name: array}``; default: the fixed problem.
+    ``params``: {name: array} start values. ``state``: {user key: torch key or (torch key, factor)}
+    added to the known correspondences (velocity, cache, m, v, t, h, iter). ``conventions``:
+    ``{"adam_eps": "folded"}`` swaps in Adam with the eps folded into the step size.
+    """
+    dtype = np.dtype(dtype)
+    cv = conv.parse(conventions or {})
+    label = name or getattr(optimizer, "__name__", type(optimizer).__name__)
+    meta = dict(component=label, dtype=dtype.name, sample=f"{steps} steps", seed=seed)
+    rng = np.random.default_rng(seed)
+    if params is None:
+        params = {k: rng.standard_normal(shape) for k, (shape, _) in PARAMS.items()}
+    params = {k: np.array(v, dtype=dtype) for k, v in params.items()}
+    tensors = {k: torch.tensor(v.copy(), requires_grad=True) for k, v in params.items()}
+    if cv.get("adam_eps") == "folded":
+        if torch_optimizer is not torch.optim.Adam:
+            raise ValueError(f"convention adam_eps=folded applies to torch.optim.Adam, not {torch_optimizer.__name__}")
+        torch_optimizer = conv.FoldedEpsAdam
+    try:
+        style = _style(optimizer)
+        topt = torch_optimizer(list(tensors.values()), **hyper)
+        smap = _state_map(torch.optim.Adam if torch_optimizer is conv.FoldedEpsAdam else torch_optimizer, state)
+        configs = {k: dict(config or {}) for k in params}
+        opt = optimizer(params) if style == "factory" else optimizer
+    except Exception as exc:
+        return Report([failed(f"raised {type(exc).__name__}: {exc}", check="error", **meta)])
+    lr = hyper.get("lr", 1e-3)
+
+    def grads_at(step):
+        if grads is None:
+            return {k: gradient(rng, PARAMS[k][0], PARAMS[k][1], step) if k in PARAMS
+                    else rng.standard_normal(np.shape(params[k])) for k in params}
+        return grads[step - 1] if isinstance(grads, (list, tuple)) else grads(step, params)
+
+    def advance(step):
+        g = {k: np.asarray(v).astype(dtype) for k, v in grads_at(step).items()}
+        if style == "rule":
+            for k in params:
+                params[k], configs[k] = optimizer(params[k], g[k].copy(), configs[k])
+        elif style == "update":
+            optimizer.update(params, {k: v.copy() for k, v in g.items()})
+        else:
+            opt.step({k: v.copy() for k, v in g.items()})
+        for k, t in tensors.items():
+            t.grad = torch.tensor(g[k])
+        topt.step()
+        pairs = [(f"param:{k}", params[k], tensors[k].detach().numpy()) for k in params]
+        for k, t in tensors.items():
+            tstate = topt.state[t]
+            for key, value in _user_state(style, opt, configs, k).items():
+                tkey, factor = smap.get(key, (key, 1.0))      # same name as torch's: compared as is
+                if tkey not in tstate or not isinstance(value, (np.ndarray, int, float, np.number)):
+                    continue
+                factor = -lr if factor == "-lr" else factor
+                ref = np.asarray(tstate[tkey].detach().numpy() if torch.is_tensor(tstate[tkey]) else tstate[tkey])
+                pairs.append((f"state:{k}.{key}", np.asarray(value, dtype=np.float64 if np.ndim(value) == 0 else None),
+                              ref * factor))
+        return pairs
+
+    return track(steps, advance, dtype, meta, tolerances)
+
+
+def assert_optimizer_parity(optimizer, torch_optimizer, hyper, **kwargs):
+    """``check_optimizer`` that raises ``ParityError`` naming the first step and parameter that diverge."""
+    return check_optimizer(optimizer, torch_optimizer, hyper, **kwargs).raise_if_failed()

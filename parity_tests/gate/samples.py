@@ -1,0 +1,92 @@
+"""The samples ``parity scan`` runs per component kind: odd and non-square shapes, stride and padding
+variants (pad 0 included), ties after ReLU, train and eval mode. Each sample gives the input and the
+values a user's code is built from, under the names the two classic styles use."""
+import numpy as np
+
+# kind -> [(sample name, input shape, {value name: shape or scalar}, flags)]
+SPECS = {
+    "affine": [("x (4,3,5) -> 7", (4, 3, 5), {"W": (15, 7), "b": (7,)}, {}),
+               ("x (5,6) -> 3", (5, 6), {"W": (6, 3), "b": (3,)}, {})],
+    "relu": [("random (5,7)", (5, 7), {}, {}), ("exact zeros", (4, 6), {}, {"zeros": True, "fd": False})],
+    "leaky_relu": [("random (5,7)", (5, 7), {"alpha": 0.1}, {"away": True})],
+    "sigmoid": [("random (5,7)", (5, 7), {}, {})],
+    "tanh": [("random (5,7)", (5, 7), {}, {})],
+    "batchnorm": [("N=8 D=5", (8, 5), {"gamma": (5,), "beta": (5,)}, {}),
+                  ("N=3 D=7", (3, 7), {"gamma": (7,), "beta": (7,)}, {})],
+    "spatial_batchnorm": [("(3,4,5,2)", (3, 4, 5, 2), {"gamma": (4,), "beta": (4,)}, {}),
+                          ("(2,3,3,5)", (2, 3, 3, 5), {"gamma": (3,), "beta": (3,)}, {})],
+    "layernorm": [("(6,5)", (6, 5), {"gamma": (5,), "beta": (5,)}, {}),
+                  ("(3,8)", (3, 8), {"gamma": (8,), "beta": (8,)}, {})],
+    "groupnorm": [("(2,6,3,4) G=3", (2, 6, 3, 4), {"gamma": (1, 6, 1, 1), "beta": (1, 6, 1, 1), "G": 3}, {}),
+                  ("(3,4,2,5) G=2", (3, 4, 2, 5), {"gamma": (1, 4, 1, 1), "beta": (1, 4, 1, 1), "G": 2}, {})],
+    "dropout": [("(6,7) p=0.3", (6, 7), {"p": 0.3}, {"away": True}),
+                ("(4,3,5) p=0.3", (4, 3, 5), {"p": 0.3}, {"away": True})],
+    "conv": [("stride 1 pad 0 (2,3,5,4) * (4,3,3,2)", (2, 3, 5, 4),
+              {"W": (4, 3, 3, 2), "b": (4,), "stride": 1, "pad": 0}, {}),
+             ("stride 2 pad 1 (2,3,7,6) * (3,3,3,2)", (2, 3, 7, 6),
+              {"W": (3, 3, 3, 2), "b": (3,), "stride": 2, "pad": 1}, {}),
+             ("stride 1 pad 2 (1,2,4,5) * (2,2,3,3)", (1, 2, 4, 5),
+              {"W": (2, 2, 3, 3), "b": (2,), "stride": 1, "pad": 2}, {})],
+    "max_pool": [("2x2 stride 2 (2,3,6,4)", (2, 3, 6, 4), {"pool_h": 2, "pool_w": 2, "stride": 2}, {"fd": False}),
+                 ("3x2 stride 1 (2,2,5,7)", (2, 2, 5, 7), {"pool_h": 3, "pool_w": 2, "stride": 1}, {"fd": False}),
+                 ("ties after ReLU", (2, 2, 4, 6), {"pool_h": 2, "pool_w": 2, "stride": 2},
+                  {"ties": True, "fd": False})],
+    "softmax_loss": [("labels (6,4)", (6, 4), {}, {}), ("one-hot (5,3)", (5, 3), {}, {"one_hot": True})],
+    "svm_loss": [("labels (7,5)", (7, 5), {}, {})],
+}
+CONFIG_KEYS = {"bn_param": ("mode", "eps", "momentum", "running_mean", "running_var"), "ln_param": ("eps",),
+               "gn_param": ("eps",), "conv_param": ("stride", "pad"), "dropout_param": ("p", "mode", "seed"),
+               "pool_param": ("pool_height", "pool_width", "stride"), "lrelu_param": ("alpha",)}
+ALIASES = {"w": "W", "pool_height": "pool_h", "pool_width": "pool_w", "dropout_ratio": "p", "groups": "G",
+           "num_groups": "G"}
+
+
+def values_for(kind, shape, spec, flags, rng, dtype):
+    """``(x, values)``: the input and every named value (arrays in ``dtype``) of one sample."""
+    x = rng.standard_normal(shape)
+    if flags.get("away"):
+        x = np.sign(x) * (0.5 + np.abs(x))
+    if flags.get("zeros"):
+        x[rng.random(shape) < 0.3] = 0.0
+    if flags.get("ties"):
+        x = np.maximum(0.0, np.round(x))
+    if kind in ("batchnorm", "spatial_batchnorm"):
+        x = 2.0 * x + 1.0
+    values = {}
+    for name, v in spec.items():
+        drawn = isinstance(v, tuple)
+        values[name] = (rng.standard_normal(v) * (0.5 if name == "b" else 1.0)).astype(dtype) if drawn else v
+    if kind in ("batchnorm", "spatial_batchnorm"):
+        c = spec["gamma"][0]
+        values.update(running_mean=rng.standard_normal(c).astype(dtype),
+                      running_var=(0.5 + rng.random(c)).astype(dtype), momentum=0.9, eps=1e-5)
+    if kind in ("layernorm", "groupnorm"):
+        values["eps"] = 1e-5
+    if kind == "dropout":
+        values["seed"] = int(rng.integers(2**31))
+    return x.astype(dtype), values
+
+
+def labels_for(kind, shape, flags, rng, dtype):
+    y = rng.integers(0, shape[1], shape[0])
+    if flags.get("one_hot"):
+        return np.eye(shape[1], dtype=dtype)[y]
+    return y
+
+
+def lookup(values, name):
+    name = ALIASES.get(name, name)
+    return values[name] if name in values else KeyError
+
+
+def config_for(param_name, values):
+    """A cs231n config dict (``bn_param``, ``conv_param``...) from the sample's values."""
+    cfg = {}
+    for key in CONFIG_KEYS.get(param_name, ()):
+        if key == "mode":
+            cfg[key] = "train"
+            continue
+        v = lookup(values, key)
+        if v is not KeyError:
+            cfg[key] = v.copy() if isinstance(v, np.ndarray) else v
+    return cfg

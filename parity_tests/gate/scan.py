@@ -1,0 +1,381 @@
+"""``parity scan PATH...``: import a user's file, folder or package as it would run, find the layers,
+losses and update rules it recognises by name and signature (cs231n function pairs and rules,
+"Deep Learning from Scratch" classes), check each against torch on several samples in float64 and
+float32, and give one verdict per component: PASS, FAIL, or CONVENTION name=value when the mismatch
+is exactly a known convention (``conventions.py``; ``--strict`` makes that a failure)."""
+import contextlib
+import inspect
+import json
+import os
+import re
+import sys
+import zlib
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from numpy_impl.atomic import atomic_write
+
+from ..options import UsageError
+from . import conventions as conv
+from . import samples as S
+from .adapters import check_component, kind_of
+from .optimizer_check import check_optimizer
+from .report import Report
+
+LAYER_CLASSES = {"Affine", "Relu", "Sigmoid", "Tanh", "SoftmaxWithLoss", "BatchNormalization", "Dropout",
+                 "Convolution", "Pooling", "LeakyRelu"}
+T = torch.optim
+# rule or class -> (torch class, the rule's config or the class's kwargs, torch hyperparameters)
+RULES = {
+    "sgd": (T.SGD, {"learning_rate": 1e-2}, {"lr": 1e-2}),
+    "sgd_momentum": (T.SGD, {"learning_rate": 1e-2, "momentum": 0.9}, {"lr": 1e-2, "momentum": 0.9}),
+    "rmsprop": (T.RMSprop, {"learning_rate": 1e-2, "decay_rate": 0.99, "epsilon": 1e-8},
+                {"lr": 1e-2, "alpha": 0.99, "eps": 1e-8}),
+    "adam": (T.Adam, {"learning_rate": 1e-3, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8},
+             {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8}),
+}
+# the book hard-codes eps = 1e-7 inside AdaGrad, RMSprop and Adam
+OPT_CLASSES = {
+    "SGD": (T.SGD, {"lr": 1e-2}, {"lr": 1e-2}),
+    "Momentum": (T.SGD, {"lr": 1e-2, "momentum": 0.9}, {"lr": 1e-2, "momentum": 0.9}),
+    "Nesterov": (T.SGD, {"lr": 1e-2, "momentum": 0.9}, {"lr": 1e-2, "momentum": 0.9, "nesterov": True}),
+    "AdaGrad": (T.Adagrad, {"lr": 1e-2}, {"lr": 1e-2, "eps": 1e-7}),
+    "RMSprop": (T.RMSprop, {"lr": 1e-2, "decay_rate": 0.99}, {"lr": 1e-2, "alpha": 0.99, "eps": 1e-7}),
+    "Adam": (T.Adam, {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999}, {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-7}),
+}
+OPT_STEPS = 20
+SKIP_DIRS = {"__pycache__", "site-packages", "node_modules", "build", "dist"}
+LOOKS_USEFUL = re.compile(r"^\s*(def \w+_(forward|backward)\w*"
+                          r"|def (svm_loss|softmax_loss|sgd|sgd_momentum|rmsprop|adam)\b"
+                          r"|class (" + "|".join(LAYER_CLASSES | set(OPT_CLASSES)) + r")\b)", re.M)
+
+
+@dataclass
+class Target:
+    name: str                  # as written in the user's file
+    kind: str                  # component kind (adapters.kind_of), "optimizer" for rules and optimizer classes
+    style: str                 # "cs231n" or "textbook"
+    obj: object                # (forward, backward), a function, or a class
+    where: str = ""
+
+
+@dataclass
+class Outcome:
+    target: Target
+    verdict: str               # PASS, FAIL, CONVENTION
+    convention: dict = field(default_factory=dict)
+    report: Report = None
+
+
+# ----------------------------------------------------------------- importing the user's code
+@contextlib.contextmanager
+def user_code(paths):
+    """Import every candidate file under ``paths`` as it would run (``from common.util import im2col``
+    works); yields ``(modules, skipped)`` and restores sys.path and sys.modules afterwards."""
+    saved_path, saved_modules = list(sys.path), dict(sys.modules)
+    roots = []
+    modules, skipped = [], []
+    try:
+        for path in paths:
+            if not os.path.exists(path):
+                raise UsageError(f"no such file or folder: {path}")
+            for f in _python_files(os.path.abspath(path)):
+                try:
+                    text = open(f, encoding="utf-8", errors="replace").read()
+                except OSError as e:
+                    skipped.append((f, f"cannot read: {e}"))
+                    continue
+                if not LOOKS_USEFUL.search(text):
+                    continue
+                modules.append(_import(f, roots, skipped))
+        yield [m for m in modules if m is not None], skipped
+    finally:
+        sys.path[:] = saved_path
+        for name, mod in list(sys.modules.items()):
+            if name not in saved_modules and _inside(mod, roots):
+                del sys.modules[name]
+        sys.modules.update(saved_modules)
+
+
+def _python_files(path):
+    if os.path.isfile(path):
+        return [path]
+    out = []
+    for d, dirs, files in os.walk(path):
+        dirs[:] = sorted(x for x in dirs if not x.startswith(".") and x not in SKIP_DIRS and "venv" not in x)
+        out.extend(os.path.join(d, f) for f in sorted(files)
+                   if f.endswith(".py") and not f.startswith(("test_", "setup", "conftest")))
+    return out
+
+
+def _inside(mod, roots):
+    """Whether ``mod`` (a file or a package folder) is one of the user's folders or inside one."""
+    files = [getattr(mod, "__file__", None)] + list(getattr(mod, "__path__", []) or [])
+    return any(f and (os.path.abspath(f) == r or os.path.abspath(f).startswith(r + os.sep))
+               for f in files for r in roots)
+
+
+def _import(path, roots, skipped):
+    import importlib
+    folder = os.path.dirname(path)
+    package, stem = os.path.basename(folder), os.path.splitext(os.path.basename(path))[0]
+    parent = os.path.dirname(folder)
+    for p in (folder, parent):
+        if p not in sys.path:
+            sys.path.insert(0, p)
+    if folder not in roots:                 # only the user's folders are taken out of sys.modules afterwards
+        roots.append(folder)
+    name = f"{package}.{stem}" if package.isidentifier() and stem != "__init__" else stem
+    top = name.split(".")[0]
+    mod = sys.modules.get(top)
+    if mod is not None and not _inside(mod, [folder]):       # a different module of that name: out of the way
+        for k in [k for k in sys.modules if k == top or k.startswith(top + ".")]:
+            del sys.modules[k]
+    try:
+        return importlib.import_module(name)
+    except BaseException as e:  # noqa: BLE001 -- the user's file failed to import: report it, go on
+        if isinstance(e, KeyboardInterrupt):
+            raise
+        skipped.append((path, f"could not import: {type(e).__name__}: {e}"))
+        return None
+
+
+# ----------------------------------------------------------------- finding components
+def discover(modules, style="auto", only=None):
+    """``(targets, skipped)``: recognised components and ``(name, reason)`` for what looks like one but is not."""
+    seen, targets, skipped = set(), [], []
+    for mod in modules:
+        for name, obj in sorted(vars(mod).items()):
+            if getattr(obj, "__module__", None) != mod.__name__ or id(obj) in seen:
+                continue
+            seen.add(id(obj))
+            where = os.path.relpath(getattr(mod, "__file__", "") or "")
+            if inspect.isfunction(obj) and style in ("auto", "cs231n"):
+                _function(name, obj, vars(mod), targets, skipped, where)
+            elif inspect.isclass(obj) and style in ("auto", "textbook"):
+                _class(name, obj, targets, skipped, where)
+    if only:
+        pats = [p.strip().lower() for p in only.split(",") if p.strip()]
+        targets = [t for t in targets if any(p in t.name.lower() for p in pats)]
+    return targets, skipped
+
+
+def _function(name, fn, namespace, targets, skipped, where):
+    n_args = len(inspect.signature(fn).parameters)
+    m = re.fullmatch(r"(\w+?)_forward(\w*)", name)
+    if m:
+        kind = kind_of(m.group(1))
+        backs = [b for b in (f"{m.group(1)}_backward{m.group(2)}", f"{m.group(1)}_backward{m.group(2)}_alt")
+                 if inspect.isfunction(namespace.get(b))]
+        if kind is None:
+            skipped.append((name, "not a component parity scan knows (checks: affine, relu, leaky_relu, sigmoid, "
+                                  "tanh, batchnorm, spatial_batchnorm, layernorm, spatial_groupnorm, dropout, conv, "
+                                  "max_pool)"))
+        elif not backs:
+            skipped.append((name, f"no {m.group(1)}_backward{m.group(2)} beside it"))
+        for b in backs if kind else ():
+            label = name if b.endswith(m.group(2)) and not b.endswith("_alt") else f"{name}+{b}"
+            targets.append(Target(label, kind, "cs231n", (fn, namespace[b]), where))
+    elif name in ("svm_loss", "softmax_loss") and n_args == 2:
+        targets.append(Target(name, name, "cs231n", fn, where))
+    elif name in RULES and n_args >= 2:
+        targets.append(Target(name, "optimizer", "cs231n", fn, where))
+
+
+def _class(name, cls, targets, skipped, where):
+    if name in OPT_CLASSES and hasattr(cls, "update"):
+        targets.append(Target(name, "optimizer", "textbook", cls, where))
+    elif name in LAYER_CLASSES and hasattr(cls, "forward") and hasattr(cls, "backward"):
+        targets.append(Target(name, kind_of(name) or name.lower(), "textbook", cls, where))
+    elif hasattr(cls, "forward") and hasattr(cls, "backward"):
+        skipped.append((name, "a layer class parity scan does not recognise by name"))
+
+
+# ----------------------------------------------------------------- checking one component
+def _seed(base, *parts):
+    return (base * 1_000_003 + zlib.crc32("/".join(parts).encode())) % 2**31
+
+
+def _build(target, values):
+    """The user's component built from a sample's values (FunctionPair args or a class instance)."""
+    if target.style == "cs231n" and not isinstance(target.obj, tuple):
+        return None                                  # a loss function: nothing to build
+    if target.style == "cs231n":
+        fwd = target.obj[0]
+        args = {}
+        for p in list(inspect.signature(fwd).parameters.values())[1:]:
+            if p.name.endswith("_param"):
+                args[p.name] = S.config_for(p.name, values)
+            else:
+                v = S.lookup(values, p.name)
+                if v is KeyError:
+                    if p.default is inspect.Parameter.empty:
+                        raise LookupError(f"argument '{p.name}' of {fwd.__name__} is not one parity scan can fill")
+                    continue
+                args[p.name] = v.copy() if isinstance(v, np.ndarray) else v
+        return args
+    kwargs = {}
+    for p in list(inspect.signature(target.obj.__init__).parameters.values())[1:]:
+        v = S.lookup(values, p.name)
+        if v is KeyError:
+            if p.default is inspect.Parameter.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                raise LookupError(f"constructor argument '{p.name}' of {target.name} is not one parity scan can fill")
+            continue
+        kwargs[p.name] = v.copy() if isinstance(v, np.ndarray) else v
+    return target.obj(**kwargs)
+
+
+def check_target(target, dtypes, cv, seed=0):
+    """One ``Report`` over every sample and dtype of ``target`` under the conventions ``cv``."""
+    report = Report()
+    if target.kind == "optimizer":
+        for dtype in dtypes:
+            torch_cls, init, hyper = (RULES if target.style == "cs231n" else OPT_CLASSES)[target.name]
+            if target.style == "cs231n":
+                opt, config = target.obj, dict(init)
+            else:
+                params = inspect.signature(target.obj.__init__).parameters
+                opt, config = target.obj(**{k: v for k, v in init.items() if k in params}), None
+            report.extend(check_optimizer(opt, torch_cls, hyper, hints=False, config=config, steps=OPT_STEPS,
+                                          dtype=dtype, seed=_seed(seed, target.name), name=target.name,
+                                          conventions=_applicable(cv, torch_cls)))
+        return report
+    for sample, shape, spec, flags in S.SPECS[target.kind]:
+        if target.style == "textbook" and target.kind == "batchnorm" and len(shape) > 2:
+            continue
+        for dtype in dtypes:
+            s = _seed(seed, target.name, sample)
+            rng = np.random.default_rng(s)
+            x, values = S.values_for(target.kind, shape, spec, flags, rng, dtype)
+            fd = flags.get("fd", True) and dtype == "float64"
+            common = dict(kind=target.kind, name=target.name, conventions=cv, hints=False, seed=s, sample=sample,
+                          finite_differences=fd)
+            try:
+                built = _build(target, values)
+            except LookupError as e:
+                report.extend(Report([_error(target, sample, dtype, s, x, str(e))]))
+                continue
+            if target.kind in ("softmax_loss", "svm_loss"):
+                y = S.labels_for(target.kind, shape, flags, rng, dtype)
+                if flags.get("one_hot") and target.style == "cs231n":
+                    continue
+                fn = built if target.style == "textbook" else target.obj
+                report.extend(check_component(fn, x, y=y, **common))
+            elif target.style == "cs231n":
+                report.extend(check_component(target.obj, x, arguments=built, **common))
+            else:
+                report.extend(check_component(built, x, **common))
+    return report
+
+
+def _applicable(cv, torch_cls):
+    return {k: v for k, v in cv.items() if k != "adam_eps" or torch_cls is T.Adam}
+
+
+def _error(target, sample, dtype, seed, x, note):
+    from .compare import failed
+    return failed(note, component=target.name, check="error", dtype=dtype, sample=sample, shape=tuple(x.shape),
+                  seed=seed)
+
+
+def judge(target, dtypes, declared, seed=0):
+    """The verdict: PASS; CONVENTION when exactly one undeclared known convention makes it pass; else FAIL."""
+    report = check_target(target, dtypes, declared, seed)
+    if report.passed:
+        return Outcome(target, "PASS", {}, report)
+    kind = "adam" if target.kind == "optimizer" and target.name.lower() == "adam" else target.kind
+    for name, value in conv.candidates(kind, declared):
+        retry = check_target(target, dtypes, {**declared, name: value}, seed)
+        if retry.passed:
+            return Outcome(target, "CONVENTION", {name: value}, retry)
+    return Outcome(target, "FAIL", {}, report)
+
+
+# ----------------------------------------------------------------- the command
+def scan(paths, style="auto", only=None, dtypes=("float64", "float32"), conventions=None, seed=0):
+    """``(outcomes, skipped)`` for every recognised component under ``paths``."""
+    declared = conv.parse(conventions or {})
+    state = np.random.get_state()
+    try:
+        with user_code(paths) as (modules, skipped):
+            targets, not_recognised = discover(modules, style, only)
+            outcomes = [judge(t, dtypes, declared, seed) for t in targets]
+    finally:
+        np.random.set_state(state)
+    return outcomes, skipped + not_recognised
+
+
+def format_outcomes(outcomes, skipped, strict=False, quiet=False):
+    report = Report()
+    for o in outcomes:
+        if o.verdict == "CONVENTION":
+            for r in o.report.results:
+                r.component = f"{o.target.name} [{conv.label(o.convention)}]"
+        report.extend(o.report)
+    lines = [] if quiet else [report.table().rsplit("\n", 1)[0], ""]
+    w = max([len("component")] + [len(o.target.name) for o in outcomes])
+    wf = max([len(o.target.where) for o in outcomes] + [4])
+    for o in outcomes:
+        verdict = o.verdict if o.verdict != "CONVENTION" else f"CONVENTION {conv.label(o.convention)}" + (
+            " (fails under --strict)" if strict else f" (declare --convention {conv.label(o.convention)})")
+        lines.append(f"{o.target.name:<{w}}  {o.target.kind:<17}  {o.target.where:<{wf}}  {verdict}")
+    failures = [r for o in outcomes if o.verdict == "FAIL" for r in o.report.failures]
+    if failures:
+        lines += ["", "Failures:"] + ["  " + r.message() for r in failures]
+    if skipped:
+        lines += ["", "Skipped:"] + [f"  {os.path.relpath(n) if os.sep in n else n}: {why}" for n, why in skipped]
+    return "\n".join(lines), report
+
+
+def scan_command(args):
+    try:
+        declared = conv.parse(args.convention or [])
+    except conv.ConventionError as e:
+        raise UsageError(str(e)) from None
+    dtypes = (args.dtype,) if args.dtype else ("float64", "float32")
+    outcomes, skipped = scan(args.paths, args.style, args.only, dtypes, declared, args.seed)
+    if not outcomes:
+        for name, why in skipped:
+            print(f"skipped {name}: {why}")
+        raise UsageError(f"no component recognised under {', '.join(args.paths)} (style {args.style})")
+    text, report = format_outcomes(outcomes, skipped, args.strict, args.quiet)
+    print(text)
+    bad = [o for o in outcomes if o.verdict == "FAIL" or (args.strict and o.verdict == "CONVENTION")]
+    print(f"{len(outcomes)} components: {sum(o.verdict == 'PASS' for o in outcomes)} pass, "
+          f"{sum(o.verdict == 'CONVENTION' for o in outcomes)} convention, "
+          f"{sum(o.verdict == 'FAIL' for o in outcomes)} fail{' (strict)' if args.strict else ''}")
+    if args.json:
+        data = {"passed": not bad, "strict": args.strict, "declared": declared,
+                "components": [{"name": o.target.name, "kind": o.target.kind, "style": o.target.style,
+                                "file": o.target.where, "verdict": o.verdict, "convention": o.convention}
+                               for o in outcomes],
+                "skipped": [{"name": n, "reason": why} for n, why in skipped],
+                "results": [r.as_dict() for r in report.results]}
+        atomic_write(args.json, lambda f: f.write(json.dumps(data, indent=1, default=float).encode()))
+        print(f"wrote {args.json}")
+    if args.junit:
+        report.to_junit(args.junit)
+        print(f"wrote {args.junit}")
+    return 1 if bad else 0
+
+
+def add_command(sub):
+    p = sub.add_parser("scan", help="check the layers, losses and update rules in your code against torch",
+                       description="Import your file, folder or package, find the components it recognises "
+                                   "(cs231n function pairs and update rules, 'Deep Learning from Scratch' classes) "
+                                   "and check each against torch. Exit 0 when every one passes (a CONVENTION verdict "
+                                   "passes unless --strict), 1 on a parity failure, 2 on a usage error.")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="a .py file, a folder or a package")
+    p.add_argument("--style", choices=["auto", "cs231n", "textbook"], default="auto")
+    p.add_argument("--only", help="comma-separated name fragments, e.g. affine,adam")
+    p.add_argument("--dtype", choices=["float64", "float32"], help="one dtype only (default both)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", metavar="FILE", help="write the verdicts and every check as JSON")
+    p.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
+    p.add_argument("--strict", action="store_true", help="a CONVENTION verdict fails too")
+    p.add_argument("-q", "--quiet", action="store_true", help="one line per component (no table of checks)")
+    p.add_argument("--convention", action="append", metavar="NAME=VALUE",
+                   help=f"declare a convention (repeatable): {', '.join(sorted(conv.CONVENTIONS))}")
+    p.set_defaults(func=scan_command)

@@ -1,0 +1,175 @@
+"""``parity scan`` on the example user code under ``examples/``: the correct versions pass (with the
+conventions they follow reported as such), and each seeded bug is reported at its component and
+check. Bugs are seeded into a copy by text substitution, so the examples stay correct."""
+import json
+import os
+import shutil
+import sys
+
+import pytest
+
+from parity_tests.cli import main
+from parity_tests.gate.scan import scan
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+CS231N, TEXTBOOK = os.path.join(ROOT, "examples", "cs231n"), os.path.join(ROOT, "examples", "textbook")
+F64 = ("float64",)
+
+
+def seeded(tmp_path, folder, relpath, old, new):
+    """A copy of the example ``folder`` with ``old`` replaced by ``new`` (exactly once) in ``relpath``."""
+    dest = tmp_path / os.path.basename(folder)
+    shutil.copytree(folder, dest, ignore=shutil.ignore_patterns("__pycache__"))
+    path = dest / relpath
+    text = path.read_text()
+    assert text.count(old) == 1, f"the seed {old!r} must occur once in {relpath}"
+    path.write_text(text.replace(old, new))
+    return str(dest)
+
+
+def verdicts(outcomes):
+    return {o.target.name: (o.verdict, o.convention) for o in outcomes}
+
+
+def failed_checks(outcomes, name):
+    o = next(o for o in outcomes if o.target.name == name)
+    return o.verdict, {r.check for r in o.report.failures}, " ".join(r.message() for r in o.report.failures)
+
+
+@pytest.fixture(scope="module")
+def cs231n_outcomes():
+    return scan([CS231N], dtypes=F64)
+
+
+@pytest.fixture(scope="module")
+def textbook_outcomes():
+    return scan([TEXTBOOK], dtypes=F64)
+
+
+def test_cs231n_folder_every_component_recognised_and_correct(cs231n_outcomes):
+    outcomes, skipped = cs231n_outcomes
+    v = verdicts(outcomes)
+    expected = {"affine_forward", "relu_forward", "batchnorm_forward", "spatial_batchnorm_forward",
+                "layernorm_forward", "spatial_groupnorm_forward", "dropout_forward", "conv_forward_naive",
+                "max_pool_forward_naive", "svm_loss", "softmax_loss", "sgd", "sgd_momentum", "rmsprop", "adam"}
+    assert set(v) == expected, sorted(v)
+    conventions = {k: c for k, (verdict, c) in v.items() if verdict == "CONVENTION"}
+    # as taught: the biased running variance, and p = the KEEP probability of dropout
+    assert conventions == {"batchnorm_forward": {"running_var": "biased"},
+                           "spatial_batchnorm_forward": {"running_var": "biased"},
+                           "dropout_forward": {"dropout_p": "keep"}}, conventions
+    assert all(verdict in ("PASS", "CONVENTION") for verdict, _ in v.values()), v
+
+
+def test_textbook_common_folder_with_cross_imports(textbook_outcomes):
+    outcomes, skipped = textbook_outcomes
+    v = verdicts(outcomes)
+    assert set(v) == {"Affine", "Relu", "Sigmoid", "SoftmaxWithLoss", "BatchNormalization", "Dropout", "Convolution",
+                      "Pooling", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam"}, sorted(v)
+    conventions = {k: c for k, (verdict, c) in v.items() if verdict == "CONVENTION"}
+    assert conventions == {"BatchNormalization": {"running_var": "biased"}, "Dropout": {"dropout": "classic"},
+                           "SoftmaxWithLoss": {"softmax_eps": "1e-7"}, "Adam": {"adam_eps": "folded"}}, conventions
+    assert all(verdict != "FAIL" for verdict, _ in v.values()), v
+
+
+def test_scan_restores_sys_path_and_modules():
+    path, modules = list(sys.path), set(sys.modules)
+    scan([TEXTBOOK], only="Relu", dtypes=F64)
+    assert sys.path == path
+    assert "common" not in sys.modules and "common.layers" not in sys.modules
+    assert set(sys.modules) - modules <= {m for m in sys.modules if not m.startswith(("common", "cs231n"))}
+
+
+# (folder, file, seed old -> new, component, the check that must fail)
+BUGS = {
+    "softmax missing 1/N": (CS231N, "layers.py", ("    dx[np.arange(N), y] -= 1\n    return loss, dx / N",
+                                                  "    dx[np.arange(N), y] -= 1\n    return loss, dx"),
+                            "softmax_loss", "grad_input"),
+    "conv backward at pad 0": (CS231N, "layers.py", ("dxp[:, :, pad:pad + x.shape[2], pad:pad + x.shape[3]]",
+                                                     "dxp[:, :, pad:-pad, pad:-pad]"),
+                               "conv_forward_naive", "grad_input"),
+    "dropout scaled at test time": (CS231N, "layers.py", ("    else:\n        out = x\n",
+                                                          "    else:\n        out = x * p\n"),
+                                    "dropout_forward", "eval_forward"),
+    "adam without bias correction": (CS231N, "optim.py", ('mt = config["m"] / (1 - b1 ** config["t"])',
+                                                          'mt = config["m"]'), "adam", "param:w1"),
+    "momentum sign": (CS231N, "optim.py", ('v = config["momentum"] * v - config["learning_rate"] * dw',
+                                           'v = config["momentum"] * v + config["learning_rate"] * dw'),
+                      "sgd_momentum", "param:w1"),
+    "dW transposed": (TEXTBOOK, "common/layers.py",
+                      ("self.dW = np.dot(self.x.T, dout)", "self.dW = np.dot(dout.T, self.x)"),
+                      "Affine", "grad_param:W"),
+    "relu mask x >= 0": (TEXTBOOK, "common/layers.py", ("self.mask = (x <= 0)", "self.mask = (x < 0)"), "Relu",
+                         "grad_input"),
+    "Momentum update sign": (TEXTBOOK, "common/optimizer.py",
+                             ("params[key] += self.v[key]", "params[key] -= self.v[key]"),
+                             "Momentum", "param:w1"),
+}
+
+
+@pytest.mark.parametrize("bug", sorted(BUGS))
+def test_each_seeded_bug_is_reported_at_its_component_and_check(tmp_path, bug):
+    folder, relpath, (old, new), component, check = BUGS[bug]
+    path = seeded(tmp_path, folder, relpath, old, new)
+    outcomes, _ = scan([path], only=component, dtypes=F64)
+    verdict, checks, messages = failed_checks(outcomes, component)
+    assert verdict == "FAIL", (bug, verdict)
+    assert check in checks, (bug, checks, messages)
+    if "optim" in relpath:
+        assert "first diverged at step 1" in messages, messages
+
+
+def test_inplace_dout_is_a_convention_and_only_declared_passes_strict(tmp_path, capsys):
+    path = seeded(tmp_path, TEXTBOOK, "common/layers.py", "        dx = dout.copy()\n        dx[self.mask] = 0\n",
+                  "        dx = dout\n        dx[self.mask] = 0\n")
+    outcomes, _ = scan([path], only="Relu", dtypes=F64)
+    assert verdicts(outcomes)["Relu"] == ("CONVENTION", {"inplace_dout": "allowed"})
+    assert main(["scan", path, "--only", "Relu", "--dtype", "float64", "--strict"]) == 1
+    assert main(["scan", path, "--only", "Relu", "--dtype", "float64", "--strict",
+                 "--convention", "inplace_dout=allowed"]) == 0
+    # the correct Relu does not need it
+    assert main(["scan", TEXTBOOK, "--only", "Relu", "--dtype", "float64", "--strict"]) == 0
+
+
+def test_conventions_pass_strict_once_declared_and_only_then(capsys):
+    args = ["scan", TEXTBOOK, "--only", "BatchNormalization,Dropout,SoftmaxWithLoss,Adam", "--dtype", "float64"]
+    declared = ["--convention", "running_var=biased", "--convention", "dropout=classic",
+                "--convention", "softmax_eps=1e-7", "--convention", "adam_eps=folded"]
+    assert main(args) == 0
+    assert "CONVENTION running_var=biased" in capsys.readouterr().out
+    assert main(args + ["--strict"]) == 1
+    assert main(args + ["--strict"] + declared) == 0
+    assert main(args + ["--strict"] + declared[:6]) == 1          # Adam's still undeclared
+
+
+def test_cli_json_junit_and_usage_errors(tmp_path, capsys):
+    j, x = tmp_path / "scan.json", tmp_path / "scan.xml"
+    assert main(["scan", CS231N, "--only", "affine,adam", "--json", str(j), "--junit", str(x)]) == 0
+    out = capsys.readouterr().out
+    assert "affine_forward" in out and "grad_param:w" in out and "2 components: 2 pass" in out
+    data = json.loads(j.read_text())
+    assert data["passed"] and {c["name"]: c["verdict"] for c in data["components"]} == {"affine_forward": "PASS",
+                                                                                         "adam": "PASS"}
+    assert x.read_text().count("<testcase") == len(data["results"])
+    assert main(["scan", str(tmp_path / "nowhere")]) == 2
+    assert main(["scan", CS231N, "--convention", "running_var=unbiased"]) == 2
+    assert main(["scan", CS231N, "--only", "nothing_like_this"]) == 2
+    assert main(["scan", CS231N, "--style", "textbook"]) == 2             # function pairs are the cs231n style
+    err = capsys.readouterr().err
+    assert "no such file" in err and "allowed values" in err and "no component recognised" in err
+
+
+def test_scan_lists_what_it_skips(tmp_path, capsys):
+    (tmp_path / "hw").mkdir()
+    (tmp_path / "hw" / "layer_utils.py").write_text(
+        "from hw.layers import affine_forward, affine_backward, relu_forward, relu_backward\n"
+        "def affine_relu_forward(x, w, b):\n    a, fc = affine_forward(x, w, b)\n    out, rc = relu_forward(a)\n"
+        "    return out, (fc, rc)\n"
+        "def affine_relu_backward(dout, cache):\n    fc, rc = cache\n"
+        "    return affine_backward(relu_backward(dout, rc), fc)\n")
+    shutil.copy(os.path.join(CS231N, "layers.py"), tmp_path / "hw" / "layers.py")
+    (tmp_path / "hw" / "broken.py").write_text("import no_such_module_here\ndef relu_forward(x):\n    pass\n")
+    assert main(["scan", str(tmp_path / "hw"), "--only", "affine,relu", "--dtype", "float64"]) == 0
+    out = capsys.readouterr().out
+    assert "affine_relu_forward: not a component parity scan knows" in out
+    assert "could not import: ModuleNotFoundError" in out
