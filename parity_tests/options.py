@@ -131,7 +131,7 @@ IMAGE_SHAPES = {"mnist": (28, 28), "fashion-mnist": (28, 28), "cifar10": (3, 32,
 ARCHITECTURE_KEYS = ("hidden", "channels", "activation", "init", "weight_scale", "batchnorm", "dropout")
 
 
-def load_data(kind, data, root=None, dtype="float64", subset=0, val=None, seed=0):
+def load_data(kind, data, root=None, dtype="float64", subset=0, val=None, seed=0, verify_checksums=True):
     """Train/val/test arrays for a model of ``kind``: pixels in [0, 1], then the training mean
     image subtracted (flat models) or per-channel standardisation (conv); statistics from the
     training split only. Dataset errors become ``UsageError``."""
@@ -146,11 +146,22 @@ def load_data(kind, data, root=None, dtype="float64", subset=0, val=None, seed=0
         num_val = val
         if num_val is None and subset:
             num_val = min(max(1, subset // 10), CLASSIC_SPLITS.get(name, (0, 1000))[1])
+        if root is not None and not os.path.isdir(root):
+            raise UsageError(f"{data}: --root {root!r}: " + ("is a file, expected a folder" if os.path.exists(root)
+                                                     else "no such folder"))
         out = prepare(name, root, num_val=num_val, split_seed=0, dtype=np.dtype(dtype).type,
-                      subtract_mean=flat, standardize=not flat, flat=flat)
+                      subtract_mean=flat, standardize=not flat, flat=flat, verify_checksums=verify_checksums)
     except (DatasetError, DatasetNotFound, ValueError) as e:
+        if subset and "num_val" in str(e):
+            raise UsageError(f"--subset {subset}: the {data} training split is smaller than the {num_val} "
+                             f"validation samples held out for it ({e}); choose a smaller --subset or --val") from None
+        if val is not None and "num_val" in str(e):
+            raise UsageError(f"--val {val}: {e}") from None
         raise UsageError(str(e)) from None
     out["image_shape"] = IMAGE_SHAPES.get(name, out["X_test"].shape[1:])
+    if subset and subset > len(out["X_train"]):
+        raise UsageError(f"--subset {subset}: the {data} training split holds {len(out['X_train'])} samples after "
+                         f"holding out {len(out['X_val'])} for validation")
     if subset and subset < len(out["X_train"]):
         out["X_train"], out["y_train"] = take(out["X_train"], out["y_train"], subset, seed=seed)
     return out
