@@ -10,7 +10,8 @@ from torch_ref import mirror
 from torch_ref.mapping import to_numpy_dict
 from torch_ref.models import forward_layers, model_loss
 
-from ..options import ARCHITECTURE_KEYS, UsageError, add_data_options, add_model_options, load_data
+from ..options import (ARCHITECTURE_KEYS, UsageError, add_data_options, add_model_options, count, input_file,
+                       load_data, output_path)
 from .compare import compare
 from .report import Report
 from .tolerance import tolerance_for
@@ -77,32 +78,55 @@ def from_factory(spec):
     if not where or not name:
         raise UsageError(f"--factory wants FILE.py:FUNCTION or module:FUNCTION, got {spec!r}")
     if where.endswith(".py"):
-        if not os.path.exists(where):
+        if not os.path.isfile(where):
             raise UsageError(f"--factory: no file {where!r}")
-        module_spec = importlib.util.spec_from_file_location("parity_factory", where)
-        module = importlib.util.module_from_spec(module_spec)
-        module_spec.loader.exec_module(module)
-    else:
-        try:
+    try:
+        if where.endswith(".py"):
+            module_spec = importlib.util.spec_from_file_location("parity_factory", where)
+            module = importlib.util.module_from_spec(module_spec)
+            module_spec.loader.exec_module(module)
+        else:
             module = importlib.import_module(where)
-        except ImportError as e:
-            raise UsageError(f"--factory: cannot import {where!r}: {e}") from None
+    except ImportError as e:
+        raise UsageError(f"--factory: cannot import {where!r}: {e}") from None
+    except Exception as e:  # noqa: BLE001 -- the user's file: a syntax error or anything it raises
+        raise UsageError(f"--factory: loading {where!r} failed: {type(e).__name__}: {e}") from None
     if not callable(getattr(module, name, None)):
         raise UsageError(f"--factory: {where!r} has no function {name!r}")
-    out = getattr(module, name)()
-    return out if isinstance(out, tuple) else (out, None, None)
+    try:
+        out = getattr(module, name)()
+    except Exception as e:  # noqa: BLE001 -- the user's function raised
+        raise UsageError(f"--factory: {spec}() raised {type(e).__name__}: {e}") from None
+    model, X, y = out if isinstance(out, tuple) and len(out) == 3 else (out, None, None)
+    want = "a NumPy model (with .layers, as numpy_impl.models builds) or a tuple (model, X, y)"
+    if not isinstance(getattr(model, "layers", None), (list, tuple)) or not callable(getattr(model, "forward", None)):
+        raise UsageError(f"--factory: {spec}() returned {type(out).__name__}" +
+                         (f" of {len(out)}" if isinstance(out, tuple) else "") + f"; expected {want}")
+    if X is not None:
+        X, y = np.asarray(X), np.asarray(y)
+        if not np.issubdtype(X.dtype, np.floating) or X.ndim < 2 or y.ndim != 1 or len(X) != len(y) or not len(X):
+            raise UsageError(f"--factory: {spec}() returned X of shape {X.shape} ({X.dtype}) and y of shape "
+                             f"{y.shape}; expected float X (N, ...) and integer labels y (N,), N >= 1")
+    return model, X, y
 
 
 def run_command(args):
     from numpy_impl.models import build_model
     dtype = args.dtype or "float64"
+    output_path(args.json, "--json")
+    input_file(args.weights, "--weights")
+    if args.factory and args.model:
+        raise UsageError(f"name a MODEL ({args.model!r}) or give --factory, not both")
     if args.factory:
         model, X, y = from_factory(args.factory)
         if X is None:
-            shape = tuple(int(v) for v in args.input_shape.split(","))
+            shape = args.input_shape
             rng = np.random.default_rng(args.seed)
             X = rng.standard_normal((args.batch, *shape)).astype(dtype)
-            scores = model.forward(X, training=False)
+            try:
+                scores = model.forward(X, training=False)
+            except (ValueError, TypeError) as e:
+                raise UsageError(f"--input-shape {','.join(map(str, shape))}: the model refuses it: {e}") from None
             y = rng.integers(0, scores.shape[1], args.batch)
     else:
         if not args.model:
@@ -121,13 +145,21 @@ def run_command(args):
                             **{k: getattr(args, k) for k in ARCHITECTURE_KEYS})
         if args.weights:
             from torch_ref.interop import load_state_dict
-            load_state_dict(model, args.weights)
+            try:
+                load_state_dict(model, args.weights)
+            except Exception as e:  # noqa: BLE001 -- the user's file: not a state_dict, other shapes
+                raise UsageError(f"--weights {args.weights!r}: {type(e).__name__}: {str(e)[:200]}") from None
     rows, first = diagnose(model, X, y, seed=args.seed or 0)
     print(format_diagnosis(rows, first))
     if args.json:
         Report(rows).to_json(args.json)
         print(f"wrote {args.json}")
     return 0 if first is None else 1
+
+
+def _shape(text):
+    from ..options import csv
+    return tuple(csv(int)(text))
 
 
 def add_command(sub):
@@ -138,8 +170,9 @@ def add_command(sub):
     add_data_options(d, default="random")
     add_model_options(d)
     d.add_argument("--factory", help="FILE.py:FUNCTION or module:FUNCTION returning a model or (model, X, y)")
-    d.add_argument("--input-shape", default="784", help="with --factory and no data: sample shape, e.g. 1,28,28")
-    d.add_argument("--batch", type=int, default=32)
+    d.add_argument("--input-shape", default=(784,), type=_shape,
+                   help="with --factory and no data: sample shape, e.g. 1,28,28")
+    d.add_argument("--batch", type=count(1), default=32, help="samples in the batch (>= 1)")
     d.add_argument("--weights", help="a state_dict (.pt) to load into the model first")
     d.add_argument("--json", metavar="FILE", help="write every comparison as JSON")
     d.set_defaults(func=run_command)

@@ -21,6 +21,7 @@ from numpy_impl.models import FullyConnectedNet, LinearClassifier, TwoLayerNet
 from ..gate.lockstep import trainer_with_mirror
 from . import plots
 from .presets import load_data, write_json
+from ..options import number, output_path
 from .train import add_training_options, config_from
 
 EXPERIMENTS = {}
@@ -251,8 +252,8 @@ def weights(data, out, scale=1.0, seed=0, lockstep=False, log=print):
 
 def run_command(args):
     names = list(EXPERIMENTS) if args.name == "all" else [args.name]
+    output_path(args.out, "--out", folder=True)
     data = load_data(config_from(args, model="mlp"))
-    os.makedirs(args.out, exist_ok=True)
     for name in names:
         t0 = time.perf_counter()
         print(f"== {name}: {EXPERIMENTS[name].__doc__.splitlines()[0]}")
@@ -266,7 +267,7 @@ def add_command(sub):
                        description="; ".join(f"{k}: {v.__doc__.splitlines()[0]}" for k, v in EXPERIMENTS.items()))
     e.add_argument("name", choices=list(EXPERIMENTS) + ["all"])
     add_training_options(e)
-    e.add_argument("--scale", type=float, default=1.0, help="shrink every run (0.1: a ten times shorter smoke run)")
+    e.add_argument("--scale", type=number(0, 1, low_open=True), default=1.0, help="shrink every run (0.1: a ten times shorter smoke run)")
     e.add_argument("--lockstep", action="store_true", help="train each net with its torch mirror, record drift")
     e.add_argument("--out", default="experiments")
     e.set_defaults(func=run_command)
