@@ -75,6 +75,8 @@ class MaxPool2d(_Pool2d):
         slices = list(self._slices(oh, ow))
         out = np.empty(xp.shape[:2] + (oh, ow), dtype=xp.dtype)
         idx = np.zeros(out.shape, dtype=np.min_scalar_type(len(slices)))
+        padded = any(self.padding)
+        first_real = self._first_real(xp.shape, oh, ow) if padded else None
         for b in self._blocks(xp):
             xb, ob, ib = xp[b], out[b], idx[b]
             if len(slices) == 1:
@@ -89,12 +91,26 @@ class MaxPool2d(_Pool2d):
                 np.not_equal(xb[sl], ob, out=differs)
                 leading &= differs
                 ib += leading
+            if padded:                       # an all -inf window: torch picks its first real element, never the padding
+                neg = ob == -np.inf
+                if neg.any():
+                    np.copyto(ib, first_real, where=neg, casting="unsafe")
             if np.isnan(ob).any():           # torch routes a NaN window's gradient to its last NaN
                 for k, sl in enumerate(slices):
                     np.copyto(ib, k, where=np.isnan(xb[sl]))
         self._cache = (xp.shape, idx)
         self._out_shape = out.shape
         return out
+
+    def _first_real(self, padded_shape, oh, ow):
+        """Per output position, the first kernel offset (row-major) on a real, unpadded element."""
+        (kh, kw), (sh, sw), (ph, pw) = self.kernel_size, self.stride, self.padding
+        rows, cols = np.arange(oh) * sh, np.arange(ow) * sw
+        hp, wp = padded_shape[2:]
+        valid = np.stack([((rows + i >= ph) & (rows + i < hp - ph))[:, None]
+                          & ((cols + j >= pw) & (cols + j < wp - pw))[None, :]
+                          for i in range(kh) for j in range(kw)])
+        return valid.argmax(axis=0)
 
     def backward(self, dout):
         dout = self._dout(dout)
