@@ -6,9 +6,8 @@ with ``np.maximum`` / a sum, backward routes the gradient back slice by slice.
 """
 import numpy as np
 
-from .._checks import check_ndim
+from .._checks import check_ndim, check_pair
 from .base import Layer
-from .conv import pair
 
 
 class _Pool2d(Layer):
@@ -16,9 +15,10 @@ class _Pool2d(Layer):
 
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
-        self.kernel_size = pair(kernel_size)
-        self.stride = pair(stride) if stride is not None else self.kernel_size
-        self.padding = pair(padding)
+        name = type(self).__name__
+        self.kernel_size = check_pair(name, "kernel_size", kernel_size)
+        self.stride = check_pair(name, "stride", stride) if stride is not None else self.kernel_size
+        self.padding = check_pair(name, "padding", padding, 0)
         if any(p > k // 2 for p, k in zip(self.padding, self.kernel_size)):
             raise ValueError(f"{self.describe()}: padding must be at most half the kernel size, "
                              f"got padding={self.padding} for kernel_size={self.kernel_size}")
