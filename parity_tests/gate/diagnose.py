@@ -148,7 +148,9 @@ def run_command(args):
             try:
                 load_state_dict(model, args.weights)
             except Exception as e:  # noqa: BLE001 -- the user's file: not a state_dict, other shapes
-                raise UsageError(f"--weights {args.weights!r}: {type(e).__name__}: {str(e)[:200]}") from None
+                first = " ".join(str(e).split())[:300]
+                raise UsageError(f"--weights {args.weights!r}: not a state_dict of this model ({type(e).__name__}: "
+                                 f"{first})") from None
     rows, first = diagnose(model, X, y, seed=args.seed or 0)
     print(format_diagnosis(rows, first))
     if args.json:
