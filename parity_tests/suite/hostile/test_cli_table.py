@@ -200,9 +200,16 @@ CASES += [(["search", "softmax", *argv], fragment) for argv, fragment in SHARED]
 
 
 @pytest.fixture(autouse=True)
-def private_cache(tmp_path, monkeypatch):
+def no_real_data(tmp_path, monkeypatch):
+    """A case that got past validation must not train on a real dataset: no system copy, no download."""
+    from datasets import loaders
     monkeypatch.setenv("PARITY_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv("PARITY_DATA_ROOT", raising=False)
+    monkeypatch.setattr(loaders, "DEBIAN_FASHION", str(tmp_path / "no-system-copy"))
+
+    def no_download(name):
+        raise RuntimeError("no download in this test")
+    monkeypatch.setattr(loaders, "_download", no_download)
 
 
 def run(argv):
