@@ -77,9 +77,10 @@ def read_checkpoint(path):
     if os.path.isdir(path):
         raise ValueError(f"{where}: is a folder, expected a checkpoint file")
     try:
-        with np.load(path, allow_pickle=False) as f:
-            if not hasattr(f, "files"):
-                raise ValueError(f"{where}: a single .npy array, not a checkpoint (.npz)")
+        f = np.load(path, allow_pickle=False)
+        if not hasattr(f, "files"):
+            raise ValueError(f"{where}: a single .npy array, not a checkpoint (.npz)")
+        with f:
             if "meta" not in f.files:
                 raise ValueError(f"{where}: a .npz without a checkpoint header: not a checkpoint of this library")
             data = {k: f[k] for k in f.files}
