@@ -44,6 +44,14 @@ def _split_state(state):
 
 
 def save_checkpoint(path, model, optimizer=None, scheduler=None, extra=None):
+    if not isinstance(path, (str, os.PathLike)) or not os.fspath(path):
+        raise ValueError(f"save_checkpoint: path must be a file name, got {path!r}")
+    if os.path.isdir(path):
+        raise ValueError(f"save_checkpoint({os.fspath(path)!r}): is a folder, expected a file name")
+    for name, obj, method in (("model", model, "named_parameters"), ("optimizer", optimizer, "state_dict"),
+                              ("scheduler", scheduler, "state_dict")):
+        if (obj is not None or name == "model") and not callable(getattr(obj, method, None)):
+            raise TypeError(f"save_checkpoint: {name} must have a {method}() method, got {type(obj).__name__}")
     arrays = {f"param/{k}": v for k, v in model.named_parameters().items()}
     arrays.update({f"buffer/{k}": v for k, v in model.named_buffers().items()})
     meta = {"format": FORMAT, "model": model.describe(), "extra": extra or {},

@@ -7,7 +7,7 @@ import datasets as D
 import numpy_impl as ni
 import numpy_impl.optim as no
 from numpy_impl import losses
-from numpy_impl.checkpoint import load_checkpoint, read_checkpoint
+from numpy_impl.checkpoint import load_checkpoint, read_checkpoint, save_checkpoint
 from numpy_impl.models import FullyConnectedNet
 from numpy_impl.search import grid, random_configs
 from numpy_impl.train import Trainer
@@ -115,6 +115,8 @@ CASES = [
     (lambda: read_checkpoint("missing.npz"), ValueError, "load_checkpoint('missing.npz'): no such file"),
     (lambda: read_checkpoint("."), ValueError, "is a folder, expected a checkpoint file"),
     (lambda: trainer().resume("missing.npz"), ValueError, "no such file"),
+    (lambda: save_checkpoint(".", FullyConnectedNet(4, [3], 2)), ValueError, "save_checkpoint('.'): is a folder"),
+    (lambda: save_checkpoint("x.npz", "model"), TypeError, "save_checkpoint: model must have a named_parameters()"),
     # search
     (lambda: random_configs({"lr": (1e-3, 1e-1)}, 0), ValueError, "random_configs: trials must be an integer >= 1, got 0"),
     (lambda: random_configs({}, 3), ValueError, "random_configs: space must be a non-empty dict"),
