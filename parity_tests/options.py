@@ -127,6 +127,26 @@ def add_data_options(p, default="fashion-mnist"):
                    help="CIFAR-10: accept batch files that are not torchvision's (made by you)")
 
 
+USED_BY = {   # the architecture options each model kind reads (numpy_impl.models.build_model)
+    "softmax": (), "svm": (), "two-layer": ("hidden", "weight_scale"),
+    "mlp": ("hidden", "activation", "init", "weight_scale", "batchnorm", "dropout"), "conv": ("channels", "hidden"),
+}
+
+
+def check_architecture(kind, args):
+    """Refuse an architecture option that ``kind`` would silently ignore (or only partly use)."""
+    for key in ("hidden", "channels", "activation", "init", "weight_scale", "batchnorm", "dropout"):
+        value = getattr(args, key, None)
+        if value is None:
+            continue
+        option = "--" + key.replace("_", "-")
+        if key not in USED_BY[kind]:
+            uses = ", ".join("--" + k.replace("_", "-") for k in USED_BY[kind]) or "none of the architecture options"
+            raise UsageError(f"{option} does not apply to {kind} (it uses {uses})")
+        if key == "hidden" and kind in ("two-layer", "conv") and len(value) != 1:
+            raise UsageError(f"--hidden {','.join(map(str, value))}: {kind} has one hidden layer; give one size")
+
+
 IMAGE_SHAPES = {"mnist": (28, 28), "fashion-mnist": (28, 28), "cifar10": (3, 32, 32)}   # for pictures of weights
 ARCHITECTURE_KEYS = ("hidden", "channels", "activation", "init", "weight_scale", "batchnorm", "dropout")
 

@@ -10,8 +10,8 @@ from torch_ref import mirror
 from torch_ref.mapping import to_numpy_dict
 from torch_ref.models import forward_layers, model_loss
 
-from ..options import (ARCHITECTURE_KEYS, UsageError, add_data_options, add_model_options, count, input_file,
-                       load_data, output_path)
+from ..options import (ARCHITECTURE_KEYS, UsageError, add_data_options, add_model_options, check_architecture,
+                       count, input_file, load_data, output_path)
 from .compare import compare
 from .report import Report
 from .tolerance import tolerance_for
@@ -131,6 +131,7 @@ def run_command(args):
     else:
         if not args.model:
             raise UsageError("name a MODEL or give --factory FILE.py:FUNCTION")
+        check_architecture(args.model, args)
         seed = args.seed or 0
         if args.data == "random":
             shape = (1, 28, 28) if args.model == "conv" else (784,)
@@ -140,6 +141,8 @@ def run_command(args):
             classes = 10
         else:
             data = load_data(args.model, args.data, args.root, dtype, args.subset, args.val, seed)
+            if args.batch > len(data["X_train"]):
+                raise UsageError(f"--batch {args.batch}: the training split holds only {len(data['X_train'])} samples")
             X, y, classes = data["X_train"][:args.batch], data["y_train"][:args.batch], len(data["classes"])
         model = build_model(args.model, X.shape[1:], classes, reg=args.reg or 0.0, seed=seed, dtype=dtype,
                             **{k: getattr(args, k) for k in ARCHITECTURE_KEYS})

@@ -8,7 +8,7 @@ import numpy as np
 
 from numpy_impl.search import grid, random_configs, results_table, search
 
-from ..options import UsageError, count, output_path
+from ..options import UsageError, check_architecture, count, output_path
 from .plots import search_scatter
 from .presets import MODELS, load_data, write_json
 from .train import add_training_options, config_from, train
@@ -46,6 +46,7 @@ def range_or_list(text, points, option="--lr-range", integer=False):
 
 
 def run_command(args):
+    check_architecture(args.model, args)
     space = {"lr": args.lr_range, "reg": args.reg_range}
     if args.model in ("two-layer", "mlp"):
         space["hidden"] = args.hidden_sizes

@@ -7,7 +7,8 @@ from dataclasses import asdict
 from numpy_impl.checkpoint import read_checkpoint
 
 from ..gate.lockstep import trainer_with_mirror
-from ..options import UsageError, add_data_options, add_model_options, count, input_file, number, output_path
+from ..options import (UsageError, add_data_options, add_model_options, check_architecture, count, input_file,
+                       number, output_path)
 from .plots import training_curves
 from .presets import MODELS, build_model, build_optimizer, for_model, load_data, write_json
 
@@ -177,6 +178,7 @@ def run_command(args):
     if args.lockstep and args.resume:
         raise UsageError("lockstep starts NumPy and torch from the same weights and optimizer state; "
                          "it cannot resume a NumPy checkpoint (drop --resume or --lockstep)")
+    check_architecture(args.model, args)
     check_outputs(args)
     cfg = config_from(args)
     if args.resume:

@@ -36,9 +36,9 @@ def test_resume_takes_more_epochs_without_a_schedule_and_refuses_other_settings(
     base = ["train", "softmax", *mnist, "--schedule", "none"]
     assert main([*base, "--epochs", "1", "--checkpoint", ckpt]) == 0
     capsys.readouterr()
-    assert main([*base, "--epochs", "2", "--resume", ckpt, "--lr", "0.05", "--dropout", "0.5"]) == 2
+    assert main([*base, "--epochs", "2", "--resume", ckpt, "--lr", "0.05", "--reg", "0.5"]) == 2
     err = capsys.readouterr().err
-    assert "--lr: checkpoint 0.1, now 0.05" in err and "--dropout: checkpoint 0.0, now 0.5" in err
+    assert "--lr: checkpoint 0.1, now 0.05" in err and "--reg: checkpoint 1e-05, now 0.5" in err
     assert main([*base, "--epochs", "2", "--resume", ckpt]) == 0
     out = capsys.readouterr().out
     assert "resuming with --epochs 2 (the checkpoint's run had 1)" in out and "epoch 2:" in out
