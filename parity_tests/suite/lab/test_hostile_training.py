@@ -57,3 +57,14 @@ def test_finite_divergence_fails_lockstep(mnist, capsys):
     rc = main(["train", "softmax", *mnist, "--epochs", "2", "--optimizer", "sgd", "--lr", "1e30", "--lockstep"])
     out = capsys.readouterr().out
     assert rc == 1 and "diverging" in out and "training stopped" in out
+
+
+def test_read_only_checkpoint_folder_is_named_before_training(tmp_path, mnist, capsys, monkeypatch):
+    import tempfile
+
+    def denied(*a, **k):
+        raise PermissionError(13, "Permission denied")
+    monkeypatch.setattr(tempfile, "mkstemp", denied)          # what a read-only folder does, even to root
+    assert main(["train", "softmax", *mnist, "--checkpoint", str(tmp_path / "ro" / "c.npz")]) == 2
+    out, err = capsys.readouterr()
+    assert "--checkpoint" in err and "cannot write" in err and "Permission denied" in err and "epoch 1" not in out
