@@ -53,7 +53,7 @@ def channel_stats(X_train):
 
 
 def flatten(X):
-    return X.reshape(X.shape[0], -1)
+    return X.reshape(X.shape[0], int(np.prod(X.shape[1:])))      # also for an empty split (--val 0)
 
 
 def add_bias_column(X):

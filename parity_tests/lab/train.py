@@ -28,7 +28,7 @@ def train(cfg, data, lockstep=False, checkpoint=None, checkpoint_every=None, res
     model = build_model(cfg, data["X_train"].shape[1:], len(data["classes"]))
     opt, sched = build_optimizer(cfg, model)
     trainer, mirror = trainer_with_mirror(model, opt, sched, lockstep=lockstep,
-                                          eval_sets={"val": (data["X_val"], data["y_val"])},
+                                          eval_sets={"val": (data["X_val"], data["y_val"])} if len(data["X_val"]) else {},
                                           batch_size=cfg.batch_size, seed=cfg.seed, progress=progress, log=log)
     trainer.config = asdict(cfg)
     if resume:

@@ -68,3 +68,8 @@ def test_read_only_checkpoint_folder_is_named_before_training(tmp_path, mnist, c
     assert main(["train", "softmax", *mnist, "--checkpoint", str(tmp_path / "ro" / "c.npz")]) == 2
     out, err = capsys.readouterr()
     assert "--checkpoint" in err and "cannot write" in err and "Permission denied" in err and "epoch 1" not in out
+
+
+def test_no_validation_split_trains_in_lockstep(mnist, capsys):
+    assert main(["train", "softmax", *mnist, "--epochs", "1", "--val", "0", "--lockstep"]) == 0
+    assert "0 val" in capsys.readouterr().out
