@@ -8,7 +8,7 @@ import numpy_impl as ni
 import numpy_impl.optim as no
 from numpy_impl import losses
 from numpy_impl.checkpoint import load_checkpoint, read_checkpoint, save_checkpoint
-from numpy_impl.models import FullyConnectedNet
+from numpy_impl.models import ConvNet, FullyConnectedNet
 from numpy_impl.search import grid, random_configs
 from numpy_impl.train import Trainer
 
@@ -53,6 +53,7 @@ CASES = [
     (lambda: ni.Dropout(1.5), ValueError, "Dropout: p must lie in [0, 1], got 1.5"),
     (lambda: ni.Dropout("0.5"), ValueError, "Dropout: p must lie in [0, 1], got '0.5'"),
     (lambda: ni.Dropout(float("nan")), ValueError, "Dropout: p must lie in [0, 1], got nan"),
+    (lambda: ConvNet((1, 28, 28), [2] * 5), ValueError, "ConvNet: 5 conv blocks (channels [2, 2, 2, 2, 2]) halve 28x28 images to nothing; at most 4 fit"),
     # losses
     (lambda: losses.svm_loss(np.zeros((2, 3)), np.array([0, 1]), delta=np.nan), ValueError,
      "svm_loss: delta must be a finite number, got nan"),
