@@ -258,7 +258,7 @@ def how_to_get(name):
         where = " or ".join(m + cls.resources[0][0].replace("train-images-idx3-ubyte.gz", "") for m in cls.mirrors)
     text = (f"download the files torchvision uses from {where} (files: "
             f"{', '.join(r[0] for r in getattr(cls, 'resources', [])) or cls.filename}) and pass their folder as "
-            f"root=... or set {ENV_ROOT}")
+            f"root=... (--root on the commands) or set {ENV_ROOT}")
     if name == "fashion-mnist":
         text += "; or install Debian's package: apt-get install dataset-fashion-mnist"
     return text

@@ -177,7 +177,7 @@ def load_data(kind, data, root=None, dtype="float64", subset=0, val=None, seed=0
                              f"validation samples held out for it ({e}); choose a smaller --subset or --val") from None
         if val is not None and "num_val" in str(e):
             raise UsageError(f"--val {val}: {e}") from None
-        raise UsageError(str(e)) from None
+        raise UsageError(str(e).replace(":\n  - ", ": ").replace("\n  - ", "; ").replace("\n", " ")) from None
     out["image_shape"] = IMAGE_SHAPES.get(name, out["X_test"].shape[1:])
     if subset and subset > len(out["X_train"]):
         raise UsageError(f"--subset {subset}: the {data} training split holds {len(out['X_train'])} samples after "

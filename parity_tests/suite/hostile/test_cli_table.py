@@ -101,6 +101,8 @@ CASES = [
     (["train", "mlp", "--seed", "-1"], "argument --seed: expected an integer >= 0"),
     (["train", "mlp", "--data", "svhn"], "argument --data: invalid choice: 'svhn'"),
     (["train", "mlp", "--data", "mnist", "--root", "{dir}/missing"], "no such folder"),
+    (["train", "softmax", "--data", "cifar10"], "cifar10: no copy found. Tried: root: not given; "),
+    (["train", "softmax", "--data", "fashion-mnist"], "(--root on the commands)"),
     (["train", "mlp", "--subset", "0"], "argument --subset: expected an integer >= 1, got '0'"),
     (["train", "mlp", "--subset", "-5"], "argument --subset: expected an integer >= 1"),
     (["train", "mlp", *M, "--subset", "10000000"], "--subset 10000000:"),
