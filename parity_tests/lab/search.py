@@ -47,15 +47,21 @@ def range_or_list(text, points, option="--lr-range", integer=False):
 
 def run_command(args):
     check_architecture(args.model, args)
+    if args.mode == "grid" and args.trials is not None:
+        raise UsageError("--trials applies to --mode random; a grid runs every combination (size it with --points)")
+    if args.mode == "random" and args.points is not None:
+        raise UsageError("--points applies to --mode grid; a random search draws --trials configurations")
+    if args.hidden_sizes is not None and args.model not in ("two-layer", "mlp"):
+        raise UsageError(f"--hidden-sizes applies to two-layer and mlp, not {args.model}")
     space = {"lr": args.lr_range, "reg": args.reg_range}
     if args.model in ("two-layer", "mlp"):
-        space["hidden"] = args.hidden_sizes
-    points = args.points if args.mode == "grid" else 0
+        space["hidden"] = args.hidden_sizes or "64,128,256"
+    points = (args.points or 3) if args.mode == "grid" else 0
     space = {k: range_or_list(v, points, "--" + k.replace("hidden", "hidden-sizes").replace("_", "-") +
                               ("" if k == "hidden" else "-range"), integer=k == "hidden") for k, v in space.items()}
     output_path(args.out, "--out", folder=True)
     try:
-        configs = grid(space) if args.mode == "grid" else random_configs(space, args.trials, seed=args.seed or 0)
+        configs = grid(space) if args.mode == "grid" else random_configs(space, args.trials or 12, seed=args.seed or 0)
     except ValueError as e:
         raise UsageError(str(e)) from None
     base = config_from(args)
@@ -94,10 +100,10 @@ def add_command(sub):
     s.add_argument("model", choices=MODELS)
     add_training_options(s)
     s.add_argument("--mode", choices=["random", "grid"], default="random")
-    s.add_argument("--trials", type=count(1), default=12, help="random search: number of trials")
-    s.add_argument("--points", type=count(1), default=3, help="grid: values per a:b range (log-spaced)")
+    s.add_argument("--trials", type=count(1), help="random search: number of trials (default 12)")
+    s.add_argument("--points", type=count(1), help="grid: values per a:b range, log-spaced (default 3)")
     s.add_argument("--lr-range", default="1e-4:1e-2", help="a:b (log range) or a,b,c (values)")
     s.add_argument("--reg-range", default="1e-6:1e-2", help="a:b (log range) or a,b,c (values)")
-    s.add_argument("--hidden-sizes", default="64,128,256", help="two-layer/mlp: hidden sizes to try")
+    s.add_argument("--hidden-sizes", help="two-layer/mlp: hidden sizes to try (default 64,128,256)")
     s.add_argument("--out", default="search", help="folder for search.json and search.png")
     s.set_defaults(func=run_command)

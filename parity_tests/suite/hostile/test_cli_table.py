@@ -164,6 +164,9 @@ CASES = [
     (["search", "mlp", "--hidden-sizes", "0,64"], "--hidden-sizes: expected a:b (a log range, 0 < a <= b) or a,b,c (values), integers >= 1"),
     (["search", "mlp", "--hidden-sizes", "1.5"], "--hidden-sizes: expected"),
     (["search", "softmax", "--out", "{file}"], "--out '{file}': is a file"),
+    (["search", "softmax", "--mode", "grid", "--trials", "5"], "--trials applies to --mode random"),
+    (["search", "softmax", "--points", "5"], "--points applies to --mode grid"),
+    (["search", "softmax", "--hidden-sizes", "64"], "--hidden-sizes applies to two-layer and mlp, not softmax"),
     (["search", "softmax", "--epochs", "0"], "argument --epochs: expected an integer >= 1"),
     (["search", "softmax", "--subset", "0"], "argument --subset: expected an integer >= 1"),
     # experiment
