@@ -118,6 +118,11 @@ def run_command(args):
     if args.factory and args.model:
         raise UsageError(f"name a MODEL ({args.model!r}) or give --factory, not both")
     if args.factory:
+        given = [k for k in ARCHITECTURE_KEYS + ("reg", "root", "subset", "val", "weights")
+                 if getattr(args, k, None) is not None] + (["data"] if args.data != "random" else [])
+        if given:
+            raise UsageError(f"--{given[0].replace('_', '-')} applies to a built-in MODEL; with --factory the "
+                             f"factory builds the model (and may return its X, y)")
         model, X, y = from_factory(args.factory)
         if X is None:
             shape = args.input_shape
