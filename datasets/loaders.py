@@ -17,9 +17,11 @@ a later run trusts. When nothing works, ``DatasetNotFound`` says what was tried 
 """
 import gzip
 import hashlib
+import json
 import os
 import pickle
 import shutil
+import warnings
 import zlib
 
 import numpy as np
@@ -60,7 +62,11 @@ def canonical(name):
 
 
 def cache_dir():
-    return os.environ.get(ENV_CACHE) or os.path.join(os.path.expanduser("~"), ".cache", "numpy-torch-parity")
+    folder = os.environ.get(ENV_CACHE) or os.path.join(os.path.expanduser("~"), ".cache", "numpy-torch-parity")
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        where = f"${ENV_CACHE}={folder!r}" if os.environ.get(ENV_CACHE) else f"the cache folder {folder!r}"
+        raise DatasetError(f"{where} is a file, expected a folder (set {ENV_CACHE} to a folder)")
+    return folder
 
 
 # ---------------------------------------------------------------- IDX (MNIST family)
@@ -166,7 +172,7 @@ def _load_cifar(tv_root, verify=True):
         except RuntimeError as exc:               # torchvision's md5 check failed
             raise DatasetError(f"{os.path.join(tv_root, 'cifar-10-batches-py')}: the files do not match "
                                f"torchvision's CIFAR-10 checksums ({exc}); for files you made yourself pass "
-                               f"verify_checksums=False") from None
+                               f"verify_checksums=False (parity commands: --no-verify-checksums)") from None
         out[f"X_{split}"] = np.ascontiguousarray(ds.data)            # (N, 32, 32, 3) uint8
         out[f"y_{split}"] = np.asarray(ds.targets, dtype=np.int64)
     return out
@@ -203,8 +209,37 @@ def _staged(name, files):
     key = hashlib.sha1("|".join(f"{p}:{os.path.getsize(p)}:{os.path.getmtime(p)}"
                                 for p in sorted(files.values())).encode()).hexdigest()[:12]
     tv_root = os.path.join(cache_dir(), "staged", f"{name}-{key}")
-    _stage_idx(files, os.path.join(tv_root, _tv_class(name).__name__, "raw"))
+    try:
+        _stage_idx(files, os.path.join(tv_root, _tv_class(name).__name__, "raw"))
+    except OSError as exc:                         # a full or read-only disk: parse in memory instead
+        warnings.warn(f"{name}: cannot stage the files under {tv_root} ({exc.strerror or exc}); reading them in "
+                      f"memory", RuntimeWarning, stacklevel=3)
+        return _idx_in_memory(files)
     return _load_idx_dataset(name, tv_root)
+
+
+def _read_idx_bytes(path):
+    try:
+        with (gzip.open if path.endswith(".gz") else open)(path, "rb") as f:
+            raw = f.read()
+    except (EOFError, OSError, zlib.error) as exc:
+        raise DatasetError(f"{path}: truncated or corrupted ({type(exc).__name__}: {exc})") from None
+    if len(raw) < 4 or raw[:3] != b"\x00\x00\x08":
+        raise DatasetError(f"{path}: not an IDX file of unsigned bytes (bad magic {raw[:4]!r})")
+    ndim = raw[3]
+    dims = np.frombuffer(raw[4:4 + 4 * ndim], dtype=">u4").astype(np.int64)
+    if len(dims) != ndim or len(raw) != 4 + 4 * ndim + int(np.prod(dims)):
+        raise DatasetError(f"{path}: truncated or corrupted: {len(raw)} bytes, the header promises "
+                           f"{4 + 4 * ndim + int(np.prod(dims)) if len(dims) == ndim else 'more'}")
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(tuple(dims))
+
+
+def _idx_in_memory(files):
+    """The same arrays torchvision's MNIST gives, parsed from the raw IDX files (plain or .gz)."""
+    get = {base: _read_idx_bytes(path) for base, path in files.items()}
+    return {"X_train": get["train-images-idx3-ubyte"].copy(),
+            "y_train": get["train-labels-idx1-ubyte"].astype(np.int64),
+            "X_test": get["t10k-images-idx3-ubyte"].copy(), "y_test": get["t10k-labels-idx1-ubyte"].astype(np.int64)}
 
 
 def _download(name):
@@ -223,7 +258,7 @@ def how_to_get(name):
         where = " or ".join(m + cls.resources[0][0].replace("train-images-idx3-ubyte.gz", "") for m in cls.mirrors)
     text = (f"download the files torchvision uses from {where} (files: "
             f"{', '.join(r[0] for r in getattr(cls, 'resources', [])) or cls.filename}) and pass their folder as "
-            f"root=... or set {ENV_ROOT}")
+            f"root=... (--root on the commands) or set {ENV_ROOT}")
     if name == "fashion-mnist":
         text += "; or install Debian's package: apt-get install dataset-fashion-mnist"
     return text
@@ -235,16 +270,45 @@ def _cache_file(name, source):
     return os.path.join(cache_dir(), "arrays", f"{name}-{key}.npz")
 
 
-def _read_cache(path):
+ARRAY_KEYS = ("X_train", "y_train", "X_test", "y_test")
+
+
+def _describe(arrays):
+    """Shape, dtype and CRC-32 of each array: what a cache entry must match to be trusted."""
+    return {k: {"shape": list(arrays[k].shape), "dtype": arrays[k].dtype.str,
+                "crc32": zlib.crc32(np.ascontiguousarray(arrays[k]).data)} for k in ARRAY_KEYS}
+
+
+def _read_cache(path, source):
+    """The cached arrays, or None when missing, damaged, or not made from ``source`` (then rebuilt)."""
     try:
-        with np.load(path) as z:
-            return {k: z[k] for k in ("X_train", "y_train", "X_test", "y_test")}
-    except Exception:
-        return None                                # missing or damaged: rebuilt from the source
+        with np.load(path, allow_pickle=False) as z:
+            meta = json.loads(str(z["meta"]))
+            arrays = {k: z[k] for k in ARRAY_KEYS}
+    except Exception:  # noqa: BLE001 -- missing or damaged: rebuilt from the source
+        return None
+    if meta.get("source") != source or meta.get("arrays") != _describe(arrays):
+        return None
+    return arrays
 
 
-def _write_cache(path, arrays):
-    atomic_write(path, lambda f: np.savez(f, **arrays))
+def _write_cache(path, arrays, source):
+    """Cache the arrays with their source's fingerprint; a cache that cannot be written is skipped
+    with a warning (the arrays are in memory already)."""
+    meta = json.dumps({"source": source, "arrays": _describe(arrays)})
+    try:
+        atomic_write(path, lambda f: np.savez(f, meta=np.array(meta), **{k: arrays[k] for k in ARRAY_KEYS}))
+    except OSError as exc:
+        warnings.warn(f"cannot write the dataset cache {path} ({exc.strerror or exc}); continuing without it "
+                      f"(set {ENV_CACHE} to a writable folder)", RuntimeWarning, stacklevel=3)
+
+
+def _check_counts(name, arrays, where):
+    for split in ("train", "test"):
+        X, y = arrays[f"X_{split}"], arrays[f"y_{split}"]
+        if len(X) != len(y):
+            raise DatasetError(f"{name} at {where}: the {split} split has {len(X)} images but {len(y)} labels "
+                               f"(a truncated or mismatched label file)")
 
 
 def load_raw(name, root=None, download=True, use_cache=True, verify_checksums=True):
@@ -254,8 +318,12 @@ def load_raw(name, root=None, download=True, use_cache=True, verify_checksums=Tr
     tried = []
     candidates = []
     if root is not None:
+        if not isinstance(root, (str, os.PathLike)):
+            raise TypeError(f"load_raw: root must be a path, got {type(root).__name__}")
+        root = os.fspath(root)
         if not os.path.isdir(root):
-            raise DatasetNotFound(f"{name}: root {root!r} is not a folder")
+            raise DatasetNotFound(f"{name}: root {root!r} is " + ("a file, expected a folder" if os.path.exists(root)
+                                                                  else "not a folder (no such folder)"))
         candidates.append(("root", os.path.abspath(root)))
     elif os.environ.get(ENV_ROOT):
         candidates.append((f"${ENV_ROOT}", os.path.abspath(os.environ[ENV_ROOT])))
@@ -267,24 +335,30 @@ def load_raw(name, root=None, download=True, use_cache=True, verify_checksums=Tr
         if not os.path.isdir(folder):
             tried.append(f"{label}: {folder} (no such folder)")
             continue
-        cache = _cache_file(name, folder + _fingerprint(folder))
+        fingerprint = folder + _fingerprint(folder)
+        cache = _cache_file(name, fingerprint)
         if use_cache:
-            arrays = _read_cache(cache)
+            arrays = _read_cache(cache, fingerprint)
             if arrays is not None:
                 return _finish(name, arrays, f"{label}: {folder} (cached {cache})")
         arrays = _from_folder(name, folder, verify_checksums)
         if arrays is None:
             tried.append(f"{label}: {folder} (no {name} files there)")
             continue
+        _check_counts(name, arrays, folder)
         if use_cache:
-            _write_cache(cache, arrays)
+            _write_cache(cache, arrays, fingerprint)
         return _finish(name, arrays, f"{label}: {folder}")
     if download and root is None:
         try:
-            return _finish(name, _download(name), "torchvision download")
-        except Exception as exc:
+            arrays = _download(name)
+        except Exception as exc:  # noqa: BLE001 -- any download failure is one line of the report
+            arrays = None
             tried.append(f"torchvision download into {os.path.join(cache_dir(), 'torchvision')} "
                          f"({type(exc).__name__}: {str(exc)[:200]})")
+        if arrays is not None:
+            _check_counts(name, arrays, "torchvision download")
+            return _finish(name, arrays, "torchvision download")
     raise DatasetNotFound(f"{name}: no copy found. Tried:\n  - " + "\n  - ".join(tried or ["nothing"]) +
                           f"\nTo get it: {how_to_get(name)}.")
 
@@ -306,6 +380,8 @@ def _finish(name, arrays, source):
 def load(name, root=None, layout="nchw", **kwargs):
     """Like ``load_raw`` with the images in ``layout``: ``"nchw"`` (N, C, H, W), ``"nhwc"``, or
     ``"flat"`` (N, C*H*W in C, H, W order). Still uint8: see ``preprocess`` for scaling."""
+    if layout not in ("nchw", "nhwc", "flat"):
+        raise ValueError(f"load: layout must be 'nchw', 'nhwc' or 'flat', got {layout!r}")
     data = load_raw(name, root, **kwargs)
     for split in ("train", "test"):
         X = data[f"X_{split}"]

@@ -18,7 +18,9 @@ def train_val_split(X, y, num_val, seed=None):
     """Hold out ``num_val`` training samples for validation: the last ones (the classic exercises)
     when ``seed`` is None, a seeded random choice otherwise."""
     n = len(X)
-    if not 0 <= num_val < n:
+    if len(y) != n:
+        raise ValueError(f"train_val_split: X has {n} samples, y has {len(y)}")
+    if isinstance(num_val, bool) or not isinstance(num_val, (int, np.integer)) or not 0 <= num_val < n:
         raise ValueError(f"train_val_split: num_val must lie in [0, {n}), got {num_val}")
     order = np.arange(n) if seed is None else as_rng(seed).permutation(n)
     tr, va = order[: n - num_val], order[n - num_val:]
@@ -27,8 +29,10 @@ def train_val_split(X, y, num_val, seed=None):
 
 def subset(X, y, n, seed=0):
     """A seeded random development subset of ``n`` samples."""
-    if n > len(X):
-        raise ValueError(f"subset: asked for {n} samples of {len(X)}")
+    if len(y) != len(X):
+        raise ValueError(f"subset: X has {len(X)} samples, y has {len(y)}")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 0 <= n <= len(X):
+        raise ValueError(f"subset: n must be an integer in [0, {len(X)}], got {n!r}")
     idx = as_rng(seed).choice(len(X), n, replace=False)
     return X[idx], y[idx]
 
@@ -49,7 +53,7 @@ def channel_stats(X_train):
 
 
 def flatten(X):
-    return X.reshape(X.shape[0], -1)
+    return X.reshape(X.shape[0], int(np.prod(X.shape[1:])))      # also for an empty split (--val 0)
 
 
 def add_bias_column(X):
@@ -63,6 +67,13 @@ def prepare(name, root=None, num_val=None, split_seed=None, dev=0, dtype=np.floa
 
     Returns ``{"X_train", "y_train", "X_val", "y_val", "X_test", "y_test", "classes", ...}``;
     ``X_dev``/``y_dev`` when ``dev`` > 0."""
+    canonical(name)
+    for option, value in (("num_val", num_val), ("dev", dev)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0):
+            raise ValueError(f"prepare: {option} must be an integer >= 0{' or None' if option == 'num_val' else ''}, "
+                             f"got {value!r}")
+    if not np.issubdtype(np.dtype(dtype), np.floating):
+        raise ValueError(f"prepare: dtype must be a floating-point type (float32, float64), got {np.dtype(dtype)}")
     data = load(name, root, layout="nchw", **load_kw)
     _, default_val = CLASSIC_SPLITS.get(canonical(name), (None, 1000))
     if num_val is None:          # the classic split, or a tenth of a smaller training set

@@ -54,3 +54,34 @@ def check_labels(component, y, n, num_classes):
 
 def backward_before_forward(component):
     return RuntimeError(f"{component}: backward called before forward (no cached input)")
+
+
+def check_count(component, name, value, least=1):
+    """An integer >= ``least`` (sizes, channels, steps), as a plain int; anything else is named."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < least:
+        raise ValueError(f"{component}: {name} must be an integer >= {least}, got {value!r}")
+    return int(value)
+
+
+def check_pair(component, name, value, least=1):
+    """An integer >= ``least`` or a pair of them (kernel size, stride, padding, dilation)."""
+    pair = (value, value) if np.isscalar(value) else tuple(value) if isinstance(value, (tuple, list)) else None
+    if pair is None or len(pair) != 2:
+        raise ValueError(f"{component}: {name} must be an integer >= {least} or a pair of them, got {value!r}")
+    return tuple(check_count(component, name, v, least) for v in pair)
+
+
+def check_number(component, name, value, low=None, high=None, low_open=False, high_open=False):
+    """A finite real number within [low, high] (an open end with ``*_open``), as a float."""
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+    ok = ok and np.isfinite(value)
+    if ok and low is not None:
+        ok = value > low if low_open else value >= low
+    if ok and high is not None:
+        ok = value < high if high_open else value <= high
+    if not ok:
+        lo = "" if low is None else f"{'>' if low_open else '>='} {low:g}"
+        hi = "" if high is None else f"{'<' if high_open else '<='} {high:g}"
+        raise ValueError(f"{component}: {name} must be a number {' and '.join(v for v in (lo, hi) if v) or 'finite'}, "
+                         f"got {value!r}")
+    return float(value)

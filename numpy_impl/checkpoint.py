@@ -10,6 +10,7 @@ Loading never unpickles: arrays and a JSON header only.
 """
 import json
 import os
+import zipfile
 
 import numpy as np
 
@@ -43,6 +44,14 @@ def _split_state(state):
 
 
 def save_checkpoint(path, model, optimizer=None, scheduler=None, extra=None):
+    if not isinstance(path, (str, os.PathLike)) or not os.fspath(path):
+        raise ValueError(f"save_checkpoint: path must be a file name, got {path!r}")
+    if os.path.isdir(path):
+        raise ValueError(f"save_checkpoint({os.fspath(path)!r}): is a folder, expected a file name")
+    for name, obj, method in (("model", model, "named_parameters"), ("optimizer", optimizer, "state_dict"),
+                              ("scheduler", scheduler, "state_dict")):
+        if (obj is not None or name == "model") and not callable(getattr(obj, method, None)):
+            raise TypeError(f"save_checkpoint: {name} must have a {method}() method, got {type(obj).__name__}")
     arrays = {f"param/{k}": v for k, v in model.named_parameters().items()}
     arrays.update({f"buffer/{k}": v for k, v in model.named_buffers().items()})
     meta = {"format": FORMAT, "model": model.describe(), "extra": extra or {},
@@ -65,15 +74,43 @@ def _mismatch(path, what, saved, expected):
                      f"the object has {expected}")
 
 
+def read_checkpoint(path):
+    """``(arrays, meta)`` of a checkpoint file, without touching any model. Every way the file can
+    be wrong (missing, a folder, truncated, not a ``.npz``, a ``.npz`` of something else, a torch
+    ``.pt``) is a ``ValueError`` naming the file and what is wrong."""
+    path = os.fspath(path)
+    where = f"load_checkpoint({path!r})"
+    if not os.path.exists(path):
+        raise ValueError(f"{where}: no such file")
+    if os.path.isdir(path):
+        raise ValueError(f"{where}: is a folder, expected a checkpoint file")
+    try:
+        f = np.load(path, allow_pickle=False)
+        if not hasattr(f, "files"):
+            raise ValueError(f"{where}: a single .npy array, not a checkpoint (.npz)")
+        with f:
+            if "meta" not in f.files:
+                raise ValueError(f"{where}: a .npz without a checkpoint header: not a checkpoint of this library")
+            data = {k: f[k] for k in f.files}
+        meta = json.loads(str(data.pop("meta")))
+    except ValueError as e:
+        if str(e).startswith(where):
+            raise
+        raise ValueError(f"{where}: not a checkpoint of this library ({type(e).__name__}: {str(e)[:120]}); a torch "
+                         f".pt is loaded by torch_ref.interop.load_state_dict") from None
+    except (OSError, EOFError, zipfile.BadZipFile, KeyError) as e:
+        raise ValueError(f"{where}: truncated or corrupted ({type(e).__name__}: {str(e)[:120]})") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        got = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
+        raise ValueError(f"{where}: not a checkpoint of this library (format {got!r})")
+    return data, meta
+
+
 def load_checkpoint(path, model, optimizer=None, scheduler=None):
     """Restore a ``save_checkpoint`` file in place; returns its ``extra``. Every name and shape is
     checked before anything is changed, so a mismatched file leaves the model untouched."""
     path = os.fspath(path)
-    with np.load(path, allow_pickle=False) as f:
-        data = {k: f[k] for k in f.files}
-    meta = json.loads(str(data.pop("meta")))
-    if meta.get("format") != FORMAT:
-        raise ValueError(f"load_checkpoint({path!r}): not a checkpoint of this library (format {meta.get('format')!r})")
+    data, meta = read_checkpoint(path)
     targets = [("param/", model.named_parameters()), ("buffer/", model.named_buffers())]
     for prefix, named in targets:
         saved = {k[len(prefix):]: v for k, v in data.items() if k.startswith(prefix)}
@@ -85,13 +122,16 @@ def load_checkpoint(path, model, optimizer=None, scheduler=None):
     gens = layer_generators(model)
     if len(gens) != len(meta["generators"]):
         _mismatch(path, "numbers of layer random generators", len(meta["generators"]), len(gens))
+    if meta.get("model") != model.describe():           # same shapes, other settings (dropout p, eps...)
+        _mismatch(path, "models", meta.get("model"), model.describe())
     if optimizer is not None:
         if "optimizer" not in meta:
             raise ValueError(f"load_checkpoint({path!r}): the file holds no optimizer state")
         if meta["optimizer"]["class"] != type(optimizer).__name__:
             _mismatch(path, "optimizers", meta["optimizer"]["class"], type(optimizer).__name__)
-    if scheduler is not None and meta.get("scheduler", {}).get("class") != type(scheduler).__name__:
-        _mismatch(path, "schedules", meta.get("scheduler", {}).get("class"), type(scheduler).__name__)
+    saved_sched = meta.get("scheduler", {}).get("class")
+    if (optimizer is not None or scheduler is not None) and saved_sched != (None if scheduler is None else type(scheduler).__name__):
+        _mismatch(path, "schedules", saved_sched or "none", "none" if scheduler is None else type(scheduler).__name__)
 
     for prefix, named in targets:
         for k, p in named.items():

@@ -58,12 +58,19 @@ def softmax_loss_naive(x, y):
     return x.dtype.type(loss / n), dx / x.dtype.type(n)
 
 
+def _delta(component, delta):
+    if isinstance(delta, bool) or not isinstance(delta, (int, float, np.integer, np.floating)) or not np.isfinite(delta):
+        raise ValueError(f"{component}: delta must be a finite number, got {delta!r}")
+
+
 def svm_loss(x, y, delta=1.0):
     """Multiclass SVM hinge loss (cs231n), vectorised. x: (N, C), y: (N,) -> (loss, dx)."""
     x, y = _scores("svm_loss", x, y)
+    _delta("svm_loss", delta)
     n = x.shape[0]
     correct = x[np.arange(n), y][:, None]
-    margins = np.maximum(0, x - correct + x.dtype.type(delta))
+    margins = x - correct + x.dtype.type(delta)
+    margins = np.where(margins > 0, margins, x.dtype.type(0))   # a NaN margin counts 0, as torch and the loop
     margins[np.arange(n), y] = 0
     loss = margins.sum() / n
     dx = (margins > 0).astype(x.dtype)
@@ -74,6 +81,7 @@ def svm_loss(x, y, delta=1.0):
 def svm_loss_naive(x, y, delta=1.0):
     """The per-sample loop version of ``svm_loss`` (a reference, deliberately slow)."""
     x, y = _scores("svm_loss_naive", x, y)
+    _delta("svm_loss_naive", delta)
     n, c = x.shape
     loss = 0.0
     dx = np.zeros_like(x)
@@ -105,6 +113,9 @@ def l2_penalty(params, reg, names=None):
     """``reg * sum(W**2)`` over the named parameters (default: every name not ending in 'b'/'beta'
     /'gamma', i.e. weights only). Returns ``(penalty, grads)``; grads are ``2 * reg * W``, which is
     torch's ``weight_decay = 2 * reg``."""
+    if isinstance(reg, bool) or not isinstance(reg, (int, float, np.integer, np.floating)) or not reg >= 0 \
+            or not np.isfinite(reg):
+        raise ValueError(f"l2_penalty: reg must be a number >= 0, got {reg!r}")
     if names is None:
         names = [k for k in params if k.split(".")[-1] not in ("b", "beta", "gamma")]
     penalty = sum(float(np.sum(params[k] * params[k])) for k in names) * reg

@@ -18,6 +18,8 @@ import numpy as np
 
 def grid(space):
     """Every combination of the listed values, in order. ``space``: name -> list of values."""
+    if not isinstance(space, dict) or not space:
+        raise ValueError(f"grid: space must be a non-empty dict of name -> list of values, got {space!r}")
     for name, values in space.items():
         if not isinstance(values, (list, tuple)) or not values:
             raise ValueError(f"grid: '{name}' needs a non-empty list of values, got {values!r}")
@@ -27,10 +29,13 @@ def grid(space):
 
 def _draw(name, spec, rng):
     if isinstance(spec, list):
+        if not spec:
+            raise ValueError(f"random_configs: '{name}' needs at least one choice, got []")
         return spec[rng.integers(len(spec))]
     if isinstance(spec, tuple) and len(spec) == 2:
         low, high = spec
-        if not (low > 0 and high >= low):
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in spec) \
+                or not (low > 0 and high >= low):
             raise ValueError(f"random_configs: '{name}' range must be 0 < low <= high, got {spec}")
         value = math.exp(rng.uniform(math.log(low), math.log(high)))
         if isinstance(low, int) and isinstance(high, int):
@@ -41,6 +46,10 @@ def _draw(name, spec, rng):
 
 def random_configs(space, trials, seed=0):
     """``trials`` configurations, each value drawn independently (log-uniform for ranges)."""
+    if isinstance(trials, bool) or not isinstance(trials, (int, np.integer)) or trials < 1:
+        raise ValueError(f"random_configs: trials must be an integer >= 1, got {trials!r}")
+    if not isinstance(space, dict) or not space:
+        raise ValueError(f"random_configs: space must be a non-empty dict of name -> range or list, got {space!r}")
     rng = np.random.default_rng(seed)
     return [{name: _draw(name, spec, rng) for name, spec in space.items()} for _ in range(trials)]
 

@@ -17,6 +17,7 @@ depends on. The model's ``loss(X, y)`` returns ``(loss, grads)`` (see ``numpy_im
 epoch's record) and ``epoch_text(record)`` (a few words for the epoch line).
 """
 import math
+import numbers
 import sys
 import time
 
@@ -34,13 +35,34 @@ def progress_bar(total, done, desc, stream=None):
                 disable=None, dynamic_ncols=True)
 
 
+DIVERGENCE_FACTOR = 1e3     # a loss above 1e3 x max(1, the run's first loss) is divergence
+PARAM_GROWTH = 1e6          # so is a parameter norm above 1e6 x max(1, its norm at the start)
+
+
+def check_int(component, name, value, least, allow_none=False):
+    """``value`` must be an integer >= ``least`` (or None when ``allow_none``)."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
+        raise ValueError(f"{component}: {name} must be an integer >= {least}"
+                         f"{' or None' if allow_none else ''}, got {value!r}")
+    return int(value)
+
+
 class Trainer:
     def __init__(self, model, optimizer, scheduler=None, batch_size=64, seed=0, schedule_every="epoch",
                  train_acc_samples=1000, callbacks=(), progress=True, log=print):
         if schedule_every not in ("epoch", "step"):
             raise ValueError(f"Trainer: schedule_every must be 'epoch' or 'step', got {schedule_every!r}")
-        if batch_size < 1:
-            raise ValueError(f"Trainer: batch_size must be >= 1, got {batch_size}")
+        check_int("Trainer", "batch_size", batch_size, 1)
+        check_int("Trainer", "seed", seed, 0)
+        check_int("Trainer", "train_acc_samples (0: none)", train_acc_samples, 0)
+        for name, obj, method in (("model", model, "loss"), ("optimizer", optimizer, "step"),
+                                  ("scheduler", scheduler, "step")):
+            if obj is not None and not callable(getattr(obj, method, None)):
+                raise TypeError(f"Trainer: {name} must have a {method}() method, got {type(obj).__name__}")
+        if optimizer is None:
+            raise TypeError("Trainer: optimizer must have a step() method, got None")
         self.model, self.optimizer, self.scheduler = model, optimizer, scheduler
         self.batch_size, self.seed, self.schedule_every = int(batch_size), int(seed), schedule_every
         self.train_acc_samples = train_acc_samples
@@ -51,6 +73,7 @@ class Trainer:
         self.step = 0           # updates done in all
         self.history = {"loss": [], "epochs": [], "stopped": None}
         self.stopped = None
+        self.config = None      # JSON-able settings of the run, saved in every checkpoint
         self._acc_idx = None
 
     # ------------------------------------------------------------------ checkpoints
@@ -60,12 +83,18 @@ class Trainer:
 
     def save(self, path):
         """Write a checkpoint now (atomically: the previous file survives an interrupted save)."""
-        return save_checkpoint(path, self.model, self.optimizer, self.scheduler, extra={"trainer": self.state()})
+        extra = {"trainer": self.state()}
+        if self.config is not None:
+            extra["config"] = self.config
+        return save_checkpoint(path, self.model, self.optimizer, self.scheduler, extra=extra)
 
     def resume(self, path):
         """Restore model, optimizer, schedule, dropout generators and position from ``path``."""
         path = str(path)
         extra = load_checkpoint(path, self.model, self.optimizer, self.scheduler)
+        if "trainer" not in extra:
+            raise ValueError(f"Trainer.resume({path!r}): the checkpoint holds no trainer position "
+                             f"(saved by save_checkpoint, not by a Trainer)")
         t = extra["trainer"]
         for key in ("batch_size", "seed", "schedule_every"):
             if t[key] != getattr(self, key):
@@ -91,12 +120,36 @@ class Trainer:
         return self.model.accuracy(X, y)
 
     # ------------------------------------------------------------------ the loop
-    def _stop_on(self, loss):
+    def _param_norm(self):
+        return math.sqrt(sum(float(np.vdot(p, p)) for p in self.model.named_parameters().values()))
+
+    def _loss_diverged(self, loss):
+        """Why ``loss`` means divergence (non-finite, or far above the run's first loss), or None."""
+        if not math.isfinite(loss):
+            return f"the loss became {loss}"
+        first = self.history["loss"][0] if self.history["loss"] else None
+        if first is not None and loss > DIVERGENCE_FACTOR * max(1.0, abs(first)):
+            return (f"the loss became {loss:.6g}, more than {DIVERGENCE_FACTOR:g} x max(1, the first loss "
+                    f"{first:.6g}): diverging")
+        return None
+
+    def _params_diverged(self):
+        norm = self._param_norm()
+        start = self.history.setdefault("start_param_norm", norm)
+        if not math.isfinite(norm) or norm > PARAM_GROWTH * max(1.0, start):
+            return (f"the parameter norm became {norm:.6g}, more than {PARAM_GROWTH:g} x max(1, its start "
+                    f"{start:.6g}): diverging")
+        return None
+
+    def _stop_on(self, why, after_update=False):
         last = next((v for v in reversed(self.history["loss"]) if math.isfinite(v)), None)
         lrs = ", ".join(f"{g['lr']:.3g}" for g in self.optimizer.param_groups)
-        self.stopped = (f"Trainer: the loss became {loss} at epoch {self.epoch + 1}, batch {self.batch + 1} "
-                        f"(step {self.step + 1}, lr {lrs}); training stopped before that update, so the model "
-                        f"holds the weights of step {self.step}. Last finite loss: "
+        step = self.step if after_update else self.step + 1
+        batch = self.batch if after_update else self.batch + 1
+        when = ("after that update" if after_update
+                else f"before that update, so the model holds the weights of step {self.step}")
+        self.stopped = (f"Trainer: {why} at epoch {self.epoch + 1}, batch {batch} "
+                        f"(step {step}, lr {lrs}); training stopped {when}. Last finite loss: "
                         f"{'none' if last is None else f'{last:.6g}'}. Try a lower learning rate or a "
                         f"smaller weight scale, or check the inputs for NaN or inf.")
         self.history["stopped"] = self.stopped
@@ -109,12 +162,20 @@ class Trainer:
         ``checkpoint_every`` steps; ``max_steps`` stops early (after that many updates in all, writing
         the checkpoint there too)."""
         X, y = np.asarray(X), np.asarray(y)
-        if len(X) != len(y):
-            raise ValueError(f"Trainer.fit: X has {len(X)} samples, y has {len(y)}")
+        check_int("Trainer.fit", "epochs", epochs, 1)
+        check_int("Trainer.fit", "checkpoint_every", checkpoint_every, 1, allow_none=True)
+        check_int("Trainer.fit", "max_steps", max_steps, 1, allow_none=True)
+        if X.ndim == 0 or y.ndim != 1 or len(X) != len(y) or len(X) == 0:
+            raise ValueError(f"Trainer.fit: expected X of shape (N, ...) and y of shape (N,) with N >= 1, got "
+                             f"shapes {X.shape} and {y.shape}")
+        if (X_val is None) != (y_val is None) or (X_val is not None and len(X_val) != len(y_val)):
+            raise ValueError("Trainer.fit: X_val and y_val must be given together, with as many samples each")
         if self.stopped:
             self.log(f"Trainer.fit: not training, this run was stopped: {self.stopped}")
             return self.history
         total = num_batches(len(X), self.batch_size)
+        if self.step == 0:
+            self.history["start_param_norm"] = self._param_norm()
         bar = None
         try:
             while self.epoch < epochs:
@@ -130,8 +191,9 @@ class Trainer:
                         return self.history
                     s0 = time.perf_counter()
                     loss, grads = self.model.loss(xb, yb)
-                    if not math.isfinite(loss):
-                        self._stop_on(loss)
+                    why = self._loss_diverged(loss)
+                    if why:
+                        self._stop_on(why)
                         return self.history
                     self.optimizer.step(grads)
                     if self.scheduler is not None and self.schedule_every == "step":
@@ -143,6 +205,10 @@ class Trainer:
                     for cb in self.callbacks:
                         if hasattr(cb, "on_step"):
                             cb.on_step(self, xb, yb, loss)
+                    why = self._params_diverged()
+                    if why:
+                        self._stop_on(why, after_update=True)
+                        return self.history
                     if bar is not None:
                         bar.set_postfix_str(f"loss {loss:.4f}", refresh=False)
                         bar.update()

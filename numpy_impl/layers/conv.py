@@ -10,7 +10,7 @@ six-loop reference the classic exercises write first.
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .._checks import check_dim, check_ndim
+from .._checks import check_count, check_dim, check_ndim, check_pair
 from .base import Layer
 from ..rng import as_rng
 
@@ -27,9 +27,11 @@ class Conv2d(Layer):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
                  bias=True, weight_scale=1e-2, init=None, rng=None, dtype=np.float64):
         super().__init__()
-        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
-        self.kernel_size, self.stride = pair(kernel_size), pair(stride)
-        self.padding, self.dilation = pair(padding), pair(dilation)
+        name = type(self).__name__
+        self.in_channels = check_count(name, "in_channels", in_channels)
+        self.out_channels = check_count(name, "out_channels", out_channels)
+        self.kernel_size, self.stride = check_pair(name, "kernel_size", kernel_size), check_pair(name, "stride", stride)
+        self.padding, self.dilation = check_pair(name, "padding", padding, 0), check_pair(name, "dilation", dilation)
         shape = (self.out_channels, self.in_channels) + self.kernel_size
         rng = as_rng(rng)
         W = weight_scale * rng.standard_normal(shape) if init is None else init(shape, rng=rng, dtype=dtype)

@@ -16,8 +16,8 @@ from ..rng import as_rng
 class Dropout(Layer):
     def __init__(self, p=0.5, rng=None, inverted=True):
         super().__init__()
-        if not 0 <= p <= 1:
-            raise ValueError(f"Dropout: p must lie in [0, 1], got {p}")
+        if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)) or not 0 <= p <= 1:
+            raise ValueError(f"Dropout: p must lie in [0, 1], got {p!r}")
         self.p, self.inverted = float(p), bool(inverted)
         self.rng = as_rng(rng)
         self.mask = None

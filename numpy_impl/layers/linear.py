@@ -1,7 +1,7 @@
 """Affine layer and Flatten."""
 import numpy as np
 
-from .._checks import check_dim, check_ndim
+from .._checks import check_count, check_dim, check_ndim
 from ..rng import as_rng
 from .base import Layer
 
@@ -19,7 +19,8 @@ class Linear(Layer):
     def __init__(self, in_features, out_features, bias=True, weight_scale=1e-2, init=None,
                  rng=None, dtype=np.float64):
         super().__init__()
-        self.in_features, self.out_features = int(in_features), int(out_features)
+        self.in_features = check_count("Linear", "in_features", in_features)
+        self.out_features = check_count("Linear", "out_features", out_features)
         rng = as_rng(rng)
         if init is None:
             W = weight_scale * rng.standard_normal((self.in_features, self.out_features))

@@ -11,7 +11,7 @@ start at 0. Normalisation always uses the biased batch variance, as in both.
 """
 import numpy as np
 
-from .._checks import check_dim, check_ndim
+from .._checks import check_count, check_dim, check_ndim, check_number
 from .base import Layer
 
 
@@ -32,8 +32,11 @@ class _BatchNorm(Layer):
         super().__init__()
         if convention not in ("torch", "classic"):
             raise ValueError(f"{type(self).__name__}: convention must be 'torch' or 'classic', got {convention!r}")
-        self.num_features, self.eps, self.convention = int(num_features), float(eps), convention
-        self.momentum = float(momentum if momentum is not None else (0.1 if convention == "torch" else 0.9))
+        name = type(self).__name__
+        self.num_features = check_count(name, "num_features", num_features)
+        self.eps, self.convention = check_number(name, "eps", eps, 0, low_open=True), convention
+        self.momentum = check_number(name, "momentum", momentum if momentum is not None else
+                                     (0.1 if convention == "torch" else 0.9), 0, 1)
         self.affine = bool(affine)
         c = self.num_features
         if self.affine:
@@ -117,8 +120,11 @@ class LayerNorm(Layer):
 
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, dtype=np.float64):
         super().__init__()
-        self.normalized_shape = (int(normalized_shape),) if np.isscalar(normalized_shape) else tuple(normalized_shape)
-        self.eps = float(eps)
+        shape = (normalized_shape,) if np.isscalar(normalized_shape) else tuple(normalized_shape)
+        self.normalized_shape = tuple(check_count("LayerNorm", "normalized_shape", v) for v in shape)
+        if not self.normalized_shape:
+            raise ValueError("LayerNorm: normalized_shape must hold at least one size, got ()")
+        self.eps = check_number("LayerNorm", "eps", eps, 0, low_open=True)
         self.affine = bool(elementwise_affine)
         if self.affine:
             self.params["gamma"] = np.ones(self.normalized_shape, dtype=dtype)

@@ -6,9 +6,8 @@ with ``np.maximum`` / a sum, backward routes the gradient back slice by slice.
 """
 import numpy as np
 
-from .._checks import check_ndim
+from .._checks import check_ndim, check_pair
 from .base import Layer
-from .conv import pair
 
 
 class _Pool2d(Layer):
@@ -16,9 +15,10 @@ class _Pool2d(Layer):
 
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
-        self.kernel_size = pair(kernel_size)
-        self.stride = pair(stride) if stride is not None else self.kernel_size
-        self.padding = pair(padding)
+        name = type(self).__name__
+        self.kernel_size = check_pair(name, "kernel_size", kernel_size)
+        self.stride = check_pair(name, "stride", stride) if stride is not None else self.kernel_size
+        self.padding = check_pair(name, "padding", padding, 0)
         if any(p > k // 2 for p, k in zip(self.padding, self.kernel_size)):
             raise ValueError(f"{self.describe()}: padding must be at most half the kernel size, "
                              f"got padding={self.padding} for kernel_size={self.kernel_size}")
@@ -75,6 +75,8 @@ class MaxPool2d(_Pool2d):
         slices = list(self._slices(oh, ow))
         out = np.empty(xp.shape[:2] + (oh, ow), dtype=xp.dtype)
         idx = np.zeros(out.shape, dtype=np.min_scalar_type(len(slices)))
+        padded = any(self.padding)
+        first_real = self._first_real(xp.shape, oh, ow) if padded else None
         for b in self._blocks(xp):
             xb, ob, ib = xp[b], out[b], idx[b]
             if len(slices) == 1:
@@ -89,12 +91,26 @@ class MaxPool2d(_Pool2d):
                 np.not_equal(xb[sl], ob, out=differs)
                 leading &= differs
                 ib += leading
+            if padded:                       # an all -inf window: torch picks its first real element, never the padding
+                neg = ob == -np.inf
+                if neg.any():
+                    np.copyto(ib, first_real, where=neg, casting="unsafe")
             if np.isnan(ob).any():           # torch routes a NaN window's gradient to its last NaN
                 for k, sl in enumerate(slices):
                     np.copyto(ib, k, where=np.isnan(xb[sl]))
         self._cache = (xp.shape, idx)
         self._out_shape = out.shape
         return out
+
+    def _first_real(self, padded_shape, oh, ow):
+        """Per output position, the first kernel offset (row-major) on a real, unpadded element."""
+        (kh, kw), (sh, sw), (ph, pw) = self.kernel_size, self.stride, self.padding
+        rows, cols = np.arange(oh) * sh, np.arange(ow) * sw
+        hp, wp = padded_shape[2:]
+        valid = np.stack([((rows + i >= ph) & (rows + i < hp - ph))[:, None]
+                          & ((cols + j >= pw) & (cols + j < wp - pw))[None, :]
+                          for i in range(kh) for j in range(kw)])
+        return valid.argmax(axis=0)
 
     def backward(self, dout):
         dout = self._dout(dout)

@@ -82,6 +82,10 @@ class ConvNet(Model):
                  seed=0, dtype=np.float64):
         rng = as_rng(seed)
         c, h, w = input_shape
+        if (h >> len(channels)) < 1 or (w >> len(channels)) < 1:
+            fits = min(int(h).bit_length(), int(w).bit_length()) - 1
+            raise ValueError(f"ConvNet: {len(channels)} conv blocks (channels {list(channels)}) halve {h}x{w} images "
+                             f"to nothing; at most {fits} fit")
         layers = []
         for out in channels:
             layers += [Conv2d(c, out, 3, padding=1, init=initializers.he_normal, rng=rng, dtype=dtype), ReLU(),

@@ -15,6 +15,10 @@ import copy
 
 import numpy as np
 
+from .._checks import check_number
+
+NON_NEGATIVE = ("lr", "momentum", "dampening", "weight_decay", "eps", "lr_decay", "initial_accumulator_value", "alpha")
+
 
 class Optimizer:
     defaults = {}
@@ -50,8 +54,19 @@ class Optimizer:
         self.state = {k: {} for g in self.param_groups for k in g["params"]}
 
     def _validate(self, group):
-        if group.get("lr", 0) < 0:
-            raise ValueError(f"{type(self).__name__}: lr must be >= 0, got {group['lr']}")
+        """torch's ranges: lr, momentum, weight_decay, eps... >= 0; each beta in [0, 1)."""
+        name = type(self).__name__
+        for key in NON_NEGATIVE:
+            if key in group:
+                check_number(name, key, group[key], 0)
+        if "betas" in group:
+            betas = group["betas"]
+            if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+                raise ValueError(f"{name}: betas must be a pair (beta1, beta2), each in [0, 1), got {betas!r}")
+            for i, b in enumerate(betas):
+                check_number(name, f"betas[{i}]", b, 0, 1, high_open=True)
+        if "dampening" in group and group["dampening"] > 1:
+            raise ValueError(f"{name}: dampening must lie in [0, 1], got {group['dampening']!r}")
 
     def step(self, grads):
         """Update every parameter that has an entry in ``grads`` (missing ones are skipped)."""

@@ -6,9 +6,14 @@ the learning rates agree to the last bit, not only to rounding.
 """
 import math
 
+from .._checks import check_count, check_number
+
 
 class Scheduler:
     def __init__(self, optimizer):
+        if not isinstance(getattr(optimizer, "param_groups", None), list):
+            raise TypeError(f"{type(self).__name__}: expected an optimizer (with param_groups), "
+                            f"got {type(optimizer).__name__}")
         self.optimizer = optimizer
         for g in optimizer.param_groups:
             g.setdefault("initial_lr", g["lr"])
@@ -38,7 +43,8 @@ class Scheduler:
 
 class StepLR(Scheduler):
     def __init__(self, optimizer, step_size, gamma=0.1):
-        self.step_size, self.gamma = int(step_size), float(gamma)
+        self.step_size = check_count("StepLR", "step_size", step_size)
+        self.gamma = check_number("StepLR", "gamma", gamma, 0, low_open=True)
         super().__init__(optimizer)
 
     def get_lr(self):
@@ -51,7 +57,7 @@ class ExponentialLR(Scheduler):
     """The classic per-epoch decay ``lr *= gamma``."""
 
     def __init__(self, optimizer, gamma):
-        self.gamma = float(gamma)
+        self.gamma = check_number("ExponentialLR", "gamma", gamma, 0, low_open=True)
         super().__init__(optimizer)
 
     def get_lr(self):
@@ -62,7 +68,8 @@ class ExponentialLR(Scheduler):
 
 class CosineAnnealingLR(Scheduler):
     def __init__(self, optimizer, T_max, eta_min=0.0):
-        self.T_max, self.eta_min = int(T_max), float(eta_min)
+        self.T_max = check_count("CosineAnnealingLR", "T_max", T_max)
+        self.eta_min = check_number("CosineAnnealingLR", "eta_min", eta_min, 0)
         super().__init__(optimizer)
 
     def get_lr(self):
@@ -80,7 +87,9 @@ class LinearWarmup(Scheduler):
     ``total_iters`` steps, then stays (a linear warm-up with the defaults)."""
 
     def __init__(self, optimizer, start_factor=1 / 3, end_factor=1.0, total_iters=5):
-        self.start_factor, self.end_factor, self.total_iters = float(start_factor), float(end_factor), int(total_iters)
+        self.start_factor = check_number("LinearWarmup", "start_factor", start_factor, 0, 1, low_open=True)
+        self.end_factor = check_number("LinearWarmup", "end_factor", end_factor, 0, 1)
+        self.total_iters = check_count("LinearWarmup", "total_iters", total_iters)
         super().__init__(optimizer)
 
     def get_lr(self):

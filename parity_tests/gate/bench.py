@@ -79,5 +79,6 @@ def main(quick=False, repeat=7):
 def add_command(sub):
     b = sub.add_parser("bench", help="NumPy/torch speed ratios")
     b.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run)")
-    b.add_argument("--repeat", type=int, default=7)
+    from ..options import count
+    b.add_argument("--repeat", type=count(1), default=7, help="timed rounds per case (>= 1)")
     b.set_defaults(func=lambda args: main(quick=args.quick, repeat=args.repeat))

@@ -10,7 +10,8 @@ from torch_ref import mirror
 from torch_ref.mapping import to_numpy_dict
 from torch_ref.models import forward_layers, model_loss
 
-from ..options import ARCHITECTURE_KEYS, UsageError, add_data_options, add_model_options, load_data
+from ..options import (ARCHITECTURE_KEYS, UsageError, add_data_options, add_model_options, check_architecture,
+                       count, input_file, load_data, output_path)
 from .compare import compare
 from .report import Report
 from .tolerance import Tolerance, tolerance_for
@@ -173,22 +174,41 @@ def from_factory(spec):
     if not where or not name:
         raise UsageError(f"--factory wants FILE.py:FUNCTION or module:FUNCTION, got {spec!r}")
     if where.endswith(".py"):
-        if not os.path.exists(where):
+        if not os.path.isfile(where):
             raise UsageError(f"--factory: no file {where!r}")
-        module_spec = importlib.util.spec_from_file_location("parity_factory", where)
-        module = importlib.util.module_from_spec(module_spec)
-        module_spec.loader.exec_module(module)
-    else:
-        try:
+    try:
+        if where.endswith(".py"):
+            module_spec = importlib.util.spec_from_file_location("parity_factory", where)
+            module = importlib.util.module_from_spec(module_spec)
+            module_spec.loader.exec_module(module)
+        else:
             module = importlib.import_module(where)
-        except ImportError as e:
-            raise UsageError(f"--factory: cannot import {where!r}: {e}") from None
+    except ImportError as e:
+        raise UsageError(f"--factory: cannot import {where!r}: {e}") from None
+    except Exception as e:  # noqa: BLE001 -- the user's file: a syntax error or anything it raises
+        raise UsageError(f"--factory: loading {where!r} failed: {type(e).__name__}: {e}") from None
     if not callable(getattr(module, name, None)):
         raise UsageError(f"--factory: {where!r} has no function {name!r}")
-    out = getattr(module, name)()
+    try:
+        out = getattr(module, name)()
+    except Exception as e:  # noqa: BLE001 -- the user's function raised
+        raise UsageError(f"--factory: {spec}() raised {type(e).__name__}: {e}") from None
     if isinstance(out, tuple) and len(out) == 4:          # (layers, loss, X, y): a model of the user's layers
-        return (out[0], out[1]), out[2], out[3]
-    return out if isinstance(out, tuple) else (out, None, None)
+        model, X, y = (out[0], out[1]), out[2], out[3]
+    else:
+        model, X, y = out if isinstance(out, tuple) and len(out) == 3 else (out, None, None)
+    want = ("a NumPy model (numpy_impl.models, or your own with layers and last_layer), (model, X, y) or "
+            "(layers, loss, X, y)")
+    if (isinstance(out, tuple) and len(out) not in (3, 4)) or \
+            (not isinstance(model, tuple) and getattr(model, "layers", None) is None):
+        raise UsageError(f"--factory: {spec}() returned {type(out).__name__}" +
+                         (f" of {len(out)}" if isinstance(out, tuple) else "") + f"; expected {want}")
+    if X is not None:
+        X, y = np.asarray(X), np.asarray(y)
+        if not np.issubdtype(X.dtype, np.floating) or X.ndim < 2 or y.ndim != 1 or len(X) != len(y) or not len(X):
+            raise UsageError(f"--factory: {spec}() returned X of shape {X.shape} ({X.dtype}) and y of shape "
+                             f"{y.shape}; expected float X (N, ...) and integer labels y (N,), N >= 1")
+    return model, X, y
 
 
 def user_model(model):
@@ -216,20 +236,40 @@ def user_model(model):
 def run_command(args):
     from numpy_impl.models import build_model
     dtype = args.dtype or "float64"
+    output_path(args.json, "--json")
+    input_file(args.weights, "--weights")
+    if args.factory and args.model:
+        raise UsageError(f"name a MODEL ({args.model!r}) or give --factory, not both")
+    from .conventions import ConventionError, parse
+    try:
+        declared = parse(args.convention or [])
+    except ConventionError as e:
+        raise UsageError(f"--convention: {e}") from None
+    if declared and not args.factory:
+        raise UsageError("--convention: only for a --factory model made of your own layers")
     if args.factory:
+        given = [k for k in ARCHITECTURE_KEYS + ("reg", "root", "subset", "val", "weights")
+                 if getattr(args, k, None) is not None] + (["data"] if args.data != "random" else [])
+        if given:
+            raise UsageError(f"--{given[0].replace('_', '-')} applies to a built-in MODEL; with --factory the "
+                             f"factory builds the model (and may return its X, y)")
         model, X, y = from_factory(args.factory)
         if X is None and user_model(model) is not None:
             raise UsageError("--factory: a model of your own layers needs its batch: return (model, X, y) or "
                              "(layers, loss, X, y)")
         if X is None:
-            shape = tuple(int(v) for v in args.input_shape.split(","))
+            shape = args.input_shape
             rng = np.random.default_rng(args.seed)
             X = rng.standard_normal((args.batch, *shape)).astype(dtype)
-            scores = model.forward(X, training=False)
+            try:
+                scores = model.forward(X, training=False)
+            except (ValueError, TypeError) as e:
+                raise UsageError(f"--input-shape {','.join(map(str, shape))}: the model refuses it: {e}") from None
             y = rng.integers(0, scores.shape[1], args.batch)
     else:
         if not args.model:
             raise UsageError("name a MODEL or give --factory FILE.py:FUNCTION")
+        check_architecture(args.model, args)
         seed = args.seed or 0
         if args.data == "random":
             shape = (1, 28, 28) if args.model == "conv" else (784,)
@@ -239,20 +279,22 @@ def run_command(args):
             classes = 10
         else:
             data = load_data(args.model, args.data, args.root, dtype, args.subset, args.val, seed)
+            if args.batch > len(data["X_train"]):
+                raise UsageError(f"--batch {args.batch}: the training split holds only {len(data['X_train'])} samples")
             X, y, classes = data["X_train"][:args.batch], data["y_train"][:args.batch], len(data["classes"])
         model = build_model(args.model, X.shape[1:], classes, reg=args.reg or 0.0, seed=seed, dtype=dtype,
                             **{k: getattr(args, k) for k in ARCHITECTURE_KEYS})
         if args.weights:
             from torch_ref.interop import load_state_dict
-            load_state_dict(model, args.weights)
+            try:
+                load_state_dict(model, args.weights)
+            except Exception as e:  # noqa: BLE001 -- the user's file: not a state_dict, other shapes
+                first = " ".join(str(e).split())[:300]
+                raise UsageError(f"--weights {args.weights!r}: not a state_dict of this model ({type(e).__name__}: "
+                                 f"{first})") from None
     user = user_model(model)
     if user is not None:
         layers, loss = user
-        from .conventions import ConventionError, parse
-        try:
-            declared = parse(args.convention or [])
-        except ConventionError as e:
-            raise UsageError(str(e)) from None
         rows, first = diagnose_layers(layers, loss, X, y, conventions=declared, seed=args.seed or 0)
     else:
         rows, first = diagnose(model, X, y, seed=args.seed or 0)
@@ -263,6 +305,11 @@ def run_command(args):
     return 0 if first is None else 1
 
 
+def _shape(text):
+    from ..options import csv
+    return tuple(csv(int)(text))
+
+
 def add_command(sub):
     d = sub.add_parser("diagnose", help="the first layer where NumPy and torch part ways, on one batch",
                        description="Run one batch through a NumPy model and its torch mirror; compare every "
@@ -271,8 +318,9 @@ def add_command(sub):
     add_data_options(d, default="random")
     add_model_options(d)
     d.add_argument("--factory", help="FILE.py:FUNCTION or module:FUNCTION returning a model or (model, X, y)")
-    d.add_argument("--input-shape", default="784", help="with --factory and no data: sample shape, e.g. 1,28,28")
-    d.add_argument("--batch", type=int, default=32)
+    d.add_argument("--input-shape", default=(784,), type=_shape,
+                   help="with --factory and no data: sample shape, e.g. 1,28,28")
+    d.add_argument("--batch", type=count(1), default=32, help="samples in the batch (>= 1)")
     d.add_argument("--weights", help="a state_dict (.pt) to load into the model first")
     d.add_argument("--json", metavar="FILE", help="write every comparison as JSON")
     d.add_argument("--convention", action="append", metavar="NAME=VALUE",

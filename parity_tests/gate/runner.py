@@ -2,7 +2,7 @@
 commands. The CLI and the pytest suite both run ``Case`` objects."""
 import time
 
-from ..options import UsageError
+from ..options import UsageError, count, output_path
 from .registry import ENTRIES, cases, select
 from .report import Report
 
@@ -28,6 +28,10 @@ def markdown_table(entries):
 
 
 def check_command(args):
+    output_path(args.json, "--json")
+    output_path(args.junit, "--junit")
+    if args.only is not None and not args.only.strip(", "):
+        raise UsageError(f"--only: expected comma-separated component patterns, got {args.only!r}")
     entries = select(args.only)
     if not entries:
         raise UsageError(f"no component matches {args.only!r} (see 'parity list')")
@@ -62,7 +66,7 @@ def add_commands(sub):
     c = sub.add_parser("check", help="run the parity gate over the registry")
     c.add_argument("--only", help="comma-separated component patterns (substring or glob, case-insensitive)")
     c.add_argument("--dtype", choices=["float64", "float32"], help="one dtype only (default both)")
-    c.add_argument("--seed", type=int, default=0, help="base seed for drawn shapes and data (default 0)")
+    c.add_argument("--seed", type=count(0), default=0, help="base seed for drawn shapes and data (default 0)")
     c.add_argument("--json", metavar="FILE", help="write every check as JSON")
     c.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
     c.add_argument("-q", "--quiet", action="store_true", help="print only the summary line and failures")

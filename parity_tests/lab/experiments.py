@@ -21,7 +21,8 @@ from numpy_impl.models import FullyConnectedNet, LinearClassifier, TwoLayerNet
 from ..gate.lockstep import trainer_with_mirror
 from . import plots
 from .presets import load_data, write_json
-from .train import add_training_options, config_from
+from ..options import add_data_options, count, number, output_path
+from .train import config_from
 
 EXPERIMENTS = {}
 
@@ -251,8 +252,8 @@ def weights(data, out, scale=1.0, seed=0, lockstep=False, log=print):
 
 def run_command(args):
     names = list(EXPERIMENTS) if args.name == "all" else [args.name]
+    output_path(args.out, "--out", folder=True)
     data = load_data(config_from(args, model="mlp"))
-    os.makedirs(args.out, exist_ok=True)
     for name in names:
         t0 = time.perf_counter()
         print(f"== {name}: {EXPERIMENTS[name].__doc__.splitlines()[0]}")
@@ -265,8 +266,9 @@ def add_command(sub):
     e = sub.add_parser("experiment", help="the classic experiments as PNG and JSON",
                        description="; ".join(f"{k}: {v.__doc__.splitlines()[0]}" for k, v in EXPERIMENTS.items()))
     e.add_argument("name", choices=list(EXPERIMENTS) + ["all"])
-    add_training_options(e)
-    e.add_argument("--scale", type=float, default=1.0, help="shrink every run (0.1: a ten times shorter smoke run)")
+    add_data_options(e)       # each experiment fixes its own models and training settings
+    e.add_argument("--seed", type=count(0), help="seed of the data subset and of every net (default 0)")
+    e.add_argument("--scale", type=number(0, 1, low_open=True), default=1.0, help="shrink every run (0.1: a ten times shorter smoke run)")
     e.add_argument("--lockstep", action="store_true", help="train each net with its torch mirror, record drift")
     e.add_argument("--out", default="experiments")
     e.set_defaults(func=run_command)

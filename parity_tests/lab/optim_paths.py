@@ -72,6 +72,7 @@ def main(out="optim_paths.png", steps=30):
 
 def add_command(sub):
     o = sub.add_parser("optim-paths", help="optimizer paths on x^2/20 + y^2, NumPy vs torch, as PNG")
-    o.add_argument("--out", default="optim_paths.png")
-    o.add_argument("--steps", type=int, default=30)
-    o.set_defaults(func=lambda args: main(args.out, steps=args.steps))
+    from ..options import count, output_path
+    o.add_argument("--out", default="optim_paths.png", help="the PNG to write")
+    o.add_argument("--steps", type=count(1), default=30, help="steps per optimizer (>= 1)")
+    o.set_defaults(func=lambda args: main(output_path(args.out, "--out"), steps=args.steps))

@@ -38,6 +38,7 @@ class Config:
     dropout: float = None
     dtype: str = "float64"
     seed: int = 0
+    verify_checksums: bool = True    # CIFAR-10: False accepts batch files that are not torchvision's
 
 PRESETS = {          # the training settings; the architecture is the kind's own
     "softmax": dict(epochs=10, batch_size=128, optimizer="momentum", lr=0.1, reg=1e-5, schedule="cosine"),
@@ -79,7 +80,8 @@ def build_optimizer(cfg, model):
 
 def load_data(cfg):
     """The dataset of ``cfg`` prepared for its model kind (``options.load_data``)."""
-    return options.load_data(cfg.model, cfg.data, cfg.root, cfg.dtype, cfg.subset, cfg.val, cfg.seed)
+    return options.load_data(cfg.model, cfg.data, cfg.root, cfg.dtype, cfg.subset, cfg.val, cfg.seed,
+                             verify_checksums=cfg.verify_checksums)
 
 def write_json(path, obj):
     text = json.dumps(obj, indent=1, default=lambda o: o.item() if hasattr(o, "item") else str(o))

@@ -4,8 +4,11 @@ import os
 import time
 from dataclasses import asdict
 
+from numpy_impl.checkpoint import read_checkpoint
+
 from ..gate.lockstep import trainer_with_mirror
-from ..options import UsageError, add_data_options, add_model_options
+from ..options import (UsageError, add_data_options, add_model_options, check_architecture, count, input_file,
+                       number, output_path)
 from .plots import training_curves
 from .presets import MODELS, build_model, build_optimizer, for_model, load_data, write_json
 
@@ -20,14 +23,17 @@ def train(cfg, data, lockstep=False, checkpoint=None, checkpoint_every=None, res
     if lockstep and resume:
         raise UsageError("lockstep starts NumPy and torch from the same weights and optimizer state; "
                          "it cannot resume a NumPy checkpoint (drop --resume or --lockstep)")
+    if resume:
+        check_resume(cfg, resume, log)
     model = build_model(cfg, data["X_train"].shape[1:], len(data["classes"]))
     opt, sched = build_optimizer(cfg, model)
     trainer, mirror = trainer_with_mirror(model, opt, sched, lockstep=lockstep,
-                                          eval_sets={"val": (data["X_val"], data["y_val"])},
+                                          eval_sets={"val": (data["X_val"], data["y_val"])} if len(data["X_val"]) else {},
                                           batch_size=cfg.batch_size, seed=cfg.seed, progress=progress, log=log)
+    trainer.config = asdict(cfg)
     if resume:
         trainer.resume(resume)
-        log(f"resumed from {resume} at epoch {trainer.epoch}, step {trainer.step}")
+        (log or (lambda *a: None))(f"resumed from {resume} at epoch {trainer.epoch}, step {trainer.step}")
     t0 = time.perf_counter()
     hist = trainer.fit(data["X_train"], data["y_train"], cfg.epochs, data["X_val"], data["y_val"],
                        checkpoint=checkpoint, checkpoint_every=checkpoint_every, max_steps=max_steps)
@@ -49,6 +55,61 @@ def train(cfg, data, lockstep=False, checkpoint=None, checkpoint_every=None, res
         title = f"{cfg.model} on {cfg.data} ({cfg.dtype})" + (", NumPy and torch in lockstep" if mirror else "")
         summary["files"].append(training_curves(hist, os.path.join(out, "curves.png"), title))
     return model, summary
+
+
+RESUME_MAY_CHANGE = ("root", "verify_checksums")     # where the same data lives: nothing a step depends on
+
+
+def checkpoint_config(path):
+    """The ``Config`` (as a dict) a checkpoint was written with, or None (a checkpoint of the library
+    not made by ``parity train``); a file that is no checkpoint is a ``UsageError``."""
+    try:
+        _, meta = read_checkpoint(path)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    return meta.get("extra", {}).get("config"), meta.get("extra", {}).get("trainer", {})
+
+
+def check_resume(cfg, path, log=print):
+    """Refuse to resume ``path`` with settings other than its own, naming each difference. More
+    epochs are allowed when there is no schedule (a schedule's length is fixed by its epochs)."""
+    saved, _ = checkpoint_config(path)
+    if saved is None:
+        return
+    now = asdict(cfg)
+    diff = {k: (saved.get(k), now.get(k)) for k in sorted(set(saved) | set(now))
+            if saved.get(k) != now.get(k) and k not in RESUME_MAY_CHANGE}
+    if set(diff) == {"epochs"} and cfg.schedule == "none" and now["epochs"] > saved["epochs"]:
+        if log:
+            log(f"resuming with --epochs {now['epochs']} (the checkpoint's run had {saved['epochs']})")
+        return
+    if diff:
+        listed = "; ".join(f"--{k.replace('_', '-')}: checkpoint {a!r}, now {b!r}" for k, (a, b) in diff.items())
+        hint = (" (more epochs are only allowed with --schedule none: the schedule's length is fixed)"
+                if "epochs" in diff and cfg.schedule != "none" else "")
+        raise UsageError(f"--resume {path}: the checkpoint was made with other settings, so the run would not "
+                         f"continue exactly: {listed}{hint}; pass the checkpoint's settings or start a new run")
+
+
+def check_outputs(args):
+    """Every file the command will write, checked (folders created) before any work; an existing
+    checkpoint of another run is never overwritten without --overwrite."""
+    output_path(args.out, "--out", folder=True)
+    output_path(args.save_state_dict, "--save-state-dict")
+    input_file(args.resume, "--resume")
+    if args.checkpoint_every and not (args.checkpoint or args.resume):
+        raise UsageError("--checkpoint-every needs --checkpoint FILE (or --resume FILE)")
+    target = args.checkpoint or args.resume
+    output_path(target, "--checkpoint" if args.checkpoint else "--resume")
+    if args.checkpoint and os.path.exists(args.checkpoint) and not args.overwrite and not (
+            args.resume and os.path.samefile(args.checkpoint, args.resume)):
+        try:
+            _, pos = checkpoint_config(args.checkpoint)
+            what = f"a checkpoint at epoch {pos.get('epoch')}, step {pos.get('step')}"
+        except UsageError:
+            what = "not a checkpoint"
+        raise UsageError(f"--checkpoint {args.checkpoint}: the file exists ({what}); continue it with --resume "
+                         f"{args.checkpoint}, or pass --overwrite to replace it")
 
 
 def format_summary(s):
@@ -86,7 +147,7 @@ def passed(summary):
 
 TRAINING_KEYS = ("data", "root", "subset", "val", "epochs", "batch_size", "optimizer", "lr", "momentum",
                  "weight_decay", "reg", "schedule", "hidden", "channels", "activation", "init", "weight_scale",
-                 "batchnorm", "dropout", "dtype", "seed")
+                 "batchnorm", "dropout", "dtype", "seed", "verify_checksums")
 
 
 def config_from(args, model=None):
@@ -98,12 +159,13 @@ def add_training_options(p):
     """Data, architecture and training options (``train``, ``search``, ``experiment``)."""
     add_data_options(p)
     add_model_options(p)
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--batch-size", type=int)
-    p.add_argument("--optimizer", help="sgd | momentum | nesterov | adagrad | rmsprop | adam | adamw")
-    p.add_argument("--lr", type=float)
-    p.add_argument("--momentum", type=float)
-    p.add_argument("--weight-decay", type=float, help="the optimizer's weight decay")
+    p.add_argument("--epochs", type=count(1))
+    p.add_argument("--batch-size", type=count(1))
+    p.add_argument("--optimizer", type=str.lower,
+                   choices=["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"])
+    p.add_argument("--lr", type=number(0), help="learning rate (>= 0)")
+    p.add_argument("--momentum", type=number(0), help="for sgd, momentum, nesterov (>= 0)")
+    p.add_argument("--weight-decay", type=number(0), help="the optimizer's weight decay (>= 0)")
     p.add_argument("--schedule", choices=["none", "step", "cosine"])
 
 
@@ -113,7 +175,14 @@ def describe_data(cfg, data):
 
 
 def run_command(args):
+    if args.lockstep and args.resume:
+        raise UsageError("lockstep starts NumPy and torch from the same weights and optimizer state; "
+                         "it cannot resume a NumPy checkpoint (drop --resume or --lockstep)")
+    check_architecture(args.model, args)
+    check_outputs(args)
     cfg = config_from(args)
+    if args.resume:
+        check_resume(cfg, args.resume)
     data = load_data(cfg)
     print(f"{describe_data(cfg, data)}; {cfg.optimizer} lr {cfg.lr}, {cfg.epochs} epochs, batch {cfg.batch_size}, "
           f"{cfg.dtype}" + (", torch mirror in lockstep" if args.lockstep else ""))
@@ -143,10 +212,11 @@ def add_command(sub):
     t.add_argument("--lockstep", action="store_true", help="train the torch mirror side by side, record the drift")
     t.add_argument("--out", help="folder for history.json and curves.png")
     t.add_argument("--checkpoint", help="checkpoint file, written after every epoch (atomically)")
-    t.add_argument("--checkpoint-every", type=int, help="also every N steps")
+    t.add_argument("--checkpoint-every", type=count(1), help="also every N steps")
+    t.add_argument("--overwrite", action="store_true", help="let --checkpoint replace an existing file")
     t.add_argument("--resume", help="resume from this checkpoint (bit-identical to an uninterrupted run); "
                                     "it keeps being updated unless --checkpoint names another")
-    t.add_argument("--max-steps", type=int, help="stop after N updates in all (the checkpoint is written there)")
+    t.add_argument("--max-steps", type=count(1), help="stop after N updates in all (the checkpoint is written there)")
     t.add_argument("--save-state-dict", help="export the trained model as the torch mirror's state_dict (.pt)")
     t.add_argument("--no-progress", action="store_true", help="no progress bar")
     t.set_defaults(func=run_command)

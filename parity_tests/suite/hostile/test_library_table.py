@@ -1,0 +1,172 @@
+"""Every public function users call, given something wrong: a ValueError or TypeError naming the
+component, the argument and what is allowed, raised before any work."""
+import numpy as np
+import pytest
+
+import datasets as D
+import numpy_impl as ni
+import numpy_impl.optim as no
+from numpy_impl import losses
+from numpy_impl.checkpoint import load_checkpoint, read_checkpoint, save_checkpoint
+from numpy_impl.models import ConvNet, FullyConnectedNet
+from numpy_impl.search import grid, random_configs
+from numpy_impl.train import Trainer
+
+
+def params():
+    return {"W": np.ones((2, 2))}
+
+
+def trainer(**kw):
+    model = FullyConnectedNet(4, [3], 2)
+    return Trainer(model, no.SGD(model.named_parameters(), lr=0.1), **kw)
+
+
+X, Y = np.zeros((6, 4)), np.zeros(6, dtype=np.int64)
+
+CASES = [
+    # (call, exception, fragment)
+    (lambda: ni.Linear(0, 3), ValueError, "Linear: in_features must be an integer >= 1, got 0"),
+    (lambda: ni.Linear(3, -1), ValueError, "Linear: out_features must be an integer >= 1, got -1"),
+    (lambda: ni.Linear(3, 2.5), ValueError, "out_features must be an integer >= 1, got 2.5"),
+    (lambda: ni.Linear("3", 2), ValueError, "in_features must be an integer >= 1, got '3'"),
+    (lambda: ni.Conv2d(0, 4, 3), ValueError, "Conv2d: in_channels must be an integer >= 1, got 0"),
+    (lambda: ni.Conv2d(3, 0, 3), ValueError, "Conv2d: out_channels must be an integer >= 1"),
+    (lambda: ni.Conv2d(3, 4, 0), ValueError, "Conv2d: kernel_size must be an integer >= 1, got 0"),
+    (lambda: ni.Conv2d(3, 4, (3, 3, 3)), ValueError, "kernel_size must be an integer >= 1 or a pair"),
+    (lambda: ni.Conv2d(3, 4, 3, stride=0), ValueError, "Conv2d: stride must be an integer >= 1, got 0"),
+    (lambda: ni.Conv2d(3, 4, 3, padding=-1), ValueError, "Conv2d: padding must be an integer >= 0, got -1"),
+    (lambda: ni.Conv2d(3, 4, 3, dilation=0), ValueError, "Conv2d: dilation must be an integer >= 1"),
+    (lambda: ni.Conv2dNaive(3, 4, 3, stride=(1, 0)), ValueError, "Conv2dNaive: stride must be an integer >= 1"),
+    (lambda: ni.MaxPool2d(0), ValueError, "MaxPool2d: kernel_size must be an integer >= 1, got 0"),
+    (lambda: ni.MaxPool2d(2, stride=0), ValueError, "MaxPool2d: stride must be an integer >= 1, got 0"),
+    (lambda: ni.MaxPool2d(2, padding=-1), ValueError, "MaxPool2d: padding must be an integer >= 0, got -1"),
+    (lambda: ni.MaxPool2d(2, padding=2), ValueError, "padding must be at most half the kernel size"),
+    (lambda: ni.AvgPool2d(2.5), ValueError, "AvgPool2d: kernel_size must be an integer >= 1, got 2.5"),
+    (lambda: ni.BatchNorm1d(0), ValueError, "BatchNorm1d: num_features must be an integer >= 1, got 0"),
+    (lambda: ni.BatchNorm1d(3, eps=0), ValueError, "BatchNorm1d: eps must be a number > 0, got 0"),
+    (lambda: ni.BatchNorm2d(3, momentum=1.5), ValueError, "BatchNorm2d: momentum must be a number >= 0 and <= 1"),
+    (lambda: ni.BatchNorm2d(3, convention="keras"), ValueError, "convention must be 'torch' or 'classic'"),
+    (lambda: ni.LayerNorm(0), ValueError, "LayerNorm: normalized_shape must be an integer >= 1, got 0"),
+    (lambda: ni.LayerNorm(()), ValueError, "LayerNorm: normalized_shape must hold at least one size"),
+    (lambda: ni.LayerNorm(4, eps=-1), ValueError, "LayerNorm: eps must be a number > 0, got -1"),
+    (lambda: ni.Dropout(1.5), ValueError, "Dropout: p must lie in [0, 1], got 1.5"),
+    (lambda: ni.Dropout("0.5"), ValueError, "Dropout: p must lie in [0, 1], got '0.5'"),
+    (lambda: ni.Dropout(float("nan")), ValueError, "Dropout: p must lie in [0, 1], got nan"),
+    (lambda: ConvNet((1, 28, 28), [2] * 5), ValueError, "ConvNet: 5 conv blocks (channels [2, 2, 2, 2, 2]) halve 28x28 images to nothing; at most 4 fit"),
+    # losses
+    (lambda: losses.svm_loss(np.zeros((2, 3)), np.array([0, 1]), delta=np.nan), ValueError,
+     "svm_loss: delta must be a finite number, got nan"),
+    (lambda: losses.svm_loss_naive(np.zeros((2, 3)), np.array([0, 1]), delta="1"), ValueError,
+     "svm_loss_naive: delta must be a finite number"),
+    (lambda: losses.l2_penalty(params(), -1), ValueError, "l2_penalty: reg must be a number >= 0, got -1"),
+    (lambda: losses.l2_penalty(params(), np.nan), ValueError, "l2_penalty: reg must be a number >= 0, got nan"),
+    (lambda: losses.softmax_loss(np.zeros((0, 3)), np.zeros(0, int)), ValueError, "expected at least one sample"),
+    # optimizers: torch's ranges
+    (lambda: no.SGD(params(), lr=-1), ValueError, "SGD: lr must be a number >= 0, got -1"),
+    (lambda: no.SGD(params(), lr=float("nan")), ValueError, "SGD: lr must be a number >= 0, got nan"),
+    (lambda: no.SGD(params(), lr="0.1"), ValueError, "SGD: lr must be a number >= 0, got '0.1'"),
+    (lambda: no.SGD(params(), momentum=-5), ValueError, "SGD: momentum must be a number >= 0, got -5"),
+    (lambda: no.SGD(params(), weight_decay=-1), ValueError, "SGD: weight_decay must be a number >= 0, got -1"),
+    (lambda: no.SGD(params(), momentum=0.9, dampening=2), ValueError, "SGD: dampening must lie in [0, 1]"),
+    (lambda: no.SGD(params(), nesterov=True), ValueError, "nesterov needs momentum > 0"),
+    (lambda: no.SGD(params(), variant="keras"), ValueError, "variant must be one of"),
+    (lambda: no.SGD(params(), lrate=1), TypeError, "unknown hyperparameter(s) ['lrate']"),
+    (lambda: no.SGD([{"params": params(), "lr": -2}]), ValueError, "SGD: lr must be a number >= 0, got -2"),
+    (lambda: no.Adam(params(), betas=(1.0, 0.999)), ValueError, "Adam: betas[0] must be a number >= 0 and < 1, got 1.0"),
+    (lambda: no.Adam(params(), betas=(0.9, -0.1)), ValueError, "Adam: betas[1] must be a number >= 0 and < 1"),
+    (lambda: no.Adam(params(), betas=(0.9,)), ValueError, "Adam: betas must be a pair (beta1, beta2)"),
+    (lambda: no.Adam(params(), eps=-1e-8), ValueError, "Adam: eps must be a number >= 0"),
+    (lambda: no.AdamW(params(), weight_decay=-0.01), ValueError, "AdamW: weight_decay must be a number >= 0"),
+    (lambda: no.Adagrad(params(), lr_decay=-1), ValueError, "Adagrad: lr_decay must be a number >= 0"),
+    (lambda: no.Adagrad(params(), initial_accumulator_value=-1), ValueError,
+     "Adagrad: initial_accumulator_value must be a number >= 0"),
+    (lambda: no.RMSprop(params(), alpha=-0.5), ValueError, "RMSprop: alpha must be a number >= 0"),
+    (lambda: no.RMSprop(params(), momentum=-1), ValueError, "RMSprop: momentum must be a number >= 0"),
+    (lambda: no.SGD({"W": np.ones(2, dtype=int)}), TypeError, "parameter 'W' must be a floating-point ndarray"),
+    # schedules
+    (lambda: no.StepLR(no.SGD(params()), step_size=0), ValueError, "StepLR: step_size must be an integer >= 1, got 0"),
+    (lambda: no.StepLR(no.SGD(params()), step_size=2, gamma=0), ValueError, "StepLR: gamma must be a number > 0"),
+    (lambda: no.StepLR(None, step_size=2), TypeError, "StepLR: expected an optimizer (with param_groups), got NoneType"),
+    (lambda: no.ExponentialLR(no.SGD(params()), gamma=-1), ValueError, "ExponentialLR: gamma must be a number > 0"),
+    (lambda: no.CosineAnnealingLR(no.SGD(params()), T_max=0), ValueError,
+     "CosineAnnealingLR: T_max must be an integer >= 1, got 0"),
+    (lambda: no.CosineAnnealingLR(no.SGD(params()), T_max=5, eta_min=-1), ValueError,
+     "CosineAnnealingLR: eta_min must be a number >= 0"),
+    (lambda: no.LinearWarmup(no.SGD(params()), start_factor=0), ValueError,
+     "LinearWarmup: start_factor must be a number > 0 and <= 1"),
+    (lambda: no.LinearWarmup(no.SGD(params()), end_factor=2), ValueError, "LinearWarmup: end_factor must be a number"),
+    (lambda: no.LinearWarmup(no.SGD(params()), total_iters=0), ValueError, "LinearWarmup: total_iters must be an integer >= 1"),
+    # trainer
+    (lambda: trainer(batch_size=0), ValueError, "Trainer: batch_size must be an integer >= 1, got 0"),
+    (lambda: trainer(batch_size=32.0), ValueError, "Trainer: batch_size must be an integer >= 1, got 32.0"),
+    (lambda: trainer(seed=-1), ValueError, "Trainer: seed must be an integer >= 0, got -1"),
+    (lambda: trainer(train_acc_samples=-1), ValueError, "train_acc_samples (0: none) must be an integer >= 0"),
+    (lambda: trainer(schedule_every="batch"), ValueError, "schedule_every must be 'epoch' or 'step'"),
+    (lambda: Trainer(FullyConnectedNet(4, [3], 2), None), TypeError, "Trainer: optimizer must have a step() method"),
+    (lambda: Trainer("model", no.SGD(params())), TypeError, "Trainer: model must have a loss() method, got str"),
+    (lambda: trainer().fit(X, Y, epochs=0), ValueError, "Trainer.fit: epochs must be an integer >= 1, got 0"),
+    (lambda: trainer().fit(X, Y, epochs=-2), ValueError, "Trainer.fit: epochs must be an integer >= 1, got -2"),
+    (lambda: trainer().fit(X, Y, 1, max_steps=-1), ValueError, "max_steps must be an integer >= 1 or None, got -1"),
+    (lambda: trainer().fit(X, Y, 1, checkpoint_every=0), ValueError, "checkpoint_every must be an integer >= 1"),
+    (lambda: trainer().fit(X, Y[:4], 1), ValueError, "Trainer.fit: expected X of shape (N, ...) and y of shape (N,)"),
+    (lambda: trainer().fit(X[:0], Y[:0], 1), ValueError, "with N >= 1"),
+    (lambda: trainer().fit(X, Y, 1, X_val=X), ValueError, "X_val and y_val must be given together"),
+    # checkpoints
+    (lambda: read_checkpoint("missing.npz"), ValueError, "load_checkpoint('missing.npz'): no such file"),
+    (lambda: read_checkpoint("."), ValueError, "is a folder, expected a checkpoint file"),
+    (lambda: trainer().resume("missing.npz"), ValueError, "no such file"),
+    (lambda: save_checkpoint(".", FullyConnectedNet(4, [3], 2)), ValueError, "save_checkpoint('.'): is a folder"),
+    (lambda: save_checkpoint("x.npz", "model"), TypeError, "save_checkpoint: model must have a named_parameters()"),
+    # search
+    (lambda: random_configs({"lr": (1e-3, 1e-1)}, 0), ValueError, "random_configs: trials must be an integer >= 1, got 0"),
+    (lambda: random_configs({}, 3), ValueError, "random_configs: space must be a non-empty dict"),
+    (lambda: random_configs({"lr": (0, 1)}, 3), ValueError, "'lr' range must be 0 < low <= high, got (0, 1)"),
+    (lambda: random_configs({"lr": (1e-1, 1e-3)}, 3), ValueError, "'lr' range must be 0 < low <= high"),
+    (lambda: random_configs({"lr": ("a", "b")}, 3), ValueError, "'lr' range must be 0 < low <= high"),
+    (lambda: random_configs({"lr": []}, 3), ValueError, "'lr' needs at least one choice"),
+    (lambda: random_configs({"lr": 0.1}, 3), ValueError, "must be a (low, high) range or a list of choices"),
+    (lambda: grid({}), ValueError, "grid: space must be a non-empty dict"),
+    (lambda: grid({"lr": []}), ValueError, "grid: 'lr' needs a non-empty list of values"),
+    # datasets: checked before anything is read
+    (lambda: D.load("svhn"), ValueError, "unknown dataset 'svhn'"),
+    (lambda: D.load("mnist", layout="hwc"), ValueError, "load: layout must be 'nchw', 'nhwc' or 'flat', got 'hwc'"),
+    (lambda: D.load_raw("mnist", root="/no/such/folder"), D.DatasetNotFound, "root '/no/such/folder' is not a folder"),
+    (lambda: D.load_raw("mnist", root=__file__), D.DatasetNotFound, "is a file, expected a folder"),
+    (lambda: D.load_raw("mnist", root=3), TypeError, "load_raw: root must be a path, got int"),
+    (lambda: D.prepare("mnist", num_val=-1), ValueError, "prepare: num_val must be an integer >= 0 or None, got -1"),
+    (lambda: D.prepare("mnist", dev=-3), ValueError, "prepare: dev must be an integer >= 0, got -3"),
+    (lambda: D.prepare("mnist", dtype=np.int32), ValueError, "prepare: dtype must be a floating-point type"),
+    (lambda: D.prepare("cifar100"), ValueError, "unknown dataset 'cifar100'"),
+    (lambda: D.train_val_split(X, Y, 6), ValueError, "train_val_split: num_val must lie in [0, 6), got 6"),
+    (lambda: D.train_val_split(X, Y, 1.5), ValueError, "train_val_split: num_val must lie in [0, 6), got 1.5"),
+    (lambda: D.train_val_split(X, Y[:3], 1), ValueError, "train_val_split: X has 6 samples, y has 3"),
+    (lambda: D.subset(X, Y, 7), ValueError, "subset: n must be an integer in [0, 6], got 7"),
+    (lambda: D.subset(X, Y, -1), ValueError, "subset: n must be an integer in [0, 6], got -1"),
+]
+
+
+@pytest.mark.parametrize("call, exc, fragment", CASES, ids=[c[2][:60] for c in CASES])
+def test_bad_argument_is_named(call, exc, fragment):
+    with pytest.raises(exc) as err:
+        call()
+    assert fragment in str(err.value), str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_load_checkpoint_of_damaged_files(tmp_path):
+    model = FullyConnectedNet(4, [3], 2)
+    from numpy_impl.checkpoint import save_checkpoint
+    path = save_checkpoint(tmp_path / "c.npz", model)
+    raw = open(path, "rb").read()
+    (tmp_path / "half.npz").write_bytes(raw[: len(raw) // 2])
+    (tmp_path / "junk.npz").write_bytes(b"junk" * 100)
+    np.savez(tmp_path / "other.npz", a=np.zeros(2))
+    np.save(tmp_path / "one.npy", np.zeros(2))
+    for name, words in (("half.npz", "truncated or corrupted"), ("junk.npz", "not a checkpoint of this library"),
+                        ("other.npz", "without a checkpoint header"), ("one.npy", "a single .npy array")):
+        with pytest.raises(ValueError, match=words):
+            load_checkpoint(tmp_path / name, model)
+    other = FullyConnectedNet(4, [3], 2, activation="tanh")   # same shapes, another model
+    with pytest.raises(ValueError, match="models do not match"):
+        load_checkpoint(path, other)
