@@ -41,7 +41,7 @@ class Linear(Layer):
         W = self.params["W"].astype(x.dtype, copy=False)
         out = x @ W
         if "b" in self.params:
-            out = out + self.params["b"].astype(x.dtype, copy=False)
+            out += self.params["b"].astype(x.dtype, copy=False)      # in place on the fresh product
         self._cache = x
         self._out_shape = out.shape
         return out

@@ -336,7 +336,7 @@ def markdown(results):
             targets[(r["case"], r["dtype"])] = r["target"]
             if "alloc_ratio" in r:
                 notes.setdefault((r["case"], r["dtype"]), []).append(r["alloc_ratio"])
-                notes.setdefault((r["case"], r["dtype"], "params"), []).append(r["alloc_ratio_with_params"])
+                notes.setdefault((r["case"], r["dtype"], "params"), []).append(r.get("alloc_ratio_with_params", r["alloc_ratio"]))
             if "floor_ratio" in r:
                 notes.setdefault((r["case"], r["dtype"], "floor"), []).append(r["floor_ratio"])
     lines = []
