@@ -188,7 +188,7 @@ class Adam(Optimizer):
         else:
             g = _decay(p, g, wd)
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        t = np.subtract(g, m)                                # one scratch array, the same roundings as
+        t = np.subtract(g, m, out=np.empty_like(p))          # one scratch array, the same roundings as
         t *= 1 - b1                                          # m += (1 - b1) * (g - m): torch's lerp
         m += t
         np.multiply(g, 1 - b2, out=t)                        # v = b2 * v + (1 - b2) * g * g
