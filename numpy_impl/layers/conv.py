@@ -84,7 +84,8 @@ class Conv2d(Layer):
         self._out_shape = out.shape
         return out
 
-    def backward(self, dout):
+    def backward(self, dout, input_grad=True):
+        """``input_grad=False`` fills ``grads`` only and returns None (the first layer of a model)."""
         dout = self._dout(dout)
         x_shape, xp_shape, cols = self._cache
         n, c = x_shape[:2]
@@ -94,6 +95,8 @@ class Conv2d(Layer):
         self._set_grad("W", (d2 @ cols.T).reshape(self.params["W"].shape))
         if "b" in self.params:
             self._set_grad("b", dout.sum(axis=(0, 2, 3)))
+        if not input_grad:
+            return None
         W = self.params["W"].astype(dout.dtype, copy=False)
         dcols = (W.reshape(self.out_channels, -1).T @ d2).reshape(c, kh, kw, n, oh, ow)
         dxp = np.zeros((n, c) + xp_shape[2:], dtype=dout.dtype)

@@ -132,17 +132,23 @@ def format_header(h):
 
 
 # -- timing ---------------------------------------------------------------------------------------
-def _time(fn):
-    t0 = time.perf_counter()
+CLOCK = {"wall": time.perf_counter, "cpu": time.process_time}
+
+
+def _time(fn, clock=time.perf_counter):
+    t0 = clock()
     fn()
-    return time.perf_counter() - t0
+    return clock() - t0
 
 
-def interleave(run_numpy, run_torch, repeat=7, warmup=2):
-    """Medians (and minima) in seconds of ``repeat`` alternating rounds after ``warmup``."""
+def interleave(run_numpy, run_torch, repeat=7, warmup=2, clock="wall"):
+    """Medians (and minima) in ms of ``repeat`` alternating rounds after ``warmup``. ``clock="cpu"``
+    counts the process's CPU time (all its threads) instead of wall time: robust to other processes
+    on a busy machine, and equal to the wall time with one thread."""
     tn, tt = [], []
+    c = CLOCK[clock]
     for i in range(warmup + repeat):
-        a, b = _time(run_numpy), _time(run_torch)
+        a, b = _time(run_numpy, c), _time(run_torch, c)
         if i >= warmup:
             tn.append(a)
             tt.append(b)
@@ -253,14 +259,25 @@ def _verdict(ratio, target):
     return "-" if target is None else ("meets" if ratio <= target else "MISSES")
 
 
-def run(quick=False, repeat=7, only=None, bandwidth=True, out=print):
-    """Every case; returns ``{"header": ..., "rows": [...]}``."""
+def run(quick=False, repeat=7, only=None, bandwidth=True, out=print, threads=None, clock="wall"):
+    """Every case; returns ``{"header": ..., "rows": [...]}``. ``threads`` limits both NumPy's BLAS and
+    torch to that many threads."""
+    if threads:
+        from threadpoolctl import threadpool_limits
+        before = torch.get_num_threads()
+        torch.set_num_threads(threads)
+        try:
+            with threadpool_limits(threads):
+                return run(quick, repeat, only, bandwidth, out, None, clock)
+        finally:
+            torch.set_num_threads(before)
     repeat = 2 if quick else repeat
     warmup = 1 if quick else 2
     h = header(bandwidth=bandwidth and not quick)
-    h.update(repeat=repeat, warmup=warmup)
+    h.update(repeat=repeat, warmup=warmup, clock=clock)
     out(format_header(h))
-    out(f"forward+backward (steps: forward, loss, backward, optimizer), median of {repeat} interleaved rounds")
+    out(f"forward+backward (steps: forward, loss, backward, optimizer), median of {repeat} interleaved rounds, "
+        f"{'CPU' if clock == 'cpu' else 'wall-clock'} time")
     head = (f"{'case':<38} {'dtype':<8} {'numpy ms':>9} {'torch ms':>9} {'ratio':>6} {'target':>7}  "
             f"{'verdict':<7} notes")
     out(head + "\n" + "-" * len(head))
@@ -284,7 +301,7 @@ def run(quick=False, repeat=7, only=None, bandwidth=True, out=print):
         for dtype, target in targets.items():
             _, a, b = layer_runners(factory, shape, dtype)
             row = {"case": name, "kind": "layer", "dtype": dtype, "target": target,
-                   **interleave(a, b, repeat, warmup)}
+                   **interleave(a, b, repeat, warmup, clock)}
             if name.startswith("Conv2d") and bw:
                 n, c, hh, ww = shape
                 f = int(name.split("->")[1].split()[0])
@@ -300,14 +317,16 @@ def run(quick=False, repeat=7, only=None, bandwidth=True, out=print):
             continue
         for dtype in DTYPES:
             a, b = loss_runners(shape, dtype)
-            emit({"case": name, "kind": "loss", "dtype": dtype, "target": target, **interleave(a, b, repeat, warmup)})
+            emit({"case": name, "kind": "loss", "dtype": dtype, "target": target,
+                  **interleave(a, b, repeat, warmup, clock)})
     for kind, sample, batch, opt_name, lr, mom, reg, target in STEPS:
         name = f"train step {kind} (batch {batch}, {opt_name})"
         if not wanted(name):
             continue
         for dtype in DTYPES:
             model, x, a, b = step_runners(kind, sample, batch, opt_name, lr, mom, reg, dtype)
-            row = {"case": name, "kind": "step", "dtype": dtype, "target": target, **interleave(a, b, repeat, warmup)}
+            row = {"case": name, "kind": "step", "dtype": dtype, "target": target,
+                   **interleave(a, b, repeat, warmup, clock)}
             act = activation_bytes(model, x)
             params = sum(p.nbytes for p in model.named_parameters().values())
             peak = peak_alloc(a)
@@ -336,7 +355,7 @@ def markdown(results):
             targets[(r["case"], r["dtype"])] = r["target"]
             if "alloc_ratio" in r:
                 notes.setdefault((r["case"], r["dtype"]), []).append(r["alloc_ratio"])
-                notes.setdefault((r["case"], r["dtype"], "params"), []).append(r.get("alloc_ratio_with_params", r["alloc_ratio"]))
+                notes.setdefault((r["case"], r["dtype"], "params"), []).append(r["alloc_ratio_with_params"])
             if "floor_ratio" in r:
                 notes.setdefault((r["case"], r["dtype"], "floor"), []).append(r["floor_ratio"])
     lines = []
@@ -345,8 +364,10 @@ def markdown(results):
         lines += ["> " + line for line in json.loads(hd).splitlines()]
     dates = sorted(res["header"]["date"] for res in results)
     reps = sorted({res["header"].get("repeat") for res in results})
+    clocks = sorted({res["header"].get("clock", "wall") for res in results})
     lines += [f"> {len(results)} run(s) of `parity bench` ({dates[0]} to {dates[-1]}, median of "
-              f"{'/'.join(map(str, reps))} interleaved rounds); each cell is the range of NumPy/torch over the runs",
+              f"{'/'.join(map(str, reps))} interleaved rounds, {'/'.join(clocks)} clock); each cell is the range "
+              "of NumPy/torch over the runs",
               "", "| case | float64 NumPy/torch (target) | float32 NumPy/torch (target) | notes |", "|---|---|---|---|"]
     for case in order:
         row, note = [], []
@@ -363,8 +384,8 @@ def markdown(results):
     return "\n".join(lines)
 
 
-def main(quick=False, repeat=7, json_path=None, only=None):
-    res = run(quick=quick, repeat=repeat, only=only)
+def main(quick=False, repeat=7, json_path=None, only=None, threads=None, clock="wall"):
+    res = run(quick=quick, repeat=repeat, only=only, threads=threads, clock=clock)
     if json_path:
         with open(json_path, "w") as f:
             json.dump(res, f, indent=1)
@@ -390,9 +411,12 @@ def add_command(sub):
     b.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run)")
     b.add_argument("--repeat", type=int, default=7)
     b.add_argument("--only", help="comma-separated substrings of case names")
+    b.add_argument("--threads", type=int, help="limit NumPy's BLAS and torch to N threads (default: as found)")
+    b.add_argument("--clock", choices=sorted(CLOCK), default="wall",
+                   help="wall (default) or cpu: CPU time of the process, robust to a busy machine")
     b.add_argument("--json", metavar="FILE", help="write the header and every row as JSON")
     b.add_argument("--markdown", metavar="FILE", nargs="+",
                    help="print the README speed table from bench JSON file(s) (no timing run)")
     b.set_defaults(func=lambda a: markdown_command(a.markdown) if a.markdown else
                    main(quick=a.quick, repeat=a.repeat, json_path=a.json,
-                        only=a.only.split(",") if a.only else None))
+                        only=a.only.split(",") if a.only else None, threads=a.threads, clock=a.clock))
