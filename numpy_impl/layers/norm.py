@@ -15,13 +15,11 @@ from .._checks import check_dim, check_ndim
 from .base import Layer
 
 
-_BLOCK_BYTES = 1 << 19
-
-
-def _blocks(n, row_bytes):
-    """Slices of ``n`` rows of ``row_bytes`` each, about ``_BLOCK_BYTES`` per slice: the passes over
-    one block stay in the L2 cache and the temporaries are one block, not one input, in size."""
-    step = max(1, _BLOCK_BYTES // max(1, row_bytes))
+def _blocks(n, row_bytes, block_bytes):
+    """Slices of ``n`` rows of ``row_bytes`` each, about ``block_bytes`` per slice: the passes over
+    one block stay in the L2 cache and the temporaries are one block, not one input, in size. The
+    results do not depend on the block size (every row is computed alone)."""
+    step = max(1, block_bytes // max(1, row_bytes))
     return [slice(i, min(i + step, n)) for i in range(0, n, step)]
 
 
@@ -33,6 +31,7 @@ def _rowdot(a, b):
 class _BatchNorm(Layer):
     spec = ""
     ndims = ()
+    block_bytes = 1 << 19
 
     def __init__(self, num_features, eps=1e-5, momentum=None, affine=True, convention="torch",
                  dtype=np.float64):
@@ -83,7 +82,7 @@ class _BatchNorm(Layer):
             mean = self._csum(x3) / x.dtype.type(m)
             xc = np.empty_like(x3)
             sq = np.empty(x3.shape[:2], dtype=x.dtype) if x3.ndim == 3 else None
-            for b in _blocks(len(x3), x3[0].nbytes):
+            for b in _blocks(len(x3), x3[0].nbytes, self.block_bytes):
                 np.subtract(x3[b], self._bc(mean, x3), out=xc[b])
                 if sq is not None:
                     sq[b] = _rowdot(xc[b], xc[b])
@@ -97,7 +96,7 @@ class _BatchNorm(Layer):
         scale = self._bc(invstd * self.params["gamma"].astype(x.dtype, copy=False) if self.affine else invstd, x3)
         beta = self._bc(self.params["beta"].astype(x.dtype, copy=False), x3) if self.affine else None
         out = np.empty_like(x3)
-        for b in _blocks(len(x3), x3[0].nbytes):
+        for b in _blocks(len(x3), x3[0].nbytes, self.block_bytes):
             np.multiply(xc[b], scale, out=out[b])
             if beta is not None:
                 out[b] += beta
@@ -132,7 +131,7 @@ class _BatchNorm(Layer):
         n = dout.dtype.type(m)
         k = self._bc(scale.reshape(-1) * invstd * invstd * ddot / n, d3)
         c = self._bc(scale.reshape(-1) * dsum / n, d3)
-        blocks = _blocks(len(d3), d3[0].nbytes)
+        blocks = _blocks(len(d3), d3[0].nbytes, self.block_bytes)
         t = np.empty_like(d3[blocks[0]])
         for b in blocks:
             o, tb = dx[b], t[:b.stop - b.start]
@@ -156,6 +155,7 @@ class BatchNorm2d(_BatchNorm):
 
 class LayerNorm(Layer):
     """Normalises each sample over its trailing ``normalized_shape`` dims (``nn.LayerNorm``)."""
+    block_bytes = 1 << 19
 
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, dtype=np.float64):
         super().__init__()
@@ -184,7 +184,7 @@ class LayerNorm(Layer):
             beta = self.params["beta"].astype(x.dtype, copy=False).reshape(-1)
         xhat, out = np.empty_like(x2), np.empty_like(x2)
         invstd = np.empty(len(x2), dtype=x.dtype)
-        for b in _blocks(len(x2), x2[0].nbytes):
+        for b in _blocks(len(x2), x2[0].nbytes, self.block_bytes):
             xh, inv = xhat[b], invstd[b]
             np.subtract(x2[b], (x2[b].sum(axis=1) / n)[:, None], out=xh)
             np.divide(1, np.sqrt(_rowdot(xh, xh) / n + eps), out=inv)
@@ -209,7 +209,7 @@ class LayerNorm(Layer):
             self._set_grad("beta", d2.sum(axis=0).reshape(self.normalized_shape))
         # (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)) * invstd per row, dxhat = dout * gamma
         dx = np.empty_like(d2)
-        blocks = _blocks(len(d2), d2[0].nbytes)
+        blocks = _blocks(len(d2), d2[0].nbytes, self.block_bytes)
         t = np.empty_like(d2[blocks[0]]) if self.affine else None
         for b in blocks:
             xh, o = xhat[b], dx[b]
