@@ -245,6 +245,31 @@ def peak_alloc(run, warmup=1):
         tracemalloc.stop()
 
 
+def gemm_shapes(layer, shape):
+    """The (m, k, n) of the three matrix products a forward+backward of ``layer`` on ``shape`` does
+    (forward, weight gradient, input gradient), or None for a layer without them."""
+    if isinstance(layer, ni.Linear):
+        n, d = shape
+        return [(n, d, layer.out_features), (d, n, layer.out_features), (n, layer.out_features, d)]
+    if isinstance(layer, ni.Conv2d) and layer.stride == (1, 1):
+        n, c, h, w = shape
+        kk = c * layer.kernel_size[0] * layer.kernel_size[1]
+        m = n * h * w                                     # "same" padding: output size = input size
+        f = layer.out_channels
+        return [(f, kk, m), (f, m, kk), (kk, f, m)]
+    return None
+
+
+def gemm_time(shapes, dtype, repeat=5, clock="wall"):
+    """Median time (ms) of NumPy doing just these matrix products: what its BLAS alone costs."""
+    rng = np.random.default_rng(0)
+    pairs = [(rng.standard_normal((m, k)).astype(dtype), rng.standard_normal((k, n)).astype(dtype))
+             for m, k, n in shapes]
+    c = CLOCK[clock]
+    _time(lambda: [a @ b for a, b in pairs], c)
+    return statistics.median(_time(lambda: [a @ b for a, b in pairs], c) for _ in range(repeat)) * 1e3
+
+
 def conv_traffic(n, c, h, w, f, itemsize, k=3, pad=1):
     """Bytes NumPy's im2col Conv2d (stride 1) must move per forward+backward: the (C*k*k, N*H*W) column
     buffer is written and read by the forward matmul, read again for dW, its gradient written and read
@@ -299,18 +324,24 @@ def run(quick=False, repeat=7, only=None, bandwidth=True, out=print, threads=Non
         if not wanted(name):
             continue
         for dtype, target in targets.items():
-            _, a, b = layer_runners(factory, shape, dtype)
+            layer, a, b = layer_runners(factory, shape, dtype)
             row = {"case": name, "kind": "layer", "dtype": dtype, "target": target,
                    **interleave(a, b, repeat, warmup, clock)}
+            notes = []
+            shapes = gemm_shapes(layer, shape)
+            if shapes:
+                row["gemm_ms"] = gemm_time(shapes, dtype, repeat=max(3, repeat // 2), clock=clock)
+                row["gemm_ratio"] = row["gemm_ms"] / row["torch_ms"]
+                notes.append(f"its 3 matmuls alone: {row['gemm_ms']:.1f} ms = {row['gemm_ratio']:.2f}x torch")
             if name.startswith("Conv2d") and bw:
                 n, c, hh, ww = shape
-                f = int(name.split("->")[1].split()[0])
-                traffic = conv_traffic(n, c, hh, ww, f, np.dtype(dtype).itemsize)
+                traffic = conv_traffic(n, c, hh, ww, layer.out_channels, np.dtype(dtype).itemsize)
                 row["bytes_moved"] = traffic
                 row["floor_ms"] = traffic / bw * 1e3
                 row["floor_ratio"] = row["floor_ms"] / row["torch_ms"]
-                row["notes"] = (f"im2col moves {traffic / 1e6:.0f} MB: >= {row['floor_ms']:.1f} ms "
-                                f"(ratio floor {row['floor_ratio']:.2f})")
+                notes.append(f"im2col moves {traffic / 1e6:.0f} MB: >= {row['floor_ms']:.1f} ms "
+                             f"(ratio floor {row['floor_ratio']:.2f})")
+            row["notes"] = "; ".join(notes)
             emit(row)
     for name, shape, target in LOSSES:
         if not wanted(name):
@@ -358,6 +389,8 @@ def markdown(results):
                 notes.setdefault((r["case"], r["dtype"], "params"), []).append(r["alloc_ratio_with_params"])
             if "floor_ratio" in r:
                 notes.setdefault((r["case"], r["dtype"], "floor"), []).append(r["floor_ratio"])
+            if "gemm_ratio" in r:
+                notes.setdefault((r["case"], r["dtype"], "gemm"), []).append(r["gemm_ratio"])
     lines = []
     headers = {json.dumps(format_header(res["header"])) for res in results}
     for hd in headers:
@@ -378,6 +411,8 @@ def markdown(results):
             if (case, d) in notes:
                 note.append(f"{d}: peak alloc {_span(notes[(case, d)])}x activations, "
                             f"{_span(notes[(case, d, 'params')])}x activations+params")
+            if (case, d, "gemm") in notes:
+                note.append(f"{d}: matmuls alone {_span(notes[(case, d, 'gemm')])}x torch")
             if (case, d, "floor") in notes:
                 note.append(f"{d}: traffic floor {_span(notes[(case, d, 'floor')])}")
         lines.append(f"| {case} | {row[0]} | {row[1]} | {'; '.join(note)} |")
