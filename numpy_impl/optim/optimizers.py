@@ -117,7 +117,7 @@ class SGD(Optimizer):
             buf = g.copy()
         else:
             buf *= m
-            buf += (1 - group["dampening"]) * g
+            buf += g if group["dampening"] == 0 else (1 - group["dampening"]) * g   # 1 * g == g exactly
         state["momentum_buffer"] = buf
         d = g + m * buf if group["nesterov"] else buf
         p -= lr * d
