@@ -392,9 +392,16 @@ def markdown(results):
             if "gemm_ratio" in r:
                 notes.setdefault((r["case"], r["dtype"], "gemm"), []).append(r["gemm_ratio"])
     lines = []
-    headers = {json.dumps(format_header(res["header"])) for res in results}
-    for hd in headers:
-        lines += ["> " + line for line in json.loads(hd).splitlines()]
+    headers = []
+    for res in results:                           # the bandwidth varies run to run: quoted as a range
+        text = format_header({**res["header"], "copy_bandwidth_gbs": None})
+        if text not in headers:
+            headers.append(text)
+    for text in headers:
+        lines += ["> " + line for line in text.splitlines()]
+    bws = [res["header"]["copy_bandwidth_gbs"] for res in results if res["header"].get("copy_bandwidth_gbs")]
+    if bws:
+        lines.append(f"> measured copy bandwidth {_span(bws, '%.1f')} GB/s")
     dates = sorted(res["header"]["date"] for res in results)
     reps = sorted({res["header"].get("repeat") for res in results})
     clocks = sorted({res["header"].get("clock", "wall") for res in results})
