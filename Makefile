@@ -3,6 +3,8 @@
 PY ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed-stamp
+# extra pytest options, e.g. PYTEST_ARGS="-n 2" with pytest-xdist installed
+PYTEST_ARGS ?=
 
 .PHONY: check test bench docs clean
 
@@ -16,7 +18,7 @@ check: $(STAMP)
 	$(VENV)/bin/parity check
 
 test: $(STAMP)
-	$(VENV)/bin/python -m pytest
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(VENV)/bin/parity bench

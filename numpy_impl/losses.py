@@ -26,20 +26,20 @@ def _scores(component, x, y):
     return x, y
 
 
-def _log_softmax(x):
-    shifted = x - x.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-
-
 def softmax_loss(x, y):
     """Mean softmax cross-entropy, vectorised. x: (N, C), y: (N,) -> (loss, dx (N, C))."""
     x, y = _scores("softmax_loss", x, y)
     n = x.shape[0]
-    logp = _log_softmax(x)
-    loss = -logp[np.arange(n), y].sum() / n
-    dx = np.exp(logp)
-    dx[np.arange(n), y] -= 1
-    return x.dtype.type(loss), dx / x.dtype.type(n)
+    rows = np.arange(n)
+    # one exponential per score, the probabilities computed in place in the array returned as dx
+    dx = x - x.max(axis=1, keepdims=True)
+    picked = dx[rows, y]
+    np.exp(dx, out=dx)
+    total = dx.sum(axis=1)
+    loss = (np.log(total) - picked).sum() / n
+    dx *= (1 / (total * x.dtype.type(n)))[:, None]
+    dx[rows, y] -= 1 / x.dtype.type(n)
+    return x.dtype.type(loss), dx
 
 
 def softmax_loss_naive(x, y):

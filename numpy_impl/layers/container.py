@@ -1,4 +1,6 @@
 """Sequential: layers applied in order; parameters are named ``"<index>.<name>"``."""
+import inspect
+
 from .base import Layer
 
 
@@ -44,7 +46,12 @@ class Sequential(Layer):
             x = layer.forward(x, training)
         return x
 
-    def backward(self, dout):
-        for layer in reversed(self.layers):
+    def backward(self, dout, input_grad=True):
+        """The input gradient; ``input_grad=False`` lets a first layer that supports it (Linear,
+        Conv2d) skip computing it, and returns None (a training step never uses it)."""
+        for i in range(len(self.layers) - 1, -1, -1):
+            layer = self.layers[i]
+            if i == 0 and not input_grad and "input_grad" in inspect.signature(layer.backward).parameters:
+                return layer.backward(dout, input_grad=False)
             dout = layer.backward(dout)
         return dout

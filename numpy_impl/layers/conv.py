@@ -86,7 +86,8 @@ class Conv2d(Layer):
         self._out_shape = out.shape
         return out
 
-    def backward(self, dout):
+    def backward(self, dout, input_grad=True):
+        """``input_grad=False`` fills ``grads`` only and returns None (the first layer of a model)."""
         dout = self._dout(dout)
         x_shape, xp_shape, cols = self._cache
         n, c = x_shape[:2]
@@ -96,15 +97,18 @@ class Conv2d(Layer):
         self._set_grad("W", (d2 @ cols.T).reshape(self.params["W"].shape))
         if "b" in self.params:
             self._set_grad("b", dout.sum(axis=(0, 2, 3)))
+        if not input_grad:
+            return None
         W = self.params["W"].astype(dout.dtype, copy=False)
         dcols = (W.reshape(self.out_channels, -1).T @ d2).reshape(c, kh, kw, n, oh, ow)
-        dxp = np.zeros((n, c) + xp_shape[2:], dtype=dout.dtype)
+        # col2im in the columns' own (C, N, H, W) order, so each addition walks both arrays in step;
+        # one transposing copy at the end (which also drops the padding)
+        dxp = np.zeros((c, n) + xp_shape[2:], dtype=dout.dtype)
         for i in range(kh):
             for j in range(kw):
                 r, s = i * dh, j * dw
-                dxp[:, :, r:r + sh * (oh - 1) + 1:sh, s:s + sw * (ow - 1) + 1:sw] += \
-                    dcols[:, i, j].transpose(1, 0, 2, 3)
-        return dxp[:, :, ph:ph + x_shape[2], pw:pw + x_shape[3]].copy() if (ph or pw) else dxp
+                dxp[:, :, r:r + sh * (oh - 1) + 1:sh, s:s + sw * (ow - 1) + 1:sw] += dcols[:, i, j]
+        return np.ascontiguousarray(dxp[:, :, ph:ph + x_shape[2], pw:pw + x_shape[3]].transpose(1, 0, 2, 3))
 
 
 class Conv2dNaive(Conv2d):

@@ -44,10 +44,12 @@ class Dropout(Layer):
         if self._next_mask is not None:
             mask = check_shape(self.describe(), self._next_mask.astype(x.dtype), x.shape, "mask")
             self._next_mask = None
+            self.mask = mask.astype(bool)
         else:
-            mask = (self.rng.random(x.shape) >= self.p).astype(x.dtype)
-        self.mask = mask.astype(bool)
-        scaled = mask * self._scale(x.dtype)
+            self.mask = self.rng.random(x.shape) >= self.p
+            mask = self.mask.astype(x.dtype)
+        scaled = mask
+        scaled *= self._scale(x.dtype)                  # in place: ``mask`` is a fresh array
         self._cache = ("train", scaled)
         return x * scaled
 

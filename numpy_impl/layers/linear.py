@@ -42,17 +42,20 @@ class Linear(Layer):
         W = self.params["W"].astype(x.dtype, copy=False)
         out = x @ W
         if "b" in self.params:
-            out = out + self.params["b"].astype(x.dtype, copy=False)
+            out += self.params["b"].astype(x.dtype, copy=False)      # in place on the fresh product
         self._cache = x
         self._out_shape = out.shape
         return out
 
-    def backward(self, dout):
+    def backward(self, dout, input_grad=True):
+        """``input_grad=False`` fills ``grads`` only and returns None (the first layer of a model)."""
         dout = self._dout(dout)
         x = self._cache
         self._set_grad("W", x.T @ dout)
         if "b" in self.params:
             self._set_grad("b", dout.sum(axis=0))
+        if not input_grad:
+            return None
         return dout @ self.params["W"].astype(dout.dtype, copy=False).T
 
 

@@ -15,17 +15,23 @@ from .._checks import check_count, check_dim, check_ndim, check_number
 from .base import Layer
 
 
-def _normalize_backward(dout, xhat, invstd, gamma, axes):
-    """Input gradient of ``gamma * (x - mean) * invstd`` with batch statistics over ``axes``."""
-    dxhat = dout * gamma if gamma is not None else dout
-    mean_dxhat = dxhat.mean(axis=axes, keepdims=True)
-    mean_dxhat_xhat = (dxhat * xhat).mean(axis=axes, keepdims=True)
-    return (dxhat - mean_dxhat - xhat * mean_dxhat_xhat) * invstd
+def _blocks(n, row_bytes, block_bytes):
+    """Slices of ``n`` rows of ``row_bytes`` each, about ``block_bytes`` per slice: the passes over
+    one block stay in the L2 cache and the temporaries are one block, not one input, in size. The
+    results do not depend on the block size (every row is computed alone)."""
+    step = max(1, block_bytes // max(1, row_bytes))
+    return [slice(i, min(i + step, n)) for i in range(0, n, step)]
+
+
+def _rowdot(a, b):
+    """``sum(a * b)`` over the last axis, without the product array (BLAS dot per row)."""
+    return np.vecdot(a, b) if hasattr(np, "vecdot") else np.einsum("...i,...i->...", a, b)
 
 
 class _BatchNorm(Layer):
     spec = ""
     ndims = ()
+    block_bytes = 1 << 19
 
     def __init__(self, num_features, eps=1e-5, momentum=None, affine=True, convention="torch",
                  dtype=np.float64):
@@ -50,37 +56,56 @@ class _BatchNorm(Layer):
     def describe(self):
         return f"{type(self).__name__}({self.num_features})"
 
-    def _axes(self, x):
-        return (0,) if x.ndim == 2 else (0, 2, 3)
+    # The statistics are per channel over (N, H, W). x is viewed as (N, C, H*W) so every reduction
+    # runs over contiguous rows; the centred input ``xc`` is kept (xhat = xc * invstd is never
+    # stored) and every other pass works in place on fresh arrays.
+    def _view(self, a):
+        return a.reshape(a.shape[0], a.shape[1], -1) if a.ndim == 4 else a
 
-    def _shape(self, x):
-        return (1, -1) if x.ndim == 2 else (1, -1, 1, 1)
+    def _bc(self, v, a):
+        return v[:, None] if a.ndim == 3 else v
 
-    def _param(self, name, x):
-        return self.params[name].astype(x.dtype, copy=False).reshape(self._shape(x))
+    def _csum(self, a):
+        return a.sum(axis=2).sum(axis=0) if a.ndim == 3 else a.sum(axis=0)
+
+    def _cdot(self, a, b):
+        return _rowdot(a, b).sum(axis=0) if a.ndim == 3 else np.einsum("nc,nc->c", a, b)
 
     def forward(self, x, training=None):
         x = self._input(x)
         check_ndim(self.describe(), x, self.ndims, self.spec)
         check_dim(self.describe(), x, 1, self.num_features, self.spec)
-        axes, shape = self._axes(x), self._shape(x)
-        if self._mode(training):
-            m = x.size // self.num_features
+        x3 = self._view(x)
+        trained = self._mode(training)
+        m = x.size // self.num_features
+        if trained:
             if m < 2:
                 raise ValueError(f"{self.describe()}: training needs more than 1 value per channel, "
                                  f"got input of shape {tuple(x.shape)}")
-            mean = x.mean(axis=axes)
-            var = x.var(axis=axes)
+            mean = self._csum(x3) / x.dtype.type(m)
+            xc = np.empty_like(x3)
+            sq = np.empty(x3.shape[:2], dtype=x.dtype) if x3.ndim == 3 else None
+            for b in _blocks(len(x3), x3[0].nbytes, self.block_bytes):
+                np.subtract(x3[b], self._bc(mean, x3), out=xc[b])
+                if sq is not None:
+                    sq[b] = _rowdot(xc[b], xc[b])
+            var = (sq.sum(axis=0) if sq is not None else self._cdot(xc, xc)) / x.dtype.type(m)
             self._update_running(mean, var, m)
         else:
             mean = self.buffers["running_mean"].astype(x.dtype, copy=False)
             var = self.buffers["running_var"].astype(x.dtype, copy=False)
-        invstd = (1 / np.sqrt(var + x.dtype.type(self.eps))).reshape(shape)
-        xhat = (x - mean.reshape(shape)) * invstd
-        out = xhat * self._param("gamma", x) + self._param("beta", x) if self.affine else xhat
-        self._cache = (xhat, invstd, axes, self._mode(training))
-        self._out_shape = out.shape
-        return out
+            xc = x3 - self._bc(mean, x3)
+        invstd = 1 / np.sqrt(var + x.dtype.type(self.eps))
+        scale = self._bc(invstd * self.params["gamma"].astype(x.dtype, copy=False) if self.affine else invstd, x3)
+        beta = self._bc(self.params["beta"].astype(x.dtype, copy=False), x3) if self.affine else None
+        out = np.empty_like(x3)
+        for b in _blocks(len(x3), x3[0].nbytes, self.block_bytes):
+            np.multiply(xc[b], scale, out=out[b])
+            if beta is not None:
+                out[b] += beta
+        self._cache = (xc, invstd, scale, m, trained)
+        self._out_shape = x.shape
+        return out.reshape(x.shape)
 
     def _update_running(self, mean, var, m):
         rm, rv = self.buffers["running_mean"], self.buffers["running_var"]
@@ -94,14 +119,30 @@ class _BatchNorm(Layer):
 
     def backward(self, dout):
         dout = self._dout(dout)
-        xhat, invstd, axes, trained = self._cache
-        gamma = self._param("gamma", dout) if self.affine else None
+        xc, invstd, scale, m, trained = self._cache
+        d3 = self._view(dout)
+        dsum = self._csum(d3)                       # sum(dout)
+        ddot = self._cdot(d3, xc)                   # sum(dout * xc)
         if self.affine:
-            self._set_grad("gamma", (dout * xhat).sum(axis=axes))
-            self._set_grad("beta", dout.sum(axis=axes))
-        if trained:
-            return _normalize_backward(dout, xhat, invstd, gamma, axes)
-        return dout * gamma * invstd if gamma is not None else dout * invstd
+            self._set_grad("gamma", ddot * invstd)
+            self._set_grad("beta", dsum)
+        dx = np.empty_like(d3)
+        if not trained:
+            np.multiply(d3, scale, out=dx)
+            return dx.reshape(dout.shape)
+        # scale * (dout - mean(dout) - xhat * mean(dout * xhat)), xhat = xc * invstd
+        n = dout.dtype.type(m)
+        k = self._bc(scale.reshape(-1) * invstd * invstd * ddot / n, d3)
+        c = self._bc(scale.reshape(-1) * dsum / n, d3)
+        blocks = _blocks(len(d3), d3[0].nbytes, self.block_bytes)
+        t = np.empty_like(d3[blocks[0]])
+        for b in blocks:
+            o, tb = dx[b], t[:b.stop - b.start]
+            np.multiply(d3[b], scale, out=o)
+            np.multiply(xc[b], k, out=tb)
+            o -= tb
+            o -= c
+        return dx.reshape(dout.shape)
 
 
 class BatchNorm1d(_BatchNorm):
@@ -117,6 +158,7 @@ class BatchNorm2d(_BatchNorm):
 
 class LayerNorm(Layer):
     """Normalises each sample over its trailing ``normalized_shape`` dims (``nn.LayerNorm``)."""
+    block_bytes = 1 << 19
 
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, dtype=np.float64):
         super().__init__()
@@ -140,22 +182,46 @@ class LayerNorm(Layer):
         if x.ndim <= k or tuple(x.shape[-k:]) != self.normalized_shape:
             raise ValueError(f"{self.describe()}: expected input of shape (N, ..., "
                              f"{', '.join(map(str, self.normalized_shape))}), got shape {tuple(x.shape)}")
-        axes = tuple(range(x.ndim - k, x.ndim))
-        mean = x.mean(axis=axes, keepdims=True)
-        invstd = 1 / np.sqrt(x.var(axis=axes, keepdims=True) + x.dtype.type(self.eps))
-        xhat = (x - mean) * invstd
-        out = xhat * self.params["gamma"].astype(x.dtype, copy=False) + \
-            self.params["beta"].astype(x.dtype, copy=False) if self.affine else xhat
-        self._cache = (xhat, invstd, axes)
-        self._out_shape = out.shape
-        return out
+        d = int(np.prod(self.normalized_shape))
+        x2 = x.reshape(-1, d)                       # one row per normalised group, contiguous
+        n, eps = x.dtype.type(d), x.dtype.type(self.eps)
+        if self.affine:
+            gamma = self.params["gamma"].astype(x.dtype, copy=False).reshape(-1)
+            beta = self.params["beta"].astype(x.dtype, copy=False).reshape(-1)
+        xhat, out = np.empty_like(x2), np.empty_like(x2)
+        invstd = np.empty(len(x2), dtype=x.dtype)
+        for b in _blocks(len(x2), x2[0].nbytes, self.block_bytes):
+            xh, inv = xhat[b], invstd[b]
+            np.subtract(x2[b], (x2[b].sum(axis=1) / n)[:, None], out=xh)
+            np.divide(1, np.sqrt(_rowdot(xh, xh) / n + eps), out=inv)
+            xh *= inv[:, None]
+            if self.affine:
+                np.multiply(xh, gamma, out=out[b])
+                out[b] += beta
+            else:
+                out[b] = xh
+        self._cache = (xhat, invstd)
+        self._out_shape = x.shape
+        return out.reshape(x.shape)
 
     def backward(self, dout):
         dout = self._dout(dout)
-        xhat, invstd, axes = self._cache
-        lead = tuple(range(dout.ndim - len(axes)))
-        gamma = self.params["gamma"].astype(dout.dtype, copy=False) if self.affine else None
+        xhat, invstd = self._cache
+        d2 = dout.reshape(xhat.shape)
+        n = dout.dtype.type(xhat.shape[1])
         if self.affine:
-            self._set_grad("gamma", (dout * xhat).sum(axis=lead))
-            self._set_grad("beta", dout.sum(axis=lead))
-        return _normalize_backward(dout, xhat, invstd, gamma, axes)
+            gamma = self.params["gamma"].astype(dout.dtype, copy=False).reshape(-1)
+            self._set_grad("gamma", np.einsum("md,md->d", d2, xhat).reshape(self.normalized_shape))
+            self._set_grad("beta", d2.sum(axis=0).reshape(self.normalized_shape))
+        # (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)) * invstd per row, dxhat = dout * gamma
+        dx = np.empty_like(d2)
+        blocks = _blocks(len(d2), d2[0].nbytes, self.block_bytes)
+        t = np.empty_like(d2[blocks[0]]) if self.affine else None
+        for b in blocks:
+            xh, o = xhat[b], dx[b]
+            dxh = np.multiply(d2[b], gamma, out=t[:b.stop - b.start]) if self.affine else d2[b]
+            np.multiply(xh, (_rowdot(dxh, xh) / n)[:, None], out=o)
+            np.subtract(dxh, o, out=o)
+            o -= (dxh.sum(axis=1) / n)[:, None]
+            o *= invstd[b, None]
+        return dx.reshape(dout.shape)

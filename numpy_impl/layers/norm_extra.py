@@ -13,7 +13,14 @@ import numpy as np
 
 from .._checks import check_dim, check_ndim
 from .base import Layer
-from .norm import _normalize_backward
+
+
+def normalize_backward(dout, xhat, invstd, gamma, axes):
+    """Input gradient of ``gamma * (x - mean) * invstd`` with statistics over ``axes``."""
+    dxhat = dout * gamma if gamma is not None else dout
+    mean_dxhat = dxhat.mean(axis=axes, keepdims=True)
+    mean_dxhat_xhat = (dxhat * xhat).mean(axis=axes, keepdims=True)
+    return (dxhat - mean_dxhat - xhat * mean_dxhat_xhat) * invstd
 
 
 class GroupNorm(Layer):
@@ -59,7 +66,7 @@ class GroupNorm(Layer):
             self._set_grad("beta", dout.sum(axis=axes))
             dxhat = dout * self._per_channel("gamma", dout)
         n = dout.shape[0]
-        grouped = _normalize_backward(dxhat.reshape(n, self.num_groups, -1), xhat.reshape(n, self.num_groups, -1),
+        grouped = normalize_backward(dxhat.reshape(n, self.num_groups, -1), xhat.reshape(n, self.num_groups, -1),
                                       invstd, None, (2,))
         return grouped.reshape(dout.shape)
 
@@ -105,4 +112,4 @@ class InstanceNorm2d(Layer):
             self._set_grad("gamma", (dout * xhat).sum(axis=(0, 2, 3)))
             self._set_grad("beta", dout.sum(axis=(0, 2, 3)))
             gamma = self.params["gamma"].astype(dout.dtype, copy=False)[:, None, None]
-        return _normalize_backward(dout, xhat, invstd, gamma, (2, 3))
+        return normalize_backward(dout, xhat, invstd, gamma, (2, 3))

@@ -23,13 +23,13 @@ class Model(Sequential):
     def loss(self, X, y, training=True):
         scores = self.forward(X, training)
         data_loss, dscores = LOSSES[self.loss_name](scores, y)
-        self.backward(dscores)
-        grads = {k: v.copy() for k, v in self.named_grads().items()}
+        self.backward(dscores, input_grad=False)
+        grads = self.named_grads()       # a backward replaces these arrays, so no copy is needed
         penalty = 0.0
         if self.reg:
             penalty, pgrads = l2_penalty(self.named_parameters(), self.reg, self.weight_names())
             for k, g in pgrads.items():
-                grads[k] += g
+                grads[k] = grads[k] + g
         return float(data_loss) + penalty, grads
 
     def weight_names(self):

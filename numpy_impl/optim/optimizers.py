@@ -12,6 +12,7 @@ torch's update rules are the defaults. The classic forms are named variants:
 added before the bias correction; not reproducible by any torch eps).
 """
 import copy
+import math
 
 import numpy as np
 
@@ -131,7 +132,7 @@ class SGD(Optimizer):
             buf = g.copy()
         else:
             buf *= m
-            buf += (1 - group["dampening"]) * g
+            buf += g if group["dampening"] == 0 else (1 - group["dampening"]) * g   # 1 * g == g exactly
         state["momentum_buffer"] = buf
         d = g + m * buf if group["nesterov"] else buf
         p -= lr * d
@@ -196,25 +197,33 @@ class Adam(Optimizer):
             if group["amsgrad"]:
                 state["max_exp_avg_sq"] = np.zeros_like(p)
         state["step"] += 1
-        t = state["step"]
         lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
         if self.decoupled:
             p *= 1 - lr * wd
         else:
             g = _decay(p, g, wd)
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        m += (1 - b1) * (g - m)                              # torch's lerp
+        t = np.subtract(g, m, out=np.empty_like(p))          # one scratch array, the same roundings as
+        t *= 1 - b1                                          # m += (1 - b1) * (g - m): torch's lerp
+        m += t
+        np.multiply(g, 1 - b2, out=t)                        # v = b2 * v + (1 - b2) * g * g
+        t *= g
         v *= b2
-        v += (1 - b2) * g * g
+        v += t
         if group["amsgrad"]:
             np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
             v = state["max_exp_avg_sq"]
-        bc1, bc2 = 1 - b1 ** t, 1 - b2 ** t
+        bc1, bc2 = 1 - b1 ** state["step"], 1 - b2 ** state["step"]
+        np.sqrt(v, out=t)
         if self.variant == "classic":                        # eps before the bias correction
-            lr_t = lr * np.sqrt(bc2) / bc1
-            p -= lr_t * m / (np.sqrt(v) + eps)
-        else:
-            p -= (lr / bc1) * (m / (np.sqrt(v) / np.sqrt(bc2) + eps))
+            t += eps                                         # p -= lr*sqrt(bc2)/bc1 * m / (sqrt(v) + eps)
+            np.divide(lr * math.sqrt(bc2) / bc1 * m, t, out=t)
+        else:                                                # p -= lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps)
+            t /= math.sqrt(bc2)
+            t += eps
+            np.divide(m, t, out=t)
+            t *= lr / bc1
+        p -= t
 
 
 class AdamW(Adam):

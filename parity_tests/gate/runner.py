@@ -27,6 +27,18 @@ def markdown_table(entries):
     return "\n".join(lines)
 
 
+def shard(entries, spec):
+    """Shard ``"i/n"`` (1 <= i <= n) of ``entries``: every n-th entry from the i-th, in registry order,
+    so n machines running shards 1/n .. n/n cover each entry exactly once."""
+    try:
+        i, n = (int(v) for v in spec.split("/"))
+    except ValueError:
+        raise UsageError(f"--shard expects I/N such as 2/4, got {spec!r}") from None
+    if not 1 <= i <= n:
+        raise UsageError(f"--shard {spec}: need 1 <= I <= N")
+    return entries[i - 1::n]
+
+
 def check_command(args):
     output_path(args.json, "--json")
     output_path(args.junit, "--junit")
@@ -35,6 +47,8 @@ def check_command(args):
     entries = select(args.only)
     if not entries:
         raise UsageError(f"no component matches {args.only!r} (see 'parity list')")
+    if args.shard:
+        entries = shard(entries, args.shard)
     t0 = time.perf_counter()
     dtypes = (args.dtype,) if args.dtype else ("float64", "float32")
     report = run(entries=entries, dtypes=dtypes, seed=args.seed)
@@ -69,6 +83,7 @@ def add_commands(sub):
     c.add_argument("--seed", type=count(0), default=0, help="base seed for drawn shapes and data (default 0)")
     c.add_argument("--json", metavar="FILE", help="write every check as JSON")
     c.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
+    c.add_argument("--shard", metavar="I/N", help="run only shard I of N (entries dealt round robin; for CI)")
     c.add_argument("-q", "--quiet", action="store_true", help="print only the summary line and failures")
     c.set_defaults(func=check_command)
     ls = sub.add_parser("list", help="list the registry")

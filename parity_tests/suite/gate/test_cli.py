@@ -38,3 +38,15 @@ def test_docs_table_is_generated_from_the_registry():
     here = os.path.dirname(__file__)
     doc = open(os.path.join(here, "..", "..", "..", "docs", "COMPONENTS.md")).read()
     assert markdown_table(ENTRIES) in doc, "docs/COMPONENTS.md is stale: run 'parity list --markdown'"
+
+
+def test_shards_cover_the_registry_once(capsys):
+    from parity_tests.gate.runner import shard
+    names = [e.name for e in ENTRIES]
+    parts = [[e.name for e in shard(list(ENTRIES), f"{i}/3")] for i in (1, 2, 3)]
+    assert sorted(sum(parts, [])) == sorted(names) and all(parts)
+    assert parts == [[e.name for e in shard(list(ENTRIES), f"{i}/3")] for i in (1, 2, 3)]   # deterministic
+    assert main(["check", "--only", "Tanh,ReLU,mse", "--shard", "2/2", "-q"]) == 0
+    assert "2 components" in capsys.readouterr().out        # of Tanh, ReLU, LeakyReLU, mse_loss
+    assert main(["check", "--shard", "3/2"]) == 2
+    assert main(["check", "--shard", "x"]) == 2

@@ -15,6 +15,8 @@ CASES = [
     (["nothing"], "invalid choice"),
     # check
     (["check", "--only", ","], "--only: expected comma-separated"),
+    (["check", "--shard", "3/2"], "--shard 3/2: need 1 <= I <= N"),
+    (["check", "--shard", "half"], "--shard expects I/N such as 2/4, got 'half'"),
     (["check", "--only", "no-such-layer"], "no component matches"),
     (["check", "--dtype", "float16"], "argument --dtype: invalid choice"),
     (["check", "--seed", "-1"], "argument --seed: expected an integer >= 0"),
@@ -32,6 +34,11 @@ CASES = [
     (["bench", "--repeat", "0"], "argument --repeat: expected an integer >= 1, got '0'"),
     (["bench", "--repeat", "many"], "argument --repeat: expected an integer >= 1"),
     (["bench", "--quick", "yes"], "unrecognized arguments: yes"),
+    (["bench", "--only", "nosuch"], "--only 'nosuch': no bench case matches"),
+    (["bench", "--threads", "0"], "argument --threads: expected an integer >= 1, got '0'"),
+    (["bench", "--clock", "sundial"], "argument --clock: invalid choice: 'sundial'"),
+    (["bench", "--json", "{dir}"], "--json"),
+    (["bench", "--markdown", "{dir}/missing.json"], "--markdown"),
     # diagnose
     (["diagnose"], "name a MODEL or give --factory"),
     (["diagnose", "resnet"], "invalid choice: 'resnet'"),

@@ -201,3 +201,48 @@ def test_maxpool_nan_routes_like_torch(kernel, stride, padding):
     ot.backward(torch.tensor(g))
     np.testing.assert_array_equal(np.isnan(out), torch.isnan(ot).numpy())
     np.testing.assert_allclose(dx, xt.grad.numpy(), rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("make, shape", [
+    (lambda: ni.BatchNorm2d(3), (5, 3, 4, 6)),
+    (lambda: ni.BatchNorm1d(7), (9, 7)),
+    (lambda: ni.LayerNorm((4, 6)), (5, 3, 4, 6)),
+])
+@pytest.mark.parametrize("training", [True, False])
+def test_norm_cache_blocks_change_nothing(make, shape, training):
+    """The norm layers work on cache-sized blocks of rows: one row per block gives the same bits as one
+    block for all, and the inputs and upstream gradient are left untouched."""
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal(shape) * 3 + 1
+    g = rng.standard_normal(shape)
+    x0, g0 = x.copy(), g.copy()
+    results = []
+    for block_bytes in (1 << 30, 1):
+        layer = make()
+        layer.block_bytes = block_bytes
+        out = layer.forward(x, training=training)
+        results.append((out, layer.backward(g), *layer.grads.values()))
+    assert all(np.array_equal(a, b) for a, b in zip(*results))
+    assert np.array_equal(x, x0) and np.array_equal(g, g0)
+
+
+@pytest.mark.parametrize("kind, shape", [("softmax", (12,)), ("mlp", (12,)), ("conv", (1, 8, 8))])
+def test_training_step_skips_only_the_unused_input_gradient(kind, shape):
+    """``model.loss`` skips the first layer's input gradient; the parameter gradients are those of a
+    full backward, and a later step does not change the gradients it returned."""
+    from numpy_impl.models import build_model
+    rng = np.random.default_rng(5)
+    X, y = rng.standard_normal((6,) + shape), rng.integers(0, 10, 6)
+    model = build_model(kind, shape, 10, reg=1e-3 if kind == "softmax" else 0.0, hidden=[8], channels=[2],
+                        dropout=0.0)
+    _, grads = model.loss(X, y)
+    kept = {k: v.copy() for k, v in grads.items()}
+    model.forward(X)
+    from numpy_impl.losses import softmax_loss
+    dx = model.backward(softmax_loss(model.forward(X), y)[1])
+    assert dx.shape == X.shape
+    for k, v in model.named_grads().items():
+        extra = 2 * model.reg * model.named_parameters()[k] if k in model.weight_names() else 0
+        np.testing.assert_allclose(kept[k], v + extra, rtol=1e-12, atol=1e-15)
+    model.loss(X * 2, y)
+    assert all(np.array_equal(kept[k], grads[k]) for k in kept)

@@ -1,0 +1,30 @@
+import json
+
+from parity_tests.cli import main
+from parity_tests.gate import bench
+
+
+def test_bench_json_and_markdown(tmp_path, capsys):
+    j = tmp_path / "b.json"
+    assert main(["bench", "--quick", "--only", "softmax CE (128,10),train step softmax", "--json", str(j)]) == 0
+    out = capsys.readouterr().out
+    assert "NumPy" in out and "BLAS" in out and "threads" in out and "softmax CE" in out
+    data = json.loads(j.read_text())
+    h = data["header"]
+    assert h["cpu"] and h["simd"] and h["numpy_blas"]["internal_api"] and h["torch_blas"]["num_threads"] >= 1
+    cases = {(r["case"], r["dtype"]) for r in data["rows"]}
+    assert len(cases) == 4 and all(r["ratio"] > 0 for r in data["rows"])
+    step = next(r for r in data["rows"] if r["kind"] == "step")
+    assert step["peak_alloc_bytes"] > 0 and step["activation_bytes"] > 0
+    assert main(["bench", "--markdown", str(j), str(j)]) == 0
+    table = capsys.readouterr().out
+    assert "| softmax CE (128,10) |" in table and "BLAS" in table and "peak alloc" in table
+
+
+def test_bench_markdown_bad_file_is_usage_error(tmp_path, capsys):
+    assert main(["bench", "--markdown", str(tmp_path / "missing.json")]) == 2
+
+
+def test_conv_traffic_counts_the_column_buffer():
+    # (C*k*k, N*H*W) float64 columns, five passes, plus 2*k*k passes over the padded input gradient
+    assert bench.conv_traffic(1, 1, 4, 4, 1, 8) == 5 * 9 * 16 * 8 + 18 * 36 * 8
