@@ -11,6 +11,7 @@ assembles them and turns outcomes into exit statuses.
   parity experiment NAME            the classic experiments (optimizers, init, batchnorm, overfit,
                                     ensemble, weights) as PNG and JSON
   parity optim-paths [--out F]      the classic optimizer-path picture, NumPy and torch overlaid
+  parity char-lm [--steps N]        a character LSTM trained in lockstep with its torch mirror
 
 Exit status: 0 everything passed; 1 a parity failure or divergence (for train: a NaN stop, or
 float64 lockstep drift above 1e-8; for diagnose: a diverging layer); 2 a usage or input error (a
@@ -23,12 +24,13 @@ import sys
 import traceback
 
 from .gate import bench, diagnose, runner, scan
-from .lab import experiments, optim_paths, search, train
+from .lab import char_lm, experiments, optim_paths, search, train
 from .options import UsageError
 
 EXIT_USAGE, EXIT_INTERNAL = 2, 3
 GATE = (runner.add_commands, bench.add_command, diagnose.add_command, scan.add_command)
-LAB = (train.add_command, search.add_command, experiments.add_command, optim_paths.add_command)
+LAB = (train.add_command, search.add_command, experiments.add_command, optim_paths.add_command,
+       char_lm.add_command)
 
 
 def build_parser():

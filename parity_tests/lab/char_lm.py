@@ -99,3 +99,46 @@ def _lockstep(steps, batch, seq_len, embed_dim, hidden_size, lr, clip, seed, dty
         history.append({"step": step, "loss": float(loss), "torch_loss": tloss.item(), "grad_norm": float(norm),
                         "torch_grad_norm": float(tnorm), "drift": drifts[worst], "worst": worst})
     return history, {"source": source, "vocab": len(chars), "chars": len(ids)}
+
+
+DRIFT_LIMIT = 1e-8
+
+
+def run_command(args):
+    from ..options import output_path
+    from .plots import curves
+    from .presets import write_json
+    out = output_path(args.out, "--out", folder=True)
+    history, info = lockstep_char_lm(steps=args.steps, seed=args.seed, dtype=np.dtype(args.dtype).type)
+    worst = max(history, key=lambda h: h["drift"])
+    loss_diff = max(abs(h["loss"] - h["torch_loss"]) / max(abs(h["torch_loss"]), 1e-300) for h in history)
+    first, last = history[0]["loss"], float(np.mean([h["loss"] for h in history[-10:]]))
+    print(f"char LSTM on {info['source']} ({info['chars']} characters, vocabulary {info['vocab']}), "
+          f"{args.steps} steps of truncated BPTT, {args.dtype}")
+    print(f"loss per chunk {first:.2f} -> {last:.2f} (mean of the last 10); largest drift {worst['drift']:.2e} "
+          f"(in '{worst['worst']}', step {worst['step']}), largest relative loss difference {loss_diff:.1e}")
+    gated = args.dtype == "float64"         # float32 drift is reported, not gated
+    over = next((h for h in history if h["drift"] > DRIFT_LIMIT), None) if gated else None
+    if out:
+        write_json(os.path.join(out, "history.json"), {"info": info, "steps": args.steps, "dtype": args.dtype,
+                                                       "max_drift": worst["drift"], "history": history})
+        curves({"loss": [h["loss"] for h in history], "loss torch": [h["torch_loss"] for h in history]},
+               os.path.join(out, "curves.png"), xlabel="step (chunk)", ylabel="loss per chunk",
+               title="Character LSTM, truncated BPTT, NumPy and torch in lockstep (dashed)")
+        print(f"wrote {out}/history.json and curves.png")
+    if over:
+        print(f"DRIFT EXCEEDS {DRIFT_LIMIT:.0e}: first at step {over['step']}, in '{over['worst']}' "
+              f"({over['drift']:.2e})")
+    return 1 if over else 0
+
+
+def add_command(sub):
+    from ..options import count
+    c = sub.add_parser("char-lm", help="a character-level LSTM trained in lockstep with its torch mirror",
+                       description="Truncated BPTT over Debian's word list (or generated text), Adam and gradient "
+                                   "clipping on both sides; exit 1 when the float64 drift passes 1e-8.")
+    c.add_argument("--steps", type=count(1), default=300, help="chunks to train on (default 300)")
+    c.add_argument("--seed", type=count(0), default=0)
+    c.add_argument("--dtype", choices=["float64", "float32"], default="float64")
+    c.add_argument("--out", help="folder for history.json and curves.png")
+    c.set_defaults(func=run_command)
