@@ -11,6 +11,8 @@ docs/COMPONENTS.md and ``parity list``). There are two kinds of entry:
   counterpart from ``torch_ref.mirror``; losses name their torch function.
 * ``OptimInfo``, an optimizer (and schedule): its NumPy factory, parameter groups, and the number
   of steps of the trajectory check (``trajectory.check_trajectory``).
+* ``PropertyInfo`` (``properties.py``), a property that is not a layer or an optimizer: the
+  initialisers, ``l2_penalty``, the classic conventions, shuffling, checkpoints, preprocessing.
 
 Adding a layer means one class in ``numpy_impl``, one factory in ``torch_ref`` and one entry here.
 """
@@ -38,6 +40,7 @@ class Sample:
     kwargs: dict = field(default_factory=dict)
     fd: bool = True                 # finite differences are meaningless at kinks and ties
     inputs: Callable = None         # overrides the entry's input generator
+    nonfinite: bool = False         # tests NaN/inf propagation: NaN (or the same inf) on both sides agrees
 
 
 @dataclass
@@ -84,7 +87,7 @@ class OpInfo:
         shape = sample.shape(rng) if callable(sample.shape) else tuple(sample.shape)
         inputs = sample.inputs or self.inputs or normal
         common = dict(seed=case.seed, component=self.name, sample=sample.name, tolerances=self.tolerances,
-                      finite_differences=sample.fd and dtype == np.float64)
+                      finite_differences=sample.fd and dtype == np.float64, allow_nonfinite=sample.nonfinite)
         if self.kind == "loss":
             x, y = inputs(rng, shape, dtype)
             return check_loss(lambda a, b: self.make(a, b, **sample.kwargs), self.torch, x, y, **common)
@@ -147,6 +150,14 @@ def distinct(rng, shape, dtype):
     return (rng.permutation(n).reshape(shape) * (4.0 / max(n - 1, 1)) - 2).astype(dtype)
 
 
+def with_nan(rng, shape, dtype):
+    """Distinct values with a NaN in about one window in four: torch routes a NaN window's output
+    and gradient to the NaN (its last one); the other windows stay finite."""
+    x = distinct(rng, shape, dtype)
+    x[rng.random(shape) < 0.06] = np.nan
+    return x
+
+
 def relu_ties(rng, shape, dtype):
     """ReLU of normal values with a negative shift: many all-zero windows (tied maxima)."""
     return np.maximum(rng.standard_normal(shape) - 0.8, 0).astype(dtype)
@@ -206,7 +217,7 @@ def mlp(shape, rng, dtype):
 
 def conv(shape, rng, dtype, cls=ni.Conv2d, out=4, k=3, stride=1, pad=0, dil=1, bias=True):
     layer = cls(shape[1], out, k, stride=stride, padding=pad, dilation=dil, bias=bias,
-                weight_scale=1 / np.sqrt(shape[1] * k * k), rng=rng, dtype=dtype)
+                weight_scale=1 / np.sqrt(shape[1] * np.prod(k)), rng=rng, dtype=dtype)
     if bias:
         layer.params["b"][...] = rng.standard_normal(out)
     return layer
@@ -274,10 +285,17 @@ ENTRIES = [
         Sample("single channel, batch of 1", (1, 1, 5, 6), {"out": 1, "pad": 1}),
         Sample("no bias", (2, 2, 5, 5), {"bias": False}),
         Sample("random", IMG, {"pad": 1}),
+        # every axis on its own: a height/width swap anywhere changes the result
+        Sample("k(2,3) s(1,2) p(0,1)", (2, 3, 7, 8), {"k": (2, 3), "stride": (1, 2), "pad": (0, 1)}),
+        Sample("k(3,2) s(2,1) p(1,0) dil(1,2)", (2, 2, 9, 7), {"k": (3, 2), "stride": (2, 1), "pad": (1, 0),
+                                                               "dil": (1, 2)}),
+        Sample("k(1,3) dil(2,1) odd, batch of 1", (1, 3, 7, 5), {"k": (1, 3), "dil": (2, 1), "pad": (2, 1)}),
     ], doc="im2col via sliding_window_view + one matmul; col2im loops over kernel offsets"),
     OpInfo("Conv2dNaive", lambda shape, rng, dtype, **kw: conv(shape, rng, dtype, cls=ni.Conv2dNaive, **kw), [
         Sample("3x3 s1 p1", (2, 2, 5, 5), {"pad": 1, "out": 3}),
         Sample("3x3 s2 dil2 p1", (1, 2, 7, 6), {"stride": 2, "pad": 1, "dil": 2, "out": 2}),
+        Sample("k(2,3) s(1,2) p(0,1) dil(2,1)", (2, 2, 7, 8), {"k": (2, 3), "stride": (1, 2), "pad": (0, 1),
+                                                               "dil": (2, 1), "out": 3}),
     ], doc="the six-loop reference"),
     OpInfo("MaxPool2d", simple(ni.MaxPool2d), [
         Sample("2x2 s2", (2, 3, 8, 8), {"kernel_size": 2}),
@@ -286,12 +304,20 @@ ENTRIES = [
         Sample("2x2 ties after ReLU", (2, 3, 6, 6), {"kernel_size": 2}, fd=False, inputs=relu_ties),
         Sample("3x3 s1 ties after ReLU", (1, 2, 7, 7), {"kernel_size": 3, "stride": 1, "padding": 1},
                fd=False, inputs=relu_ties),
+        Sample("k(2,3) s(1,2) p(0,1)", (2, 3, 7, 8), {"kernel_size": (2, 3), "stride": (1, 2), "padding": (0, 1)}),
+        Sample("k(3,2) s(2,1) p(1,0) odd, batch of 1", (1, 2, 9, 7),
+               {"kernel_size": (3, 2), "stride": (2, 1), "padding": (1, 0)}),
+        Sample("NaN routing", (2, 2, 6, 7), {"kernel_size": (2, 3), "stride": (2, 1)}, fd=False, inputs=with_nan,
+               nonfinite=True),
     ], inputs=distinct, doc="pads with -inf; a tie sends the gradient to the first maximum, as torch"),
     OpInfo("AvgPool2d", simple(ni.AvgPool2d), [
         Sample("2x2 s2", (2, 3, 6, 6), {"kernel_size": 2}),
         Sample("3x3 s2 p1", (1, 2, 7, 8), {"kernel_size": 3, "stride": 2, "padding": 1}),
         Sample("3x3 s2 p1 exclude pad", (2, 2, 7, 7),
                {"kernel_size": 3, "stride": 2, "padding": 1, "count_include_pad": False}),
+        Sample("k(2,3) s(1,2) p(0,1)", (2, 3, 7, 8), {"kernel_size": (2, 3), "stride": (1, 2), "padding": (0, 1)}),
+        Sample("k(3,2) s(2,1) p(1,0) exclude pad, batch of 1", (1, 2, 9, 7),
+               {"kernel_size": (3, 2), "stride": (2, 1), "padding": (1, 0), "count_include_pad": False}),
     ]),
     OpInfo("BatchNorm1d", batchnorm, [
         Sample("random", random_shape((2, 8), (1, 6))),
@@ -309,6 +335,12 @@ ENTRIES = [
         Sample("(N, D)", (4, 6)),
         Sample("over (C, H, W)", (2, 3, 4, 4), {"dims": 3}),
         Sample("no affine", (3, 5), {"affine": False}),
+        # normalized_shape of every length on (N, T, D) and (N, C, H, W): the leading axes must stay apart
+        Sample("(N, T, D) over D", (3, 4, 5)),
+        Sample("(N, T, D) over (T, D)", (2, 3, 5), {"dims": 2}),
+        Sample("(N, C, H, W) over W", (2, 3, 4, 5)),
+        Sample("(N, C, H, W) over (H, W)", (2, 3, 5, 4), {"dims": 2}),
+        Sample("odd (N, C, H, W) over (C, H, W), batch of 1", (1, 3, 5, 7), {"dims": 3}),
     ]),
     OpInfo("Dropout", simple(ni.Dropout), [
         Sample("p=0.5", (8, 10)),
@@ -361,7 +393,9 @@ OPTIM_ENTRIES = [
     OptimInfo("AdamW groups (wd on weights only)", lambda p: no.AdamW(p, lr=1e-2),
               groups=({"weight_decay": 0.1}, {"weight_decay": 0.0, "betas": (0.8, 0.99)})),
 ]
-ENTRIES = ENTRIES + OPTIM_ENTRIES
+from .properties import PROPERTY_ENTRIES  # noqa: E402  (it uses Case, defined above)
+
+ENTRIES = ENTRIES + OPTIM_ENTRIES + PROPERTY_ENTRIES
 BY_NAME = {e.name: e for e in ENTRIES}
 
 
