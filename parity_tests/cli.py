@@ -21,12 +21,12 @@ import os
 import sys
 import traceback
 
-from .gate import bench, diagnose, runner
+from .gate import bench, diagnose, mutants, runner
 from .lab import experiments, optim_paths, search, train
 from .options import UsageError
 
 EXIT_USAGE, EXIT_INTERNAL = 2, 3
-GATE = (runner.add_commands, bench.add_command, diagnose.add_command)
+GATE = (runner.add_commands, bench.add_command, diagnose.add_command, mutants.add_command)
 LAB = (train.add_command, search.add_command, experiments.add_command, optim_paths.add_command)
 
 
