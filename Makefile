@@ -4,7 +4,7 @@ PY ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: check test bench docs clean
+.PHONY: check test bench docs mutants clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m venv $(VENV)
@@ -20,6 +20,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(VENV)/bin/parity bench
+
+# every mutant of parity_tests/gate/mutants.py through `parity check`; exit 1 if one survives
+mutants: $(STAMP)
+	$(VENV)/bin/parity mutants --jobs 2
 
 docs: $(STAMP)
 	{ echo "# Components in the parity registry"; echo; \

@@ -142,17 +142,17 @@ def _run_all(order):
     return out
 
 
-def test_registry_twice_and_shuffled_gives_identical_reports():
-    """The whole registry in order, again, and in a shuffled order: every number equal, per case."""
+def test_registry_twice_once_shuffled_gives_identical_reports():
+    """The whole registry twice in one process, the second time in a shuffled order: every number
+    of every case equal (the suite's own run, test_registry.py, is a third order)."""
     all_cases = list(cases())
     first = _run_all(all_cases)
     shuffled = list(all_cases)
     random.Random(12345).shuffle(shuffled)
     second = _run_all(shuffled)
-    third = _run_all(all_cases)
-    assert first.keys() == second.keys() == third.keys()
+    assert first.keys() == second.keys() and len(first) == len(all_cases)
     for k in first:
-        assert first[k] == second[k] == third[k], k
+        assert first[k] == second[k], k
 
 
 def test_properties_repeat():
