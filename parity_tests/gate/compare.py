@@ -80,7 +80,9 @@ def compare(actual, expected, tol, nonfinite=False, **meta):
     mag = float(np.max(np.abs(e[np.isfinite(e)]))) if np.isfinite(e).any() else 0.0
     # relative to |expected|; elements below eps * magnitude are measured against that floor
     eps = np.finfo(actual.dtype if actual.dtype.kind == "f" else np.float64).eps
-    rel = diff / np.maximum(np.abs(e), max(mag, float(np.max(np.abs(a[np.isfinite(a)]), initial=0.0))) * eps + 1e-300)
+    with np.errstate(invalid="ignore"):
+        rel = diff / np.maximum(np.abs(e), max(mag, float(np.max(np.abs(a[np.isfinite(a)]), initial=0.0))) * eps + 1e-300)
+    rel = np.where(np.isnan(rel), np.where(both, 0.0, np.inf), rel)
     bad = (diff > allowed) | (~finite_e & ~both)
     res.mismatches = int(bad.sum())
     res.passed = res.mismatches == 0
