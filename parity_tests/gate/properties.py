@@ -250,6 +250,31 @@ def dropout_classic(dtype, seed):
     return p.report()
 
 
+def dropout_keep_rate(dtype, seed):
+    """The gate's layer rows inject torch's mask; here NumPy draws its own: over 250,000 elements the
+    keep rate is within 5 sigma of ``1 - p`` (as torch's is), kept elements are scaled by
+    ``1 / (1 - p)``, and the same seed draws the same mask."""
+    p = Props("Dropout keep rate", dtype, seed)
+    x = np.ones((500, 500), dtype=dtype)
+    for prob in (0.2, 0.5, 0.8):
+        sample = f"p={prob}"
+        layer = Dropout(prob, rng=np.random.default_rng([seed, 3]))
+        out = layer.forward(x, training=True)
+        sigma = math.sqrt(prob * (1 - prob) / x.size)
+        p.within("keep rate", abs(float(layer.mask.mean()) - (1 - prob)) / sigma, 5.0,
+                 "|keep rate - (1 - p)| in standard deviations", sample)
+        with torch_seed(seed):
+            t_rate = float((F.dropout(torch.ones(500, 500, dtype=torch.float64), prob) != 0).double().mean())
+        p.within("torch keep rate", abs(t_rate - (1 - prob)) / sigma, 5.0, "torch, the same measure", sample)
+        p.add("kept scaled by 1/(1-p)", out[layer.mask], np.full(int(layer.mask.sum()), 1 / (1 - prob), dtype=dtype),
+              sample, reference="1/(1-p)")
+        again = Dropout(prob, rng=np.random.default_rng([seed, 3]))
+        again.forward(x, training=True)
+        p.claim("same seed, same mask", np.array_equal(again.mask, layer.mask), "another mask from the same seed",
+                sample)
+    return p.report()
+
+
 def sgd_classic(dtype, seed):
     """``SGD(variant="classic")`` (``v = m*v - lr*g; p += v``) is torch's SGD while lr is constant,
     and after an lr change it is torch's SGD with the momentum buffer scaled by ``lr_old / lr_new``."""
@@ -454,6 +479,8 @@ PROPERTY_ENTRIES = [
                  doc="running_var = torch's - momentum*(unbiased - biased var)"),
     PropertyInfo("Dropout classic", dropout_classic, "train/eval forward and backward, same mask",
                  doc="= inverted dropout * (1 - p)"),
+    PropertyInfo("Dropout keep rate", dropout_keep_rate, "p = 0.2, 0.5, 0.8 over 250,000 elements", dtypes=("float64",),
+                 doc="NumPy's own masks: keep rate 1 - p, scale 1/(1-p), seeded"),
     PropertyInfo("SGD classic momentum", sgd_classic, "40 steps, lr halved at step 21",
                  doc="= torch SGD at constant lr; buffer * lr_old/lr_new after a change"),
     PropertyInfo("Adam classic", adam_classic, "30 steps, gradients 1e-6 to 10",
