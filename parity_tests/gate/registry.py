@@ -31,6 +31,7 @@ from numpy_impl import losses as nl
 from torch import nn
 
 from torch_ref.layers import mirror
+from torch_ref.mapping import normalise
 
 from .api import check_layer, check_loss
 from .compare import CheckResult, failed
@@ -108,8 +109,7 @@ class OpInfo:
         module, params, buffers = self.torch_module(shape, **sample.kwargs)
         report = check_layer(layer, module, params, x, buffers=buffers, extra_batches=extra, eval_mode=self.eval_mode,
                              share=self.share, **common)
-        return report.extend([_same_mirror(layer, module, dtype, **{k: v for k, v in common.items()
-                                                                    if k in ("seed", "component", "sample")})])
+        return report.extend([_same_mirror(layer, module, params, buffers, dtype, case.seed, self.name, sample.name)])
 
     def docs_row(self):
         return {"component": self.name, "kind": self.kind,
@@ -249,16 +249,21 @@ def layernorm(shape, rng, dtype, dims=1, affine=True):
     return _randomise(layer, rng, 0.5, 1.0)
 
 
-def _same_mirror(layer, module, dtype, seed, component, sample):
-    """``torch_ref.mirror(layer)`` builds the module the sample's arguments build (the check
-    ``mirror``): what ``diagnose`` and lockstep use agrees with what the check used."""
+def _same_mirror(layer, module, params, buffers, dtype, seed, component, sample):
+    """``torch_ref.mirror(layer)`` builds the module the sample's arguments build, with the same
+    parameter and buffer mappings (the check ``mirror``): what ``diagnose`` and lockstep use agrees
+    with what the check used."""
     meta = dict(component=component, check="mirror", dtype=dtype.name, sample=sample, seed=seed)
     try:
-        built = mirror(layer, dtype).module
+        built = mirror(layer, dtype)
     except Exception as exc:
         return failed(f"torch_ref.mirror raised {type(exc).__name__}: {exc}", **meta)
-    if _hyper(built) != _hyper(module):
-        return failed(f"torch_ref.mirror built {built!r}, the sample's arguments build {module!r}", **meta)
+    if _hyper(built.module) != _hyper(module):
+        return failed(f"torch_ref.mirror built {built.module!r}, the sample's arguments build {module!r}", **meta)
+    for what, got, want in (("parameter", built.params, params), ("buffer", built.buffers, buffers)):
+        if normalise(got) != normalise(want):
+            return failed(f"torch_ref.mirror maps the {what}s {normalise(got)}, the check maps {normalise(want)}",
+                          **meta)
     return CheckResult(passed=True, **meta)
 
 
