@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 # extra pytest options, e.g. PYTEST_ARGS="-n 2" with pytest-xdist installed
 PYTEST_ARGS ?=
 
-.PHONY: check test bench docs clean
+.PHONY: check test bench docs mutants clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m venv $(VENV)
@@ -22,6 +22,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(VENV)/bin/parity bench
+
+# every mutant of parity_tests/gate/mutants.py through `parity check`; exit 1 if one survives
+mutants: $(STAMP)
+	$(VENV)/bin/parity mutants --jobs 2
 
 docs: $(STAMP)
 	{ echo "# Components in the parity registry"; echo; \

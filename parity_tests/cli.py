@@ -12,35 +12,49 @@ assembles them and turns outcomes into exit statuses.
                                     ensemble, weights) as PNG and JSON
   parity optim-paths [--out F]      the classic optimizer-path picture, NumPy and torch overlaid
   parity char-lm [--steps N]        a character LSTM trained in lockstep with its torch mirror
+  parity mutants [--only NAME]      inject each bug of the mutant table; exit 1 if the gate misses one
 
 Exit status: 0 everything passed; 1 a parity failure or divergence (for train: a NaN stop, or
-float64 lockstep drift above 1e-8; for diagnose: a diverging layer); 2 a usage or input error (a
-bad option, a missing file or dataset, a factory that raises); 3 an internal error. Errors are one
-line on stderr; ``--debug`` adds the traceback.
+float64 lockstep drift above 1e-8; for diagnose: a diverging layer; for mutants: a surviving
+mutant); 2 a usage or input error (a bad option, a missing file or dataset, a factory that raises);
+3 an internal error. Errors are one line on stderr; ``--debug`` adds the traceback.
 """
 import argparse
 import os
 import sys
 import traceback
 
-from .gate import bench, diagnose, runner, scan
+from .gate import bench, diagnose, mutants, runner, scan
 from .lab import char_lm, experiments, optim_paths, search, train
 from .options import UsageError
 
 EXIT_USAGE, EXIT_INTERNAL = 2, 3
-GATE = (runner.add_commands, bench.add_command, diagnose.add_command, scan.add_command)
+GATE = (runner.add_commands, bench.add_command, diagnose.add_command, scan.add_command, mutants.add_command)
 LAB = (train.add_command, search.add_command, experiments.add_command, optim_paths.add_command,
        char_lm.add_command)
 
 
+EXIT_HELP = ("exit status, for every subcommand: 0 passed, 1 parity failure or divergence (a failed check, a "
+             "diverging layer, drift over the limit, a NaN stop, a surviving mutant), 2 usage or input error, 3 "
+             "internal error; errors are one line on stderr, 'parity --debug ...' adds the traceback")
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with a one-line error (exit status 2) instead of the usage block."""
+
+    def error(self, message):
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser():
-    p = argparse.ArgumentParser(prog="parity", description="PyTorch parity checks for the NumPy library",
-                                epilog="exit status: 0 passed, 1 parity failure or divergence, 2 usage or input "
-                                       "error, 3 internal error")
+    p = Parser(prog="parity", description="PyTorch parity checks for the NumPy library",
+                                epilog=EXIT_HELP)
     p.add_argument("--debug", action="store_true", help="print the traceback of an error")
     sub = p.add_subparsers(dest="cmd", required=True)
     for add in GATE + LAB:
         add(sub)
+    for command in sub.choices.values():
+        command.epilog = command.epilog or EXIT_HELP
     return p
 
 

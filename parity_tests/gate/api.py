@@ -5,9 +5,24 @@ From your own pytest test::
     from parity_tests import assert_layer_parity
     assert_layer_parity(MyLinear(4, 3), torch.nn.Linear(4, 3), {"W": "weight.T", "b": "bias"}, x)
 
-The NumPy parameters are copied into the torch module (through the mapping) before anything runs,
-so both start from the same weights. The registry runs exactly these functions.
+Every check is a pure function of its arguments: call it again on the same objects and the report
+is the same, number for number. What it does to your objects:
+
+* the NumPy parameters are copied into the torch module (through the mapping) before anything
+  runs, so both start from the same weights; they stay there, in the module's own dtype;
+* the module's dtype, train/eval mode, ``requires_grad``, ``.grad`` and buffers are restored
+  afterwards (``.grad`` is cleared before the check, so gradients never accumulate);
+* the NumPy layer's parameters, buffers (running statistics), mode, random generators and pending
+  dropout mask are restored; its ``grads`` and cache hold the check's last backward;
+* torch's global random state is untouched (the check forks it and seeds it from ``seed``).
+
+Inputs holding NaN or inf are refused unless ``allow_nonfinite=True`` (a check of NaN/inf
+propagation); even then an element that is non-finite on both sides is agreement only there.
+The registry runs exactly these functions.
 """
+import os
+import traceback
+
 import numpy as np
 import torch
 
@@ -16,19 +31,24 @@ from torch_ref.layers import mirror
 from torch_ref.mapping import copy_to_torch, normalise, to_numpy_dict, torch_dtype
 
 from .compare import compare, failed
+from .isolation import preserved
 from .report import Report
-from .tolerance import tolerance_for
+from .tolerance import Tolerance, tolerance_for
 
 
 class _Checks:
     """Collects results for one (component, sample, dtype) run."""
 
-    def __init__(self, tolerances, **meta):
-        self.meta, self.tolerances, self.results = meta, tolerances, []
+    def __init__(self, tolerances, nonfinite=False, **meta):
+        self.meta, self.tolerances, self.nonfinite, self.results = meta, _overrides(tolerances), nonfinite, []
 
     def add(self, check, actual, expected):
         tol = tolerance_for(self.meta["dtype"], check, self.tolerances)
-        self.results.append(compare(actual, expected, tol, check=check, **self.meta))
+        if expected is None:
+            self.fail(check, "torch has no gradient for it (is it used in forward? requires_grad?)")
+            return
+        self.results.append(compare(actual, expected, tol, nonfinite=self.nonfinite, check=check,
+                                    reference="fd" if check.startswith("fd:") else "torch", **self.meta))
 
     def fail(self, check, note):
         self.results.append(failed(note, check=check, **self.meta))
@@ -41,93 +61,203 @@ class _Checks:
         if not np.array_equal(before, after, equal_nan=True):
             self.fail("no_mutation", f"{what} was modified in place")
 
+    def finite(self, what, arr, allowed):
+        """False (with an ``input`` failure) when ``arr`` holds NaN/inf and that is not allowed."""
+        arr = np.asarray(arr)
+        if allowed or arr.dtype.kind not in "fc" or np.isfinite(arr).all():
+            return True
+        self.fail("input", f"{what} holds {int(np.isnan(arr).sum())} NaN and {int(np.isinf(arr).sum())} inf "
+                           "values: nothing meaningful can be compared; pass allow_nonfinite=True to check "
+                           "NaN/inf propagation on purpose")
+        return False
+
+    def crashed(self, exc):
+        self.fail("error", f"raised {type(exc).__name__}: {exc}{where(exc)}")
+
     def report(self):
         return Report(self.results)
+
+
+def _overrides(tolerances):
+    """``tolerances``: None, a number (rtol = scale = it, for every torch comparison), a
+    ``Tolerance`` (the same, in full) or a dict of overrides (see ``tolerance.tolerance_for``)."""
+    if tolerances is None or isinstance(tolerances, dict):
+        return tolerances
+    if isinstance(tolerances, Tolerance):
+        tol = tolerances
+    elif isinstance(tolerances, (int, float)) and not isinstance(tolerances, bool) and tolerances >= 0:
+        tol = Tolerance(rtol=float(tolerances), scale=float(tolerances), floor=1e-30)
+    else:
+        raise TypeError(f"tolerances: expected a number >= 0, a Tolerance or a dict, got {tolerances!r}")
+    return {"float64": tol, "float32": tol}
+
+
+_OURS = tuple(os.path.dirname(os.path.abspath(f)) + os.sep for f in (__file__, torch.__file__, np.__file__))
+
+
+def where(exc):
+    """`` (at FILE:LINE in FUNCTION)`` for the innermost frame of ``exc`` outside the gate, torch and
+    NumPy: the line of the user's code that raised."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if not os.path.abspath(f.filename).startswith(_OURS)]
+    if not frames:
+        return ""
+    f = frames[-1]
+    return f" (at {f.filename}:{f.lineno} in {f.name})"
 
 
 def _to_torch(arr, requires_grad=False):
     return torch.tensor(np.ascontiguousarray(arr), requires_grad=requires_grad)
 
 
+def _names(module):
+    return sorted([k for k, _ in module.named_parameters()] + [k for k, _ in module.named_buffers()])
+
+
+def _check_mapping(c, layer, module, params, buffers):
+    """Every NumPy parameter must be named in the mapping (else torch keeps its own random value and
+    every check fails for an unclear reason); every name must exist on both sides. True when fine."""
+    np_params, np_buffers = dict(layer.named_parameters()), dict(layer.named_buffers())
+    torch_names = set(_names(module))
+    sides = f"NumPy has {sorted(np_params) + sorted(np_buffers)}, torch has {_names(module)}"
+    ok = True
+    missing = [k for k in np_params if k not in params]
+    if missing:
+        c.fail("mapping", f"NumPy parameter(s) {missing} not in the mapping: they would not be copied into "
+                          f"torch; map each to its torch name ({sides})")
+        ok = False
+    for kind, mapping, arrays in (("parameter", params, np_params), ("buffer", buffers, np_buffers)):
+        for name, p in mapping.items():
+            if name not in arrays:
+                c.fail("mapping", f"the {kind} mapping names NumPy '{name}', which the layer does not have ({sides})")
+                ok = False
+            elif p.torch_name not in torch_names:
+                c.fail("mapping", f"the {kind} mapping names torch '{p.torch_name}', which the module does not have "
+                                  f"({sides})")
+                ok = False
+    return ok
+
+
+def _none_buffers(c, layer, buffers):
+    """Buffers that are ``None`` (not created until the first forward) are named and left out."""
+    none = [k for k, v in layer.named_buffers().items() if v is None]
+    for k in none:
+        c.fail(f"running:{k}", f"buffer '{k}' is None before the first forward: create it in __init__ "
+                               "(torch's running_mean starts at 0, running_var at 1) so it can be copied and compared")
+    return {k: v for k, v in buffers.items() if k not in none}
+
+
+def _extra(extra_batches, x, seed):
+    """``extra_batches``: a list of arrays, or a count (that many standard-normal batches like ``x``)."""
+    if isinstance(extra_batches, (int, np.integer)) and not isinstance(extra_batches, bool):
+        rng = np.random.default_rng([seed, 2])
+        return [rng.standard_normal(x.shape).astype(x.dtype) for _ in range(int(extra_batches))]
+    return [np.asarray(b) for b in (extra_batches or ())]
+
+
 def check_layer(layer, module=None, params=None, x=None, *, buffers=None, dout=None, seed=0, component=None,
                 sample="", tolerances=None, finite_differences=None, extra_batches=(), eval_mode=False,
-                share=None, eval_backward=True):
+                share=None, allow_nonfinite=False, eval_backward=True):
     """Compare a NumPy layer with a torch module on input ``x``.
 
     Checks: ``forward``; ``grad_input`` and every ``grad_param:<name>`` under the upstream gradient
     ``dout`` (default: standard normal drawn from ``seed``); ``running:<buffer>`` after the
-    ``extra_batches`` and the main batch; ``eval_forward``/``eval_grad_input`` if ``eval_mode``
-    (``eval_backward=False``: the forward only);
-    ``fd:input`` / ``fd:<param>`` against finite differences (default: when ``x`` is float64);
-    plus output/grad dtypes and that neither ``x`` nor ``dout`` was modified.
+    ``extra_batches`` (a list of batches, or a count of standard-normal batches shaped like ``x``)
+    and the main batch; ``eval_forward``/``eval_grad_input`` if ``eval_mode`` (``eval_backward=False``:
+    the forward only, for code whose backward exists for training only); ``fd:input`` /
+    ``fd:<param>`` against finite differences (default: when ``x`` is float64); plus output/grad
+    dtypes and that neither ``x`` nor ``dout`` was modified.
 
     ``module=None`` builds the torch mirror (``torch_ref.mirror``); otherwise ``params`` (and
-    ``buffers``) map NumPy names to torch names (``{"W": "weight.T"}``). ``share(layer, out_t)`` is
-    called after each torch forward to carry randomness (a dropout mask) over to the NumPy layer.
+    ``buffers``) map NumPy names to torch names (``{"W": "weight.T"}``); every NumPy parameter must
+    be mapped. ``share(layer, out_t)`` is called after each torch forward to carry randomness (a
+    dropout mask) over to the NumPy layer. ``tolerances``: a number (rtol and scale), a
+    ``Tolerance`` or a dict of overrides. NaN/inf in ``x`` or ``dout`` fail the check unless
+    ``allow_nonfinite``. What the check changes on ``layer`` and ``module``: the module docstring.
     Returns a ``Report``.
     """
     x = np.asarray(x)
     dtype = x.dtype
     meta = dict(component=component or layer.describe(), dtype=dtype.name, sample=sample,
                 shape=tuple(x.shape), seed=seed)
-    c = _Checks(tolerances, **meta)
-    try:
-        if module is None:
-            m = mirror(layer, dtype)
-            module, params, buffers = m.module, m.params, m.buffers
-        else:
-            params, buffers = normalise(params), normalise(buffers)
-            module.to(torch_dtype(dtype))
-            copy_to_torch(layer.named_parameters(), module, params)
-            copy_to_torch(layer.named_buffers(), module, buffers)
-        module.train()
-        layer.train()
-        for xb in extra_batches:
-            out_b = module(_to_torch(xb))
-            if share:
-                share(layer, out_b)
-            layer.forward(xb, training=True)
-        xt = _to_torch(x, requires_grad=True)
-        out_t = module(xt)
-        if share:
-            share(layer, out_t)
-        x_before = x.copy()
-        out = layer.forward(x, training=True)
-        c.add("forward", out, out_t.detach().numpy())
-        c.dtype("forward", out, dtype)
-        # a stream of its own: drawn from ``seed`` alone it would repeat x (and g ~ x hides norm-layer bugs)
-        g = np.random.default_rng([seed, 1]).standard_normal(out.shape).astype(dtype) if dout is None else dout
-        g_before = g.copy()
-        dx = layer.backward(g)
-        out_t.backward(_to_torch(g))
-        c.add("grad_input", dx, xt.grad.numpy())
-        c.dtype("grad_input", dx, dtype)
-        np_grads = {k: v.copy() for k, v in layer.named_grads().items()}
-        torch_grads = to_numpy_dict(module, params, grads=True)
-        for name in params:
-            c.add(f"grad_param:{name}", np_grads[name], torch_grads[name])
-        c.unchanged("the input x", x_before, x)
-        c.unchanged("the upstream gradient", g_before, g)
-        if buffers:
-            torch_buffers = to_numpy_dict(module, buffers)
-            for name, value in layer.named_buffers().items():
-                if name in torch_buffers:
-                    c.add(f"running:{name}", value, torch_buffers[name])
-        if eval_mode:
-            module.eval()
-            xe = _to_torch(x, requires_grad=True)
-            out_te = module(xe)
-            out_e = layer.forward(x, training=False)
-            c.add("eval_forward", out_e, out_te.detach().numpy())
-            if eval_backward:             # False: code whose backward exists for training only
-                out_te.backward(_to_torch(g))
-                c.add("eval_grad_input", layer.backward(g), xe.grad.numpy())
-            module.train()
-        if finite_differences if finite_differences is not None else dtype == np.float64:
-            _finite_differences(c, layer, x, g, dx, np_grads)
-    except Exception as exc:  # a crash is a failure of that component, reported like any other
-        c.fail("error", f"raised {type(exc).__name__}: {exc}")
+    c = _Checks(tolerances, nonfinite=allow_nonfinite, **meta)
+    if not (c.finite("the input x", x, allow_nonfinite)
+            and (dout is None or c.finite("the upstream gradient dout", dout, allow_nonfinite))):
+        return c.report()
+    with preserved(layer, module, seed):
+        try:
+            _run_layer(c, layer, module, params, buffers, x, dout, seed, finite_differences, extra_batches,
+                       eval_mode, share, eval_backward)
+        except Exception as exc:  # a crash is a failure of that component, reported like any other
+            c.crashed(exc)
     return c.report()
+
+
+def _run_layer(c, layer, module, params, buffers, x, dout, seed, finite_differences, extra_batches, eval_mode,
+               share, eval_backward=True):
+    dtype = x.dtype
+    extra = _extra(extra_batches, x, seed)
+    if hasattr(layer, "train"):
+        layer.train()
+    if module is None:
+        m = mirror(layer, dtype)
+        module, params, buffers = m.module, m.params, m.buffers
+    else:
+        params, buffers = normalise(params), normalise(buffers)
+        if not _check_mapping(c, layer, module, params, buffers):
+            return
+        buffers = _none_buffers(c, layer, buffers)
+        module.to(torch_dtype(dtype))
+        copy_to_torch(layer.named_parameters(), module, params)
+        copy_to_torch(layer.named_buffers(), module, buffers)
+    module.train()
+    for xb in extra:
+        out_b = module(_to_torch(xb))
+        if share:
+            share(layer, out_b)
+        layer.forward(xb, training=True)
+    xt = _to_torch(x, requires_grad=True)
+    out_t = module(xt)
+    if share:
+        share(layer, out_t)
+    x_before = x.copy()
+    out = layer.forward(x, training=True)
+    c.add("forward", out, out_t.detach().numpy())
+    c.dtype("forward", out, dtype)
+    # a stream of its own: drawn from ``seed`` alone it would repeat x (and g ~ x hides norm-layer bugs)
+    g = np.random.default_rng([seed, 1]).standard_normal(out.shape).astype(dtype) if dout is None else dout
+    g_before = g.copy()
+    dx = layer.backward(g)
+    out_t.backward(_to_torch(g))
+    c.add("grad_input", dx, xt.grad.numpy())
+    c.dtype("grad_input", dx, dtype)
+    np_grads = {k: (None if v is None else np.array(v, copy=True)) for k, v in layer.named_grads().items()}
+    torch_grads = to_numpy_dict(module, params, grads=True)
+    for name in params:
+        if np_grads.get(name) is None:
+            c.fail(f"grad_param:{name}", f"backward left no gradient for '{name}' in named_grads() "
+                                         f"(it has {sorted(np_grads)})")
+            continue
+        c.add(f"grad_param:{name}", np_grads[name], torch_grads[name])
+    c.unchanged("the input x", x_before, x)
+    c.unchanged("the upstream gradient", g_before, g)
+    if buffers:
+        torch_buffers = to_numpy_dict(module, buffers)
+        for name, value in layer.named_buffers().items():
+            if name in torch_buffers:
+                c.add(f"running:{name}", value, torch_buffers[name])
+    if eval_mode:
+        module.eval()
+        xe = _to_torch(x, requires_grad=True)
+        out_te = module(xe)
+        out_e = layer.forward(x, training=False)
+        c.add("eval_forward", out_e, out_te.detach().numpy())
+        if eval_backward:
+            out_te.backward(_to_torch(g))
+            c.add("eval_grad_input", layer.backward(g), xe.grad.numpy())
+        module.train()
+    if finite_differences if finite_differences is not None else dtype == np.float64:
+        _finite_differences(c, layer, x, g, dx, np_grads)
 
 
 def _finite_differences(c, layer, x, g, dx, np_grads):
@@ -142,18 +272,30 @@ def _finite_differences(c, layer, x, g, dx, np_grads):
     xc = np.array(x, dtype=np.float64)
     c.add("fd:input", dx, numerical_gradient(f, xc, g))
     for name, p in layer.named_parameters().items():
-        c.add(f"fd:{name}", np_grads[name], numerical_gradient(f, p, g))
+        if np_grads.get(name) is not None:
+            c.add(f"fd:{name}", np_grads[name], numerical_gradient(f, p, g))
 
 
 def check_loss(loss_fn, torch_fn, x, y, *, seed=0, component=None, sample="", tolerances=None,
-               finite_differences=None):
+               finite_differences=None, allow_nonfinite=False):
     """Compare ``loss, dx = loss_fn(x, y)`` with ``torch_fn(x_t, y_t)`` and its autograd gradient.
 
-    Checks ``loss``, ``grad_input``, dtypes, no mutation, and ``fd:input`` (float64)."""
+    Checks ``loss``, ``grad_input``, dtypes, no mutation, and ``fd:input`` (float64). NaN/inf in
+    ``x`` or a float ``y`` fail the check unless ``allow_nonfinite``. Neither ``x`` nor ``y`` is
+    changed; torch's global random state is untouched."""
     x = np.asarray(x)
     dtype = x.dtype
-    c = _Checks(tolerances, component=component or getattr(loss_fn, "__name__", "loss"), dtype=dtype.name,
-                sample=sample, shape=tuple(x.shape), seed=seed)
+    c = _Checks(tolerances, nonfinite=allow_nonfinite, component=component or getattr(loss_fn, "__name__", "loss"),
+                dtype=dtype.name, sample=sample, shape=tuple(x.shape), seed=seed)
+    if not (c.finite("the scores x", x, allow_nonfinite) and c.finite("the targets y", y, allow_nonfinite)):
+        return c.report()
+    with preserved(seed=seed):
+        _run_loss(c, loss_fn, torch_fn, x, y, finite_differences)
+    return c.report()
+
+
+def _run_loss(c, loss_fn, torch_fn, x, y, finite_differences):
+    dtype = x.dtype
     try:
         x_before, y_before = x.copy(), np.array(y, copy=True)
         loss, dx = loss_fn(x, y)
@@ -171,8 +313,7 @@ def check_loss(loss_fn, torch_fn, x, y, *, seed=0, component=None, sample="", to
             xc = np.array(x, dtype=np.float64)
             c.add("fd:input", dx, numerical_gradient(lambda: loss_fn(xc, y)[0], xc))
     except Exception as exc:
-        c.fail("error", f"raised {type(exc).__name__}: {exc}")
-    return c.report()
+        c.crashed(exc)
 
 
 def assert_layer_parity(layer, module=None, params=None, x=None, **kwargs):
@@ -181,4 +322,5 @@ def assert_layer_parity(layer, module=None, params=None, x=None, **kwargs):
 
 
 def assert_loss_parity(loss_fn, torch_fn, x, y, **kwargs):
+    """``check_loss`` that raises ``ParityError`` listing every failed check."""
     return check_loss(loss_fn, torch_fn, x, y, **kwargs).raise_if_failed()

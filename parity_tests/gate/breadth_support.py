@@ -242,7 +242,8 @@ def recurrent(cls_name, hidden=4, h0=False, c0=False, bias_scale=0.5, **kw):
     return make
 
 
-def check_embedding(case, shape, rng, *, seed, component, sample, tolerances, finite_differences):
+def check_embedding(case, shape, rng, *, seed, component, sample, tolerances, finite_differences,
+                    allow_nonfinite=False):
     """Embedding: integer ids in, so no input gradient; forward, grad_param:W (padding row zero),
     fd:W, dtypes, and that neither the ids nor the upstream gradient were modified."""
     from numpy_impl.gradcheck import numerical_gradient
@@ -254,7 +255,8 @@ def check_embedding(case, shape, rng, *, seed, component, sample, tolerances, fi
     entry, dtype = case.entry, np.dtype(case.dtype)
     kw = dict(case.sample.kwargs)
     id_dtype = kw.get("id_dtype") or np.int64
-    c = _Checks(tolerances, component=component, dtype=dtype.name, sample=sample, shape=tuple(shape), seed=seed)
+    c = _Checks(tolerances, nonfinite=allow_nonfinite, component=component, dtype=dtype.name, sample=sample,
+                shape=tuple(shape), seed=seed)
     try:
         layer = entry.make(shape, rng, dtype, **kw)
         ids = rng.integers(0, layer.num_embeddings, shape).astype(id_dtype)

@@ -22,16 +22,17 @@ class CheckResult:
     total: int = 0
     tolerance: str = ""
     note: str = ""
+    reference: str = "torch"        # what ``expected`` is: "torch", or "fd" (a finite difference)
     extra: dict = field(default_factory=dict)
 
     def message(self):
         head = (f"{self.component} [{self.check}] sample={self.sample!r} shape={self.shape} dtype={self.dtype} "
                 f"seed={self.seed}: ")
-        if self.note and not self.total:
+        if self.note and (not self.total or self.note.startswith(NOTHING_COMPARED)):
             return head + self.note
         return head + (f"{self.mismatches}/{self.total} elements outside tolerance ({self.tolerance}); "
                        f"greatest abs diff {self.max_abs:.3e}, greatest rel diff {self.max_rel:.3e}; "
-                       f"worst at index {self.index}: numpy={self.actual!r} torch={self.expected!r}"
+                       f"worst at index {self.index}: numpy={self.actual!r} {self.reference}={self.expected!r}"
                        + (f" ({self.note})" if self.note else ""))
 
     def as_dict(self):
@@ -42,8 +43,15 @@ class CheckResult:
         return d
 
 
-def compare(actual, expected, tol, **meta):
-    """``expected`` is the reference (torch, or the numerical gradient); the test is asymmetric."""
+NOTHING_COMPARED = "non-finite on both sides: nothing was compared"
+
+
+def compare(actual, expected, tol, nonfinite=False, **meta):
+    """``expected`` is the reference (torch, or the numerical gradient); the test is asymmetric.
+
+    An element that is NaN on both sides, or the same infinity on both sides, agrees only when
+    ``nonfinite`` (a sample that tests NaN/inf propagation); otherwise the comparison fails with
+    ``NOTHING_COMPARED``: two NaNs prove nothing about the code that made them."""
     actual = np.asarray(actual)
     expected = np.asarray(expected)
     res = CheckResult(passed=False, tolerance=str(tol), **meta)
@@ -56,15 +64,26 @@ def compare(actual, expected, tol, **meta):
     if a.size == 0:
         res.passed = True
         return res
-    both_nan = np.isnan(a) & np.isnan(e)
-    diff = np.where(both_nan, 0.0, np.abs(a - e))
+    both = (np.isnan(a) & np.isnan(e)) | (np.isinf(a) & (a == e))
+    if both.any() and not nonfinite:
+        res.note = f"{NOTHING_COMPARED} ({int(both.sum())}/{a.size} elements)"
+        res.mismatches = int(both.sum())
+        res.index = tuple(int(i) for i in np.unravel_index(int(np.argmax(both)), a.shape))
+        res.actual = res.expected = float(a[res.index])
+        res.max_abs = res.max_rel = float("inf")
+        return res
+    with np.errstate(invalid="ignore"):
+        diff = np.where(both, 0.0, np.abs(a - e))
     diff = np.where(np.isnan(diff), np.inf, diff)
-    allowed = tol.allowed(e)
+    finite_e = np.isfinite(e)
+    allowed = np.where(finite_e, tol.allowed(np.where(finite_e, e, 0.0)), 0.0)   # an inf reference allows nothing
     mag = float(np.max(np.abs(e[np.isfinite(e)]))) if np.isfinite(e).any() else 0.0
     # relative to |expected|; elements below eps * magnitude are measured against that floor
     eps = np.finfo(actual.dtype if actual.dtype.kind == "f" else np.float64).eps
-    rel = diff / np.maximum(np.abs(e), max(mag, float(np.max(np.abs(a[np.isfinite(a)]), initial=0.0))) * eps + 1e-300)
-    bad = diff > allowed
+    with np.errstate(invalid="ignore"):
+        rel = diff / np.maximum(np.abs(e), max(mag, float(np.max(np.abs(a[np.isfinite(a)]), initial=0.0))) * eps + 1e-300)
+    rel = np.where(np.isnan(rel), np.where(both, 0.0, np.inf), rel)
+    bad = (diff > allowed) | (~finite_e & ~both)
     res.mismatches = int(bad.sum())
     res.passed = res.mismatches == 0
     res.max_abs = float(diff.max())

@@ -13,6 +13,7 @@ from torch_ref.models import forward_layers, model_loss
 from ..options import (ARCHITECTURE_KEYS, UsageError, add_data_options, add_model_options, check_architecture,
                        count, input_file, load_data, output_path)
 from .compare import compare
+from .isolation import preserved
 from .report import Report
 from .tolerance import Tolerance, tolerance_for
 
@@ -45,7 +46,13 @@ def _mag(*arrays):
 def diagnose(model, X, y, seed=0):
     """Compare every layer's output, input gradient and parameter gradients, in execution order.
     Returns ``(rows, first_failure)``; each row is a ``CheckResult`` whose ``component`` is
-    ``"<index> <layer>"``."""
+    ``"<index> <layer>"``. A pure function of its arguments: the model's parameters, buffers
+    (running statistics), mode and dropout generators are restored afterwards."""
+    with preserved(model, None, seed):
+        return _diagnose(model, X, y, seed)
+
+
+def _diagnose(model, X, y, seed):
     dtype = np.asarray(X).dtype
     m = mirror(model, dtype)
     modules = list(m.module)

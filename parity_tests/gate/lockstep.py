@@ -105,7 +105,9 @@ def trainer_with_mirror(model, optimizer, scheduler=None, *, lockstep=True, eval
 
 def lockstep(model, X, y, make_optimizer, steps=100, batch_size=64, seed=0, schedule=None):
     """Train ``model`` and its torch mirror side by side for ``steps`` updates (the ``Trainer`` with
-    a ``Lockstep`` callback). Returns one dict per step with both losses and the parameter drift."""
+    a ``Lockstep`` callback). Returns one dict per step with both losses and the parameter drift.
+    It trains ``model`` in place (that is its purpose): the history is a function of the model's
+    state when called and of the arguments; the torch mirror is built afresh each call."""
     opt = make_optimizer(model.named_parameters())
     sched = schedule(opt) if schedule else None
     trainer, mirror_cb = trainer_with_mirror(model, opt, sched, batch_size=batch_size, seed=seed,

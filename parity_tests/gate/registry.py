@@ -11,6 +11,8 @@ docs/COMPONENTS.md and ``parity list``). There are two kinds of entry:
   counterpart from ``torch_ref.mirror``; losses name their torch function.
 * ``OptimInfo``, an optimizer (and schedule): its NumPy factory, parameter groups, and the number
   of steps of the trajectory check (``trajectory.check_trajectory``).
+* ``PropertyInfo`` (``properties.py``), a property that is not a layer or an optimizer: the
+  initialisers, ``l2_penalty``, the classic conventions, shuffling, checkpoints, preprocessing.
 
 Adding a layer means one class in ``numpy_impl``, one factory in ``torch_ref`` and one entry here.
 """
@@ -26,7 +28,13 @@ import numpy_impl.optim as no
 import torch_ref.losses as tl
 from numpy_impl import losses as nl
 
+from torch import nn
+
+from torch_ref.layers import mirror
+from torch_ref.mapping import normalise
+
 from .api import check_layer, check_loss
+from .compare import CheckResult, failed
 from .tolerance import Tolerance
 from .trajectory import check_trajectory
 
@@ -38,6 +46,7 @@ class Sample:
     kwargs: dict = field(default_factory=dict)
     fd: bool = True                 # finite differences are meaningless at kinks and ties
     inputs: Callable = None         # overrides the entry's input generator
+    nonfinite: bool = False         # tests NaN/inf propagation: NaN (or the same inf) on both sides agrees
 
 
 @dataclass
@@ -73,6 +82,8 @@ class OpInfo:
     eval_mode: bool = False
     extra_batches: int = 0          # training batches before the checked one (running statistics)
     share: Callable = None          # carries torch's randomness (dropout mask) into the NumPy layer
+    torch_module: Callable = None   # layer: (shape, **kwargs) -> (module, params, buffers) built from the
+    #                                 sample's own arguments, not from the NumPy layer's parsed attributes
     doc: str = ""
     check: Callable = None          # own check (case, shape, rng, **run_case's common kwargs) -> Report
     integer_input: bool = False     # the input is integer ids (Embedding): no input gradient to check
@@ -86,7 +97,7 @@ class OpInfo:
         shape = sample.shape(rng) if callable(sample.shape) else tuple(sample.shape)
         inputs = sample.inputs or self.inputs or normal
         common = dict(seed=case.seed, component=self.name, sample=sample.name, tolerances=self.tolerances,
-                      finite_differences=sample.fd and dtype == np.float64)
+                      finite_differences=sample.fd and dtype == np.float64, allow_nonfinite=sample.nonfinite)
         if self.check is not None:
             return self.check(case, shape, rng, **common)
         if self.kind == "loss":
@@ -96,7 +107,14 @@ class OpInfo:
         layer = self.make(shape, rng, dtype, **sample.kwargs)
         x = inputs(rng, shape, dtype)
         extra = [inputs(rng, shape, dtype) * (1 + k) for k in range(self.extra_batches)]
-        return check_layer(layer, x=x, extra_batches=extra, eval_mode=self.eval_mode, share=self.share, **common)
+        if self.torch_module is None:
+            return check_layer(layer, x=x, extra_batches=extra, eval_mode=self.eval_mode, share=self.share, **common)
+        # torch built from the sample's arguments: a NumPy layer that misreads its own constructor
+        # arguments (stride (1, 2) stored as (2, 1)) cannot hand the same mistake to its mirror
+        module, params, buffers = self.torch_module(shape, **sample.kwargs)
+        report = check_layer(layer, module, params, x, buffers=buffers, extra_batches=extra, eval_mode=self.eval_mode,
+                             share=self.share, **common)
+        return report.extend([_same_mirror(layer, module, params, buffers, dtype, case.seed, self.name, sample.name)])
 
     def docs_row(self):
         return {"component": self.name, "kind": self.kind,
@@ -152,6 +170,14 @@ def distinct(rng, shape, dtype):
     """A permutation of evenly spaced values in [-2, 2]: no ties, gaps far above the FD step."""
     n = int(np.prod(shape))
     return (rng.permutation(n).reshape(shape) * (4.0 / max(n - 1, 1)) - 2).astype(dtype)
+
+
+def with_nan(rng, shape, dtype):
+    """Distinct values with a NaN in about one window in four: torch routes a NaN window's output
+    and gradient to the NaN (its last one); the other windows stay finite."""
+    x = distinct(rng, shape, dtype)
+    x[rng.random(shape) < 0.06] = np.nan
+    return x
 
 
 def relu_ties(rng, shape, dtype):
@@ -213,7 +239,7 @@ def mlp(shape, rng, dtype):
 
 def conv(shape, rng, dtype, cls=ni.Conv2d, out=4, k=3, stride=1, pad=0, dil=1, bias=True):
     layer = cls(shape[1], out, k, stride=stride, padding=pad, dilation=dil, bias=bias,
-                weight_scale=1 / np.sqrt(shape[1] * k * k), rng=rng, dtype=dtype)
+                weight_scale=1 / np.sqrt(shape[1] * np.prod(k)), rng=rng, dtype=dtype)
     if bias:
         layer.params["b"][...] = rng.standard_normal(out)
     return layer
@@ -230,9 +256,71 @@ def layernorm(shape, rng, dtype, dims=1, affine=True):
     return _randomise(layer, rng, 0.5, 1.0)
 
 
+def _same_mirror(layer, module, params, buffers, dtype, seed, component, sample):
+    """``torch_ref.mirror(layer)`` builds the module the sample's arguments build, with the same
+    parameter and buffer mappings (the check ``mirror``): what ``diagnose`` and lockstep use agrees
+    with what the check used."""
+    meta = dict(component=component, check="mirror", dtype=dtype.name, sample=sample, seed=seed)
+    try:
+        built = mirror(layer, dtype)
+    except Exception as exc:
+        return failed(f"torch_ref.mirror raised {type(exc).__name__}: {exc}", **meta)
+    if _hyper(built.module) != _hyper(module):
+        return failed(f"torch_ref.mirror built {built.module!r}, the sample's arguments build {module!r}", **meta)
+    for what, got, want in (("parameter", built.params, params), ("buffer", built.buffers, buffers)):
+        if normalise(got) != normalise(want):
+            return failed(f"torch_ref.mirror maps the {what}s {normalise(got)}, the check maps {normalise(want)}",
+                          **meta)
+    return CheckResult(passed=True, **meta)
+
+
+_PAIRS = ("kernel_size", "stride", "padding", "dilation")
+_ATTRS = _PAIRS + ("eps", "momentum", "normalized_shape", "elementwise_affine", "affine", "p", "negative_slope",
+                   "count_include_pad", "ceil_mode", "in_channels", "out_channels", "in_features", "out_features")
+
+
+def _hyper(module):
+    """A module's type, hyperparameters (an int kernel/stride/padding/dilation as its pair) and the
+    shapes of its parameters and buffers."""
+    out = {"type": type(module).__name__}
+    for a in _ATTRS:
+        if hasattr(module, a):
+            v = getattr(module, a)
+            out[a] = (v, v) if a in _PAIRS and isinstance(v, int) else (tuple(v) if isinstance(v, list) else v)
+    out["tensors"] = {k: tuple(t.shape) for k, t in list(module.named_parameters()) + list(module.named_buffers())}
+    return out
+
+
 def share_dropout_mask(layer, out_t):
     """torch drew the mask: recover it from the output (inputs are never 0) and hand it over."""
     layer.set_mask(out_t.detach().numpy() != 0)
+
+
+# ---------------------------------------------------------------- torch modules from a sample's arguments
+BN_BUFFERS = {"running_mean": "running_mean", "running_var": "running_var"}
+
+
+def torch_linear(shape, out=3, bias=True):
+    return nn.Linear(shape[1], out, bias=bias), {"W": "weight.T", **({"b": "bias"} if bias else {})}, {}
+
+
+def torch_conv(shape, out=4, k=3, stride=1, pad=0, dil=1, bias=True):
+    return (nn.Conv2d(shape[1], out, k, stride=stride, padding=pad, dilation=dil, bias=bias),
+            {"W": "weight", **({"b": "bias"} if bias else {})}, {})
+
+
+def torch_pool(cls):
+    return lambda shape, **kw: (cls(**kw), {}, {})
+
+
+def torch_batchnorm(shape, affine=True):
+    cls = nn.BatchNorm1d if len(shape) == 2 else nn.BatchNorm2d
+    return cls(shape[1], affine=affine), {"gamma": "weight", "beta": "bias"} if affine else {}, BN_BUFFERS
+
+
+def torch_layernorm(shape, dims=1, affine=True):
+    return (nn.LayerNorm(shape[-dims:], elementwise_affine=affine),
+            {"gamma": "weight", "beta": "bias"} if affine else {}, {})
 
 
 def simple(cls, **fixed):
@@ -249,7 +337,7 @@ ENTRIES = [
         Sample("one feature", (4, 1), {"out": 1}),
         Sample("no bias", (3, 4), {"bias": False}),
         Sample("square", (3, 4), {"out": 4}),
-    ], doc="x @ W + b; W is (in, out), torch weight = W.T"),
+    ], torch_module=torch_linear, doc="x @ W + b; W is (in, out), torch weight = W.T"),
     OpInfo("Flatten", simple(ni.Flatten), [Sample("4-D", (2, 3, 4, 5)), Sample("2-D", (1, 7))]),
     OpInfo("ReLU", simple(ni.ReLU), [
         Sample("random", random_shape((1, 6), (1, 6))),
@@ -259,7 +347,7 @@ ENTRIES = [
         Sample("slope 0.01", (4, 5)),
         Sample("slope 0.2", (3, 2, 4), {"negative_slope": 0.2}),
         Sample("exact zeros", (4, 6), fd=False, inputs=with_zeros),
-    ], inputs=away_from_zero),
+    ], inputs=away_from_zero, torch_module=lambda shape, **kw: (nn.LeakyReLU(**kw), {}, {})),
     OpInfo("Sigmoid", simple(ni.Sigmoid), [
         Sample("random", random_shape((1, 6), (1, 6))),
         Sample("saturating +-1000", (3, 4), inputs=extreme),
@@ -281,11 +369,18 @@ ENTRIES = [
         Sample("single channel, batch of 1", (1, 1, 5, 6), {"out": 1, "pad": 1}),
         Sample("no bias", (2, 2, 5, 5), {"bias": False}),
         Sample("random", IMG, {"pad": 1}),
-    ], doc="im2col via sliding_window_view + one matmul; col2im loops over kernel offsets"),
+        # every axis on its own: a height/width swap anywhere changes the result
+        Sample("k(2,3) s(1,2) p(0,1)", (2, 3, 7, 8), {"k": (2, 3), "stride": (1, 2), "pad": (0, 1)}),
+        Sample("k(3,2) s(2,1) p(1,0) dil(1,2)", (2, 2, 9, 7), {"k": (3, 2), "stride": (2, 1), "pad": (1, 0),
+                                                               "dil": (1, 2)}),
+        Sample("k(1,3) dil(2,1) odd, batch of 1", (1, 3, 7, 5), {"k": (1, 3), "dil": (2, 1), "pad": (2, 1)}),
+    ], torch_module=torch_conv, doc="im2col via sliding_window_view + one matmul; col2im loops over kernel offsets"),
     OpInfo("Conv2dNaive", lambda shape, rng, dtype, **kw: conv(shape, rng, dtype, cls=ni.Conv2dNaive, **kw), [
         Sample("3x3 s1 p1", (2, 2, 5, 5), {"pad": 1, "out": 3}),
         Sample("3x3 s2 dil2 p1", (1, 2, 7, 6), {"stride": 2, "pad": 1, "dil": 2, "out": 2}),
-    ], doc="the six-loop reference"),
+        Sample("k(2,3) s(1,2) p(0,1) dil(2,1)", (2, 2, 7, 8), {"k": (2, 3), "stride": (1, 2), "pad": (0, 1),
+                                                               "dil": (2, 1), "out": 3}),
+    ], torch_module=torch_conv, doc="the six-loop reference"),
     OpInfo("MaxPool2d", simple(ni.MaxPool2d), [
         Sample("2x2 s2", (2, 3, 8, 8), {"kernel_size": 2}),
         Sample("3x3 s2 p1 odd", (1, 2, 7, 9), {"kernel_size": 3, "stride": 2, "padding": 1}),
@@ -293,34 +388,49 @@ ENTRIES = [
         Sample("2x2 ties after ReLU", (2, 3, 6, 6), {"kernel_size": 2}, fd=False, inputs=relu_ties),
         Sample("3x3 s1 ties after ReLU", (1, 2, 7, 7), {"kernel_size": 3, "stride": 1, "padding": 1},
                fd=False, inputs=relu_ties),
-    ], inputs=distinct, doc="pads with -inf; a tie sends the gradient to the first maximum, as torch"),
+        Sample("k(2,3) s(1,2) p(0,1)", (2, 3, 7, 8), {"kernel_size": (2, 3), "stride": (1, 2), "padding": (0, 1)}),
+        Sample("k(3,2) s(2,1) p(1,0) odd, batch of 1", (1, 2, 9, 7),
+               {"kernel_size": (3, 2), "stride": (2, 1), "padding": (1, 0)}),
+        Sample("NaN routing", (2, 2, 6, 7), {"kernel_size": (2, 3), "stride": (2, 1)}, fd=False, inputs=with_nan,
+               nonfinite=True),
+    ], inputs=distinct, torch_module=torch_pool(nn.MaxPool2d), doc="pads with -inf; a tie sends the gradient to the first maximum, as torch"),
     OpInfo("AvgPool2d", simple(ni.AvgPool2d), [
         Sample("2x2 s2", (2, 3, 6, 6), {"kernel_size": 2}),
         Sample("3x3 s2 p1", (1, 2, 7, 8), {"kernel_size": 3, "stride": 2, "padding": 1}),
         Sample("3x3 s2 p1 exclude pad", (2, 2, 7, 7),
                {"kernel_size": 3, "stride": 2, "padding": 1, "count_include_pad": False}),
-    ]),
+        Sample("k(2,3) s(1,2) p(0,1)", (2, 3, 7, 8), {"kernel_size": (2, 3), "stride": (1, 2), "padding": (0, 1)}),
+        Sample("k(3,2) s(2,1) p(1,0) exclude pad, batch of 1", (1, 2, 9, 7),
+               {"kernel_size": (3, 2), "stride": (2, 1), "padding": (1, 0), "count_include_pad": False}),
+    ], torch_module=torch_pool(nn.AvgPool2d)),
     OpInfo("BatchNorm1d", batchnorm, [
         Sample("random", random_shape((2, 8), (1, 6))),
         Sample("batch of 2", (2, 3)),
         Sample("no affine", (6, 4), {"affine": False}),
-    ], eval_mode=True, extra_batches=3,
+    ], eval_mode=True, extra_batches=3, torch_module=torch_batchnorm,
         doc="torch momentum/eps; running_var from the unbiased variance; checked after 4 training steps, then eval"),
     OpInfo("BatchNorm2d", batchnorm, [
         Sample("random", IMG),
         Sample("batch of 1", (1, 3, 4, 5)),
         Sample("single channel", (3, 1, 4, 4)),
         Sample("no affine", (2, 2, 3, 3), {"affine": False}),
-    ], eval_mode=True, extra_batches=3, doc="per channel over (N, H, W)"),
+    ], eval_mode=True, extra_batches=3, torch_module=torch_batchnorm, doc="per channel over (N, H, W)"),
     OpInfo("LayerNorm", layernorm, [
         Sample("(N, D)", (4, 6)),
         Sample("over (C, H, W)", (2, 3, 4, 4), {"dims": 3}),
         Sample("no affine", (3, 5), {"affine": False}),
-    ]),
+        # normalized_shape of every length on (N, T, D) and (N, C, H, W): the leading axes must stay apart
+        Sample("(N, T, D) over D", (3, 4, 5)),
+        Sample("(N, T, D) over (T, D)", (2, 3, 5), {"dims": 2}),
+        Sample("(N, C, H, W) over W", (2, 3, 4, 5)),
+        Sample("(N, C, H, W) over (H, W)", (2, 3, 5, 4), {"dims": 2}),
+        Sample("odd (N, C, H, W) over (C, H, W), batch of 1", (1, 3, 5, 7), {"dims": 3}),
+    ], torch_module=torch_layernorm),
     OpInfo("Dropout", simple(ni.Dropout), [
         Sample("p=0.5", (8, 10)),
         Sample("p=0.2 4-D", (2, 3, 4, 4), {"p": 0.2}),
     ], inputs=away_from_zero, eval_mode=True, share=share_dropout_mask,
+        torch_module=lambda shape, p=0.5: (nn.Dropout(p), {}, {}),
         doc="inverted; torch's own mask recovered from its output and fed to NumPy"),
     # losses
     OpInfo("softmax_loss", nl.softmax_loss, [
@@ -371,9 +481,10 @@ OPTIM_ENTRIES = [
 # the later components (activations, losses, sequences, attention, optimizers...) live in their own
 # module; it builds its lists on first access, since it imports this one
 from . import entries_breadth as breadth  # noqa: E402
+from .properties import PROPERTY_ENTRIES  # noqa: E402  (it uses Case, defined above)
 
 OPTIM_ENTRIES = OPTIM_ENTRIES + breadth.OPTIM_ENTRIES
-ENTRIES = ENTRIES + breadth.ENTRIES + OPTIM_ENTRIES
+ENTRIES = ENTRIES + breadth.ENTRIES + OPTIM_ENTRIES + PROPERTY_ENTRIES
 BY_NAME = {e.name: e for e in ENTRIES}
 
 

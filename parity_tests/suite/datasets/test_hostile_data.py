@@ -2,7 +2,6 @@
 that cannot be written, a cache path that is a file."""
 import glob
 import os
-import warnings
 
 import numpy as np
 import pytest

@@ -63,13 +63,17 @@ def test_weights_are_copied_into_torch():
     layer = MyAffine(3, 2, rng)
     module = torch.nn.Linear(3, 2)
     check_layer(layer, module, {"W": "weight.T", "b": "bias"}, rng.standard_normal((2, 3))).raise_if_failed()
-    np.testing.assert_array_equal(module.weight.detach().numpy(), layer.params["W"].T)
+    # the weights stay in the module, in its own dtype (float32): the dtype is restored
+    assert module.weight.dtype == torch.float32
+    np.testing.assert_array_equal(module.weight.detach().numpy(), layer.params["W"].T.astype(np.float32))
 
 
 def test_mapping_naming_a_missing_parameter():
     rng = np.random.default_rng(1)
-    report = check_layer(MyAffine(3, 2, rng), torch.nn.Linear(3, 2), {"W": "weights.T"}, rng.standard_normal((2, 3)))
+    report = check_layer(MyAffine(3, 2, rng), torch.nn.Linear(3, 2), {"W": "weights.T", "b": "bias"},
+                         rng.standard_normal((2, 3)))
     assert not report.passed and "torch 'weights'" in report.failures[0].message()
+    assert "torch has ['bias', 'weight']" in report.failures[0].message()
 
 
 def test_loss_api():

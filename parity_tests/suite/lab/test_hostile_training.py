@@ -1,6 +1,5 @@
 """The training command with a user's mistakes: a checkpoint of another run kept unless --overwrite,
 resume refusing other settings but taking more epochs, a finite divergence failing lockstep."""
-import os
 
 import pytest
 

@@ -1,0 +1,495 @@
+"""Gate rows for what is not a layer, a loss or an optimizer trajectory: the initialisers and
+``gain`` against ``torch.nn.init``, ``l2_penalty`` against weight decay, each classic convention
+against the torch form docs/CONVENTIONS.md predicts for it, the trainer's shuffling, the checkpoint
+round trip and the preprocessing statistics.
+
+``PropertyInfo(name, fn, what)`` follows the registry's entry protocol (``name``, ``kind``, ``doc``,
+``cases(dtypes, seed)``, ``run(case)`` -> ``Report``, ``docs_row()``); ``fn(dtype, seed)`` returns
+the ``Report``. Statistical checks use fixed seeds and 5-sigma (or alpha = 1e-6) limits, so a
+correct implementation passes for any seed with overwhelming probability and a 5% error fails.
+"""
+import contextlib
+import math
+import os
+import tempfile
+from dataclasses import dataclass
+from typing import Callable
+from unittest import mock
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from numpy_impl import init, losses
+from numpy_impl.layers import BatchNorm2d, Dropout
+from numpy_impl.optim import SGD, Adam
+
+from .compare import CheckResult, compare, failed
+from .report import Report
+from .tolerance import tolerance_for
+
+
+class Props:
+    """Collects the results of one property run (one component name, one dtype, one seed)."""
+
+    def __init__(self, component, dtype, seed):
+        self.component, self.dtype, self.seed, self.results = component, np.dtype(dtype).name, seed, []
+
+    def _meta(self, check, sample, shape=()):
+        return dict(component=self.component, check=check, dtype=self.dtype, sample=sample, shape=tuple(shape),
+                    seed=self.seed)
+
+    def add(self, check, actual, expected, sample="", reference="torch"):
+        """``actual`` against ``expected`` under the one tolerance policy of ``self.dtype``."""
+        actual = np.asarray(actual)
+        self.results.append(compare(actual, np.asarray(expected), tolerance_for(self.dtype, check),
+                                    reference=reference, **self._meta(check, sample, actual.shape)))
+
+    def claim(self, check, ok, note, sample=""):
+        """A yes/no property; ``note`` says what was expected (shown when it fails)."""
+        self.results.append(CheckResult(passed=bool(ok), note=note, **self._meta(check, sample)) if ok
+                            else failed(note, **self._meta(check, sample)))
+
+    def within(self, check, value, limit, note, sample=""):
+        """A statistic ``value`` >= 0 that must stay at or below ``limit``."""
+        r = CheckResult(passed=bool(value <= limit), max_abs=float(value), max_rel=float(value), total=1,
+                        mismatches=int(not value <= limit), tolerance=f"<= {limit:.3g}",
+                        note=f"{note}: {value:.4g}, limit {limit:.3g}", **self._meta(check, sample))
+        self.results.append(r)
+
+    def report(self):
+        return Report(self.results)
+
+
+@contextlib.contextmanager
+def torch_seed(seed):
+    """torch draws from ``seed`` without touching the caller's global random state."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(int(seed) % 2**63)
+        yield
+
+
+@dataclass
+class PropertyInfo:
+    name: str
+    fn: Callable                     # (dtype, seed) -> Report
+    what: str                        # what it covers, for the docs table
+    kind: str = "property"
+    dtypes: tuple = ("float64", "float32")
+    doc: str = ""
+
+    def cases(self, dtypes=("float64", "float32"), seed=0):
+        from .registry import Case
+        return [Case(self, None, d, seed) for d in dtypes if d in self.dtypes]
+
+    def run(self, case):
+        try:
+            return self.fn(case.dtype, case.seed)
+        except Exception as exc:     # a crash is a failure of that property, reported like any other
+            from .api import where
+            return Report([failed(f"raised {type(exc).__name__}: {exc}{where(exc)}", component=self.name,
+                                  check="error", dtype=case.dtype, seed=case.seed)])
+
+    def docs_row(self):
+        return {"component": self.name, "kind": self.kind, "what": self.what,
+                "count": "/".join(d.replace("float", "f") for d in self.dtypes), "doc": self.doc}
+
+
+# ---------------------------------------------------------------- initialisers
+def _ks(a, b):
+    """Two-sample Kolmogorov-Smirnov statistic."""
+    a, b = np.sort(a), np.sort(b)
+    grid = np.concatenate([a, b])
+    return float(np.max(np.abs(np.searchsorted(a, grid, side="right") / a.size
+                               - np.searchsorted(b, grid, side="right") / b.size)))
+
+
+# (NumPy shape, layout, torch shape): the NumPy Linear weight (in, out) is torch's (out, in) transposed
+LAYOUTS = [((600, 200), "linear", (200, 600)), ((64, 16, 3, 3), "torch", (64, 16, 3, 3))]
+NONLINEARITIES = [("relu", None), ("leaky_relu", 0.2), ("tanh", None), ("linear", None), ("sigmoid", None),
+                  ("selu", None)]
+
+
+def _init_cases():
+    """(name, numpy fn(shape, rng, dtype, layout), torch fn(tensor) in place)."""
+    out = [("xavier_normal", lambda s, r, d, l: init.xavier_normal(s, r, d, l), torch.nn.init.xavier_normal_),
+           ("xavier_normal gain=5/3", lambda s, r, d, l: init.xavier_normal(s, r, d, l, gain_=5 / 3),
+            lambda t: torch.nn.init.xavier_normal_(t, gain=5 / 3)),
+           ("xavier_uniform", lambda s, r, d, l: init.xavier_uniform(s, r, d, l), torch.nn.init.xavier_uniform_),
+           ("xavier_uniform gain=2", lambda s, r, d, l: init.xavier_uniform(s, r, d, l, gain_=2.0),
+            lambda t: torch.nn.init.xavier_uniform_(t, gain=2.0)),
+           ("he_normal", lambda s, r, d, l: init.he_normal(s, r, d, l),
+            lambda t: torch.nn.init.kaiming_normal_(t, nonlinearity="relu")),
+           ("lecun_normal (classic 'Xavier')", lambda s, r, d, l: init.classic_xavier(s, r, d, l),
+            lambda t: torch.nn.init.kaiming_normal_(t, nonlinearity="linear")),
+           ("normal std=0.01", lambda s, r, d, l: init.normal(s, r, d, l, std=0.01),
+            lambda t: torch.nn.init.normal_(t, 0.0, 0.01)),
+           ("uniform(-0.5, 2)", lambda s, r, d, l: init.uniform(s, r, d, l, a=-0.5, b=2.0),
+            lambda t: torch.nn.init.uniform_(t, -0.5, 2.0))]
+    for fn_name in ("kaiming_normal", "kaiming_uniform"):
+        for mode in ("fan_in", "fan_out"):
+            for nl, a in NONLINEARITIES:
+                kw = dict(mode=mode, nonlinearity=nl, a=0.0 if a is None else a)
+                np_fn = getattr(init, fn_name)
+                t_fn = getattr(torch.nn.init, fn_name + "_")
+                out.append((f"{fn_name} {mode} {nl}{'' if a is None else f' a={a}'}",
+                            lambda s, r, d, l, f=np_fn, kw=kw: f(s, r, d, l, **kw),
+                            lambda t, f=t_fn, kw=kw: f(t, **kw)))
+    return out
+
+
+def init_distributions(dtype, seed):
+    """Each initialiser draws from torch's distribution: fans as torch reads them, mean and std within
+    5 sigma of torch's sample, the two samples one distribution (KS at alpha = 1e-6), dtype kept."""
+    p = Props("init", dtype, seed)
+    from torch.nn.init import _calculate_fan_in_and_fan_out
+    for k, (name, np_fn, t_fn) in enumerate(_init_cases()):
+        for np_shape, layout, t_shape in LAYOUTS:
+            sample = f"{name} {layout} {np_shape}"
+            fans = init.fans(np_shape, layout)
+            p.claim("fans", fans == _calculate_fan_in_and_fan_out(torch.empty(t_shape)),
+                    f"fans {fans}, torch reads {_calculate_fan_in_and_fan_out(torch.empty(t_shape))}", sample)
+            w = np_fn(np_shape, np.random.default_rng([seed, k]), np.dtype(dtype), layout)
+            p.claim("dtype", w.dtype == np.dtype(dtype) and w.shape == np_shape,
+                    f"wanted {dtype} {np_shape}, got {w.dtype} {w.shape}", sample)
+            with torch_seed(seed * 7919 + k):
+                t = t_fn(torch.empty(t_shape, dtype=torch.float64)).numpy().ravel()
+            w = w.astype(np.float64).ravel()
+            n, sd = w.size, t.std()
+            p.within("mean", abs(w.mean() - t.mean()) / sd, 5 * math.sqrt(2 / n), "|mean - torch mean| / torch std",
+                     sample)
+            p.within("std", abs(w.std() / sd - 1), 5 * math.sqrt(1 / n) + 1e-6, "|std / torch std - 1|", sample)
+            p.within("distribution", _ks(w, t), 2.69 * math.sqrt(2 / n), "KS statistic against torch's sample",
+                     sample)
+    return p.report()
+
+
+def gains(dtype, seed):
+    """``init.gain`` is ``torch.nn.init.calculate_gain`` for every nonlinearity and parameter."""
+    p = Props("init.gain", dtype, seed)
+    cases = [(nl, None) for nl in ("linear", "conv1d", "conv2d", "conv3d", "sigmoid", "tanh", "relu", "selu")]
+    cases += [("leaky_relu", a) for a in (None, 0.0, 0.01, 0.2, 0.5, 1.0, 3.0)]
+    for nl, a in cases:
+        p.add("calculate_gain", np.float64(init.gain(nl, a)), np.float64(torch.nn.init.calculate_gain(nl, a)),
+              sample=f"{nl}{'' if a is None else f' param={a}'}")
+    return p.report()
+
+
+# ---------------------------------------------------------------- L2 and the classic conventions
+def l2_is_weight_decay(dtype, seed):
+    """``l2_penalty(params, reg)`` is ``reg * sum(W**2)`` over the weights only, its gradient is
+    torch autograd's, and one SGD step on it equals torch's SGD with ``weight_decay = 2 * reg``."""
+    p = Props("l2_penalty", dtype, seed)
+    rng = np.random.default_rng(seed)
+    params = {"0.W": rng.standard_normal((5, 3)).astype(dtype), "0.b": rng.standard_normal(3).astype(dtype),
+              "1.W": rng.standard_normal((3, 2)).astype(dtype), "1.gamma": rng.standard_normal(2).astype(dtype)}
+    before = {k: v.copy() for k, v in params.items()}
+    for reg in (0.1, 2.5e-3):
+        sample = f"reg={reg}"
+        pen, grads = losses.l2_penalty(params, reg)
+        ts = {k: torch.tensor(v, requires_grad=True) for k, v in params.items() if k.endswith("W")}
+        tpen = reg * sum((t ** 2).sum() for t in ts.values())
+        tpen.backward()
+        p.add("penalty", np.float64(pen), tpen.detach().numpy(), sample)
+        p.claim("weights only", set(grads) == set(ts), f"gradients for {sorted(grads)}, wanted {sorted(ts)}", sample)
+        for k, t in ts.items():
+            p.add(f"grad:{k}", grads[k], t.grad.numpy(), sample)
+            w = torch.tensor(params[k], requires_grad=True)
+            w.grad = torch.zeros_like(w)
+            torch.optim.SGD([w], lr=0.3, weight_decay=2 * reg).step()
+            p.add(f"= weight_decay 2*reg:{k}", params[k] - 0.3 * grads.get(k, 0), w.detach().numpy(), sample)
+    p.claim("no_mutation", all(np.array_equal(before[k], params[k]) for k in params), "l2_penalty changed params")
+    return p.report()
+
+
+def batchnorm_classic(dtype, seed):
+    """``convention="classic"`` starts at 0 with momentum 0.9 (the old value's weight); from torch's
+    start (var 1) its running_mean equals torch's ``nn.BatchNorm2d`` and its running_var is torch's
+    minus exactly ``0.1 * (unbiased var - biased var)`` after every step."""
+    p = Props("BatchNorm classic", dtype, seed)
+    rng = np.random.default_rng(seed)
+    c = BatchNorm2d(3, convention="classic", dtype=dtype)
+    p.claim("start", c.momentum == 0.9 and not c.buffers["running_var"].any() and not c.buffers["running_mean"].any(),
+            f"classic starts at momentum 0.9, running stats 0; got momentum {c.momentum}, "
+            f"running_var {c.buffers['running_var']}")
+    c.buffers["running_var"][...] = 1                 # torch's start
+    tb = torch.nn.BatchNorm2d(3, affine=False, momentum=0.1).to(torch.float64 if dtype == "float64" else torch.float32)
+    for step in range(3):
+        x = (rng.standard_normal((4, 3, 3, 5)) * (1 + step)).astype(dtype)
+        c.forward(x, training=True)
+        xt = torch.tensor(x)
+        tb(xt)
+        if step == 0:
+            unbiased, biased = xt.var(dim=(0, 2, 3)), xt.var(dim=(0, 2, 3), unbiased=False)
+            p.add("running_var = torch - 0.1*(unbiased - biased)", c.buffers["running_var"],
+                  (tb.running_var - 0.1 * (unbiased - biased)).numpy(), sample="after 1 step")
+        p.add("running_mean = torch", c.buffers["running_mean"], tb.running_mean.numpy(), sample=f"step {step + 1}")
+    return p.report()
+
+
+def dropout_classic(dtype, seed):
+    """``Dropout(p, inverted=False)`` is exactly torch's inverted dropout times ``1 - p``, with the
+    same mask, in training and in eval, forward and backward."""
+    p = Props("Dropout classic", dtype, seed)
+    rng = np.random.default_rng(seed)
+    for prob in (0.3, 0.5):
+        sample = f"p={prob}"
+        x = (rng.standard_normal((6, 9)) + 3).astype(dtype)          # never 0: the mask is readable from torch
+        g = rng.standard_normal(x.shape).astype(dtype)
+        layer = Dropout(prob, inverted=False)
+        xt = torch.tensor(x, requires_grad=True)
+        with torch_seed(seed):
+            out_t = F.dropout(xt, prob, training=True)
+        out_t.backward(torch.tensor(g))
+        layer.set_mask(out_t.detach().numpy() != 0)
+        k = np.dtype(dtype).type(1 - prob)
+        p.add("train forward = torch * (1-p)", layer.forward(x, training=True), out_t.detach().numpy() * k, sample)
+        p.add("train backward = torch * (1-p)", layer.backward(g), xt.grad.numpy() * k, sample)
+        p.add("eval forward = x * (1-p)", layer.forward(x, training=False), (torch.tensor(x) * k).numpy(), sample)
+        p.add("eval backward = g * (1-p)", layer.backward(g), g * k, sample)
+    return p.report()
+
+
+def dropout_keep_rate(dtype, seed):
+    """The gate's layer rows inject torch's mask; here NumPy draws its own: over 250,000 elements the
+    keep rate is within 5 sigma of ``1 - p`` (as torch's is), kept elements are scaled by
+    ``1 / (1 - p)``, and the same seed draws the same mask."""
+    p = Props("Dropout keep rate", dtype, seed)
+    x = np.ones((500, 500), dtype=dtype)
+    for prob in (0.2, 0.5, 0.8):
+        sample = f"p={prob}"
+        layer = Dropout(prob, rng=np.random.default_rng([seed, 3]))
+        out = layer.forward(x, training=True)
+        sigma = math.sqrt(prob * (1 - prob) / x.size)
+        p.within("keep rate", abs(float(layer.mask.mean()) - (1 - prob)) / sigma, 5.0,
+                 "|keep rate - (1 - p)| in standard deviations", sample)
+        with torch_seed(seed):
+            t_rate = float((F.dropout(torch.ones(500, 500, dtype=torch.float64), prob) != 0).double().mean())
+        p.within("torch keep rate", abs(t_rate - (1 - prob)) / sigma, 5.0, "torch, the same measure", sample)
+        p.add("kept scaled by 1/(1-p)", out[layer.mask], np.full(int(layer.mask.sum()), 1 / (1 - prob), dtype=dtype),
+              sample, reference="1/(1-p)")
+        again = Dropout(prob, rng=np.random.default_rng([seed, 3]))
+        again.forward(x, training=True)
+        p.claim("same seed, same mask", np.array_equal(again.mask, layer.mask), "another mask from the same seed",
+                sample)
+    return p.report()
+
+
+def sgd_classic(dtype, seed):
+    """``SGD(variant="classic")`` (``v = m*v - lr*g; p += v``) is torch's SGD while lr is constant,
+    and after an lr change it is torch's SGD with the momentum buffer scaled by ``lr_old / lr_new``."""
+    p = Props("SGD classic momentum", dtype, seed)
+    rng = np.random.default_rng(seed)
+    w = {"w": rng.standard_normal(7).astype(dtype)}
+    t = torch.tensor(w["w"].copy(), requires_grad=True)
+    opt, topt = SGD(w, lr=0.1, momentum=0.9, variant="classic"), torch.optim.SGD([t], lr=0.1, momentum=0.9)
+    for step in range(1, 41):
+        if step == 21:                                    # the schedule halves lr
+            opt.param_groups[0]["lr"] = topt.param_groups[0]["lr"] = 0.05
+            topt.state[t]["momentum_buffer"] *= 0.1 / 0.05
+        g = rng.standard_normal(7).astype(dtype)
+        opt.step({"w": g})
+        t.grad = torch.tensor(g)
+        topt.step()
+        if step in (20, 40):
+            sample = "constant lr, 20 steps" if step == 20 else "lr halved at step 21, buffer * lr_old/lr_new"
+            p.add("params = torch", w["w"], t.detach().numpy(), sample)
+            p.add("velocity = -lr * momentum_buffer", opt.state["w"]["velocity"],
+                  -topt.param_groups[0]["lr"] * topt.state[t]["momentum_buffer"].numpy(), sample)
+    return p.report()
+
+
+def adam_classic(dtype, seed):
+    """``Adam(variant="classic")`` (eps added before the bias correction) is torch's Adam with
+    ``eps_t = eps / sqrt(1 - b2**t)`` at step t; for gradients of 1e-6 the two differ (eps matters)."""
+    p = Props("Adam classic", dtype, seed)
+    rng = np.random.default_rng(seed)
+    scales = np.array([1e-6, 1e-4, 1.0, 10.0])
+    w = {"w": rng.standard_normal(4).astype(dtype)}
+    t = torch.tensor(w["w"].copy(), requires_grad=True)
+    eps, b2 = 1e-8, 0.999
+    opt, topt = Adam(w, lr=1e-2, eps=eps, variant="classic"), torch.optim.Adam([t], lr=1e-2, eps=eps)
+    plain = torch.tensor(w["w"].copy(), requires_grad=True)
+    popt = torch.optim.Adam([plain], lr=1e-2, eps=eps)
+    for step in range(1, 31):
+        g = (scales * rng.standard_normal(4)).astype(dtype)
+        opt.step({"w": g})
+        topt.param_groups[0]["eps"] = eps / math.sqrt(1 - b2 ** step)
+        for x, o in ((t, topt), (plain, popt)):
+            x.grad = torch.tensor(g)
+            o.step()
+    p.add("params = torch with eps/sqrt(1-b2^t)", w["w"], t.detach().numpy(), "30 steps, gradients 1e-6 to 10")
+    gap = abs(w["w"][0] - plain.detach().numpy()[0]) / abs(plain.detach().numpy()[0] - t.detach().numpy()[0] + 1e-300)
+    p.claim("differs from plain torch Adam", abs(w["w"][0] - plain.detach().numpy()[0]) > 1e-4,
+            f"at gradient 1e-6 the classic and torch rules must part ways (eps placement); gap {gap:.3g}")
+    return p.report()
+
+
+def svm_scale(dtype, seed):
+    """The classic multiclass SVM sums the margins over classes: it is ``C * MultiMarginLoss``."""
+    p = Props("svm_loss scale", dtype, seed)
+    rng = np.random.default_rng(seed)
+    for c in (2, 5, 10):
+        x, y = rng.standard_normal((7, c)).astype(dtype), rng.integers(0, c, 7)
+        loss, _ = losses.svm_loss(x, y)
+        mm = F.multi_margin_loss(torch.tensor(x), torch.tensor(y)).numpy()
+        p.add("loss = C * multi_margin_loss", np.asarray(loss), c * mm, sample=f"C={c}")
+    return p.report()
+
+
+# ---------------------------------------------------------------- trainer, checkpoints, preprocessing
+class _Recorder:
+    """A model that learns nothing and records the sample indices of every batch (X holds them)."""
+
+    def __init__(self):
+        self.params = {"w": np.zeros(1)}
+        self.batches = []
+
+    def named_parameters(self):
+        return self.params
+
+    def named_buffers(self):
+        return {}
+
+    def children(self):
+        return []
+
+    def describe(self):
+        return "Recorder"
+
+    def loss(self, X, y):
+        self.batches.append(X[:, 0].astype(int).copy())
+        return 0.0, {"w": np.zeros(1)}
+
+    def accuracy(self, X, y):
+        return 0.0
+
+
+def _epoch_orders(seed, n=23, batch=5, epochs=4):
+    from numpy_impl.train import Trainer
+    model = _Recorder()
+    X, y = np.arange(n, dtype=float)[:, None], np.zeros(n, dtype=int)
+    Trainer(model, SGD(model.params, lr=0.0), batch_size=batch, seed=seed, train_acc_samples=0, progress=False,
+            log=None).fit(X, y, epochs=epochs)
+    per = -(-n // batch)
+    return [np.concatenate(model.batches[e * per:(e + 1) * per]) for e in range(epochs)]
+
+
+def trainer_shuffling(dtype, seed):
+    """Epoch ``e`` visits the samples in the order ``default_rng([seed, e]).permutation(n)``: each
+    epoch differs, and the same seed gives the same orders."""
+    p = Props("Trainer shuffling", dtype, seed)
+    orders = _epoch_orders(seed)
+    for e, order in enumerate(orders):
+        want = np.random.default_rng([seed, e]).permutation(len(order))
+        p.claim("order = default_rng([seed, epoch])", np.array_equal(order, want),
+                f"epoch {e}: visited {order.tolist()}, wanted {want.tolist()}", sample=f"epoch {e}")
+    p.claim("each epoch differs", len({o.tobytes() for o in orders}) == len(orders),
+            "two epochs visited the samples in the same order")
+    p.claim("reproducible", all(np.array_equal(a, b) for a, b in zip(orders, _epoch_orders(seed))),
+            "the same seed gave another order")
+    return p.report()
+
+
+def _small_run(seed, dtype):
+    import numpy_impl.optim as no
+    from numpy_impl.models import FullyConnectedNet
+    model = FullyConnectedNet(6, [8, 5], 3, batchnorm=True, dropout=0.2, reg=1e-3, seed=seed, dtype=dtype)
+    opt = no.Adam(model.named_parameters(), lr=1e-2)
+    return model, opt, no.StepLR(opt, step_size=1, gamma=0.5)
+
+
+def _everything(model, opt, sched):
+    from numpy_impl.checkpoint import layer_generators
+    out = {f"param:{k}": np.array(v) for k, v in model.named_parameters().items()}
+    out.update({f"buffer:{k}": np.array(v) for k, v in model.named_buffers().items()})
+    for name, st in opt.state.items():
+        out.update({f"optim:{name}.{k}": np.array(v) for k, v in st.items()})
+    out["lr"] = np.array([g["lr"] for g in opt.param_groups])
+    out["schedule"] = np.array(sched.last_epoch if hasattr(sched, "last_epoch") else 0)
+    out["generators"] = np.array([g.random() for g in layer_generators(model)])   # draws: compare last
+    return out
+
+
+def checkpoint_round_trip(dtype, seed):
+    """A run stopped mid-epoch, saved and resumed into a model built from another seed ends
+    bit-identical to the uninterrupted run: parameters, buffers, optimizer state, lr, generators."""
+    from numpy_impl.train import Trainer
+    p = Props("checkpoint round trip", dtype, seed)
+    rng = np.random.default_rng(seed)
+    X, y = rng.standard_normal((50, 6)).astype(dtype), rng.integers(0, 3, 50)
+    kw = dict(batch_size=8, seed=seed, train_acc_samples=0, progress=False, log=None)
+    model, opt, sched = _small_run(seed, dtype)
+    Trainer(model, opt, sched, **kw).fit(X, y, epochs=3)
+    want = _everything(model, opt, sched)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "run.npz")
+        model, opt, sched = _small_run(seed, dtype)
+        Trainer(model, opt, sched, **kw).fit(X, y, epochs=3, max_steps=10, checkpoint=path)
+        model, opt, sched = _small_run(seed + 1, dtype)
+        model.forward(X[:4], training=True)                  # a used dropout generator
+        Trainer(model, opt, sched, **kw).resume(path).fit(X, y, epochs=3)
+    got = _everything(model, opt, sched)
+    p.claim("same entries", got.keys() == want.keys(), f"resumed has {sorted(got)}, uninterrupted {sorted(want)}")
+    for k in want:
+        if k in got:
+            p.claim(f"bit-identical:{k.split(':')[0]}", got[k].shape == want[k].shape and np.array_equal(got[k], want[k]),
+                    f"'{k}' differs after the resume: greatest difference "
+                    f"{np.max(np.abs(got[k] - want[k])) if got[k].shape == want[k].shape else 'shape'}", sample=k)
+    return p.report()
+
+
+def preprocessing(dtype, seed):
+    """``datasets.prepare`` takes the mean image and the channel statistics from the training split
+    only (validation and test are shifted here, so any leak shows), and applies them to every split."""
+    import datasets.preprocess as P
+    p = Props("preprocessing", dtype, seed)
+    rng = np.random.default_rng(seed)
+    raw = {"X_train": rng.integers(0, 120, (40, 2, 4, 3)).astype(np.uint8),
+           "y_train": np.arange(40) % 4,
+           "X_test": rng.integers(100, 256, (12, 2, 4, 3)).astype(np.uint8), "y_test": np.arange(12) % 4,
+           "classes": ["a", "b", "c", "d"], "source": "synthetic"}
+    raw["X_train"][30:] += 120                       # the 10 held-out samples: another distribution
+    dt = np.dtype(dtype).type
+    train = raw["X_train"][:30].astype(dtype) / dt(255)
+    with mock.patch.object(P, "load", lambda *a, **k: {k2: v.copy() if hasattr(v, "copy") else v
+                                                         for k2, v in raw.items()}):
+        flat = P.prepare("mnist", num_val=10, split_seed=None, dtype=dt, subtract_mean=True, flat=True)
+        conv = P.prepare("mnist", num_val=10, split_seed=None, dtype=dt, standardize=True)
+    p.add("mean image = training split mean", flat["mean_image"], train.mean(axis=0), "subtract_mean")
+    val = raw["X_train"][30:].astype(dtype) / dt(255)
+    p.add("validation - training mean", flat["X_val"], (val - train.mean(axis=0)).reshape(10, -1), "subtract_mean")
+    m, s = train.mean(axis=(0, 2, 3), keepdims=True)[0], train.std(axis=(0, 2, 3), keepdims=True)[0]
+    p.add("channel mean = training split", conv["channel_mean"], m, "standardize")
+    p.add("channel std = training split", conv["channel_std"], s, "standardize")
+    test = raw["X_test"].astype(dtype) / dt(255)
+    p.add("test standardised with training statistics", conv["X_test"], (test - m) / s, "standardize")
+    p.claim("dtype", conv["X_train"].dtype == np.dtype(dtype), f"X_train is {conv['X_train'].dtype}, wanted {dtype}")
+    return p.report()
+
+
+PROPERTY_ENTRIES = [
+    PropertyInfo("init", init_distributions, "every initialiser x layout (Linear (in, out), Conv2d) x fan mode x "
+                 "nonlinearity: fans, mean, std, KS vs torch.nn.init", doc="distribution parity with torch.nn.init"),
+    PropertyInfo("init.gain", gains, "every nonlinearity, leaky_relu slopes 0 to 3", dtypes=("float64",),
+                 doc="= torch.nn.init.calculate_gain"),
+    PropertyInfo("l2_penalty", l2_is_weight_decay, "penalty, gradient, weights only, one SGD step",
+                 doc="reg*sum(W^2) = weight_decay 2*reg"),
+    PropertyInfo("BatchNorm classic", batchnorm_classic, "start, running_var after one step, running_mean",
+                 doc="running_var = torch's - momentum*(unbiased - biased var)"),
+    PropertyInfo("Dropout classic", dropout_classic, "train/eval forward and backward, same mask",
+                 doc="= inverted dropout * (1 - p)"),
+    PropertyInfo("Dropout keep rate", dropout_keep_rate, "p = 0.2, 0.5, 0.8 over 250,000 elements", dtypes=("float64",),
+                 doc="NumPy's own masks: keep rate 1 - p, scale 1/(1-p), seeded"),
+    PropertyInfo("SGD classic momentum", sgd_classic, "40 steps, lr halved at step 21",
+                 doc="= torch SGD at constant lr; buffer * lr_old/lr_new after a change"),
+    PropertyInfo("Adam classic", adam_classic, "30 steps, gradients 1e-6 to 10",
+                 doc="= torch Adam with eps/sqrt(1-b2^t)"),
+    PropertyInfo("svm_loss scale", svm_scale, "C = 2, 5, 10", doc="classic SVM = C * MultiMarginLoss"),
+    PropertyInfo("Trainer shuffling", trainer_shuffling, "4 epochs of 23 samples", dtypes=("float64",),
+                 doc="epoch e shuffled by default_rng([seed, e])"),
+    PropertyInfo("checkpoint round trip", checkpoint_round_trip, "stopped at step 10 of 21, resumed",
+                 doc="bit-identical to the uninterrupted run"),
+    PropertyInfo("preprocessing", preprocessing, "mean image, channel mean/std, applied to val and test",
+                 doc="statistics from the training split only"),
+]
