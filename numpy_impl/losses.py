@@ -14,7 +14,7 @@ Conventions (docs/CONVENTIONS.md):
 """
 import numpy as np
 
-from ._checks import as_float_array, check_labels, check_ndim
+from .checks import as_float_array, check_labels, check_ndim
 
 
 def _scores(component, x, y):

@@ -24,7 +24,7 @@ expected and actual shapes.
 """
 import numpy as np
 
-from ._checks import as_float_array, check_ndim
+from .checks import as_float_array, check_ndim
 
 REDUCTIONS = ("mean", "sum")
 _BCE_EPS = float(np.float32(1e-12))     # torch's EPSILON is the float32 1e-12 (9.9999999600e-13)

@@ -8,6 +8,7 @@ import tempfile
 
 import numpy as np
 
+from numpy_impl.checks import in_range
 from numpy_impl.models import MODELS
 
 
@@ -36,15 +37,8 @@ def number(low=None, high=None, low_open=False, high_open=False):
             value = float(text)
         except ValueError:
             value = math.nan
-        ok = math.isfinite(value)
-        if ok and low is not None:
-            ok = value > low if low_open else value >= low
-        if ok and high is not None:
-            ok = value < high if high_open else value <= high
+        ok, allowed = in_range(value, low, high, low_open, high_open)
         if not ok:
-            lo = "" if low is None else f"{'>' if low_open else '>='} {low:g}"
-            hi = "" if high is None else f"{'<' if high_open else '<='} {high:g}"
-            allowed = " and ".join(v for v in (lo, hi) if v) or "finite"
             raise argparse.ArgumentTypeError(f"expected a number {allowed}, got {text!r}")
         return value
     parse.__name__ = "number"

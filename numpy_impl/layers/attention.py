@@ -27,7 +27,7 @@ PE[t, 2i+1] = cos(t / 10000^(2i/D)) (Vaswani et al.; odd D ends with a sine colu
 """
 import numpy as np
 
-from .._checks import as_float_array, check_dim, check_ndim
+from ..checks import as_float_array, check_dim, check_ndim
 from ..rng import as_rng
 from .activations import ReLU
 from .activations_extra import GELU

@@ -9,7 +9,7 @@
 """
 import numpy as np
 
-from .._checks import as_float_array, backward_before_forward, check_shape
+from ..checks import as_float_array, backward_before_forward, check_shape
 
 
 class Layer:

@@ -10,7 +10,7 @@ six-loop reference the classic exercises write first.
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .._checks import check_count, check_dim, check_ndim, check_pair
+from ..checks import check_count, check_dim, check_ndim, check_pair
 from .base import Layer
 from ..rng import as_rng
 

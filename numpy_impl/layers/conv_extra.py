@@ -14,7 +14,7 @@ and right.
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .._checks import check_dim, check_ndim
+from ..checks import check_dim, check_ndim
 from ..rng import as_rng
 from .base import Layer
 from .conv import pair

@@ -8,7 +8,7 @@ parity suite shares torch's mask), and ``self.mask`` holds the last one used.
 """
 import numpy as np
 
-from .._checks import check_shape
+from ..checks import check_shape
 from .base import Layer
 from ..rng import as_rng
 

@@ -1,7 +1,7 @@
 """Affine layer and Flatten."""
 import numpy as np
 
-from .._checks import check_count, check_dim, check_ndim
+from ..checks import check_count, check_dim, check_ndim
 from ..rng import as_rng
 from .base import Layer
 

@@ -11,7 +11,7 @@ start at 0. Normalisation always uses the biased batch variance, as in both.
 """
 import numpy as np
 
-from .._checks import check_count, check_dim, check_ndim, check_number
+from ..checks import check_count, check_dim, check_ndim, check_number
 from .base import Layer
 
 

@@ -11,7 +11,7 @@ and ``track_running_stats=False`` by default, as ``nn.InstanceNorm2d``.
 """
 import numpy as np
 
-from .._checks import check_dim, check_ndim
+from ..checks import check_dim, check_ndim
 from .base import Layer
 
 

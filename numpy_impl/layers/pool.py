@@ -6,7 +6,7 @@ with ``np.maximum`` / a sum, backward routes the gradient back slice by slice.
 """
 import numpy as np
 
-from .._checks import check_ndim, check_pair
+from ..checks import check_ndim, check_pair
 from .base import Layer
 
 

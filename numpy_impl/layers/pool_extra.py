@@ -13,7 +13,7 @@ repeated; backward sums each sh x sw block.
 """
 import numpy as np
 
-from .._checks import check_ndim
+from ..checks import check_ndim
 from .base import Layer
 from .conv import pair
 

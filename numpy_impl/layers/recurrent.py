@@ -25,7 +25,7 @@ Layouts (the classic stacked form, gates side by side in the columns):
 """
 import numpy as np
 
-from .._checks import check_dim, check_ndim, check_shape
+from ..checks import check_dim, check_ndim, check_shape
 from ..rng import as_rng
 from .base import Layer
 

@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from .._checks import check_number
+from ..checks import check_number
 
 NON_NEGATIVE = ("lr", "momentum", "dampening", "weight_decay", "eps", "lr_decay", "initial_accumulator_value", "alpha")
 

@@ -6,7 +6,7 @@ the learning rates agree to the last bit, not only to rounding.
 """
 import math
 
-from .._checks import check_count, check_number
+from ..checks import check_count, check_number
 
 
 class Scheduler:

@@ -71,17 +71,23 @@ def check_pair(component, name, value, least=1):
     return tuple(check_count(component, name, v, least) for v in pair)
 
 
-def check_number(component, name, value, low=None, high=None, low_open=False, high_open=False):
-    """A finite real number within [low, high] (an open end with ``*_open``), as a float."""
-    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
-    ok = ok and np.isfinite(value)
+def in_range(value, low=None, high=None, low_open=False, high_open=False):
+    """``(ok, allowed)``: whether the finite real ``value`` lies within [low, high] (an open end with
+    ``*_open``), and the range in words ("> 0 and <= 1"), for an error message."""
+    ok = np.isfinite(value)
     if ok and low is not None:
         ok = value > low if low_open else value >= low
     if ok and high is not None:
         ok = value < high if high_open else value <= high
+    lo = "" if low is None else f"{'>' if low_open else '>='} {low:g}"
+    hi = "" if high is None else f"{'<' if high_open else '<='} {high:g}"
+    return bool(ok), " and ".join(v for v in (lo, hi) if v) or "finite"
+
+
+def check_number(component, name, value, low=None, high=None, low_open=False, high_open=False):
+    """A finite real number within [low, high] (an open end with ``*_open``), as a float."""
+    real = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+    ok, allowed = in_range(value if real else np.nan, low, high, low_open, high_open)
     if not ok:
-        lo = "" if low is None else f"{'>' if low_open else '>='} {low:g}"
-        hi = "" if high is None else f"{'<' if high_open else '<='} {high:g}"
-        raise ValueError(f"{component}: {name} must be a number {' and '.join(v for v in (lo, hi) if v) or 'finite'}, "
-                         f"got {value!r}")
+        raise ValueError(f"{component}: {name} must be a number {allowed}, got {value!r}")
     return float(value)
