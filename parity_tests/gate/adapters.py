@@ -54,9 +54,9 @@ class _Adapter:
     """What ``check_layer`` needs: named_parameters/grads/buffers, train, describe, forward, backward."""
     training = True
 
-    def __init__(self, name, kind, copy_dout=False):
-        self.name, self.kind, self.copy_dout = name, kind, copy_dout
-        self._replay, self._state = False, None
+    def __init__(self, name, kind, copy_dout=False, keep_dtype=False):
+        self.name, self.kind, self.copy_dout, self.keep_dtype = name, kind, copy_dout, keep_dtype
+        self._replay, self._state, self._dtype = False, None, None
         if kind == "dropout":
             self.mask = None
 
@@ -67,7 +67,18 @@ class _Adapter:
         self.training = mode
         return self
 
+    def _as_input_dtype(self, arr):
+        """``dtype=promotes``: code that computes in float64 (``np.zeros(shape)`` without a dtype) has
+        its outputs and gradients cast back to the input's dtype, so only the numbers are judged."""
+        if not self.keep_dtype or arr is None or self._dtype is None:
+            return arr
+        return np.asarray(arr).astype(self._dtype, copy=False)
+
     def forward(self, x, training=True):
+        self._dtype = np.asarray(x).dtype
+        return self._as_input_dtype(self._forward_masked(x, training))
+
+    def _forward_masked(self, x, training):
         if self.kind == "dropout" and training:
             if self._replay:                        # finite differences: the same mask again
                 np.random.set_state(self._state)
@@ -80,7 +91,10 @@ class _Adapter:
         return self._forward(x, training)
 
     def backward(self, dout):
-        return self._backward(np.array(dout, copy=True) if self.copy_dout else dout)
+        return self._as_input_dtype(self._backward(np.array(dout, copy=True) if self.copy_dout else dout))
+
+    def named_grads(self):
+        return {k: self._as_input_dtype(v) for k, v in self._grads().items()}
 
     def peek(self, x):
         """The keep-mask the user's dropout will draw for ``x``: its output on ones of that shape (so an
@@ -101,8 +115,8 @@ class FunctionPair(_Adapter):
     gradients come back from backward in the same order), a dict is the config (its ``mode`` is set
     to 'train'/'test'; its running_mean/running_var are buffers), anything else a hyperparameter."""
 
-    def __init__(self, forward, backward, args, name=None, kind=None, copy_dout=False):
-        super().__init__(name or forward.__name__, kind or kind_of(forward.__name__), copy_dout)
+    def __init__(self, forward, backward, args, name=None, kind=None, copy_dout=False, keep_dtype=False):
+        super().__init__(name or forward.__name__, kind or kind_of(forward.__name__), copy_dout, keep_dtype)
         self.fwd, self.bwd, self.args = forward, backward, dict(args)
         self.params = {k: v for k, v in self.args.items() if isinstance(v, np.ndarray)}
         self.config = next((v for v in self.args.values() if isinstance(v, dict)), None)
@@ -117,7 +131,7 @@ class FunctionPair(_Adapter):
     def named_parameters(self):
         return self.params
 
-    def named_grads(self):
+    def _grads(self):
         return self.grads
 
     def named_buffers(self):
@@ -149,10 +163,10 @@ class ObjectLayer(_Adapter):
     are its int and float attributes (stride, pad, momentum...) and ``hyper``; a BatchNorm without an
     ``eps`` attribute is taken to use the book's hard-coded 10e-7."""
 
-    def __init__(self, obj, name=None, kind=None, copy_dout=False, hyper=None):
+    def __init__(self, obj, name=None, kind=None, copy_dout=False, hyper=None, keep_dtype=False):
         found = kind or kind_of(name or "") or next((kind_of(c.__name__) for c in type(obj).__mro__
                                                       if kind_of(c.__name__)), None)
-        super().__init__(name or type(obj).__name__, found, copy_dout)
+        super().__init__(name or type(obj).__name__, found, copy_dout, keep_dtype)
         self.obj = obj
         self.hyper = {**{k: v for k, v in vars(obj).items() if isinstance(v, (int, float))}, **(hyper or {})}
         if self.kind in ("batchnorm", "spatial_batchnorm"):
@@ -162,7 +176,7 @@ class ObjectLayer(_Adapter):
     def named_parameters(self):
         return {k: v for k, v in vars(self.obj).items() if k in PARAM_ROLES and isinstance(v, np.ndarray)}
 
-    def named_grads(self):
+    def _grads(self):
         return {k: getattr(self.obj, "d" + k, None) for k in self.named_parameters()}
 
     def named_buffers(self):
@@ -310,14 +324,15 @@ def adapt(component, args=None, name=None, kind=None, conventions=None):
     ``x``, as a dict by argument name or a list in order), an object of the class style, or an object
     that already has the project's duck type (returned as is)."""
     copy_dout = (conventions or {}).get("inplace_dout") == "allowed"
+    keep = (conventions or {}).get("dtype") == "promotes"
     if isinstance(component, tuple):
         fwd, bwd = component
         names = list(inspect.signature(fwd).parameters)[1:]
         args = args if isinstance(args, dict) else dict(zip(names, args or ()))
-        return FunctionPair(fwd, bwd, args, name=name, kind=kind, copy_dout=copy_dout)
+        return FunctionPair(fwd, bwd, args, name=name, kind=kind, copy_dout=copy_dout, keep_dtype=keep)
     if hasattr(component, "named_parameters"):
         return component
-    return ObjectLayer(component, name=name, kind=kind, copy_dout=copy_dout)
+    return ObjectLayer(component, name=name, kind=kind, copy_dout=copy_dout, keep_dtype=keep)
 
 
 def check_component(component, x, *args, y=None, kind=None, name=None, conventions=None, module=None, params=None,
@@ -373,7 +388,7 @@ def _check_once(fresh, x, y, kind, name, cv, module, params, buffers, eval_mode,
     component, args = fresh
     k = _kind(component, kind, name)
     if k in LOSS_KINDS or y is not None:
-        fn = loss_function(component)
+        fn = loss_function(component, keep_dtype=cv.get("dtype") == "promotes")
         label = name or getattr(component, "__name__", type(component).__name__)
         return check_loss(fn, module or torch_loss(k, cv, y), x, y, component=label, **kwargs)
     layer = adapt(component, args, name=name, kind=kind, conventions=cv)
@@ -398,15 +413,25 @@ def _check_once(fresh, x, y, kind, name, cv, module, params, buffers, eval_mode,
     return check_layer(layer, module, params, x, buffers=buffers, eval_mode=eval_mode, **kwargs)
 
 
-def loss_function(component):
-    """``(loss, dx) = fn(x, y)`` from a loss function or a loss layer (``forward(x, t)``, ``backward()``)."""
+def loss_function(component, keep_dtype=False):
+    """``(loss, dx) = fn(x, y)`` from a loss function or a loss layer (``forward(x, t)``, ``backward()``);
+    ``keep_dtype`` (``dtype=promotes``) casts both back to the dtype of ``x``."""
     if inspect.isfunction(component):
-        return component
+        base = component
+    else:
+        def base(x, y):
+            loss = component.forward(x, y)
+            return loss, component.backward()
+    if not keep_dtype:
+        if not inspect.isfunction(component):
+            base.__name__ = type(component).__name__
+        return base
 
     def fn(x, y):
-        loss = component.forward(x, y)
-        return loss, component.backward()
-    fn.__name__ = type(component).__name__
+        loss, dx = base(x, y)
+        dt = np.asarray(x).dtype
+        return np.asarray(loss).astype(dt), np.asarray(dx).astype(dt, copy=False)
+    fn.__name__ = getattr(component, "__name__", type(component).__name__)
     return fn
 
 

@@ -16,6 +16,8 @@ svm_scale          mean       the SVM loss is torch's MultiMarginLoss as is: als
                               (default: the classic sum over classes, ``C * multi_margin_loss``)
 pool_ties          all        max pooling's backward gives the upstream gradient to EVERY tied maximum
                               (torch: to the first one only)
+dtype              promotes   accepts outputs and gradients computed in float64 for float32 input (arrays made
+                              with ``np.zeros(shape)`` and no dtype): they are cast back, the numbers still judged
 =================  =========  ==============================================================================
 """
 import math
@@ -34,6 +36,7 @@ CONVENTIONS = {
     "softmax_eps": (("1e-7",), ("softmax_loss",), "the loss value matches -log(p_y + 1e-7)"),
     "svm_scale": (("mean",), ("svm_loss",), "the loss matches the hinge averaged over classes (MultiMarginLoss)"),
     "pool_ties": (("all",), ("max_pool",), "every tied maximum receives the gradient"),
+    "dtype": (("promotes",), ("*",), "float32 input gives float64 outputs or gradients (arrays made without a dtype)"),
 }
 
 

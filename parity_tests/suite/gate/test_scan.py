@@ -173,3 +173,18 @@ def test_scan_lists_what_it_skips(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "affine_relu_forward: not a component parity scan knows" in out
     assert "could not import: ModuleNotFoundError" in out
+
+
+def test_float64_arrays_for_float32_input_are_a_convention_not_a_failure(tmp_path):
+    """The book's im2col builds its arrays without a dtype: float32 input gives float64 results. The
+    numbers are right, so it is reported as ``dtype=promotes`` and passes once declared; a numeric bug
+    on top of it still fails."""
+    folder = seeded(tmp_path, TEXTBOOK, "common/util.py", ", dtype=input_data.dtype)", ")")
+    outcomes, _ = scan([folder], only="Convolution", dtypes=("float32",))
+    assert verdicts(outcomes)["Convolution"] == ("CONVENTION", {"dtype": "promotes"})
+    outcomes, _ = scan([folder], only="Convolution", dtypes=("float32",), conventions={"dtype": "promotes"})
+    assert verdicts(outcomes)["Convolution"][0] == "PASS"
+    broken = seeded(tmp_path / "b", folder, "common/layers.py", "self.db = np.sum(dout, axis=0)\n        self.dW",
+                    "self.db = np.sum(dout, axis=0) * 1.001\n        self.dW")
+    outcomes, _ = scan([broken], only="Convolution", dtypes=("float32",), conventions={"dtype": "promotes"})
+    assert verdicts(outcomes)["Convolution"][0] == "FAIL"
