@@ -139,7 +139,7 @@ MUTANTS = [
     Mutant('Adam bias correction one step ahead', 'numpy_impl/optim/optimizers.py', 'bc1, bc2 = 1 - b1 ** state["step"], 1 - b2 ** state["step"]', 'bc1, bc2 = 1 - b1 ** (state["step"] + 1), 1 - b2 ** (state["step"] + 1)', 'Adam', 'Adam [param:*]'),
     Mutant('Adam amsgrad uses the current v', 'numpy_impl/optim/optimizers.py', 'v = state["max_exp_avg_sq"]', 'v = v', 'Adam amsgrad', 'Adam amsgrad wd [param:*]'),
     Mutant('AdamW decay without lr', 'numpy_impl/optim/optimizers.py', 'p *= 1 - lr * wd', 'p *= 1 - wd', 'AdamW', 'AdamW cosine [param:*]'),
-    Mutant('Adam first moment with b1 as the new weight', 'numpy_impl/optim/optimizers.py', 'm += (1 - b1) * (g - m)', 'm += b1 * (g - m)', 'Adam', 'Adam [state:*.exp_avg]'),
+    Mutant('Adam first moment with b1 as the new weight', 'numpy_impl/optim/optimizers.py', 't *= 1 - b1 ', 't *= b1 ', 'Adam', 'Adam [state:*.exp_avg]'),
     Mutant('Adam classic without sqrt(1-b2^t)', 'numpy_impl/optim/optimizers.py', 'np.divide(lr * math.sqrt(bc2) / bc1 * m, t, out=t)', 'np.divide(lr / bc1 * m, t, out=t)', 'Adam classic', 'Adam classic [params*]'),
     Mutant('StepLR decays one epoch late', 'numpy_impl/optim/schedulers.py', 'if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:', 'if self.last_epoch == 0 or (self.last_epoch - 1) % self.step_size != 0:', 'StepLR', 'SGD momentum StepLR [lr]'),
     Mutant('CosineAnnealingLR one step ahead', 'numpy_impl/optim/schedulers.py', '(1 + math.cos(math.pi * e / T)) / (1 + math.cos(math.pi * (e - 1) / T))', '(1 + math.cos(math.pi * (e + 1) / T)) / (1 + math.cos(math.pi * e / T))', 'AdamW cosine', 'AdamW cosine [*]'),

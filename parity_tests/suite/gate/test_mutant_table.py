@@ -14,8 +14,11 @@ def test_table_is_large_and_well_formed():
     assert not [n for n, c in collections.Counter(m.name for m in MUTANTS).items() if c > 1]
     for m in MUTANTS:
         with open(os.path.join(ROOT, m.file), encoding="utf-8") as f:
-            assert f.read().count(m.find) == 1, f"{m.name}: find must occur exactly once in {m.file}"
+            text = f.read()
+        assert text.count(m.find) == 1, f"{m.name}: find must occur exactly once in {m.file}"
         assert m.find != m.replace, m.name
+        start = text.rfind("\n", 0, text.index(m.find)) + 1
+        assert "#" not in text[start:text.index(m.find)], f"{m.name}: find sits in a comment, so it changes nothing"
         assert select(m.only), f"{m.name}: --only {m.only!r} selects nothing"
         assert m.check and (m.invisible == "" or len(m.invisible) > 20), m.name
 
