@@ -75,7 +75,7 @@ def output_path(path, option, folder=False):
             raise UsageError(f"{option} {path!r}: is a file, expected a folder")
         target = path
     else:
-        if os.path.isdir(path):
+        if os.path.isdir(path) or path.endswith((os.sep, "/")):
             raise UsageError(f"{option} {path!r}: is a folder, expected a file name")
         target = os.path.dirname(os.path.abspath(path))
     try:

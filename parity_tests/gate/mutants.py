@@ -25,7 +25,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from ..options import UsageError
+from ..options import UsageError, count, output_path
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PACKAGES = ("numpy_impl", "torch_ref", "parity_tests", "datasets")
@@ -263,6 +263,7 @@ def summary(results):
 
 
 def mutants_command(args):
+    output_path(args.json, "--json")
     chosen = MUTANTS
     if args.only:
         pats = [p.strip().lower() for p in args.only.split(",") if p.strip()]
@@ -299,7 +300,7 @@ def add_command(sub):
                        description="Apply each mutant (parity_tests/gate/mutants.py) to a private copy of the "
                                    "packages and run 'parity check --only' there. Exit 1 if one survives.")
     p.add_argument("--only", help="comma-separated substrings of mutant names")
-    p.add_argument("--jobs", type=int, default=1, help="mutants run in parallel (default 1)")
+    p.add_argument("--jobs", type=count(1), default=1, help="mutants run in parallel (default 1)")
     p.add_argument("--list", action="store_true", help="list the mutants and stop")
     p.add_argument("--json", metavar="FILE", help="write every result as JSON")
     p.add_argument("-q", "--quiet", action="store_true", help="only the summary")

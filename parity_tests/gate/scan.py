@@ -17,7 +17,7 @@ import torch
 
 from numpy_impl.atomic import atomic_write
 
-from ..options import UsageError
+from ..options import UsageError, output_path
 from . import conventions as conv
 from . import samples as S
 from .adapters import check_component, kind_of
@@ -330,6 +330,8 @@ def format_outcomes(outcomes, skipped, strict=False, quiet=False):
 
 
 def scan_command(args):
+    output_path(args.json, "--json")
+    output_path(args.junit, "--junit")
     try:
         declared = conv.parse(args.convention or [])
     except conv.ConventionError as e:

@@ -62,3 +62,12 @@ def test_quick_subset_is_killed_by_the_declared_check_and_a_harmless_change_surv
     assert not control["killed"] and control["status"] == 0 and control["failures"] == []
     lines, survivors = summary([control])
     assert survivors == 1 and "SURVIVED comment only" in lines[1]
+
+
+def test_mutants_refuses_bad_options_before_running(tmp_path, capsys):
+    from parity_tests.cli import main
+    assert main(["mutants", "--json", str(tmp_path)]) == 2
+    assert "is a folder, expected a file name" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:
+        main(["mutants", "--jobs", "0"])
+    assert e.value.code == 2

@@ -188,3 +188,12 @@ def test_float64_arrays_for_float32_input_are_a_convention_not_a_failure(tmp_pat
                     "self.db = np.sum(dout, axis=0) * 1.001\n        self.dW")
     outcomes, _ = scan([broken], only="Convolution", dtypes=("float32",), conventions={"dtype": "promotes"})
     assert verdicts(outcomes)["Convolution"][0] == "FAIL"
+
+
+@pytest.mark.parametrize("option", ["--json", "--junit"])
+def test_scan_refuses_an_output_folder_before_scanning(option, tmp_path, capsys):
+    with pytest.raises(SystemExit) as e:
+        raise SystemExit(main(["scan", CS231N, option, str(tmp_path)]))
+    assert e.value.code == 2
+    out, err = capsys.readouterr()
+    assert "is a folder, expected a file name" in err and "components:" not in out

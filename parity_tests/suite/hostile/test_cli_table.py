@@ -16,6 +16,7 @@ CASES = [
     # check
     (["check", "--only", ","], "--only: expected comma-separated"),
     (["check", "--shard", "3/2"], "--shard 3/2: need 1 <= I <= N"),
+    (["check", "--json", "{dir}/new/"], "is a folder, expected a file name"),
     (["check", "--shard", "half"], "--shard expects I/N such as 2/4, got 'half'"),
     (["check", "--only", "no-such-layer"], "no component matches"),
     (["check", "--dtype", "float16"], "argument --dtype: invalid choice"),
