@@ -59,33 +59,40 @@ class Adamax(Optimizer):
         p -= clr * (m / u)
 
 
+def _adam_moments(p, g, state, group):
+    """What NAdam and RAdam share with torch's: the step count, weight decay (decoupled: ``p *= 1 -
+    lr*wd``; else L2 added to the gradient) and the two moments. Returns ``(g, m, v, step)``."""
+    if "exp_avg" not in state:
+        state["step"] = 0
+        state["exp_avg"] = np.zeros_like(p)
+        state["exp_avg_sq"] = np.zeros_like(p)
+    state["step"] += 1
+    lr, (b1, b2), wd = group["lr"], group["betas"], group["weight_decay"]
+    if wd:
+        if group["decoupled_weight_decay"]:
+            p *= 1 - lr * wd
+        else:
+            g = g + wd * p
+    m, v = state["exp_avg"], state["exp_avg_sq"]
+    m += (1 - b1) * (g - m)
+    v *= b2
+    v += (1 - b2) * g * g
+    return g, m, v, state["step"]
+
+
 class NAdam(Optimizer):
     defaults = dict(lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, momentum_decay=4e-3,
                     decoupled_weight_decay=False)
 
     def _update(self, p, g, state, group):
-        if "exp_avg" not in state:
-            state["step"] = 0
-            state["mu_product"] = np.array(1.0, dtype=np.float32)
-            state["exp_avg"] = np.zeros_like(p)
-            state["exp_avg_sq"] = np.zeros_like(p)
-        state["step"] += 1
-        t = state["step"]
-        lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
-        if wd:
-            if group["decoupled_weight_decay"]:
-                p *= 1 - lr * wd
-            else:
-                g = g + wd * p
+        state.setdefault("mu_product", np.array(1.0, dtype=np.float32))
+        g, m, v, t = _adam_moments(p, g, state, group)
+        lr, (b1, b2), eps = group["lr"], group["betas"], group["eps"]
         bc2 = 1 - b2 ** t
         mu = b1 * (1.0 - 0.5 * 0.96 ** (t * group["momentum_decay"]))
         mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * group["momentum_decay"]))
         state["mu_product"] = np.array(state["mu_product"] * np.float32(mu), dtype=np.float32)
         mu_product = float(state["mu_product"])
-        m, v = state["exp_avg"], state["exp_avg_sq"]
-        m += (1 - b1) * (g - m)
-        v *= b2
-        v += (1 - b2) * g * g
         denom = np.sqrt(v / bc2) + eps
         p += (-lr * (1.0 - mu) / (1.0 - mu_product)) * (g / denom)
         p += (-lr * mu_next / (1.0 - mu_product * mu_next)) * (m / denom)
@@ -95,22 +102,8 @@ class RAdam(Optimizer):
     defaults = dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, decoupled_weight_decay=False)
 
     def _update(self, p, g, state, group):
-        if "exp_avg" not in state:
-            state["step"] = 0
-            state["exp_avg"] = np.zeros_like(p)
-            state["exp_avg_sq"] = np.zeros_like(p)
-        state["step"] += 1
-        t = state["step"]
-        lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
-        if wd:
-            if group["decoupled_weight_decay"]:
-                p *= 1 - lr * wd
-            else:
-                g = g + wd * p
-        m, v = state["exp_avg"], state["exp_avg_sq"]
-        m += (1 - b1) * (g - m)
-        v *= b2
-        v += (1 - b2) * g * g
+        g, m, v, t = _adam_moments(p, g, state, group)
+        lr, (b1, b2), eps = group["lr"], group["betas"], group["eps"]
         bc1, bc2 = 1 - b1 ** t, 1 - b2 ** t
         m_hat = m / bc1
         rho_inf = 2 / (1 - b2) - 1
@@ -230,10 +223,11 @@ class OneCycleLR(Scheduler):
         return lrs
 
 
-class ReduceLROnPlateau:
+class ReduceLROnPlateau(Scheduler):
     """Multiply the lr by ``factor`` when the metric passed to ``step(metric)`` has not improved
     for more than ``patience`` steps (torch's rules: 'rel' / 'abs' threshold, cooldown, min_lr, and
-    no change smaller than ``eps``)."""
+    no change smaller than ``eps``). It shares ``Scheduler``'s state and lr accessors but steps on
+    a metric, so it applies nothing at construction."""
 
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4, threshold_mode="rel",
                  cooldown=0, min_lr=0.0, eps=1e-8):
@@ -279,15 +273,6 @@ class ReduceLROnPlateau:
                 if g["lr"] - new > self.eps:
                     g["lr"] = new
             self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
-
-    def get_last_lr(self):
-        return [g["lr"] for g in self.optimizer.param_groups]
-
-    def state_dict(self):
-        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
-
-    def load_state_dict(self, sd):
-        self.__dict__.update(sd)
 
 
 # ---------------------------------------------------------------- gradient clipping
