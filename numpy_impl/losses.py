@@ -14,6 +14,7 @@ Conventions (docs/CONVENTIONS.md):
 """
 import numpy as np
 
+from . import parallel
 from .checks import as_float_array, check_labels, check_ndim
 
 
@@ -30,16 +31,24 @@ def softmax_loss(x, y):
     """Mean softmax cross-entropy, vectorised. x: (N, C), y: (N,) -> (loss, dx (N, C))."""
     x, y = _scores("softmax_loss", x, y)
     n = x.shape[0]
-    rows = np.arange(n)
-    # one exponential per score, the probabilities computed in place in the array returned as dx
-    dx = x - x.max(axis=1, keepdims=True)
-    picked = dx[rows, y]
-    np.exp(dx, out=dx)
-    total = dx.sum(axis=1)
-    loss = (np.log(total) - picked).sum() / n
-    dx *= (1 / (total * x.dtype.type(n)))[:, None]
-    dx[rows, y] -= 1 / x.dtype.type(n)
-    return x.dtype.type(loss), dx
+    inv_n = x.dtype.type(1) / x.dtype.type(n)
+    dx = np.empty_like(x)
+    row_loss = np.empty(n, dtype=x.dtype)
+
+    # one exponential per score, the probabilities computed in place in the array returned as dx;
+    # rows are independent, so blocks of rows run on threads (numpy_impl.parallel)
+    def block(b):
+        d, rows = dx[b], np.arange(b.start, b.stop)
+        np.subtract(x[b], x[b].max(axis=1, keepdims=True), out=d)
+        picked = d[rows - b.start, y[b]]
+        np.exp(d, out=d)
+        total = d.sum(axis=1)
+        row_loss[b] = np.log(total) - picked
+        d *= (1 / (total * x.dtype.type(n)))[:, None]
+        d[rows - b.start, y[b]] -= inv_n
+
+    parallel.run(block, parallel.blocks(n, x[0].nbytes, 1 << 19), x.nbytes)
+    return x.dtype.type(row_loss.sum() / n), dx
 
 
 def softmax_loss_naive(x, y):

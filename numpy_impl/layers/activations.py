@@ -16,14 +16,23 @@ class _Elementwise(Layer):
 
 
 class ReLU(_Elementwise):
-    """max(x, 0); the gradient at exactly 0 is 0 (as torch)."""
+    """max(x, 0); the gradient at exactly 0 is 0, as torch. As torch, a NaN input gives NaN and passes
+    its gradient (torch's test ``x <= 0`` is False for NaN), and a non-finite upstream gradient
+    where x <= 0 gives 0, not NaN.
+
+    ``np.where`` with a random mask is ~10x slower than these (branch misses): forward is a
+    ``maximum``, backward a multiplication by the cached boolean mask, redone with ``where`` only
+    when the product holds a NaN or inf (0 * inf)."""
 
     def _forward(self, x):
-        self._cache = x > 0
-        return np.where(self._cache, x, x.dtype.type(0))
+        self._cache = np.logical_not(x <= 0)
+        return np.maximum(x, x.dtype.type(0))
 
     def _backward(self, dout):
-        return np.where(self._cache, dout, dout.dtype.type(0))
+        dx = np.multiply(dout, self._cache)
+        if not np.isfinite(dx.sum()):
+            return np.where(self._cache, dout, dout.dtype.type(0))
+        return dx
 
 
 class LeakyReLU(_Elementwise):

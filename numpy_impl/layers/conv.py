@@ -10,9 +10,15 @@ six-loop reference the classic exercises write first.
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from .. import parallel
 from ..checks import check_count, check_dim, check_ndim, check_pair
 from .base import Layer
 from ..rng import as_rng
+
+
+def _threaded(fn, rows, row_bytes, block_bytes):
+    """``fn(slice)`` over blocks of ``rows`` samples, spread over threads (numpy_impl.parallel)."""
+    parallel.run(fn, parallel.blocks(rows, row_bytes, block_bytes), rows * row_bytes)
 
 
 def pair(v):
@@ -24,6 +30,8 @@ def conv_output_size(size, k, stride, pad, dilation):
 
 
 class Conv2d(Layer):
+    block_bytes = 1 << 20                           # per block of samples in the threaded copies
+
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
                  bias=True, weight_scale=1e-2, init=None, rng=None, dtype=np.float64):
         super().__init__()
@@ -74,14 +82,27 @@ class Conv2d(Layer):
         xp = self._pad(x)
         win = sliding_window_view(xp, ((kh - 1) * dh + 1, (kw - 1) * dw + 1), axis=(2, 3))
         win = win[:, :, ::sh, ::sw, ::dh, ::dw][:, :, :oh, :ow]           # (N, C, OH, OW, kh, kw)
-        cols = win.transpose(1, 4, 5, 0, 2, 3).reshape(-1, n * oh * ow)   # one copy
+        c = x.shape[1]
+        # one copy into a reused (C, kh, kw, N, OH, OW) column buffer, samples spread over threads
+        cols6 = self._scratch("cols", (c, kh, kw, n, oh, ow), x.dtype)
+        src = win.transpose(1, 4, 5, 0, 2, 3)
+        _threaded(lambda b: np.copyto(cols6[:, :, :, b], src[:, :, :, b]), n, cols6[:, :, :, 0].nbytes,
+                  self.block_bytes)
+        cols = cols6.reshape(-1, n * oh * ow)
         W = self.params["W"].astype(x.dtype, copy=False)
-        out = (W.reshape(self.out_channels, -1) @ cols).reshape(self.out_channels, n, oh, ow)
-        out = out.transpose(1, 0, 2, 3)
-        if "b" in self.params:
-            out = out + self.params["b"].astype(x.dtype, copy=False)[None, :, None, None]
-        else:
-            out = np.ascontiguousarray(out)
+        prod = np.matmul(W.reshape(self.out_channels, -1), cols,
+                         out=self._scratch("prod", (self.out_channels, cols.shape[1]), x.dtype))
+        prod = prod.reshape(self.out_channels, n, oh, ow).transpose(1, 0, 2, 3)
+        out = np.empty(prod.shape, dtype=x.dtype)
+        bias = self.params["b"].astype(x.dtype, copy=False)[None, :, None, None] if "b" in self.params else None
+
+        def to_nchw(b):                             # (F, N, ...) -> (N, F, ...), the bias added on the way
+            if bias is None:
+                np.copyto(out[b], prod[b])
+            else:
+                np.add(prod[b], bias, out=out[b])
+
+        _threaded(to_nchw, n, out[0].nbytes, self.block_bytes)
         self._cache = (x.shape, xp.shape, cols)
         self._out_shape = out.shape
         return out
@@ -93,22 +114,34 @@ class Conv2d(Layer):
         n, c = x_shape[:2]
         (kh, kw), (sh, sw), (dh, dw), (ph, pw) = self.kernel_size, self.stride, self.dilation, self.padding
         oh, ow = dout.shape[2:]
-        d2 = dout.transpose(1, 0, 2, 3).reshape(self.out_channels, -1)    # (F, N*OH*OW)
+        d4 = self._scratch("dout", (self.out_channels, n, oh, ow), dout.dtype)   # (F, N, OH, OW)
+        _threaded(lambda b: np.copyto(d4[:, b], dout[b].transpose(1, 0, 2, 3)), n, dout[0].nbytes, self.block_bytes)
+        d2 = d4.reshape(self.out_channels, -1)                            # (F, N*OH*OW)
         self._set_grad("W", (d2 @ cols.T).reshape(self.params["W"].shape))
         if "b" in self.params:
             self._set_grad("b", dout.sum(axis=(0, 2, 3)))
         if not input_grad:
             return None
         W = self.params["W"].astype(dout.dtype, copy=False)
-        dcols = (W.reshape(self.out_channels, -1).T @ d2).reshape(c, kh, kw, n, oh, ow)
-        # col2im in the columns' own (C, N, H, W) order, so each addition walks both arrays in step;
-        # one transposing copy at the end (which also drops the padding)
-        dxp = np.zeros((c, n) + xp_shape[2:], dtype=dout.dtype)
-        for i in range(kh):
-            for j in range(kw):
-                r, s = i * dh, j * dw
-                dxp[:, :, r:r + sh * (oh - 1) + 1:sh, s:s + sw * (ow - 1) + 1:sw] += dcols[:, i, j]
-        return np.ascontiguousarray(dxp[:, :, ph:ph + x_shape[2], pw:pw + x_shape[3]].transpose(1, 0, 2, 3))
+        dcols = np.matmul(W.reshape(self.out_channels, -1).T, d2,
+                          out=self._scratch("dcols", (c * kh * kw, d2.shape[1]), dout.dtype))
+        dcols = dcols.reshape(c, kh, kw, n, oh, ow)
+        # col2im in the columns' own (C, N, H, W) order, so each addition walks both arrays in step,
+        # samples spread over threads; one transposing copy at the end (which also drops the padding)
+        dxp = self._scratch("dxp", (c, n) + xp_shape[2:], dout.dtype)
+
+        def col2im(b):
+            dxp[:, b] = 0
+            for i in range(kh):
+                for j in range(kw):
+                    r, s = i * dh, j * dw
+                    dxp[:, b, r:r + sh * (oh - 1) + 1:sh, s:s + sw * (ow - 1) + 1:sw] += dcols[:, i, j, b]
+
+        _threaded(col2im, n, dxp[:, 0].nbytes, self.block_bytes)
+        dx = np.empty(x_shape, dtype=dout.dtype)
+        inner = dxp[:, :, ph:ph + x_shape[2], pw:pw + x_shape[3]].transpose(1, 0, 2, 3)
+        _threaded(lambda b: np.copyto(dx[b], inner[b]), n, dx[0].nbytes, self.block_bytes)
+        return dx
 
 
 class Conv2dNaive(Conv2d):

@@ -11,16 +11,17 @@ start at 0. Normalisation always uses the biased batch variance, as in both.
 """
 import numpy as np
 
+from .. import parallel
 from ..checks import check_count, check_dim, check_ndim, check_number
 from .base import Layer
 
 
-def _blocks(n, row_bytes, block_bytes):
-    """Slices of ``n`` rows of ``row_bytes`` each, about ``block_bytes`` per slice: the passes over
-    one block stay in the L2 cache and the temporaries are one block, not one input, in size. The
-    results do not depend on the block size (every row is computed alone)."""
-    step = max(1, block_bytes // max(1, row_bytes))
-    return [slice(i, min(i + step, n)) for i in range(0, n, step)]
+def _ordered_sum(arrays):
+    """The sum of per-block partial results, always added in block order."""
+    total = None
+    for a in arrays:
+        total = a.copy() if total is None else np.add(total, a, out=total)
+    return total
 
 
 def _rowdot(a, b):
@@ -58,18 +59,29 @@ class _BatchNorm(Layer):
 
     # The statistics are per channel over (N, H, W). x is viewed as (N, C, H*W) so every reduction
     # runs over contiguous rows; the centred input ``xc`` is kept (xhat = xc * invstd is never
-    # stored) and every other pass works in place on fresh arrays.
+    # stored). The passes run on blocks of samples spread over threads (numpy_impl.parallel); a
+    # block only computes per-(sample, channel) rows, summed over samples afterwards, so the bits
+    # depend neither on the blocks nor on the threads.
     def _view(self, a):
         return a.reshape(a.shape[0], a.shape[1], -1) if a.ndim == 4 else a
 
     def _bc(self, v, a):
         return v[:, None] if a.ndim == 3 else v
 
-    def _csum(self, a):
-        return a.sum(axis=2).sum(axis=0) if a.ndim == 3 else a.sum(axis=0)
+    def _run(self, fn, a):
+        parallel.run(fn, parallel.blocks(len(a), a[0].nbytes, self.block_bytes), a.nbytes)
 
-    def _cdot(self, a, b):
-        return _rowdot(a, b).sum(axis=0) if a.ndim == 3 else np.einsum("nc,nc->c", a, b)
+    def _rows(self, a, b=None):
+        """(N, C): per (sample, channel) the sum of a (or of a * b) over H*W; for 2-D input, a (or a * b)."""
+        if a.ndim == 2:
+            return a if b is None else a * b
+        rows = np.empty(a.shape[:2], dtype=a.dtype)
+
+        def block(s):
+            rows[s] = a[s].sum(axis=2) if b is None else _rowdot(a[s], b[s])
+
+        self._run(block, a)
+        return rows
 
     def forward(self, x, training=None):
         x = self._input(x)
@@ -78,31 +90,37 @@ class _BatchNorm(Layer):
         x3 = self._view(x)
         trained = self._mode(training)
         m = x.size // self.num_features
+        xc = self._scratch("xc", x3.shape, x.dtype)
         if trained:
             if m < 2:
                 raise ValueError(f"{self.describe()}: training needs more than 1 value per channel, "
                                  f"got input of shape {tuple(x.shape)}")
-            mean = self._csum(x3) / x.dtype.type(m)
-            xc = np.empty_like(x3)
+            mean = self._rows(x3).sum(axis=0) / x.dtype.type(m)
             sq = np.empty(x3.shape[:2], dtype=x.dtype) if x3.ndim == 3 else None
-            for b in _blocks(len(x3), x3[0].nbytes, self.block_bytes):
+
+            def centre(b):
                 np.subtract(x3[b], self._bc(mean, x3), out=xc[b])
                 if sq is not None:
                     sq[b] = _rowdot(xc[b], xc[b])
-            var = (sq.sum(axis=0) if sq is not None else self._cdot(xc, xc)) / x.dtype.type(m)
+
+            self._run(centre, x3)
+            var = (sq if sq is not None else xc * xc).sum(axis=0) / x.dtype.type(m)
             self._update_running(mean, var, m)
         else:
             mean = self.buffers["running_mean"].astype(x.dtype, copy=False)
             var = self.buffers["running_var"].astype(x.dtype, copy=False)
-            xc = x3 - self._bc(mean, x3)
+            self._run(lambda b: np.subtract(x3[b], self._bc(mean, x3), out=xc[b]), x3)
         invstd = 1 / np.sqrt(var + x.dtype.type(self.eps))
         scale = self._bc(invstd * self.params["gamma"].astype(x.dtype, copy=False) if self.affine else invstd, x3)
         beta = self._bc(self.params["beta"].astype(x.dtype, copy=False), x3) if self.affine else None
         out = np.empty_like(x3)
-        for b in _blocks(len(x3), x3[0].nbytes, self.block_bytes):
+
+        def normalise(b):
             np.multiply(xc[b], scale, out=out[b])
             if beta is not None:
                 out[b] += beta
+
+        self._run(normalise, x3)
         self._cache = (xc, invstd, scale, m, trained)
         self._out_shape = x.shape
         return out.reshape(x.shape)
@@ -121,27 +139,27 @@ class _BatchNorm(Layer):
         dout = self._dout(dout)
         xc, invstd, scale, m, trained = self._cache
         d3 = self._view(dout)
-        dsum = self._csum(d3)                       # sum(dout)
-        ddot = self._cdot(d3, xc)                   # sum(dout * xc)
+        dsum = self._rows(d3).sum(axis=0)           # sum(dout)
+        ddot = self._rows(d3, xc).sum(axis=0)       # sum(dout * xc)
         if self.affine:
             self._set_grad("gamma", ddot * invstd)
             self._set_grad("beta", dsum)
         dx = np.empty_like(d3)
         if not trained:
-            np.multiply(d3, scale, out=dx)
+            self._run(lambda b: np.multiply(d3[b], scale, out=dx[b]), d3)
             return dx.reshape(dout.shape)
         # scale * (dout - mean(dout) - xhat * mean(dout * xhat)), xhat = xc * invstd
         n = dout.dtype.type(m)
         k = self._bc(scale.reshape(-1) * invstd * invstd * ddot / n, d3)
         c = self._bc(scale.reshape(-1) * dsum / n, d3)
-        blocks = _blocks(len(d3), d3[0].nbytes, self.block_bytes)
-        t = np.empty_like(d3[blocks[0]])
-        for b in blocks:
-            o, tb = dx[b], t[:b.stop - b.start]
+
+        def block(b):
+            o = dx[b]
             np.multiply(d3[b], scale, out=o)
-            np.multiply(xc[b], k, out=tb)
-            o -= tb
+            o -= np.multiply(xc[b], k)
             o -= c
+
+        self._run(block, d3)
         return dx.reshape(dout.shape)
 
 
@@ -158,7 +176,7 @@ class BatchNorm2d(_BatchNorm):
 
 class LayerNorm(Layer):
     """Normalises each sample over its trailing ``normalized_shape`` dims (``nn.LayerNorm``)."""
-    block_bytes = 1 << 19
+    block_bytes = 1 << 20
 
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, dtype=np.float64):
         super().__init__()
@@ -188,9 +206,10 @@ class LayerNorm(Layer):
         if self.affine:
             gamma = self.params["gamma"].astype(x.dtype, copy=False).reshape(-1)
             beta = self.params["beta"].astype(x.dtype, copy=False).reshape(-1)
-        xhat, out = np.empty_like(x2), np.empty_like(x2)
+        xhat, out = self._scratch("xhat", x2.shape, x.dtype), np.empty_like(x2)
         invstd = np.empty(len(x2), dtype=x.dtype)
-        for b in _blocks(len(x2), x2[0].nbytes, self.block_bytes):
+
+        def block(b):
             xh, inv = xhat[b], invstd[b]
             np.subtract(x2[b], (x2[b].sum(axis=1) / n)[:, None], out=xh)
             np.divide(1, np.sqrt(_rowdot(xh, xh) / n + eps), out=inv)
@@ -200,6 +219,8 @@ class LayerNorm(Layer):
                 out[b] += beta
             else:
                 out[b] = xh
+
+        parallel.run(block, parallel.blocks(len(x2), x2[0].nbytes, self.block_bytes), x2.nbytes)
         self._cache = (xhat, invstd)
         self._out_shape = x.shape
         return out.reshape(x.shape)
@@ -209,19 +230,22 @@ class LayerNorm(Layer):
         xhat, invstd = self._cache
         d2 = dout.reshape(xhat.shape)
         n = dout.dtype.type(xhat.shape[1])
-        if self.affine:
-            gamma = self.params["gamma"].astype(dout.dtype, copy=False).reshape(-1)
-            self._set_grad("gamma", np.einsum("md,md->d", d2, xhat).reshape(self.normalized_shape))
-            self._set_grad("beta", d2.sum(axis=0).reshape(self.normalized_shape))
-        # (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)) * invstd per row, dxhat = dout * gamma
+        gamma = self.params["gamma"].astype(dout.dtype, copy=False).reshape(-1) if self.affine else None
+        # (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)) * invstd per row, dxhat = dout * gamma;
+        # each block also returns its share of the parameter gradients, summed in block order
         dx = np.empty_like(d2)
-        blocks = _blocks(len(d2), d2[0].nbytes, self.block_bytes)
-        t = np.empty_like(d2[blocks[0]]) if self.affine else None
-        for b in blocks:
-            xh, o = xhat[b], dx[b]
-            dxh = np.multiply(d2[b], gamma, out=t[:b.stop - b.start]) if self.affine else d2[b]
+
+        def block(b):
+            xh, o, db = xhat[b], dx[b], d2[b]
+            dxh = db * gamma if self.affine else db
             np.multiply(xh, (_rowdot(dxh, xh) / n)[:, None], out=o)
             np.subtract(dxh, o, out=o)
             o -= (dxh.sum(axis=1) / n)[:, None]
             o *= invstd[b, None]
+            return (np.einsum("md,md->d", db, xh), db.sum(axis=0)) if self.affine else None
+
+        parts = parallel.run(block, parallel.blocks(len(d2), d2[0].nbytes, self.block_bytes), d2.nbytes)
+        if self.affine:
+            self._set_grad("gamma", _ordered_sum(p[0] for p in parts).reshape(self.normalized_shape))
+            self._set_grad("beta", _ordered_sum(p[1] for p in parts).reshape(self.normalized_shape))
         return dx.reshape(dout.shape)

@@ -6,6 +6,7 @@ with ``np.maximum`` / a sum, backward routes the gradient back slice by slice.
 """
 import numpy as np
 
+from .. import parallel
 from ..checks import check_ndim, check_pair
 from .base import Layer
 
@@ -77,7 +78,7 @@ class MaxPool2d(_Pool2d):
         idx = np.zeros(out.shape, dtype=np.min_scalar_type(len(slices)))
         padded = any(self.padding)
         first_real = self._first_real(xp.shape, oh, ow) if padded else None
-        for b in self._blocks(xp):
+        def block(b):
             xb, ob, ib = xp[b], out[b], idx[b]
             if len(slices) == 1:
                 np.copyto(ob, xb[slices[0]])
@@ -98,6 +99,8 @@ class MaxPool2d(_Pool2d):
             if np.isnan(ob).any():           # torch routes a NaN window's gradient to its last NaN
                 for k, sl in enumerate(slices):
                     np.copyto(ib, k, where=np.isnan(xb[sl]))
+
+        parallel.run(block, self._blocks(xp), xp.nbytes)
         self._cache = (xp.shape, idx)
         self._out_shape = out.shape
         return out
@@ -122,7 +125,7 @@ class MaxPool2d(_Pool2d):
         exact = disjoint and (sh, sw) == (kh, kw) and xp_shape[2] == kh * oh and xp_shape[3] == kw * ow
         # windows that tile the input exactly write every element once: no zero fill needed
         dxp = (np.empty if exact else np.zeros)(xp_shape, dtype=dout.dtype)
-        for b in self._blocks(dxp):
+        def block(b):
             ib, db, gb = idx[b], dxp[b], dout[b]
             hit = np.empty(ib.shape, dtype=bool)
             for k, sl in enumerate(slices):
@@ -131,6 +134,8 @@ class MaxPool2d(_Pool2d):
                     np.multiply(hit, gb, out=db[sl])
                 else:
                     db[sl] += hit * gb
+
+        parallel.run(block, self._blocks(dxp), dxp.nbytes)
         return self._crop(dxp, xp_shape)
 
 

@@ -28,3 +28,19 @@ def test_bench_markdown_bad_file_is_usage_error(tmp_path, capsys):
 def test_conv_traffic_counts_the_column_buffer():
     # (C*k*k, N*H*W) float64 columns, five passes, plus 2*k*k passes over the padded input gradient
     assert bench.conv_traffic(1, 1, 4, 4, 1, 8) == 5 * 9 * 16 * 8 + 18 * 36 * 8
+
+
+def test_every_case_name_is_selectable(capsys):
+    names = bench.case_names()
+    assert len(names) == len(bench.LAYERS) + len(bench.LOSSES) + len(bench.STEPS)
+    assert sum(n.startswith("train step ") for n in names) == len(bench.STEPS)
+    assert main(["bench", "--only", "no such case"]) == 2
+    assert "train step mlp" in capsys.readouterr().err
+
+
+def test_header_records_the_spin_settings():
+    h = bench.header(bandwidth=False)
+    assert set(h["spin"]) == {"OPENBLAS_THREAD_TIMEOUT", "GOMP_SPINCOUNT"}
+    assert all(h["spin"].values())
+    assert "idle threads' spin" in bench.format_header(h)
+    assert "NOT applied" in bench.format_header({**h, "loaded_before_settings": ["torch"]})

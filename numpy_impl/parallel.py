@@ -1,0 +1,95 @@
+"""Row blocks of one array spread over a few threads.
+
+NumPy releases the GIL inside its loops, so two threads each running the elementwise passes of
+their own rows use two cores; torch does the same for its elementwise kernels. The layers whose
+time is such passes over large arrays (the norm layers, softmax cross-entropy) cut their rows into
+blocks with ``blocks`` and run them with ``run``.
+
+Results never depend on the number of threads: the blocks are cut by size alone, a block is
+computed by the same code whichever thread runs it, and ``run`` returns the blocks' results in
+block order, so partial reductions are summed in the same order every time.
+
+``threads()`` is the number used: ``NUMPY_IMPL_THREADS`` if set, else the CPUs this process may
+run on, at most 4. ``set_threads(n)`` changes it (1 turns threading off).
+"""
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor, wait
+
+MAX_DEFAULT = 4
+# Below this many bytes per thread a second thread costs more (the GIL handoff, ~10-50 us) than it saves.
+MIN_BYTES_PER_THREAD = 1 << 18
+
+_lock = threading.Lock()
+_pool = None
+_threads = None
+
+
+def _default_threads():
+    env = os.environ.get("NUMPY_IMPL_THREADS")
+    if env:
+        try:
+            n = int(env)
+        except ValueError:
+            raise ValueError(f"NUMPY_IMPL_THREADS must be an integer >= 1, got {env!r}") from None
+        if n < 1:
+            raise ValueError(f"NUMPY_IMPL_THREADS must be an integer >= 1, got {env!r}")
+        return n
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:                          # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(MAX_DEFAULT, cpus))
+
+
+def threads():
+    """How many threads ``run`` uses."""
+    global _threads
+    if _threads is None:
+        _threads = _default_threads()
+    return _threads
+
+
+def set_threads(n):
+    """Use ``n`` threads from now on (1: no threading). Returns the previous number."""
+    global _threads
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"set_threads: n must be an integer >= 1, got {n!r}")
+    before = threads()
+    _threads = n
+    return before
+
+
+def blocks(n, row_bytes, block_bytes):
+    """Slices of ``n`` rows of ``row_bytes`` each, about ``block_bytes`` per slice (at least one row)."""
+    step = max(1, block_bytes // max(1, row_bytes))
+    return [slice(i, min(i + step, n)) for i in range(0, n, step)]
+
+
+def _executor(workers):
+    global _pool
+    with _lock:
+        if _pool is None or _pool._max_workers < workers:
+            if _pool is not None:
+                _pool.shutdown(wait=False)
+            _pool = ThreadPoolExecutor(workers, thread_name_prefix="numpy_impl")
+        return _pool
+
+
+def run(fn, parts, total_bytes):
+    """``[fn(p) for p in parts]``, the parts shared out in contiguous runs over ``threads()`` threads
+    (the caller's thread takes the first run); one thread when ``total_bytes`` is too small to pay."""
+    t = min(threads(), len(parts), max(1, total_bytes // MIN_BYTES_PER_THREAD))
+    if t <= 1 or threading.current_thread().name.startswith("numpy_impl"):     # no nesting in the pool
+        return [fn(p) for p in parts]
+    cuts = [len(parts) * i // t for i in range(t + 1)]
+    runs = [parts[cuts[i]:cuts[i + 1]] for i in range(t)]
+    pool = _executor(t - 1)
+    futures = [pool.submit(lambda r=r: [fn(p) for p in r]) for r in runs[1:]]
+    try:
+        out = [fn(p) for p in runs[0]]
+    finally:
+        wait(futures)                               # never leave a thread writing after we return
+    for f in futures:                               # block order; an exception propagates here
+        out += f.result()
+    return out

@@ -1,0 +1,84 @@
+"""numpy_impl.parallel: the threaded layers give the same bits whatever the number of threads, and
+errors in a worker reach the caller."""
+import numpy as np
+import pytest
+
+import numpy_impl as ni
+from numpy_impl import parallel
+from numpy_impl.losses import softmax_loss
+
+
+@pytest.fixture
+def always_threaded(monkeypatch):
+    """Thread even the small test inputs, in blocks of a few rows."""
+    monkeypatch.setattr(parallel, "MIN_BYTES_PER_THREAD", 1)
+    before = parallel.set_threads(1)
+    yield
+    parallel.set_threads(before)
+
+
+def _run(make, x, g, small_blocks):
+    layer = make()
+    if small_blocks:
+        layer.block_bytes = 1
+    out = layer.forward(x)
+    dx = layer.backward(g)
+    return [out, dx] + [layer.grads[k] for k in sorted(layer.grads)]
+
+
+@pytest.mark.parametrize("make, shape", [
+    (lambda: ni.BatchNorm2d(3), (7, 3, 5, 6)),
+    (lambda: ni.BatchNorm1d(4), (9, 4)),
+    (lambda: ni.LayerNorm(6), (7, 5, 6)),
+    (lambda: ni.Conv2d(3, 4, 3, padding=1, rng=0), (7, 3, 6, 5)),
+    (lambda: ni.Conv2d(2, 3, (2, 3), stride=(2, 1), padding=(1, 0), dilation=(1, 2), rng=0), (5, 2, 7, 8)),
+    (lambda: ni.MaxPool2d(2), (6, 3, 8, 8)),
+    (lambda: ni.MaxPool2d(3, 1, 1), (6, 3, 7, 8)),
+])
+def test_threads_change_no_bit(always_threaded, make, shape):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape) * 2 + 0.5
+    g = rng.standard_normal(make().forward(x).shape)
+    x0, g0 = x.copy(), g.copy()
+    reference = _run(make, x, g, small_blocks=True)
+    for n in (2, 3, 5):
+        parallel.set_threads(n)
+        got = _run(make, x, g, small_blocks=True)
+        assert all(np.array_equal(a, b) for a, b in zip(reference, got)), n
+    assert np.array_equal(x, x0) and np.array_equal(g, g0)
+
+
+def test_softmax_loss_threads_change_no_bit(always_threaded, monkeypatch):
+    rng = np.random.default_rng(1)
+    x, y = rng.standard_normal((300, 7)), rng.integers(0, 7, 300)
+    reference = softmax_loss(x, y)
+    parallel.set_threads(3)
+    loss, dx = softmax_loss(x, y)
+    assert loss == reference[0] and np.array_equal(dx, reference[1])
+
+
+def test_a_worker_error_reaches_the_caller(always_threaded):
+    parallel.set_threads(2)
+
+    def fn(s):
+        if s.start >= 2:
+            raise ValueError("block failed")
+        return s.start
+
+    with pytest.raises(ValueError, match="block failed"):
+        parallel.run(fn, parallel.blocks(4, 1, 1), 1 << 30)
+    assert parallel.run(lambda s: s.start, parallel.blocks(4, 1, 1), 1 << 30) == [0, 1, 2, 3]
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2"])
+def test_set_threads_refuses_non_counts(bad):
+    with pytest.raises(ValueError, match="set_threads"):
+        parallel.set_threads(bad)
+
+
+def test_environment_variable_is_checked(monkeypatch):
+    monkeypatch.setenv("NUMPY_IMPL_THREADS", "two")
+    with pytest.raises(ValueError, match="NUMPY_IMPL_THREADS"):
+        parallel._default_threads()
+    monkeypatch.setenv("NUMPY_IMPL_THREADS", "3")
+    assert parallel._default_threads() == 3
