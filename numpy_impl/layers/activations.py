@@ -29,8 +29,10 @@ class ReLU(_Elementwise):
         return np.maximum(x, x.dtype.type(0))
 
     def _backward(self, dout):
-        dx = np.multiply(dout, self._cache)
-        if not np.isfinite(dx.sum()):
+        with np.errstate(invalid="ignore", over="ignore"):        # 0 * inf is redone below
+            dx = np.multiply(dout, self._cache)
+            finite = np.isfinite(dx.sum())
+        if not finite:
             return np.where(self._cache, dout, dout.dtype.type(0))
         return dx
 

@@ -295,29 +295,43 @@ def conv_traffic(n, c, h, w, f, itemsize, k=3, pad=1):
     return 5 * cols + 2 * k * k * padded
 
 
-# Cases bound by elementwise work: how many passes over the whole input the formula needs at least
-# when every NumPy call is one pass (NumPy cannot fuse them; torch runs one or two fused kernels).
+# Cases bound by elementwise work: the passes over the whole input their formula needs at least when
+# every NumPy call is one pass (NumPy cannot fuse them; torch runs one or two fused kernels), by ufunc.
 # LayerNorm forward: row mean, centre, row variance, normalise, x gamma, + beta (6); backward: dbeta,
 # dgamma, dxhat = dout x gamma, its row sum, its row dot with xhat, xhat x k, subtract, - c, x invstd (9).
-# Softmax CE: row max, shift, exp, row sum, scale (5), the loss and the label entries being per row.
-PASSES = {"LayerNorm 256 (64,64,256)": 15, "softmax CE (512,1000)": 5}
+# BatchNorm2d forward: row sums, centre, row dot, x scale, + beta (5); backward: row sums, row dot,
+# dout x scale, xc x k, subtract, - c (6). Softmax CE: row max, shift, row sum, scale, and one exp.
+PASSES = {"LayerNorm 256 (64,64,256)": {"multiply": 15}, "BatchNorm2d 32 (64,32,28,28)": {"multiply": 11},
+          "softmax CE (512,1000)": {"multiply": 4, "exp": 1}}
 
 
-def pass_time(shape, dtype, repeat=5, clock="wall"):
-    """Median time (ms) of ONE NumPy pass over an input of ``shape``: ``a * b`` written into a third
-    array, in blocks spread over threads as the layers do (numpy_impl.parallel)."""
+def pass_time(shape, dtype, ufunc="multiply", repeat=5, clock="wall"):
+    """Median time (ms) of ONE NumPy pass of ``ufunc`` over an input of ``shape`` (``a * a`` or
+    ``exp(a)`` written into another array), in blocks spread over threads as the layers do
+    (numpy_impl.parallel)."""
     from numpy_impl import parallel
     a = np.random.default_rng(0).standard_normal(shape).astype(dtype)
     a2 = a.reshape(a.shape[0], -1)
     out = np.empty_like(a2)
     parts = parallel.blocks(len(a2), a2[0].nbytes, 1 << 20)
+    fn = {"multiply": lambda b: np.multiply(a2[b], a2[b], out=out[b]), "exp": lambda b: np.exp(a2[b], out=out[b])}[ufunc]
 
     def one():
-        parallel.run(lambda b: np.multiply(a2[b], a2[b], out=out[b]), parts, a2.nbytes)
+        parallel.run(fn, parts, a2.nbytes)
 
     c = CLOCK[clock]
     one()
     return statistics.median(_time(one, c) for _ in range(repeat)) * 1e3
+
+
+def _passes(row, name, shape, dtype, repeat, clock, notes):
+    passes = PASSES.get(name)
+    if not passes:
+        return
+    times = {u: pass_time(shape, dtype, u, repeat=max(3, repeat // 2), clock=clock) for u in passes}
+    row.update(passes=passes, pass_ms=times)
+    notes.append("unfused NumPy passes: " + " + ".join(f"{k} x {times[u]:.2f} ms {u}" for u, k in passes.items()))
+    _floor(row, sum(k * times[u] for u, k in passes.items()), notes, "passes")
 
 
 def _floor(row, floor_ms, notes, what):
@@ -394,12 +408,7 @@ def run(quick=False, repeat=7, only=None, bandwidth=True, out=print, threads=Non
                              f"(ratio floor {row['floor_ratio']:.2f})")
                 if shapes:                                # the matmuls and the copies cannot overlap
                     _floor(row, row["gemm_ms"] + row["floor_ms"], notes, "matmuls + column traffic")
-            passes = PASSES.get(name)
-            if passes:
-                one = pass_time(shape, dtype, repeat=max(3, repeat // 2), clock=clock)
-                row.update(passes=passes, pass_ms=one)
-                notes.append(f"{passes} unfused NumPy passes x {one:.2f} ms")
-                _floor(row, passes * one, notes, "passes")
+            _passes(row, name, shape, dtype, repeat, clock, notes)
             row["notes"] = "; ".join(notes)
             emit(row)
     for name, shape, target in LOSSES:
@@ -409,12 +418,8 @@ def run(quick=False, repeat=7, only=None, bandwidth=True, out=print, threads=Non
             a, b = loss_runners(shape, dtype)
             row = {"case": name, "kind": "loss", "dtype": dtype, "target": target,
                    **interleave(a, b, repeat, warmup, clock)}
-            passes, notes = PASSES.get(name), []
-            if passes:
-                one = pass_time(shape, dtype, repeat=max(3, repeat // 2), clock=clock)
-                row.update(passes=passes, pass_ms=one)
-                notes.append(f"{passes} unfused NumPy passes x {one:.2f} ms")
-                _floor(row, passes * one, notes, "passes")
+            notes = []
+            _passes(row, name, shape, dtype, repeat, clock, notes)
             row["notes"] = "; ".join(notes)
             emit(row)
     for kind, sample, batch, opt_name, lr, mom, reg, target in STEPS:

@@ -246,3 +246,19 @@ def test_training_step_skips_only_the_unused_input_gradient(kind, shape):
         np.testing.assert_allclose(kept[k], v + extra, rtol=1e-12, atol=1e-15)
     model.loss(X * 2, y)
     assert all(np.array_equal(kept[k], grads[k]) for k in kept)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_relu_nan_and_inf_like_torch(dtype):
+    """A NaN input gives NaN and passes its gradient; a NaN or inf upstream gradient where x <= 0 gives 0
+    (the fast multiply-by-mask backward falls back to ``where`` for these)."""
+    x = np.array([np.nan, -0.0, 0.0, 1.0, -1.0, 2.0], dtype=dtype)
+    g = np.array([1.0, np.nan, np.inf, 2.0, -np.inf, 3.0], dtype=dtype)
+    layer = ni.ReLU()
+    out, dx = layer.forward(x), layer.backward(g)
+    xt = torch.tensor(x, requires_grad=True)
+    ot = torch.relu(xt)
+    ot.backward(torch.tensor(g))
+    np.testing.assert_array_equal(out, ot.detach().numpy())
+    np.testing.assert_array_equal(dx, xt.grad.numpy())
+    assert out.dtype == dx.dtype == np.dtype(dtype)
