@@ -72,16 +72,20 @@ class _BatchNorm(Layer):
         parallel.run(fn, parallel.blocks(len(a), a[0].nbytes, self.block_bytes), a.nbytes)
 
     def _rows(self, a, b=None):
-        """(N, C): per (sample, channel) the sum of a (or of a * b) over H*W; for 2-D input, a (or a * b)."""
+        """(N, C): per (sample, channel) the sum of a over H*W; for 2-D input, a itself. With ``b``,
+        also the sums of a * b, from the same pass over each block: ``(sums, dots)``."""
         if a.ndim == 2:
-            return a if b is None else a * b
-        rows = np.empty(a.shape[:2], dtype=a.dtype)
+            return a if b is None else (a, a * b)
+        sums = np.empty(a.shape[:2], dtype=a.dtype)
+        dots = np.empty(a.shape[:2], dtype=a.dtype) if b is not None else None
 
         def block(s):
-            rows[s] = a[s].sum(axis=2) if b is None else _rowdot(a[s], b[s])
+            sums[s] = a[s].sum(axis=2)
+            if dots is not None:
+                dots[s] = _rowdot(a[s], b[s])
 
         self._run(block, a)
-        return rows
+        return sums if b is None else (sums, dots)
 
     def forward(self, x, training=None):
         x = self._input(x)
@@ -139,8 +143,9 @@ class _BatchNorm(Layer):
         dout = self._dout(dout)
         xc, invstd, scale, m, trained = self._cache
         d3 = self._view(dout)
-        dsum = self._rows(d3).sum(axis=0)           # sum(dout)
-        ddot = self._rows(d3, xc).sum(axis=0)       # sum(dout * xc)
+        sums, dots = self._rows(d3, xc)
+        dsum = sums.sum(axis=0)                     # sum(dout)
+        ddot = dots.sum(axis=0)                     # sum(dout * xc)
         if self.affine:
             self._set_grad("gamma", ddot * invstd)
             self._set_grad("beta", dsum)

@@ -103,7 +103,7 @@ MUTANTS = [
     Mutant('BatchNorm normalises with the unbiased variance', 'numpy_impl/layers/norm.py', 'var = (sq if sq is not None else xc * xc).sum(axis=0) / x.dtype.type(m)', 'var = (sq if sq is not None else xc * xc).sum(axis=0) / x.dtype.type(m - 1)', 'BatchNorm2d', 'BatchNorm2d [forward]'),
     Mutant('BatchNorm/LayerNorm backward missing the mean term', 'numpy_impl/layers/norm.py', '            o -= (dxh.sum(axis=1) / n)[:, None]\n', '', 'LayerNorm', 'LayerNorm [grad_input]'),
     Mutant('BatchNorm eval uses batch statistics', 'numpy_impl/layers/norm.py', 'trained = self._mode(training)\n        m = x.size', 'trained = True\n        m = x.size', 'BatchNorm1d', 'BatchNorm1d [eval_forward]'),
-    Mutant('BatchNorm dgamma summed over the batch axis only', 'numpy_impl/layers/norm.py', 'ddot = self._rows(d3, xc).sum(axis=0)', 'ddot = self._rows(d3, xc)[0]', 'BatchNorm2d', 'BatchNorm2d [*]'),
+    Mutant('BatchNorm dgamma summed over the batch axis only', 'numpy_impl/layers/norm.py', 'ddot = dots.sum(axis=0)', 'ddot = dots[0]', 'BatchNorm2d', 'BatchNorm2d [*]'),
     Mutant('BatchNorm classic starts running_var at 1', 'numpy_impl/layers/norm.py', 'start_var = np.ones if convention == "torch" else np.zeros', 'start_var = np.ones', 'BatchNorm classic', 'BatchNorm classic [start]'),
     Mutant('BatchNorm classic running_var unbiased', 'numpy_impl/layers/norm.py', 'rv[...] = mom * rv + (1 - mom) * var', 'rv[...] = mom * rv + (1 - mom) * var * (m / (m - 1))', 'BatchNorm classic', 'BatchNorm classic [running_var*]'),
     Mutant('LayerNorm over every axis after the first', 'numpy_impl/layers/norm.py', 'd = int(np.prod(self.normalized_shape))', 'd = int(np.prod(x.shape[1:]))', 'LayerNorm', 'LayerNorm [*]'),
