@@ -47,7 +47,7 @@ def softmax_loss(x, y):
         d *= (1 / (total * x.dtype.type(n)))[:, None]
         d[rows - b.start, y[b]] -= inv_n
 
-    parallel.run(block, parallel.blocks(n, x[0].nbytes, 1 << 19), x.nbytes)
+    parallel.over_rows(block, n, x[0].nbytes, 1 << 19)
     return x.dtype.type(row_loss.sum() / n), dx
 
 

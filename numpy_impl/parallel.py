@@ -66,6 +66,12 @@ def blocks(n, row_bytes, block_bytes):
     return [slice(i, min(i + step, n)) for i in range(0, n, step)]
 
 
+def over_rows(fn, rows, row_bytes, block_bytes):
+    """``run(fn, blocks(rows, row_bytes, block_bytes), rows * row_bytes)``: ``fn(slice)`` over blocks
+    of ``rows`` rows of ``row_bytes`` each, spread over threads, results in block order."""
+    return run(fn, blocks(rows, row_bytes, block_bytes), rows * row_bytes)
+
+
 def _executor(workers):
     global _pool
     with _lock:

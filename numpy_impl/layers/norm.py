@@ -69,7 +69,7 @@ class _BatchNorm(Layer):
         return v[:, None] if a.ndim == 3 else v
 
     def _run(self, fn, a):
-        parallel.run(fn, parallel.blocks(len(a), a[0].nbytes, self.block_bytes), a.nbytes)
+        parallel.over_rows(fn, len(a), a[0].nbytes, self.block_bytes)
 
     def _rows(self, a, b=None):
         """(N, C): per (sample, channel) the sum of a over H*W; for 2-D input, a itself. With ``b``,
@@ -225,7 +225,7 @@ class LayerNorm(Layer):
             else:
                 out[b] = xh
 
-        parallel.run(block, parallel.blocks(len(x2), x2[0].nbytes, self.block_bytes), x2.nbytes)
+        parallel.over_rows(block, len(x2), x2[0].nbytes, self.block_bytes)
         self._cache = (xhat, invstd)
         self._out_shape = x.shape
         return out.reshape(x.shape)
@@ -249,7 +249,7 @@ class LayerNorm(Layer):
             o *= invstd[b, None]
             return (np.einsum("md,md->d", db, xh), db.sum(axis=0)) if self.affine else None
 
-        parts = parallel.run(block, parallel.blocks(len(d2), d2[0].nbytes, self.block_bytes), d2.nbytes)
+        parts = parallel.over_rows(block, len(d2), d2[0].nbytes, self.block_bytes)
         if self.affine:
             self._set_grad("gamma", _ordered_sum(p[0] for p in parts).reshape(self.normalized_shape))
             self._set_grad("beta", _ordered_sum(p[1] for p in parts).reshape(self.normalized_shape))

@@ -66,11 +66,6 @@ class MaxPool2d(_Pool2d):
     pad_value = -np.inf
     block_bytes = 1 << 20
 
-    def _blocks(self, xp):
-        per_sample = max(1, xp[0].nbytes)
-        step = max(1, self.block_bytes // per_sample)
-        return [slice(i, i + step) for i in range(0, xp.shape[0], step)]
-
     def forward(self, x, training=None):
         xp, oh, ow = self._prepare(x)
         slices = list(self._slices(oh, ow))
@@ -100,7 +95,7 @@ class MaxPool2d(_Pool2d):
                 for k, sl in enumerate(slices):
                     np.copyto(ib, k, where=np.isnan(xb[sl]))
 
-        parallel.run(block, self._blocks(xp), xp.nbytes)
+        parallel.over_rows(block, xp.shape[0], xp[0].nbytes, self.block_bytes)
         self._cache = (xp.shape, idx)
         self._out_shape = out.shape
         return out
@@ -135,7 +130,7 @@ class MaxPool2d(_Pool2d):
                 else:
                     db[sl] += hit * gb
 
-        parallel.run(block, self._blocks(dxp), dxp.nbytes)
+        parallel.over_rows(block, dxp.shape[0], dxp[0].nbytes, self.block_bytes)
         return self._crop(dxp, xp_shape)
 
 
