@@ -58,9 +58,20 @@ def build_parser():
     return p
 
 
+def _check_environment():
+    """Settings read from the environment are checked before any work (one exit-2 line, not an error
+    in every check)."""
+    from numpy_impl import parallel
+    try:
+        parallel.threads()
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
+        _check_environment()
         return args.func(args)
     except UsageError as e:
         if args.debug:

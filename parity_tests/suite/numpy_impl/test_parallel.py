@@ -82,3 +82,12 @@ def test_environment_variable_is_checked(monkeypatch):
         parallel._default_threads()
     monkeypatch.setenv("NUMPY_IMPL_THREADS", "3")
     assert parallel._default_threads() == 3
+
+
+def test_a_bad_thread_count_is_one_usage_line(monkeypatch, capsys):
+    from parity_tests.cli import main
+    monkeypatch.setenv("NUMPY_IMPL_THREADS", "0")
+    monkeypatch.setattr(parallel, "_threads", None)
+    assert main(["check", "--only", "LayerNorm", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "NUMPY_IMPL_THREADS" in err
