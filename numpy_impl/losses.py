@@ -16,6 +16,7 @@ import numpy as np
 
 from . import parallel
 from .checks import as_float_array, check_labels, check_ndim
+from .rows import rowsum
 
 
 def _scores(component, x, y):
@@ -42,7 +43,7 @@ def softmax_loss(x, y):
         np.subtract(x[b], x[b].max(axis=1, keepdims=True), out=d)
         picked = d[rows - b.start, y[b]]
         np.exp(d, out=d)
-        total = d.sum(axis=1)
+        total = rowsum(d)
         row_loss[b] = np.log(total) - picked
         d *= (1 / (total * x.dtype.type(n)))[:, None]
         d[rows - b.start, y[b]] -= inv_n

@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import parallel
 from ..checks import check_count, check_dim, check_ndim, check_number
+from ..rows import rowdot, rowsum
 from .base import Layer
 
 
@@ -22,11 +23,6 @@ def _ordered_sum(arrays):
     for a in arrays:
         total = a.copy() if total is None else np.add(total, a, out=total)
     return total
-
-
-def _rowdot(a, b):
-    """``sum(a * b)`` over the last axis, without the product array (BLAS dot per row)."""
-    return np.vecdot(a, b) if hasattr(np, "vecdot") else np.einsum("...i,...i->...", a, b)
 
 
 class _BatchNorm(Layer):
@@ -82,7 +78,7 @@ class _BatchNorm(Layer):
         def block(s):
             sums[s] = a[s].sum(axis=2)
             if dots is not None:
-                dots[s] = _rowdot(a[s], b[s])
+                dots[s] = rowdot(a[s], b[s])
 
         self._run(block, a)
         return sums if b is None else (sums, dots)
@@ -105,7 +101,7 @@ class _BatchNorm(Layer):
             def centre(b):
                 np.subtract(x3[b], self._bc(mean, x3), out=xc[b])
                 if sq is not None:
-                    sq[b] = _rowdot(xc[b], xc[b])
+                    sq[b] = rowdot(xc[b], xc[b])
 
             self._run(centre, x3)
             var = (sq if sq is not None else xc * xc).sum(axis=0) / x.dtype.type(m)
@@ -153,16 +149,18 @@ class _BatchNorm(Layer):
         if not trained:
             self._run(lambda b: np.multiply(d3[b], scale, out=dx[b]), d3)
             return dx.reshape(dout.shape)
-        # scale * (dout - mean(dout) - xhat * mean(dout * xhat)), xhat = xc * invstd
+        # scale * (dout - mean(dout) - xhat * mean(dout * xhat)), xhat = xc * invstd: four passes
+        # written into dx, no temporary
         n = dout.dtype.type(m)
-        k = self._bc(scale.reshape(-1) * invstd * invstd * ddot / n, d3)
-        c = self._bc(scale.reshape(-1) * dsum / n, d3)
+        k = self._bc(invstd * invstd * ddot / n, d3)
+        c = self._bc(dsum / n, d3)
 
         def block(b):
             o = dx[b]
-            np.multiply(d3[b], scale, out=o)
-            o -= np.multiply(xc[b], k)
+            np.multiply(xc[b], k, out=o)
+            np.subtract(d3[b], o, out=o)
             o -= c
+            o *= scale
 
         self._run(block, d3)
         return dx.reshape(dout.shape)
@@ -216,8 +214,8 @@ class LayerNorm(Layer):
 
         def block(b):
             xh, inv = xhat[b], invstd[b]
-            np.subtract(x2[b], (x2[b].sum(axis=1) / n)[:, None], out=xh)
-            np.divide(1, np.sqrt(_rowdot(xh, xh) / n + eps), out=inv)
+            np.subtract(x2[b], (rowsum(x2[b]) / n)[:, None], out=xh)
+            np.divide(1, np.sqrt(rowdot(xh, xh) / n + eps), out=inv)
             xh *= inv[:, None]
             if self.affine:
                 np.multiply(xh, gamma, out=out[b])
@@ -243,9 +241,9 @@ class LayerNorm(Layer):
         def block(b):
             xh, o, db = xhat[b], dx[b], d2[b]
             dxh = db * gamma if self.affine else db
-            np.multiply(xh, (_rowdot(dxh, xh) / n)[:, None], out=o)
+            np.multiply(xh, (rowdot(dxh, xh) / n)[:, None], out=o)
             np.subtract(dxh, o, out=o)
-            o -= (dxh.sum(axis=1) / n)[:, None]
+            o -= ((rowdot(db, gamma) if self.affine else rowsum(db)) / n)[:, None]
             o *= invstd[b, None]
             return (np.einsum("md,md->d", db, xh), db.sum(axis=0)) if self.affine else None
 

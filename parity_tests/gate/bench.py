@@ -295,43 +295,63 @@ def conv_traffic(n, c, h, w, f, itemsize, k=3, pad=1):
     return 5 * cols + 2 * k * k * padded
 
 
-# Cases bound by elementwise work: the passes over the whole input their formula needs at least when
-# every NumPy call is one pass (NumPy cannot fuse them; torch runs one or two fused kernels), by ufunc.
-# LayerNorm forward: row mean, centre, row variance, normalise, x gamma, + beta (6); backward: dbeta,
-# dgamma, dxhat = dout x gamma, its row sum, its row dot with xhat, xhat x k, subtract, - c, x invstd (9).
-# BatchNorm2d forward: row sums, centre, row dot, x scale, + beta (5); backward: row sums, row dot,
-# dout x scale, xc x k, subtract, - c (6). Softmax CE: row max, shift, row sum, scale, and one exp.
-PASSES = {"LayerNorm 256 (64,64,256)": {"multiply": 15}, "BatchNorm2d 32 (64,32,28,28)": {"multiply": 11},
-          "softmax CE (512,1000)": {"multiply": 4, "exp": 1}}
+# Cases bound by elementwise work: the passes their formula needs at least when every NumPy call is
+# one pass (NumPy cannot fuse them; torch runs one or two fused kernels), by the kind of NumPy call,
+# over the input viewed as rows of ``row`` values (the rows the statistics run along), on the blocks
+# the layer uses. Kinds: "same" a * c (two arrays of the input's shape), "col" a * s[:, None] (one
+# scalar per row), "row" a * v[None, :] (one value per column), "exp", "rowsum" (one sum per row, the
+# fastest NumPy has: a BLAS dot with ones), "colsum" (one sum per column).
+# LayerNorm forward: row mean, centre, row variance, normalise, x gamma, + beta; backward: dbeta,
+# dgamma, dxhat = dout x gamma, its row sum, its row dot with xhat, xhat x k, subtract, - c, x invstd.
+# BatchNorm2d (rows: one (sample, channel) plane) forward: row sums, centre, row dot, x scale, + beta;
+# backward: row sums, row dot, xc x k, subtract from dout, - c, x scale.
+# Softmax CE: row max, shift, exp, row sum, scale.
+PASSES = {"LayerNorm 256 (64,64,256)": (256, {"rowsum": 4, "colsum": 2, "col": 5, "row": 3, "same": 1}, 1 << 20),
+          "BatchNorm2d 32 (64,32,28,28)": (784, {"rowsum": 4, "col": 5, "same": 1}, 1 << 19),
+          "softmax CE (512,1000)": (1000, {"rowsum": 2, "col": 2, "exp": 1}, 1 << 19)}
 
 
-def pass_time(shape, dtype, ufunc="multiply", repeat=5, clock="wall"):
-    """Median time (ms) of ONE NumPy pass of ``ufunc`` over an input of ``shape`` (``a * a`` or
-    ``exp(a)`` written into another array), in blocks spread over threads as the layers do
-    (numpy_impl.parallel)."""
-    from numpy_impl import parallel
-    a = np.random.default_rng(0).standard_normal(shape).astype(dtype)
-    a2 = a.reshape(a.shape[0], -1)
-    out = np.empty_like(a2)
-    parts = parallel.blocks(len(a2), a2[0].nbytes, 1 << 20)
-    fn = {"multiply": lambda b: np.multiply(a2[b], a2[b], out=out[b]), "exp": lambda b: np.exp(a2[b], out=out[b])}[ufunc]
+def passes_time(shape, dtype, row, passes, block_bytes=1 << 20, repeat=5, clock="wall"):
+    """Median time (ms) of NumPy making ``passes`` (``{kind: count}``, kinds as in ``PASSES``) over an
+    input of ``shape`` viewed as rows of ``row`` values, run as the layers run theirs: blocks of rows
+    spread over threads (numpy_impl.parallel), every pass over a block before the next block, so a
+    block stays in cache. Each pass reads distinct arrays and writes a third (``a * a`` would be a
+    cheaper square)."""
+    from numpy_impl import parallel, rows
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal(shape).astype(dtype).reshape(-1, row)
+    c, out = a + 1, np.empty_like(a)
+    s, v = c[:, :1].copy(), c[0].copy()
+    kinds = {"same": lambda b: np.multiply(a[b], c[b], out=out[b]),
+             "col": lambda b: np.multiply(a[b], s[b], out=out[b]),
+             "row": lambda b: np.multiply(a[b], v, out=out[b]),
+             "exp": lambda b: np.exp(a[b], out=out[b]),
+             "rowsum": lambda b: rows.rowsum(a[b]),
+             "colsum": lambda b: a[b].sum(axis=0)}
+    unknown = set(passes) - set(kinds)
+    if unknown:
+        raise ValueError(f"passes_time: unknown pass kind(s) {sorted(unknown)}; known: {sorted(kinds)}")
+    calls = [kinds[k] for k, n in passes.items() for _ in range(n)]
 
-    def one():
-        parallel.run(fn, parts, a2.nbytes)
+    def block(b):
+        for call in calls:
+            call(b)
 
-    c = CLOCK[clock]
-    one()
-    return statistics.median(_time(one, c) for _ in range(repeat)) * 1e3
+    parts = parallel.blocks(len(a), a[0].nbytes, block_bytes)
+    clk = CLOCK[clock]
+    parallel.run(block, parts, a.nbytes)
+    return statistics.median(_time(lambda: parallel.run(block, parts, a.nbytes), clk) for _ in range(repeat)) * 1e3
 
 
 def _passes(row, name, shape, dtype, repeat, clock, notes):
-    passes = PASSES.get(name)
-    if not passes:
+    if name not in PASSES:
         return
-    times = {u: pass_time(shape, dtype, u, repeat=max(3, repeat // 2), clock=clock) for u in passes}
-    row.update(passes=passes, pass_ms=times)
-    notes.append("unfused NumPy passes: " + " + ".join(f"{k} x {times[u]:.2f} ms {u}" for u, k in passes.items()))
-    _floor(row, sum(k * times[u] for u, k in passes.items()), notes, "passes")
+    length, passes, block_bytes = PASSES[name]
+    ms = passes_time(shape, dtype, length, passes, block_bytes, repeat=max(3, repeat // 2), clock=clock)
+    row.update(passes=passes, passes_ms=ms)
+    notes.append("unfused NumPy passes: " + " + ".join(f"{k} {u}" for u, k in passes.items())
+                 + f" on rows of {length}, {block_bytes >> 10} KB blocks = {ms:.2f} ms")
+    _floor(row, ms, notes, "passes")
 
 
 def _floor(row, floor_ms, notes, what):

@@ -44,3 +44,26 @@ def test_header_records_the_spin_settings():
     assert all(h["spin"].values())
     assert "idle threads' spin" in bench.format_header(h)
     assert "NOT applied" in bench.format_header({**h, "loaded_before_settings": ["torch"]})
+
+
+def test_every_floor_entry_names_a_case_and_known_pass_kinds():
+    names = set(bench.case_names())
+    for name, (row, passes, block_bytes) in bench.PASSES.items():
+        assert name in names
+        assert row > 0 and block_bytes > 0 and all(n > 0 for n in passes.values())
+        assert bench.passes_time((4, row), "float64", row, passes, block_bytes, repeat=1) > 0
+
+
+def test_passes_time_refuses_an_unknown_kind():
+    import pytest
+    with pytest.raises(ValueError, match="unknown pass kind.*'fma'"):
+        bench.passes_time((4, 8), "float64", 8, {"fma": 1})
+
+
+def test_a_target_below_the_floor_is_raised_and_the_issue_target_kept():
+    row, notes = {"torch_ms": 2.0, "target": 1.0}, []
+    bench._floor(row, 3.0, notes, "passes")
+    assert row["target"] == 1.5 and row["issue_target"] == 1.0 and row["numpy_floor_ratio"] == 1.5
+    row, notes = {"torch_ms": 2.0, "target": 1.0}, []
+    bench._floor(row, 1.0, notes, "passes")
+    assert row["target"] == 1.0 and "issue_target" not in row
