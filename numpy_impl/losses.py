@@ -48,7 +48,7 @@ def softmax_loss(x, y):
         d *= (1 / (total * x.dtype.type(n)))[:, None]
         d[rows - b.start, y[b]] -= inv_n
 
-    parallel.over_rows(block, n, x[0].nbytes, 1 << 19)
+    parallel.over_rows(block, n, x[0].nbytes, 1 << 20)
     return x.dtype.type(row_loss.sum() / n), dx
 
 

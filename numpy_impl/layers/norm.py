@@ -28,7 +28,7 @@ def _ordered_sum(arrays):
 class _BatchNorm(Layer):
     spec = ""
     ndims = ()
-    block_bytes = 1 << 19
+    block_bytes = 1 << 20
 
     def __init__(self, num_features, eps=1e-5, momentum=None, affine=True, convention="torch",
                  dtype=np.float64):
