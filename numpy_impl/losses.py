@@ -18,6 +18,8 @@ from . import parallel
 from .checks import as_float_array, check_labels, check_ndim
 from .rows import rowsum
 
+BLOCK_BYTES = 1 << 20        # rows of scores per block in softmax_loss (numpy_impl.parallel)
+
 
 def _scores(component, x, y):
     x = as_float_array(component, x, "scores")
@@ -48,7 +50,7 @@ def softmax_loss(x, y):
         d *= (1 / (total * x.dtype.type(n)))[:, None]
         d[rows - b.start, y[b]] -= inv_n
 
-    parallel.over_rows(block, n, x[0].nbytes, 1 << 20)
+    parallel.over_rows(block, x, BLOCK_BYTES)
     return x.dtype.type(row_loss.sum() / n), dx
 
 

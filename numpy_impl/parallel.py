@@ -16,6 +16,8 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor, wait
 
+import numpy as np
+
 MAX_DEFAULT = 4
 # Below this many bytes per thread a second thread costs more (the GIL handoff, ~10-50 us) than it saves.
 MIN_BYTES_PER_THREAD = 1 << 18
@@ -66,10 +68,11 @@ def blocks(n, row_bytes, block_bytes):
     return [slice(i, min(i + step, n)) for i in range(0, n, step)]
 
 
-def over_rows(fn, rows, row_bytes, block_bytes):
-    """``run(fn, blocks(rows, row_bytes, block_bytes), rows * row_bytes)``: ``fn(slice)`` over blocks
-    of ``rows`` rows of ``row_bytes`` each, spread over threads, results in block order."""
-    return run(fn, blocks(rows, row_bytes, block_bytes), rows * row_bytes)
+def over_rows(fn, a, block_bytes):
+    """``fn(slice)`` over blocks of the rows of ``a`` (its first axis), about ``block_bytes`` a block,
+    spread over threads; the results in block order (none for an empty ``a``)."""
+    row_bytes = a.itemsize * int(np.prod(a.shape[1:], dtype=np.int64))
+    return run(fn, blocks(len(a), row_bytes, block_bytes), len(a) * row_bytes)
 
 
 def _executor(workers):

@@ -81,9 +81,9 @@ class Conv2d(Layer):
         # one copy into a reused (C, kh, kw, N, OH, OW) column buffer, samples spread over threads
         cols6 = self._scratch("cols", (c, kh, kw, n, oh, ow), x.dtype)
         src = win.transpose(1, 4, 5, 0, 2, 3)
-        parallel.over_rows(lambda b: np.copyto(cols6[:, :, :, b], src[:, :, :, b]), n, cols6[:, :, :, 0].nbytes,
+        parallel.over_rows(lambda b: np.copyto(cols6[:, :, :, b], src[:, :, :, b]), np.moveaxis(cols6, 3, 0),
                            self.block_bytes)
-        cols = cols6.reshape(-1, n * oh * ow)
+        cols = cols6.reshape(c * kh * kw, n * oh * ow)
         W = self.params["W"].astype(x.dtype, copy=False)
         prod = np.matmul(W.reshape(self.out_channels, -1), cols,
                          out=self._scratch("prod", (self.out_channels, cols.shape[1]), x.dtype))
@@ -97,7 +97,7 @@ class Conv2d(Layer):
             else:
                 np.add(prod[b], bias, out=out[b])
 
-        parallel.over_rows(to_nchw, n, out[0].nbytes, self.block_bytes)
+        parallel.over_rows(to_nchw, out, self.block_bytes)
         self._cache = (x.shape, xp.shape, cols)
         self._out_shape = out.shape
         return out
@@ -110,8 +110,7 @@ class Conv2d(Layer):
         (kh, kw), (sh, sw), (dh, dw), (ph, pw) = self.kernel_size, self.stride, self.dilation, self.padding
         oh, ow = dout.shape[2:]
         d4 = self._scratch("dout", (self.out_channels, n, oh, ow), dout.dtype)   # (F, N, OH, OW)
-        parallel.over_rows(lambda b: np.copyto(d4[:, b], dout[b].transpose(1, 0, 2, 3)), n, dout[0].nbytes,
-                           self.block_bytes)
+        parallel.over_rows(lambda b: np.copyto(d4[:, b], dout[b].transpose(1, 0, 2, 3)), dout, self.block_bytes)
         d2 = d4.reshape(self.out_channels, -1)                            # (F, N*OH*OW)
         self._set_grad("W", (d2 @ cols.T).reshape(self.params["W"].shape))
         if "b" in self.params:
@@ -133,10 +132,10 @@ class Conv2d(Layer):
                     r, s = i * dh, j * dw
                     dxp[:, b, r:r + sh * (oh - 1) + 1:sh, s:s + sw * (ow - 1) + 1:sw] += dcols[:, i, j, b]
 
-        parallel.over_rows(col2im, n, dxp[:, 0].nbytes, self.block_bytes)
+        parallel.over_rows(col2im, np.moveaxis(dxp, 1, 0), self.block_bytes)
         dx = np.empty(x_shape, dtype=dout.dtype)
         inner = dxp[:, :, ph:ph + x_shape[2], pw:pw + x_shape[3]].transpose(1, 0, 2, 3)
-        parallel.over_rows(lambda b: np.copyto(dx[b], inner[b]), n, dx[0].nbytes, self.block_bytes)
+        parallel.over_rows(lambda b: np.copyto(dx[b], inner[b]), dx, self.block_bytes)
         return dx
 
 

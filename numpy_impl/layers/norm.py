@@ -17,12 +17,12 @@ from ..rows import rowdot, rowsum
 from .base import Layer
 
 
-def _ordered_sum(arrays):
-    """The sum of per-block partial results, always added in block order."""
+def _ordered_sum(arrays, empty):
+    """The sum of per-block partial results, always added in block order; ``empty`` when no block."""
     total = None
     for a in arrays:
         total = a.copy() if total is None else np.add(total, a, out=total)
-    return total
+    return empty if total is None else total
 
 
 class _BatchNorm(Layer):
@@ -59,13 +59,13 @@ class _BatchNorm(Layer):
     # block only computes per-(sample, channel) rows, summed over samples afterwards, so the bits
     # depend neither on the blocks nor on the threads.
     def _view(self, a):
-        return a.reshape(a.shape[0], a.shape[1], -1) if a.ndim == 4 else a
+        return a.reshape(a.shape[0], a.shape[1], a.shape[2] * a.shape[3]) if a.ndim == 4 else a
 
     def _bc(self, v, a):
         return v[:, None] if a.ndim == 3 else v
 
     def _run(self, fn, a):
-        parallel.over_rows(fn, len(a), a[0].nbytes, self.block_bytes)
+        parallel.over_rows(fn, a, self.block_bytes)
 
     def _rows(self, a, b=None):
         """(N, C): per (sample, channel) the sum of a over H*W; for 2-D input, a itself. With ``b``,
@@ -223,7 +223,7 @@ class LayerNorm(Layer):
             else:
                 out[b] = xh
 
-        parallel.over_rows(block, len(x2), x2[0].nbytes, self.block_bytes)
+        parallel.over_rows(block, x2, self.block_bytes)
         self._cache = (xhat, invstd)
         self._out_shape = x.shape
         return out.reshape(x.shape)
@@ -247,8 +247,9 @@ class LayerNorm(Layer):
             o *= invstd[b, None]
             return (np.einsum("md,md->d", db, xh), db.sum(axis=0)) if self.affine else None
 
-        parts = parallel.over_rows(block, len(d2), d2[0].nbytes, self.block_bytes)
-        if self.affine:
-            self._set_grad("gamma", _ordered_sum(p[0] for p in parts).reshape(self.normalized_shape))
-            self._set_grad("beta", _ordered_sum(p[1] for p in parts).reshape(self.normalized_shape))
+        parts = parallel.over_rows(block, d2, self.block_bytes)
+        if self.affine:                             # an empty batch has no block: zero gradients
+            zero = np.zeros(d2.shape[1], dtype=d2.dtype)
+            self._set_grad("gamma", _ordered_sum((p[0] for p in parts), zero).reshape(self.normalized_shape))
+            self._set_grad("beta", _ordered_sum((p[1] for p in parts), zero).reshape(self.normalized_shape))
         return dx.reshape(dout.shape)

@@ -95,7 +95,7 @@ class MaxPool2d(_Pool2d):
                 for k, sl in enumerate(slices):
                     np.copyto(ib, k, where=np.isnan(xb[sl]))
 
-        parallel.over_rows(block, xp.shape[0], xp[0].nbytes, self.block_bytes)
+        parallel.over_rows(block, xp, self.block_bytes)
         self._cache = (xp.shape, idx)
         self._out_shape = out.shape
         return out
@@ -130,7 +130,7 @@ class MaxPool2d(_Pool2d):
                 else:
                     db[sl] += hit * gb
 
-        parallel.over_rows(block, dxp.shape[0], dxp[0].nbytes, self.block_bytes)
+        parallel.over_rows(block, dxp, self.block_bytes)
         return self._crop(dxp, xp_shape)
 
 

@@ -23,6 +23,7 @@ import torch
 
 import numpy_impl as ni
 import numpy_impl.optim as no
+from numpy_impl import losses
 from numpy_impl.losses import softmax_loss
 from numpy_impl.models import build_model
 from torch_ref import mirror
@@ -307,9 +308,10 @@ def conv_traffic(n, c, h, w, f, itemsize, k=3, pad=1):
 # BatchNorm2d (rows: one (sample, channel) plane) forward: row sums, centre, row dot, x scale, + beta;
 # backward: row sums, row dot, xc x k, subtract from dout, - c, x scale.
 # Softmax CE: row max, shift, exp, row sum, scale.
-PASSES = {"LayerNorm 256 (64,64,256)": (256, {"rowsum": 4, "colsum": 2, "col": 5, "row": 3, "same": 1}, 1 << 20),
-          "BatchNorm2d 32 (64,32,28,28)": (784, {"rowsum": 4, "col": 5, "same": 1}, 1 << 20),
-          "softmax CE (512,1000)": (1000, {"rowsum": 2, "col": 2, "exp": 1}, 1 << 20)}
+PASSES = {"LayerNorm 256 (64,64,256)": (256, {"rowsum": 4, "colsum": 2, "col": 5, "row": 3, "same": 1},
+                                        ni.LayerNorm.block_bytes),
+          "BatchNorm2d 32 (64,32,28,28)": (784, {"rowsum": 4, "col": 5, "same": 1}, ni.BatchNorm2d.block_bytes),
+          "softmax CE (512,1000)": (1000, {"rowsum": 2, "col": 2, "exp": 1}, losses.BLOCK_BYTES)}
 
 
 def passes_time(shape, dtype, row, passes, block_bytes=1 << 20, repeat=5, clock="wall"):

@@ -91,3 +91,17 @@ def test_a_bad_thread_count_is_one_usage_line(monkeypatch, capsys):
     assert main(["check", "--only", "LayerNorm", "-q"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "NUMPY_IMPL_THREADS" in err
+
+
+@pytest.mark.parametrize("make, shape, training", [
+    (lambda: ni.LayerNorm(3), (0, 3), True),
+    (lambda: ni.BatchNorm2d(2), (0, 2, 4, 4), False),
+    (lambda: ni.MaxPool2d(2), (0, 2, 4, 4), True),
+    (lambda: ni.Conv2d(2, 3, 3, padding=1), (0, 2, 4, 4), True),
+])
+def test_an_empty_batch_gives_empty_results_and_zero_gradients_like_torch(make, shape, training):
+    layer = make()
+    y = layer.forward(np.zeros(shape), training=training)
+    dx = layer.backward(np.ones_like(y))
+    assert y.shape[0] == 0 and dx.shape == shape
+    assert all(g.shape == layer.params[k].shape and not g.any() for k, g in layer.grads.items())
