@@ -16,7 +16,7 @@ import numpy as np
 
 from . import parallel
 from .checks import as_float_array, check_labels, check_ndim
-from .rows import rowsum
+from .rows import rowsum, unbuffered
 
 BLOCK_BYTES = 1 << 20        # rows of scores per block in softmax_loss (numpy_impl.parallel)
 
@@ -42,12 +42,15 @@ def softmax_loss(x, y):
     # rows are independent, so blocks of rows run on threads (numpy_impl.parallel)
     def block(b):
         d, rows = dx[b], np.arange(b.start, b.stop)
-        np.subtract(x[b], x[b].max(axis=1, keepdims=True), out=d)
+        top = x[b].max(axis=1, keepdims=True)
+        with unbuffered(d):
+            np.subtract(x[b], top, out=d)
         picked = d[rows - b.start, y[b]]
         np.exp(d, out=d)
         total = rowsum(d)
         row_loss[b] = np.log(total) - picked
-        d *= (1 / (total * x.dtype.type(n)))[:, None]
+        with unbuffered(d):
+            d *= (1 / (total * x.dtype.type(n)))[:, None]
         d[rows - b.start, y[b]] -= inv_n
 
     parallel.over_rows(block, x, BLOCK_BYTES)

@@ -4,7 +4,8 @@ x: (N, C, H, W), weight W: (F, C, kh, kw), bias b: (F,) -> out: (N, F, OH, OW) w
 OH = (H + 2*pad - dilation*(kh-1) - 1) // stride + 1 (likewise OW).
 
 ``Conv2d`` uses im2col through ``sliding_window_view`` (copied once into a (C*kh*kw, N*OH*OW)
-buffer), one matmul, and col2im as a loop over the kh*kw kernel offsets. ``Conv2dNaive`` is the
+buffer, with a row of ones under it when there is a bias), one matmul that adds the bias too, and
+col2im as a loop over the kh*kw kernel offsets. ``Conv2dNaive`` is the
 six-loop reference the classic exercises write first.
 """
 import numpy as np
@@ -77,27 +78,23 @@ class Conv2d(Layer):
         xp = self._pad(x)
         win = sliding_window_view(xp, ((kh - 1) * dh + 1, (kw - 1) * dw + 1), axis=(2, 3))
         win = win[:, :, ::sh, ::sw, ::dh, ::dw][:, :, :oh, :ow]           # (N, C, OH, OW, kh, kw)
-        c = x.shape[1]
-        # one copy into a reused (C, kh, kw, N, OH, OW) column buffer, samples spread over threads
-        cols6 = self._scratch("cols", (c, kh, kw, n, oh, ow), x.dtype)
+        c, k = x.shape[1], x.shape[1] * kh * kw
+        # one copy into a reused (C, kh, kw, N, OH, OW) column buffer, samples spread over threads;
+        # with a bias, one more row of ones: the matmul adds the bias, and backward's weight-gradient
+        # matmul sums dout into the bias gradient on the way
+        cols = self._scratch("cols", (k + ("b" in self.params), n * oh * ow), x.dtype)
+        cols6 = cols[:k].reshape(c, kh, kw, n, oh, ow)
         src = win.transpose(1, 4, 5, 0, 2, 3)
         parallel.over_rows(lambda b: np.copyto(cols6[:, :, :, b], src[:, :, :, b]), np.moveaxis(cols6, 3, 0),
                            self.block_bytes)
-        cols = cols6.reshape(c * kh * kw, n * oh * ow)
-        W = self.params["W"].astype(x.dtype, copy=False)
-        prod = np.matmul(W.reshape(self.out_channels, -1), cols,
-                         out=self._scratch("prod", (self.out_channels, cols.shape[1]), x.dtype))
+        W = self.params["W"].astype(x.dtype, copy=False).reshape(self.out_channels, k)
+        if "b" in self.params:
+            cols[k] = 1
+            W = np.concatenate([W, self.params["b"].astype(x.dtype, copy=False)[:, None]], axis=1)
+        prod = np.matmul(W, cols, out=self._scratch("prod", (self.out_channels, cols.shape[1]), x.dtype))
         prod = prod.reshape(self.out_channels, n, oh, ow).transpose(1, 0, 2, 3)
         out = np.empty(prod.shape, dtype=x.dtype)
-        bias = self.params["b"].astype(x.dtype, copy=False)[None, :, None, None] if "b" in self.params else None
-
-        def to_nchw(b):                             # (F, N, ...) -> (N, F, ...), the bias added on the way
-            if bias is None:
-                np.copyto(out[b], prod[b])
-            else:
-                np.add(prod[b], bias, out=out[b])
-
-        parallel.over_rows(to_nchw, out, self.block_bytes)
+        parallel.over_rows(lambda b: np.copyto(out[b], prod[b]), out, self.block_bytes)   # (F, N, ..) -> (N, F, ..)
         self._cache = (x.shape, xp.shape, cols)
         self._out_shape = out.shape
         return out
@@ -112,14 +109,16 @@ class Conv2d(Layer):
         d4 = self._scratch("dout", (self.out_channels, n, oh, ow), dout.dtype)   # (F, N, OH, OW)
         parallel.over_rows(lambda b: np.copyto(d4[:, b], dout[b].transpose(1, 0, 2, 3)), dout, self.block_bytes)
         d2 = d4.reshape(self.out_channels, -1)                            # (F, N*OH*OW)
-        self._set_grad("W", (d2 @ cols.T).reshape(self.params["W"].shape))
+        k = c * kh * kw
+        grad = d2 @ cols.T                          # (F, C*kh*kw), then the bias gradient's column
+        self._set_grad("W", grad[:, :k].copy().reshape(self.params["W"].shape))
         if "b" in self.params:
-            self._set_grad("b", dout.sum(axis=(0, 2, 3)))
+            self._set_grad("b", grad[:, k].copy())
         if not input_grad:
             return None
         W = self.params["W"].astype(dout.dtype, copy=False)
-        dcols = np.matmul(W.reshape(self.out_channels, -1).T, d2,
-                          out=self._scratch("dcols", (c * kh * kw, d2.shape[1]), dout.dtype))
+        dcols = np.matmul(W.reshape(self.out_channels, k).T, d2,
+                          out=self._scratch("dcols", (k, d2.shape[1]), dout.dtype))
         dcols = dcols.reshape(c, kh, kw, n, oh, ow)
         # col2im in the columns' own (C, N, H, W) order, so each addition walks both arrays in step,
         # samples spread over threads; one transposing copy at the end (which also drops the padding)

@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import parallel
 from ..checks import check_count, check_dim, check_ndim, check_number
-from ..rows import rowdot, rowsum
+from ..rows import rowdot, rowsum, unbuffered
 from .base import Layer
 
 
@@ -99,7 +99,8 @@ class _BatchNorm(Layer):
             sq = np.empty(x3.shape[:2], dtype=x.dtype) if x3.ndim == 3 else None
 
             def centre(b):
-                np.subtract(x3[b], self._bc(mean, x3), out=xc[b])
+                with unbuffered(x3):
+                    np.subtract(x3[b], self._bc(mean, x3), out=xc[b])
                 if sq is not None:
                     sq[b] = rowdot(xc[b], xc[b])
 
@@ -109,16 +110,21 @@ class _BatchNorm(Layer):
         else:
             mean = self.buffers["running_mean"].astype(x.dtype, copy=False)
             var = self.buffers["running_var"].astype(x.dtype, copy=False)
-            self._run(lambda b: np.subtract(x3[b], self._bc(mean, x3), out=xc[b]), x3)
+            def centre(b):
+                with unbuffered(x3):
+                    np.subtract(x3[b], self._bc(mean, x3), out=xc[b])
+
+            self._run(centre, x3)
         invstd = 1 / np.sqrt(var + x.dtype.type(self.eps))
         scale = self._bc(invstd * self.params["gamma"].astype(x.dtype, copy=False) if self.affine else invstd, x3)
         beta = self._bc(self.params["beta"].astype(x.dtype, copy=False), x3) if self.affine else None
         out = np.empty_like(x3)
 
         def normalise(b):
-            np.multiply(xc[b], scale, out=out[b])
-            if beta is not None:
-                out[b] += beta
+            with unbuffered(x3):
+                np.multiply(xc[b], scale, out=out[b])
+                if beta is not None:
+                    out[b] += beta
 
         self._run(normalise, x3)
         self._cache = (xc, invstd, scale, m, trained)
@@ -147,7 +153,11 @@ class _BatchNorm(Layer):
             self._set_grad("beta", dsum)
         dx = np.empty_like(d3)
         if not trained:
-            self._run(lambda b: np.multiply(d3[b], scale, out=dx[b]), d3)
+            def block(b):
+                with unbuffered(d3):
+                    np.multiply(d3[b], scale, out=dx[b])
+
+            self._run(block, d3)
             return dx.reshape(dout.shape)
         # scale * (dout - mean(dout) - xhat * mean(dout * xhat)), xhat = xc * invstd: four passes
         # written into dx, no temporary
@@ -157,10 +167,11 @@ class _BatchNorm(Layer):
 
         def block(b):
             o = dx[b]
-            np.multiply(xc[b], k, out=o)
-            np.subtract(d3[b], o, out=o)
-            o -= c
-            o *= scale
+            with unbuffered(d3):
+                np.multiply(xc[b], k, out=o)
+                np.subtract(d3[b], o, out=o)
+                o -= c
+                o *= scale
 
         self._run(block, d3)
         return dx.reshape(dout.shape)

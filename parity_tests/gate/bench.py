@@ -272,8 +272,8 @@ def gemm_shapes(layer, shape):
         n, c, h, w = shape
         kk = c * layer.kernel_size[0] * layer.kernel_size[1]
         m = n * h * w                                     # "same" padding: output size = input size
-        f = layer.out_channels
-        return [(f, kk, m), (f, m, kk), (kk, f, m)]
+        f, ones = layer.out_channels, int("b" in layer.params)   # the bias rides as a row of ones
+        return [(f, kk + ones, m), (f, m, kk + ones), (kk, f, m)]
     return None
 
 
@@ -288,13 +288,15 @@ def gemm_time(shapes, dtype, repeat=5, clock="wall"):
     return min(_time(lambda: [a @ b for a, b in pairs], c) for _ in range(repeat)) * 1e3
 
 
-def conv_traffic(n, c, h, w, f, itemsize, k=3, pad=1):
+def conv_traffic(n, c, h, w, f, itemsize, k=3, pad=1, bias=False):
     """Bytes NumPy's im2col Conv2d (stride 1) must move per forward+backward: the (C*k*k, N*H*W) column
-    buffer is written and read by the forward matmul, read again for dW, its gradient written and read
-    back by col2im, which reads and writes the padded input gradient k*k times."""
-    cols = c * k * k * n * h * w * itemsize
+    buffer (one more row of ones with a bias) is written and read by the forward matmul, read again
+    for dW, its gradient (without the ones) written and read back by col2im, which reads and writes
+    the padded input gradient k*k times."""
+    row = n * h * w * itemsize
+    cols = c * k * k * row
     padded = n * c * (h + 2 * pad) * (w + 2 * pad) * itemsize
-    return 5 * cols + 2 * k * k * padded
+    return 5 * cols + 3 * row * bool(bias) + 2 * k * k * padded
 
 
 # Cases bound by elementwise work: the passes their formula needs at least when every NumPy call is
@@ -334,10 +336,14 @@ def passes_time(shape, dtype, row, passes, block_bytes=1 << 20, repeat=5, clock=
     unknown = set(passes) - set(kinds)
     if unknown:
         raise ValueError(f"passes_time: unknown pass kind(s) {sorted(unknown)}; known: {sorted(kinds)}")
-    calls = [kinds[k] for k, n in passes.items() for _ in range(n)]
+    calls = [kinds[k] for k, n in passes.items() if k not in ("rowsum", "colsum") for _ in range(n)]
+    sums = [kinds[k] for k, n in passes.items() if k in ("rowsum", "colsum") for _ in range(n)]
 
-    def block(b):
-        for call in calls:
+    def block(b):                                   # elementwise passes as the layers run them
+        with rows.unbuffered(a):
+            for call in calls:
+                call(b)
+        for call in sums:
             call(b)
 
     parts = parallel.blocks(len(a), a[0].nbytes, block_bytes)
@@ -423,7 +429,7 @@ def run(quick=False, repeat=7, only=None, bandwidth=True, out=print, threads=Non
                 notes.append(f"its 3 matmuls alone: {row['gemm_ms']:.1f} ms = {row['gemm_ratio']:.2f}x torch")
             if name.startswith("Conv2d") and bw:
                 n, c, hh, ww = shape
-                traffic = conv_traffic(n, c, hh, ww, layer.out_channels, np.dtype(dtype).itemsize)
+                traffic = conv_traffic(n, c, hh, ww, layer.out_channels, np.dtype(dtype).itemsize, bias="b" in layer.params)
                 row["bytes_moved"] = traffic
                 row["floor_ms"] = traffic / bw * 1e3
                 row["floor_ratio"] = row["floor_ms"] / row["torch_ms"]

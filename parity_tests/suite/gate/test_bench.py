@@ -1,5 +1,7 @@
 import json
 
+import numpy as np
+
 from parity_tests.cli import main
 from parity_tests.gate import bench
 
@@ -28,6 +30,18 @@ def test_bench_markdown_bad_file_is_usage_error(tmp_path, capsys):
 def test_conv_traffic_counts_the_column_buffer():
     # (C*k*k, N*H*W) float64 columns, five passes, plus 2*k*k passes over the padded input gradient
     assert bench.conv_traffic(1, 1, 4, 4, 1, 8) == 5 * 9 * 16 * 8 + 18 * 36 * 8
+    # a bias is a row of ones in the buffer: written, read by the forward matmul and by dW's
+    assert bench.conv_traffic(1, 1, 4, 4, 1, 8, bias=True) == 5 * 9 * 16 * 8 + 3 * 16 * 8 + 18 * 36 * 8
+
+
+def test_gemm_shapes_are_the_layers_own():
+    import numpy_impl as ni
+    with_bias, without = ni.Conv2d(3, 4, 3, padding=1, rng=0), ni.Conv2d(3, 4, 3, padding=1, bias=False, rng=0)
+    assert bench.gemm_shapes(with_bias, (2, 3, 5, 5)) == [(4, 28, 50), (4, 50, 28), (27, 4, 50)]
+    assert bench.gemm_shapes(without, (2, 3, 5, 5)) == [(4, 27, 50), (4, 50, 27), (27, 4, 50)]
+    for layer in (with_bias, without):                  # the column buffer the matmuls really use
+        layer.forward(np.zeros((2, 3, 5, 5)))
+        assert layer._cache[2].shape == bench.gemm_shapes(layer, (2, 3, 5, 5))[0][1:]
 
 
 def test_every_case_name_is_selectable(capsys):

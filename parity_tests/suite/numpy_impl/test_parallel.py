@@ -105,3 +105,37 @@ def test_an_empty_batch_gives_empty_results_and_zero_gradients_like_torch(make, 
     dx = layer.backward(np.ones_like(y))
     assert y.shape[0] == 0 and dx.shape == shape
     assert all(g.shape == layer.params[k].shape and not g.any() for k, g in layer.grads.items())
+
+
+def _passes(make, x, g):
+    if make is None:
+        return list(softmax_loss(x, g))
+    return _run(make, x, g, small_blocks=False)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("make, shape", [
+    (lambda d: ni.BatchNorm2d(3, dtype=d), (4, 3, 20, 40)),        # rows of 800 values
+    (lambda d: ni.BatchNorm1d(900, dtype=d), (6, 900)),
+    (None, (5, 1000)),                                              # softmax_loss
+])
+def test_unbuffered_broadcasts_change_no_bit_and_leave_the_callers_buffer_alone(monkeypatch, make, shape, dtype):
+    from numpy_impl import rows
+    rng = np.random.default_rng(2)
+    x = (rng.standard_normal(shape) * 2 + 0.5).astype(dtype)
+    g = rng.integers(0, shape[1], shape[0]) if make is None else rng.standard_normal(shape).astype(dtype)
+    layer = (lambda: make(dtype)) if make else None
+    before = np.setbufsize(4096)                    # a caller's own setting must survive the call
+    try:
+        monkeypatch.setattr(rows, "UNBUFFERED_ROW_BYTES", 1 << 60)
+        buffered = _passes(layer, x, g)
+        monkeypatch.setattr(rows, "UNBUFFERED_ROW_BYTES", 1)
+        straight = _passes(layer, x, g)
+        assert np.getbufsize() == 4096
+        with pytest.raises(ZeroDivisionError), rows.unbuffered(x):
+            assert np.getbufsize() < 4096
+            1 / 0
+        assert np.getbufsize() == 4096
+    finally:
+        np.setbufsize(before)
+    assert all(np.array_equal(a, b) for a, b in zip(buffered, straight))
