@@ -304,7 +304,8 @@ def conv_traffic(n, c, h, w, f, itemsize, k=3, pad=1, bias=False):
 # over the input viewed as rows of ``row`` values (the rows the statistics run along), on the blocks
 # the layer uses. Kinds: "same" a * c (two arrays of the input's shape), "col" a * s[:, None] (one
 # scalar per row), "row" a * v[None, :] (one value per column), "exp", "rowsum" (one sum per row, the
-# fastest NumPy has: a BLAS dot with ones), "colsum" (one sum per column).
+# fastest NumPy has: a BLAS dot with ones), "rowmax" (one max per row: no BLAS for it), "colsum" (one
+# sum per column). Elementwise passes run unbuffered along rows where the layers do (rows.unbuffered).
 # LayerNorm forward: row mean, centre, row variance, normalise, x gamma, + beta; backward: dbeta,
 # dgamma, dxhat = dout x gamma, its row sum, its row dot with xhat, xhat x k, subtract, - c, x invstd.
 # BatchNorm2d (rows: one (sample, channel) plane) forward: row sums, centre, row dot, x scale, + beta;
@@ -313,7 +314,7 @@ def conv_traffic(n, c, h, w, f, itemsize, k=3, pad=1, bias=False):
 PASSES = {"LayerNorm 256 (64,64,256)": (256, {"rowsum": 4, "colsum": 2, "col": 5, "row": 3, "same": 1},
                                         ni.LayerNorm.block_bytes),
           "BatchNorm2d 32 (64,32,28,28)": (784, {"rowsum": 4, "col": 5, "same": 1}, ni.BatchNorm2d.block_bytes),
-          "softmax CE (512,1000)": (1000, {"rowsum": 2, "col": 2, "exp": 1}, losses.BLOCK_BYTES)}
+          "softmax CE (512,1000)": (1000, {"rowmax": 1, "rowsum": 1, "col": 2, "exp": 1}, losses.BLOCK_BYTES)}
 
 
 def passes_time(shape, dtype, row, passes, block_bytes=1 << 20, repeat=5, clock="wall"):
@@ -332,12 +333,14 @@ def passes_time(shape, dtype, row, passes, block_bytes=1 << 20, repeat=5, clock=
              "row": lambda b: np.multiply(a[b], v, out=out[b]),
              "exp": lambda b: np.exp(a[b], out=out[b]),
              "rowsum": lambda b: rows.rowsum(a[b]),
+             "rowmax": lambda b: a[b].max(axis=1),
              "colsum": lambda b: a[b].sum(axis=0)}
     unknown = set(passes) - set(kinds)
     if unknown:
         raise ValueError(f"passes_time: unknown pass kind(s) {sorted(unknown)}; known: {sorted(kinds)}")
-    calls = [kinds[k] for k, n in passes.items() if k not in ("rowsum", "colsum") for _ in range(n)]
-    sums = [kinds[k] for k, n in passes.items() if k in ("rowsum", "colsum") for _ in range(n)]
+    reductions = ("rowsum", "rowmax", "colsum")
+    calls = [kinds[k] for k, n in passes.items() if k not in reductions for _ in range(n)]
+    sums = [kinds[k] for k, n in passes.items() if k in reductions for _ in range(n)]
 
     def block(b):                                   # elementwise passes as the layers run them
         with rows.unbuffered(a):

@@ -70,6 +70,40 @@ def test_a_worker_error_reaches_the_caller(always_threaded):
     assert parallel.run(lambda s: s.start, parallel.blocks(4, 1, 1), 1 << 30) == [0, 1, 2, 3]
 
 
+def test_the_work_really_spreads_over_threads_and_calls_from_inside_run_inline(always_threaded):
+    import threading
+    parallel.set_threads(3)
+    names = parallel.run(lambda s: threading.current_thread().name, parallel.blocks(6, 1, 1), 1 << 30)
+    assert names[:2] == [threading.current_thread().name] * 2 and len(set(names)) == 3
+    nested = parallel.run(lambda s: parallel.run(lambda t: threading.current_thread().name, [0, 1], 1 << 30),
+                          parallel.blocks(3, 1, 1), 1 << 30)
+    assert all(len(set(inner)) == 1 for inner in nested)        # no thread waits on itself
+
+
+def test_two_callers_at_once_both_get_their_results(always_threaded):
+    from concurrent.futures import ThreadPoolExecutor
+    parallel.set_threads(2)
+    with ThreadPoolExecutor(4) as ex:
+        got = list(ex.map(lambda k: parallel.run(lambda s: s.start * k, parallel.blocks(8, 1, 1), 1 << 30), range(40)))
+    assert got == [[i * k for i in range(8)] for k in range(40)]
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+def test_a_forked_child_starts_its_own_threads(always_threaded):
+    import multiprocessing
+    parallel.set_threads(2)
+    parallel.run(lambda s: s.start, parallel.blocks(4, 1, 1), 1 << 30)      # the parent's threads exist
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        result = pool.apply_async(_threaded_sum, (np.arange(10.0),))
+        assert result.get(timeout=60) == 45.0
+
+
+def _threaded_sum(a):
+    parallel.MIN_BYTES_PER_THREAD = 1
+    parallel.set_threads(2)
+    return float(sum(parallel.run(lambda s: a[s].sum(), parallel.blocks(len(a), 8, 16), 1 << 30)))
+
+
 @pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2"])
 def test_set_threads_refuses_non_counts(bad):
     with pytest.raises(ValueError, match="set_threads"):
@@ -139,3 +173,16 @@ def test_unbuffered_broadcasts_change_no_bit_and_leave_the_callers_buffer_alone(
     finally:
         np.setbufsize(before)
     assert all(np.array_equal(a, b) for a, b in zip(buffered, straight))
+
+
+def test_no_worker_keeps_the_callers_arrays_alive(always_threaded):
+    import gc
+    import weakref
+    parallel.set_threads(2)
+    a = np.ones(8)
+    ref = weakref.ref(a)
+    fn = (lambda arr: lambda s: float(arr[s].sum()))(a)         # holds the array itself, not a cell
+    assert parallel.run(fn, parallel.blocks(8, 8, 16), 1 << 30) == [2.0] * 4
+    del a, fn
+    gc.collect()
+    assert ref() is None
