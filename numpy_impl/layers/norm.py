@@ -67,11 +67,12 @@ class _BatchNorm(Layer):
     def _run(self, fn, a):
         parallel.over_rows(fn, a, self.block_bytes)
 
-    def _rows(self, a, b=None):
-        """(N, C): per (sample, channel) the sum of a over H*W; for 2-D input, a itself. With ``b``,
-        also the sums of a * b, from the same pass over each block: ``(sums, dots)``."""
+    def _totals(self, a, b=None):
+        """(C,): per channel the sum of a over (N, H, W); with ``b``, also the sum of a * b, from the
+        same pass: ``(sums, dots)``. 4-D input is summed per (sample, channel) row in blocks, then
+        over the samples; 2-D input per column, the products summed without an array of them."""
         if a.ndim == 2:
-            return a if b is None else (a, a * b)
+            return a.sum(axis=0) if b is None else (a.sum(axis=0), np.einsum("nc,nc->c", a, b))
         sums = np.empty(a.shape[:2], dtype=a.dtype)
         dots = np.empty(a.shape[:2], dtype=a.dtype) if b is not None else None
 
@@ -81,7 +82,7 @@ class _BatchNorm(Layer):
                 dots[s] = rowdot(a[s], b[s])
 
         self._run(block, a)
-        return sums if b is None else (sums, dots)
+        return sums.sum(axis=0) if b is None else (sums.sum(axis=0), dots.sum(axis=0))
 
     def forward(self, x, training=None):
         x = self._input(x)
@@ -95,7 +96,7 @@ class _BatchNorm(Layer):
             if m < 2:
                 raise ValueError(f"{self.describe()}: training needs more than 1 value per channel, "
                                  f"got input of shape {tuple(x.shape)}")
-            mean = self._rows(x3).sum(axis=0) / x.dtype.type(m)
+            mean = self._totals(x3) / x.dtype.type(m)
             sq = np.empty(x3.shape[:2], dtype=x.dtype) if x3.ndim == 3 else None
 
             def centre(b):
@@ -105,7 +106,7 @@ class _BatchNorm(Layer):
                     sq[b] = rowdot(xc[b], xc[b])
 
             self._run(centre, x3)
-            var = (sq if sq is not None else xc * xc).sum(axis=0) / x.dtype.type(m)
+            var = (sq.sum(axis=0) if sq is not None else np.einsum("nc,nc->c", xc, xc)) / x.dtype.type(m)
             self._update_running(mean, var, m)
         else:
             mean = self.buffers["running_mean"].astype(x.dtype, copy=False)
@@ -145,9 +146,7 @@ class _BatchNorm(Layer):
         dout = self._dout(dout)
         xc, invstd, scale, m, trained = self._cache
         d3 = self._view(dout)
-        sums, dots = self._rows(d3, xc)
-        dsum = sums.sum(axis=0)                     # sum(dout)
-        ddot = dots.sum(axis=0)                     # sum(dout * xc)
+        dsum, ddot = self._totals(d3, xc)          # sum(dout), sum(dout * xc)
         if self.affine:
             self._set_grad("gamma", ddot * invstd)
             self._set_grad("beta", dsum)
