@@ -82,18 +82,34 @@ class _Worker:
         self.go.acquire()
         self.done.acquire()
         self.job = self.result = self.error = None
-        threading.Thread(target=self._loop, name=f"numpy_impl-{i}", daemon=True).start()
+        self.retired = False
+        self.thread = threading.Thread(target=self._loop, name=f"numpy_impl-{i}", daemon=True)
+        self.thread.start()
 
     def _loop(self):
         while True:
             self.go.acquire()
-            fn, parts = self.job
+            if self.retired:
+                break
+            fn, parts, err = self.job
             try:
-                self.result, self.error = [fn(p) for p in parts], None
+                with np.errstate(**err):            # the caller's floating-point error handling
+                    self.result, self.error = [fn(p) for p in parts], None
             except BaseException as e:              # handed to the caller
                 self.result, self.error = None, e
             fn = parts = None                       # hold no array of the caller's while asleep
+            if self.retired:
+                break
             self.done.release()
+        self.job = self.result = self.error = None
+
+    def retire(self):
+        """Let the thread end once its share (if any) is done, keeping nothing."""
+        self.retired = True
+        try:
+            self.go.release()                       # wakes it if asleep
+        except RuntimeError:                        # it has not taken its start yet: it will see the flag
+            pass
 
 
 _workers = []
@@ -109,38 +125,49 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_workers)
 
 
+def _collect(started):
+    """Wait for each started worker; their ``(result, error)``, cleared from the workers. Interrupted
+    while waiting (Ctrl-C), retire every worker: later calls start new ones."""
+    got = []
+    try:
+        for w in started:
+            w.done.acquire()
+            got.append((w.result, w.error))
+            w.job = w.result = w.error = None
+    except BaseException:
+        for w in _workers:
+            w.retire()
+        del _workers[:]
+        raise
+    return got
+
+
 def run(fn, parts, total_bytes):
     """``[fn(p) for p in parts]``, the parts shared out in contiguous runs over ``threads()`` threads
     (the caller's thread takes the first run); one thread when ``total_bytes`` is too small to pay,
-    inside a worker, or while another thread's ``run`` holds the workers."""
+    inside a worker, or while another thread's ``run`` holds the workers. Workers run under the
+    caller's ``np.errstate``; the first error (the caller's own, else in block order) propagates."""
     t = min(threads(), len(parts), max(1, total_bytes // MIN_BYTES_PER_THREAD))
     if t <= 1 or not _busy.acquire(blocking=False):
         return [fn(p) for p in parts]
+    started, got = [], []
     try:
         while len(_workers) < t - 1:
             _workers.append(_Worker(len(_workers)))
         cuts = [len(parts) * i // t for i in range(t + 1)]
-        mine, started = parts[cuts[0]:cuts[1]], []
+        err = np.geterr()
         for i, w in enumerate(_workers[:t - 1]):
-            w.job = (fn, parts[cuts[i + 1]:cuts[i + 2]])
+            w.job = (fn, parts[cuts[i + 1]:cuts[i + 2]], err)
+            started.append(w)                       # before the start: a started worker is always waited on
             w.go.release()
-            started.append(w)
-        try:
-            out = [fn(p) for p in mine]
-        finally:
-            try:
-                for w in started:                   # never leave a thread writing after we return
-                    w.done.acquire()
-                    w.job = None
-            except BaseException:                   # interrupted while waiting (Ctrl-C): these threads
-                del _workers[:]                     # may still be busy, so later calls start new ones
-                raise
-        for w in started:                           # block order; a worker's exception propagates here
-            if w.error is not None:
-                error, w.error = w.error, None
-                raise error
-            out += w.result
-            w.result = None
-        return out
+        out = [fn(p) for p in parts[cuts[0]:cuts[1]]]
     finally:
-        _busy.release()
+        try:
+            got = _collect(started)                 # never leave a thread writing after we return
+        finally:
+            _busy.release()
+    for result, error in got:                       # block order; a worker's exception propagates here
+        if error is not None:
+            raise error
+        out += result
+    return out

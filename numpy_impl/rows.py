@@ -28,14 +28,16 @@ UNBUFFERED_ROW_BYTES = 3072
 
 
 class unbuffered:
-    """``with unbuffered(a):`` runs the row and column broadcasts inside straight along the rows of
-    ``a`` (its last axis) when they are at least ``UNBUFFERED_ROW_BYTES`` long, by shrinking NumPy's
-    ufunc buffer for this thread until the block ends. Results are the same bits (the same
-    arithmetic, another order of iteration). Keep reductions outside: they run slower unbuffered."""
+    """``with unbuffered(a, *others):`` runs the row and column broadcasts inside straight along the
+    rows of ``a`` (its last axis) when they are at least ``UNBUFFERED_ROW_BYTES`` long, by shrinking
+    NumPy's ufunc buffer for this thread until the block ends. Results are the same bits (the same
+    arithmetic, another order of iteration). ``others``, the other operands: if any has another
+    dtype, NumPy must cast through the buffer, which a tiny one makes 2-3x slower, so the buffer is
+    left alone. Keep reductions outside: they run slower unbuffered."""
     __slots__ = ("on", "before")
 
-    def __init__(self, a):
-        self.on = a.shape[-1] * a.itemsize >= UNBUFFERED_ROW_BYTES
+    def __init__(self, a, *others):
+        self.on = a.shape[-1] * a.itemsize >= UNBUFFERED_ROW_BYTES and all(o.dtype == a.dtype for o in others)
 
     def __enter__(self):
         if self.on:

@@ -68,9 +68,10 @@ class _BatchNorm(Layer):
         parallel.over_rows(fn, a, self.block_bytes)
 
     def _totals(self, a, b=None):
-        """(C,): per channel the sum of a over (N, H, W); with ``b``, also the sum of a * b, from the
-        same pass: ``(sums, dots)``. 4-D input is summed per (sample, channel) row in blocks, then
-        over the samples; 2-D input per column, the products summed without an array of them."""
+        """(C,): per channel the sum of a over (N, H, W); with ``b``, also the sum of a * b:
+        ``(sums, dots)``. 4-D input is summed per (sample, channel) row, both sums in the same pass
+        over each block, then over the samples; 2-D input per column, the products summed without
+        an array of them."""
         if a.ndim == 2:
             return a.sum(axis=0) if b is None else (a.sum(axis=0), np.einsum("nc,nc->c", a, b))
         sums = np.empty(a.shape[:2], dtype=a.dtype)
@@ -97,32 +98,28 @@ class _BatchNorm(Layer):
                 raise ValueError(f"{self.describe()}: training needs more than 1 value per channel, "
                                  f"got input of shape {tuple(x.shape)}")
             mean = self._totals(x3) / x.dtype.type(m)
-            sq = np.empty(x3.shape[:2], dtype=x.dtype) if x3.ndim == 3 else None
-
-            def centre(b):
-                with unbuffered(x3):
-                    np.subtract(x3[b], self._bc(mean, x3), out=xc[b])
-                if sq is not None:
-                    sq[b] = rowdot(xc[b], xc[b])
-
-            self._run(centre, x3)
-            var = (sq.sum(axis=0) if sq is not None else np.einsum("nc,nc->c", xc, xc)) / x.dtype.type(m)
-            self._update_running(mean, var, m)
         else:
             mean = self.buffers["running_mean"].astype(x.dtype, copy=False)
             var = self.buffers["running_var"].astype(x.dtype, copy=False)
-            def centre(b):
-                with unbuffered(x3):
-                    np.subtract(x3[b], self._bc(mean, x3), out=xc[b])
+        sq = np.empty(x3.shape[:2], dtype=x.dtype) if trained and x3.ndim == 3 else None
 
-            self._run(centre, x3)
+        def centre(b):
+            with unbuffered(x3, mean):
+                np.subtract(x3[b], self._bc(mean, x3), out=xc[b])
+            if sq is not None:
+                sq[b] = rowdot(xc[b], xc[b])
+
+        self._run(centre, x3)
+        if trained:
+            var = (sq.sum(axis=0) if sq is not None else np.einsum("nc,nc->c", xc, xc)) / x.dtype.type(m)
+            self._update_running(mean, var, m)
         invstd = 1 / np.sqrt(var + x.dtype.type(self.eps))
         scale = self._bc(invstd * self.params["gamma"].astype(x.dtype, copy=False) if self.affine else invstd, x3)
         beta = self._bc(self.params["beta"].astype(x.dtype, copy=False), x3) if self.affine else None
         out = np.empty_like(x3)
 
         def normalise(b):
-            with unbuffered(x3):
+            with unbuffered(x3, scale, *([] if beta is None else [beta])):
                 np.multiply(xc[b], scale, out=out[b])
                 if beta is not None:
                     out[b] += beta
@@ -153,7 +150,7 @@ class _BatchNorm(Layer):
         dx = np.empty_like(d3)
         if not trained:
             def block(b):
-                with unbuffered(d3):
+                with unbuffered(d3, scale):
                     np.multiply(d3[b], scale, out=dx[b])
 
             self._run(block, d3)
@@ -166,7 +163,7 @@ class _BatchNorm(Layer):
 
         def block(b):
             o = dx[b]
-            with unbuffered(d3):
+            with unbuffered(d3, xc, k, c, scale):
                 np.multiply(xc[b], k, out=o)
                 np.subtract(d3[b], o, out=o)
                 o -= c

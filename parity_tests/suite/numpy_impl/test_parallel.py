@@ -186,3 +186,60 @@ def test_no_worker_keeps_the_callers_arrays_alive(always_threaded):
     del a, fn
     gc.collect()
     assert ref() is None
+
+
+def test_errors_everywhere_leave_no_array_held_and_the_callers_error_first(always_threaded):
+    import gc
+    import weakref
+    parallel.set_threads(3)
+    a = np.ones(12)
+    ref = weakref.ref(a)
+
+    def fn(s, arr=a):
+        part = arr[s] * 2                             # the frames of the errors see an array
+        raise ValueError(f"block {s.start} failed")
+
+    with pytest.raises(ValueError, match="block 0 failed"):
+        parallel.run(fn, parallel.blocks(12, 8, 16), 1 << 30)
+    del a, fn
+    gc.collect()
+    assert ref() is None
+    assert parallel.run(lambda s: s.start, parallel.blocks(6, 1, 1), 1 << 30) == list(range(6))
+
+
+def test_an_interrupted_wait_retires_the_workers_and_the_next_call_works(always_threaded):
+    parallel.set_threads(2)
+    parallel.run(lambda s: s.start, parallel.blocks(4, 1, 1), 1 << 30)
+    worker = parallel._workers[0]
+    real = worker.done
+
+    class Interrupting:                               # Ctrl-C while the caller waits for the worker
+        release = real.release
+
+        def acquire(self):
+            real.acquire()
+            raise KeyboardInterrupt
+
+    worker.done = Interrupting()
+    with pytest.raises(KeyboardInterrupt):
+        parallel.run(lambda s: s.start, parallel.blocks(4, 1, 1), 1 << 30)
+    worker.thread.join(5)
+    assert not worker.thread.is_alive() and worker.result is None and parallel._workers == []
+    assert parallel.run(lambda s: 2 * s.start, parallel.blocks(4, 1, 1), 1 << 30) == [0, 2, 4, 6]
+
+
+def test_workers_follow_the_callers_errstate(always_threaded):
+    parallel.set_threads(2)
+    x = np.zeros(8)
+    with np.errstate(divide="raise"), pytest.raises(FloatingPointError):
+        parallel.run(lambda s: 1 / x[s], [slice(0, 0), slice(0, 8)], 1 << 30)   # the error is a worker's
+    with np.errstate(divide="ignore"):
+        assert parallel.run(lambda s: (1 / x[s]).tolist(), [slice(0, 1), slice(1, 2)], 1 << 30) == [[np.inf]] * 2
+
+
+def test_unbuffered_only_for_long_rows_of_one_dtype():
+    from numpy_impl import rows
+    long64, long32 = np.zeros((2, 1000)), np.zeros((2, 1000), dtype=np.float32)
+    assert rows.unbuffered(long64, np.zeros((2, 1))).on
+    assert not rows.unbuffered(long64, long32).on          # a cast runs through the buffer
+    assert not rows.unbuffered(np.zeros((2, 100))).on       # short rows: one call per row costs more
