@@ -28,8 +28,9 @@ class Model(Sequential):
         penalty = 0.0
         if self.reg:
             penalty, pgrads = l2_penalty(self.named_parameters(), self.reg, self.weight_names())
-            for k, g in pgrads.items():
-                grads[k] = grads[k] + g
+            for k, g in pgrads.items():     # into the penalty's own array: one gradient-sized array less
+                g += grads[k]
+                grads[k] = g
         return float(data_loss) + penalty, grads
 
     def weight_names(self):

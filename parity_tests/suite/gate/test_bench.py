@@ -81,3 +81,12 @@ def test_a_target_below_the_floor_is_raised_and_the_issue_target_kept():
     row, notes = {"torch_ms": 2.0, "target": 1.0}, []
     bench._floor(row, 1.0, notes, "passes")
     assert row["target"] == 1.0 and "issue_target" not in row
+
+
+def test_no_training_step_allocates_more_than_twice_its_activations_and_parameters():
+    # tracemalloc counts bytes, not time: deterministic. The softmax regression's activations are
+    # tiny beside its weights, so its bound is activations + parameters (README, Speed).
+    for kind, sample, batch, opt_name, lr, mom, reg, _ in bench.STEPS:
+        model, x, run_numpy, _ = bench.step_runners(kind, sample, batch, opt_name, lr, mom, reg, "float64")
+        held = bench.activation_bytes(model, x) + sum(p.nbytes for p in model.named_parameters().values())
+        assert bench.peak_alloc(run_numpy) <= 2 * held, kind
