@@ -41,17 +41,17 @@ def softmax_loss(x, y):
     # one exponential per score, the probabilities computed in place in the array returned as dx;
     # rows are independent, so blocks of rows run on threads (numpy_impl.parallel)
     def block(b):
-        d, rows = dx[b], np.arange(b.start, b.stop)
+        d, rows = dx[b], np.arange(b.stop - b.start)     # the block's own row numbers
         top = x[b].max(axis=1, keepdims=True)
         with unbuffered(d):
             np.subtract(x[b], top, out=d)
-        picked = d[rows - b.start, y[b]]
+        picked = d[rows, y[b]]
         np.exp(d, out=d)
         total = rowsum(d)
         row_loss[b] = np.log(total) - picked
         with unbuffered(d):
             d *= (1 / (total * x.dtype.type(n)))[:, None]
-        d[rows - b.start, y[b]] -= inv_n
+        d[rows, y[b]] -= inv_n
 
     parallel.over_rows(block, x, BLOCK_BYTES)
     return x.dtype.type(row_loss.sum() / n), dx
