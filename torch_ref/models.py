@@ -1,6 +1,7 @@
 """The torch side of a NumPy model (``numpy_impl.models``): its mirror run layer by layer, dropout
 with the mask the NumPy layer drew, and the model's loss as torch computes it."""
 import torch
+from torch import nn
 
 import numpy_impl.layers as L
 
@@ -28,9 +29,12 @@ def model_loss(model, scores, y):
     return LOSSES[getattr(model, "loss_name", "softmax")](scores, torch.as_tensor(y, dtype=torch.int64))
 
 
-def l2_penalty(model, module, mapping):
-    """``model.reg * sum(W**2)`` over the model's weights, on the torch parameters."""
+def l2_penalty(model, module, mapping=None):
+    """``model.reg * sum(W**2)`` over the weights of ``module`` (the torch mirror of ``model``): the
+    ``weight`` of every affine and convolution layer, never a bias nor BatchNorm's gamma and beta.
+    The weights are found on the torch side alone, not from the NumPy model's ``weight_names``, so
+    a model that penalised the wrong arrays is caught. ``mapping`` is accepted for older callers."""
     if not getattr(model, "reg", 0):
         return 0.0
-    params = dict(module.named_parameters())
-    return model.reg * sum((params[mapping[k].torch_name] ** 2).sum() for k in model.weight_names())
+    weights = [m.weight for m in module.modules() if isinstance(m, (nn.Linear, nn.modules.conv._ConvNd))]
+    return model.reg * sum((w ** 2).sum() for w in weights)

@@ -375,6 +375,55 @@ def _epoch_orders(seed, n=23, batch=5, epochs=4):
     return [np.concatenate(model.batches[e * per:(e + 1) * per]) for e in range(epochs)]
 
 
+# ---------------------------------------------------------------- whole models
+# (kind, sample shape, architecture settings): small versions of every model kind, each with its
+# data loss (softmax or SVM), BatchNorm and dropout where the kind has them
+MODEL_CASES = [("softmax", (12,), {}), ("svm", (12,), {}), ("two-layer", (12,), dict(hidden=[9])),
+               ("mlp", (12,), dict(hidden=[10, 8])), ("conv", (2, 8, 8), dict(channels=[3, 4], hidden=[7]))]
+
+
+def model_losses(dtype, seed):
+    """``model.loss(X, y)`` of every model kind, the way a training loop calls it: the data loss plus
+    ``reg * sum(W**2)`` over the weights, and the gradient of every parameter, against the torch
+    mirror's loss (the same data loss and penalty) and autograd (dropout masks shared). Weights are
+    redrawn at scale 0.5 so the penalty weighs as much as the data loss. Also: the gradients come
+    by the parameters' names in their dtype, and X and the parameters are left as they were."""
+    from numpy_impl.models import build_model
+    from torch_ref import mirror
+    from torch_ref.mapping import to_numpy_dict
+    from torch_ref.models import forward_layers, l2_penalty, model_loss
+
+    p = Props("Model.loss", dtype, seed)
+    rng = np.random.default_rng(seed)
+    for kind, shape, settings in MODEL_CASES:
+        for reg, training in ((0.0, True), (0.3, True), (0.3, False)):
+            sample = f"{kind} reg={reg}{'' if training else ' eval'}"
+            model = build_model(kind, shape, num_classes=5, reg=reg, seed=seed, dtype=dtype, **settings)
+            for v in model.named_parameters().values():
+                v[...] = 0.5 * rng.standard_normal(v.shape)
+            X, y = rng.standard_normal((6,) + shape).astype(dtype), rng.integers(0, 5, 6)
+            m = mirror(model, dtype)
+            m.module.train(training)
+            kept = {k: v.copy() for k, v in {"X": X, **model.named_parameters()}.items()}
+            loss, grads = model.loss(X, y, training=training)
+            out = forward_layers(model, list(m.module), torch.tensor(X), retain=False)[-1]
+            lt = model_loss(model, out, y) + l2_penalty(model, m.module, m.params)
+            lt.backward()
+            p.add("loss", np.float64(loss), lt.detach().numpy().astype(np.float64), sample)
+            names = set(model.named_parameters())
+            p.claim("gradient names", set(grads) == names, f"gradients for {sorted(grads)}, wanted {sorted(names)}",
+                    sample)
+            for k, g in to_numpy_dict(m.module, m.params, grads=True).items():
+                if k in grads:
+                    p.claim(f"dtype:{k}", np.asarray(grads[k]).dtype == np.dtype(dtype),
+                            f"gradient {k} is {np.asarray(grads[k]).dtype}, wanted {dtype}", sample)
+                    p.add(f"grad_param:{k}", grads[k], g, sample)
+            now = {"X": X, **model.named_parameters()}
+            p.claim("no_mutation", all(np.array_equal(kept[k], now[k]) for k in kept),
+                    "model.loss changed X or a parameter", sample)
+    return p.report()
+
+
 def trainer_shuffling(dtype, seed):
     """Epoch ``e`` visits the samples in the order ``default_rng([seed, e]).permutation(n)``: each
     epoch differs, and the same seed gives the same orders."""
@@ -486,6 +535,9 @@ PROPERTY_ENTRIES = [
     PropertyInfo("Adam classic", adam_classic, "30 steps, gradients 1e-6 to 10",
                  doc="= torch Adam with eps/sqrt(1-b2^t)"),
     PropertyInfo("svm_loss scale", svm_scale, "C = 2, 5, 10", doc="classic SVM = C * MultiMarginLoss"),
+    PropertyInfo("Model.loss", model_losses, "every model kind (softmax, svm, two-layer, mlp with BatchNorm and "
+                 "dropout, conv), reg 0 and 0.3, training and eval: loss and every parameter gradient",
+                 doc="data loss + reg*sum(W^2) over the weights = torch's, autograd's gradients"),
     PropertyInfo("Trainer shuffling", trainer_shuffling, "4 epochs of 23 samples", dtypes=("float64",),
                  doc="epoch e shuffled by default_rng([seed, e])"),
     PropertyInfo("checkpoint round trip", checkpoint_round_trip, "stopped at step 10 of 21, resumed",
