@@ -158,19 +158,27 @@ def _time(fn, clock=time.perf_counter):
     return clock() - t0
 
 
-def interleave(run_numpy, run_torch, repeat=7, warmup=2, clock="wall"):
+def interleave(run_numpy, run_torch, repeat=7, warmup=2, clock="wall", floor=None):
     """Medians (and minima) in ms of ``repeat`` alternating rounds after ``warmup``. ``clock="cpu"``
     counts the process's CPU time (all its threads) instead of wall time: robust to other processes
-    on a busy machine, and equal to the wall time with one thread."""
-    tn, tt = [], []
+    on a busy machine, and equal to the wall time with one thread. ``floor`` (a callable: the NumPy
+    passes the case needs at least) is timed the same way, in the same rounds, each of its runs
+    after a torch run as each NumPy run is (numpy, torch, floor, torch): ``passes_ms``."""
+    tn, tt, tf = [], [], []
     c = CLOCK[clock]
     for i in range(warmup + repeat):
-        a, b = _time(run_numpy, c), _time(run_torch, c)
+        times = [_time(run_numpy, c), _time(run_torch, c)]
+        if floor is not None:
+            times += [_time(floor, c), _time(run_torch, c)]
         if i >= warmup:
-            tn.append(a)
-            tt.append(b)
-    return {"numpy_ms": statistics.median(tn) * 1e3, "torch_ms": statistics.median(tt) * 1e3,
-            "numpy_min_ms": min(tn) * 1e3, "torch_min_ms": min(tt) * 1e3}
+            tn.append(times[0])
+            tt += times[1::2]
+            tf += times[2:3]
+    out = {"numpy_ms": statistics.median(tn) * 1e3, "torch_ms": statistics.median(tt) * 1e3,
+           "numpy_min_ms": min(tn) * 1e3, "torch_min_ms": min(tt) * 1e3}
+    if tf:
+        out["passes_ms"] = statistics.median(tf) * 1e3
+    return out
 
 
 def layer_runners(factory, shape, dtype):
@@ -306,23 +314,37 @@ def conv_traffic(n, c, h, w, f, itemsize, k=3, pad=1, bias=False):
 # scalar per row), "row" a * v[None, :] (one value per column), "exp", "rowsum" (one sum per row, the
 # fastest NumPy has: a BLAS dot with ones), "rowmax" (one max per row: no BLAS for it), "colsum" (one
 # sum per column). Elementwise passes run unbuffered along rows where the layers do (rows.unbuffered).
-# LayerNorm forward: row mean, centre, row variance, normalise, x gamma, + beta; backward: dbeta,
+# The passes come in stages, in the order the data forces: a stage needs the whole result of the one
+# before (the backward runs after the forward has returned; BatchNorm normalises only once the whole
+# batch is summed), so each stage sweeps every block before the next begins.
+# LayerNorm forward: row mean, centre, row variance, normalise, x gamma, + beta | backward: dbeta,
 # dgamma, dxhat = dout x gamma, its row sum, its row dot with xhat, xhat x k, subtract, - c, x invstd.
-# BatchNorm2d (rows: one (sample, channel) plane) forward: row sums, centre, row dot, x scale, + beta;
-# backward: row sums, row dot, xc x k, subtract from dout, - c, x scale.
-# Softmax CE: row max, shift, exp, row sum, scale.
-PASSES = {"LayerNorm 256 (64,64,256)": (256, {"rowsum": 4, "colsum": 2, "col": 5, "row": 3, "same": 1},
+# BatchNorm2d (rows: one (sample, channel) plane): row sums | centre, row dot | x scale, + beta |
+# backward: row sums, row dot | xc x k, subtract from dout, - c, x scale.
+# Softmax CE (forward and backward in one call): row max, shift, exp, row sum, scale.
+PASSES = {"LayerNorm 256 (64,64,256)": (256, ({"rowsum": 2, "col": 2, "row": 2},
+                                              {"rowsum": 2, "colsum": 2, "col": 3, "row": 1, "same": 1}),
                                         ni.LayerNorm.block_bytes),
-          "BatchNorm2d 32 (64,32,28,28)": (784, {"rowsum": 4, "col": 5, "same": 1}, ni.BatchNorm2d.block_bytes),
-          "softmax CE (512,1000)": (1000, {"rowmax": 1, "rowsum": 1, "col": 2, "exp": 1}, losses.BLOCK_BYTES)}
+          "BatchNorm2d 32 (64,32,28,28)": (784, ({"rowsum": 1}, {"col": 1, "rowsum": 1}, {"col": 2}, {"rowsum": 2},
+                                                 {"col": 3, "same": 1}), ni.BatchNorm2d.block_bytes),
+          "softmax CE (512,1000)": (1000, ({"rowmax": 1, "rowsum": 1, "col": 2, "exp": 1},), losses.BLOCK_BYTES)}
 
 
-def passes_time(shape, dtype, row, passes, block_bytes=1 << 20, repeat=5, clock="wall"):
-    """Best time (ms) of ``repeat`` runs of NumPy making ``passes`` (``{kind: count}``, kinds as in ``PASSES``) over an
-    input of ``shape`` viewed as rows of ``row`` values, run as the layers run theirs: blocks of rows
-    spread over threads (numpy_impl.parallel), every pass over a block before the next block, so a
-    block stays in cache. Each pass reads distinct arrays and writes a third (``a * a`` would be a
-    cheaper square)."""
+def _stages(passes):
+    """``passes`` as a tuple of stages: one ``{kind: count}`` dict is one stage."""
+    return (passes,) if isinstance(passes, dict) else tuple(passes)
+
+
+def passes_text(passes):
+    return " | ".join(" + ".join(f"{k} {n}" for k, n in stage.items()) for stage in _stages(passes))
+
+
+def passes_runner(shape, dtype, row, passes, block_bytes=1 << 20):
+    """A callable making ``passes`` (``{kind: count}``, kinds as in ``PASSES``, or a sequence of such
+    stages) over an input of ``shape`` viewed as rows of ``row`` values, run as the layers run theirs:
+    blocks of rows spread over threads (numpy_impl.parallel), every pass of a stage over a block
+    before the next block, so a block stays in cache; each stage over all blocks before the next.
+    Each pass reads distinct arrays and writes a third (``a * a`` would be a cheaper square)."""
     from numpy_impl import parallel, rows
     rng = np.random.default_rng(0)
     a = rng.standard_normal(shape).astype(dtype).reshape(-1, row)
@@ -335,34 +357,62 @@ def passes_time(shape, dtype, row, passes, block_bytes=1 << 20, repeat=5, clock=
              "rowsum": lambda b: rows.rowsum(a[b]),
              "rowmax": lambda b: a[b].max(axis=1),
              "colsum": lambda b: a[b].sum(axis=0)}
-    unknown = set(passes) - set(kinds)
+    stages = _stages(passes)
+    unknown = set().union(*stages) - set(kinds)
     if unknown:
         raise ValueError(f"passes_time: unknown pass kind(s) {sorted(unknown)}; known: {sorted(kinds)}")
     reductions = ("rowsum", "rowmax", "colsum")
-    calls = [kinds[k] for k, n in passes.items() if k not in reductions for _ in range(n)]
-    sums = [kinds[k] for k, n in passes.items() if k in reductions for _ in range(n)]
 
-    def block(b):                                   # elementwise passes as the layers run them
-        with rows.unbuffered(a):
-            for call in calls:
+    def stage_fn(stage):
+        calls = [kinds[k] for k, n in stage.items() if k not in reductions for _ in range(n)]
+        sums = [kinds[k] for k, n in stage.items() if k in reductions for _ in range(n)]
+
+        def block(b):                               # elementwise passes as the layers run them
+            with rows.unbuffered(a):
+                for call in calls:
+                    call(b)
+            for call in sums:
                 call(b)
-        for call in sums:
-            call(b)
+        return block
 
+    blocks = [stage_fn(stage) for stage in stages]
     parts = parallel.blocks(len(a), a[0].nbytes, block_bytes)
+
+    def run_all():
+        for block in blocks:
+            parallel.run(block, parts, a.nbytes)
+    return run_all
+
+
+def passes_time(shape, dtype, row, passes, block_bytes=1 << 20, repeat=5, clock="wall"):
+    """Best time (ms) of ``repeat`` runs of ``passes_runner(...)`` back to back: the passes alone,
+    their arrays already in cache (the best case)."""
+    fn = passes_runner(shape, dtype, row, passes, block_bytes)
     clk = CLOCK[clock]
-    parallel.run(block, parts, a.nbytes)
-    return min(_time(lambda: parallel.run(block, parts, a.nbytes), clk) for _ in range(repeat)) * 1e3
+    fn()
+    return min(_time(fn, clk) for _ in range(repeat)) * 1e3
+
+
+def _floor_runner(name, shape, dtype):
+    if name not in PASSES:
+        return None
+    length, passes, block_bytes = PASSES[name]
+    return passes_runner(shape, dtype, length, passes, block_bytes)
 
 
 def _passes(row, name, shape, dtype, repeat, clock, notes):
+    """The passes floor of a row measured with ``interleave(..., floor=_floor_runner(...))``: timed as
+    the row is (medians of the same rounds, each run after torch's, which evicts the caches), and,
+    for comparison, alone with its arrays in cache (best of ``repeat``)."""
     if name not in PASSES:
         return
     length, passes, block_bytes = PASSES[name]
-    ms = passes_time(shape, dtype, length, passes, block_bytes, repeat=max(3, repeat), clock=clock)
-    row.update(passes=passes, passes_ms=ms)
-    notes.append("unfused NumPy passes: " + " + ".join(f"{k} {u}" for u, k in passes.items())
-                 + f" on rows of {length}, {block_bytes >> 10} KB blocks = {ms:.2f} ms")
+    hot = passes_time(shape, dtype, length, passes, block_bytes, repeat=max(3, repeat), clock=clock)
+    ms = row["passes_ms"]
+    row.update(passes=passes, passes_alone_ms=hot)
+    notes.append(f"unfused NumPy passes: {passes_text(passes)}"
+                 + f" on rows of {length}, {block_bytes >> 10} KB blocks = {ms:.2f} ms timed as the row "
+                 f"({hot:.2f} ms alone in cache)")
     _floor(row, ms, notes, "passes")
 
 
@@ -423,7 +473,7 @@ def run(quick=False, repeat=7, only=None, bandwidth=True, out=print, threads=Non
         for dtype, target in targets.items():
             layer, a, b = layer_runners(factory, shape, dtype)
             row = {"case": name, "kind": "layer", "dtype": dtype, "target": target,
-                   **interleave(a, b, repeat, warmup, clock)}
+                   **interleave(a, b, repeat, warmup, clock, _floor_runner(name, shape, dtype))}
             notes = []
             shapes = gemm_shapes(layer, shape)
             if shapes:
@@ -449,7 +499,7 @@ def run(quick=False, repeat=7, only=None, bandwidth=True, out=print, threads=Non
         for dtype in DTYPES:
             a, b = loss_runners(shape, dtype)
             row = {"case": name, "kind": "loss", "dtype": dtype, "target": target,
-                   **interleave(a, b, repeat, warmup, clock)}
+                   **interleave(a, b, repeat, warmup, clock, _floor_runner(name, shape, dtype))}
             notes = []
             _passes(row, name, shape, dtype, repeat, clock, notes)
             row["notes"] = "; ".join(notes)

@@ -64,8 +64,36 @@ def test_every_floor_entry_names_a_case_and_known_pass_kinds():
     names = set(bench.case_names())
     for name, (row, passes, block_bytes) in bench.PASSES.items():
         assert name in names
-        assert row > 0 and block_bytes > 0 and all(n > 0 for n in passes.values())
+        assert row > 0 and block_bytes > 0 and all(n > 0 for stage in passes for n in stage.values())
         assert bench.passes_time((4, row), "float64", row, passes, block_bytes, repeat=1) > 0
+
+
+def test_the_passes_run_in_their_stages_in_order():
+    # each stage sweeps every block before the next stage begins (the data forces that order)
+    from numpy_impl import parallel
+    seen = []
+    real = parallel.run
+
+    def spy(fn, parts, nbytes):
+        seen.append(fn)
+        return real(fn, parts, nbytes)
+    parallel.run = spy
+    try:
+        bench.passes_runner((8, 4), "float64", 4, ({"rowsum": 1}, {"col": 2}, {"same": 1}), 64)()
+    finally:
+        parallel.run = real
+    assert len(seen) == 3 and len(set(seen)) == 3
+    assert bench.passes_text(({"rowsum": 1}, {"col": 2, "same": 1})) == "rowsum 1 | col 2 + same 1"
+    assert bench.passes_text({"exp": 1}) == "exp 1"
+
+
+def test_a_floor_is_timed_in_the_rounds_of_its_row():
+    calls = []
+    t = bench.interleave(lambda: calls.append("n"), lambda: calls.append("t"), repeat=3, warmup=1,
+                         floor=lambda: calls.append("f"))
+    assert "".join(calls) == "ntft" * 4
+    assert set(t) >= {"numpy_ms", "torch_ms", "passes_ms"}
+    assert "passes_ms" not in bench.interleave(lambda: None, lambda: None, repeat=1, warmup=0)
 
 
 def test_passes_time_refuses_an_unknown_kind():
