@@ -1,7 +1,8 @@
 """Gate rows for what is not a layer, a loss or an optimizer trajectory: the initialisers and
-``gain`` against ``torch.nn.init``, ``l2_penalty`` against weight decay, each classic convention
-against the torch form docs/CONVENTIONS.md predicts for it, the trainer's shuffling, the checkpoint
-round trip and the preprocessing statistics.
+``gain`` against ``torch.nn.init``, ``l2_penalty`` against weight decay, every model kind's
+``model.loss`` (data loss plus penalty, every parameter gradient) against its mirror, each classic
+convention against the torch form docs/CONVENTIONS.md predicts for it, the trainer's shuffling,
+the checkpoint round trip and the preprocessing statistics.
 
 ``PropertyInfo(name, fn, what)`` follows the registry's entry protocol (``name``, ``kind``, ``doc``,
 ``cases(dtypes, seed)``, ``run(case)`` -> ``Report``, ``docs_row()``); ``fn(dtype, seed)`` returns
