@@ -6,13 +6,19 @@ user never sees a bare broadcasting error from deep inside a layer.
 import numpy as np
 
 
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def as_float_array(component, x, what="input"):
-    """Return ``x`` as an ndarray after checking it is a floating-point array without copying."""
+    """Return ``x`` as an ndarray after checking it is a float32 or float64 array, without copying.
+    Other floating types (float16, longdouble) are refused too: NumPy has no BLAS for them, and the
+    torch mirrors and the tolerance policy cover float32 and float64 only."""
     if not isinstance(x, np.ndarray):
         x = np.asarray(x)
-    if not np.issubdtype(x.dtype, np.floating):
+    if x.dtype not in FLOAT_DTYPES:
+        cast = " (cast it: x.astype(np.float32))" if np.issubdtype(x.dtype, np.floating) else ""
         raise TypeError(f"{component}: expected a floating-point {what} (float32 or float64), "
-                        f"got dtype {x.dtype}")
+                        f"got dtype {x.dtype}{cast}")
     return x
 
 
