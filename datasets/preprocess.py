@@ -4,6 +4,7 @@ import os
 
 import numpy as np
 
+from numpy_impl.checks import FLOAT_DTYPES
 from numpy_impl.rng import as_rng
 from numpy_impl.atomic import atomic_write
 from numpy_impl.data import minibatches  # noqa: F401  (re-exported: the shared iterator)
@@ -72,7 +73,7 @@ def prepare(name, root=None, num_val=None, split_seed=None, dev=0, dtype=np.floa
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0):
             raise ValueError(f"prepare: {option} must be an integer >= 0{' or None' if option == 'num_val' else ''}, "
                              f"got {value!r}")
-    if not np.issubdtype(np.dtype(dtype), np.floating):
+    if np.dtype(dtype) not in FLOAT_DTYPES:
         raise ValueError(f"prepare: dtype must be a floating-point type (float32, float64), got {np.dtype(dtype)}")
     data = load(name, root, layout="nchw", **load_kw)
     _, default_val = CLASSIC_SPLITS.get(canonical(name), (None, 1000))

@@ -16,7 +16,8 @@ def as_float_array(component, x, what="input"):
     if not isinstance(x, np.ndarray):
         x = np.asarray(x)
     if x.dtype not in FLOAT_DTYPES:
-        cast = " (cast it: x.astype(np.float32))" if np.issubdtype(x.dtype, np.floating) else ""
+        floating = np.issubdtype(x.dtype, np.floating)
+        cast = " (cast it with .astype(np.float32) or .astype(np.float64))" if floating else ""
         raise TypeError(f"{component}: expected a floating-point {what} (float32 or float64), "
                         f"got dtype {x.dtype}{cast}")
     return x

@@ -29,12 +29,22 @@ def model_loss(model, scores, y):
     return LOSSES[getattr(model, "loss_name", "softmax")](scores, torch.as_tensor(y, dtype=torch.int64))
 
 
+def penalised_weights(module):
+    """The weights ``reg * sum(W**2)`` covers, found on the torch side alone: the ``weight`` of every
+    affine, convolution and embedding module, never a bias, BatchNorm's gamma and beta, a recurrent
+    layer's matrices or attention's projections (NumPy names those ``Wx``/``Wh``/``W_in``/``W_out``,
+    and ``Model.weight_names`` keeps the names ending in ``.W``)."""
+    if isinstance(module, (nn.Linear, nn.modules.conv._ConvNd, nn.Embedding)):
+        return [module.weight]
+    if isinstance(module, nn.MultiheadAttention):
+        return []
+    return [w for child in module.children() for w in penalised_weights(child)]
+
+
 def l2_penalty(model, module, mapping=None):
-    """``model.reg * sum(W**2)`` over the weights of ``module`` (the torch mirror of ``model``): the
-    ``weight`` of every affine and convolution layer, never a bias nor BatchNorm's gamma and beta.
-    The weights are found on the torch side alone, not from the NumPy model's ``weight_names``, so
-    a model that penalised the wrong arrays is caught. ``mapping`` is accepted for older callers."""
+    """``model.reg * sum(W**2)`` over ``penalised_weights(module)`` (``module``: the torch mirror of
+    ``model``). Not read from the NumPy model's ``weight_names``, so a model that penalised the
+    wrong arrays is caught. ``mapping`` is accepted for older callers."""
     if not getattr(model, "reg", 0):
         return 0.0
-    weights = [m.weight for m in module.modules() if isinstance(m, (nn.Linear, nn.modules.conv._ConvNd))]
-    return model.reg * sum((w ** 2).sum() for w in weights)
+    return model.reg * sum((w ** 2).sum() for w in penalised_weights(module))

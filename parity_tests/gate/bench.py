@@ -162,8 +162,10 @@ def interleave(run_numpy, run_torch, repeat=7, warmup=2, clock="wall", floor=Non
     """Medians (and minima) in ms of ``repeat`` alternating rounds after ``warmup``. ``clock="cpu"``
     counts the process's CPU time (all its threads) instead of wall time: robust to other processes
     on a busy machine, and equal to the wall time with one thread. ``floor`` (a callable: the NumPy
-    passes the case needs at least) is timed the same way, in the same rounds, each of its runs
-    after a torch run as each NumPy run is (numpy, torch, floor, torch): ``passes_ms``."""
+    passes the case needs at least) runs in the same rounds, each of its runs after a torch run as
+    each NumPy run is (numpy, torch, floor, torch): ``passes_row_ms`` is its best run (a floor takes
+    the best run: a slow round must not raise a target). ``torch_ms`` counts the torch runs after
+    NumPy's only, as in a row without a floor."""
     tn, tt, tf = [], [], []
     c = CLOCK[clock]
     for i in range(warmup + repeat):
@@ -172,12 +174,12 @@ def interleave(run_numpy, run_torch, repeat=7, warmup=2, clock="wall", floor=Non
             times += [_time(floor, c), _time(run_torch, c)]
         if i >= warmup:
             tn.append(times[0])
-            tt += times[1::2]
+            tt.append(times[1])
             tf += times[2:3]
     out = {"numpy_ms": statistics.median(tn) * 1e3, "torch_ms": statistics.median(tt) * 1e3,
            "numpy_min_ms": min(tn) * 1e3, "torch_min_ms": min(tt) * 1e3}
     if tf:
-        out["passes_ms"] = statistics.median(tf) * 1e3
+        out["passes_row_ms"] = min(tf) * 1e3
     return out
 
 
@@ -360,7 +362,7 @@ def passes_runner(shape, dtype, row, passes, block_bytes=1 << 20):
     stages = _stages(passes)
     unknown = set().union(*stages) - set(kinds)
     if unknown:
-        raise ValueError(f"passes_time: unknown pass kind(s) {sorted(unknown)}; known: {sorted(kinds)}")
+        raise ValueError(f"bench passes: unknown pass kind(s) {sorted(unknown)}; known: {sorted(kinds)}")
     reductions = ("rowsum", "rowmax", "colsum")
 
     def stage_fn(stage):
@@ -401,17 +403,18 @@ def _floor_runner(name, shape, dtype):
 
 
 def _passes(row, name, shape, dtype, repeat, clock, notes):
-    """The passes floor of a row measured with ``interleave(..., floor=_floor_runner(...))``: timed as
-    the row is (medians of the same rounds, each run after torch's, which evicts the caches), and,
-    for comparison, alone with its arrays in cache (best of ``repeat``)."""
+    """The passes floor of a row measured with ``interleave(..., floor=_floor_runner(...))``: its best
+    run in the row's rounds, each run after torch's (which evicts the caches) as the layer's are
+    (``passes_row_ms``), and, for comparison, its best run alone with its arrays in cache
+    (``passes_ms``, what the floor was before)."""
     if name not in PASSES:
         return
     length, passes, block_bytes = PASSES[name]
     hot = passes_time(shape, dtype, length, passes, block_bytes, repeat=max(3, repeat), clock=clock)
-    ms = row["passes_ms"]
-    row.update(passes=passes, passes_alone_ms=hot)
+    ms = row["passes_row_ms"]
+    row.update(passes=passes, passes_ms=hot)
     notes.append(f"unfused NumPy passes: {passes_text(passes)}"
-                 + f" on rows of {length}, {block_bytes >> 10} KB blocks = {ms:.2f} ms timed as the row "
+                 + f" on rows of {length}, {block_bytes >> 10} KB blocks = {ms:.2f} ms in the row's rounds "
                  f"({hot:.2f} ms alone in cache)")
     _floor(row, ms, notes, "passes")
 

@@ -128,7 +128,7 @@ MUTANTS = [
     Mutant('mse_loss gradient 1/size instead of 2/size', 'numpy_impl/losses.py', 'diff * x.dtype.type(2.0 / x.size)', 'diff * x.dtype.type(1.0 / x.size)', 'mse_loss', 'mse_loss [grad_input]'),
     Mutant('l2_penalty gradient reg*W instead of 2*reg*W', 'numpy_impl/losses.py', 'return penalty, {k: 2 * reg * params[k] for k in names}', 'return penalty, {k: reg * params[k] for k in names}', 'l2_penalty', 'l2_penalty [grad:*]'),
     Mutant('l2_penalty on the biases too', 'numpy_impl/losses.py', 'names = [k for k in params if k.split(".")[-1] not in ("b", "beta", "gamma")]', 'names = list(params)', 'l2_penalty', 'l2_penalty [*]'),
-    Mutant('Model.loss penalty gradient 0.1% off', 'numpy_impl/models/nets.py', '                g += grads[k]\n', '                g += grads[k] * 1.001\n', 'Model.loss', 'Model.loss [grad_param:*]'),
+    Mutant('Model.loss data gradient 0.1% off where the penalty is added', 'numpy_impl/models/nets.py', '                g += grads[k]\n', '                g += grads[k] * 1.001\n', 'Model.loss', 'Model.loss [grad_param:*]'),
     Mutant('Model.loss penalises the biases', 'numpy_impl/models/nets.py', 'if k.endswith(".W")]', 'if k.endswith((".W", ".b"))]', 'Model.loss', 'Model.loss [*]'),
     Mutant('Model.loss penalty left out of the loss', 'numpy_impl/models/nets.py', 'return float(data_loss) + penalty, grads', 'return float(data_loss), grads', 'Model.loss', 'Model.loss [loss]'),
     Mutant('SGD dampening ignored', 'numpy_impl/optim/optimizers.py', 'buf += g if group["dampening"] == 0 else (1 - group["dampening"]) * g', 'buf += g', 'SGD momentum dampening', 'SGD momentum dampening+wd [param:*]'),

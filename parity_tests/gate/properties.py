@@ -377,10 +377,24 @@ def _epoch_orders(seed, n=23, batch=5, epochs=4):
 
 
 # ---------------------------------------------------------------- whole models
+def _sequence_model(dtype, seed, reg):
+    """A model of one's own over sequences: attention, a transformer layer, a per-step affine."""
+    from numpy_impl import layers as L
+    from numpy_impl.models import Model
+    rng = np.random.default_rng([seed, 1])
+    model = Model(L.MultiheadAttention(4, 2, rng=rng, dtype=dtype),
+                  L.TransformerEncoderLayer(4, 2, dim_feedforward=6, rng=rng, dtype=dtype),
+                  L.TemporalAffine(4, 3, rng=rng, dtype=dtype), L.Flatten(), L.Linear(9, 5, rng=rng, dtype=dtype))
+    model.reg = reg
+    return model
+
+
 # (kind, sample shape, architecture settings): small versions of every model kind, each with its
-# data loss (softmax or SVM), BatchNorm and dropout where the kind has them
+# data loss (softmax or SVM), BatchNorm and dropout where the kind has them; a kind that is a
+# function (dtype, seed, reg) -> model is a model of one's own
 MODEL_CASES = [("softmax", (12,), {}), ("svm", (12,), {}), ("two-layer", (12,), dict(hidden=[9])),
-               ("mlp", (12,), dict(hidden=[10, 8])), ("conv", (2, 8, 8), dict(channels=[3, 4], hidden=[7]))]
+               ("mlp", (12,), dict(hidden=[10, 8])), ("conv", (2, 8, 8), dict(channels=[3, 4], hidden=[7])),
+               (_sequence_model, (3, 4), {})]
 
 
 def model_losses(dtype, seed):
@@ -398,8 +412,10 @@ def model_losses(dtype, seed):
     rng = np.random.default_rng(seed)
     for kind, shape, settings in MODEL_CASES:
         for reg, training in ((0.0, True), (0.3, True), (0.3, False)):
-            sample = f"{kind} reg={reg}{'' if training else ' eval'}"
-            model = build_model(kind, shape, num_classes=5, reg=reg, seed=seed, dtype=dtype, **settings)
+            name = kind if isinstance(kind, str) else "sequence model"
+            sample = f"{name} reg={reg}{'' if training else ' eval'}"
+            model = build_model(kind, shape, num_classes=5, reg=reg, seed=seed, dtype=dtype, **settings) \
+                if isinstance(kind, str) else kind(dtype, seed, reg)
             for v in model.named_parameters().values():
                 v[...] = 0.5 * rng.standard_normal(v.shape)
             X, y = rng.standard_normal((6,) + shape).astype(dtype), rng.integers(0, 5, 6)
@@ -537,7 +553,8 @@ PROPERTY_ENTRIES = [
                  doc="= torch Adam with eps/sqrt(1-b2^t)"),
     PropertyInfo("svm_loss scale", svm_scale, "C = 2, 5, 10", doc="classic SVM = C * MultiMarginLoss"),
     PropertyInfo("Model.loss", model_losses, "every model kind (softmax, svm, two-layer, mlp with BatchNorm and "
-                 "dropout, conv), reg 0 and 0.3, training and eval: loss and every parameter gradient",
+                 "dropout, conv) and a model of attention, transformer and per-step affine layers; reg 0 "
+                 "and 0.3, training and eval: loss and every parameter gradient",
                  doc="data loss + reg*sum(W^2) over the weights = torch's, autograd's gradients"),
     PropertyInfo("Trainer shuffling", trainer_shuffling, "4 epochs of 23 samples", dtypes=("float64",),
                  doc="epoch e shuffled by default_rng([seed, e])"),

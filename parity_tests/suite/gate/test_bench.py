@@ -92,8 +92,27 @@ def test_a_floor_is_timed_in_the_rounds_of_its_row():
     t = bench.interleave(lambda: calls.append("n"), lambda: calls.append("t"), repeat=3, warmup=1,
                          floor=lambda: calls.append("f"))
     assert "".join(calls) == "ntft" * 4
-    assert set(t) >= {"numpy_ms", "torch_ms", "passes_ms"}
-    assert "passes_ms" not in bench.interleave(lambda: None, lambda: None, repeat=1, warmup=0)
+    assert set(t) >= {"numpy_ms", "torch_ms", "passes_row_ms"}
+    assert "passes_row_ms" not in bench.interleave(lambda: None, lambda: None, repeat=1, warmup=0)
+
+
+def test_a_floor_is_the_best_of_its_runs_and_torch_counts_its_runs_after_numpy():
+    import itertools
+    clock = itertools.count()                     # each _time call spans the ticks its function takes
+    floors = iter([9, 3, 9])                       # the floor's three runs: its best is 3, its median 9
+    ticks = {"n": lambda: 5, "t1": lambda: 1, "f": lambda: next(floors), "t2": lambda: 100}
+    order = itertools.cycle(["n", "t1", "f", "t2"])
+
+    def tick():
+        for _ in range(ticks[next(order)]() - 1):
+            next(clock)
+    real = bench.CLOCK["wall"]
+    bench.CLOCK["wall"] = lambda: next(clock) / 1e3   # seconds: one tick is 1 ms
+    try:
+        t = bench.interleave(tick, tick, repeat=3, warmup=0, floor=tick)
+    finally:
+        bench.CLOCK["wall"] = real
+    assert round(t["torch_ms"], 9) == 1 and round(t["numpy_ms"], 9) == 5 and round(t["passes_row_ms"], 9) == 3
 
 
 def test_passes_time_refuses_an_unknown_kind():

@@ -55,9 +55,11 @@ CASES = [
     (lambda: ni.Dropout(float("nan")), ValueError, "Dropout: p must lie in [0, 1], got nan"),
     (lambda: ConvNet((1, 28, 28), [2] * 5), ValueError, "ConvNet: 5 conv blocks (channels [2, 2, 2, 2, 2]) halve 28x28 images to nothing; at most 4 fit"),
     (lambda: ni.Linear(3, 2).forward(np.zeros((2, 3), np.float16)), TypeError,
-     "Linear(3, 2): expected a floating-point input (float32 or float64), got dtype float16 (cast it"),
-    (lambda: ni.ReLU().forward(np.zeros((2, 3), np.longdouble)), TypeError,
-     "expected a floating-point input (float32 or float64), got dtype float128"),
+     "Linear(3, 2): expected a floating-point input (float32 or float64), got dtype float16 (cast it with"),
+    (lambda: ni.ReLU().forward(np.zeros((2, 3), np.float16)), TypeError,
+     "ReLU: expected a floating-point input (float32 or float64), got dtype float16"),
+    (lambda: D.prepare("mnist", dtype=np.float16), ValueError,
+     "prepare: dtype must be a floating-point type (float32, float64), got float16"),
     (lambda: ni.Conv2d(1, 2, 3).forward(np.zeros((1, 1, 4, 4), np.complex128)), TypeError,
      "expected a floating-point input (float32 or float64), got dtype complex128"),
     (lambda: FullyConnectedNet(4, [3], 2, reg=0.1).loss(np.zeros((2, 4), np.float16), np.zeros(2, int)), TypeError,
@@ -180,3 +182,9 @@ def test_load_checkpoint_of_damaged_files(tmp_path):
     other = FullyConnectedNet(4, [3], 2, activation="tanh")   # same shapes, another model
     with pytest.raises(ValueError, match="models do not match"):
         load_checkpoint(path, other)
+
+
+@pytest.mark.skipif(np.dtype(np.longdouble).itemsize == 8, reason="longdouble is float64 on this platform")
+def test_longdouble_input_is_refused():
+    with pytest.raises(TypeError, match="expected a floating-point input \\(float32 or float64\\), got dtype float"):
+        ni.ReLU().forward(np.zeros((2, 3), np.longdouble))
