@@ -41,10 +41,10 @@ def penalised_weights(module):
     return [w for child in module.children() for w in penalised_weights(child)]
 
 
-def l2_penalty(model, module, mapping=None):
+def l2_penalty(model, module):
     """``model.reg * sum(W**2)`` over ``penalised_weights(module)`` (``module``: the torch mirror of
     ``model``). Not read from the NumPy model's ``weight_names``, so a model that penalised the
-    wrong arrays is caught. ``mapping`` is accepted for older callers."""
+    wrong arrays is caught."""
     if not getattr(model, "reg", 0):
         return 0.0
     return model.reg * sum((w ** 2).sum() for w in penalised_weights(module))

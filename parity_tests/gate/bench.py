@@ -241,7 +241,7 @@ def step_runners(kind, sample, batch, opt_name, lr, momentum, reg, dtype):
 
     def run_torch():
         topt.zero_grad()
-        loss = model_loss(model, m.module(xt), yt) + l2_penalty(model, m.module, m.params)
+        loss = model_loss(model, m.module(xt), yt) + l2_penalty(model, m.module)
         loss.backward()
         topt.step()
 

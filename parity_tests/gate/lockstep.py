@@ -51,7 +51,7 @@ class Lockstep:
         t0 = time.perf_counter()
         self.topt.zero_grad()
         out = forward_layers(self.model, self.modules, torch.tensor(xb), retain=False)[-1]
-        lt = model_loss(self.model, out, yb) + l2_penalty(self.model, self.m.module, self.m.params)
+        lt = model_loss(self.model, out, yb) + l2_penalty(self.model, self.m.module)
         lt.backward()
         self.topt.step()
         if self.tsched is not None and trainer.schedule_every == "step":

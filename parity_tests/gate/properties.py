@@ -424,7 +424,7 @@ def model_losses(dtype, seed):
             kept = {k: v.copy() for k, v in {"X": X, **model.named_parameters()}.items()}
             loss, grads = model.loss(X, y, training=training)
             out = forward_layers(model, list(m.module), torch.tensor(X), retain=False)[-1]
-            lt = model_loss(model, out, y) + l2_penalty(model, m.module, m.params)
+            lt = model_loss(model, out, y) + l2_penalty(model, m.module)
             lt.backward()
             p.add("loss", np.float64(loss), lt.detach().numpy().astype(np.float64), sample)
             names = set(model.named_parameters())
