@@ -31,27 +31,53 @@ def _scores(component, x, y):
 
 
 def softmax_loss(x, y):
-    """Mean softmax cross-entropy, vectorised. x: (N, C), y: (N,) -> (loss, dx (N, C))."""
+    """Mean softmax cross-entropy, vectorised. x: (N, C), y: (N,) -> (loss, dx (N, C)).
+
+    Each row is exponentiated as it is, without first subtracting its max: the probabilities
+    ``exp(x) / sum(exp(x))`` are the same numbers, and the max and the subtraction are two of the
+    five passes over the scores. A row whose sum of exponentials leaves ``[1/R, R]``,
+    ``R = sqrt(finfo.max)`` (logits beyond about +-44 in float32, +-350 in float64: an overflow, an
+    underflow, a NaN or an inf), is computed again from ``x - max(x)``, the classic stable form. A
+    row's loss is ``-log(p_y)`` (as accurate as log-sum-exp after the shift), or, where ``p_y`` is
+    below 2**-20, ``log(sum(exp(x))) - x_y``. A row's result never depends on the other rows."""
     x, y = _scores("softmax_loss", x, y)
     n = x.shape[0]
-    inv_n = x.dtype.type(1) / x.dtype.type(n)
     dx = np.empty_like(x)
     row_loss = np.empty(n, dtype=x.dtype)
+    high = np.sqrt(np.finfo(x.dtype).max)
+    low = 1 / high
 
     # one exponential per score, the probabilities computed in place in the array returned as dx;
     # rows are independent, so blocks of rows run on threads (numpy_impl.parallel)
     def block(b):
-        d, rows = dx[b], np.arange(b.stop - b.start)     # the block's own row numbers
-        top = x[b].max(axis=1, keepdims=True)
+        d, xb, yb = dx[b], x[b], y[b]
+        rows = np.arange(len(xb))                   # the block's own row numbers
+        with np.errstate(over="ignore", under="ignore"):
+            np.exp(xb, out=d)
+            total = rowsum(d)
+        redo = None
+        if not (total.min() >= low and total.max() <= high):          # NaN fails both
+            redo = np.flatnonzero(~((total >= low) & (total <= high)))
+            top = xb[redo].max(axis=1)              # the stable form for those rows only
+            s = np.exp(xb[redo] - top[:, None])
+            d[redo], total[redo] = s, rowsum(s)
+        e_y = d[rows, yb]
+        scale = 1 / (total * x.dtype.type(n))
+        loss = row_loss[b]
+        with np.errstate(divide="ignore", over="ignore"):     # p_y of 0 or denormal: replaced below
+            np.log(total / e_y, out=loss)           # -log(p_y)
+        lse = e_y < total * x.dtype.type(2.0 ** -20)    # p_y < 2**-20: log-sum-exp - x_y keeps the digits
+        if redo is not None:
+            lse[redo] = True
+        if lse.any():
+            i = np.flatnonzero(lse)
+            shift = np.zeros(len(xb), dtype=x.dtype)
+            if redo is not None:
+                shift[redo] = top
+            loss[i] = np.log(total[i]) - (xb[i, yb[i]] - shift[i])
         with unbuffered(d):
-            np.subtract(x[b], top, out=d)
-        picked = d[rows, y[b]]
-        np.exp(d, out=d)
-        total = rowsum(d)
-        row_loss[b] = np.log(total) - picked
-        with unbuffered(d):
-            d *= (1 / (total * x.dtype.type(n)))[:, None]
-        d[rows, y[b]] -= inv_n
+            d *= scale[:, None]
+        d[rows, yb] = (e_y - total) * scale         # (p_y - 1) / N, exactly 0 where p_y rounds to 1
 
     parallel.over_rows(block, x, BLOCK_BYTES)
     return x.dtype.type(row_loss.sum() / n), dx

@@ -199,6 +199,34 @@ def scores(scale=1.0):
     return gen
 
 
+def scores_past_exp_range(rng, shape, dtype):
+    """Scores whose rows alternate: shifted by +500, by -500 (exp overflows or underflows in both
+    dtypes, so the row takes the stable path) and unshifted (the fast path), in one batch."""
+    x, y = scores()(rng, shape, dtype)
+    x[0::3] += 500
+    x[1::3] -= 500
+    return x, y
+
+
+def confident_scores(rng, shape, dtype):
+    """Scores whose label logit is 40 above the rest: p_y rounds to 1 in both dtypes, so torch's loss
+    and label gradient are exactly 0."""
+    x, y = scores()(rng, shape, dtype)
+    x[np.arange(shape[0]), y] += 40
+    return x, y
+
+
+def high_scores(rng, shape, dtype):
+    """Logits near the top of the range exp takes without a max shift (log-sum-exp near 300 in
+    float64, 33 in float32), the label's 12 (float64) or 3 (float32) above the rest: the loss
+    (3e-5, 0.25) is well conditioned, but as log(sum(exp(x))) - x_y it keeps too few digits."""
+    offset, boost = (300, 12) if np.dtype(dtype) == np.float64 else (30, 3)
+    x, y = scores()(rng, shape, dtype)
+    x += offset
+    x[np.arange(shape[0]), y] += boost
+    return x, y
+
+
 def svm_scores(rng, shape, dtype):
     """Scores whose hinge margins all stay 1e-3 away from the kink (redrawn until they do)."""
     for _ in range(1000):
@@ -438,6 +466,9 @@ ENTRIES = [
         Sample("batch of 1", (1, 5)),
         Sample("two classes", (6, 2)),
         Sample("large logits 1e3", (4, 5), fd=False, inputs=scores(1e3)),
+        Sample("rows past exp's range (+-500) beside plain rows", (6, 5), fd=False, inputs=scores_past_exp_range),
+        Sample("confident rows (label logit +40)", (5, 4), fd=False, inputs=confident_scores),
+        Sample("logits near exp's limit, label above", (5, 4), fd=False, inputs=high_scores),
     ], kind="loss", torch=tl.softmax_loss, inputs=scores(), doc="F.cross_entropy (mean)"),
     OpInfo("softmax_loss_naive", nl.softmax_loss_naive, [
         Sample("random", random_shape((1, 8), (2, 6))),
