@@ -19,6 +19,9 @@ from .checks import as_float_array, check_labels, check_ndim
 from .rows import rowsum, unbuffered
 
 BLOCK_BYTES = 1 << 20        # rows of scores per block in softmax_loss (numpy_impl.parallel)
+LSE_LOSS = 20 * np.log(2)    # a row loss above this (p_y < 2**-20) is taken as log-sum-exp - x_y
+# the sums of exponentials softmax_loss takes without a max shift: [1/R, R], R = sqrt(finfo.max)
+EXP_RANGE = {np.dtype(t): (1 / np.sqrt(np.finfo(t).max), np.sqrt(np.finfo(t).max)) for t in (np.float32, np.float64)}
 
 
 def _scores(component, x, y):
@@ -36,45 +39,42 @@ def softmax_loss(x, y):
     Each row is exponentiated as it is, without first subtracting its max: the probabilities
     ``exp(x) / sum(exp(x))`` are the same numbers, and the max and the subtraction are two of the
     five passes over the scores. A row whose sum of exponentials leaves ``[1/R, R]``,
-    ``R = sqrt(finfo.max)`` (logits beyond about +-44 in float32, +-350 in float64: an overflow, an
-    underflow, a NaN or an inf), is computed again from ``x - max(x)``, the classic stable form. A
-    row's loss is ``-log(p_y)`` (as accurate as log-sum-exp after the shift), or, where ``p_y`` is
-    below 2**-20, ``log(sum(exp(x))) - x_y``. A row's result never depends on the other rows."""
+    ``R = sqrt(finfo.max)`` (a log-sum-exp beyond about +-44 in float32, +-355 in float64: an
+    overflow, an underflow, NaN or inf), is computed again from ``x - max(x)``, the classic stable
+    form. A row's loss is ``-log(p_y)`` (as accurate as log-sum-exp after the shift), or, where
+    ``p_y`` is below 2**-20, ``log(sum(exp(x))) - x_y``. A row's result never depends on the other
+    rows."""
     x, y = _scores("softmax_loss", x, y)
     n = x.shape[0]
     dx = np.empty_like(x)
     row_loss = np.empty(n, dtype=x.dtype)
-    high = np.sqrt(np.finfo(x.dtype).max)
-    low = 1 / high
+    low, high = EXP_RANGE[x.dtype]
 
     # one exponential per score, the probabilities computed in place in the array returned as dx;
     # rows are independent, so blocks of rows run on threads (numpy_impl.parallel)
     def block(b):
         d, xb, yb = dx[b], x[b], y[b]
         rows = np.arange(len(xb))                   # the block's own row numbers
-        with np.errstate(over="ignore", under="ignore"):
+        with np.errstate(over="ignore", under="ignore", divide="ignore"):
             np.exp(xb, out=d)
             total = rowsum(d)
-        redo = None
-        if not (total.min() >= low and total.max() <= high):          # NaN fails both
-            redo = np.flatnonzero(~((total >= low) & (total <= high)))
-            top = xb[redo].max(axis=1)              # the stable form for those rows only
-            s = np.exp(xb[redo] - top[:, None])
-            d[redo], total[redo] = s, rowsum(s)
-        e_y = d[rows, yb]
-        scale = 1 / (total * x.dtype.type(n))
-        loss = row_loss[b]
-        with np.errstate(divide="ignore", over="ignore"):     # p_y of 0 or denormal: replaced below
-            np.log(total / e_y, out=loss)           # -log(p_y)
-        lse = e_y < total * x.dtype.type(2.0 ** -20)    # p_y < 2**-20: log-sum-exp - x_y keeps the digits
-        if redo is not None:
-            lse[redo] = True
-        if lse.any():
-            i = np.flatnonzero(lse)
+            redo = None
+            if not (total.min() >= low and total.max() <= high):      # NaN fails both
+                redo = np.flatnonzero(~((total >= low) & (total <= high)))
+                top = xb[redo].max(axis=1)          # the stable form for those rows only
+                s = np.exp(xb[redo] - top[:, None])
+                d[redo], total[redo] = s, rowsum(s)
+            e_y = d[rows, yb]
+            loss = row_loss[b]
+            np.log(total / e_y, out=loss)           # -log(p_y); inf where p_y is 0
+        if redo is not None or loss.max() > LSE_LOSS:
+            lse = loss > LSE_LOSS                   # p_y < 2**-20: log-sum-exp - x_y keeps the digits
             shift = np.zeros(len(xb), dtype=x.dtype)
-            if redo is not None:
-                shift[redo] = top
+            if redo is not None:                    # and as before for the rows computed again
+                lse[redo], shift[redo] = True, top
+            i = np.flatnonzero(lse)
             loss[i] = np.log(total[i]) - (xb[i, yb[i]] - shift[i])
+        scale = 1 / (total * x.dtype.type(n))
         with unbuffered(d):
             d *= scale[:, None]
         d[rows, yb] = (e_y - total) * scale         # (p_y - 1) / N, exactly 0 where p_y rounds to 1
