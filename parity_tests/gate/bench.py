@@ -314,7 +314,8 @@ def conv_traffic(n, c, h, w, f, itemsize, k=3, pad=1, bias=False):
 # over the input viewed as rows of ``row`` values (the rows the statistics run along), on the blocks
 # the layer uses. Kinds: "same" a * c (two arrays of the input's shape), "col" a * s[:, None] (one
 # scalar per row), "row" a * v[None, :] (one value per column), "exp", "rowsum" (one sum per row, the
-# fastest NumPy has: a BLAS dot with ones), "colsum" (one sum per column). Elementwise passes run unbuffered along rows where the layers do (rows.unbuffered).
+# fastest NumPy has: a BLAS dot with ones), "colsum" (one sum per column). Elementwise passes run
+# unbuffered along rows where the layers do (rows.unbuffered).
 # The passes come in stages, in the order the data forces: a stage needs the whole result of the one
 # before (the backward runs after the forward has returned; BatchNorm normalises only once the whole
 # batch is summed), so each stage sweeps every block before the next begins.
