@@ -77,15 +77,27 @@ def xavier_uniform(shape, rng=None, dtype=np.float64, layout=None, gain_=1.0):
     return uniform(shape, rng, dtype, a=-bound, b=bound)
 
 
-def kaiming_normal(shape, rng=None, dtype=np.float64, layout=None, a=0.0, mode="fan_in", nonlinearity="relu"):
+def _fan(fan_in, fan_out, mode, component):
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"{component}: mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    return fan_in if mode == "fan_in" else fan_out
+
+
+def kaiming_normal(shape, rng=None, dtype=np.float64, layout=None, a=0.0, mode="fan_in",
+                   nonlinearity="leaky_relu"):
+    """``torch.nn.init.kaiming_normal_``, its defaults included: gain ``sqrt(2 / (1 + a**2))``
+    (leaky_relu, ``a`` its negative slope; with ``a = 0`` that is ReLU's sqrt(2))."""
     fi, fo = fans(shape, layout)
-    std = gain(nonlinearity, a) / math.sqrt(fi if mode == "fan_in" else fo)
+    std = gain(nonlinearity, a) / math.sqrt(_fan(fi, fo, mode, "kaiming_normal"))
     return normal(shape, rng, dtype, std=std)
 
 
-def kaiming_uniform(shape, rng=None, dtype=np.float64, layout=None, a=0.0, mode="fan_in", nonlinearity="relu"):
+def kaiming_uniform(shape, rng=None, dtype=np.float64, layout=None, a=0.0, mode="fan_in",
+                    nonlinearity="leaky_relu"):
+    """``torch.nn.init.kaiming_uniform_``, its defaults included; ``a=math.sqrt(5)`` is the init
+    torch gives ``nn.Linear`` and ``nn.Conv2d`` weights (bound ``1/sqrt(fan_in)``)."""
     fi, fo = fans(shape, layout)
-    bound = math.sqrt(3.0) * gain(nonlinearity, a) / math.sqrt(fi if mode == "fan_in" else fo)
+    bound = math.sqrt(3.0) * gain(nonlinearity, a) / math.sqrt(_fan(fi, fo, mode, "kaiming_uniform"))
     return uniform(shape, rng, dtype, a=-bound, b=bound)
 
 

@@ -107,7 +107,7 @@ def _decay(p, g, wd):
 
 
 class SGD(Optimizer):
-    defaults = dict(lr=1e-2, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0)
+    defaults = dict(lr=1e-3, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0)
     variants = ("torch", "classic")
 
     def _validate(self, group):

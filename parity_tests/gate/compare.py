@@ -28,7 +28,7 @@ class CheckResult:
     def message(self):
         head = (f"{self.component} [{self.check}] sample={self.sample!r} shape={self.shape} dtype={self.dtype} "
                 f"seed={self.seed}: ")
-        if self.note and (not self.total or self.note.startswith(NOTHING_COMPARED)):
+        if self.note and (not self.total or self.note.startswith(NOTHING_COMPARED) or self.extra.get("statistic")):
             return head + self.note
         return head + (f"{self.mismatches}/{self.total} elements outside tolerance ({self.tolerance}); "
                        f"greatest abs diff {self.max_abs:.3e}, greatest rel diff {self.max_rel:.3e}; "

@@ -55,7 +55,8 @@ class Props:
         """A statistic ``value`` >= 0 that must stay at or below ``limit``."""
         r = CheckResult(passed=bool(value <= limit), max_abs=float(value), max_rel=float(value), total=1,
                         mismatches=int(not value <= limit), tolerance=f"<= {limit:.3g}",
-                        note=f"{note}: {value:.4g}, limit {limit:.3g}", **self._meta(check, sample))
+                        note=f"{note}: {value:.4g}, limit {limit:.3g}", extra={"statistic": True},
+                        **self._meta(check, sample))
         self.results.append(r)
 
     def report(self):
@@ -136,6 +137,13 @@ def _init_cases():
                 out.append((f"{fn_name} {mode} {nl}{'' if a is None else f' a={a}'}",
                             lambda s, r, d, l, f=np_fn, kw=kw: f(s, r, d, l, **kw),
                             lambda t, f=t_fn, kw=kw: f(t, **kw)))
+        # torch's own defaults, nothing passed, and ``a`` alone (torch's Linear and Conv init is
+        # ``kaiming_uniform_(w, a=sqrt(5))``): a default that differs from torch's shows here
+        for a in (None, math.sqrt(5), 0.2):
+            kw = {} if a is None else {"a": a}
+            out.append((f"{fn_name} torch defaults{'' if a is None else f' a={a:.3g}'}",
+                        lambda s, r, d, l, f=getattr(init, fn_name), kw=kw: f(s, r, d, l, **kw),
+                        lambda t, f=getattr(torch.nn.init, fn_name + "_"), kw=kw: f(t, **kw)))
     return out
 
 
