@@ -1,5 +1,6 @@
 """Write a file so that nobody ever sees half of it: a temporary file beside the destination,
 renamed into place once complete. Checkpoints, reports, plots, caches and state dicts all use it."""
+import errno
 import os
 import tempfile
 
@@ -14,14 +15,23 @@ def atomic_write(dest, write):
     """``write(binary_file)`` into a temporary file beside ``dest``, then rename it into place: a
     reader never sees half a file, and an interrupted write leaves the previous file intact."""
     dest = os.path.abspath(dest)
-    os.makedirs(os.path.dirname(dest), exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(dest), prefix=".partial-")
+    folder = os.path.dirname(dest)
+    try:
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".partial-")
+    except FileExistsError as e:                    # a file where a folder of the path should be
+        raise NotADirectoryError(errno.ENOTDIR, f"cannot write {dest}: a file stands where its folder should be "
+                                          f"({e.filename})") from None
+    except OSError as e:                            # read-only, no permission, disk full: name the file meant
+        raise type(e)(e.errno, f"cannot write {dest}: {e.strerror}") from None
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
         os.chmod(tmp, 0o666 & ~_umask())          # mkstemp makes 0600; give the usual permissions
         os.replace(tmp, dest)
-    except BaseException:
+    except BaseException as e:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(e, OSError) and e.errno is not None:
+            raise type(e)(e.errno, f"cannot write {dest}: {e.strerror}") from None
         raise

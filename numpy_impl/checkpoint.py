@@ -103,12 +103,17 @@ def read_checkpoint(path):
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         got = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
         raise ValueError(f"{where}: not a checkpoint of this library (format {got!r})")
+    missing = [k for k in ("model", "extra", "generators") if k not in meta]
+    if missing:
+        raise ValueError(f"{where}: truncated or corrupted header (no {', '.join(map(repr, missing))})")
     return data, meta
 
 
-def load_checkpoint(path, model, optimizer=None, scheduler=None):
+def load_checkpoint(path, model, optimizer=None, scheduler=None, check_extra=None):
     """Restore a ``save_checkpoint`` file in place; returns its ``extra``. Every name and shape is
-    checked before anything is changed, so a mismatched file leaves the model untouched."""
+    checked before anything is changed, so a mismatched file leaves the model, optimizer and
+    schedule untouched; ``check_extra(extra)``, if given, runs among those checks (it raises to
+    refuse the file)."""
     path = os.fspath(path)
     data, meta = read_checkpoint(path)
     targets = [("param/", model.named_parameters()), ("buffer/", model.named_buffers())]
@@ -129,9 +134,15 @@ def load_checkpoint(path, model, optimizer=None, scheduler=None):
             raise ValueError(f"load_checkpoint({path!r}): the file holds no optimizer state")
         if meta["optimizer"]["class"] != type(optimizer).__name__:
             _mismatch(path, "optimizers", meta["optimizer"]["class"], type(optimizer).__name__)
+        saved_names = [n for g in meta["optimizer"]["param_groups"] for n in g["params"]]
+        names = [n for g in optimizer.param_groups for n in g["params"]]
+        if saved_names != names:
+            _mismatch(path, "optimizer parameter names", saved_names, names)
     saved_sched = meta.get("scheduler", {}).get("class")
     if (optimizer is not None or scheduler is not None) and saved_sched != (None if scheduler is None else type(scheduler).__name__):
         _mismatch(path, "schedules", saved_sched or "none", "none" if scheduler is None else type(scheduler).__name__)
+    if check_extra is not None:
+        check_extra(meta["extra"])
 
     for prefix, named in targets:
         for k, p in named.items():

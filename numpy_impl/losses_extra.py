@@ -24,7 +24,7 @@ expected and actual shapes.
 """
 import numpy as np
 
-from .checks import as_float_array, check_ndim
+from .checks import as_float_array, check_ndim, check_number
 
 REDUCTIONS = ("mean", "sum")
 _BCE_EPS = float(np.float32(1e-12))     # torch's EPSILON is the float32 1e-12 (9.9999999600e-13)
@@ -190,9 +190,12 @@ def binary_cross_entropy(p, y, weight=None, reduction="mean"):
     name = "binary_cross_entropy"
     _reduction(name, reduction)
     p, y = _pair(name, p, y)
-    if p.min() < 0 or p.max() > 1:
-        raise ValueError(f"{name}: expected probabilities in [0, 1] as input, got values in "
-                         f"[{float(p.min())}, {float(p.max())}]")
+    for what, a in (("probabilities in [0, 1] as input", p), ("targets in [0, 1]", y)):
+        if a.size and not (a.min() >= 0 and a.max() <= 1):          # NaN fails too, as in torch
+            seen = a[~np.isnan(a)]
+            got = [f"values in [{float(seen.min())}, {float(seen.max())}]"] if seen.size else []
+            got += ["NaN"] if seen.size < a.size else []
+            raise ValueError(f"{name}: expected {what}, got {' and '.join(got)}")
     w = _weight(name, weight, p.shape, p.dtype)
     with np.errstate(divide="ignore"):
         log_p = np.maximum(np.log(p), -100)
@@ -240,8 +243,7 @@ def huber_loss(x, target, reduction="mean", delta=1.0):
     """``F.huber_loss``: 0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta)."""
     name = "huber_loss"
     _reduction(name, reduction)
-    if delta <= 0:
-        raise ValueError(f"{name}: delta must be > 0, got {delta}")
+    delta = check_number(name, "delta", delta, 0, low_open=True)
     x, target = _pair(name, x, target)
     d = x - target
     a = np.abs(d)
@@ -255,8 +257,7 @@ def smooth_l1_loss(x, target, reduction="mean", beta=1.0):
     """``F.smooth_l1_loss``: 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (beta 0: L1)."""
     name = "smooth_l1_loss"
     _reduction(name, reduction)
-    if beta < 0:
-        raise ValueError(f"{name}: beta must be >= 0, got {beta}")
+    beta = check_number(name, "beta", beta, 0)
     if beta == 0:
         return l1_loss(x, target, reduction)
     x, target = _pair(name, x, target)

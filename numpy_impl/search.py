@@ -69,6 +69,12 @@ def search(train_fn, configs, seed=0, log=print):
             out = {"val_acc": 0.0, "train_acc": 0.0, "failed": f"{type(e).__name__}: {e}"}
         if "val_acc" not in out:
             raise KeyError("search: train_fn must return a dict with 'val_acc'")
+        try:
+            acc = float(out["val_acc"])
+        except (TypeError, ValueError):
+            raise TypeError(f"search: train_fn's 'val_acc' must be a number, got {out['val_acc']!r}") from None
+        if not math.isfinite(acc):                  # would sort anywhere: a failed trial, ranked last
+            out.update(val_acc=0.0, failed=out.get("failed") or f"val_acc was {acc}")
         out.update(trial=i, seed=trial_seed, config=dict(config), seconds=time.perf_counter() - t0)
         results.append(out)
         log(f"trial {i + 1}/{len(configs)} {format_config(config)}: val acc {out['val_acc']:.4f}"

@@ -91,15 +91,18 @@ class Trainer:
     def resume(self, path):
         """Restore model, optimizer, schedule, dropout generators and position from ``path``."""
         path = str(path)
-        extra = load_checkpoint(path, self.model, self.optimizer, self.scheduler)
-        if "trainer" not in extra:
-            raise ValueError(f"Trainer.resume({path!r}): the checkpoint holds no trainer position "
-                             f"(saved by save_checkpoint, not by a Trainer)")
-        t = extra["trainer"]
-        for key in ("batch_size", "seed", "schedule_every"):
-            if t[key] != getattr(self, key):
-                raise ValueError(f"Trainer.resume({path!r}): the checkpoint was made with {key}={t[key]!r}, "
-                                 f"this trainer has {getattr(self, key)!r}; an exact resume needs the same")
+
+        def check(extra):                           # before load_checkpoint changes anything
+            if "trainer" not in extra:
+                raise ValueError(f"Trainer.resume({path!r}): the checkpoint holds no trainer position "
+                                 f"(saved by save_checkpoint, not by a Trainer)")
+            for key in ("batch_size", "seed", "schedule_every"):
+                if extra["trainer"][key] != getattr(self, key):
+                    raise ValueError(f"Trainer.resume({path!r}): the checkpoint was made with "
+                                     f"{key}={extra['trainer'][key]!r}, this trainer has {getattr(self, key)!r}; "
+                                     f"an exact resume needs the same")
+
+        t = load_checkpoint(path, self.model, self.optimizer, self.scheduler, check_extra=check)["trainer"]
         self.epoch, self.batch, self.step, self.history = t["epoch"], t["batch"], t["step"], t["history"]
         self.stopped = self.history.get("stopped")
         return self
@@ -170,6 +173,11 @@ class Trainer:
                              f"shapes {X.shape} and {y.shape}")
         if (X_val is None) != (y_val is None) or (X_val is not None and len(X_val) != len(y_val)):
             raise ValueError("Trainer.fit: X_val and y_val must be given together, with as many samples each")
+        if y_val is not None:                       # before training, not at the first epoch's end
+            y_val = np.asarray(y_val)
+            if y_val.ndim != 1 or not np.issubdtype(y_val.dtype, np.integer):
+                raise ValueError(f"Trainer.fit: expected y_val of integer labels, shape ({len(X_val)},), got "
+                                 f"shape {y_val.shape} dtype {y_val.dtype}")
         if self.stopped:
             self.log(f"Trainer.fit: not training, this run was stopped: {self.stopped}")
             return self.history

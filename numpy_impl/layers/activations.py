@@ -1,6 +1,7 @@
 """Elementwise activations. x: any shape -> out: same shape."""
 import numpy as np
 
+from ..checks import check_number
 from .base import Layer
 
 
@@ -42,7 +43,7 @@ class LeakyReLU(_Elementwise):
 
     def __init__(self, negative_slope=0.01):
         super().__init__()
-        self.negative_slope = float(negative_slope)
+        self.negative_slope = check_number("LeakyReLU", "negative_slope", negative_slope)
 
     def describe(self):
         return f"LeakyReLU({self.negative_slope})"

@@ -12,6 +12,7 @@ follows torch's formula and torch's choice at the branch points:
 """
 import numpy as np
 
+from ..checks import check_number
 from ..special import erf
 from .activations import _Elementwise
 
@@ -63,7 +64,7 @@ class ELU(_Elementwise):
 
     def __init__(self, alpha=1.0):
         super().__init__()
-        self.alpha = float(alpha)
+        self.alpha = check_number("ELU", "alpha", alpha)
 
     def describe(self):
         return f"ELU(alpha={self.alpha})"
@@ -112,7 +113,9 @@ class Softplus(_Elementwise):
 
     def __init__(self, beta=1.0, threshold=20.0):
         super().__init__()
-        self.beta, self.threshold = float(beta), float(threshold)
+        self.beta, self.threshold = check_number("Softplus", "beta", beta), check_number("Softplus", "threshold", threshold)
+        if self.beta == 0:
+            raise ValueError("Softplus: beta must be a nonzero number, got 0")
 
     def describe(self):
         return f"Softplus(beta={self.beta}, threshold={self.threshold})"

@@ -72,7 +72,7 @@ def scaled_dot_product_attention(q, k, v, attn_mask=None, is_causal=False, scale
                              f"shape {tuple(scores.shape)} (..., L, S)") from None
         scores = scores + m
     row_max = scores.max(axis=-1, keepdims=True)
-    dead = ~np.isfinite(row_max)                          # every key masked: output 0, as torch
+    dead = row_max == -np.inf                             # every key masked: output 0, as torch; NaN stays NaN
     e = np.exp(scores - np.where(dead, 0, row_max))
     p = e / np.where(dead, 1, e.sum(axis=-1, keepdims=True))
     p = np.where(dead, 0, p).astype(q.dtype, copy=False)
@@ -93,8 +93,9 @@ def scaled_dot_product_attention_backward(dout, cache):
 
 
 class ScaledDotProductAttention(Layer):
-    """The function as a layer: ``forward(q, k=None, v=None, attn_mask=None)`` (k = v = q when
-    omitted), ``backward(dout)`` -> (dq, dk, dv), or dq + dk + dv for self-attention."""
+    """The function as a layer: ``forward(q, training=None, k=None, v=None, attn_mask=None)`` (k = v
+    = q when omitted; pass k and v by keyword), ``backward(dout)`` -> (dq, dk, dv), or dq + dk + dv
+    for self-attention."""
 
     def __init__(self, is_causal=False, scale=None):
         super().__init__()
@@ -104,6 +105,7 @@ class ScaledDotProductAttention(Layer):
         return f"ScaledDotProductAttention(is_causal={self.is_causal})"
 
     def forward(self, q, training=None, k=None, v=None, attn_mask=None):
+        self._mode(training, " (pass k and v by keyword: forward(q, k=k, v=v))")
         self_attention = k is None and v is None
         k = q if k is None else k
         v = k if v is None else v
@@ -175,6 +177,7 @@ class MultiheadAttention(Layer):
         return total
 
     def forward(self, query, training=None, key=None, value=None, key_padding_mask=None, attn_mask=None):
+        self._mode(training, " (pass key and value by keyword: forward(query, key=key, value=value))")
         self_attention = key is None and value is None
         query = self._check(query, "query")
         key = query if key is None else self._check(key, "key")
@@ -265,6 +268,7 @@ class TransformerEncoderLayer(Layer):
         return self.linear1.backward(self.act.backward(self.linear2.backward(d.reshape(n * t, e)))).reshape(n, t, e)
 
     def forward(self, src, training=None, src_mask=None, src_key_padding_mask=None):
+        self._mode(training, " (pass the masks by keyword: forward(src, src_mask=m))")
         x = self._input(src)
         spec = f"(N, T, {self.d_model})"
         check_ndim(self.describe(), x, (3,), spec)

@@ -51,8 +51,16 @@ class Layer:
     def __call__(self, x, training=None):
         return self.forward(x, training)
 
-    def _mode(self, training):
-        return self.training if training is None else bool(training)
+    def _mode(self, training, hint=""):
+        """The mode to run in: ``training`` (True/False), or the layer's own when None. An array
+        here is an input passed by position into ``training``: refused (``hint`` says how to pass it)."""
+        if training is None:
+            return self.training
+        if not isinstance(training, (bool, np.bool_)) and not (isinstance(training, (int, np.integer))
+                                                                and training in (0, 1)):
+            raise TypeError(f"{self.describe()}: training must be True, False or None, got "
+                            f"{type(training).__name__}{hint}")
+        return bool(training)
 
     def _input(self, x):
         return as_float_array(self.describe(), x)

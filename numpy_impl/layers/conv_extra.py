@@ -14,18 +14,20 @@ and right.
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..checks import check_dim, check_ndim
+from ..checks import check_count, check_dim, check_ndim, check_pair
 from ..rng import as_rng
 from .base import Layer
-from .conv import pair
 
 
 class Conv1d(Layer):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, bias=True,
                  weight_scale=1e-2, rng=None, dtype=np.float64):
         super().__init__()
-        self.in_channels, self.out_channels, self.kernel_size = int(in_channels), int(out_channels), int(kernel_size)
-        self.stride, self.padding, self.dilation = int(stride), int(padding), int(dilation)
+        name = type(self).__name__
+        self.in_channels = check_count(name, "in_channels", in_channels)
+        self.out_channels = check_count(name, "out_channels", out_channels)
+        self.kernel_size, self.stride = check_count(name, "kernel_size", kernel_size), check_count(name, "stride", stride)
+        self.padding, self.dilation = check_count(name, "padding", padding, 0), check_count(name, "dilation", dilation)
         rng = as_rng(rng)
         self.params["W"] = np.asarray(weight_scale * rng.standard_normal(
             (self.out_channels, self.in_channels, self.kernel_size)), dtype=dtype)
@@ -81,9 +83,12 @@ class ConvTranspose2d(Layer):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, dilation=1,
                  bias=True, weight_scale=1e-2, rng=None, dtype=np.float64):
         super().__init__()
-        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
-        self.kernel_size, self.stride, self.padding = pair(kernel_size), pair(stride), pair(padding)
-        self.output_padding, self.dilation = pair(output_padding), pair(dilation)
+        name = type(self).__name__
+        self.in_channels = check_count(name, "in_channels", in_channels)
+        self.out_channels = check_count(name, "out_channels", out_channels)
+        self.kernel_size, self.stride = check_pair(name, "kernel_size", kernel_size), check_pair(name, "stride", stride)
+        self.padding, self.dilation = check_pair(name, "padding", padding, 0), check_pair(name, "dilation", dilation)
+        self.output_padding = check_pair(name, "output_padding", output_padding, 0)
         for op, s, d in zip(self.output_padding, self.stride, self.dilation):
             if op >= max(s, d):
                 raise ValueError(f"{self.describe()}: output_padding must be smaller than stride or dilation, "

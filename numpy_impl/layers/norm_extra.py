@@ -11,7 +11,7 @@ and ``track_running_stats=False`` by default, as ``nn.InstanceNorm2d``.
 """
 import numpy as np
 
-from ..checks import check_dim, check_ndim
+from ..checks import check_count, check_dim, check_ndim, check_number
 from .base import Layer
 
 
@@ -26,7 +26,10 @@ def normalize_backward(dout, xhat, invstd, gamma, axes):
 class GroupNorm(Layer):
     def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, dtype=np.float64):
         super().__init__()
-        self.num_groups, self.num_channels, self.eps, self.affine = int(num_groups), int(num_channels), float(eps), bool(affine)
+        self.num_groups = check_count("GroupNorm", "num_groups", num_groups)
+        self.num_channels = check_count("GroupNorm", "num_channels", num_channels)
+        self.eps = check_number("GroupNorm", "eps", eps, 0, low_open=True)
+        self.affine = bool(affine)
         if self.num_groups < 1 or self.num_channels % self.num_groups:
             raise ValueError(f"{self.describe()}: num_channels must be divisible by num_groups, "
                              f"got {self.num_channels} channels in {self.num_groups} groups")
@@ -75,7 +78,9 @@ class InstanceNorm2d(Layer):
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False,
                  dtype=np.float64):
         super().__init__()
-        self.num_features, self.eps, self.affine = int(num_features), float(eps), bool(affine)
+        self.num_features = check_count("InstanceNorm2d", "num_features", num_features)
+        self.eps = check_number("InstanceNorm2d", "eps", eps, 0, low_open=True)
+        self.affine = bool(affine)
         if track_running_stats:
             raise NotImplementedError(f"{self.describe()}: track_running_stats=True is not implemented "
                                       "(torch's default, False, normalises with each instance's own statistics)")

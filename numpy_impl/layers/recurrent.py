@@ -192,6 +192,7 @@ class RNN(_Recurrent):
         return f"RNN({self.input_size}, {self.hidden_size}, nonlinearity={self.nonlinearity!r})"
 
     def forward(self, x, training=None, h0=None):
+        self._mode(training, " (pass h0 by keyword: forward(x, h0=h0))")
         x, xw, h, _ = self._begin(x, h0)
         h0 = h
         n, t, _ = x.shape
@@ -231,6 +232,7 @@ class LSTM(_Recurrent):
     has_cell = True
 
     def forward(self, x, training=None, h0=None, c0=None):
+        self._mode(training, " (pass h0 and c0 by keyword: forward(x, h0=h0, c0=c0))")
         x, xw, h, c = self._begin(x, h0, c0)
         h0, c0 = h, c
         n, t, _ = x.shape
@@ -284,6 +286,7 @@ class GRU(_Recurrent):
     gates = 3
 
     def forward(self, x, training=None, h0=None):
+        self._mode(training, " (pass h0 by keyword: forward(x, h0=h0))")
         x, xw, h, _ = self._begin(x, h0)
         h0 = h
         n, t, _ = x.shape

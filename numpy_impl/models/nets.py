@@ -10,6 +10,7 @@ from .. import init as initializers
 from ..rng import as_rng
 from ..layers import (BatchNorm1d, Conv2d, Dropout, Flatten, Linear, MaxPool2d, ReLU, Sequential, Sigmoid,
                       Tanh)
+from ..checks import check_labels
 from ..losses import LOSSES, l2_penalty
 
 ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh}
@@ -37,11 +38,23 @@ class Model(Sequential):
         return [k for k in self.named_parameters() if k.endswith(".W")]
 
     def predict(self, X, batch_size=1000):
-        return np.concatenate([self.forward(X[i:i + batch_size], training=False).argmax(axis=1)
-                               for i in range(0, len(X), batch_size)])
+        """X: (N, ...) -> (N,) the class of the highest score, in eval mode."""
+        return self._predict(X, batch_size, f"{type(self).__name__}.predict")[0]
 
-    def accuracy(self, X, y):
-        return float(np.mean(self.predict(X) == y))
+    def accuracy(self, X, y, batch_size=1000):
+        """The fraction of the N samples of X whose predicted class is the label; y: (N,) integers in [0, C)."""
+        name = f"{type(self).__name__}.accuracy"
+        pred, classes = self._predict(X, batch_size, name)
+        return float(np.mean(pred == check_labels(name, y, len(pred), classes)))
+
+    def _predict(self, X, batch_size, name):
+        if isinstance(batch_size, (bool, np.bool_)) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+            raise ValueError(f"{name}: batch_size must be an integer >= 1, got {batch_size!r}")
+        X = np.asarray(X)
+        if X.ndim == 0 or len(X) == 0:
+            raise ValueError(f"{name}: expected at least one sample (N, ...), got shape {X.shape}")
+        scores = [self.forward(X[i:i + batch_size], training=False) for i in range(0, len(X), batch_size)]
+        return np.concatenate([s.argmax(axis=1) for s in scores]), scores[0].shape[1]
 
 
 class FullyConnectedNet(Model):

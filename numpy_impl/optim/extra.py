@@ -16,8 +16,9 @@ import math
 
 import numpy as np
 
+from ..checks import check_count, check_number
 from .optimizers import Optimizer, _decay
-from .schedulers import Scheduler
+from .schedulers import Scheduler, check_optimizer
 
 
 class Adadelta(Optimizer):
@@ -121,6 +122,7 @@ class LambdaLR(Scheduler):
     """``lr = initial_lr * lr_lambda(epoch)`` (one function, or one per group)."""
 
     def __init__(self, optimizer, lr_lambda):
+        check_optimizer("LambdaLR", optimizer)
         n = len(optimizer.param_groups)
         if isinstance(lr_lambda, (list, tuple)):
             if len(lr_lambda) != n:
@@ -147,14 +149,17 @@ class OneCycleLR(Scheduler):
     def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None, pct_start=0.3,
                  anneal_strategy="cos", cycle_momentum=True, base_momentum=0.85, max_momentum=0.95,
                  div_factor=25.0, final_div_factor=1e4, three_phase=False):
+        check_optimizer("OneCycleLR", optimizer)
         if total_steps is None:
             if epochs is None or steps_per_epoch is None:
                 raise ValueError("OneCycleLR: give total_steps, or epochs and steps_per_epoch")
-            total_steps = int(epochs) * int(steps_per_epoch)
-        if int(total_steps) <= 0:
-            raise ValueError(f"OneCycleLR: total_steps must be a positive integer, got {total_steps}")
-        if not 0 <= pct_start <= 1:
-            raise ValueError(f"OneCycleLR: pct_start must lie in [0, 1], got {pct_start}")
+            epochs, steps_per_epoch = (check_count("OneCycleLR", "epochs", epochs),
+                                       check_count("OneCycleLR", "steps_per_epoch", steps_per_epoch))
+            total_steps = epochs * steps_per_epoch
+        total_steps = check_count("OneCycleLR", "total_steps", total_steps)
+        pct_start = check_number("OneCycleLR", "pct_start", pct_start, 0, 1)
+        div_factor = check_number("OneCycleLR", "div_factor", div_factor, 0, low_open=True)
+        final_div_factor = check_number("OneCycleLR", "final_div_factor", final_div_factor, 0, low_open=True)
         if anneal_strategy not in ("cos", "linear"):
             raise ValueError(f"OneCycleLR: anneal_strategy must be 'cos' or 'linear', got {anneal_strategy!r}")
         self.total_steps, self.pct_start, self.anneal_strategy = int(total_steps), float(pct_start), anneal_strategy
@@ -191,8 +196,8 @@ class OneCycleLR(Scheduler):
         if isinstance(value, (list, tuple)):
             if len(value) != n:
                 raise ValueError(f"OneCycleLR: expected {n} values of {name} (one per group), got {len(value)}")
-            return [float(v) for v in value]
-        return [float(value)] * n
+            return [check_number("OneCycleLR", name, v, 0) for v in value]
+        return [check_number("OneCycleLR", name, value, 0)] * n
 
     def _set_momentum(self, group, value):
         if self.use_beta1:
@@ -231,6 +236,7 @@ class ReduceLROnPlateau(Scheduler):
 
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4, threshold_mode="rel",
                  cooldown=0, min_lr=0.0, eps=1e-8):
+        check_optimizer("ReduceLROnPlateau", optimizer)
         if factor >= 1.0:
             raise ValueError(f"ReduceLROnPlateau: factor must be < 1.0, got {factor}")
         if mode not in ("min", "max"):
@@ -284,7 +290,9 @@ def clip_grad_norm_(grads, max_norm, norm_type=2.0, error_if_nonfinite=False):
     if not arrays:
         return np.float64(0.0)
     dtype = arrays[0].dtype
-    norm_type = float(norm_type)
+    norm_type = float(check_number("clip_grad_norm_", "norm_type", norm_type, 0, low_open=True)
+                      if norm_type != math.inf else norm_type)
+    check_number("clip_grad_norm_", "max_norm", max_norm, 0)
     if norm_type == math.inf:
         norms = np.array([np.max(np.abs(g)) if g.size else 0 for g in arrays], dtype=dtype)
         total = norms.max()

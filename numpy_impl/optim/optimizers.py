@@ -18,7 +18,8 @@ import numpy as np
 
 from ..checks import check_number
 
-NON_NEGATIVE = ("lr", "momentum", "dampening", "weight_decay", "eps", "lr_decay", "initial_accumulator_value", "alpha")
+NON_NEGATIVE = ("lr", "momentum", "dampening", "weight_decay", "eps", "lr_decay", "initial_accumulator_value", "alpha",
+                "momentum_decay")
 
 
 class Optimizer:
@@ -66,20 +67,40 @@ class Optimizer:
                 raise ValueError(f"{name}: betas must be a pair (beta1, beta2), each in [0, 1), got {betas!r}")
             for i, b in enumerate(betas):
                 check_number(name, f"betas[{i}]", b, 0, 1, high_open=True)
+        if "rho" in group:                          # Adadelta, as torch: rho in [0, 1]
+            check_number(name, "rho", group["rho"], 0, 1)
         if "dampening" in group and group["dampening"] > 1:
             raise ValueError(f"{name}: dampening must lie in [0, 1], got {group['dampening']!r}")
 
     def step(self, grads):
-        """Update every parameter that has an entry in ``grads`` (missing ones are skipped)."""
+        """Update every parameter that has an entry in ``grads`` (missing ones are skipped, as torch
+        skips a parameter whose grad is None; names of parameters this optimizer does not hold are
+        ignored, so a model's full gradients may drive an optimizer over some of its parameters).
+        Every gradient is checked before any parameter changes: a bad one never leaves half a step."""
+        name_ = type(self).__name__
+        if not hasattr(grads, "get") or not hasattr(grads, "keys"):
+            raise TypeError(f"{name_}.step: grads must be a dict of name -> array, got {type(grads).__name__}")
+        todo = []
         for group in self.param_groups:
             for name, p in group["params"].items():
                 g = grads.get(name)
                 if g is None:
                     continue
+                if not isinstance(g, np.ndarray) or not np.issubdtype(g.dtype, np.floating):
+                    raise TypeError(f"{name_}: gradient for '{name}' must be a floating-point ndarray, got "
+                                    f"{type(g).__name__ if not isinstance(g, np.ndarray) else g.dtype}")
                 if g.shape != p.shape:
-                    raise ValueError(f"{type(self).__name__}: gradient for '{name}' has shape {g.shape}, "
+                    raise ValueError(f"{name_}: gradient for '{name}' has shape {g.shape}, "
                                      f"parameter has {p.shape}")
-                self._update(p, g.astype(p.dtype, copy=False), self.state[name], group)
+                if not p.flags.writeable:
+                    raise ValueError(f"{name_}: parameter '{name}' is read-only; the step updates it in place")
+                todo.append((p, g, name, group))
+        if grads and not todo:
+            known = [n for group in self.param_groups for n in group["params"]]
+            raise ValueError(f"{name_}.step: no gradient names a parameter of this optimizer: got "
+                             f"{sorted(grads)[:8]}, its parameters are {known[:8]}")
+        for p, g, name, group in todo:
+            self._update(p, g.astype(p.dtype, copy=False), self.state[name], group)
 
     def zero_grad(self, grads):
         for g in grads.values():

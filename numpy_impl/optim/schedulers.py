@@ -9,11 +9,15 @@ import math
 from ..checks import check_count, check_number
 
 
+def check_optimizer(component, optimizer):
+    """Raise unless ``optimizer`` looks like one (has ``param_groups``)."""
+    if not isinstance(getattr(optimizer, "param_groups", None), list):
+        raise TypeError(f"{component}: expected an optimizer (with param_groups), got {type(optimizer).__name__}")
+
+
 class Scheduler:
     def __init__(self, optimizer):
-        if not isinstance(getattr(optimizer, "param_groups", None), list):
-            raise TypeError(f"{type(self).__name__}: expected an optimizer (with param_groups), "
-                            f"got {type(optimizer).__name__}")
+        check_optimizer(type(self).__name__, optimizer)
         self.optimizer = optimizer
         for g in optimizer.param_groups:
             g.setdefault("initial_lr", g["lr"])

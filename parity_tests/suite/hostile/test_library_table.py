@@ -6,7 +6,7 @@ import pytest
 import datasets as D
 import numpy_impl as ni
 import numpy_impl.optim as no
-from numpy_impl import losses
+from numpy_impl import init, losses, losses_extra
 from numpy_impl.checkpoint import load_checkpoint, read_checkpoint, save_checkpoint
 from numpy_impl.models import ConvNet, FullyConnectedNet
 from numpy_impl.search import grid, random_configs
@@ -155,6 +155,62 @@ CASES = [
     (lambda: D.train_val_split(X, Y[:3], 1), ValueError, "train_val_split: X has 6 samples, y has 3"),
     (lambda: D.subset(X, Y, 7), ValueError, "subset: n must be an integer in [0, 6], got 7"),
     (lambda: D.subset(X, Y, -1), ValueError, "subset: n must be an integer in [0, 6], got -1"),
+    # inputs passed by position into ``training``
+    (lambda: ni.ScaledDotProductAttention().forward(np.ones((1, 2, 4)), np.ones((1, 2, 4))), TypeError,
+     "ScaledDotProductAttention(is_causal=False): training must be True, False or None, got ndarray (pass k and v"),
+    (lambda: ni.MultiheadAttention(4, 2).forward(np.ones((1, 2, 4)), np.ones((1, 2, 4))), TypeError,
+     "training must be True, False or None, got ndarray (pass key and value by keyword"),
+    (lambda: ni.LSTM(4, 3).forward(np.ones((1, 2, 4)), np.zeros((1, 3))), TypeError, "(pass h0 and c0 by keyword"),
+    (lambda: ni.GRU(4, 3).forward(np.ones((1, 2, 4)), np.zeros((1, 3))), TypeError, "(pass h0 by keyword"),
+    # hyperparameters of the breadth layers, optimizers, schedules and losses
+    (lambda: ni.Conv1d(2, 3, 3, stride=0), ValueError, "Conv1d: stride must be an integer >= 1, got 0"),
+    (lambda: ni.Conv1d(2, 3, 2.7), ValueError, "Conv1d: kernel_size must be an integer >= 1, got 2.7"),
+    (lambda: ni.ConvTranspose2d(2, 3, 3, padding=-1), ValueError, "ConvTranspose2d: padding must be an integer >= 0"),
+    (lambda: ni.ConvTranspose2d(2, 3, 3, stride=0), ValueError, "ConvTranspose2d: stride must be an integer >= 1"),
+    (lambda: ni.ConvTranspose2d(2, 3, 0), ValueError, "ConvTranspose2d: kernel_size must be an integer >= 1"),
+    (lambda: ni.ConvTranspose2d(2, 3, 3, output_padding=-1), ValueError, "output_padding must be an integer >= 0"),
+    (lambda: ni.GroupNorm(2, 4, eps=-1), ValueError, "GroupNorm: eps must be a number > 0, got -1"),
+    (lambda: ni.InstanceNorm2d(3, eps=float("nan")), ValueError, "InstanceNorm2d: eps must be a number > 0, got nan"),
+    (lambda: ni.Softplus(beta=0), ValueError, "Softplus: beta must be a nonzero number, got 0"),
+    (lambda: ni.LeakyReLU(float("nan")), ValueError, "LeakyReLU: negative_slope must be a finite number, got nan"),
+    (lambda: ni.ELU("a"), ValueError, "ELU: alpha must be a finite number, got 'a'"),
+    (lambda: no.Adadelta(params(), rho=1.5), ValueError, "Adadelta: rho must be a number >= 0 and <= 1, got 1.5"),
+    (lambda: no.NAdam(params(), momentum_decay=-1), ValueError, "NAdam: momentum_decay must be a number >= 0"),
+    (lambda: no.OneCycleLR(no.SGD(params(), momentum=0.9), max_lr=-1, total_steps=10), ValueError,
+     "OneCycleLR: max_lr must be a number >= 0, got -1"),
+    (lambda: no.OneCycleLR(no.SGD(params(), momentum=0.9), 1, 10, div_factor=0), ValueError,
+     "OneCycleLR: div_factor must be a number > 0, got 0"),
+    (lambda: no.OneCycleLR(no.SGD(params(), momentum=0.9), 1, total_steps=2.5), ValueError,
+     "OneCycleLR: total_steps must be an integer >= 1, got 2.5"),
+    (lambda: no.OneCycleLR(None, 1, 10), TypeError, "OneCycleLR: expected an optimizer (with param_groups)"),
+    (lambda: no.LambdaLR(None, lambda e: 1), TypeError, "LambdaLR: expected an optimizer (with param_groups)"),
+    (lambda: no.ReduceLROnPlateau(None), TypeError, "ReduceLROnPlateau: expected an optimizer (with param_groups)"),
+    (lambda: no.clip_grad_norm_({"W": np.ones(2)}, 1, norm_type=0), ValueError,
+     "clip_grad_norm_: norm_type must be a number > 0, got 0"),
+    (lambda: no.SGD(params()).step({"w": np.ones((2, 2))}), ValueError,
+     "SGD.step: no gradient names a parameter of this optimizer: got ['w'], its parameters are ['W']"),
+    (lambda: no.SGD(params()).step([np.ones((2, 2))]), TypeError, "SGD.step: grads must be a dict of name -> array"),
+    (lambda: no.SGD(params()).step({"W": [[1.0, 1.0]] * 2}), TypeError,
+     "SGD: gradient for 'W' must be a floating-point ndarray, got list"),
+    (lambda: losses_extra.binary_cross_entropy(np.array([0.2, np.nan]), np.zeros(2)), ValueError,
+     "binary_cross_entropy: expected probabilities in [0, 1] as input, got values in [0.2, 0.2] and NaN"),
+    (lambda: losses_extra.binary_cross_entropy(np.array([0.2, 0.5]), np.array([3.0, 0.0])), ValueError,
+     "binary_cross_entropy: expected targets in [0, 1], got values in [0.0, 3.0]"),
+    (lambda: losses_extra.huber_loss(np.ones(2), np.zeros(2), delta=float("nan")), ValueError,
+     "huber_loss: delta must be a number > 0, got nan"),
+    (lambda: init.kaiming_normal((3, 4), mode="fan_avg"), ValueError, "kaiming_normal: mode must be 'fan_in' or"),
+    # models' evaluation
+    (lambda: FullyConnectedNet(4, [3], 2).accuracy(X, Y[:, None]), ValueError,
+     "FullyConnectedNet.accuracy: expected labels of shape (6,), got shape (6, 1)"),
+    (lambda: FullyConnectedNet(4, [3], 2).accuracy(X, Y + 7), ValueError,
+     "FullyConnectedNet.accuracy: labels must lie in [0, 2), got 7"),
+    (lambda: FullyConnectedNet(4, [3], 2).accuracy(X, Y.astype(float)), TypeError, "expected integer labels"),
+    (lambda: FullyConnectedNet(4, [3], 2).predict(X, batch_size=0), ValueError,
+     "FullyConnectedNet.predict: batch_size must be an integer >= 1, got 0"),
+    (lambda: FullyConnectedNet(4, [3], 2).predict(X[:0]), ValueError,
+     "FullyConnectedNet.predict: expected at least one sample (N, ...), got shape (0, 4)"),
+    (lambda: trainer().fit(X, Y, 1, X_val=X, y_val=Y.astype(float)), ValueError,
+     "Trainer.fit: expected y_val of integer labels, shape (6,), got shape (6,) dtype float64"),
 ]
 
 
@@ -188,3 +244,53 @@ def test_load_checkpoint_of_damaged_files(tmp_path):
 def test_longdouble_input_is_refused():
     with pytest.raises(TypeError, match="expected a floating-point input \\(float32 or float64\\), got dtype float"):
         ni.ReLU().forward(np.zeros((2, 3), np.longdouble))
+
+
+def test_a_bad_gradient_leaves_no_half_step():
+    p = {"W": np.ones((3, 2)), "b": np.zeros(2)}
+    opt = no.Adam(p, lr=0.1)
+    with pytest.raises(ValueError, match="gradient for 'b' has shape"):
+        opt.step({"W": np.ones((3, 2)), "b": np.ones(3)})
+    assert np.array_equal(p["W"], np.ones((3, 2))) and not opt.state.get("W")
+
+
+def test_a_refused_load_changes_nothing(tmp_path):
+    """Checks that need the optimizer or the trainer run before any parameter is written."""
+    model = FullyConnectedNet(4, [3], 2)
+    Trainer(model, no.Adam(model.named_parameters()), batch_size=2).fit(X, Y, 1, checkpoint=tmp_path / "t.npz")
+    for build, words in ((lambda m: load_checkpoint(tmp_path / "t.npz", m, no.Adam(
+                              {k: v for k, v in m.named_parameters().items() if k.endswith(".W")})),
+                          "optimizer parameter names do not match"),
+                         (lambda m: Trainer(m, no.Adam(m.named_parameters()), batch_size=3).resume(tmp_path / "t.npz"),
+                          "made with batch_size=2, this trainer has 3")):
+        other = FullyConnectedNet(4, [3], 2, seed=5)
+        before = {k: v.copy() for k, v in other.named_parameters().items()}
+        with pytest.raises(ValueError, match=words):
+            build(other)
+        assert all(np.array_equal(before[k], v) for k, v in other.named_parameters().items())
+
+
+def test_save_errors_name_the_file_meant(tmp_path):
+    model = FullyConnectedNet(4, [3], 2)
+    path = save_checkpoint(tmp_path / "c.npz", model)
+    with pytest.raises(NotADirectoryError, match=f"cannot write {tmp_path / 'c.npz' / 'x.npz'}: a file stands"):
+        save_checkpoint(tmp_path / "c.npz" / "x.npz", model)
+    assert read_checkpoint(path)                    # the file in the way is intact
+
+
+def test_attention_propagates_nan_and_zeroes_only_masked_rows():
+    from numpy_impl.layers.attention import scaled_dot_product_attention as sdpa
+    q = np.random.default_rng(0).standard_normal((1, 3, 4))
+    bad = q.copy()
+    bad[0, 0, 0] = np.nan
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(sdpa(bad, q, q)[0][0, 0]).all()                  # torch: NaN, never 0
+        assert np.isnan(sdpa(q, bad, bad)[0]).any()
+    masked = sdpa(q, q, q, attn_mask=np.array([[False] * 3, [True] * 3, [True] * 3]))[0]
+    assert np.array_equal(masked[0, 0], np.zeros(4)) and np.isfinite(masked).all()
+
+
+def test_search_ranks_a_nan_accuracy_as_failed_and_last():
+    from numpy_impl.search import search
+    got = search(lambda c, s: {"val_acc": c["v"]}, [{"v": 0.5}, {"v": float("nan")}, {"v": 0.9}], log=None)
+    assert [r["val_acc"] for r in got] == [0.9, 0.5, 0.0] and got[-1]["failed"] == "val_acc was nan"
