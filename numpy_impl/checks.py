@@ -23,6 +23,18 @@ def as_float_array(component, x, what="input"):
     return x
 
 
+def float_dtype(component, dtype):
+    """``dtype`` as a NumPy float32 or float64 dtype; anything else (an integer type would give
+    all-zero weights, float16 has no BLAS) is refused naming ``component``."""
+    try:
+        d = np.dtype(dtype)
+    except TypeError:
+        d = None
+    if d not in FLOAT_DTYPES:
+        raise TypeError(f"{component}: dtype must be float32 or float64, got {d.name if d is not None else repr(dtype)}")
+    return d
+
+
 def check_ndim(component, x, ndims, spec, what="input"):
     """Raise unless ``x.ndim`` is in ``ndims``; ``spec`` is a readable shape such as ``(N, D)``."""
     if x.ndim not in ndims:

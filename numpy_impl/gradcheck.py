@@ -11,13 +11,25 @@ def rel_error(a, b, floor=1e-8):
     return float(np.max(np.abs(a - b) / np.maximum(floor, np.abs(a) + np.abs(b)))) if a.size else 0.0
 
 
+def _perturbable(component, x, h):
+    """``x`` must be a writable float64 ndarray (it is perturbed in place) and ``h`` a step > 0."""
+    if not isinstance(x, np.ndarray):
+        raise TypeError(f"{component}: x must be the float64 ndarray that f reads (it is perturbed in place), "
+                        f"got {type(x).__name__}")
+    if x.dtype != np.float64:
+        raise TypeError(f"{component}: use float64 arrays, got {x.dtype}")
+    if not x.flags.writeable:
+        raise ValueError(f"{component}: x is read-only; it is perturbed in place (pass a writable copy that f reads)")
+    if isinstance(h, bool) or not isinstance(h, (int, float, np.integer, np.floating)) or not 0 < h < np.inf:
+        raise ValueError(f"{component}: h must be a number > 0, got {h!r}")
+
+
 def numerical_gradient(f, x, df=None, h=1e-5):
     """Central-difference gradient of ``sum(f() * df)`` with respect to ``x``.
 
     ``f`` takes no argument and reads ``x``, which is perturbed in place one element at a time and
     always restored. ``df`` is the upstream gradient (default 1, for a scalar ``f``)."""
-    if x.dtype != np.float64:
-        raise TypeError(f"numerical_gradient: use float64 arrays, got {x.dtype}")
+    _perturbable("numerical_gradient", x, h)
     grad = np.zeros_like(x)
     it = np.nditer(x, flags=["multi_index"])
     for _ in it:
@@ -38,6 +50,7 @@ def numerical_gradient(f, x, df=None, h=1e-5):
 def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, seed=0):
     """Check ``num_checks`` random elements of ``analytic_grad`` (of the scalar ``f()`` with
     respect to ``x``). Returns a list of ``(index, numerical, analytic, rel_error)``."""
+    _perturbable("grad_check_sparse", x, h)
     rng = np.random.default_rng(seed)
     rows = []
     for _ in range(num_checks):

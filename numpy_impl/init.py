@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from .checks import float_dtype
 from .rng import as_rng
 
 
@@ -31,6 +32,13 @@ def fans(shape, layout=None):
         raise ValueError(f"fans: layout must be 'linear' or 'torch', got {layout!r}")
     receptive = math.prod(shape[2:])
     return shape[1] * receptive, shape[0] * receptive
+
+
+def _nonzero_fans(shape, layout):
+    fi, fo = fans(shape, layout)
+    if not fi or not fo:
+        raise ValueError(f"init: a weight of shape {tuple(shape)} has fan_in {fi}, fan_out {fo}; both must be >= 1")
+    return fi, fo
 
 
 def gain(nonlinearity="leaky_relu", param=None):
@@ -59,20 +67,24 @@ def constant(shape, value, rng=None, dtype=np.float64, layout=None):
 
 def normal(shape, rng=None, dtype=np.float64, layout=None, std=0.01, mean=0.0):
     """Normal with a fixed std: the classic ``0.01 * randn``."""
+    dtype = float_dtype("init", dtype)
     return (mean + std * as_rng(rng).standard_normal(shape)).astype(dtype)
 
 
 def uniform(shape, rng=None, dtype=np.float64, layout=None, a=0.0, b=1.0):
+    dtype = float_dtype("init", dtype)
+    if not b >= a:
+        raise ValueError(f"init.uniform: expected a <= b, got a={a!r}, b={b!r}")
     return as_rng(rng).uniform(a, b, shape).astype(dtype)
 
 
 def xavier_normal(shape, rng=None, dtype=np.float64, layout=None, gain_=1.0):
-    fi, fo = fans(shape, layout)
+    fi, fo = _nonzero_fans(shape, layout)
     return normal(shape, rng, dtype, std=gain_ * math.sqrt(2.0 / (fi + fo)))
 
 
 def xavier_uniform(shape, rng=None, dtype=np.float64, layout=None, gain_=1.0):
-    fi, fo = fans(shape, layout)
+    fi, fo = _nonzero_fans(shape, layout)
     bound = gain_ * math.sqrt(6.0 / (fi + fo))
     return uniform(shape, rng, dtype, a=-bound, b=bound)
 
@@ -87,7 +99,7 @@ def kaiming_normal(shape, rng=None, dtype=np.float64, layout=None, a=0.0, mode="
                    nonlinearity="leaky_relu"):
     """``torch.nn.init.kaiming_normal_``, its defaults included: gain ``sqrt(2 / (1 + a**2))``
     (leaky_relu, ``a`` its negative slope; with ``a = 0`` that is ReLU's sqrt(2))."""
-    fi, fo = fans(shape, layout)
+    fi, fo = _nonzero_fans(shape, layout)
     std = gain(nonlinearity, a) / math.sqrt(_fan(fi, fo, mode, "kaiming_normal"))
     return normal(shape, rng, dtype, std=std)
 
@@ -96,7 +108,7 @@ def kaiming_uniform(shape, rng=None, dtype=np.float64, layout=None, a=0.0, mode=
                     nonlinearity="leaky_relu"):
     """``torch.nn.init.kaiming_uniform_``, its defaults included; ``a=math.sqrt(5)`` is the init
     torch gives ``nn.Linear`` and ``nn.Conv2d`` weights (bound ``1/sqrt(fan_in)``)."""
-    fi, fo = fans(shape, layout)
+    fi, fo = _nonzero_fans(shape, layout)
     bound = math.sqrt(3.0) * gain(nonlinearity, a) / math.sqrt(_fan(fi, fo, mode, "kaiming_uniform"))
     return uniform(shape, rng, dtype, a=-bound, b=bound)
 

@@ -157,8 +157,12 @@ def l2_penalty(params, reg, names=None):
     if isinstance(reg, bool) or not isinstance(reg, (int, float, np.integer, np.floating)) or not reg >= 0 \
             or not np.isfinite(reg):
         raise ValueError(f"l2_penalty: reg must be a number >= 0, got {reg!r}")
+    reg = float(reg)                                # a NumPy float64 reg would make float32 gradients float64
     if names is None:
         names = [k for k in params if k.split(".")[-1] not in ("b", "beta", "gamma")]
+    unknown = [k for k in names if k not in params]
+    if unknown:
+        raise ValueError(f"l2_penalty: no parameter named {unknown}; the parameters are {sorted(params)}")
     penalty = sum(float(np.sum(params[k] * params[k])) for k in names) * reg
     return penalty, {k: 2 * reg * params[k] for k in names}
 

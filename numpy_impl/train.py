@@ -63,6 +63,8 @@ class Trainer:
                 raise TypeError(f"Trainer: {name} must have a {method}() method, got {type(obj).__name__}")
         if optimizer is None:
             raise TypeError("Trainer: optimizer must have a step() method, got None")
+        if model is None:
+            raise TypeError("Trainer: model must have a loss() method, got None")
         self.model, self.optimizer, self.scheduler = model, optimizer, scheduler
         self.batch_size, self.seed, self.schedule_every = int(batch_size), int(seed), schedule_every
         self.train_acc_samples = train_acc_samples

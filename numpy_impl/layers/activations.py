@@ -9,7 +9,7 @@ class _Elementwise(Layer):
     def forward(self, x, training=None):
         x = self._input(x)
         out = self._forward(x)
-        self._out_shape = out.shape
+        self._out_shape, self._out_dtype = out.shape, out.dtype
         return out
 
     def backward(self, dout):

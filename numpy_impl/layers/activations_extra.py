@@ -136,6 +136,8 @@ class Softplus(_Elementwise):
 class _SoftmaxBase(_Elementwise):
     def __init__(self, dim=-1):
         super().__init__()
+        if isinstance(dim, (bool, np.bool_)) or not isinstance(dim, (int, np.integer)):
+            raise ValueError(f"{type(self).__name__}: dim must be an integer, got {dim!r}")
         self.dim = int(dim)
 
     def describe(self):

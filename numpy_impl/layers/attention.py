@@ -27,7 +27,7 @@ PE[t, 2i+1] = cos(t / 10000^(2i/D)) (Vaswani et al.; odd D ends with a sine colu
 """
 import numpy as np
 
-from ..checks import as_float_array, check_dim, check_ndim
+from ..checks import as_float_array, check_count, check_dim, check_ndim, float_dtype
 from ..rng import as_rng
 from .activations import ReLU
 from .activations_extra import GELU
@@ -56,8 +56,16 @@ def scaled_dot_product_attention(q, k, v, attn_mask=None, is_causal=False, scale
     if k.shape[-1] != q.shape[-1] or v.shape[-2] != k.shape[-2]:
         raise ValueError(f"{name}: expected key (..., S, {q.shape[-1]}) and value (..., S, Ev) with the same S, "
                          f"got key {tuple(k.shape)} and value {tuple(v.shape)}")
+    try:
+        np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
+    except ValueError:
+        raise ValueError(f"{name}: the batch dims (...) of query, key and value must match or broadcast, got "
+                         f"shapes {tuple(q.shape)}, {tuple(k.shape)}, {tuple(v.shape)}") from None
     if is_causal and attn_mask is not None:
         raise ValueError(f"{name}: give attn_mask or is_causal, not both (as torch)")
+    if scale is not None and (isinstance(scale, bool) or not isinstance(scale, (int, float, np.integer, np.floating))
+                              or not np.isfinite(scale)):
+        raise ValueError(f"{name}: scale must be a finite number or None, got {scale!r}")
     L, S = q.shape[-2], k.shape[-2]
     scale = 1.0 / np.sqrt(q.shape[-1]) if scale is None else float(scale)
     scores = (q @ np.swapaxes(k, -1, -2)) * q.dtype.type(scale)
@@ -111,7 +119,7 @@ class ScaledDotProductAttention(Layer):
         v = k if v is None else v
         out, cache = scaled_dot_product_attention(q, k, v, attn_mask, self.is_causal, self.scale)
         self._cache = (cache, self_attention)
-        self._out_shape = out.shape
+        self._out_shape, self._out_dtype = out.shape, out.dtype
         return out
 
     def backward(self, dout):
@@ -124,6 +132,7 @@ class ScaledDotProductAttention(Layer):
 class MultiheadAttention(Layer):
     def __init__(self, embed_dim, num_heads, bias=True, rng=None, dtype=np.float64):
         super().__init__()
+        dtype = float_dtype(type(self).__name__, dtype)
         self.embed_dim, self.num_heads, self.bias = int(embed_dim), int(num_heads), bool(bias)
         if self.num_heads < 1 or self.embed_dim % self.num_heads:
             raise ValueError(f"{self.describe()}: embed_dim must be divisible by num_heads, got {self.embed_dim} "
@@ -143,7 +152,7 @@ class MultiheadAttention(Layer):
 
     def _heads(self, x):                                   # (N, T, E) -> (N, h, T, d)
         n, t, _ = x.shape
-        return x.reshape(n, t, self.num_heads, -1).transpose(0, 2, 1, 3)
+        return x.reshape(n, t, self.num_heads, x.shape[2] // self.num_heads).transpose(0, 2, 1, 3)
 
     def _merge(self, x):                                   # (N, h, T, d) -> (N, T, E)
         n, _, t, _ = x.shape
@@ -199,7 +208,7 @@ class MultiheadAttention(Layer):
         if self.bias:
             out = out + self.params["b_out"].astype(dt, copy=False)
         self._cache = (query, key, value, sdpa, concat, self_attention)
-        self._out_shape = out.shape
+        self._out_shape, self._out_dtype = out.shape, out.dtype
         return out
 
     def backward(self, dout):
@@ -226,6 +235,7 @@ class TransformerEncoderLayer(Layer):
     def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.0, activation="relu", layer_norm_eps=1e-5,
                  norm_first=False, rng=None, dtype=np.float64):
         super().__init__()
+        dtype = float_dtype(type(self).__name__, dtype)
         if dropout != 0.0:
             raise ValueError(f"TransformerEncoderLayer: only dropout=0.0 is implemented, got {dropout}")
         if activation not in ("relu", "gelu"):
@@ -281,7 +291,7 @@ class TransformerEncoderLayer(Layer):
             x = self.norm1.forward(x + self.self_attn.forward(x, **masks))
             out = self.norm2.forward(x + self._ff(x))
         self._cache = True
-        self._out_shape = out.shape
+        self._out_shape, self._out_dtype = out.shape, out.dtype
         return out
 
     def backward(self, dout):
@@ -307,7 +317,8 @@ def sinusoidal_encoding(length, d_model):
 class PositionalEncoding(Layer):
     def __init__(self, d_model, max_len=5000):
         super().__init__()
-        self.d_model, self.max_len = int(d_model), int(max_len)
+        self.d_model = check_count("PositionalEncoding", "d_model", d_model)
+        self.max_len = check_count("PositionalEncoding", "max_len", max_len)
         self.pe = sinusoidal_encoding(self.max_len, self.d_model)      # a constant, not a parameter
 
     def describe(self):
@@ -322,7 +333,7 @@ class PositionalEncoding(Layer):
             raise ValueError(f"{self.describe()}: expected input of shape {spec}, got shape {tuple(x.shape)}")
         out = x + self.pe[:x.shape[1]].astype(x.dtype)
         self._cache = True
-        self._out_shape = out.shape
+        self._out_shape, self._out_dtype = out.shape, out.dtype
         return out
 
     def backward(self, dout):

@@ -68,7 +68,9 @@ class Layer:
     def _dout(self, dout):
         if self._cache is None:
             raise backward_before_forward(self.describe())
-        return check_shape(self.describe(), dout, self._out_shape, "upstream gradient")
+        dout = check_shape(self.describe(), dout, self._out_shape, "upstream gradient")
+        dtype = getattr(self, "_out_dtype", None)   # as torch: the gradient takes the output's dtype
+        return dout if dtype is None else dout.astype(dtype, copy=False)
 
     def _scratch(self, name, shape, dtype):
         """An uninitialised array for what forward caches and only backward reads (a column buffer,

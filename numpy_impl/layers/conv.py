@@ -12,7 +12,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .. import parallel
-from ..checks import check_count, check_dim, check_ndim, check_pair
+from ..checks import check_count, check_dim, check_ndim, check_pair, float_dtype
 from .base import Layer
 from ..rng import as_rng
 
@@ -31,6 +31,7 @@ class Conv2d(Layer):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
                  bias=True, weight_scale=1e-2, init=None, rng=None, dtype=np.float64):
         super().__init__()
+        dtype = float_dtype(type(self).__name__, dtype)
         name = type(self).__name__
         self.in_channels = check_count(name, "in_channels", in_channels)
         self.out_channels = check_count(name, "out_channels", out_channels)
@@ -96,7 +97,7 @@ class Conv2d(Layer):
         out = np.empty(prod.shape, dtype=x.dtype)
         parallel.over_rows(lambda b: np.copyto(out[b], prod[b]), out, self.block_bytes)   # (F, N, ..) -> (N, F, ..)
         self._cache = (x.shape, xp.shape, cols)
-        self._out_shape = out.shape
+        self._out_shape, self._out_dtype = out.shape, out.dtype
         return out
 
     def backward(self, dout, input_grad=True):
@@ -158,7 +159,7 @@ class Conv2dNaive(Conv2d):
         if "b" in self.params:
             out += self.params["b"].astype(x.dtype, copy=False)[None, :, None, None]
         self._cache = (x.shape, xp)
-        self._out_shape = out.shape
+        self._out_shape, self._out_dtype = out.shape, out.dtype
         return out
 
     def backward(self, dout):

@@ -14,7 +14,7 @@ and right.
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..checks import check_count, check_dim, check_ndim, check_pair
+from ..checks import check_count, check_dim, check_ndim, check_pair, float_dtype
 from ..rng import as_rng
 from .base import Layer
 
@@ -23,6 +23,7 @@ class Conv1d(Layer):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, bias=True,
                  weight_scale=1e-2, rng=None, dtype=np.float64):
         super().__init__()
+        dtype = float_dtype(type(self).__name__, dtype)
         name = type(self).__name__
         self.in_channels = check_count(name, "in_channels", in_channels)
         self.out_channels = check_count(name, "out_channels", out_channels)
@@ -58,7 +59,7 @@ class Conv1d(Layer):
         out = out + self.params["b"].astype(x.dtype, copy=False)[:, None] if "b" in self.params \
             else np.ascontiguousarray(out)
         self._cache = (x.shape, xp.shape, cols)
-        self._out_shape = out.shape
+        self._out_shape, self._out_dtype = out.shape, out.dtype
         return out
 
     def backward(self, dout):
@@ -83,6 +84,7 @@ class ConvTranspose2d(Layer):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, dilation=1,
                  bias=True, weight_scale=1e-2, rng=None, dtype=np.float64):
         super().__init__()
+        dtype = float_dtype(type(self).__name__, dtype)
         name = type(self).__name__
         self.in_channels = check_count(name, "in_channels", in_channels)
         self.out_channels = check_count(name, "out_channels", out_channels)
@@ -134,7 +136,7 @@ class ConvTranspose2d(Layer):
         out = buf[:, :, ph:ph + oh, pw:pw + ow]
         out = out + self.params["b"].astype(x.dtype, copy=False)[:, None, None] if "b" in self.params else out.copy()
         self._cache = (x2, x.shape, buf.shape)
-        self._out_shape = out.shape
+        self._out_shape, self._out_dtype = out.shape, out.dtype
         return out
 
     def backward(self, dout):

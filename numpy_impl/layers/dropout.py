@@ -19,7 +19,7 @@ class Dropout(Layer):
         if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)) or not 0 <= p <= 1:
             raise ValueError(f"Dropout: p must lie in [0, 1], got {p!r}")
         self.p, self.inverted = float(p), bool(inverted)
-        self.rng = as_rng(rng)
+        self.rng = as_rng(rng, "Dropout", "rng")
         self.mask = None
         self._next_mask = None
 
@@ -37,7 +37,7 @@ class Dropout(Layer):
 
     def forward(self, x, training=None):
         x = self._input(x)
-        self._out_shape = x.shape
+        self._out_shape, self._out_dtype = x.shape, x.dtype
         if not self._mode(training):
             self._cache = ("eval", x.dtype)
             return x.copy() if self.inverted else x * x.dtype.type(1 - self.p)

@@ -1,7 +1,7 @@
 """Affine layer and Flatten."""
 import numpy as np
 
-from ..checks import check_count, check_dim, check_ndim
+from ..checks import check_count, check_dim, check_ndim, float_dtype
 from ..rng import as_rng
 from .base import Layer
 
@@ -19,6 +19,7 @@ class Linear(Layer):
     def __init__(self, in_features, out_features, bias=True, weight_scale=1e-2, init=None,
                  rng=None, dtype=np.float64):
         super().__init__()
+        dtype = float_dtype(type(self).__name__, dtype)
         self.in_features = check_count("Linear", "in_features", in_features)
         self.out_features = check_count("Linear", "out_features", out_features)
         rng = as_rng(rng)
@@ -44,7 +45,7 @@ class Linear(Layer):
         if "b" in self.params:
             out += self.params["b"].astype(x.dtype, copy=False)      # in place on the fresh product
         self._cache = x
-        self._out_shape = out.shape
+        self._out_shape, self._out_dtype = out.shape, out.dtype
         return out
 
     def backward(self, dout, input_grad=True):
@@ -66,8 +67,8 @@ class Flatten(Layer):
         x = self._input(x)
         check_ndim(self.describe(), x, tuple(range(1, 8)), "(N, ...)")
         self._cache = x.shape
-        out = x.reshape(x.shape[0], -1)
-        self._out_shape = out.shape
+        out = x.reshape(x.shape[0], int(np.prod(x.shape[1:])))      # not -1: N may be 0
+        self._out_shape, self._out_dtype = out.shape, out.dtype
         return out
 
     def backward(self, dout):

@@ -12,7 +12,7 @@ start at 0. Normalisation always uses the biased batch variance, as in both.
 import numpy as np
 
 from .. import parallel
-from ..checks import check_count, check_dim, check_ndim, check_number
+from ..checks import check_count, check_dim, check_ndim, check_number, float_dtype
 from ..rows import rowdot, rowsum, unbuffered
 from .base import Layer
 
@@ -33,6 +33,7 @@ class _BatchNorm(Layer):
     def __init__(self, num_features, eps=1e-5, momentum=None, affine=True, convention="torch",
                  dtype=np.float64):
         super().__init__()
+        dtype = float_dtype(type(self).__name__, dtype)
         if convention not in ("torch", "classic"):
             raise ValueError(f"{type(self).__name__}: convention must be 'torch' or 'classic', got {convention!r}")
         name = type(self).__name__
@@ -126,7 +127,7 @@ class _BatchNorm(Layer):
 
         self._run(normalise, x3)
         self._cache = (xc, invstd, scale, m, trained)
-        self._out_shape = x.shape
+        self._out_shape, self._out_dtype = x.shape, x.dtype
         return out.reshape(x.shape)
 
     def _update_running(self, mean, var, m):
@@ -190,6 +191,7 @@ class LayerNorm(Layer):
 
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, dtype=np.float64):
         super().__init__()
+        dtype = float_dtype(type(self).__name__, dtype)
         shape = (normalized_shape,) if np.isscalar(normalized_shape) else tuple(normalized_shape)
         self.normalized_shape = tuple(check_count("LayerNorm", "normalized_shape", v) for v in shape)
         if not self.normalized_shape:
@@ -232,7 +234,7 @@ class LayerNorm(Layer):
 
         parallel.over_rows(block, x2, self.block_bytes)
         self._cache = (xhat, invstd)
-        self._out_shape = x.shape
+        self._out_shape, self._out_dtype = x.shape, x.dtype
         return out.reshape(x.shape)
 
     def backward(self, dout):

@@ -11,7 +11,7 @@ and ``track_running_stats=False`` by default, as ``nn.InstanceNorm2d``.
 """
 import numpy as np
 
-from ..checks import check_count, check_dim, check_ndim, check_number
+from ..checks import check_count, check_dim, check_ndim, check_number, float_dtype
 from .base import Layer
 
 
@@ -26,6 +26,7 @@ def normalize_backward(dout, xhat, invstd, gamma, axes):
 class GroupNorm(Layer):
     def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, dtype=np.float64):
         super().__init__()
+        dtype = float_dtype(type(self).__name__, dtype)
         self.num_groups = check_count("GroupNorm", "num_groups", num_groups)
         self.num_channels = check_count("GroupNorm", "num_channels", num_channels)
         self.eps = check_number("GroupNorm", "eps", eps, 0, low_open=True)
@@ -50,13 +51,14 @@ class GroupNorm(Layer):
         check_ndim(self.describe(), x, tuple(range(2, 9)), spec)
         check_dim(self.describe(), x, 1, self.num_channels, spec)
         n = x.shape[0]
-        g = x.reshape(n, self.num_groups, -1)
+        per_group = int(np.prod(x.shape[1:])) // self.num_groups     # not -1: N may be 0
+        g = x.reshape(n, self.num_groups, per_group)
         mean = g.mean(axis=2, keepdims=True)
         invstd = 1 / np.sqrt(g.var(axis=2, keepdims=True) + x.dtype.type(self.eps))
         xhat = ((g - mean) * invstd).reshape(x.shape)
         out = xhat * self._per_channel("gamma", x) + self._per_channel("beta", x) if self.affine else xhat
         self._cache = (xhat, invstd)
-        self._out_shape = out.shape
+        self._out_shape, self._out_dtype = out.shape, out.dtype
         return out
 
     def backward(self, dout):
@@ -69,8 +71,8 @@ class GroupNorm(Layer):
             self._set_grad("beta", dout.sum(axis=axes))
             dxhat = dout * self._per_channel("gamma", dout)
         n = dout.shape[0]
-        grouped = normalize_backward(dxhat.reshape(n, self.num_groups, -1), xhat.reshape(n, self.num_groups, -1),
-                                      invstd, None, (2,))
+        shape = (n, self.num_groups, int(np.prod(dout.shape[1:])) // self.num_groups)      # not -1: N may be 0
+        grouped = normalize_backward(dxhat.reshape(shape), xhat.reshape(shape), invstd, None, (2,))
         return grouped.reshape(dout.shape)
 
 
@@ -78,6 +80,7 @@ class InstanceNorm2d(Layer):
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False,
                  dtype=np.float64):
         super().__init__()
+        dtype = float_dtype(type(self).__name__, dtype)
         self.num_features = check_count("InstanceNorm2d", "num_features", num_features)
         self.eps = check_number("InstanceNorm2d", "eps", eps, 0, low_open=True)
         self.affine = bool(affine)
@@ -106,7 +109,7 @@ class InstanceNorm2d(Layer):
         else:
             out = xhat
         self._cache = (xhat, invstd)
-        self._out_shape = out.shape
+        self._out_shape, self._out_dtype = out.shape, out.dtype
         return out
 
     def backward(self, dout):

@@ -97,7 +97,7 @@ class MaxPool2d(_Pool2d):
 
         parallel.over_rows(block, xp, self.block_bytes)
         self._cache = (xp.shape, idx)
-        self._out_shape = out.shape
+        self._out_shape, self._out_dtype = out.shape, out.dtype
         return out
 
     def _first_real(self, padded_shape, oh, ow):
@@ -157,7 +157,7 @@ class AvgPool2d(_Pool2d):
         total = sum(xp[sl] for sl in self._slices(oh, ow))
         out = total / div
         self._cache = (xp.shape, div)
-        self._out_shape = out.shape
+        self._out_shape, self._out_dtype = out.shape, out.dtype
         return out
 
     def backward(self, dout):

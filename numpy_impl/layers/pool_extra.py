@@ -55,7 +55,7 @@ class AdaptiveAvgPool2d(Layer):
         Ah, Aw = _averaging_matrix(h, oh, x.dtype), _averaging_matrix(w, ow, x.dtype)
         out = Ah @ x @ Aw.T
         self._cache = (Ah, Aw)
-        self._out_shape = out.shape
+        self._out_shape, self._out_dtype = out.shape, out.dtype
         return out
 
     def backward(self, dout):
@@ -75,7 +75,7 @@ class GlobalAvgPool2d(Layer):
             raise ValueError(f"{self.describe()}: expected a non-empty image, got shape {tuple(x.shape)}")
         out = x.mean(axis=(2, 3))
         self._cache = x.shape
-        self._out_shape = out.shape
+        self._out_shape, self._out_dtype = out.shape, out.dtype
         return out
 
     def backward(self, dout):
@@ -90,7 +90,8 @@ class Upsample(Layer):
         if mode != "nearest":
             raise ValueError(f"Upsample: only mode='nearest' is implemented, got {mode!r}")
         sf = (scale_factor, scale_factor) if np.isscalar(scale_factor) else tuple(scale_factor)
-        if len(sf) != 2 or any(float(s) != int(s) or int(s) < 1 for s in sf):
+        real = all(isinstance(s, (int, float, np.integer, np.floating)) and not isinstance(s, bool) for s in sf)
+        if len(sf) != 2 or not real or any(not np.isfinite(s) or float(s) != int(s) or int(s) < 1 for s in sf):
             raise ValueError(f"Upsample: scale_factor must be a positive integer or a pair of them, got {scale_factor!r}")
         self.scale_factor, self.mode = pair(sf), mode
 
@@ -103,7 +104,7 @@ class Upsample(Layer):
         sh, sw = self.scale_factor
         out = np.repeat(np.repeat(x, sh, axis=2), sw, axis=3)
         self._cache = x.shape
-        self._out_shape = out.shape
+        self._out_shape, self._out_dtype = out.shape, out.dtype
         return out
 
     def backward(self, dout):

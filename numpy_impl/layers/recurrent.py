@@ -25,7 +25,7 @@ Layouts (the classic stacked form, gates side by side in the columns):
 """
 import numpy as np
 
-from ..checks import check_dim, check_ndim, check_shape
+from ..checks import check_count, check_dim, check_ndim, check_shape, float_dtype
 from ..rng import as_rng
 from .base import Layer
 
@@ -38,7 +38,9 @@ def _sigmoid(x):
 class Embedding(Layer):
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, rng=None, dtype=np.float64):
         super().__init__()
-        self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
+        dtype = float_dtype(type(self).__name__, dtype)
+        self.num_embeddings = check_count("Embedding", "num_embeddings", num_embeddings)
+        self.embedding_dim = check_count("Embedding", "embedding_dim", embedding_dim)
         self.padding_idx = None
         if padding_idx is not None:
             padding_idx = int(padding_idx)
@@ -67,7 +69,7 @@ class Embedding(Layer):
                              f"(ids of shape {tuple(ids.shape)})")
         out = self.params["W"][ids]
         self._cache = ids.copy()
-        self._out_shape = out.shape
+        self._out_shape, self._out_dtype = out.shape, out.dtype
         return out
 
     def backward(self, dout):
@@ -84,7 +86,9 @@ class Embedding(Layer):
 class TemporalAffine(Layer):
     def __init__(self, in_features, out_features, bias=True, weight_scale=None, rng=None, dtype=np.float64):
         super().__init__()
-        self.in_features, self.out_features = int(in_features), int(out_features)
+        dtype = float_dtype(type(self).__name__, dtype)
+        self.in_features = check_count(type(self).__name__, "in_features", in_features)
+        self.out_features = check_count(type(self).__name__, "out_features", out_features)
         scale = 1 / np.sqrt(self.in_features) if weight_scale is None else weight_scale
         self.params["W"] = (scale * as_rng(rng).standard_normal((self.in_features, self.out_features))).astype(dtype)
         if bias:
@@ -103,7 +107,7 @@ class TemporalAffine(Layer):
         if "b" in self.params:
             out = out + self.params["b"].astype(x.dtype, copy=False)
         self._cache = x
-        self._out_shape = out.shape
+        self._out_shape, self._out_dtype = out.shape, out.dtype
         return out
 
     def backward(self, dout):
@@ -122,7 +126,9 @@ class _Recurrent(Layer):
     def __init__(self, input_size, hidden_size, bias=True, hidden_bias=False, weight_scale=None, rng=None,
                  dtype=np.float64):
         super().__init__()
-        self.input_size, self.hidden_size = int(input_size), int(hidden_size)
+        dtype = float_dtype(type(self).__name__, dtype)
+        self.input_size = check_count(type(self).__name__, "input_size", input_size)
+        self.hidden_size = check_count(type(self).__name__, "hidden_size", hidden_size)
         self.bias = bool(bias)
         if hidden_bias and not bias:
             raise ValueError(f"{self.describe()}: hidden_bias needs bias=True")
@@ -158,7 +164,8 @@ class _Recurrent(Layer):
         n, t, _ = x.shape
         if t == 0:
             raise ValueError(f"{self.describe()}: expected at least one time step, got shape {tuple(x.shape)}")
-        xw = (x.reshape(n * t, -1) @ self._p("Wx", x.dtype)).reshape(n, t, -1)
+        Wx = self._p("Wx", x.dtype)
+        xw = (x.reshape(n * t, x.shape[2]) @ Wx).reshape(n, t, Wx.shape[1])      # not -1: N may be 0
         if self.bias:
             xw = xw + self._p("b", x.dtype)
         return x, xw, self._state(h0, n, x.dtype, "h0"), (self._state(c0, n, x.dtype, "c0") if self.has_cell else None)
@@ -206,7 +213,7 @@ class RNN(_Recurrent):
             hs[:, s] = h
         self.h_n = h
         self._cache = (x, h0, hs)
-        self._out_shape = hs.shape
+        self._out_shape, self._out_dtype = hs.shape, hs.dtype
         return hs
 
     def backward(self, dout):
@@ -253,7 +260,7 @@ class LSTM(_Recurrent):
             hs[:, s], cs[:, s] = h, c
         self.h_n, self.c_n = h, c
         self._cache = (x, h0, c0, hs, cs, acts)
-        self._out_shape = hs.shape
+        self._out_shape, self._out_dtype = hs.shape, hs.dtype
         return hs
 
     def backward(self, dout):
@@ -307,7 +314,7 @@ class GRU(_Recurrent):
             ghn[:, s], hs[:, s] = gh[:, 2 * H:], h
         self.h_n = h
         self._cache = (x, h0, hs, acts, ghn)
-        self._out_shape = hs.shape
+        self._out_shape, self._out_dtype = hs.shape, hs.dtype
         return hs
 
     def backward(self, dout):

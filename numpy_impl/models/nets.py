@@ -16,6 +16,11 @@ from ..losses import LOSSES, l2_penalty
 ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh}
 
 
+def _check_loss(component, loss):
+    if loss not in LOSSES:
+        raise ValueError(f"{component}: loss must be one of {sorted(LOSSES)}, got {loss!r}")
+
+
 
 class Model(Sequential):
     reg = 0.0
@@ -63,7 +68,13 @@ class FullyConnectedNet(Model):
 
     def __init__(self, input_dim, hidden_dims, num_classes=10, activation="relu", init="he", weight_scale=1e-2,
                  batchnorm=False, dropout=0.0, reg=0.0, loss="softmax", seed=0, dtype=np.float64):
-        rng = as_rng(seed)
+        name = type(self).__name__
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"{name}: activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+        _check_loss(name, loss)
+        if isinstance(hidden_dims, (str, bytes)) or not hasattr(hidden_dims, "__iter__"):
+            raise ValueError(f"{name}: hidden_dims must be a list of layer sizes, got {hidden_dims!r}")
+        rng = as_rng(seed, type(self).__name__)
         w_init = initializers.by_name(init, std=weight_scale)
         dims = [input_dim] + list(hidden_dims)
         layers = []
@@ -94,7 +105,9 @@ class ConvNet(Model):
 
     def __init__(self, input_shape=(1, 28, 28), channels=(16, 32), hidden_dim=128, num_classes=10, reg=0.0,
                  seed=0, dtype=np.float64):
-        rng = as_rng(seed)
+        rng = as_rng(seed, "ConvNet")
+        if not hasattr(input_shape, "__len__") or len(input_shape) != 3:
+            raise ValueError(f"ConvNet: input_shape must be (C, H, W), got {input_shape!r}")
         c, h, w = input_shape
         if (h >> len(channels)) < 1 or (w >> len(channels)) < 1:
             fits = min(int(h).bit_length(), int(w).bit_length()) - 1
@@ -117,15 +130,19 @@ class LinearClassifier(Model):
 
     def __init__(self, input_dim, num_classes=10, loss="softmax", reg=0.0, bias_trick=False, weight_scale=1e-3,
                  seed=0, dtype=np.float64):
+        _check_loss("LinearClassifier", loss)
         super().__init__(Linear(input_dim, num_classes, bias=not bias_trick, weight_scale=weight_scale,
-                                rng=as_rng(seed), dtype=dtype))
+                                rng=as_rng(seed, "LinearClassifier"), dtype=dtype))
         self.reg, self.loss_name = reg, loss
 
     def train_sgd(self, X, y, lr=1e-3, epochs=1, batch_size=200, seed=0):
         """Minibatch SGD, the classic ``train``; returns the loss history."""
         from ..optim import SGD
+        from ..train import check_int
+        check_int("LinearClassifier.train_sgd", "batch_size", batch_size, 1)
+        check_int("LinearClassifier.train_sgd", "epochs", epochs, 0)
         opt = SGD(self.named_parameters(), lr=lr)
-        rng = as_rng(seed)
+        rng = as_rng(seed, "LinearClassifier.train_sgd")
         history = []
         for _ in range(epochs):
             order = rng.permutation(len(X))
@@ -166,6 +183,8 @@ def build_model(kind, input_shape, num_classes=10, reg=0.0, seed=0, dtype=np.flo
     dim = int(np.prod(input_shape))
     if kind in ("softmax", "svm"):
         return LinearClassifier(dim, num_classes, loss=kind, reg=reg, seed=seed, dtype=dtype)
+    if kind in ("two-layer", "mlp") and (not isinstance(a["hidden"], (list, tuple)) or not a["hidden"]):
+        raise ValueError(f"build_model: a {kind} model needs at least one hidden size, got hidden={a['hidden']!r}")
     if kind == "two-layer":
         return TwoLayerNet(dim, a["hidden"][0], num_classes, weight_scale=a["weight_scale"], reg=reg, seed=seed,
                            dtype=dtype)

@@ -58,17 +58,17 @@ class Optimizer:
     def _validate(self, group):
         """torch's ranges: lr, momentum, weight_decay, eps... >= 0; each beta in [0, 1)."""
         name = type(self).__name__
-        for key in NON_NEGATIVE:
-            if key in group:
-                check_number(name, key, group[key], 0)
+        for key in NON_NEGATIVE:                    # as Python floats: a NumPy float64 lr would turn
+            if key in group:                        # float32 parameters' state into float64 (NEP 50)
+                group[key] = check_number(name, key, group[key], 0)
         if "betas" in group:
             betas = group["betas"]
             if not isinstance(betas, (tuple, list)) or len(betas) != 2:
                 raise ValueError(f"{name}: betas must be a pair (beta1, beta2), each in [0, 1), got {betas!r}")
-            for i, b in enumerate(betas):
-                check_number(name, f"betas[{i}]", b, 0, 1, high_open=True)
+            group["betas"] = tuple(check_number(name, f"betas[{i}]", b, 0, 1, high_open=True)
+                                   for i, b in enumerate(betas))
         if "rho" in group:                          # Adadelta, as torch: rho in [0, 1]
-            check_number(name, "rho", group["rho"], 0, 1)
+            group["rho"] = check_number(name, "rho", group["rho"], 0, 1)
         if "dampening" in group and group["dampening"] > 1:
             raise ValueError(f"{name}: dampening must lie in [0, 1], got {group['dampening']!r}")
 

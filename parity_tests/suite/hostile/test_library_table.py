@@ -8,7 +8,9 @@ import numpy_impl as ni
 import numpy_impl.optim as no
 from numpy_impl import init, losses, losses_extra
 from numpy_impl.checkpoint import load_checkpoint, read_checkpoint, save_checkpoint
-from numpy_impl.models import ConvNet, FullyConnectedNet
+from numpy_impl.data import minibatches, num_batches
+from numpy_impl.gradcheck import numerical_gradient
+from numpy_impl.models import ConvNet, FullyConnectedNet, build_model
 from numpy_impl.search import grid, random_configs
 from numpy_impl.train import Trainer
 
@@ -209,6 +211,31 @@ CASES = [
      "FullyConnectedNet.predict: batch_size must be an integer >= 1, got 0"),
     (lambda: FullyConnectedNet(4, [3], 2).predict(X[:0]), ValueError,
      "FullyConnectedNet.predict: expected at least one sample (N, ...), got shape (0, 4)"),
+    # dtypes, constructors, models, data and the numerical gradient
+    (lambda: ni.Linear(3, 2, dtype=np.int64), TypeError, "Linear: dtype must be float32 or float64, got int64"),
+    (lambda: ni.LSTM(3, 2, dtype=np.float16), TypeError, "LSTM: dtype must be float32 or float64, got float16"),
+    (lambda: init.he_normal((3, 4), dtype=np.int32), TypeError, "init: dtype must be float32 or float64, got int32"),
+    (lambda: init.kaiming_normal((0, 3)), ValueError, "has fan_in 0, fan_out 3; both must be >= 1"),
+    (lambda: init.uniform((2,), a=1, b=0), ValueError, "init.uniform: expected a <= b, got a=1, b=0"),
+    (lambda: ni.Softmax(1.5), ValueError, "Softmax: dim must be an integer, got 1.5"),
+    (lambda: ni.Embedding(-1, 3), ValueError, "Embedding: num_embeddings must be an integer >= 1, got -1"),
+    (lambda: ni.LSTM(3, 2.5), ValueError, "LSTM: hidden_size must be an integer >= 1, got 2.5"),
+    (lambda: ni.PositionalEncoding(4, -1), ValueError, "PositionalEncoding: max_len must be an integer >= 1"),
+    (lambda: ni.Upsample("a"), ValueError, "Upsample: scale_factor must be a positive integer or a pair"),
+    (lambda: ni.Dropout(rng="x"), ValueError, "Dropout: rng must be None, an integer >= 0, a list of them or a numpy"),
+    (lambda: FullyConnectedNet(4, [3], 2, activation="gelu"), ValueError,
+     "FullyConnectedNet: activation must be one of ['relu', 'sigmoid', 'tanh'], got 'gelu'"),
+    (lambda: FullyConnectedNet(4, [3], 2, loss="hinge"), ValueError, "FullyConnectedNet: loss must be one of"),
+    (lambda: ConvNet((28, 28)), ValueError, "ConvNet: input_shape must be (C, H, W), got (28, 28)"),
+    (lambda: build_model("two-layer", (6,), hidden=[]), ValueError, "build_model: a two-layer model needs at least"),
+    (lambda: Trainer(None, no.SGD(params())), TypeError, "Trainer: model must have a loss() method, got None"),
+    (lambda: list(minibatches(X, Y, 2.0)), ValueError, "minibatches: batch_size must be an integer >= 1, got 2.0"),
+    (lambda: list(minibatches(X, Y, 2, start=-1)), ValueError, "minibatches: start must be an integer >= 0"),
+    (lambda: list(minibatches(X, Y, 2, seed=-1)), ValueError, "minibatches: seed must be None, an integer >= 0"),
+    (lambda: num_batches(10, 0), ValueError, "num_batches: batch_size must be an integer >= 1, got 0"),
+    (lambda: losses.l2_penalty(params(), 0.1, names=["V"]), ValueError, "l2_penalty: no parameter named ['V']"),
+    (lambda: numerical_gradient(lambda: 1.0, [1.0, 2.0]), TypeError, "numerical_gradient: x must be the float64"),
+    (lambda: numerical_gradient(lambda: 1.0, np.ones(2), h=0), ValueError, "numerical_gradient: h must be a number > 0"),
     (lambda: trainer().fit(X, Y, 1, X_val=X, y_val=Y.astype(float)), ValueError,
      "Trainer.fit: expected y_val of integer labels, shape (6,), got shape (6,) dtype float64"),
 ]
@@ -294,3 +321,26 @@ def test_search_ranks_a_nan_accuracy_as_failed_and_last():
     from numpy_impl.search import search
     got = search(lambda c, s: {"val_acc": c["v"]}, [{"v": 0.5}, {"v": float("nan")}, {"v": 0.9}], log=None)
     assert [r["val_acc"] for r in got] == [0.9, 0.5, 0.0] and got[-1]["failed"] == "val_acc was nan"
+
+
+@pytest.mark.parametrize("layer, shape", [(ni.Flatten(), (0, 3, 4)), (ni.GroupNorm(2, 4), (0, 4, 3, 3)),
+                                          (ni.LSTM(3, 2), (0, 5, 3)), (ni.GRU(3, 2), (0, 5, 3)),
+                                          (ni.MultiheadAttention(4, 2), (0, 3, 4)),
+                                          (ni.TransformerEncoderLayer(4, 2, 8), (0, 3, 4))], ids=lambda v: str(v))
+def test_an_empty_batch_runs_as_in_torch(layer, shape):
+    out = layer.forward(np.zeros(shape))
+    assert out.shape[0] == 0 and layer.backward(np.zeros(out.shape)).shape == shape
+
+
+def test_float32_stays_float32_with_float64_hyperparameters_and_upstream_gradient():
+    x, y = np.random.default_rng(0).standard_normal((8, 4)).astype(np.float32), np.arange(8) % 2
+    model = FullyConnectedNet(4, [3], 2, reg=np.float64(1e-3), dtype=np.float32)
+    assert all(g.dtype == np.float32 for g in model.loss(x, y)[1].values())
+    p = {"W": np.ones(3, np.float32)}
+    opt = no.SGD(p, lr=np.float64(0.01), momentum=0.9, variant="classic")
+    opt.step({"W": np.ones(3, np.float32)})
+    assert p["W"].dtype == opt.state["W"]["velocity"].dtype == np.float32
+    layer = ni.Linear(4, 3, dtype=np.float32)
+    out = layer.forward(x)
+    assert layer.backward(np.ones(out.shape)).dtype == np.float32              # torch casts dout too
+    assert all(g.dtype == np.float32 for g in layer.grads.values())
