@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from torch_ref.losses import svm_loss as torch_svm_loss
-from torch_ref.mapping import Param
+from torch_ref.mapping import Param, as_param
 
 from . import conventions as conv
 from .api import check_layer, check_loss
@@ -164,6 +164,11 @@ class ObjectLayer(_Adapter):
     ``eps`` attribute is taken to use the book's hard-coded 10e-7."""
 
     def __init__(self, obj, name=None, kind=None, copy_dout=False, hyper=None, keep_dtype=False):
+        if not (callable(getattr(obj, "forward", None)) and callable(getattr(obj, "backward", None))):
+            what = getattr(obj, "__name__", type(obj).__name__)
+            raise TypeError(f"check_component: {what} has no forward() and backward(); pass a layer object, a "
+                            f"(forward, backward) pair of functions, or a loss function with y= (a loss is "
+                            f"'(loss, dx) = f(x, y)'); a forward-only function has no gradient to check")
         found = kind or kind_of(name or "") or next((kind_of(c.__name__) for c in type(obj).__mro__
                                                       if kind_of(c.__name__)), None)
         super().__init__(name or type(obj).__name__, found, copy_dout, keep_dtype)
@@ -171,6 +176,10 @@ class ObjectLayer(_Adapter):
         self.hyper = {**{k: v for k, v in vars(obj).items() if isinstance(v, (int, float))}, **(hyper or {})}
         if self.kind in ("batchnorm", "spatial_batchnorm"):
             self.hyper.setdefault("eps", 1e-6)     # "Deep Learning from Scratch" hard-codes 10e-7
+            gamma = getattr(obj, "gamma", None)
+            for k in BUFFER_NAMES:                  # the book creates them as zeros at the first forward:
+                if hasattr(obj, k) and getattr(obj, k) is None and isinstance(gamma, np.ndarray):
+                    setattr(obj, k, np.zeros(gamma.size, dtype=gamma.dtype))    # the same, now, so torch copies them
         self._takes_mode = len(inspect.signature(obj.forward).parameters) > 1
 
     def named_parameters(self):
@@ -256,6 +265,15 @@ def _roles(kind, overrides):
     return roles
 
 
+def _in_module(target, module):
+    """A user's torch name as the reference module holds it: ``"weight.T"`` for an affine layer is
+    the wrapped ``linear.weight`` (one module name ending in ``.weight``); other names stay as given."""
+    p = as_param(target)
+    names = [n for n, _ in module.named_parameters()] + [n for n, _ in module.named_buffers()]
+    ends = [n for n in names if n.endswith("." + p.torch_name)]
+    return Param(ends[0], p.transpose) if p.torch_name not in names and len(ends) == 1 else target
+
+
 def reference(layer, conventions=None, overrides=None):
     """``(module, params, buffers)``: the torch counterpart of the adapted ``layer`` and the mappings
     from its NumPy names to torch names. Raises ``MappingError`` naming an unmapped parameter."""
@@ -310,7 +328,7 @@ def reference(layer, conventions=None, overrides=None):
     for name in p:
         role = layer.roles.get(name)
         if overrides and name in overrides:
-            params[name] = overrides[name]
+            params[name] = _in_module(overrides[name], module)
             continue
         if role not in targets:
             raise _unmapped(layer, name, p, [n for n, _ in module.named_parameters()])
@@ -390,6 +408,8 @@ def _check_once(fresh, x, y, kind, name, cv, module, params, buffers, eval_mode,
     if k in LOSS_KINDS or y is not None:
         fn = loss_function(component, keep_dtype=cv.get("dtype") == "promotes")
         label = name or getattr(component, "__name__", type(component).__name__)
+        if "softmax_eps" in cv:     # the value is -log(p_y + eps) but the gradient exact: the value's finite
+            kwargs = {**kwargs, "finite_differences": False}    # differences are not that gradient; torch's is
         return check_loss(fn, module or torch_loss(k, cv, y), x, y, component=label, **kwargs)
     layer = adapt(component, args, name=name, kind=kind, conventions=cv)
     if not isinstance(layer, _Adapter):             # the project's duck type: its torch mirror, as check_layer does
@@ -402,7 +422,7 @@ def _check_once(fresh, x, y, kind, name, cv, module, params, buffers, eval_mode,
             return Report([failed(str(e), check="error", component=layer.name,
                                   dtype=np.asarray(x).dtype.name, sample=kwargs.get("sample", ""),
                                   shape=tuple(np.shape(x)), seed=kwargs.get("seed", 0))])
-        params = params or auto_params
+        params = {**params, **auto_params} if params else auto_params     # the user's names as the module has them
         buffers = auto_buffers if buffers is None else buffers
     if eval_mode is None:
         eval_mode = layer.kind in ("batchnorm", "spatial_batchnorm", "dropout")

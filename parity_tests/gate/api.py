@@ -27,6 +27,7 @@ import numpy as np
 import torch
 
 from numpy_impl.gradcheck import numerical_gradient
+import torch_ref
 from torch_ref.layers import mirror
 from torch_ref.mapping import copy_to_torch, normalise, to_numpy_dict, torch_dtype
 
@@ -92,7 +93,8 @@ def _overrides(tolerances):
     return {"float64": tol, "float32": tol}
 
 
-_OURS = tuple(os.path.dirname(os.path.abspath(f)) + os.sep for f in (__file__, torch.__file__, np.__file__))
+_OURS = tuple(os.path.dirname(os.path.abspath(f)) + os.sep
+              for f in (__file__, torch.__file__, np.__file__, torch_ref.__file__))
 
 
 def where(exc):
@@ -239,6 +241,7 @@ def _run_layer(c, layer, module, params, buffers, x, dout, seed, finite_differen
                                          f"(it has {sorted(np_grads)})")
             continue
         c.add(f"grad_param:{name}", np_grads[name], torch_grads[name])
+        c.dtype(f"grad_param:{name}", np_grads[name], np.asarray(layer.named_parameters()[name]).dtype)
     c.unchanged("the input x", x_before, x)
     c.unchanged("the upstream gradient", g_before, g)
     if buffers:

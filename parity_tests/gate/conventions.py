@@ -45,10 +45,11 @@ class ConventionError(ValueError):
 
 
 def parse(items):
-    """``["running_var=biased", ...]`` or a dict -> a validated dict."""
+    """``["running_var=biased", ...]`` (an item may hold several, comma-separated: what a verdict's
+    label prints) or a dict -> a validated dict."""
     out = dict(items) if isinstance(items, dict) else {}
     if not isinstance(items, dict):
-        for item in items or ():
+        for item in (part for entry in items or () for part in entry.split(",")):
             name, sep, value = item.partition("=")
             if not sep:
                 raise ConventionError(f"convention {item!r}: write NAME=VALUE, e.g. running_var=biased")

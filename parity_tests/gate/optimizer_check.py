@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from . import conventions as conv
+from .api import where
 from .compare import failed
 from .report import Report
 from .trajectory import PARAMS, gradient, track
@@ -114,7 +115,7 @@ def _check(optimizer, torch_optimizer, hyper, *, config=None, steps=20, dtype="f
         configs = {k: dict(config or {}) for k in params}
         opt = optimizer(params) if style == "factory" else optimizer
     except Exception as exc:
-        return Report([failed(f"raised {type(exc).__name__}: {exc}", check="error", **meta)])
+        return Report([failed(f"raised {type(exc).__name__}: {exc}{where(exc)}", check="error", **meta)])
     lr = hyper.get("lr", 1e-3)
 
     def grads_at(step):

@@ -31,7 +31,9 @@ SPECS = {
                  ("3x2 stride 1 (2,2,5,7)", (2, 2, 5, 7), {"pool_h": 3, "pool_w": 2, "stride": 1}, {"fd": False}),
                  ("ties after ReLU", (2, 2, 4, 6), {"pool_h": 2, "pool_w": 2, "stride": 2},
                   {"ties": True, "fd": False})],
-    "softmax_loss": [("labels (6,4)", (6, 4), {}, {}), ("one-hot (5,3)", (5, 3), {}, {"one_hot": True})],
+    "softmax_loss": [("labels (6,4)", (6, 4), {}, {}), ("one-hot (5,3)", (5, 3), {}, {"one_hot": True}),
+                     # exp overflows past 709 (88 in float32): only a max-shifted softmax stays finite
+                     ("large logits 800 + 30 * randn (4,5)", (4, 5), {}, {"large": True, "fd": False})],
     "svm_loss": [("labels (7,5)", (7, 5), {}, {})],
 }
 CONFIG_KEYS = {"bn_param": ("mode", "eps", "momentum", "running_mean", "running_var"), "ln_param": ("eps",),
@@ -50,6 +52,8 @@ def values_for(kind, shape, spec, flags, rng, dtype):
         x[rng.random(shape) < 0.3] = 0.0
     if flags.get("ties"):
         x = np.maximum(0.0, np.round(x))
+    if flags.get("large"):
+        x = 800.0 + 30.0 * x
     if kind in ("batchnorm", "spatial_batchnorm"):
         x = 2.0 * x + 1.0
     values = {}

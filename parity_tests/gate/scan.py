@@ -180,8 +180,13 @@ def _function(name, fn, namespace, targets, skipped, where):
             targets.append(Target(label, kind, "cs231n", (fn, namespace[b]), where))
     elif name in ("svm_loss", "softmax_loss") and n_args == 2:
         targets.append(Target(name, name, "cs231n", fn, where))
-    elif name in RULES and n_args >= 2:
-        targets.append(Target(name, "optimizer", "cs231n", fn, where))
+    elif name in RULES:
+        params = list(inspect.signature(fn).parameters)
+        if n_args in (2, 3) and (n_args == 2 or "config" in params[2]):     # cs231n: rule(w, dw, config=None)
+            targets.append(Target(name, "optimizer", "cs231n", fn, where))
+        else:                                       # d2l's sgd(params, lr, batch_size) is another thing
+            skipped.append((name, f"named like an update rule but its signature ({', '.join(params)}) is not "
+                                  f"cs231n's {name}(w, dw, config=None)"))
 
 
 def _class(name, cls, targets, skipped, where):
@@ -281,15 +286,18 @@ def _error(target, sample, dtype, seed, x, note):
 
 
 def judge(target, dtypes, declared, seed=0):
-    """The verdict: PASS; CONVENTION when exactly one undeclared known convention makes it pass; else FAIL."""
+    """The verdict: PASS; CONVENTION when one undeclared known convention (or, failing that, a pair of
+    them: cs231n's dropout keeps p and draws a float64 mask) makes it pass; else FAIL."""
     report = check_target(target, dtypes, declared, seed)
     if report.passed:
         return Outcome(target, "PASS", {}, report)
     kind = "adam" if target.kind == "optimizer" and target.name.lower() == "adam" else target.kind
-    for name, value in conv.candidates(kind, declared):
-        retry = check_target(target, dtypes, {**declared, name: value}, seed)
+    options = conv.candidates(kind, declared)
+    pairs = [dict([a, b]) for i, a in enumerate(options) for b in options[i + 1:] if a[0] != b[0]]
+    for extra in [dict([o]) for o in options] + pairs:
+        retry = check_target(target, dtypes, {**declared, **extra}, seed)
         if retry.passed:
-            return Outcome(target, "CONVENTION", {name: value}, retry)
+            return Outcome(target, "CONVENTION", extra, retry)
     return Outcome(target, "FAIL", {}, report)
 
 
@@ -360,6 +368,11 @@ def scan_command(args):
     if args.junit:
         report.to_junit(args.junit)
         print(f"wrote {args.junit}")
+    broken = [n for n, why in skipped if why.startswith("could not import")]
+    if broken and not args.allow_import_errors:     # a gate must not pass because a file never loaded
+        print(f"{len(broken)} file(s) could not be imported, so what they hold was not checked (listed under "
+              f"Skipped); this fails the scan (--allow-import-errors to skip them)")
+        return 1
     return 1 if bad else 0
 
 
@@ -368,7 +381,8 @@ def add_command(sub):
                        description="Import your file, folder or package, find the components it recognises "
                                    "(cs231n function pairs and update rules, 'Deep Learning from Scratch' classes) "
                                    "and check each against torch. Exit 0 when every one passes (a CONVENTION verdict "
-                                   "passes unless --strict), 1 on a parity failure, 2 on a usage error.")
+                                   "passes unless --strict), 1 on a parity failure or a file that fails to import, "
+                                   "2 on a usage error.")
     p.add_argument("paths", nargs="+", metavar="PATH", help="a .py file, a folder or a package")
     p.add_argument("--style", choices=["auto", "cs231n", "textbook"], default="auto")
     p.add_argument("--only", help="comma-separated name fragments, e.g. affine,adam")
@@ -377,6 +391,8 @@ def add_command(sub):
     p.add_argument("--json", metavar="FILE", help="write the verdicts and every check as JSON")
     p.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
     p.add_argument("--strict", action="store_true", help="a CONVENTION verdict fails too")
+    p.add_argument("--allow-import-errors", action="store_true",
+                   help="a file that fails to import is only listed under Skipped (default: the scan fails)")
     p.add_argument("-q", "--quiet", action="store_true", help="one line per component (no table of checks)")
     p.add_argument("--convention", action="append", metavar="NAME=VALUE",
                    help=f"declare a convention (repeatable): {', '.join(sorted(conv.CONVENTIONS))}")

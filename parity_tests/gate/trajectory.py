@@ -6,6 +6,7 @@ import torch
 import numpy_impl.optim as no
 from torch_ref.optim import clip_torch, mirror_optimizer, mirror_scheduler
 
+from .api import where
 from .compare import compare, failed
 from .report import Report
 from .tolerance import tolerance_for
@@ -97,5 +98,5 @@ def track(steps, advance, dtype, meta, tolerances=None):
                 if check not in worst or r.max_abs > worst[check].max_abs:
                     worst[check] = r
     except Exception as exc:
-        return Report([failed(f"raised {type(exc).__name__} at step {step}: {exc}", check="error", **meta)])
+        return Report([failed(f"raised {type(exc).__name__} at step {step}: {exc}{where(exc)}", check="error", **meta)])
     return Report([first_bad.get(k, r) for k, r in worst.items()])

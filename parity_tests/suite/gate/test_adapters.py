@@ -174,3 +174,45 @@ def test_svm_averaged_over_classes_is_a_convention(ex):
     assert failed(r) == {"loss", "grad_input"} and "declare svm_scale=mean" in str(r), r
     assert check_component(svm_mean, x, y=y, kind="svm_loss", conventions={"svm_scale": "mean"}).passed
     assert not check_component(cl.svm_loss, x, y=y, conventions={"svm_scale": "mean"}).passed
+
+
+def test_a_forward_only_function_is_refused_with_what_to_pass():
+    def relu_forward(x):
+        return np.maximum(0, x), x
+    with pytest.raises(TypeError, match=r"relu_forward has no forward\(\) and backward\(\); pass a layer object, "
+                                        r"a \(forward, backward\) pair"):
+        check_component(relu_forward, np.ones((2, 3)))
+
+
+def test_the_books_lazily_created_running_stats_are_compared(ex):
+    """The book creates running_mean/var as zeros in the first forward: they are compared (as zeros
+    from the start) and a wrong update is caught at its running row."""
+    tl = ex[2]
+    x = np.random.default_rng(0).standard_normal((8, 5))
+    r = check_component(tl.BatchNormalization(np.ones(5), np.zeros(5)), x, conventions={"running_var": "biased"})
+    assert r.passed and {"running:running_mean", "running:running_var"} <= {x.check for x in r.results}
+
+    class Lazy(tl.BatchNormalization):              # the running mean updated with the wrong weight
+        def forward(self, x, train_flg=True):
+            before = None if self.running_mean is None else self.running_mean.copy()
+            out = super().forward(x, train_flg)
+            if train_flg and before is not None:
+                self.running_mean = before + 0.2 * (self.running_mean - before)
+            return out
+    r = check_component(Lazy(np.ones(5), np.zeros(5)), x, conventions={"running_var": "biased"})
+    assert "running:running_mean" in {f.check for f in r.failures}
+
+
+def test_params_name_torch_tensors_as_the_user_knows_them():
+    """``weight.T``/``bias`` for an affine pair, without the reference's internal wrapper name."""
+    rng = np.random.default_rng(0)
+
+    def affine2_forward(x, W1, b1):
+        return x @ W1 + b1, (x, W1)
+
+    def affine2_backward(dout, cache):
+        x, W1 = cache
+        return dout @ W1.T, x.T @ dout, dout.sum(0)
+    for mapping in ({"W1": "weight.T", "b1": "bias"}, {"W1": "linear.weight.T", "b1": "linear.bias"}):
+        assert check_component((affine2_forward, affine2_backward), rng.standard_normal((4, 5)),
+                               rng.standard_normal((5, 3)), np.zeros(3), kind="affine", params=mapping).passed

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from parity_tests.cli import main
-from parity_tests.gate.scan import scan
+from parity_tests.gate.scan import format_outcomes, scan
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 CS231N, TEXTBOOK = os.path.join(ROOT, "examples", "cs231n"), os.path.join(ROOT, "examples", "textbook")
@@ -101,6 +101,11 @@ BUGS = {
                       "Affine", "grad_param:W"),
     "relu mask x >= 0": (TEXTBOOK, "common/layers.py", ("self.mask = (x <= 0)", "self.mask = (x < 0)"), "Relu",
                          "grad_input"),
+    "softmax without the max shift": (CS231N, "layers.py", ("shifted = x - x.max(axis=1, keepdims=True)",
+                                                            "shifted = x"), "softmax_loss", "loss"),
+    "book softmax without the max shift": (TEXTBOOK, "common/functions.py",
+                                           ("x = x - np.max(x, axis=-1, keepdims=True)\n", ""),
+                                           "SoftmaxWithLoss", "grad_input"),
     "Momentum update sign": (TEXTBOOK, "common/optimizer.py",
                              ("params[key] += self.v[key]", "params[key] -= self.v[key]"),
                              "Momentum", "param:w1"),
@@ -169,10 +174,56 @@ def test_scan_lists_what_it_skips(tmp_path, capsys):
         "    return affine_backward(relu_backward(dout, rc), fc)\n")
     shutil.copy(os.path.join(CS231N, "layers.py"), tmp_path / "hw" / "layers.py")
     (tmp_path / "hw" / "broken.py").write_text("import no_such_module_here\ndef relu_forward(x):\n    pass\n")
-    assert main(["scan", str(tmp_path / "hw"), "--only", "affine,relu", "--dtype", "float64"]) == 0
+    # a file that fails to import fails the gate: what it holds was never checked
+    assert main(["scan", str(tmp_path / "hw"), "--only", "affine,relu", "--dtype", "float64"]) == 1
     out = capsys.readouterr().out
     assert "affine_relu_forward: not a component parity scan knows" in out
     assert "could not import: ModuleNotFoundError" in out
+    assert "1 file(s) could not be imported" in out and "--allow-import-errors" in out
+    assert main(["scan", str(tmp_path / "hw"), "--only", "affine,relu", "--dtype", "float64",
+                 "--allow-import-errors"]) == 0
+
+
+def test_a_float64_parameter_gradient_for_float32_input_is_not_a_pass(tmp_path):
+    for folder, relpath, old, new, name in (
+            (CS231N, "layers.py", "dw = x.reshape(x.shape[0], -1).T @ dout",
+             "dw = (x.reshape(x.shape[0], -1).T @ dout).astype(np.float64)", "affine_forward"),
+            (TEXTBOOK, "common/layers.py", "self.dW = np.dot(self.x.T, dout)",
+             "self.dW = np.dot(self.x.T, dout).astype(np.float64)", "Affine")):
+        path = seeded(tmp_path / name, folder, relpath, old, new)
+        outcomes, _ = scan([path], only=name, dtypes=("float32",))
+        assert verdicts(outcomes)[name] == ("CONVENTION", {"dtype": "promotes"})
+        assert main(["scan", path, "--only", name, "--dtype", "float32", "--strict"]) == 1
+
+
+def test_two_conventions_together_are_found_and_declared_in_one_option(tmp_path, capsys):
+    """cs231n's dropout as often written: p keeps a unit, and the mask comes out float64."""
+    path = seeded(tmp_path, CS231N, "layers.py", "    return out.astype(x.dtype, copy=False), (dropout_param, mask)",
+                  "    return out, (dropout_param, mask)")
+    path = seeded(tmp_path / "2", path, "layers.py", "        return (dout * mask).astype(dout.dtype, copy=False)",
+                  "        return dout * mask")
+    outcomes, _ = scan([path], only="dropout", dtypes=("float32",))
+    assert verdicts(outcomes)["dropout_forward"] == ("CONVENTION", {"dropout_p": "keep", "dtype": "promotes"})
+    assert "--convention dropout_p=keep,dtype=promotes" in format_outcomes(outcomes, [])[0]
+    assert main(["scan", path, "--only", "dropout", "--dtype", "float32", "--strict",
+                 "--convention", "dropout_p=keep,dtype=promotes"]) == 0
+
+
+def test_softmax_eps_convention_holds_for_every_seed(capsys):
+    """The book's loss value is -log(p + 1e-7) with the exact gradient: declared, it passes whatever
+    the samples (the finite differences of that value are not its gradient, so they are not taken)."""
+    for seed in ("1", "2", "3"):
+        assert main(["scan", TEXTBOOK, "--only", "SoftmaxWithLoss", "--dtype", "float64", "--seed", seed, "--strict",
+                     "--convention", "softmax_eps=1e-7"]) == 0
+
+
+def test_d2l_sgd_is_not_taken_for_the_cs231n_rule(tmp_path, capsys):
+    (tmp_path / "d2l").mkdir()
+    (tmp_path / "d2l" / "scratch.py").write_text(
+        "def sgd(params, lr, batch_size):\n    for p in params:\n        p -= lr * p.grad / batch_size\n")
+    shutil.copy(os.path.join(CS231N, "layers.py"), tmp_path / "d2l" / "layers.py")
+    assert main(["scan", str(tmp_path / "d2l"), "--only", "sgd,relu", "--dtype", "float64"]) == 0
+    assert "sgd: named like an update rule but its signature (params, lr, batch_size)" in capsys.readouterr().out
 
 
 def test_float64_arrays_for_float32_input_are_a_convention_not_a_failure(tmp_path):
