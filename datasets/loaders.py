@@ -75,20 +75,28 @@ def _tv_class(name):
     return {"mnist": tvd.MNIST, "fashion-mnist": tvd.FashionMNIST, "cifar10": tvd.CIFAR10}[name]
 
 
-def _check_idx(path):
-    """Header and length of an uncompressed IDX file; a truncated file is named."""
+def _check_idx(path, name=None):
+    """Header and length of an uncompressed IDX file; a truncated file is named (as ``name``: the
+    user's file a staged copy came from)."""
+    name = name or path
     with open(path, "rb") as f:
         head = f.read(4)
         if len(head) < 4 or head[:2] != b"\x00\x00" or head[2] != 0x08:
-            raise DatasetError(f"{path}: not an IDX file of unsigned bytes (bad magic {head!r})")
+            raise DatasetError(f"{name}: not an IDX file of unsigned bytes (bad magic {head!r})")
         ndim = head[3]
         dims = np.frombuffer(f.read(4 * ndim), dtype=">u4")
     if len(dims) != ndim:
-        raise DatasetError(f"{path}: truncated IDX header")
+        raise DatasetError(f"{name}: truncated IDX header")
+    want = 1 if "labels" in os.path.basename(path) else 3 if "images" in os.path.basename(path) else ndim
+    if ndim != want:
+        raise DatasetError(f"{name}: an IDX file of {ndim} dimensions {tuple(int(d) for d in dims)}, expected {want} "
+                           f"({'one label per sample' if want == 1 else 'samples x rows x columns'})")
     expected = 4 + 4 * ndim + int(np.prod(dims))
     size = os.path.getsize(path)
     if size != expected:
-        raise DatasetError(f"{path}: truncated or corrupted: {size} bytes, the header promises {expected}")
+        raise DatasetError(f"{name}: truncated or corrupted: {size} bytes"
+                           f"{' decompressed' if name != path and str(name).endswith('.gz') else ''}, "
+                           f"the header promises {expected}")
 
 
 def _find_raw(folder):
@@ -127,7 +135,7 @@ def _stage_idx(files, dest):
             except (EOFError, OSError, zlib.error) as exc:
                 raise DatasetError(f"{src}: truncated or corrupted ({type(exc).__name__}: {exc})") from None
         atomic_write(out, write)
-        _check_idx(out)
+        _check_idx(out, src)                       # errors name the user's file, not the staged copy
 
 
 def _load_idx_dataset(name, tv_root):
@@ -142,8 +150,19 @@ def _load_idx_dataset(name, tv_root):
     for split, train in (("train", True), ("test", False)):
         ds = cls(tv_root, train=train, download=False)
         out[f"X_{split}"] = ds.data.numpy()
-        out[f"y_{split}"] = ds.targets.numpy().astype(np.int64)
+        out[f"y_{split}"] = _labels(name, ds.targets.numpy().astype(np.int64),
+                                    f"{'train' if train else 't10k'}-labels-idx1-ubyte")
     return out
+
+
+def _labels(name, y, where):
+    """Labels must be class indices: a value out of range is the file's fault, named here, not a
+    loss error at the first batch."""
+    bad = y[(y < 0) | (y >= len(CLASS_NAMES[name]))]
+    if bad.size:
+        raise DatasetError(f"{name}: {where}: labels must lie in [0, {len(CLASS_NAMES[name])}), found {int(bad[0])} "
+                           f"({bad.size} such labels)")
+    return y
 
 
 # ---------------------------------------------------------------- CIFAR-10
@@ -166,16 +185,37 @@ def _load_cifar(tv_root, verify=True):
     for split, train in (("train", True), ("test", False)):
         try:
             ds = cls(tv_root, train=train, download=False)
-        except (pickle.UnpicklingError, EOFError, KeyError, ValueError) as exc:
-            raise DatasetError(f"{os.path.join(tv_root, 'cifar-10-batches-py')}: a batch file is truncated or "
+        except (pickle.UnpicklingError, EOFError, KeyError, ValueError, TypeError, IndexError, AttributeError) as exc:
+            folder = os.path.join(tv_root, "cifar-10-batches-py")
+            names = [f for f, _ in (cls.train_list if train else cls.test_list)] + [cls.meta["filename"]]
+            raise DatasetError(f"{_bad_cifar_file(folder, names) or folder + ': a batch file'} is truncated or "
                                f"corrupted ({type(exc).__name__}: {exc})") from None
         except RuntimeError as exc:               # torchvision's md5 check failed
             raise DatasetError(f"{os.path.join(tv_root, 'cifar-10-batches-py')}: the files do not match "
                                f"torchvision's CIFAR-10 checksums ({exc}); for files you made yourself pass "
                                f"verify_checksums=False (parity commands: --no-verify-checksums)") from None
         out[f"X_{split}"] = np.ascontiguousarray(ds.data)            # (N, 32, 32, 3) uint8
-        out[f"y_{split}"] = np.asarray(ds.targets, dtype=np.int64)
+        out[f"y_{split}"] = _labels("cifar10", np.asarray(ds.targets, dtype=np.int64),
+                                    "data_batch_1..5" if train else "test_batch")
     return out
+
+
+def _bad_cifar_file(folder, names):
+    """The first of ``names`` in ``folder`` that is not a pickled dict of the CIFAR-10 layout."""
+    for f in names:
+        path = os.path.join(folder, f)
+        try:
+            with open(path, "rb") as fh:
+                entry = pickle.load(fh, encoding="latin1")
+            if not isinstance(entry, dict):
+                return path
+            if f != "batches.meta" and ("data" not in entry or ("labels" not in entry and "fine_labels" not in entry)
+                                        or np.asarray(entry["data"]).ndim != 2
+                                        or np.asarray(entry["data"]).shape[1] != 3 * 32 * 32):
+                return path
+        except Exception:  # noqa: BLE001 -- anything unpickling raises marks this file
+            return path
+    return None
 
 
 # ---------------------------------------------------------------- sources
@@ -326,7 +366,11 @@ def load_raw(name, root=None, download=True, use_cache=True, verify_checksums=Tr
                                                                   else "not a folder (no such folder)"))
         candidates.append(("root", os.path.abspath(root)))
     elif os.environ.get(ENV_ROOT):
-        candidates.append((f"${ENV_ROOT}", os.path.abspath(os.environ[ENV_ROOT])))
+        env = os.environ[ENV_ROOT]
+        if not os.path.isdir(env):                  # set by the user: a typo must not fall through to other data
+            raise DatasetNotFound(f"{name}: ${ENV_ROOT}={env!r} is " + ("a file, expected a folder"
+                                  if os.path.exists(env) else "not a folder (no such folder)"))
+        candidates.append((f"${ENV_ROOT}", os.path.abspath(env)))
     else:
         tried.append(f"root: not given; ${ENV_ROOT}: not set")
     if root is None and name == "fashion-mnist":
@@ -368,7 +412,10 @@ def _fingerprint(folder):
     for dirpath, _, files in os.walk(folder):
         for f in sorted(files):
             p = os.path.join(dirpath, f)
-            st = os.stat(p)
+            try:
+                st = os.stat(p)
+            except OSError:                         # a dangling link or an unreadable entry: not a dataset file
+                continue
             parts.append(f"{p}:{st.st_size}:{st.st_mtime_ns}")
     return hashlib.sha1("|".join(sorted(parts)).encode()).hexdigest()
 

@@ -36,7 +36,8 @@ LAB = (train.add_command, search.add_command, experiments.add_command, optim_pat
 
 EXIT_HELP = ("exit status, for every subcommand: 0 passed, 1 parity failure or divergence (a failed check, a "
              "diverging layer, drift over the limit, a NaN stop, a surviving mutant), 2 usage or input error, 3 "
-             "internal error; errors are one line on stderr, 'parity --debug ...' adds the traceback")
+             "internal error, 130 interrupted (Ctrl-C); errors are one line on stderr, 'parity --debug ...' adds the "
+             "traceback")
 
 
 class Parser(argparse.ArgumentParser):
@@ -81,6 +82,11 @@ def main(argv=None):
     except BrokenPipeError:          # `parity ... | head`: the reader left; not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except KeyboardInterrupt:        # Ctrl-C: one line, the shell's status for SIGINT (outputs are atomic)
+        if args.debug:
+            traceback.print_exc()
+        print(f"parity {args.cmd}: interrupted", file=sys.stderr)
+        return 130
     except Exception as e:  # noqa: BLE001 -- a bug of ours: say so, distinctly from a parity failure
         if args.debug:
             traceback.print_exc()

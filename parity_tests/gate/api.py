@@ -190,7 +190,7 @@ def check_layer(layer, module=None, params=None, x=None, *, buffers=None, dout=N
         try:
             _run_layer(c, layer, module, params, buffers, x, dout, seed, finite_differences, extra_batches,
                        eval_mode, share, eval_backward)
-        except Exception as exc:  # a crash is a failure of that component, reported like any other
+        except (Exception, SystemExit) as exc:  # a crash is a failure of that component, reported like any other
             c.crashed(exc)
     return c.report()
 
@@ -315,7 +315,7 @@ def _run_loss(c, loss_fn, torch_fn, x, y, finite_differences):
         if finite_differences if finite_differences is not None else dtype == np.float64:
             xc = np.array(x, dtype=np.float64)
             c.add("fd:input", dx, numerical_gradient(lambda: loss_fn(xc, y)[0], xc))
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
         c.crashed(exc)
 
 

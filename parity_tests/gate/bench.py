@@ -642,8 +642,10 @@ def command(args):
             input_file(path, "--markdown")
         return markdown_command(args.markdown)
     output_path(args.json, "--json")
-    only = [p.strip() for p in args.only.split(",") if p.strip()] if args.only else None
-    if only is not None and not any(any(p.lower() in name.lower() for p in only) for name in case_names()):
-        raise UsageError(f"--only {args.only!r}: no bench case matches (cases: {', '.join(case_names())})")
+    only = [p.strip() for p in args.only.split(",") if p.strip()] if args.only is not None else None
+    unmatched = [p for p in only or () if not any(p.lower() in name.lower() for name in case_names())]
+    if only is not None and (not only or unmatched):
+        raise UsageError(f"--only {args.only!r}: " + (f"{unmatched} match no bench case" if unmatched else
+                         "expected comma-separated case name fragments") + f" (cases: {', '.join(case_names())})")
     return main(quick=args.quick, repeat=args.repeat, json_path=args.json, only=only, threads=args.threads,
                 clock=args.clock)

@@ -192,13 +192,13 @@ def from_factory(spec):
             module = importlib.import_module(where)
     except ImportError as e:
         raise UsageError(f"--factory: cannot import {where!r}: {e}") from None
-    except Exception as e:  # noqa: BLE001 -- the user's file: a syntax error or anything it raises
+    except (Exception, SystemExit) as e:  # noqa: BLE001 -- the user's file: a syntax error or anything it raises
         raise UsageError(f"--factory: loading {where!r} failed: {type(e).__name__}: {e}") from None
     if not callable(getattr(module, name, None)):
         raise UsageError(f"--factory: {where!r} has no function {name!r}")
     try:
         out = getattr(module, name)()
-    except Exception as e:  # noqa: BLE001 -- the user's function raised
+    except (Exception, SystemExit) as e:  # noqa: BLE001 -- the user's function raised
         raise UsageError(f"--factory: {spec}() raised {type(e).__name__}: {e}") from None
     if isinstance(out, tuple) and len(out) == 4:          # (layers, loss, X, y): a model of the user's layers
         model, X, y = (out[0], out[1]), out[2], out[3]
@@ -279,13 +279,19 @@ def run_command(args):
         check_architecture(args.model, args)
         seed = args.seed or 0
         if args.data == "random":
+            given = [o for o, v in (("--root", args.root), ("--subset", args.subset), ("--val", args.val),
+                                    ("--no-verify-checksums", args.verify_checksums is False)) if v]
+            if given:
+                raise UsageError(f"{', '.join(given)} apply to a dataset (--data mnist, fashion-mnist or cifar10); "
+                                 f"the default --data random draws a batch of standard-normal samples")
             shape = (1, 28, 28) if args.model == "conv" else (784,)
             rng = np.random.default_rng(seed)
             X = rng.standard_normal((args.batch, *shape)).astype(dtype)
             y = rng.integers(0, 10, args.batch)
             classes = 10
         else:
-            data = load_data(args.model, args.data, args.root, dtype, args.subset, args.val, seed)
+            data = load_data(args.model, args.data, args.root, dtype, args.subset, args.val, seed,
+                             verify_checksums=args.verify_checksums is not False)
             if args.batch > len(data["X_train"]):
                 raise UsageError(f"--batch {args.batch}: the training split holds only {len(data['X_train'])} samples")
             X, y, classes = data["X_train"][:args.batch], data["y_train"][:args.batch], len(data["classes"])
@@ -295,7 +301,7 @@ def run_command(args):
             from torch_ref.interop import load_state_dict
             try:
                 load_state_dict(model, args.weights)
-            except Exception as e:  # noqa: BLE001 -- the user's file: not a state_dict, other shapes
+            except (Exception, SystemExit) as e:  # noqa: BLE001 -- the user's file: not a state_dict, other shapes
                 first = " ".join(str(e).split())[:300]
                 raise UsageError(f"--weights {args.weights!r}: not a state_dict of this model ({type(e).__name__}: "
                                  f"{first})") from None
@@ -304,12 +310,23 @@ def run_command(args):
         layers, loss = user
         rows, first = diagnose_layers(layers, loss, X, y, conventions=declared, seed=args.seed or 0)
     else:
+        _probe(model, X, y)
         rows, first = diagnose(model, X, y, seed=args.seed or 0)
     print(format_diagnosis(rows, first))
     if args.json:
         Report(rows).to_json(args.json)
         print(f"wrote {args.json}")
     return 0 if first is None else 1
+
+
+def _probe(model, X, y):
+    """A batch the model refuses (labels out of range, one sample into BatchNorm) is an input error
+    (exit 2), found on a copy so that the diagnosis itself starts from the model as given."""
+    import copy
+    try:
+        copy.deepcopy(model).loss(X, y)
+    except (ValueError, TypeError) as e:
+        raise UsageError(f"the model refuses this batch: {e}") from None
 
 
 def _shape(text):

@@ -25,6 +25,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from numpy_impl.atomic import atomic_write
+
 from ..options import UsageError, count, output_path
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -300,8 +302,7 @@ def mutants_command(args):
     print("\n".join(lines))
     print(f"{len(results)} mutants in {time.perf_counter() - t0:.0f} s with {args.jobs} job(s)")
     if args.json:
-        with open(args.json, "w") as f:
-            json.dump(results, f, indent=1)
+        atomic_write(args.json, lambda f: f.write(json.dumps(results, indent=1).encode()))
     return 1 if survivors else 0
 
 

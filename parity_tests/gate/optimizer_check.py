@@ -114,7 +114,7 @@ def _check(optimizer, torch_optimizer, hyper, *, config=None, steps=20, dtype="f
         smap = _state_map(torch.optim.Adam if torch_optimizer is conv.FoldedEpsAdam else torch_optimizer, state)
         configs = {k: dict(config or {}) for k in params}
         opt = optimizer(params) if style == "factory" else optimizer
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
         return Report([failed(f"raised {type(exc).__name__}: {exc}{where(exc)}", check="error", **meta)])
     lr = hyper.get("lr", 1e-3)
 

@@ -47,6 +47,9 @@ def check_command(args):
     entries = select(args.only)
     if not entries:
         raise UsageError(f"no component matches {args.only!r} (see 'parity list')")
+    unmatched = [p for p in (args.only or "").split(",") if p.strip() and not select(p)]
+    if unmatched:                                   # a typo in a CI job's list must not drop its components
+        raise UsageError(f"--only: {unmatched} match no component (see 'parity list')")
     if args.shard:
         entries = shard(entries, args.shard)
     t0 = time.perf_counter()

@@ -17,10 +17,11 @@ import torch
 
 from numpy_impl.atomic import atomic_write
 
-from ..options import UsageError, output_path
+from ..options import UsageError, count, output_path
 from . import conventions as conv
 from . import samples as S
 from .adapters import check_component, kind_of
+from .api import where
 from .optimizer_check import check_optimizer
 from .report import Report
 
@@ -81,7 +82,7 @@ def user_code(paths):
         for path in paths:
             if not os.path.exists(path):
                 raise UsageError(f"no such file or folder: {path}")
-            for f in _python_files(os.path.abspath(path)):
+            for f in _python_files(os.path.abspath(path), skipped):
                 try:
                     text = open(f, encoding="utf-8", errors="replace").read()
                 except OSError as e:
@@ -99,11 +100,14 @@ def user_code(paths):
         sys.modules.update(saved_modules)
 
 
-def _python_files(path):
+def _python_files(path, skipped):
     if os.path.isfile(path):
         return [path]
     out = []
-    for d, dirs, files in os.walk(path):
+
+    def unreadable(e):                              # a folder os.walk cannot list: say so, never pass over it
+        skipped.append((e.filename, f"cannot read: {e.strerror}"))
+    for d, dirs, files in os.walk(path, onerror=unreadable):
         dirs[:] = sorted(x for x in dirs if not x.startswith(".") and x not in SKIP_DIRS and "venv" not in x)
         out.extend(os.path.join(d, f) for f in sorted(files)
                    if f.endswith(".py") and not f.startswith(("test_", "setup", "conftest")))
@@ -242,7 +246,12 @@ def check_target(target, dtypes, cv, seed=0):
                 opt, config = target.obj, dict(init)
             else:
                 params = inspect.signature(target.obj.__init__).parameters
-                opt, config = target.obj(**{k: v for k, v in init.items() if k in params}), None
+                try:
+                    opt, config = target.obj(**{k: v for k, v in init.items() if k in params}), None
+                except (Exception, SystemExit) as e:    # noqa: BLE001 -- the user's constructor
+                    report.extend(Report([_error(target, f"{OPT_STEPS} steps", dtype, seed, np.zeros(()),
+                                                 f"building it raised {type(e).__name__}: {e}{where(e)}")]))
+                    continue
             report.extend(check_optimizer(opt, torch_cls, hyper, hints=False, config=config, steps=OPT_STEPS,
                                           dtype=dtype, seed=_seed(seed, target.name), name=target.name,
                                           conventions=_applicable(cv, torch_cls)))
@@ -261,6 +270,10 @@ def check_target(target, dtypes, cv, seed=0):
                 built = _build(target, values)
             except LookupError as e:
                 report.extend(Report([_error(target, sample, dtype, s, x, str(e))]))
+                continue
+            except (Exception, SystemExit) as e:    # noqa: BLE001 -- the user's constructor raised (or exited)
+                report.extend(Report([_error(target, sample, dtype, s, x,
+                                             f"building it raised {type(e).__name__}: {e}{where(e)}")]))
                 continue
             if target.kind in ("softmax_loss", "svm_loss"):
                 y = S.labels_for(target.kind, shape, flags, rng, dtype)
@@ -346,6 +359,13 @@ def scan_command(args):
         raise UsageError(str(e)) from None
     dtypes = (args.dtype,) if args.dtype else ("float64", "float32")
     outcomes, skipped = scan(args.paths, args.style, args.only, dtypes, declared, args.seed)
+    broken = [(n, why) for n, why in skipped if why.startswith(("could not import", "cannot read"))]
+    if not outcomes and broken and not args.allow_import_errors:
+        for name, why in broken:
+            print(f"skipped {name}: {why}")
+        print(f"{len(broken)} file(s) or folder(s) could not be read or imported and nothing else was recognised; "
+              f"this fails the scan (--allow-import-errors to skip them)")
+        return 1
     if not outcomes:
         for name, why in skipped:
             print(f"skipped {name}: {why}")
@@ -368,10 +388,9 @@ def scan_command(args):
     if args.junit:
         report.to_junit(args.junit)
         print(f"wrote {args.junit}")
-    broken = [n for n, why in skipped if why.startswith("could not import")]
     if broken and not args.allow_import_errors:     # a gate must not pass because a file never loaded
-        print(f"{len(broken)} file(s) could not be imported, so what they hold was not checked (listed under "
-              f"Skipped); this fails the scan (--allow-import-errors to skip them)")
+        print(f"{len(broken)} file(s) or folder(s) could not be read or imported, so what they hold was not "
+              f"checked (listed under Skipped); this fails the scan (--allow-import-errors to skip them)")
         return 1
     return 1 if bad else 0
 
@@ -387,12 +406,12 @@ def add_command(sub):
     p.add_argument("--style", choices=["auto", "cs231n", "textbook"], default="auto")
     p.add_argument("--only", help="comma-separated name fragments, e.g. affine,adam")
     p.add_argument("--dtype", choices=["float64", "float32"], help="one dtype only (default both)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=count(0), default=0)
     p.add_argument("--json", metavar="FILE", help="write the verdicts and every check as JSON")
     p.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
     p.add_argument("--strict", action="store_true", help="a CONVENTION verdict fails too")
     p.add_argument("--allow-import-errors", action="store_true",
-                   help="a file that fails to import is only listed under Skipped (default: the scan fails)")
+                   help="a file that cannot be read or imported is only listed under Skipped (default: the scan fails)")
     p.add_argument("-q", "--quiet", action="store_true", help="one line per component (no table of checks)")
     p.add_argument("--convention", action="append", metavar="NAME=VALUE",
                    help=f"declare a convention (repeatable): {', '.join(sorted(conv.CONVENTIONS))}")

@@ -42,7 +42,7 @@ def check_trajectory(info, dtype="float64", seed=0):
         topt = mirror_optimizer(opt, tensors)         # before the schedulers touch lr
         sched = info.schedule(opt) if info.schedule else None
         tsched = mirror_scheduler(sched, topt) if sched else None
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
         return Report([failed(f"raised {type(exc).__name__}: {exc}", check="error", **meta)])
 
     def advance(step):
@@ -97,6 +97,6 @@ def track(steps, advance, dtype, meta, tolerances=None):
                     first_bad[check] = r
                 if check not in worst or r.max_abs > worst[check].max_abs:
                     worst[check] = r
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
         return Report([failed(f"raised {type(exc).__name__} at step {step}: {exc}{where(exc)}", check="error", **meta)])
     return Report([first_bad.get(k, r) for k, r in worst.items()])

@@ -256,15 +256,20 @@ def run_command(args):
     data = load_data(config_from(args, model="mlp"))
     for name in names:
         t0 = time.perf_counter()
-        print(f"== {name}: {EXPERIMENTS[name].__doc__.splitlines()[0]}")
+        print(f"== {name}: {summary(EXPERIMENTS[name])}")
         EXPERIMENTS[name](data, args.out, scale=args.scale, seed=args.seed or 0, lockstep=args.lockstep)
         print(f"   ({time.perf_counter() - t0:.1f} s)")
     return 0
 
 
+def summary(fn):
+    """The first paragraph of ``fn``'s docstring as one line (a first line alone stops mid-sentence)."""
+    return " ".join((fn.__doc__ or "").strip().split("\n\n")[0].split())
+
+
 def add_command(sub):
     e = sub.add_parser("experiment", help="the classic experiments as PNG and JSON",
-                       description="; ".join(f"{k}: {v.__doc__.splitlines()[0]}" for k, v in EXPERIMENTS.items()))
+                       description=" ".join(f"{k}: {summary(v)}" for k, v in EXPERIMENTS.items()))
     e.add_argument("name", choices=list(EXPERIMENTS) + ["all"])
     add_data_options(e)       # each experiment fixes its own models and training settings
     e.add_argument("--seed", type=count(0), help="seed of the data subset and of every net (default 0)")

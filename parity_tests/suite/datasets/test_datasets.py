@@ -86,6 +86,45 @@ def test_truncated_cifar_batch(tmp_path):
         D.load_cifar10(str(tmp_path), verify_checksums=False)
 
 
+def test_each_bad_cifar_batch_is_named(tmp_path):
+    import pickle
+    make_cifar(tmp_path)
+    folder = tmp_path / "cifar-10-batches-py"
+    p = folder / "data_batch_3"
+    p.write_bytes(p.read_bytes()[:200])
+    with pytest.raises(D.DatasetError, match=r"cifar-10-batches-py/data_batch_3 is truncated or corrupted"):
+        D.load_cifar10(str(tmp_path), verify_checksums=False)
+    with open(p, "wb") as f:                        # a pickled list, not a batch: named, never an internal error
+        pickle.dump([1, 2, 3], f)
+    with pytest.raises(D.DatasetError, match=r"cifar-10-batches-py/data_batch_3 is truncated or corrupted"):
+        D.load_cifar10(str(tmp_path), verify_checksums=False)
+
+
+def test_labels_and_dimensions_are_checked_when_loading(tmp_path):
+    from ..fakedata import write_idx
+    root = tmp_path / "mine"
+    make_mnist(root, compress=False)
+    write_idx(root / "train-labels-idx1-ubyte", np.full(20, 200), compress=False)
+    with pytest.raises(D.DatasetError, match=r"train-labels-idx1-ubyte: labels must lie in \[0, 10\), found 200"):
+        D.load_mnist(str(root))
+    write_idx(root / "train-labels-idx1-ubyte", np.zeros((20, 2)), compress=False)
+    with pytest.raises(D.DatasetError, match=rf"{root / 'train-labels-idx1-ubyte'}: an IDX file of 2 dimensions"):
+        D.load_mnist(str(root))                     # the user's file is named, not the staged copy
+
+
+def test_a_bad_data_root_variable_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("PARITY_DATA_ROOT", str(tmp_path / "typo"))
+    with pytest.raises(D.DatasetNotFound, match=r"\$PARITY_DATA_ROOT=.*typo' is not a folder"):
+        D.load_fashion_mnist()
+
+
+def test_a_dangling_link_beside_the_files_is_ignored(tmp_path):
+    root = tmp_path / "mine"
+    make_mnist(root)
+    os.symlink(tmp_path / "nowhere", root / "README")
+    assert len(D.load_mnist(str(root))["y_train"]) == 20
+
+
 def test_not_found_says_what_was_tried(tmp_path, monkeypatch):
     monkeypatch.setattr(loaders, "_download", lambda name: (_ for _ in ()).throw(OSError("offline")))
     with pytest.raises(D.DatasetNotFound) as err:

@@ -57,6 +57,36 @@ def test_internal_error_is_3_one_line_traceback_with_debug(cmd, monkeypatch, cap
     assert "Traceback" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("cmd", sorted(ENTRY_POINTS))
+def test_ctrl_c_is_130_and_one_line(cmd, monkeypatch, capsys):
+    module, attr = ENTRY_POINTS[cmd]
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(module, attr, interrupted)
+    assert cli.main([cmd, *VALID[cmd]]) == 130
+    assert capsys.readouterr().err.strip().splitlines() == [f"parity {cmd}: interrupted"]
+
+
+def test_user_code_that_exits_is_a_failure_not_a_pass(tmp_path, capsys):
+    """``sys.exit(0)`` inside a user's layer or constructor must not end the gate with status 0."""
+    (tmp_path / "hw").mkdir()
+    (tmp_path / "hw" / "layers.py").write_text(
+        "import sys\ndef relu_forward(x):\n    sys.exit(0)\ndef relu_backward(dout, cache):\n    return dout\n"
+        "class Affine:\n    def __init__(self, W, b):\n        raise SystemExit(0)\n"
+        "    def forward(self, x):\n        pass\n    def backward(self, dout):\n        pass\n")
+    assert cli.main(["scan", str(tmp_path / "hw"), "-q", "--dtype", "float64"]) == 1
+    out = capsys.readouterr().out
+    assert "raised SystemExit: 0 (at " in out and "building it raised SystemExit: 0" in out
+
+
+def test_a_lone_file_that_does_not_import_fails_the_scan(tmp_path, capsys):
+    (tmp_path / "layers.py").write_text("def relu_forward(x:\n")
+    assert cli.main(["scan", str(tmp_path / "layers.py")]) == 1
+    assert "could not import: SyntaxError" in capsys.readouterr().out
+    assert cli.main(["scan", str(tmp_path / "layers.py"), "--allow-import-errors"]) == 2
+
+
 def test_check_0_and_1(monkeypatch, capsys):
     assert cli.main(["check", "--only", "Flatten", "-q"]) == 0
     orig = L.Flatten.backward

@@ -179,7 +179,7 @@ def test_scan_lists_what_it_skips(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "affine_relu_forward: not a component parity scan knows" in out
     assert "could not import: ModuleNotFoundError" in out
-    assert "1 file(s) could not be imported" in out and "--allow-import-errors" in out
+    assert "1 file(s) or folder(s) could not be read or imported" in out and "--allow-import-errors" in out
     assert main(["scan", str(tmp_path / "hw"), "--only", "affine,relu", "--dtype", "float64",
                  "--allow-import-errors"]) == 0
 
