@@ -139,6 +139,20 @@ def _import(path, roots, skipped):
             del sys.modules[k]
     try:
         return importlib.import_module(name)
+    except ImportError as e:
+        # a folder named like a standard module (code/, test/): the standard one wins the package
+        # name, so the file is imported on its own, its folder first on sys.path
+        if name == stem or not isinstance(sys.modules.get(top), type(sys)) or _inside(sys.modules[top], [folder]):
+            skipped.append((path, f"could not import: {type(e).__name__}: {e}"))
+            return None
+        sys.path.insert(0, folder)
+        try:
+            return importlib.import_module(stem)
+        except BaseException as e2:  # noqa: BLE001 -- as below
+            if isinstance(e2, KeyboardInterrupt):
+                raise
+            skipped.append((path, f"could not import: {type(e2).__name__}: {e2}"))
+            return None
     except BaseException as e:  # noqa: BLE001 -- the user's file failed to import: report it, go on
         if isinstance(e, KeyboardInterrupt):
             raise

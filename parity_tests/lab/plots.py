@@ -55,7 +55,8 @@ def training_curves(history, path, title=""):
         if any(v is not None for v in vals):
             ax.plot(x, vals, style, label=label)
     ax.set(xlabel="epoch", ylabel="accuracy", title="accuracy")
-    ax.legend()
+    if ax.get_legend_handles_labels()[1]:           # a run stopped in its first epoch has no curve yet
+        ax.legend()
     if steps:
         ax = axes[2]
         drift = np.maximum([s["param_drift"] for s in steps], 1e-18)

@@ -248,3 +248,11 @@ def test_scan_refuses_an_output_folder_before_scanning(option, tmp_path, capsys)
     assert e.value.code == 2
     out, err = capsys.readouterr()
     assert "is a folder, expected a file name" in err and "components:" not in out
+
+
+@pytest.mark.parametrize("folder", ["code", "test"])
+def test_a_folder_named_like_a_standard_module_is_scanned(tmp_path, folder):
+    (tmp_path / folder).mkdir()
+    shutil.copy(os.path.join(CS231N, "layers.py"), tmp_path / folder / "layers.py")
+    outcomes, skipped = scan([str(tmp_path / folder)], only="affine,relu", dtypes=F64)
+    assert verdicts(outcomes) == {"affine_forward": ("PASS", {}), "relu_forward": ("PASS", {})}, skipped
