@@ -108,6 +108,6 @@ def check_number(component, name, value, low=None, high=None, low_open=False, hi
     real = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
     ok, allowed = in_range(value if real else np.nan, low, high, low_open, high_open)
     if not ok:
-        what = "a finite number" if allowed == "finite" else f"a number {allowed}"
+        what = "a finite number" if allowed == "finite" else f"a finite number {allowed}"
         raise ValueError(f"{component}: {name} must be {what}, got {value!r}")
     return float(value)

@@ -21,7 +21,7 @@ def _perturbable(component, x, h):
     if not x.flags.writeable:
         raise ValueError(f"{component}: x is read-only; it is perturbed in place (pass a writable copy that f reads)")
     if isinstance(h, bool) or not isinstance(h, (int, float, np.integer, np.floating)) or not 0 < h < np.inf:
-        raise ValueError(f"{component}: h must be a number > 0, got {h!r}")
+        raise ValueError(f"{component}: h must be a finite number > 0, got {h!r}")
 
 
 def numerical_gradient(f, x, df=None, h=1e-5):

@@ -156,7 +156,7 @@ def l2_penalty(params, reg, names=None):
     torch's ``weight_decay = 2 * reg``."""
     if isinstance(reg, bool) or not isinstance(reg, (int, float, np.integer, np.floating)) or not reg >= 0 \
             or not np.isfinite(reg):
-        raise ValueError(f"l2_penalty: reg must be a number >= 0, got {reg!r}")
+        raise ValueError(f"l2_penalty: reg must be a finite number >= 0, got {reg!r}")
     reg = float(reg)                                # a NumPy float64 reg would make float32 gradients float64
     if names is None:
         names = [k for k in params if k.split(".")[-1] not in ("b", "beta", "gamma")]

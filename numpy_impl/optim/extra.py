@@ -282,6 +282,16 @@ class ReduceLROnPlateau(Scheduler):
 
 
 # ---------------------------------------------------------------- gradient clipping
+def _scalar(v):
+    """A 0-d array as its number (torch takes tensors of one value); anything else as given."""
+    return v.item() if isinstance(v, np.ndarray) and v.ndim == 0 else v
+
+
+def _is_inf(v):
+    v = _scalar(v)
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and v == math.inf
+
+
 def clip_grad_norm_(grads, max_norm, norm_type=2.0, error_if_nonfinite=False):
     """Scale every gradient in ``grads`` (name -> array, in place) by ``min(1, max_norm / (total +
     1e-6))``, where total is the ``norm_type`` norm of all of them together (``inf``: the largest
@@ -290,9 +300,12 @@ def clip_grad_norm_(grads, max_norm, norm_type=2.0, error_if_nonfinite=False):
     if not arrays:
         return np.float64(0.0)
     dtype = arrays[0].dtype
-    norm_type = float(check_number("clip_grad_norm_", "norm_type", norm_type, 0, low_open=True)
-                      if norm_type != math.inf else norm_type)
-    check_number("clip_grad_norm_", "max_norm", max_norm, 0)
+    if isinstance(norm_type, str) and norm_type.lower() == "inf":    # torch takes 'inf' too
+        norm_type = math.inf
+    norm_type = float(norm_type if _is_inf(norm_type) else
+                      check_number("clip_grad_norm_", "norm_type", _scalar(norm_type), 0, low_open=True))
+    if not _is_inf(max_norm):                       # inf: measure the norm without clipping
+        max_norm = check_number("clip_grad_norm_", "max_norm", _scalar(max_norm), 0)
     if norm_type == math.inf:
         norms = np.array([np.max(np.abs(g)) if g.size else 0 for g in arrays], dtype=dtype)
         total = norms.max()

@@ -86,6 +86,8 @@ class Optimizer:
                 g = grads.get(name)
                 if g is None:
                     continue
+                if isinstance(g, np.floating):     # np.sum(...) for a 0-d parameter
+                    g = np.asarray(g)
                 if not isinstance(g, np.ndarray) or not np.issubdtype(g.dtype, np.floating):
                     raise TypeError(f"{name_}: gradient for '{name}' must be a floating-point ndarray, got "
                                     f"{type(g).__name__ if not isinstance(g, np.ndarray) else g.dtype}")
@@ -95,8 +97,8 @@ class Optimizer:
                 if not p.flags.writeable:
                     raise ValueError(f"{name_}: parameter '{name}' is read-only; the step updates it in place")
                 todo.append((p, g, name, group))
-        if grads and not todo:
-            known = [n for group in self.param_groups for n in group["params"]]
+        known = [n for group in self.param_groups for n in group["params"]]
+        if grads and not set(grads) & set(known):
             raise ValueError(f"{name_}.step: no gradient names a parameter of this optimizer: got "
                              f"{sorted(grads)[:8]}, its parameters are {known[:8]}")
         for p, g, name, group in todo:

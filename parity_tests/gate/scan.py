@@ -146,6 +146,9 @@ def _import(path, roots, skipped):
             skipped.append((path, f"could not import: {type(e).__name__}: {e}"))
             return None
         sys.path.insert(0, folder)
+        for k in [k for k in sys.modules if (k == stem or k.startswith(stem + "."))
+                  and not _inside(sys.modules[k], [folder])]:
+            del sys.modules[k]                      # another file's module of that name: out of the way
         try:
             return importlib.import_module(stem)
         except BaseException as e2:  # noqa: BLE001 -- as below
@@ -200,8 +203,8 @@ def _function(name, fn, namespace, targets, skipped, where):
         targets.append(Target(name, name, "cs231n", fn, where))
     elif name in RULES:
         params = list(inspect.signature(fn).parameters)
-        if n_args in (2, 3) and (n_args == 2 or "config" in params[2]):     # cs231n: rule(w, dw, config=None)
-            targets.append(Target(name, "optimizer", "cs231n", fn, where))
+        if n_args in (2, 3) and params[1].lower() not in ("lr", "learning_rate", "eta"):
+            targets.append(Target(name, "optimizer", "cs231n", fn, where))     # cs231n: rule(w, dw, config=None)
         else:                                       # d2l's sgd(params, lr, batch_size) is another thing
             skipped.append((name, f"named like an update rule but its signature ({', '.join(params)}) is not "
                                   f"cs231n's {name}(w, dw, config=None)"))

@@ -256,3 +256,25 @@ def test_a_folder_named_like_a_standard_module_is_scanned(tmp_path, folder):
     shutil.copy(os.path.join(CS231N, "layers.py"), tmp_path / folder / "layers.py")
     outcomes, skipped = scan([str(tmp_path / folder)], only="affine,relu", dtypes=F64)
     assert verdicts(outcomes) == {"affine_forward": ("PASS", {}), "relu_forward": ("PASS", {})}, skipped
+
+
+def test_two_folders_named_like_standard_modules_are_both_scanned(tmp_path):
+    """The second one's layers.py is not mistaken for the first's module of the same name."""
+    for folder in ("code", "test"):
+        (tmp_path / folder).mkdir()
+    shutil.copy(os.path.join(CS231N, "layers.py"), tmp_path / "code" / "layers.py")
+    text = open(os.path.join(CS231N, "layers.py")).read()
+    (tmp_path / "test" / "layers.py").write_text(text.replace("def relu_forward", "def leaky_unused_forward"))
+    bad = seeded(tmp_path / "b", str(tmp_path / "test"), "layers.py", "def affine_forward", "def zz_affine_forward")
+    outcomes, _ = scan([str(tmp_path / "code"), bad], only="affine,relu", dtypes=F64)
+    assert {o.target.where for o in outcomes} == {os.path.relpath(str(tmp_path / "code" / "layers.py"))}
+    outcomes, _ = scan([str(tmp_path / "code"), str(tmp_path / "test")], only="affine", dtypes=F64)
+    assert len(outcomes) == 2, [o.target.where for o in outcomes]
+
+
+def test_an_update_rule_with_its_own_config_name_is_checked(tmp_path, capsys):
+    (tmp_path / "hw").mkdir()
+    (tmp_path / "hw" / "optim.py").write_text(
+        "def sgd(w, dw, cfg=None):\n    cfg = cfg if cfg is not None else {}\n"
+        "    cfg.setdefault('learning_rate', 1e-2)\n    w -= 2 * cfg['learning_rate'] * dw\n    return w, cfg\n")
+    assert main(["scan", str(tmp_path / "hw"), "-q", "--dtype", "float64"]) == 1     # checked, and wrong

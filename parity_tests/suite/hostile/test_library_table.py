@@ -46,12 +46,12 @@ CASES = [
     (lambda: ni.MaxPool2d(2, padding=2), ValueError, "padding must be at most half the kernel size"),
     (lambda: ni.AvgPool2d(2.5), ValueError, "AvgPool2d: kernel_size must be an integer >= 1, got 2.5"),
     (lambda: ni.BatchNorm1d(0), ValueError, "BatchNorm1d: num_features must be an integer >= 1, got 0"),
-    (lambda: ni.BatchNorm1d(3, eps=0), ValueError, "BatchNorm1d: eps must be a number > 0, got 0"),
-    (lambda: ni.BatchNorm2d(3, momentum=1.5), ValueError, "BatchNorm2d: momentum must be a number >= 0 and <= 1"),
+    (lambda: ni.BatchNorm1d(3, eps=0), ValueError, "BatchNorm1d: eps must be a finite number > 0, got 0"),
+    (lambda: ni.BatchNorm2d(3, momentum=1.5), ValueError, "BatchNorm2d: momentum must be a finite number >= 0 and <= 1"),
     (lambda: ni.BatchNorm2d(3, convention="keras"), ValueError, "convention must be 'torch' or 'classic'"),
     (lambda: ni.LayerNorm(0), ValueError, "LayerNorm: normalized_shape must be an integer >= 1, got 0"),
     (lambda: ni.LayerNorm(()), ValueError, "LayerNorm: normalized_shape must hold at least one size"),
-    (lambda: ni.LayerNorm(4, eps=-1), ValueError, "LayerNorm: eps must be a number > 0, got -1"),
+    (lambda: ni.LayerNorm(4, eps=-1), ValueError, "LayerNorm: eps must be a finite number > 0, got -1"),
     (lambda: ni.Dropout(1.5), ValueError, "Dropout: p must lie in [0, 1], got 1.5"),
     (lambda: ni.Dropout("0.5"), ValueError, "Dropout: p must lie in [0, 1], got '0.5'"),
     (lambda: ni.Dropout(float("nan")), ValueError, "Dropout: p must lie in [0, 1], got nan"),
@@ -73,43 +73,43 @@ CASES = [
      "svm_loss: delta must be a finite number, got nan"),
     (lambda: losses.svm_loss_naive(np.zeros((2, 3)), np.array([0, 1]), delta="1"), ValueError,
      "svm_loss_naive: delta must be a finite number"),
-    (lambda: losses.l2_penalty(params(), -1), ValueError, "l2_penalty: reg must be a number >= 0, got -1"),
-    (lambda: losses.l2_penalty(params(), np.nan), ValueError, "l2_penalty: reg must be a number >= 0, got nan"),
+    (lambda: losses.l2_penalty(params(), -1), ValueError, "l2_penalty: reg must be a finite number >= 0, got -1"),
+    (lambda: losses.l2_penalty(params(), np.nan), ValueError, "l2_penalty: reg must be a finite number >= 0, got nan"),
     (lambda: losses.softmax_loss(np.zeros((0, 3)), np.zeros(0, int)), ValueError, "expected at least one sample"),
     # optimizers: torch's ranges
-    (lambda: no.SGD(params(), lr=-1), ValueError, "SGD: lr must be a number >= 0, got -1"),
-    (lambda: no.SGD(params(), lr=float("nan")), ValueError, "SGD: lr must be a number >= 0, got nan"),
-    (lambda: no.SGD(params(), lr="0.1"), ValueError, "SGD: lr must be a number >= 0, got '0.1'"),
-    (lambda: no.SGD(params(), momentum=-5), ValueError, "SGD: momentum must be a number >= 0, got -5"),
-    (lambda: no.SGD(params(), weight_decay=-1), ValueError, "SGD: weight_decay must be a number >= 0, got -1"),
+    (lambda: no.SGD(params(), lr=-1), ValueError, "SGD: lr must be a finite number >= 0, got -1"),
+    (lambda: no.SGD(params(), lr=float("nan")), ValueError, "SGD: lr must be a finite number >= 0, got nan"),
+    (lambda: no.SGD(params(), lr="0.1"), ValueError, "SGD: lr must be a finite number >= 0, got '0.1'"),
+    (lambda: no.SGD(params(), momentum=-5), ValueError, "SGD: momentum must be a finite number >= 0, got -5"),
+    (lambda: no.SGD(params(), weight_decay=-1), ValueError, "SGD: weight_decay must be a finite number >= 0, got -1"),
     (lambda: no.SGD(params(), momentum=0.9, dampening=2), ValueError, "SGD: dampening must lie in [0, 1]"),
     (lambda: no.SGD(params(), nesterov=True), ValueError, "nesterov needs momentum > 0"),
     (lambda: no.SGD(params(), variant="keras"), ValueError, "variant must be one of"),
     (lambda: no.SGD(params(), lrate=1), TypeError, "unknown hyperparameter(s) ['lrate']"),
-    (lambda: no.SGD([{"params": params(), "lr": -2}]), ValueError, "SGD: lr must be a number >= 0, got -2"),
-    (lambda: no.Adam(params(), betas=(1.0, 0.999)), ValueError, "Adam: betas[0] must be a number >= 0 and < 1, got 1.0"),
-    (lambda: no.Adam(params(), betas=(0.9, -0.1)), ValueError, "Adam: betas[1] must be a number >= 0 and < 1"),
+    (lambda: no.SGD([{"params": params(), "lr": -2}]), ValueError, "SGD: lr must be a finite number >= 0, got -2"),
+    (lambda: no.Adam(params(), betas=(1.0, 0.999)), ValueError, "Adam: betas[0] must be a finite number >= 0 and < 1, got 1.0"),
+    (lambda: no.Adam(params(), betas=(0.9, -0.1)), ValueError, "Adam: betas[1] must be a finite number >= 0 and < 1"),
     (lambda: no.Adam(params(), betas=(0.9,)), ValueError, "Adam: betas must be a pair (beta1, beta2)"),
-    (lambda: no.Adam(params(), eps=-1e-8), ValueError, "Adam: eps must be a number >= 0"),
-    (lambda: no.AdamW(params(), weight_decay=-0.01), ValueError, "AdamW: weight_decay must be a number >= 0"),
-    (lambda: no.Adagrad(params(), lr_decay=-1), ValueError, "Adagrad: lr_decay must be a number >= 0"),
+    (lambda: no.Adam(params(), eps=-1e-8), ValueError, "Adam: eps must be a finite number >= 0"),
+    (lambda: no.AdamW(params(), weight_decay=-0.01), ValueError, "AdamW: weight_decay must be a finite number >= 0"),
+    (lambda: no.Adagrad(params(), lr_decay=-1), ValueError, "Adagrad: lr_decay must be a finite number >= 0"),
     (lambda: no.Adagrad(params(), initial_accumulator_value=-1), ValueError,
-     "Adagrad: initial_accumulator_value must be a number >= 0"),
-    (lambda: no.RMSprop(params(), alpha=-0.5), ValueError, "RMSprop: alpha must be a number >= 0"),
-    (lambda: no.RMSprop(params(), momentum=-1), ValueError, "RMSprop: momentum must be a number >= 0"),
+     "Adagrad: initial_accumulator_value must be a finite number >= 0"),
+    (lambda: no.RMSprop(params(), alpha=-0.5), ValueError, "RMSprop: alpha must be a finite number >= 0"),
+    (lambda: no.RMSprop(params(), momentum=-1), ValueError, "RMSprop: momentum must be a finite number >= 0"),
     (lambda: no.SGD({"W": np.ones(2, dtype=int)}), TypeError, "parameter 'W' must be a floating-point ndarray"),
     # schedules
     (lambda: no.StepLR(no.SGD(params()), step_size=0), ValueError, "StepLR: step_size must be an integer >= 1, got 0"),
-    (lambda: no.StepLR(no.SGD(params()), step_size=2, gamma=0), ValueError, "StepLR: gamma must be a number > 0"),
+    (lambda: no.StepLR(no.SGD(params()), step_size=2, gamma=0), ValueError, "StepLR: gamma must be a finite number > 0"),
     (lambda: no.StepLR(None, step_size=2), TypeError, "StepLR: expected an optimizer (with param_groups), got NoneType"),
-    (lambda: no.ExponentialLR(no.SGD(params()), gamma=-1), ValueError, "ExponentialLR: gamma must be a number > 0"),
+    (lambda: no.ExponentialLR(no.SGD(params()), gamma=-1), ValueError, "ExponentialLR: gamma must be a finite number > 0"),
     (lambda: no.CosineAnnealingLR(no.SGD(params()), T_max=0), ValueError,
      "CosineAnnealingLR: T_max must be an integer >= 1, got 0"),
     (lambda: no.CosineAnnealingLR(no.SGD(params()), T_max=5, eta_min=-1), ValueError,
-     "CosineAnnealingLR: eta_min must be a number >= 0"),
+     "CosineAnnealingLR: eta_min must be a finite number >= 0"),
     (lambda: no.LinearWarmup(no.SGD(params()), start_factor=0), ValueError,
-     "LinearWarmup: start_factor must be a number > 0 and <= 1"),
-    (lambda: no.LinearWarmup(no.SGD(params()), end_factor=2), ValueError, "LinearWarmup: end_factor must be a number"),
+     "LinearWarmup: start_factor must be a finite number > 0 and <= 1"),
+    (lambda: no.LinearWarmup(no.SGD(params()), end_factor=2), ValueError, "LinearWarmup: end_factor must be a finite number"),
     (lambda: no.LinearWarmup(no.SGD(params()), total_iters=0), ValueError, "LinearWarmup: total_iters must be an integer >= 1"),
     # trainer
     (lambda: trainer(batch_size=0), ValueError, "Trainer: batch_size must be an integer >= 1, got 0"),
@@ -171,24 +171,24 @@ CASES = [
     (lambda: ni.ConvTranspose2d(2, 3, 3, stride=0), ValueError, "ConvTranspose2d: stride must be an integer >= 1"),
     (lambda: ni.ConvTranspose2d(2, 3, 0), ValueError, "ConvTranspose2d: kernel_size must be an integer >= 1"),
     (lambda: ni.ConvTranspose2d(2, 3, 3, output_padding=-1), ValueError, "output_padding must be an integer >= 0"),
-    (lambda: ni.GroupNorm(2, 4, eps=-1), ValueError, "GroupNorm: eps must be a number > 0, got -1"),
-    (lambda: ni.InstanceNorm2d(3, eps=float("nan")), ValueError, "InstanceNorm2d: eps must be a number > 0, got nan"),
+    (lambda: ni.GroupNorm(2, 4, eps=-1), ValueError, "GroupNorm: eps must be a finite number > 0, got -1"),
+    (lambda: ni.InstanceNorm2d(3, eps=float("nan")), ValueError, "InstanceNorm2d: eps must be a finite number > 0, got nan"),
     (lambda: ni.Softplus(beta=0), ValueError, "Softplus: beta must be a nonzero number, got 0"),
     (lambda: ni.LeakyReLU(float("nan")), ValueError, "LeakyReLU: negative_slope must be a finite number, got nan"),
     (lambda: ni.ELU("a"), ValueError, "ELU: alpha must be a finite number, got 'a'"),
-    (lambda: no.Adadelta(params(), rho=1.5), ValueError, "Adadelta: rho must be a number >= 0 and <= 1, got 1.5"),
-    (lambda: no.NAdam(params(), momentum_decay=-1), ValueError, "NAdam: momentum_decay must be a number >= 0"),
+    (lambda: no.Adadelta(params(), rho=1.5), ValueError, "Adadelta: rho must be a finite number >= 0 and <= 1, got 1.5"),
+    (lambda: no.NAdam(params(), momentum_decay=-1), ValueError, "NAdam: momentum_decay must be a finite number >= 0"),
     (lambda: no.OneCycleLR(no.SGD(params(), momentum=0.9), max_lr=-1, total_steps=10), ValueError,
-     "OneCycleLR: max_lr must be a number >= 0, got -1"),
+     "OneCycleLR: max_lr must be a finite number >= 0, got -1"),
     (lambda: no.OneCycleLR(no.SGD(params(), momentum=0.9), 1, 10, div_factor=0), ValueError,
-     "OneCycleLR: div_factor must be a number > 0, got 0"),
+     "OneCycleLR: div_factor must be a finite number > 0, got 0"),
     (lambda: no.OneCycleLR(no.SGD(params(), momentum=0.9), 1, total_steps=2.5), ValueError,
      "OneCycleLR: total_steps must be an integer >= 1, got 2.5"),
     (lambda: no.OneCycleLR(None, 1, 10), TypeError, "OneCycleLR: expected an optimizer (with param_groups)"),
     (lambda: no.LambdaLR(None, lambda e: 1), TypeError, "LambdaLR: expected an optimizer (with param_groups)"),
     (lambda: no.ReduceLROnPlateau(None), TypeError, "ReduceLROnPlateau: expected an optimizer (with param_groups)"),
     (lambda: no.clip_grad_norm_({"W": np.ones(2)}, 1, norm_type=0), ValueError,
-     "clip_grad_norm_: norm_type must be a number > 0, got 0"),
+     "clip_grad_norm_: norm_type must be a finite number > 0, got 0"),
     (lambda: no.SGD(params()).step({"w": np.ones((2, 2))}), ValueError,
      "SGD.step: no gradient names a parameter of this optimizer: got ['w'], its parameters are ['W']"),
     (lambda: no.SGD(params()).step([np.ones((2, 2))]), TypeError, "SGD.step: grads must be a dict of name -> array"),
@@ -199,7 +199,7 @@ CASES = [
     (lambda: losses_extra.binary_cross_entropy(np.array([0.2, 0.5]), np.array([3.0, 0.0])), ValueError,
      "binary_cross_entropy: expected targets in [0, 1], got values in [0.0, 3.0]"),
     (lambda: losses_extra.huber_loss(np.ones(2), np.zeros(2), delta=float("nan")), ValueError,
-     "huber_loss: delta must be a number > 0, got nan"),
+     "huber_loss: delta must be a finite number > 0, got nan"),
     (lambda: init.kaiming_normal((3, 4), mode="fan_avg"), ValueError, "kaiming_normal: mode must be 'fan_in' or"),
     # models' evaluation
     (lambda: FullyConnectedNet(4, [3], 2).accuracy(X, Y[:, None]), ValueError,
@@ -235,7 +235,7 @@ CASES = [
     (lambda: num_batches(10, 0), ValueError, "num_batches: batch_size must be an integer >= 1, got 0"),
     (lambda: losses.l2_penalty(params(), 0.1, names=["V"]), ValueError, "l2_penalty: no parameter named ['V']"),
     (lambda: numerical_gradient(lambda: 1.0, [1.0, 2.0]), TypeError, "numerical_gradient: x must be the float64"),
-    (lambda: numerical_gradient(lambda: 1.0, np.ones(2), h=0), ValueError, "numerical_gradient: h must be a number > 0"),
+    (lambda: numerical_gradient(lambda: 1.0, np.ones(2), h=0), ValueError, "numerical_gradient: h must be a finite number > 0"),
     (lambda: trainer().fit(X, Y, 1, X_val=X, y_val=Y.astype(float)), ValueError,
      "Trainer.fit: expected y_val of integer labels, shape (6,), got shape (6,) dtype float64"),
 ]
@@ -344,3 +344,19 @@ def test_float32_stays_float32_with_float64_hyperparameters_and_upstream_gradien
     out = layer.forward(x)
     assert layer.backward(np.ones(out.shape)).dtype == np.float32              # torch casts dout too
     assert all(g.dtype == np.float32 for g in layer.grads.values())
+
+
+def test_what_torch_accepts_stays_accepted():
+    """Refusals must not reach legitimate calls: clipping at inf (the norm only), 'inf' as the norm
+    type, a 0-d array as max_norm, a NumPy scalar gradient for a 0-d parameter, None gradients."""
+    def g():
+        return {"w": np.array([3.0, 4.0])}          # clipped in place: a fresh one each time
+    assert no.clip_grad_norm_(g(), float("inf")) == 5.0
+    assert no.clip_grad_norm_(g(), 1.0, norm_type="inf") == 4.0
+    assert no.clip_grad_norm_(g(), np.array(10.0)) == 5.0
+    p = {"a": np.array(1.0)}
+    opt = no.SGD(p, lr=0.1)
+    opt.step({"a": np.sum(np.ones(3))})
+    assert p["a"] == 0.7
+    opt.step({"a": None})                           # skipped, as torch skips a None grad
+    assert p["a"] == 0.7
