@@ -1,6 +1,7 @@
 """The minibatch iterator shared by the NumPy trainer and the torch mirror (same batches, same order)."""
 import numpy as np
 
+from .checks import check_count
 from .rng import as_rng
 
 
@@ -14,8 +15,8 @@ def minibatches(X, y, batch_size, shuffle=True, seed=None, drop_last=False, star
     n = len(X)
     if len(y) != n:
         raise ValueError(f"minibatches: X has {n} samples, y has {len(y)}")
-    batch_size = _count("minibatches", "batch_size", batch_size, 1)
-    start = _count("minibatches", "start", start, 0)
+    batch_size = check_count("minibatches", "batch_size", batch_size, 1)
+    start = check_count("minibatches", "start", start, 0)
     order = as_rng(seed, "minibatches").permutation(n) if shuffle else np.arange(n)
     stop = n - n % batch_size if drop_last else n
     for i in range(start * batch_size, stop, batch_size):
@@ -23,12 +24,6 @@ def minibatches(X, y, batch_size, shuffle=True, seed=None, drop_last=False, star
         yield X[idx], y[idx]
 
 
-def _count(component, name, value, least):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < least:
-        raise ValueError(f"{component}: {name} must be an integer >= {least}, got {value!r}")
-    return int(value)
-
-
 def num_batches(n, batch_size, drop_last=False):
-    n, batch_size = _count("num_batches", "n", n, 0), _count("num_batches", "batch_size", batch_size, 1)
+    n, batch_size = check_count("num_batches", "n", n, 0), check_count("num_batches", "batch_size", batch_size, 1)
     return n // batch_size if drop_last else -(-n // batch_size)

@@ -4,6 +4,8 @@ Use float64 only (float32 central differences are too noisy to judge anything).
 """
 import numpy as np
 
+from .checks import check_number
+
 
 def rel_error(a, b, floor=1e-8):
     """cs231n's measure: max over elements of |a - b| / max(floor, |a| + |b|)."""
@@ -20,8 +22,7 @@ def _perturbable(component, x, h):
         raise TypeError(f"{component}: use float64 arrays, got {x.dtype}")
     if not x.flags.writeable:
         raise ValueError(f"{component}: x is read-only; it is perturbed in place (pass a writable copy that f reads)")
-    if isinstance(h, bool) or not isinstance(h, (int, float, np.integer, np.floating)) or not 0 < h < np.inf:
-        raise ValueError(f"{component}: h must be a finite number > 0, got {h!r}")
+    check_number(component, "h", h, 0, low_open=True)
 
 
 def numerical_gradient(f, x, df=None, h=1e-5):

@@ -25,6 +25,17 @@ def conv_output_size(size, k, stride, pad, dilation):
     return (size + 2 * pad - dilation * (k - 1) - 1) // stride + 1
 
 
+def set_conv_sizes(layer, in_channels, out_channels, kernel_size, stride, padding, dilation, check=check_pair):
+    """A convolution's sizes checked and set on ``layer`` (Conv2d, Conv1d, ConvTranspose2d): channels,
+    kernel, stride and dilation integers >= 1, padding >= 0; ``check`` is ``check_pair`` (2-D: an
+    integer or a pair) or ``check_count`` (1-D)."""
+    name = type(layer).__name__
+    layer.in_channels = check_count(name, "in_channels", in_channels)
+    layer.out_channels = check_count(name, "out_channels", out_channels)
+    layer.kernel_size, layer.stride = check(name, "kernel_size", kernel_size), check(name, "stride", stride)
+    layer.padding, layer.dilation = check(name, "padding", padding, 0), check(name, "dilation", dilation)
+
+
 class Conv2d(Layer):
     block_bytes = 1 << 20                           # per block of samples in the threaded copies
 
@@ -32,11 +43,7 @@ class Conv2d(Layer):
                  bias=True, weight_scale=1e-2, init=None, rng=None, dtype=np.float64):
         super().__init__()
         dtype = float_dtype(type(self).__name__, dtype)
-        name = type(self).__name__
-        self.in_channels = check_count(name, "in_channels", in_channels)
-        self.out_channels = check_count(name, "out_channels", out_channels)
-        self.kernel_size, self.stride = check_pair(name, "kernel_size", kernel_size), check_pair(name, "stride", stride)
-        self.padding, self.dilation = check_pair(name, "padding", padding, 0), check_pair(name, "dilation", dilation)
+        set_conv_sizes(self, in_channels, out_channels, kernel_size, stride, padding, dilation)
         shape = (self.out_channels, self.in_channels) + self.kernel_size
         rng = as_rng(rng)
         W = weight_scale * rng.standard_normal(shape) if init is None else init(shape, rng=rng, dtype=dtype)

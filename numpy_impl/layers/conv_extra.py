@@ -17,6 +17,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from ..checks import check_count, check_dim, check_ndim, check_pair, float_dtype
 from ..rng import as_rng
 from .base import Layer
+from .conv import set_conv_sizes
 
 
 class Conv1d(Layer):
@@ -24,11 +25,7 @@ class Conv1d(Layer):
                  weight_scale=1e-2, rng=None, dtype=np.float64):
         super().__init__()
         dtype = float_dtype(type(self).__name__, dtype)
-        name = type(self).__name__
-        self.in_channels = check_count(name, "in_channels", in_channels)
-        self.out_channels = check_count(name, "out_channels", out_channels)
-        self.kernel_size, self.stride = check_count(name, "kernel_size", kernel_size), check_count(name, "stride", stride)
-        self.padding, self.dilation = check_count(name, "padding", padding, 0), check_count(name, "dilation", dilation)
+        set_conv_sizes(self, in_channels, out_channels, kernel_size, stride, padding, dilation, check=check_count)
         rng = as_rng(rng)
         self.params["W"] = np.asarray(weight_scale * rng.standard_normal(
             (self.out_channels, self.in_channels, self.kernel_size)), dtype=dtype)
@@ -85,12 +82,8 @@ class ConvTranspose2d(Layer):
                  bias=True, weight_scale=1e-2, rng=None, dtype=np.float64):
         super().__init__()
         dtype = float_dtype(type(self).__name__, dtype)
-        name = type(self).__name__
-        self.in_channels = check_count(name, "in_channels", in_channels)
-        self.out_channels = check_count(name, "out_channels", out_channels)
-        self.kernel_size, self.stride = check_pair(name, "kernel_size", kernel_size), check_pair(name, "stride", stride)
-        self.padding, self.dilation = check_pair(name, "padding", padding, 0), check_pair(name, "dilation", dilation)
-        self.output_padding = check_pair(name, "output_padding", output_padding, 0)
+        set_conv_sizes(self, in_channels, out_channels, kernel_size, stride, padding, dilation)
+        self.output_padding = check_pair(type(self).__name__, "output_padding", output_padding, 0)
         for op, s, d in zip(self.output_padding, self.stride, self.dilation):
             if op >= max(s, d):
                 raise ValueError(f"{self.describe()}: output_padding must be smaller than stride or dilation, "

@@ -10,7 +10,7 @@ from .. import init as initializers
 from ..rng import as_rng
 from ..layers import (BatchNorm1d, Conv2d, Dropout, Flatten, Linear, MaxPool2d, ReLU, Sequential, Sigmoid,
                       Tanh)
-from ..checks import check_labels
+from ..checks import check_count, check_labels
 from ..losses import LOSSES, l2_penalty
 
 ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh}
@@ -53,13 +53,17 @@ class Model(Sequential):
         return float(np.mean(pred == check_labels(name, y, len(pred), classes)))
 
     def _predict(self, X, batch_size, name):
-        if isinstance(batch_size, (bool, np.bool_)) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ValueError(f"{name}: batch_size must be an integer >= 1, got {batch_size!r}")
+        """(predicted classes (N,), number of classes C)."""
+        batch_size = check_count(name, "batch_size", batch_size)
         X = np.asarray(X)
         if X.ndim == 0 or len(X) == 0:
             raise ValueError(f"{name}: expected at least one sample (N, ...), got shape {X.shape}")
-        scores = [self.forward(X[i:i + batch_size], training=False) for i in range(0, len(X), batch_size)]
-        return np.concatenate([s.argmax(axis=1) for s in scores]), scores[0].shape[1]
+        pred, classes = [], None
+        for i in range(0, len(X), batch_size):      # one batch's scores at a time, never all N x C
+            scores = self.forward(X[i:i + batch_size], training=False)
+            pred.append(scores.argmax(axis=1))
+            classes = scores.shape[1]
+        return np.concatenate(pred), classes
 
 
 class FullyConnectedNet(Model):
