@@ -115,6 +115,9 @@ def load_checkpoint(path, model, optimizer=None, scheduler=None, check_extra=Non
     schedule untouched; ``check_extra(extra)``, if given, runs among those checks (it raises to
     refuse the file)."""
     path = os.fspath(path)
+    if check_extra is not None and not callable(check_extra):
+        raise TypeError(f"load_checkpoint: check_extra must be a function of the file's extra dict, got "
+                        f"{type(check_extra).__name__}")
     data, meta = read_checkpoint(path)
     targets = [("param/", model.named_parameters()), ("buffer/", model.named_buffers())]
     for prefix, named in targets:

@@ -49,7 +49,7 @@ def parse(items):
     label prints) or a dict -> a validated dict."""
     out = dict(items) if isinstance(items, dict) else {}
     if not isinstance(items, dict):
-        for item in (part for entry in items or () for part in entry.split(",")):
+        for item in (part for entry in items or () for part in entry.split(",") if part.strip()):
             name, sep, value = item.partition("=")
             if not sep:
                 raise ConventionError(f"convention {item!r}: write NAME=VALUE, e.g. running_var=biased")

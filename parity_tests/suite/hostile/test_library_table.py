@@ -360,3 +360,10 @@ def test_what_torch_accepts_stays_accepted():
     assert p["a"] == 0.7
     opt.step({"a": None})                           # skipped, as torch skips a None grad
     assert p["a"] == 0.7
+
+
+def test_load_checkpoint_refuses_a_check_extra_that_is_not_a_function(tmp_path):
+    model = FullyConnectedNet(4, [3], 2)
+    path = save_checkpoint(tmp_path / "c.npz", model)
+    with pytest.raises(TypeError, match="load_checkpoint: check_extra must be a function of the file's extra dict"):
+        load_checkpoint(path, model, check_extra="x")
