@@ -280,24 +280,25 @@ def _finite_differences(c, layer, x, g, dx, np_grads):
 
 
 def check_loss(loss_fn, torch_fn, x, y, *, seed=0, component=None, sample="", tolerances=None,
-               finite_differences=None, allow_nonfinite=False):
+               finite_differences=None, allow_nonfinite=False, x_name="the scores x"):
     """Compare ``loss, dx = loss_fn(x, y)`` with ``torch_fn(x_t, y_t)`` and its autograd gradient.
 
     Checks ``loss``, ``grad_input``, dtypes, no mutation, and ``fd:input`` (float64). NaN/inf in
     ``x`` or a float ``y`` fail the check unless ``allow_nonfinite``. Neither ``x`` nor ``y`` is
-    changed; torch's global random state is untouched."""
+    changed; torch's global random state is untouched. ``x_name`` is what messages call ``x`` (a
+    linear classifier's loss is checked as a function of its weights W)."""
     x = np.asarray(x)
     dtype = x.dtype
     c = _Checks(tolerances, nonfinite=allow_nonfinite, component=component or getattr(loss_fn, "__name__", "loss"),
                 dtype=dtype.name, sample=sample, shape=tuple(x.shape), seed=seed)
-    if not (c.finite("the scores x", x, allow_nonfinite) and c.finite("the targets y", y, allow_nonfinite)):
+    if not (c.finite(x_name, x, allow_nonfinite) and c.finite("the targets y", y, allow_nonfinite)):
         return c.report()
     with preserved(seed=seed):
-        _run_loss(c, loss_fn, torch_fn, x, y, finite_differences)
+        _run_loss(c, loss_fn, torch_fn, x, y, finite_differences, x_name)
     return c.report()
 
 
-def _run_loss(c, loss_fn, torch_fn, x, y, finite_differences):
+def _run_loss(c, loss_fn, torch_fn, x, y, finite_differences, x_name):
     dtype = x.dtype
     try:
         x_before, y_before = x.copy(), np.array(y, copy=True)
@@ -310,7 +311,7 @@ def _run_loss(c, loss_fn, torch_fn, x, y, finite_differences):
         c.dtype("loss", loss, dtype)
         c.add("grad_input", dx, xt.grad.numpy())
         c.dtype("grad_input", dx, dtype)
-        c.unchanged("the scores x", x_before, x)
+        c.unchanged(x_name, x_before, x)
         c.unchanged("the labels y", y_before, y)
         if finite_differences if finite_differences is not None else dtype == np.float64:
             xc = np.array(x, dtype=np.float64)

@@ -14,6 +14,8 @@ adam_eps           folded     Adam with eps added to the uncorrected sqrt(v) and
 softmax_eps        1e-7       the softmax loss VALUE is ``-log(p_y + 1e-7)`` (its gradient stays exact)
 svm_scale          mean       the SVM loss is torch's MultiMarginLoss as is: also averaged over the C classes
                               (default: the classic sum over classes, ``C * multi_margin_loss``)
+reg                half       the L2 penalty is ``0.5 * reg * sum(W**2)`` (gradient ``reg * W``), as in cs231n's
+                              networks (default: ``reg * sum(W**2)``, as in its linear classifiers)
 pool_ties          all        max pooling's backward gives the upstream gradient to EVERY tied maximum
                               (torch: to the first one only)
 dtype              promotes   accepts outputs and gradients computed in float64 for float32 input (arrays made
@@ -33,8 +35,11 @@ CONVENTIONS = {
     "dropout_p": (("keep",), ("dropout",), "scaling matches p read as the keep probability"),
     "inplace_dout": (("allowed",), ("*",), "backward overwrites the upstream gradient dout in place"),
     "adam_eps": (("folded",), ("adam",), "matches Adam with eps added before the bias correction"),
-    "softmax_eps": (("1e-7",), ("softmax_loss",), "the loss value matches -log(p_y + 1e-7)"),
-    "svm_scale": (("mean",), ("svm_loss",), "the loss matches the hinge averaged over classes (MultiMarginLoss)"),
+    "softmax_eps": (("1e-7",), ("softmax_loss", "linear_softmax", "model"), "the loss value matches -log(p_y + 1e-7)"),
+    "svm_scale": (("mean",), ("svm_loss", "linear_svm"),
+                  "the loss matches the hinge averaged over classes (MultiMarginLoss)"),
+    "reg": (("half",), ("linear_svm", "linear_softmax", "model"),
+            "the L2 penalty matches 0.5 * reg * sum(W**2) (gradient reg * W)"),
     "pool_ties": (("all",), ("max_pool",), "every tied maximum receives the gradient"),
     "dtype": (("promotes",), ("*",), "float32 input gives float64 outputs or gradients (arrays made without a dtype)"),
 }

@@ -35,6 +35,12 @@ SPECS = {
                      # exp overflows past 709 (88 in float32): only a max-shifted softmax stays finite
                      ("large logits 800 + 30 * randn (4,5)", (4, 5), {}, {"large": True, "fd": False})],
     "svm_loss": [("labels (7,5)", (7, 5), {}, {})],
+    # a linear classifier's loss f(W, X, y, reg): the input is W (D, C), the data X (N, D)
+    "linear_svm": [("W (5,4) X (6,5) reg 0", (5, 4), {"X": (6, 5), "reg": 0.0}, {}),
+                   ("W (7,3) X (9,7) reg 0.3", (7, 3), {"X": (9, 7), "reg": 0.3}, {})],
+    "linear_softmax": [("W (5,4) X (6,5) reg 0", (5, 4), {"X": (6, 5), "reg": 0.0}, {}),
+                       ("W (7,3) X (9,7) reg 0.3", (7, 3), {"X": (9, 7), "reg": 0.3}, {}),
+                       ("large scores ~1000 (4,5)", (4, 5), {"X": (6, 4), "reg": 0.0}, {"large": True, "fd": False})],
 }
 CONFIG_KEYS = {"bn_param": ("mode", "eps", "momentum", "running_mean", "running_var"), "ln_param": ("eps",),
                "gn_param": ("eps",), "conv_param": ("stride", "pad"), "dropout_param": ("p", "mode", "seed"),
@@ -52,14 +58,16 @@ def values_for(kind, shape, spec, flags, rng, dtype):
         x[rng.random(shape) < 0.3] = 0.0
     if flags.get("ties"):
         x = np.maximum(0.0, np.round(x))
-    if flags.get("large"):
-        x = 800.0 + 30.0 * x
+    if flags.get("large"):                          # a linear classifier's W: with X > 0.5, scores ~1000 + 30 * randn
+        x = 200.0 + 10.0 * x if kind.startswith("linear") else 800.0 + 30.0 * x
     if kind in ("batchnorm", "spatial_batchnorm"):
         x = 2.0 * x + 1.0
     values = {}
     for name, v in spec.items():
         drawn = isinstance(v, tuple)
         values[name] = (rng.standard_normal(v) * (0.5 if name == "b" else 1.0)).astype(dtype) if drawn else v
+    if flags.get("large") and "X" in values:
+        values["X"] = np.abs(values["X"]) + values["X"].dtype.type(0.5)
     if kind in ("batchnorm", "spatial_batchnorm"):
         c = spec["gamma"][0]
         values.update(running_mean=rng.standard_normal(c).astype(dtype),
@@ -72,6 +80,7 @@ def values_for(kind, shape, spec, flags, rng, dtype):
 
 
 def labels_for(kind, shape, flags, rng, dtype):
+    """Labels for scores of ``shape`` (N, C) (for a linear classifier: (len(X), W.shape[1]))."""
     y = rng.integers(0, shape[1], shape[0])
     if flags.get("one_hot"):
         return np.eye(shape[1], dtype=dtype)[y]

@@ -20,13 +20,15 @@ from numpy_impl.atomic import atomic_write
 from ..options import UsageError, count, output_path
 from . import conventions as conv
 from . import samples as S
-from .adapters import check_component, kind_of
+from .adapters import check_component, kind_of, torch_loss
 from .api import where
 from .optimizer_check import check_optimizer
 from .report import Report
 
 LAYER_CLASSES = {"Affine", "Relu", "Sigmoid", "Tanh", "SoftmaxWithLoss", "BatchNormalization", "Dropout",
                  "Convolution", "Pooling", "LeakyRelu"}
+# whole networks, checked through their params and loss (model_check.py); conv nets are not
+MODEL_CLASSES = {"TwoLayerNet", "FullyConnectedNet", "MultiLayerNet"}
 T = torch.optim
 # rule or class -> (torch class, the rule's config or the class's kwargs, torch hyperparameters)
 RULES = {
@@ -49,8 +51,8 @@ OPT_CLASSES = {
 OPT_STEPS = 20
 SKIP_DIRS = {"__pycache__", "site-packages", "node_modules", "build", "dist"}
 LOOKS_USEFUL = re.compile(r"^\s*(def \w+_(forward|backward)\w*"
-                          r"|def (svm_loss|softmax_loss|sgd|sgd_momentum|rmsprop|adam)\b"
-                          r"|class (" + "|".join(LAYER_CLASSES | set(OPT_CLASSES)) + r")\b)", re.M)
+                          r"|def ((svm|softmax)_loss\w*|sgd|sgd_momentum|rmsprop|adam)\b"
+                          r"|class (" + "|".join(LAYER_CLASSES | set(OPT_CLASSES) | MODEL_CLASSES) + r")\b)", re.M)
 
 
 @dataclass
@@ -125,16 +127,25 @@ def _import(path, roots, skipped):
     import importlib
     folder = os.path.dirname(path)
     package, stem = os.path.basename(folder), os.path.splitext(os.path.basename(path))[0]
-    parent = os.path.dirname(folder)
-    for p in (folder, parent):
+    # inside packages (folders with __init__.py), the full dotted name from the outermost one, so
+    # relative imports (cs231n/classifiers/fc_net.py: ``from ..layers import *``) work as they run
+    chain, base = [], folder
+    while os.path.isfile(os.path.join(base, "__init__.py")) and os.path.basename(base).isidentifier():
+        chain.insert(0, os.path.basename(base))
+        base = os.path.dirname(base)
+    if len(chain) < 2:
+        chain, base = [package], os.path.dirname(folder)
+    for p in (folder, base):
         if p not in sys.path:
             sys.path.insert(0, p)
-    if folder not in roots:                 # only the user's folders are taken out of sys.modules afterwards
-        roots.append(folder)
-    name = f"{package}.{stem}" if package.isidentifier() and stem != "__init__" else stem
+    for d in [folder] + [os.path.join(base, *chain[:i + 1]) for i in range(len(chain))]:
+        if d not in roots:                  # only the user's folders are taken out of sys.modules afterwards
+            roots.append(d)
+    own = os.path.join(base, chain[0]) if len(chain) > 1 else folder
+    name = ".".join(chain + [stem]) if chain[0].isidentifier() and stem != "__init__" else stem
     top = name.split(".")[0]
     mod = sys.modules.get(top)
-    if mod is not None and not _inside(mod, [folder]):       # a different module of that name: out of the way
+    if mod is not None and not _inside(mod, [own]):          # a different module of that name: out of the way
         for k in [k for k in sys.modules if k == top or k.startswith(top + ".")]:
             del sys.modules[k]
     try:
@@ -175,8 +186,8 @@ def discover(modules, style="auto", only=None):
             where = os.path.relpath(getattr(mod, "__file__", "") or "")
             if inspect.isfunction(obj) and style in ("auto", "cs231n"):
                 _function(name, obj, vars(mod), targets, skipped, where)
-            elif inspect.isclass(obj) and style in ("auto", "textbook"):
-                _class(name, obj, targets, skipped, where)
+            elif inspect.isclass(obj) and (style in ("auto", "textbook") or name in MODEL_CLASSES):
+                _class(name, obj, targets, skipped, where)      # networks are classes in both styles
     if only:
         pats = [p.strip().lower() for p in only.split(",") if p.strip()]
         targets = [t for t in targets if any(p in t.name.lower() for p in pats)]
@@ -199,8 +210,8 @@ def _function(name, fn, namespace, targets, skipped, where):
         for b in backs if kind else ():
             label = name if b.endswith(m.group(2)) and not b.endswith("_alt") else f"{name}+{b}"
             targets.append(Target(label, kind, "cs231n", (fn, namespace[b]), where))
-    elif name in ("svm_loss", "softmax_loss") and n_args == 2:
-        targets.append(Target(name, name, "cs231n", fn, where))
+    elif re.fullmatch(r"(svm|softmax)_loss(_\w+)?", name):
+        _loss(name, fn, targets, skipped, where)
     elif name in RULES:
         params = list(inspect.signature(fn).parameters)
         if n_args in (2, 3) and params[1].lower() not in ("lr", "learning_rate", "eta"):
@@ -210,9 +221,27 @@ def _function(name, fn, namespace, targets, skipped, where):
                                   f"cs231n's {name}(w, dw, config=None)"))
 
 
+def _loss(name, fn, targets, skipped, where):
+    """cs231n's two loss styles: ``svm_loss(x, y)`` on scores (assignment 2's layers) and
+    ``svm_loss_naive(W, X, y, reg)`` of a linear classifier (assignment 1), with any suffix."""
+    kind = name.split("_loss")[0] + "_loss"
+    params = [p for p in inspect.signature(fn).parameters.values() if p.kind in (p.POSITIONAL_ONLY,
+                                                                                   p.POSITIONAL_OR_KEYWORD)]
+    required = [p for p in params if p.default is p.empty]
+    if len(params) >= 4 and len(required) <= 4:
+        targets.append(Target(name, "linear_" + kind[:-len("_loss")], "classifier", fn, where))
+    elif len(required) <= 2 <= len(params):
+        targets.append(Target(name, kind, "cs231n", fn, where))
+    else:
+        skipped.append((name, f"named like a loss but its signature ({', '.join(p.name for p in params)}) is "
+                              f"neither {kind}(x, y) on scores nor {kind}(W, X, y, reg) of a linear classifier"))
+
+
 def _class(name, cls, targets, skipped, where):
     if name in OPT_CLASSES and hasattr(cls, "update"):
         targets.append(Target(name, "optimizer", "textbook", cls, where))
+    elif name in MODEL_CLASSES and callable(getattr(cls, "loss", None)):
+        targets.append(Target(name, "model", "model", cls, where))
     elif name in LAYER_CLASSES and hasattr(cls, "forward") and hasattr(cls, "backward"):
         targets.append(Target(name, kind_of(name) or name.lower(), "textbook", cls, where))
     elif hasattr(cls, "forward") and hasattr(cls, "backward"):
@@ -273,6 +302,10 @@ def check_target(target, dtypes, cv, seed=0):
                                           dtype=dtype, seed=_seed(seed, target.name), name=target.name,
                                           conventions=_applicable(cv, torch_cls)))
         return report
+    if target.style == "classifier":
+        return _check_classifier(target, dtypes, cv, seed)
+    if target.style == "model":
+        return _check_model(target, cv, seed)
     for sample, shape, spec, flags in S.SPECS[target.kind]:
         if target.style == "textbook" and target.kind == "batchnorm" and len(shape) > 2:
             continue
@@ -305,6 +338,92 @@ def check_target(target, dtypes, cv, seed=0):
     return report
 
 
+def _check_classifier(target, dtypes, cv, seed):
+    """``loss, dW = f(W, X, y, reg)`` checked as a loss of W: torch's loss of the scores ``X @ W`` plus
+    ``reg * sum(W**2)`` (``0.5 * reg`` under ``reg=half``), its value and dW, and dW by finite differences."""
+    from .compare import failed
+    report = Report()
+    base = target.kind[len("linear_"):] + "_loss"
+    scale = 0.5 if cv.get("reg") == "half" else 1.0
+    for sample, shape, spec, flags in S.SPECS[target.kind]:
+        for dtype in dtypes:
+            s = _seed(seed, target.name, sample)
+            rng = np.random.default_rng(s)
+            W, values = S.values_for(target.kind, shape, spec, flags, rng, dtype)
+            X, reg = values["X"], values["reg"]
+            y = S.labels_for(target.kind, (len(X), shape[1]), flags, rng, dtype)
+            before, Xt, data_loss = X.copy(), torch.from_numpy(X), torch_loss(base, cv)
+
+            def user(w, labels, X=X, reg=reg):
+                return target.obj(w, X, labels, reg)
+
+            def reference(wt, labels, Xt=Xt, reg=reg):
+                return data_loss(Xt @ wt, labels) + scale * reg * (wt * wt).sum()
+            report.extend(check_component(user, W, y=y, kind=base, name=target.name, conventions=cv,
+                                          module=reference, hints=False, seed=s, sample=sample,
+                                          finite_differences=flags.get("fd", True) and dtype == "float64",
+                                          x_name="the weights W"))
+            if not np.array_equal(before, X, equal_nan=True):
+                report.extend(Report([failed("the data X was modified in place", component=target.name,
+                                             check="no_mutation", dtype=dtype, sample=sample, shape=tuple(W.shape),
+                                             seed=s)]))
+    return report
+
+
+# (sample, N, D, hidden sizes, C, reg): the constructor gets the first hidden size, or all of them
+# where it takes a list (hidden_dims, hidden_size_list)
+MODEL_SAMPLES = [("N=7 D=6 H=5 C=4 reg 0", 7, 6, [5, 4], 4, 0.0),
+                 ("N=9 D=5 H=6 C=3 reg 0.2", 9, 5, [6, 3], 3, 0.2)]
+MODEL_ARGS = {"input_dim": "D", "input_size": "D", "hidden_dim": "H", "hidden_size": "H", "hidden_dims": "Hs",
+              "hidden_size_list": "Hs", "num_classes": "C", "output_size": "C", "output_dim": "C",
+              "weight_scale": 0.1, "std": 0.1, "weight_init_std": 0.1, "reg": "reg", "weight_decay_lambda": "reg",
+              "dtype": np.float64, "seed": "seed", "activation": "relu"}
+
+
+def _check_model(target, cv, seed):
+    """A network built with each sample's sizes (its own weights replaced, in place, by the sample's),
+    checked by ``model_check.check_model`` in float64."""
+    from .compare import failed
+    from .model_check import check_model
+    report = Report()
+    params = inspect.signature(target.obj.__init__).parameters
+    for sample, n, d, hs, c, reg in MODEL_SAMPLES:
+        s = _seed(seed, target.name, sample)
+        rng = np.random.default_rng(s)
+        sizes = {"D": d, "H": hs[0], "Hs": list(hs), "C": c, "reg": reg, "seed": s}
+        kwargs, missing = {}, None
+        for p in list(params.values())[1:]:
+            v = MODEL_ARGS.get(p.name, KeyError)
+            if v is KeyError:
+                if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                    missing = p.name
+                continue
+            kwargs[p.name] = sizes[v] if isinstance(v, str) and v in sizes else v
+        built_reg = any(MODEL_ARGS[k] == "reg" for k in kwargs)
+        takes_reg = "reg" in inspect.signature(target.obj.loss).parameters
+        x = rng.standard_normal((n, d))
+        meta = dict(component=target.name, dtype="float64", sample=sample, shape=x.shape, seed=s)
+        if missing:
+            report.extend(Report([failed(f"constructor argument '{missing}' of {target.name} is not one parity scan "
+                                         f"can fill (it fills {', '.join(sorted(MODEL_ARGS))})", check="error", **meta)]))
+            continue
+        try:
+            model = target.obj(**kwargs)
+        except (Exception, SystemExit) as e:    # noqa: BLE001 -- the user's constructor
+            report.extend(Report([failed(f"building it raised {type(e).__name__}: {e}{where(e)}", check="error",
+                                         **meta)]))
+            continue
+        for k, v in sorted(getattr(model, "params", None).items() if isinstance(getattr(model, "params", None), dict)
+                           else ()):
+            if isinstance(v, np.ndarray) and v.dtype.kind == "f":     # the sample's weights, in place
+                fan_in = v.shape[0] if v.ndim == 2 else 1
+                v[...] = rng.standard_normal(v.shape) * (1 / np.sqrt(fan_in) if v.ndim == 2 else 0.1)
+        y = rng.integers(0, c, n)
+        report.extend(check_model(model, x, y, reg=reg if built_reg or takes_reg else 0.0, conventions=cv, seed=s,
+                                  component=target.name, sample=sample))
+    return report
+
+
 def _applicable(cv, torch_cls):
     return {k: v for k, v in cv.items() if k != "adam_eps" or torch_cls is T.Adam}
 
@@ -322,6 +441,13 @@ def judge(target, dtypes, declared, seed=0):
     if report.passed:
         return Outcome(target, "PASS", {}, report)
     kind = "adam" if target.kind == "optimizer" and target.name.lower() == "adam" else target.kind
+    # a convention declared for the whole scan that this component does not follow (cs231n's linear
+    # classifiers take reg * sum(W**2), its networks 0.5 * reg): torch's own behaviour always passes
+    mine = [k for k in declared if k in dict(conv.candidates(kind, {}))]
+    for k in mine:
+        retry = check_target(target, dtypes, {n: v for n, v in declared.items() if n != k}, seed)
+        if retry.passed:
+            return Outcome(target, "PASS", {}, retry)
     options = conv.candidates(kind, declared)
     pairs = [dict([a, b]) for i, a in enumerate(options) for b in options[i + 1:] if a[0] != b[0]]
     for extra in [dict([o]) for o in options] + pairs:

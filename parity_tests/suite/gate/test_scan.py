@@ -6,6 +6,7 @@ import os
 import shutil
 import sys
 
+import numpy as np
 import pytest
 
 from parity_tests.cli import main
@@ -51,13 +52,18 @@ def test_cs231n_folder_every_component_recognised_and_correct(cs231n_outcomes):
     v = verdicts(outcomes)
     expected = {"affine_forward", "relu_forward", "batchnorm_forward", "spatial_batchnorm_forward",
                 "layernorm_forward", "spatial_groupnorm_forward", "dropout_forward", "conv_forward_naive",
-                "max_pool_forward_naive", "svm_loss", "softmax_loss", "sgd", "sgd_momentum", "rmsprop", "adam"}
+                "max_pool_forward_naive", "svm_loss", "softmax_loss", "sgd", "sgd_momentum", "rmsprop", "adam",
+                "svm_loss_naive", "svm_loss_vectorized", "softmax_loss_naive", "softmax_loss_vectorized",
+                "TwoLayerNet"}
     assert set(v) == expected, sorted(v)
     conventions = {k: c for k, (verdict, c) in v.items() if verdict == "CONVENTION"}
-    # as taught: the biased running variance, and p = the KEEP probability of dropout
+    # as taught: the biased running variance, p = the KEEP probability of dropout, and the networks'
+    # 0.5 * reg * sum(W**2) (classifiers/fc_net.py imports ..layers: a package imported as it runs)
     assert conventions == {"batchnorm_forward": {"running_var": "biased"},
                            "spatial_batchnorm_forward": {"running_var": "biased"},
-                           "dropout_forward": {"dropout_p": "keep"}}, conventions
+                           "dropout_forward": {"dropout_p": "keep"}, "TwoLayerNet": {"reg": "half"}}, conventions
+    kinds = {o.target.name: o.target.kind for o in outcomes}
+    assert kinds["svm_loss_naive"] == "linear_svm" and kinds["softmax_loss"] == "softmax_loss", kinds
     assert all(verdict in ("PASS", "CONVENTION") for verdict, _ in v.values()), v
 
 
@@ -65,10 +71,11 @@ def test_textbook_common_folder_with_cross_imports(textbook_outcomes):
     outcomes, skipped = textbook_outcomes
     v = verdicts(outcomes)
     assert set(v) == {"Affine", "Relu", "Sigmoid", "SoftmaxWithLoss", "BatchNormalization", "Dropout", "Convolution",
-                      "Pooling", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam"}, sorted(v)
+                      "Pooling", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam", "TwoLayerNet"}, sorted(v)
     conventions = {k: c for k, (verdict, c) in v.items() if verdict == "CONVENTION"}
     assert conventions == {"BatchNormalization": {"running_var": "biased"}, "Dropout": {"dropout": "classic"},
-                           "SoftmaxWithLoss": {"softmax_eps": "1e-7"}, "Adam": {"adam_eps": "folded"}}, conventions
+                           "SoftmaxWithLoss": {"softmax_eps": "1e-7"}, "Adam": {"adam_eps": "folded"},
+                           "TwoLayerNet": {"softmax_eps": "1e-7"}}, conventions
     assert all(verdict != "FAIL" for verdict, _ in v.values()), v
 
 
@@ -106,6 +113,30 @@ BUGS = {
     "book softmax without the max shift": (TEXTBOOK, "common/functions.py",
                                            ("x = x - np.max(x, axis=-1, keepdims=True)\n", ""),
                                            "SoftmaxWithLoss", "grad_input"),
+    "linear SVM gradient of the correct class not decremented": (
+        CS231N, "classifiers/linear_svm.py", ("                dW[:, y[i]] -= X[i]\n", ""), "svm_loss_naive",
+        "grad_input"),
+    "linear SVM regularisation gradient missing 2": (
+        CS231N, "classifiers/linear_svm.py", ("dW = X.T.dot(binary) / num_train + 2 * reg * W",
+                                              "dW = X.T.dot(binary) / num_train + reg * W"), "svm_loss_vectorized",
+        "grad_input"),
+    "linear softmax without the max shift": (
+        CS231N, "classifiers/softmax.py", ("    scores -= scores.max(axis=1, keepdims=True)\n", ""),
+        "softmax_loss_vectorized", "loss"),
+    "linear softmax gradient missing 1/N": (
+        CS231N, "classifiers/softmax.py", ("dW = X.T.dot(p) / num_train +", "dW = X.T.dot(p) +"),
+        "softmax_loss_vectorized", "grad_input"),
+    "network without the ReLU backward": (
+        CS231N, "classifiers/fc_net.py", ("        dh = relu_backward(da, cache_relu)\n", "        dh = da\n"),
+        "TwoLayerNet", "grad_param:W1"),
+    "network b2 gradient 0.1% off": (
+        CS231N, "classifiers/fc_net.py", ('        grads["W2"] += self.reg * W2\n',
+                                          '        grads["W2"] += self.reg * W2\n        grads["b2"] = grads["b2"] * 1.001\n'),
+        "TwoLayerNet", "grad_param:b2"),
+    "book network gradients of the two layers swapped": (
+        TEXTBOOK, "ch05/two_layer_net.py", ('grads["W2"], grads["b2"] = self.layers["Affine2"].dW',
+                                            'grads["W2"], grads["b2"] = self.layers["Affine1"].dW'),
+        "TwoLayerNet", "grad_param:W2"),
     "Momentum update sign": (TEXTBOOK, "common/optimizer.py",
                              ("params[key] += self.v[key]", "params[key] -= self.v[key]"),
                              "Momentum", "param:w1"),
@@ -159,7 +190,8 @@ def test_cli_json_junit_and_usage_errors(tmp_path, capsys):
     assert main(["scan", str(tmp_path / "nowhere")]) == 2
     assert main(["scan", CS231N, "--convention", "running_var=unbiased"]) == 2
     assert main(["scan", CS231N, "--only", "nothing_like_this"]) == 2
-    assert main(["scan", CS231N, "--style", "textbook"]) == 2             # function pairs are the cs231n style
+    # function pairs are the cs231n style (networks are classes in both)
+    assert main(["scan", os.path.join(CS231N, "layers.py"), "--style", "textbook"]) == 2
     err = capsys.readouterr().err
     assert "no such file" in err and "allowed values" in err and "no component recognised" in err
 
@@ -278,3 +310,93 @@ def test_an_update_rule_with_its_own_config_name_is_checked(tmp_path, capsys):
         "def sgd(w, dw, cfg=None):\n    cfg = cfg if cfg is not None else {}\n"
         "    cfg.setdefault('learning_rate', 1e-2)\n    w -= 2 * cfg['learning_rate'] * dw\n    return w, cfg\n")
     assert main(["scan", str(tmp_path / "hw"), "-q", "--dtype", "float64"]) == 1     # checked, and wrong
+
+
+A1_NET = '''
+import numpy as np
+
+
+class TwoLayerNet(object):
+    """cs231n assignment 1 (neural_net.py): reg is an argument of loss, the penalty reg * sum(W**2)."""
+    def __init__(self, input_size, hidden_size, output_size, std=1e-4):
+        self.params = {"W1": std * np.random.randn(input_size, hidden_size), "b1": np.zeros(hidden_size),
+                       "W2": std * np.random.randn(hidden_size, output_size), "b2": np.zeros(output_size)}
+
+    def loss(self, X, y=None, reg=0.0):
+        W1, b1, W2, b2 = self.params["W1"], self.params["b1"], self.params["W2"], self.params["b2"]
+        h = np.maximum(0, X.dot(W1) + b1)
+        scores = h.dot(W2) + b2
+        if y is None:
+            return scores
+        N = X.shape[0]
+        p = np.exp(scores - scores.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        loss = -np.log(p[np.arange(N), y]).mean() + reg * (np.sum(W1 * W1) + np.sum(W2 * W2))
+        p[np.arange(N), y] -= 1
+        p /= N
+        grads = {"W2": h.T.dot(p) + 2 * reg * W2, "b2": p.sum(axis=0)}
+        dh = p.dot(W2.T) * (h > 0)
+        grads["W1"] = X.T.dot(dh) + 2 * reg * W1
+        grads["b1"] = dh.sum(axis=0)
+        return loss, grads
+'''
+
+
+def test_a_network_taking_reg_in_loss_is_checked_with_it_and_a_normalised_one_is_refused(tmp_path):
+    (tmp_path / "neural_net.py").write_text(A1_NET)
+    outcomes, _ = scan([str(tmp_path)], dtypes=F64)
+    assert verdicts(outcomes) == {"TwoLayerNet": ("PASS", {})}
+    reg_samples = {r.sample for r in outcomes[0].report.results if r.check == "loss"}
+    assert any("reg 0.2" in s for s in reg_samples), reg_samples
+    # the penalty left out of the loss value: the reg sample fails at the loss, and the weights'
+    # gradients (right, as torch says) are not the derivatives of that value
+    (tmp_path / "neural_net.py").write_text(A1_NET.replace(" + reg * (np.sum(W1 * W1) + np.sum(W2 * W2))", ""))
+    verdict, checks, _ = failed_checks(scan([str(tmp_path)], dtypes=F64)[0], "TwoLayerNet")
+    assert verdict == "FAIL" and checks == {"loss", "fd:W1", "fd:W2"}, checks
+    # a network with normalisation parameters is not checked as a whole: an error row says so
+    (tmp_path / "neural_net.py").write_text(A1_NET.replace('"b2": np.zeros(output_size)}',
+                                                           '"b2": np.zeros(output_size), "gamma1": np.ones(1)}'))
+    verdict, checks, messages = failed_checks(scan([str(tmp_path)], dtypes=F64)[0], "TwoLayerNet")
+    assert verdict == "FAIL" and checks == {"error"} and "gamma1" in messages, messages
+
+
+def test_loss_names_with_suffixes_and_both_signatures(tmp_path):
+    (tmp_path / "losses.py").write_text(
+        "import numpy as np\n"
+        "from layers_ref import softmax_loss as _ref\n"
+        "def softmax_loss_vectorized(x, y):\n    return _ref(x, y)\n"
+        "def svm_loss_weird(x):\n    return 0.0, x\n")
+    shutil.copy(os.path.join(CS231N, "layers.py"), tmp_path / "layers_ref.py")
+    outcomes, skipped = scan([str(tmp_path / "losses.py")], dtypes=F64)
+    v = verdicts(outcomes)
+    assert v["softmax_loss_vectorized"] == ("PASS", {}), v
+    assert any(name == "svm_loss_weird" and "signature (x)" in why for name, why in skipped), skipped
+
+
+def test_a_package_is_imported_as_it_runs_and_forgotten_afterwards():
+    modules = set(sys.modules)
+    outcomes, skipped = scan([os.path.join(CS231N, "classifiers")], only="TwoLayerNet", dtypes=F64)
+    assert [o.target.name for o in outcomes] == ["TwoLayerNet"] and not skipped, skipped
+    assert not {m for m in set(sys.modules) - modules if m.startswith("cs231n")}
+
+
+def test_assert_model_parity_from_a_test(tmp_path):
+    from parity_tests import ParityError, assert_model_parity
+    (tmp_path / "neural_net_api.py").write_text(A1_NET)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import neural_net_api
+    finally:
+        sys.path.remove(str(tmp_path))
+    rng = np.random.default_rng(0)
+    net = neural_net_api.TwoLayerNet(4, 5, 3)
+    for k, v in net.params.items():
+        v[...] = rng.standard_normal(v.shape)
+    X, y = rng.standard_normal((6, 4)), rng.integers(0, 3, 6)
+    assert_model_parity(net, X, y, reg=0.1)
+    with pytest.raises(ParityError, match=r"TwoLayerNet \[loss\]"):
+        assert_model_parity(net, X, y, reg=0.1, conventions={"reg": "half"})
+    with pytest.raises(ValueError, match=r"check_model: expected integer labels y of shape \(6,\)"):
+        assert_model_parity(net, X, y[:, None])
+    with pytest.raises(ValueError, match=r"unknown convention"):
+        assert_model_parity(net, X, y, conventions={"regg": "half"})

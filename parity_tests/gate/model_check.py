@@ -1,0 +1,142 @@
+"""A whole network of your own (cs231n's ``TwoLayerNet``/``FullyConnectedNet``, the book's
+``TwoLayerNet``/``MultiLayerNet``) against torch: the scores, the loss with its L2 penalty, and the
+gradient of every parameter, by autograd and by finite differences (float64).
+
+The network is read from its ``params``: ``W1, b1, ..., WL, bL`` with ``W_i`` (d_in, d_out) is
+affine - ReLU - ... - affine, then softmax cross-entropy plus ``reg * sum(W_i**2)`` over the weights
+(``0.5 * reg`` under the ``reg=half`` convention: cs231n's networks, the book's ``weight_decay_lambda``).
+Two call styles: cs231n's ``loss(X)`` -> scores and ``loss(X, y)`` -> ``(loss, grads)`` (``reg``
+passed to ``loss`` when it takes one), and the book's ``predict(x)``, ``loss(x, t)`` and
+``gradient(x, t)`` -> grads."""
+import inspect
+import re
+
+import numpy as np
+import torch
+
+from numpy_impl.gradcheck import numerical_gradient
+
+from .api import _Checks, where
+from .conventions import parse, softmax_loss as torch_softmax_loss
+from .isolation import preserved
+
+
+def architecture(params):
+    """``[(W name, b name), ...]`` in layer order for a plain affine-ReLU network, or raise ``ValueError``
+    saying what is not one (normalisation parameters, a missing bias, shapes that do not chain)."""
+    numbers = sorted(int(m.group(1)) for k in params if (m := re.fullmatch(r"W(\d+)", k)))
+    names = [(f"W{i}", f"b{i}") for i in numbers]
+    other = sorted(set(params) - {n for pair in names for n in pair})
+    if not numbers or numbers != list(range(1, len(numbers) + 1)) or other:
+        raise ValueError(f"its params {sorted(params)} are not W1, b1, ..., WL, bL alone (normalisation "
+                         f"layers and conv nets are not checked as a whole; check their layers)")
+    for (w, b), nxt in zip(names, names[1:] + [None]):
+        W, B = np.asarray(params[w]), np.asarray(params[b])
+        if W.ndim != 2 or B.shape != (W.shape[1],) or (nxt and np.shape(params[nxt[0]])[0] != W.shape[1]):
+            raise ValueError(f"its params do not chain as affine layers: {w} {W.shape}, {b} {B.shape}")
+    return names
+
+
+class TorchNet(torch.nn.Module):
+    """affine - ReLU - ... - affine from ``[(W (d_in, d_out), b (d_out,)), ...]`` (torch weight = W.T)."""
+
+    def __init__(self, arrays):
+        super().__init__()
+        self.layers = torch.nn.ModuleList()
+        for W, b in arrays:
+            lin = torch.nn.Linear(W.shape[0], W.shape[1], dtype=torch.float64)
+            with torch.no_grad():
+                lin.weight.copy_(torch.from_numpy(np.array(W, dtype=np.float64).T))
+                lin.bias.copy_(torch.from_numpy(np.array(b, dtype=np.float64)))
+            self.layers.append(lin)
+
+    def forward(self, x):
+        for i, lin in enumerate(self.layers):
+            x = lin(x) if i == 0 else lin(torch.relu(x))
+        return x
+
+
+def _call(c, check, fn, *args, **kwargs):
+    try:
+        return fn(*args, **kwargs)
+    except (Exception, SystemExit) as e:   # noqa: BLE001 -- the user's code
+        c.fail(check, f"{getattr(fn, '__name__', 'it')}() raised {type(e).__name__}: {e}{where(e)}")
+        return None
+
+
+def check_model(model, X, y, reg=0.0, conventions=None, seed=0, component=None, sample=""):
+    """Report of one network on ``X`` (N, D) float64 and labels ``y`` (N,): ``forward`` (scores),
+    ``loss``, ``grad_param:<name>``, ``fd:<name>`` and ``no_mutation``. ``reg`` goes to ``loss`` when
+    its signature takes one; a network that holds its own reg was built with it."""
+    cv = parse(conventions or {})
+    name = component or type(model).__name__
+    X, y = np.asarray(X), np.asarray(y)
+    if X.ndim != 2 or X.dtype.kind != "f":
+        raise ValueError(f"check_model: expected X of shape (N, D) and a float dtype, got shape {X.shape} {X.dtype}")
+    if y.shape != (len(X),) or y.dtype.kind not in "iu":
+        raise ValueError(f"check_model: expected integer labels y of shape ({len(X)},), got shape {y.shape} {y.dtype}")
+    c = _Checks(None, component=name, dtype=np.asarray(X).dtype.name, sample=sample, shape=tuple(np.shape(X)), seed=seed)
+    params = getattr(model, "params", None)
+    if not isinstance(params, dict):
+        c.fail("error", "it has no params dict (cs231n and the book keep every weight in self.params)")
+        return c.report()
+    try:
+        names = architecture(params)
+    except ValueError as e:
+        c.fail("error", str(e))
+        return c.report()
+    book = callable(getattr(model, "gradient", None))
+    takes_reg = "reg" in inspect.signature(model.loss).parameters
+    extra = {"reg": reg} if takes_reg else {}
+    before = {k: np.array(v, copy=True) for k, v in params.items()}
+    X_before, y_before = X.copy(), y.copy()
+    with preserved(seed=seed):
+        net = TorchNet([(params[w], params[b]) for w, b in names])
+        xt, yt = torch.from_numpy(np.asarray(X, dtype=np.float64)), torch.from_numpy(y.astype(np.int64))
+        scores_t = net(xt)
+        data = torch_softmax_loss(float(cv["softmax_eps"]) if "softmax_eps" in cv else None)(scores_t, yt)
+        scale = 0.5 if cv.get("reg") == "half" else 1.0
+        loss_t = data + scale * reg * sum((lin.weight ** 2).sum() for lin in net.layers)
+        loss_t.backward()
+        scores = _call(c, "forward", model.predict if book else model.loss, X)
+        if scores is not None:
+            c.add("forward", scores, scores_t.detach().numpy())
+        if book:
+            loss = _call(c, "loss", model.loss, X, y)
+            grads = _call(c, "grad_param", model.gradient, X, y)
+        else:
+            out = _call(c, "loss", model.loss, X, y, **extra)
+            ok = isinstance(out, tuple) and len(out) == 2
+            if out is not None and not ok:
+                c.fail("loss", f"loss(X, y) returned {type(out).__name__}; expected (loss, grads)")
+            loss, grads = out if ok else (None, None)
+        if loss is not None:
+            c.add("loss", np.asarray(loss, dtype=np.float64), loss_t.detach().numpy())
+        if grads is not None:
+            for (w, b), lin in zip(names, net.layers):
+                for k, ref in ((w, lin.weight.grad.numpy().T), (b, lin.bias.grad.numpy())):
+                    if k not in grads:
+                        c.fail(f"grad_param:{k}", f"the gradients hold no {k!r} (they hold {sorted(grads)})")
+                    else:
+                        c.add(f"grad_param:{k}", grads[k], ref)
+        for k in params:
+            c.unchanged(f"the parameter {k}", before[k], params[k])
+        c.unchanged("the data X", X_before, X)
+        c.unchanged("the labels y", y_before, y)
+        if grads is not None and X.dtype == np.float64 and "softmax_eps" not in cv:
+            def value():
+                return model.loss(X, y) if book else model.loss(X, y, **extra)[0]
+            for k in params:
+                if k in grads:
+                    p = params[k]
+                    try:
+                        c.add(f"fd:{k}", grads[k], numerical_gradient(value, p))
+                    except (Exception, SystemExit) as e:   # noqa: BLE001
+                        c.fail(f"fd:{k}", f"raised {type(e).__name__}: {e}{where(e)}")
+                    p[...] = before[k]
+    return c.report()
+
+
+def assert_model_parity(model, X, y, **kwargs):
+    """``check_model`` that raises ``ParityError`` listing every failed check."""
+    return check_model(model, X, y, **kwargs).raise_if_failed()
