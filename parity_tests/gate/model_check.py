@@ -37,11 +37,16 @@ def architecture(params):
     return names
 
 
-class TorchNet(torch.nn.Module):
-    """affine - ReLU - ... - affine from ``[(W (d_in, d_out), b (d_out,)), ...]`` (torch weight = W.T)."""
+ACTIVATIONS = {"relu": torch.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh}
 
-    def __init__(self, arrays):
+
+class TorchNet(torch.nn.Module):
+    """affine - activation - ... - affine from ``[(W (d_in, d_out), b (d_out,)), ...]`` (torch weight =
+    W.T); ``activation`` one of ``ACTIVATIONS``."""
+
+    def __init__(self, arrays, activation="relu"):
         super().__init__()
+        self.act = ACTIVATIONS[activation]
         self.layers = torch.nn.ModuleList()
         for W, b in arrays:
             lin = torch.nn.Linear(W.shape[0], W.shape[1], dtype=torch.float64)
@@ -52,7 +57,7 @@ class TorchNet(torch.nn.Module):
 
     def forward(self, x):
         for i, lin in enumerate(self.layers):
-            x = lin(x) if i == 0 else lin(torch.relu(x))
+            x = lin(x) if i == 0 else lin(self.act(x))
         return x
 
 
@@ -64,11 +69,33 @@ def _call(c, check, fn, *args, **kwargs):
         return None
 
 
-def check_model(model, X, y, reg=0.0, conventions=None, seed=0, component=None, sample=""):
+def _activation(model, book, X, params, names):
+    """``(activation, output)``: the activation whose torch scores are nearest the network's own
+    forward, and whether that forward returns the ``scores`` or softmax ``probs`` (the book's chapter
+    4 network: sigmoid, and ``predict`` ends in softmax); ReLU and scores when it cannot be called."""
+    try:
+        with torch.no_grad():
+            out = np.asarray(model.predict(X) if book else model.loss(X), dtype=np.float64)
+            xt = torch.from_numpy(np.asarray(X, dtype=np.float64))
+            diffs = {}
+            for a in ACTIVATIONS:
+                scores = TorchNet([(params[w], params[b]) for w, b in names], a)(xt)
+                for kind, ref in (("scores", scores), ("probs", torch.softmax(scores, 1))):
+                    diffs[a, kind] = float(np.max(np.abs(ref.numpy() - out), initial=0.0))
+    except (Exception, SystemExit):    # noqa: BLE001 -- reported by the checks themselves
+        return "relu", "scores"
+    return min(diffs, key=lambda k: (not np.isfinite(diffs[k]), diffs[k], k != ("relu", "scores")))
+
+
+def check_model(model, X, y, reg=0.0, conventions=None, seed=0, component=None, sample="", activation=None):
     """Report of one network on ``X`` (N, D) float64 and labels ``y`` (N,): ``forward`` (scores),
     ``loss``, ``grad_param:<name>``, ``fd:<name>`` and ``no_mutation``. ``reg`` goes to ``loss`` when
-    its signature takes one; a network that holds its own reg was built with it."""
+    its signature takes one; a network that holds its own reg was built with it. ``activation``
+    (relu, sigmoid, tanh) is found from the network's forward when not given, and so is whether that
+    forward returns scores or softmax probabilities; the sample names any but relu and scores."""
     cv = parse(conventions or {})
+    if activation is not None and activation not in ACTIVATIONS:
+        raise ValueError(f"check_model: activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
     name = component or type(model).__name__
     X, y = np.asarray(X), np.asarray(y)
     if X.ndim != 2 or X.dtype.kind != "f":
@@ -90,8 +117,12 @@ def check_model(model, X, y, reg=0.0, conventions=None, seed=0, component=None, 
     extra = {"reg": reg} if takes_reg else {}
     before = {k: np.array(v, copy=True) for k, v in params.items()}
     X_before, y_before = X.copy(), y.copy()
+    found, output = _activation(model, book, X, params, names)
+    activation = activation or found
+    if activation != "relu" or output != "scores":
+        c.meta["sample"] = f"{sample} ({activation}{', softmax output' if output == 'probs' else ''})".strip()
     with preserved(seed=seed):
-        net = TorchNet([(params[w], params[b]) for w, b in names])
+        net = TorchNet([(params[w], params[b]) for w, b in names], activation)
         xt, yt = torch.from_numpy(np.asarray(X, dtype=np.float64)), torch.from_numpy(y.astype(np.int64))
         scores_t = net(xt)
         data = torch_softmax_loss(float(cv["softmax_eps"]) if "softmax_eps" in cv else None)(scores_t, yt)
@@ -100,7 +131,7 @@ def check_model(model, X, y, reg=0.0, conventions=None, seed=0, component=None, 
         loss_t.backward()
         scores = _call(c, "forward", model.predict if book else model.loss, X)
         if scores is not None:
-            c.add("forward", scores, scores_t.detach().numpy())
+            c.add("forward", scores, (torch.softmax(scores_t, 1) if output == "probs" else scores_t).detach().numpy())
         if book:
             loss = _call(c, "loss", model.loss, X, y)
             grads = _call(c, "grad_param", model.gradient, X, y)

@@ -450,11 +450,26 @@ def judge(target, dtypes, declared, seed=0):
             return Outcome(target, "PASS", {}, retry)
     options = conv.candidates(kind, declared)
     pairs = [dict([a, b]) for i, a in enumerate(options) for b in options[i + 1:] if a[0] != b[0]]
+    best = (0, {}, report)
     for extra in [dict([o]) for o in options] + pairs:
         retry = check_target(target, dtypes, {**declared, **extra}, seed)
         if retry.passed:
             return Outcome(target, "CONVENTION", extra, retry)
-    return Outcome(target, "FAIL", {}, report)
+        n = _explained(report, retry)
+        if n > best[0] and len(extra) == 1:
+            best = (n, extra, retry)
+    return Outcome(target, "FAIL", best[1], best[2])
+
+
+def _explained(report, retry):
+    """How many failed checks of ``report`` a convention's ``retry`` passes (ran and passed, not
+    dropped), when it fails nothing that passed before: the failures left are the ones to read."""
+    def key(r):
+        return r.check, r.sample, r.dtype
+    failed = {key(r) for r in report.failures}
+    if not {key(r) for r in retry.failures} <= failed:
+        return 0
+    return len(failed & {key(r) for r in retry.results if r.passed})
 
 
 # ----------------------------------------------------------------- the command
@@ -474,7 +489,7 @@ def scan(paths, style="auto", only=None, dtypes=("float64", "float32"), conventi
 def format_outcomes(outcomes, skipped, strict=False, quiet=False):
     report = Report()
     for o in outcomes:
-        if o.verdict == "CONVENTION":
+        if o.convention:                            # CONVENTION, or FAIL read under the convention nearest
             for r in o.report.results:
                 r.component = f"{o.target.name} [{conv.label(o.convention)}]"
         report.extend(o.report)
@@ -482,8 +497,12 @@ def format_outcomes(outcomes, skipped, strict=False, quiet=False):
     w = max([len("component")] + [len(o.target.name) for o in outcomes])
     wf = max([len(o.target.where) for o in outcomes] + [4])
     for o in outcomes:
-        verdict = o.verdict if o.verdict != "CONVENTION" else f"CONVENTION {conv.label(o.convention)}" + (
-            " (fails under --strict)" if strict else f" (declare --convention {conv.label(o.convention)})")
+        if o.verdict == "FAIL":
+            verdict = "FAIL" + (f" (the failures left under {conv.label(o.convention)}, which explains the others)"
+                                if o.convention else "")
+        else:
+            verdict = o.verdict if o.verdict != "CONVENTION" else f"CONVENTION {conv.label(o.convention)}" + (
+                " (fails under --strict)" if strict else f" (declare --convention {conv.label(o.convention)})")
         lines.append(f"{o.target.name:<{w}}  {o.target.kind:<17}  {o.target.where:<{wf}}  {verdict}")
     failures = [r for o in outcomes if o.verdict == "FAIL" for r in o.report.failures]
     if failures:

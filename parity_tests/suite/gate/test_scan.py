@@ -400,3 +400,75 @@ def test_assert_model_parity_from_a_test(tmp_path):
         assert_model_parity(net, X, y[:, None])
     with pytest.raises(ValueError, match=r"unknown convention"):
         assert_model_parity(net, X, y, conventions={"regg": "half"})
+
+
+BOOK_CH04 = """import sys, os
+sys.path.append(os.pardir)
+import numpy as np
+from common.functions import *
+
+
+def sigmoid_grad(x):
+    return (1.0 - sigmoid(x)) * sigmoid(x)
+
+
+class TwoLayerNet:
+    def __init__(self, input_size, hidden_size, output_size, weight_init_std=0.01):
+        self.params = {}
+        self.params['W1'] = weight_init_std * np.random.randn(input_size, hidden_size)
+        self.params['b1'] = np.zeros(hidden_size)
+        self.params['W2'] = weight_init_std * np.random.randn(hidden_size, output_size)
+        self.params['b2'] = np.zeros(output_size)
+
+    def predict(self, x):
+        W1, W2 = self.params['W1'], self.params['W2']
+        b1, b2 = self.params['b1'], self.params['b2']
+        a1 = np.dot(x, W1) + b1
+        z1 = sigmoid(a1)
+        a2 = np.dot(z1, W2) + b2
+        y = softmax(a2)
+        return y
+
+    def loss(self, x, t):
+        y = self.predict(x)
+        return cross_entropy_error(y, t)
+
+    def gradient(self, x, t):
+        W1, W2 = self.params['W1'], self.params['W2']
+        b1, b2 = self.params['b1'], self.params['b2']
+        grads = {}
+        batch_num = x.shape[0]
+        a1 = np.dot(x, W1) + b1
+        z1 = sigmoid(a1)
+        a2 = np.dot(z1, W2) + b2
+        y = softmax(a2)
+        if t.ndim == 1:
+            t = np.eye(y.shape[1])[t]
+        dy = (y - t) / batch_num
+        grads['W2'] = np.dot(z1.T, dy)
+        grads['b2'] = np.sum(dy, axis=0)
+        da1 = np.dot(dy, W2.T)
+        dz1 = sigmoid_grad(a1) * da1
+        grads['W1'] = np.dot(x.T, dz1)
+        grads['b1'] = np.sum(dz1, axis=0)
+        return grads
+"""
+
+
+def test_the_books_chapter_4_network_sigmoid_and_softmax_output(tmp_path):
+    """ch04's TwoLayerNet: sigmoid, ``predict`` returning probabilities, -log(p + 1e-7): a convention;
+    with sigmoid_grad wrong, the failures left under that convention are the gradients alone."""
+    shutil.copytree(os.path.join(TEXTBOOK, "common"), tmp_path / "common", ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "ch04").mkdir()
+    (tmp_path / "ch04" / "two_layer_net.py").write_text(BOOK_CH04)
+    outcomes, _ = scan([str(tmp_path / "ch04")], dtypes=F64)
+    assert verdicts(outcomes) == {"TwoLayerNet": ("CONVENTION", {"softmax_eps": "1e-7"})}
+    assert all("(sigmoid, softmax output)" in r.sample for r in outcomes[0].report.results)
+    (tmp_path / "ch04" / "two_layer_net.py").write_text(BOOK_CH04.replace(
+        "return (1.0 - sigmoid(x)) * sigmoid(x)", "return (1.0 - sigmoid(x))"))
+    outcomes, _ = scan([str(tmp_path / "ch04")], dtypes=F64)
+    o = outcomes[0]
+    assert o.verdict == "FAIL" and o.convention == {"softmax_eps": "1e-7"}
+    assert {r.check for r in o.report.failures} == {"grad_param:W1", "grad_param:b1"}
+    text, _ = format_outcomes(outcomes, [])
+    assert "FAIL (the failures left under softmax_eps=1e-7, which explains the others)" in text
