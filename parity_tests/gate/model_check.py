@@ -69,13 +69,22 @@ def _call(c, check, fn, *args, **kwargs):
         return None
 
 
+def _forward(model, book):
+    """The network's forward (``predict``, or cs231n's ``loss`` without labels), or None when it has none."""
+    if book:
+        return model.predict if callable(getattr(model, "predict", None)) else None
+    ps = list(inspect.signature(model.loss).parameters.values())[1:2]
+    return model.loss if not ps or ps[0].default is not ps[0].empty else None
+
+
 def _activation(model, book, X, params, names):
     """``(activation, output)``: the activation whose torch scores are nearest the network's own
     forward, and whether that forward returns the ``scores`` or softmax ``probs`` (the book's chapter
     4 network: sigmoid, and ``predict`` ends in softmax); ReLU and scores when it cannot be called."""
+    forward = _forward(model, book)
     try:
         with torch.no_grad():
-            out = np.asarray(model.predict(X) if book else model.loss(X), dtype=np.float64)
+            out = np.asarray(forward(X), dtype=np.float64)
             xt = torch.from_numpy(np.asarray(X, dtype=np.float64))
             diffs = {}
             for a in ACTIVATIONS:
@@ -129,7 +138,8 @@ def check_model(model, X, y, reg=0.0, conventions=None, seed=0, component=None, 
         scale = 0.5 if cv.get("reg") == "half" else 1.0
         loss_t = data + scale * reg * sum((lin.weight ** 2).sum() for lin in net.layers)
         loss_t.backward()
-        scores = _call(c, "forward", model.predict if book else model.loss, X)
+        forward = _forward(model, book)
+        scores = None if forward is None else _call(c, "forward", forward, X)
         if scores is not None:
             c.add("forward", scores, (torch.softmax(scores_t, 1) if output == "probs" else scores_t).detach().numpy())
         if book:
