@@ -46,7 +46,8 @@ def kind_of(name):
              "layernorm": "layernorm", "spatial_groupnorm": "groupnorm", "groupnorm": "groupnorm",
              "dropout": "dropout", "conv": "conv", "convolution": "conv", "max_pool": "max_pool",
              "pooling": "max_pool", "maxpool": "max_pool", "avg_pool": "avg_pool", "svm_loss": "svm_loss",
-             "softmax_loss": "softmax_loss", "softmaxwithloss": "softmax_loss"}
+             "softmax_loss": "softmax_loss", "softmaxwithloss": "softmax_loss", "affine_relu": "affine_relu",
+             "conv_relu": "conv_relu", "conv_relu_pool": "conv_relu_pool"}
     return table.get(n)
 
 
@@ -284,6 +285,19 @@ def reference(layer, conventions=None, overrides=None):
     if kind == "affine":
         w = _first(layer, p, "weight")
         module, targets = Flatten2d(*w.shape), {"weight": Param("linear.weight", True), "bias": "linear.bias"}
+    elif kind == "affine_relu":                   # cs231n's layer_utils sandwiches
+        w = _first(layer, p, "weight")
+        module = nn.Sequential(Flatten2d(*w.shape), nn.ReLU())
+        targets = {"weight": Param("0.linear.weight", True), "bias": "0.linear.bias"}
+    elif kind in ("conv_relu", "conv_relu_pool"):
+        w = _first(layer, p, "weight")
+        parts = [nn.Conv2d(w.shape[1], w.shape[0], w.shape[2:], stride=_hyper(layer, "stride", default=1),
+                           padding=_hyper(layer, "pad", default=0)), nn.ReLU()]
+        if kind == "conv_relu_pool":
+            pool = next((v for k, v in getattr(layer, "args", {}).items() if isinstance(v, dict) and "pool" in k), {})
+            size = (pool.get("pool_height", pool.get("pool_h")), pool.get("pool_width", pool.get("pool_w")))
+            parts.append(nn.MaxPool2d(size, stride=pool.get("stride", 1)))
+        module, targets = nn.Sequential(*parts), {"weight": "0.weight", "bias": "0.bias"}
     elif kind in ("relu", "sigmoid", "tanh"):
         module, targets = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}[kind](), {}
     elif kind == "leaky_relu":

@@ -27,6 +27,16 @@ SPECS = {
               {"W": (3, 3, 3, 2), "b": (3,), "stride": 2, "pad": 1}, {}),
              ("stride 1 pad 2 (1,2,4,5) * (2,2,3,3)", (1, 2, 4, 5),
               {"W": (2, 2, 3, 3), "b": (2,), "stride": 1, "pad": 2}, {})],
+    # cs231n's layer_utils.py: the sandwich layers
+    "affine_relu": [("x (4,3,5) -> 7", (4, 3, 5), {"W": (15, 7), "b": (7,)}, {}),
+                    ("x (5,6) -> 3", (5, 6), {"W": (6, 3), "b": (3,)}, {})],
+    "conv_relu": [("stride 1 pad 1 (2,3,5,4) * (4,3,3,3)", (2, 3, 5, 4),
+                   {"W": (4, 3, 3, 3), "b": (4,), "stride": 1, "pad": 1}, {}),
+                  ("stride 2 pad 0 (2,2,7,6) * (3,2,3,2)", (2, 2, 7, 6),
+                   {"W": (3, 2, 3, 2), "b": (3,), "stride": 2, "pad": 0}, {})],
+    "conv_relu_pool": [("conv 3x3 pad 1, pool 2x2 stride 2 (2,3,6,4) * (4,3,3,3)", (2, 3, 6, 4),
+                        {"W": (4, 3, 3, 3), "b": (4,), "stride": 1, "pad": 1, "pool_h": 2, "pool_w": 2,
+                         "pool_stride": 2}, {"fd": False})],
     "max_pool": [("2x2 stride 2 (2,3,6,4)", (2, 3, 6, 4), {"pool_h": 2, "pool_w": 2, "stride": 2}, {"fd": False}),
                  ("3x2 stride 1 (2,2,5,7)", (2, 2, 5, 7), {"pool_h": 3, "pool_w": 2, "stride": 1}, {"fd": False}),
                  ("ties after ReLU", (2, 2, 4, 6), {"pool_h": 2, "pool_w": 2, "stride": 2},
@@ -100,6 +110,8 @@ def config_for(param_name, values):
             cfg[key] = "train"
             continue
         v = lookup(values, key)
+        if param_name == "pool_param" and key == "stride" and "pool_stride" in values:
+            v = values["pool_stride"]               # conv_relu_pool: the conv's stride is another
         if v is not KeyError:
             cfg[key] = v.copy() if isinstance(v, np.ndarray) else v
     return cfg

@@ -54,7 +54,7 @@ def test_cs231n_folder_every_component_recognised_and_correct(cs231n_outcomes):
                 "layernorm_forward", "spatial_groupnorm_forward", "dropout_forward", "conv_forward_naive",
                 "max_pool_forward_naive", "svm_loss", "softmax_loss", "sgd", "sgd_momentum", "rmsprop", "adam",
                 "svm_loss_naive", "svm_loss_vectorized", "softmax_loss_naive", "softmax_loss_vectorized",
-                "TwoLayerNet"}
+                "TwoLayerNet", "affine_relu_forward", "conv_relu_forward", "conv_relu_pool_forward"}
     assert set(v) == expected, sorted(v)
     conventions = {k: c for k, (verdict, c) in v.items() if verdict == "CONVENTION"}
     # as taught: the biased running variance, p = the KEEP probability of dropout, and the networks'
@@ -126,6 +126,14 @@ BUGS = {
     "linear softmax gradient missing 1/N": (
         CS231N, "classifiers/softmax.py", ("dW = X.T.dot(p) / num_train +", "dW = X.T.dot(p) +"),
         "softmax_loss_vectorized", "grad_input"),
+    "sandwich without the ReLU backward": (
+        CS231N, "layer_utils.py", ("    ds = max_pool_backward_naive(dout, pool_cache)\n    da = relu_backward(ds, relu_cache)",
+                                   "    ds = max_pool_backward_naive(dout, pool_cache)\n    da = ds"),
+        "conv_relu_pool_forward", "grad_input"),
+    "sandwich affine_relu returning db as dw": (
+        CS231N, "layer_utils.py", ("    dx, dw, db = affine_backward(da, fc_cache)\n    return dx, dw, db",
+                                   "    dx, dw, db = affine_backward(da, fc_cache)\n    return dx, dw, dw"),
+        "affine_relu_forward", "grad_param:b"),
     "network without the ReLU backward": (
         CS231N, "classifiers/fc_net.py", ("        dh = relu_backward(da, cache_relu)\n", "        dh = da\n"),
         "TwoLayerNet", "grad_param:W1"),
@@ -180,7 +188,7 @@ def test_conventions_pass_strict_once_declared_and_only_then(capsys):
 
 def test_cli_json_junit_and_usage_errors(tmp_path, capsys):
     j, x = tmp_path / "scan.json", tmp_path / "scan.xml"
-    assert main(["scan", CS231N, "--only", "affine,adam", "--json", str(j), "--junit", str(x)]) == 0
+    assert main(["scan", CS231N, "--only", "affine_forward,adam", "--json", str(j), "--junit", str(x)]) == 0
     out = capsys.readouterr().out
     assert "affine_forward" in out and "grad_param:w" in out and "2 components: 2 pass" in out
     data = json.loads(j.read_text())
@@ -200,16 +208,14 @@ def test_scan_lists_what_it_skips(tmp_path, capsys):
     (tmp_path / "hw").mkdir()
     (tmp_path / "hw" / "layer_utils.py").write_text(
         "from hw.layers import affine_forward, affine_backward, relu_forward, relu_backward\n"
-        "def affine_relu_forward(x, w, b):\n    a, fc = affine_forward(x, w, b)\n    out, rc = relu_forward(a)\n"
-        "    return out, (fc, rc)\n"
-        "def affine_relu_backward(dout, cache):\n    fc, rc = cache\n"
-        "    return affine_backward(relu_backward(dout, rc), fc)\n")
+        "def affine_sigmoid_forward(x, w, b):\n    a, fc = affine_forward(x, w, b)\n    return a, fc\n"
+        "def affine_sigmoid_backward(dout, cache):\n    return affine_backward(dout, cache)\n")
     shutil.copy(os.path.join(CS231N, "layers.py"), tmp_path / "hw" / "layers.py")
     (tmp_path / "hw" / "broken.py").write_text("import no_such_module_here\ndef relu_forward(x):\n    pass\n")
     # a file that fails to import fails the gate: what it holds was never checked
     assert main(["scan", str(tmp_path / "hw"), "--only", "affine,relu", "--dtype", "float64"]) == 1
     out = capsys.readouterr().out
-    assert "affine_relu_forward: not a component parity scan knows" in out
+    assert "affine_sigmoid_forward: not a component parity scan knows" in out
     assert "could not import: ModuleNotFoundError" in out
     assert "1 file(s) or folder(s) could not be read or imported" in out and "--allow-import-errors" in out
     assert main(["scan", str(tmp_path / "hw"), "--only", "affine,relu", "--dtype", "float64",
