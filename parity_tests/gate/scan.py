@@ -95,9 +95,13 @@ def user_code(paths):
                 modules.append(_import(f, roots, skipped))
         yield [m for m in modules if m is not None], skipped
     finally:
+        # what the user's files imported from the folders put on sys.path goes too (the book's
+        # ``common`` package beside ch05/), or the next scan of another copy would get this one;
+        # installed packages stay (an extension module cannot be loaded twice)
+        added = [os.path.abspath(p) for p in sys.path if p not in saved_path]
         sys.path[:] = saved_path
         for name, mod in list(sys.modules.items()):
-            if name not in saved_modules and _inside(mod, roots):
+            if name not in saved_modules and (_inside(mod, roots) or (_inside(mod, added) and not _installed(mod))):
                 del sys.modules[name]
         sys.modules.update(saved_modules)
 
@@ -114,6 +118,11 @@ def _python_files(path, skipped):
         out.extend(os.path.join(d, f) for f in sorted(files)
                    if f.endswith(".py") and not f.startswith(("test_", "setup", "conftest")))
     return out
+
+
+def _installed(mod):
+    f = getattr(mod, "__file__", None) or ""
+    return "site-packages" in f or "dist-packages" in f
 
 
 def _inside(mod, roots):
