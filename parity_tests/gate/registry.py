@@ -180,6 +180,15 @@ def with_nan(rng, shape, dtype):
     return x
 
 
+def with_neg_inf_corners(rng, shape, dtype):
+    """Distinct values with -inf in the top-left 2x2 and bottom-right 3x3 of each plane: with padding,
+    a window holds only padding and -inf, and torch sends its gradient to its first real element."""
+    x = distinct(rng, shape, dtype)
+    x[..., :2, :2] = -np.inf
+    x[..., -3:, -3:] = -np.inf
+    return x
+
+
 def relu_ties(rng, shape, dtype):
     """ReLU of normal values with a negative shift: many all-zero windows (tied maxima)."""
     return np.maximum(rng.standard_normal(shape) - 0.8, 0).astype(dtype)
@@ -213,6 +222,16 @@ def confident_scores(rng, shape, dtype):
     and label gradient are exactly 0."""
     x, y = scores()(rng, shape, dtype)
     x[np.arange(shape[0]), y] += 40
+    return x, y
+
+
+def wrong_scores(rng, shape, dtype):
+    """Every other row confidently wrong, its label logit 30 or 800 below the rest (p_y ~1e-13, or 0
+    where exp underflows: the loss, 30 or 800, must come from log-sum-exp - x_y), beside plain rows
+    in the same block."""
+    x, y = scores()(rng, shape, dtype)
+    rows = np.arange(0, shape[0], 2)
+    x[rows, y[rows]] -= np.where(rows % 4 == 0, 30, 800).astype(dtype)
     return x, y
 
 
@@ -421,6 +440,8 @@ ENTRIES = [
                {"kernel_size": (3, 2), "stride": (2, 1), "padding": (1, 0)}),
         Sample("NaN routing", (2, 2, 6, 7), {"kernel_size": (2, 3), "stride": (2, 1)}, fd=False, inputs=with_nan,
                nonfinite=True),
+        Sample("-inf windows beside padding", (2, 2, 7, 6), {"kernel_size": 3, "stride": 2, "padding": 1}, fd=False,
+               inputs=with_neg_inf_corners, nonfinite=True),
     ], inputs=distinct, torch_module=torch_pool(nn.MaxPool2d), doc="pads with -inf; a tie sends the gradient to the first maximum, as torch"),
     OpInfo("AvgPool2d", simple(ni.AvgPool2d), [
         Sample("2x2 s2", (2, 3, 6, 6), {"kernel_size": 2}),
@@ -457,6 +478,8 @@ ENTRIES = [
     OpInfo("Dropout", simple(ni.Dropout), [
         Sample("p=0.5", (8, 10)),
         Sample("p=0.2 4-D", (2, 3, 4, 4), {"p": 0.2}),
+        Sample("p=1 drops everything", (4, 5), {"p": 1.0}, fd=False),
+        Sample("p=0 keeps everything", (4, 5), {"p": 0.0}),
     ], inputs=away_from_zero, eval_mode=True, share=share_dropout_mask,
         torch_module=lambda shape, p=0.5: (nn.Dropout(p), {}, {}),
         doc="inverted; torch's own mask recovered from its output and fed to NumPy"),
@@ -468,6 +491,8 @@ ENTRIES = [
         Sample("large logits 1e3", (4, 5), fd=False, inputs=scores(1e3)),
         Sample("rows past exp's range (+-500) beside plain rows", (6, 5), fd=False, inputs=scores_past_exp_range),
         Sample("confident rows (label logit +40)", (5, 4), fd=False, inputs=confident_scores),
+        Sample("confidently wrong rows (label logit -30, -800) beside plain rows", (6, 4), fd=False,
+               inputs=wrong_scores),
         Sample("logits near exp's limit, label above", (5, 4), fd=False, inputs=high_scores),
     ], kind="loss", torch=tl.softmax_loss, inputs=scores(), doc="F.cross_entropy (mean)"),
     OpInfo("softmax_loss_naive", nl.softmax_loss_naive, [
