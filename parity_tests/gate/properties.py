@@ -542,9 +542,69 @@ def preprocessing(dtype, seed):
     return p.report()
 
 
+def _layer_inits():
+    """(layer factory(rng, dtype), {parameter: the std its docstring gives, 0 or "ones"}) for every
+    layer that draws its own weights, at sizes of 30,000 to 120,000 values a weight."""
+    import numpy_impl.layers as L
+    return [
+        (lambda r, d: L.Linear(300, 200, rng=r, dtype=d), {"W": 1e-2, "b": 0}),
+        (lambda r, d: L.Linear(300, 200, weight_scale=0.3, rng=r, dtype=d), {"W": 0.3, "b": 0}),
+        (lambda r, d: L.Conv2d(20, 30, 7, rng=r, dtype=d), {"W": 1e-2, "b": 0}),
+        (lambda r, d: L.Conv1d(40, 50, 9, rng=r, dtype=d), {"W": 1e-2, "b": 0}),
+        (lambda r, d: L.ConvTranspose2d(30, 20, 7, rng=r, dtype=d), {"W": 1e-2, "b": 0}),
+        (lambda r, d: L.Embedding(500, 80, rng=r, dtype=d), {"W": 1.0}),
+        (lambda r, d: L.TemporalAffine(300, 200, rng=r, dtype=d), {"W": 1 / math.sqrt(300), "b": 0}),
+        (lambda r, d: L.RNN(100, 200, rng=r, dtype=d), {"Wx": 1 / math.sqrt(200), "Wh": 1 / math.sqrt(200), "b": 0}),
+        (lambda r, d: L.LSTM(100, 150, hidden_bias=True, rng=r, dtype=d),
+         {"Wx": 1 / math.sqrt(150), "Wh": 1 / math.sqrt(150), "b": 0, "bh": 0}),
+        (lambda r, d: L.GRU(100, 150, rng=r, dtype=d), {"Wx": 1 / math.sqrt(150), "Wh": 1 / math.sqrt(150), "b": 0}),
+        (lambda r, d: L.MultiheadAttention(160, 4, rng=r, dtype=d),
+         {"W_in": 1 / math.sqrt(160), "b_in": 0, "W_out": 1 / math.sqrt(160), "b_out": 0}),
+        (lambda r, d: L.TransformerEncoderLayer(160, 4, dim_feedforward=400, rng=r, dtype=d),
+         {"self_attn.W_in": 1 / math.sqrt(160), "self_attn.b_in": 0, "self_attn.W_out": 1 / math.sqrt(160),
+          "self_attn.b_out": 0, "linear1.W": 1 / math.sqrt(160), "linear1.b": 0, "linear2.W": 1 / math.sqrt(400),
+          "linear2.b": 0, "norm1.gamma": "ones", "norm1.beta": 0, "norm2.gamma": "ones", "norm2.beta": 0}),
+    ]
+
+
+def layer_init(dtype, seed):
+    """Each layer's own default init is the one its docstring states: every weight normal with mean 0
+    and the stated std, as ``torch.nn.init.normal_`` draws it (mean and std within 5 sigma, KS at
+    alpha = 1e-6, as ``init``), every bias zero, in the layer's dtype. The gate copies NumPy's
+    weights into torch, so nothing else would notice a wrong default scale."""
+    p = Props("layer init", dtype, seed)
+    for k, (make, want) in enumerate(_layer_inits()):
+        layer = make(np.random.default_rng([seed, k]), np.dtype(dtype))
+        sample = layer.describe()
+        params = layer.named_parameters()
+        p.claim("parameter names", set(params) == set(want), f"parameters {sorted(params)}, wanted {sorted(want)}",
+                sample)
+        for name, std in want.items():
+            w = np.asarray(params.get(name, np.zeros(0)))
+            p.claim(f"dtype:{name}", w.dtype == np.dtype(dtype), f"{name} is {w.dtype}, wanted {dtype}", sample)
+            w = w.astype(np.float64).ravel()
+            if std in (0, "ones"):
+                p.claim(f"{name} {'zeros' if std == 0 else std}", w.size > 0 and np.all(w == (std == "ones")),
+                        f"{name} is not all {'zeros' if std == 0 else std}", sample)
+                continue
+            with torch_seed(seed * 7919 + k):
+                t = torch.nn.init.normal_(torch.empty(w.size, dtype=torch.float64), 0.0, std).numpy()
+            n = w.size
+            p.within(f"{name} mean", abs(w.mean() - t.mean()) / std, 5 * math.sqrt(2 / n),
+                     "|mean - torch mean| / std", sample)
+            p.within(f"{name} std", abs(w.std() / t.std() - 1), 5 * math.sqrt(1 / n) + 1e-6, "|std / torch std - 1|",
+                     sample)
+            p.within(f"{name} distribution", _ks(w, t), 2.69 * math.sqrt(2 / n), "KS statistic against torch's sample",
+                     sample)
+    return p.report()
+
+
 PROPERTY_ENTRIES = [
     PropertyInfo("init", init_distributions, "every initialiser x layout (Linear (in, out), Conv2d) x fan mode x "
                  "nonlinearity: fans, mean, std, KS vs torch.nn.init", doc="distribution parity with torch.nn.init"),
+    PropertyInfo("layer init", layer_init, "the own default init of Linear, Conv2d, Conv1d, ConvTranspose2d, "
+                 "Embedding, TemporalAffine, RNN, LSTM, GRU, MultiheadAttention: std, mean, KS, zero biases",
+                 dtypes=("float64",), doc="as their docstrings state"),
     PropertyInfo("init.gain", gains, "every nonlinearity, leaky_relu slopes 0 to 3", dtypes=("float64",),
                  doc="= torch.nn.init.calculate_gain"),
     PropertyInfo("l2_penalty", l2_is_weight_decay, "penalty, gradient, weights only, one SGD step",
