@@ -553,6 +553,7 @@ def _layer_inits():
         (lambda r, d: L.Conv1d(40, 50, 9, rng=r, dtype=d), {"W": 1e-2, "b": 0}),
         (lambda r, d: L.ConvTranspose2d(30, 20, 7, rng=r, dtype=d), {"W": 1e-2, "b": 0}),
         (lambda r, d: L.Embedding(500, 80, rng=r, dtype=d), {"W": 1.0}),
+        (lambda r, d: L.Embedding(500, 80, padding_idx=7, rng=r, dtype=d), {"W": 1.0, "W[7]": 0}),
         (lambda r, d: L.TemporalAffine(300, 200, rng=r, dtype=d), {"W": 1 / math.sqrt(300), "b": 0}),
         (lambda r, d: L.RNN(100, 200, rng=r, dtype=d), {"Wx": 1 / math.sqrt(200), "Wh": 1 / math.sqrt(200), "b": 0}),
         (lambda r, d: L.LSTM(100, 150, hidden_bias=True, rng=r, dtype=d),
@@ -577,10 +578,13 @@ def layer_init(dtype, seed):
         layer = make(np.random.default_rng([seed, k]), np.dtype(dtype))
         sample = layer.describe()
         params = layer.named_parameters()
-        p.claim("parameter names", set(params) == set(want), f"parameters {sorted(params)}, wanted {sorted(want)}",
+        names = {n.split("[")[0] for n in want}
+        p.claim("parameter names", set(params) == names, f"parameters {sorted(params)}, wanted {sorted(names)}",
                 sample)
         for name, std in want.items():
-            w = np.asarray(params.get(name, np.zeros(0)))
+            base, _, row = name.partition("[")          # "W[7]": that row alone
+            w = np.asarray(params.get(base, np.zeros(0)))
+            w = w[int(row[:-1])] if row and w.ndim else w
             p.claim(f"dtype:{name}", w.dtype == np.dtype(dtype), f"{name} is {w.dtype}, wanted {dtype}", sample)
             w = w.astype(np.float64).ravel()
             if std in (0, "ones"):
