@@ -168,6 +168,7 @@ MUTANTS = [
     Mutant('kaiming_uniform bound without sqrt(3)', 'numpy_impl/init.py', 'bound = math.sqrt(3.0) * gain(nonlinearity, a)', 'bound = gain(nonlinearity, a)', 'init', 'init [std]'),
     Mutant('softmax_loss takes log-sum-exp only when every row needs it', 'numpy_impl/losses.py', 'if redo is not None or loss.max() > LSE_LOSS:', 'if redo is not None or loss.min() > LSE_LOSS:', 'softmax_loss', 'softmax_loss [loss]'),
     Mutant('MaxPool2d all -inf window routes its gradient to the padding', 'numpy_impl/layers/pool.py', '                neg = ob == -np.inf\n', '                neg = ob == np.inf\n', 'MaxPool2d', 'MaxPool2d [grad_input]'),
+    Mutant('RNN weights drawn with std 1/h, not 1/sqrt(h)', 'numpy_impl/layers/recurrent.py', 'scale = 1 / np.sqrt(h) if weight_scale', 'scale = 1 / h if weight_scale', 'layer init', 'layer init [Wx *]'),
     Mutant('kaiming_uniform drawn normal', 'numpy_impl/init.py', '    return uniform(shape, rng, dtype, a=-bound, b=bound)\n\n\ndef he_normal', '    return normal(shape, rng, dtype, std=bound / math.sqrt(3.0))\n\n\ndef he_normal', 'init', 'init [distribution]'),
     Mutant('he_normal with the linear gain', 'numpy_impl/init.py', 'return kaiming_normal(shape, rng, dtype, layout, nonlinearity="relu")', 'return kaiming_normal(shape, rng, dtype, layout, nonlinearity="linear")', 'init', 'init [std]'),
     Mutant('init ignores dtype', 'numpy_impl/init.py', 'return (mean + std * as_rng(rng).standard_normal(shape)).astype(dtype)', 'return mean + std * as_rng(rng).standard_normal(shape)', 'init', 'init [dtype]'),
