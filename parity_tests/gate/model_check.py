@@ -3,7 +3,8 @@
 gradient of every parameter, by autograd and by finite differences (float64).
 
 The network is read from its ``params``: ``W1, b1, ..., WL, bL`` with ``W_i`` (d_in, d_out) is
-affine - ReLU - ... - affine, then softmax cross-entropy plus ``reg * sum(W_i**2)`` over the weights
+affine - activation - ... - affine (cs231n's ``ThreeLayerConvNet``: W1 (F, C, HH, WW) a 'same' conv,
+ReLU and 2x2 max pooling first), then softmax cross-entropy plus ``reg * sum(W_i**2)`` over the weights
 (``0.5 * reg`` under the ``reg=half`` convention: cs231n's networks, the book's ``weight_decay_lambda``).
 Two call styles: cs231n's ``loss(X)`` -> scores and ``loss(X, y)`` -> ``(loss, grads)`` (``reg``
 passed to ``loss`` when it takes one), and the book's ``predict(x)``, ``loss(x, t)`` and
@@ -22,18 +23,27 @@ from .isolation import preserved
 
 
 def architecture(params):
-    """``[(W name, b name), ...]`` in layer order for a plain affine-ReLU network, or raise ``ValueError``
-    saying what is not one (normalisation parameters, a missing bias, shapes that do not chain)."""
+    """``[(W name, b name), ...]`` in layer order for a plain affine-activation network, or cs231n's
+    three-layer conv net (W1 (F, C, HH, WW): conv 'same' - ReLU - 2x2 max pool - affine - ReLU -
+    affine); raise ``ValueError`` saying what is not one (normalisation parameters, a missing bias,
+    shapes that do not chain)."""
     numbers = sorted(int(m.group(1)) for k in params if (m := re.fullmatch(r"W(\d+)", k)))
     names = [(f"W{i}", f"b{i}") for i in numbers]
     other = sorted(set(params) - {n for pair in names for n in pair})
     if not numbers or numbers != list(range(1, len(numbers) + 1)) or other:
         raise ValueError(f"its params {sorted(params)} are not W1, b1, ..., WL, bL alone (normalisation "
-                         f"layers and conv nets are not checked as a whole; check their layers)")
-    for (w, b), nxt in zip(names, names[1:] + [None]):
+                         f"layers are not checked as a whole; check their layers)")
+    conv = np.ndim(params["W1"]) == 4
+    if conv and len(names) != 3:
+        raise ValueError(f"a conv net is checked as cs231n's ThreeLayerConvNet (W1 conv, W2 and W3 affine); "
+                         f"it has {len(names)} weights")
+    for i, ((w, b), nxt) in enumerate(zip(names, names[1:] + [None])):
         W, B = np.asarray(params[w]), np.asarray(params[b])
-        if W.ndim != 2 or B.shape != (W.shape[1],) or (nxt and np.shape(params[nxt[0]])[0] != W.shape[1]):
-            raise ValueError(f"its params do not chain as affine layers: {w} {W.shape}, {b} {B.shape}")
+        width = W.shape[0] if conv and i == 0 else W.shape[-1]
+        chains = nxt is None or (conv and i == 0) or np.shape(params[nxt[0]])[0] == width
+        if W.ndim != (4 if conv and i == 0 else 2) or B.shape != (width,) or not chains:
+            raise ValueError(f"its params do not chain as {'conv and ' if conv else ''}affine layers: "
+                             f"{w} {W.shape}, {b} {B.shape}")
     return names
 
 
@@ -42,22 +52,31 @@ ACTIVATIONS = {"relu": torch.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh}
 
 class TorchNet(torch.nn.Module):
     """affine - activation - ... - affine from ``[(W (d_in, d_out), b (d_out,)), ...]`` (torch weight =
-    W.T); ``activation`` one of ``ACTIVATIONS``."""
+    W.T); ``activation`` one of ``ACTIVATIONS``. A first W of 4 dims (F, C, HH, WW) is cs231n's
+    conv layer (stride 1, padding (HH - 1) // 2), followed by ReLU and 2x2 max pooling."""
 
     def __init__(self, arrays, activation="relu"):
         super().__init__()
         self.act = ACTIVATIONS[activation]
         self.layers = torch.nn.ModuleList()
         for W, b in arrays:
-            lin = torch.nn.Linear(W.shape[0], W.shape[1], dtype=torch.float64)
+            W = np.array(W, dtype=np.float64)
+            if W.ndim == 4:
+                layer = torch.nn.Conv2d(W.shape[1], W.shape[0], W.shape[2:], padding=((W.shape[2] - 1) // 2,
+                                        (W.shape[3] - 1) // 2), dtype=torch.float64)
+            else:
+                layer, W = torch.nn.Linear(W.shape[0], W.shape[1], dtype=torch.float64), W.T
             with torch.no_grad():
-                lin.weight.copy_(torch.from_numpy(np.array(W, dtype=np.float64).T))
-                lin.bias.copy_(torch.from_numpy(np.array(b, dtype=np.float64)))
-            self.layers.append(lin)
+                layer.weight.copy_(torch.from_numpy(np.ascontiguousarray(W)))
+                layer.bias.copy_(torch.from_numpy(np.array(b, dtype=np.float64)))
+            self.layers.append(layer)
 
     def forward(self, x):
-        for i, lin in enumerate(self.layers):
-            x = lin(x) if i == 0 else lin(self.act(x))
+        for i, layer in enumerate(self.layers):
+            if isinstance(layer, torch.nn.Conv2d):
+                x = torch.nn.functional.max_pool2d(torch.relu(layer(x)), 2, 2).flatten(1)
+                continue
+            x = layer(x if i == 0 else self.act(x))
         return x
 
 
@@ -107,8 +126,9 @@ def check_model(model, X, y, reg=0.0, conventions=None, seed=0, component=None, 
         raise ValueError(f"check_model: activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
     name = component or type(model).__name__
     X, y = np.asarray(X), np.asarray(y)
-    if X.ndim != 2 or X.dtype.kind != "f":
-        raise ValueError(f"check_model: expected X of shape (N, D) and a float dtype, got shape {X.shape} {X.dtype}")
+    if X.ndim not in (2, 4) or X.dtype.kind != "f":
+        raise ValueError(f"check_model: expected X of shape (N, D) (or (N, C, H, W) for a conv net) and a float "
+                         f"dtype, got shape {X.shape} {X.dtype}")
     if y.shape != (len(X),) or y.dtype.kind not in "iu":
         raise ValueError(f"check_model: expected integer labels y of shape ({len(X)},), got shape {y.shape} {y.dtype}")
     c = _Checks(None, component=name, dtype=np.asarray(X).dtype.name, sample=sample, shape=tuple(np.shape(X)), seed=seed)
@@ -155,7 +175,8 @@ def check_model(model, X, y, reg=0.0, conventions=None, seed=0, component=None, 
             c.add("loss", np.asarray(loss, dtype=np.float64), loss_t.detach().numpy())
         if grads is not None:
             for (w, b), lin in zip(names, net.layers):
-                for k, ref in ((w, lin.weight.grad.numpy().T), (b, lin.bias.grad.numpy())):
+                g = lin.weight.grad.numpy()
+                for k, ref in ((w, g.T if g.ndim == 2 else g), (b, lin.bias.grad.numpy())):
                     if k not in grads:
                         c.fail(f"grad_param:{k}", f"the gradients hold no {k!r} (they hold {sorted(grads)})")
                     else:

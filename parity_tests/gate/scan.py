@@ -27,8 +27,8 @@ from .report import Report
 
 LAYER_CLASSES = {"Affine", "Relu", "Sigmoid", "Tanh", "SoftmaxWithLoss", "BatchNormalization", "Dropout",
                  "Convolution", "Pooling", "LeakyRelu"}
-# whole networks, checked through their params and loss (model_check.py); conv nets are not
-MODEL_CLASSES = {"TwoLayerNet", "FullyConnectedNet", "MultiLayerNet"}
+# whole networks, checked through their params and loss (model_check.py)
+MODEL_CLASSES = {"TwoLayerNet", "FullyConnectedNet", "MultiLayerNet", "ThreeLayerConvNet"}
 T = torch.optim
 # rule or class -> (torch class, the rule's config or the class's kwargs, torch hyperparameters)
 RULES = {
@@ -52,7 +52,7 @@ OPT_STEPS = 20
 SKIP_DIRS = {"__pycache__", "site-packages", "node_modules", "build", "dist"}
 LOOKS_USEFUL = re.compile(r"^\s*(def \w+_(forward|backward)\w*"
                           r"|def ((svm|softmax)_loss\w*|sgd|sgd_momentum|rmsprop|adam)\b"
-                          r"|class (" + "|".join(LAYER_CLASSES | set(OPT_CLASSES) | MODEL_CLASSES) + r")\b)", re.M)
+                          r"|class (" + "|".join(sorted(LAYER_CLASSES | set(OPT_CLASSES) | MODEL_CLASSES)) + r")\b)", re.M)
 
 
 @dataclass
@@ -383,10 +383,13 @@ def _check_classifier(target, dtypes, cv, seed):
 # where it takes a list (hidden_dims, hidden_size_list)
 MODEL_SAMPLES = [("N=7 D=6 H=5 C=4 reg 0", 7, 6, [5, 4], 4, 0.0),
                  ("N=9 D=5 H=6 C=3 reg 0.2", 9, 5, [6, 3], 3, 0.2)]
+# cs231n's ThreeLayerConvNet: D is input_dim (C, H, W); 4 filters of 3x3 (F, K)
+CONV_SAMPLES = [("N=3 (3,8,6) F=4 K=3 H=7 C=4 reg 0", 3, (3, 8, 6), [7], 4, 0.0),
+                ("N=4 (2,6,6) F=4 K=3 H=5 C=3 reg 0.2", 4, (2, 6, 6), [5], 3, 0.2)]
 MODEL_ARGS = {"input_dim": "D", "input_size": "D", "hidden_dim": "H", "hidden_size": "H", "hidden_dims": "Hs",
               "hidden_size_list": "Hs", "num_classes": "C", "output_size": "C", "output_dim": "C",
               "weight_scale": 0.1, "std": 0.1, "weight_init_std": 0.1, "reg": "reg", "weight_decay_lambda": "reg",
-              "dtype": np.float64, "seed": "seed", "activation": "relu"}
+              "dtype": np.float64, "seed": "seed", "activation": "relu", "num_filters": "F", "filter_size": "K"}
 
 
 def _check_model(target, cv, seed):
@@ -396,10 +399,10 @@ def _check_model(target, cv, seed):
     from .model_check import check_model
     report = Report()
     params = inspect.signature(target.obj.__init__).parameters
-    for sample, n, d, hs, c, reg in MODEL_SAMPLES:
+    for sample, n, d, hs, c, reg in CONV_SAMPLES if target.name == "ThreeLayerConvNet" else MODEL_SAMPLES:
         s = _seed(seed, target.name, sample)
         rng = np.random.default_rng(s)
-        sizes = {"D": d, "H": hs[0], "Hs": list(hs), "C": c, "reg": reg, "seed": s}
+        sizes = {"D": d, "H": hs[0], "Hs": list(hs), "C": c, "reg": reg, "seed": s, "F": 4, "K": 3}
         kwargs, missing = {}, None
         for p in list(params.values())[1:]:
             v = MODEL_ARGS.get(p.name, KeyError)
@@ -410,7 +413,7 @@ def _check_model(target, cv, seed):
             kwargs[p.name] = sizes[v] if isinstance(v, str) and v in sizes else v
         built_reg = any(MODEL_ARGS[k] == "reg" for k in kwargs)
         takes_reg = "reg" in inspect.signature(target.obj.loss).parameters
-        x = rng.standard_normal((n, d))
+        x = rng.standard_normal((n,) + (d if isinstance(d, tuple) else (d,)))
         meta = dict(component=target.name, dtype="float64", sample=sample, shape=x.shape, seed=s)
         if missing:
             report.extend(Report([failed(f"constructor argument '{missing}' of {target.name} is not one parity scan "
@@ -425,8 +428,8 @@ def _check_model(target, cv, seed):
         for k, v in sorted(getattr(model, "params", None).items() if isinstance(getattr(model, "params", None), dict)
                            else ()):
             if isinstance(v, np.ndarray) and v.dtype.kind == "f":     # the sample's weights, in place
-                fan_in = v.shape[0] if v.ndim == 2 else 1
-                v[...] = rng.standard_normal(v.shape) * (1 / np.sqrt(fan_in) if v.ndim == 2 else 0.1)
+                fan_in = v.shape[0] if v.ndim == 2 else int(np.prod(v.shape[1:]))
+                v[...] = rng.standard_normal(v.shape) * (1 / np.sqrt(fan_in) if v.ndim > 1 else 0.1)
         y = rng.integers(0, c, n)
         report.extend(check_model(model, x, y, reg=reg if built_reg or takes_reg else 0.0, conventions=cv, seed=s,
                                   component=target.name, sample=sample))

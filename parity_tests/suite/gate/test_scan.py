@@ -54,14 +54,15 @@ def test_cs231n_folder_every_component_recognised_and_correct(cs231n_outcomes):
                 "layernorm_forward", "spatial_groupnorm_forward", "dropout_forward", "conv_forward_naive",
                 "max_pool_forward_naive", "svm_loss", "softmax_loss", "sgd", "sgd_momentum", "rmsprop", "adam",
                 "svm_loss_naive", "svm_loss_vectorized", "softmax_loss_naive", "softmax_loss_vectorized",
-                "TwoLayerNet", "affine_relu_forward", "conv_relu_forward", "conv_relu_pool_forward"}
+                "TwoLayerNet", "ThreeLayerConvNet", "affine_relu_forward", "conv_relu_forward", "conv_relu_pool_forward"}
     assert set(v) == expected, sorted(v)
     conventions = {k: c for k, (verdict, c) in v.items() if verdict == "CONVENTION"}
     # as taught: the biased running variance, p = the KEEP probability of dropout, and the networks'
     # 0.5 * reg * sum(W**2) (classifiers/fc_net.py imports ..layers: a package imported as it runs)
     assert conventions == {"batchnorm_forward": {"running_var": "biased"},
                            "spatial_batchnorm_forward": {"running_var": "biased"},
-                           "dropout_forward": {"dropout_p": "keep"}, "TwoLayerNet": {"reg": "half"}}, conventions
+                           "dropout_forward": {"dropout_p": "keep"}, "TwoLayerNet": {"reg": "half"},
+                           "ThreeLayerConvNet": {"reg": "half"}}, conventions
     kinds = {o.target.name: o.target.kind for o in outcomes}
     assert kinds["svm_loss_naive"] == "linear_svm" and kinds["softmax_loss"] == "softmax_loss", kinds
     assert all(verdict in ("PASS", "CONVENTION") for verdict, _ in v.values()), v
@@ -134,6 +135,9 @@ BUGS = {
         CS231N, "layer_utils.py", ("    dx, dw, db = affine_backward(da, fc_cache)\n    return dx, dw, db",
                                    "    dx, dw, db = affine_backward(da, fc_cache)\n    return dx, dw, dw"),
         "affine_relu_forward", "grad_param:b"),
+    "conv net W1 gradient without its penalty": (
+        CS231N, "classifiers/cnn.py", ('        grads["W1"] += self.reg * W1\n', ""), "ThreeLayerConvNet",
+        "grad_param:W1"),
     "network without the ReLU backward": (
         CS231N, "classifiers/fc_net.py", ("        dh = relu_backward(da, cache_relu)\n", "        dh = da\n"),
         "TwoLayerNet", "grad_param:W1"),
