@@ -18,21 +18,31 @@ import torch
 from numpy_impl.gradcheck import numerical_gradient
 
 from .api import _Checks, where
+from .compare import compare
+from .diagnose import ProducedTolerance
+from .tolerance import tolerance_for
 from .conventions import parse, softmax_loss as torch_softmax_loss
 from .isolation import preserved
 
 
-def architecture(params):
+def architecture(params, norm=None):
     """``[(W name, b name), ...]`` in layer order for a plain affine-activation network, or cs231n's
     three-layer conv net (W1 (F, C, HH, WW): conv 'same' - ReLU - 2x2 max pool - affine - ReLU -
     affine); raise ``ValueError`` saying what is not one (normalisation parameters, a missing bias,
     shapes that do not chain)."""
     numbers = sorted(int(m.group(1)) for k in params if (m := re.fullmatch(r"W(\d+)", k)))
     names = [(f"W{i}", f"b{i}") for i in numbers]
-    other = sorted(set(params) - {n for pair in names for n in pair})
-    if not numbers or numbers != list(range(1, len(numbers) + 1)) or other:
-        raise ValueError(f"its params {sorted(params)} are not W1, b1, ..., WL, bL alone (normalisation "
-                         f"layers are not checked as a whole; check their layers)")
+    norms = {f"{g}{i}" for i in numbers[:-1] for g in ("gamma", "beta")} if norm else set()
+    other = sorted(set(params) - {n for pair in names for n in pair} - norms)
+    if not numbers or numbers != list(range(1, len(numbers) + 1)) or other or not norms <= set(params):
+        raise ValueError(f"its params {sorted(params)} are not W1, b1, ..., WL, bL"
+                         + (f" with gamma1, beta1, ... for its {norm}" if norm else
+                            " alone (normalisation layers are checked with normalization='batchnorm' or "
+                            "'layernorm' passed to the constructor)"))
+    for g in sorted(norms):
+        i = int(re.sub(r"\D", "", g))
+        if np.shape(params[g]) != (np.shape(params[f"W{i}"])[-1],):
+            raise ValueError(f"its {g} has shape {np.shape(params[g])}; W{i} is {np.shape(params[f'W{i}'])}")
     conv = np.ndim(params["W1"]) == 4
     if conv and len(names) != 3:
         raise ValueError(f"a conv net is checked as cs231n's ThreeLayerConvNet (W1 conv, W2 and W3 affine); "
@@ -55,9 +65,11 @@ class TorchNet(torch.nn.Module):
     W.T); ``activation`` one of ``ACTIVATIONS``. A first W of 4 dims (F, C, HH, WW) is cs231n's
     conv layer (stride 1, padding (HH - 1) // 2), followed by ReLU and 2x2 max pooling."""
 
-    def __init__(self, arrays, activation="relu"):
+    def __init__(self, arrays, activation="relu", norm=None, norm_params=()):
         super().__init__()
-        self.act = ACTIVATIONS[activation]
+        self.act, self.norm = ACTIVATIONS[activation], norm
+        self.norm_params = torch.nn.ParameterList(torch.nn.Parameter(torch.tensor(np.array(v, dtype=np.float64)))
+                                                  for v in norm_params)          # gamma1, beta1, gamma2, ...
         self.layers = torch.nn.ModuleList()
         for W, b in arrays:
             W = np.array(W, dtype=np.float64)
@@ -72,11 +84,22 @@ class TorchNet(torch.nn.Module):
             self.layers.append(layer)
 
     def forward(self, x):
+        F = torch.nn.functional
+        self.pre_norm = []
         for i, layer in enumerate(self.layers):
             if isinstance(layer, torch.nn.Conv2d):
-                x = torch.nn.functional.max_pool2d(torch.relu(layer(x)), 2, 2).flatten(1)
+                x = F.max_pool2d(torch.relu(layer(x)), 2, 2).flatten(1)
                 continue
-            x = layer(x if i == 0 else self.act(x))
+            x = layer(x)
+            if i < len(self.layers) - 1:
+                if self.norm:                       # training mode: the batch's own statistics
+                    if x.requires_grad:
+                        x.retain_grad()             # what the bias's gradient is summed from
+                    self.pre_norm.append(x)
+                    g, b = self.norm_params[2 * i], self.norm_params[2 * i + 1]
+                    x = (F.batch_norm(x, None, None, g, b, True, 0.0, 1e-5) if self.norm == "batchnorm"
+                         else F.layer_norm(x, (x.shape[1],), g, b, 1e-5))
+                x = self.act(x)
         return x
 
 
@@ -115,13 +138,19 @@ def _activation(model, book, X, params, names):
     return min(diffs, key=lambda k: (not np.isfinite(diffs[k]), diffs[k], k != ("relu", "scores")))
 
 
-def check_model(model, X, y, reg=0.0, conventions=None, seed=0, component=None, sample="", activation=None):
+def check_model(model, X, y, reg=0.0, conventions=None, seed=0, component=None, sample="", activation=None,
+                norm=None):
     """Report of one network on ``X`` (N, D) float64 and labels ``y`` (N,): ``forward`` (scores),
     ``loss``, ``grad_param:<name>``, ``fd:<name>`` and ``no_mutation``. ``reg`` goes to ``loss`` when
     its signature takes one; a network that holds its own reg was built with it. ``activation``
     (relu, sigmoid, tanh) is found from the network's forward when not given, and so is whether that
-    forward returns scores or softmax probabilities; the sample names any but relu and scores."""
+    forward returns scores or softmax probabilities; the sample names any but relu and scores.
+    ``norm`` ("batchnorm" or "layernorm", eps 1e-5): cs231n's FullyConnectedNet built with that
+    normalization, gamma_i and beta_i after each hidden affine; its loss and gradients are checked in
+    training mode (the batch's statistics), its scores (test mode, running statistics) are not."""
     cv = parse(conventions or {})
+    if norm not in (None, "batchnorm", "layernorm"):
+        raise ValueError(f"check_model: norm must be None, 'batchnorm' or 'layernorm', got {norm!r}")
     if activation is not None and activation not in ACTIVATIONS:
         raise ValueError(f"check_model: activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
     name = component or type(model).__name__
@@ -137,7 +166,7 @@ def check_model(model, X, y, reg=0.0, conventions=None, seed=0, component=None, 
         c.fail("error", "it has no params dict (cs231n and the book keep every weight in self.params)")
         return c.report()
     try:
-        names = architecture(params)
+        names = architecture(params, norm)
     except ValueError as e:
         c.fail("error", str(e))
         return c.report()
@@ -146,19 +175,21 @@ def check_model(model, X, y, reg=0.0, conventions=None, seed=0, component=None, 
     extra = {"reg": reg} if takes_reg else {}
     before = {k: np.array(v, copy=True) for k, v in params.items()}
     X_before, y_before = X.copy(), y.copy()
-    found, output = _activation(model, book, X, params, names)
+    found, output = ("relu", "scores") if norm else _activation(model, book, X, params, names)
     activation = activation or found
     if activation != "relu" or output != "scores":
         c.meta["sample"] = f"{sample} ({activation}{', softmax output' if output == 'probs' else ''})".strip()
     with preserved(seed=seed):
-        net = TorchNet([(params[w], params[b]) for w, b in names], activation)
+        hidden = [i + 1 for i in range(len(names) - 1)] if norm else []
+        net = TorchNet([(params[w], params[b]) for w, b in names], activation, norm,
+                       [params[f"{g}{i}"] for i in hidden for g in ("gamma", "beta")])
         xt, yt = torch.from_numpy(np.asarray(X, dtype=np.float64)), torch.from_numpy(y.astype(np.int64))
         scores_t = net(xt)
         data = torch_softmax_loss(float(cv["softmax_eps"]) if "softmax_eps" in cv else None)(scores_t, yt)
         scale = 0.5 if cv.get("reg") == "half" else 1.0
         loss_t = data + scale * reg * sum((lin.weight ** 2).sum() for lin in net.layers)
         loss_t.backward()
-        forward = _forward(model, book)
+        forward = None if norm else _forward(model, book)
         scores = None if forward is None else _call(c, "forward", forward, X)
         if scores is not None:
             c.add("forward", scores, (torch.softmax(scores_t, 1) if output == "probs" else scores_t).detach().numpy())
@@ -179,8 +210,21 @@ def check_model(model, X, y, reg=0.0, conventions=None, seed=0, component=None, 
                 for k, ref in ((w, g.T if g.ndim == 2 else g), (b, lin.bias.grad.numpy())):
                     if k not in grads:
                         c.fail(f"grad_param:{k}", f"the gradients hold no {k!r} (they hold {sorted(grads)})")
+                    elif norm == "batchnorm" and k == b and lin is not net.layers[-1]:
+                        # exactly 0 in exact arithmetic: rounding is measured against the gradient it is
+                        # summed from (diagnose.ProducedTolerance), not against its own ~1e-17
+                        z = net.pre_norm[list(net.layers).index(lin)].grad.abs().sum(0).max().item()
+                        tol = ProducedTolerance(tolerance_for(c.meta["dtype"], "grad_param"), z)
+                        c.results.append(compare(grads[k], ref, tol, check=f"grad_param:{k}", **c.meta))
                     else:
                         c.add(f"grad_param:{k}", grads[k], ref)
+            for j, i in enumerate(hidden):
+                for t, g in enumerate(("gamma", "beta")):
+                    k = f"{g}{i}"
+                    if k not in grads:
+                        c.fail(f"grad_param:{k}", f"the gradients hold no {k!r} (they hold {sorted(grads)})")
+                    else:
+                        c.add(f"grad_param:{k}", grads[k], net.norm_params[2 * j + t].grad.numpy())
         for k in params:
             c.unchanged(f"the parameter {k}", before[k], params[k])
         c.unchanged("the data X", X_before, X)

@@ -399,7 +399,12 @@ def _check_model(target, cv, seed):
     from .model_check import check_model
     report = Report()
     params = inspect.signature(target.obj.__init__).parameters
-    for sample, n, d, hs, c, reg in CONV_SAMPLES if target.name == "ThreeLayerConvNet" else MODEL_SAMPLES:
+    samples = [(*row, None) for row in (CONV_SAMPLES if target.name == "ThreeLayerConvNet" else MODEL_SAMPLES)]
+    # cs231n's FullyConnectedNet(normalization=...) (use_batchnorm=True before 2019): once more with each
+    norms = ("batchnorm", "layernorm") if "normalization" in params else ("batchnorm",) if "use_batchnorm" in params \
+        else ()
+    samples += [(f"{MODEL_SAMPLES[1][0]} {norm}", *MODEL_SAMPLES[1][1:], norm) for norm in norms]
+    for sample, n, d, hs, c, reg, norm in samples:
         s = _seed(seed, target.name, sample)
         rng = np.random.default_rng(s)
         sizes = {"D": d, "H": hs[0], "Hs": list(hs), "C": c, "reg": reg, "seed": s, "F": 4, "K": 3}
@@ -411,6 +416,9 @@ def _check_model(target, cv, seed):
                     missing = p.name
                 continue
             kwargs[p.name] = sizes[v] if isinstance(v, str) and v in sizes else v
+        if norm:
+            kwargs["normalization" if "normalization" in params else "use_batchnorm"] = \
+                norm if "normalization" in params else True
         built_reg = any(MODEL_ARGS[k] == "reg" for k in kwargs)
         takes_reg = "reg" in inspect.signature(target.obj.loss).parameters
         x = rng.standard_normal((n,) + (d if isinstance(d, tuple) else (d,)))
@@ -429,10 +437,11 @@ def _check_model(target, cv, seed):
                            else ()):
             if isinstance(v, np.ndarray) and v.dtype.kind == "f":     # the sample's weights, in place
                 fan_in = v.shape[0] if v.ndim == 2 else int(np.prod(v.shape[1:]))
-                v[...] = rng.standard_normal(v.shape) * (1 / np.sqrt(fan_in) if v.ndim > 1 else 0.1)
+                v[...] = rng.standard_normal(v.shape) * (1 / np.sqrt(fan_in) if v.ndim > 1 else 0.3) \
+                    + k.startswith("gamma")
         y = rng.integers(0, c, n)
         report.extend(check_model(model, x, y, reg=reg if built_reg or takes_reg else 0.0, conventions=cv, seed=s,
-                                  component=target.name, sample=sample))
+                                  component=target.name, sample=sample, norm=norm))
     return report
 
 

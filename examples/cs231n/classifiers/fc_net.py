@@ -1,8 +1,11 @@
-"""cs231n assignment 2: a two-layer fully-connected network, affine - relu - affine - softmax,
-with its weights in ``self.params`` and ``loss(X, y)`` returning ``(loss, grads)``."""
+"""cs231n assignment 2: fully-connected networks, {affine - [batch/layer norm] - relu - [dropout]} x
+(L - 1) - affine - softmax, with their weights in ``self.params`` and ``loss(X, y)`` returning
+``(loss, grads)``."""
 import numpy as np
 
-from ..layers import affine_backward, affine_forward, relu_backward, relu_forward, softmax_loss
+from ..layers import (affine_backward, affine_forward, batchnorm_backward, batchnorm_forward, dropout_backward,
+                      dropout_forward, layernorm_backward, layernorm_forward, relu_backward, relu_forward,
+                      softmax_loss)
 
 
 class TwoLayerNet(object):
@@ -29,4 +32,79 @@ class TwoLayerNet(object):
         _, grads["W1"], grads["b1"] = affine_backward(dh, cache1)
         grads["W2"] += self.reg * W2
         grads["W1"] += self.reg * W1
+        return loss, grads
+
+
+class FullyConnectedNet(object):
+    def __init__(self, hidden_dims, input_dim=3 * 32 * 32, num_classes=10, dropout_keep_ratio=1,
+                 normalization=None, reg=0.0, weight_scale=1e-2, dtype=np.float32, seed=None):
+        self.normalization = normalization
+        self.use_dropout = dropout_keep_ratio != 1
+        self.reg = reg
+        self.num_layers = 1 + len(hidden_dims)
+        self.dtype = dtype
+        self.params = {}
+        dims = [input_dim] + list(hidden_dims) + [num_classes]
+        for i in range(self.num_layers):
+            self.params[f"W{i + 1}"] = weight_scale * np.random.randn(dims[i], dims[i + 1])
+            self.params[f"b{i + 1}"] = np.zeros(dims[i + 1])
+            if normalization and i < self.num_layers - 1:
+                self.params[f"gamma{i + 1}"] = np.ones(dims[i + 1])
+                self.params[f"beta{i + 1}"] = np.zeros(dims[i + 1])
+        self.dropout_param = {}
+        if self.use_dropout:
+            self.dropout_param = {"mode": "train", "p": dropout_keep_ratio}
+            if seed is not None:
+                self.dropout_param["seed"] = seed
+        self.bn_params = []
+        if self.normalization == "batchnorm":
+            self.bn_params = [{"mode": "train"} for i in range(self.num_layers - 1)]
+        if self.normalization == "layernorm":
+            self.bn_params = [{} for i in range(self.num_layers - 1)]
+        for k, v in self.params.items():
+            self.params[k] = v.astype(dtype)
+
+    def loss(self, X, y=None):
+        X = X.astype(self.dtype)
+        mode = "test" if y is None else "train"
+        if self.use_dropout:
+            self.dropout_param["mode"] = mode
+        if self.normalization == "batchnorm":
+            for bn_param in self.bn_params:
+                bn_param["mode"] = mode
+        caches, out = [], X
+        for i in range(1, self.num_layers):
+            out, fc_cache = affine_forward(out, self.params[f"W{i}"], self.params[f"b{i}"])
+            norm_cache = drop_cache = None
+            if self.normalization == "batchnorm":
+                out, norm_cache = batchnorm_forward(out, self.params[f"gamma{i}"], self.params[f"beta{i}"],
+                                                    self.bn_params[i - 1])
+            elif self.normalization == "layernorm":
+                out, norm_cache = layernorm_forward(out, self.params[f"gamma{i}"], self.params[f"beta{i}"],
+                                                    self.bn_params[i - 1])
+            out, relu_cache = relu_forward(out)
+            if self.use_dropout:
+                out, drop_cache = dropout_forward(out, self.dropout_param)
+            caches.append((fc_cache, norm_cache, relu_cache, drop_cache))
+        L = self.num_layers
+        scores, last_cache = affine_forward(out, self.params[f"W{L}"], self.params[f"b{L}"])
+        if mode == "test":
+            return scores
+
+        loss, dout = softmax_loss(scores, y)
+        loss += 0.5 * self.reg * sum(np.sum(self.params[f"W{i}"] ** 2) for i in range(1, L + 1))
+        grads = {}
+        dout, grads[f"W{L}"], grads[f"b{L}"] = affine_backward(dout, last_cache)
+        grads[f"W{L}"] += self.reg * self.params[f"W{L}"]
+        for i in range(L - 1, 0, -1):
+            fc_cache, norm_cache, relu_cache, drop_cache = caches[i - 1]
+            if self.use_dropout:
+                dout = dropout_backward(dout, drop_cache)
+            dout = relu_backward(dout, relu_cache)
+            if self.normalization == "batchnorm":
+                dout, grads[f"gamma{i}"], grads[f"beta{i}"] = batchnorm_backward(dout, norm_cache)
+            elif self.normalization == "layernorm":
+                dout, grads[f"gamma{i}"], grads[f"beta{i}"] = layernorm_backward(dout, norm_cache)
+            dout, grads[f"W{i}"], grads[f"b{i}"] = affine_backward(dout, fc_cache)
+            grads[f"W{i}"] += self.reg * self.params[f"W{i}"]
         return loss, grads

@@ -54,7 +54,7 @@ def test_cs231n_folder_every_component_recognised_and_correct(cs231n_outcomes):
                 "layernorm_forward", "spatial_groupnorm_forward", "dropout_forward", "conv_forward_naive",
                 "max_pool_forward_naive", "svm_loss", "softmax_loss", "sgd", "sgd_momentum", "rmsprop", "adam",
                 "svm_loss_naive", "svm_loss_vectorized", "softmax_loss_naive", "softmax_loss_vectorized",
-                "TwoLayerNet", "ThreeLayerConvNet", "affine_relu_forward", "conv_relu_forward", "conv_relu_pool_forward"}
+                "TwoLayerNet", "FullyConnectedNet", "ThreeLayerConvNet", "affine_relu_forward", "conv_relu_forward", "conv_relu_pool_forward"}
     assert set(v) == expected, sorted(v)
     conventions = {k: c for k, (verdict, c) in v.items() if verdict == "CONVENTION"}
     # as taught: the biased running variance, p = the KEEP probability of dropout, and the networks'
@@ -62,7 +62,9 @@ def test_cs231n_folder_every_component_recognised_and_correct(cs231n_outcomes):
     assert conventions == {"batchnorm_forward": {"running_var": "biased"},
                            "spatial_batchnorm_forward": {"running_var": "biased"},
                            "dropout_forward": {"dropout_p": "keep"}, "TwoLayerNet": {"reg": "half"},
-                           "ThreeLayerConvNet": {"reg": "half"}}, conventions
+                           "ThreeLayerConvNet": {"reg": "half"}, "FullyConnectedNet": {"reg": "half"}}, conventions
+    fcn = next(o for o in outcomes if o.target.name == "FullyConnectedNet")
+    assert {r.sample.rsplit(" ", 1)[-1] for r in fcn.report.results} >= {"batchnorm", "layernorm"}
     kinds = {o.target.name: o.target.kind for o in outcomes}
     assert kinds["svm_loss_naive"] == "linear_svm" and kinds["softmax_loss"] == "softmax_loss", kinds
     assert all(verdict in ("PASS", "CONVENTION") for verdict, _ in v.values()), v
@@ -138,6 +140,11 @@ BUGS = {
     "conv net W1 gradient without its penalty": (
         CS231N, "classifiers/cnn.py", ('        grads["W1"] += self.reg * W1\n', ""), "ThreeLayerConvNet",
         "grad_param:W1"),
+    "FullyConnectedNet layernorm gradients of gamma and beta swapped": (
+        CS231N, "classifiers/fc_net.py",
+        ('dout, grads[f"gamma{i}"], grads[f"beta{i}"] = layernorm_backward(dout, norm_cache)',
+         'dout, grads[f"beta{i}"], grads[f"gamma{i}"] = layernorm_backward(dout, norm_cache)'),
+        "FullyConnectedNet", "grad_param:gamma1"),
     "network without the ReLU backward": (
         CS231N, "classifiers/fc_net.py", ("        dh = relu_backward(da, cache_relu)\n", "        dh = da\n"),
         "TwoLayerNet", "grad_param:W1"),
