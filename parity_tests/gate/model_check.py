@@ -65,7 +65,7 @@ class TorchNet(torch.nn.Module):
     W.T); ``activation`` one of ``ACTIVATIONS``. A first W of 4 dims (F, C, HH, WW) is cs231n's
     conv layer (stride 1, padding (HH - 1) // 2), followed by ReLU and 2x2 max pooling."""
 
-    def __init__(self, arrays, activation="relu", norm=None, norm_params=()):
+    def __init__(self, arrays, activation="relu", norm=None, norm_params=(), pad=None):
         super().__init__()
         self.act, self.norm = ACTIVATIONS[activation], norm
         self.norm_params = torch.nn.ParameterList(torch.nn.Parameter(torch.tensor(np.array(v, dtype=np.float64)))
@@ -74,8 +74,9 @@ class TorchNet(torch.nn.Module):
         for W, b in arrays:
             W = np.array(W, dtype=np.float64)
             if W.ndim == 4:
-                layer = torch.nn.Conv2d(W.shape[1], W.shape[0], W.shape[2:], padding=((W.shape[2] - 1) // 2,
-                                        (W.shape[3] - 1) // 2), dtype=torch.float64)
+                same = ((W.shape[2] - 1) // 2, (W.shape[3] - 1) // 2)
+                layer = torch.nn.Conv2d(W.shape[1], W.shape[0], W.shape[2:], padding=same if pad is None else pad,
+                                        dtype=torch.float64)
             else:
                 layer, W = torch.nn.Linear(W.shape[0], W.shape[1], dtype=torch.float64), W.T
             with torch.no_grad():
@@ -103,6 +104,18 @@ class TorchNet(torch.nn.Module):
         return x
 
 
+def conv_padding(params, in_shape):
+    """The padding of a conv net's first layer (stride 1, then 2x2 pooling) that makes its output
+    the size W2 takes: 'same' ((HH - 1) // 2, cs231n) first, then 0 (the book's default) and up."""
+    F, _, hh, ww = np.shape(params["W1"])
+    h, w = in_shape[-2:]
+    for p in [(hh - 1) // 2] + list(range(hh)):
+        if F * ((h + 2 * p - hh + 1) // 2) * ((w + 2 * p - ww + 1) // 2) == np.shape(params["W2"])[0]:
+            return p
+    raise ValueError(f"no padding of its {hh}x{ww} conv on {h}x{w} input, then 2x2 pooling, gives the "
+                     f"{np.shape(params['W2'])[0]} inputs W2 takes")
+
+
 def _call(c, check, fn, *args, **kwargs):
     try:
         return fn(*args, **kwargs)
@@ -119,7 +132,7 @@ def _forward(model, book):
     return model.loss if not ps or ps[0].default is not ps[0].empty else None
 
 
-def _activation(model, book, X, params, names):
+def _activation(model, book, X, params, names, pad=None):
     """``(activation, output)``: the activation whose torch scores are nearest the network's own
     forward, and whether that forward returns the ``scores`` or softmax ``probs`` (the book's chapter
     4 network: sigmoid, and ``predict`` ends in softmax); ReLU and scores when it cannot be called."""
@@ -130,7 +143,7 @@ def _activation(model, book, X, params, names):
             xt = torch.from_numpy(np.asarray(X, dtype=np.float64))
             diffs = {}
             for a in ACTIVATIONS:
-                scores = TorchNet([(params[w], params[b]) for w, b in names], a)(xt)
+                scores = TorchNet([(params[w], params[b]) for w, b in names], a, pad=pad)(xt)
                 for kind, ref in (("scores", scores), ("probs", torch.softmax(scores, 1))):
                     diffs[a, kind] = float(np.max(np.abs(ref.numpy() - out), initial=0.0))
     except (Exception, SystemExit):    # noqa: BLE001 -- reported by the checks themselves
@@ -167,6 +180,7 @@ def check_model(model, X, y, reg=0.0, conventions=None, seed=0, component=None, 
         return c.report()
     try:
         names = architecture(params, norm)
+        pad = conv_padding(params, X.shape) if np.ndim(params["W1"]) == 4 else None
     except ValueError as e:
         c.fail("error", str(e))
         return c.report()
@@ -175,14 +189,14 @@ def check_model(model, X, y, reg=0.0, conventions=None, seed=0, component=None, 
     extra = {"reg": reg} if takes_reg else {}
     before = {k: np.array(v, copy=True) for k, v in params.items()}
     X_before, y_before = X.copy(), y.copy()
-    found, output = ("relu", "scores") if norm else _activation(model, book, X, params, names)
+    found, output = ("relu", "scores") if norm else _activation(model, book, X, params, names, pad)
     activation = activation or found
     if activation != "relu" or output != "scores":
         c.meta["sample"] = f"{sample} ({activation}{', softmax output' if output == 'probs' else ''})".strip()
     with preserved(seed=seed):
         hidden = [i + 1 for i in range(len(names) - 1)] if norm else []
         net = TorchNet([(params[w], params[b]) for w, b in names], activation, norm,
-                       [params[f"{g}{i}"] for i in hidden for g in ("gamma", "beta")])
+                       [params[f"{g}{i}"] for i in hidden for g in ("gamma", "beta")], pad)
         xt, yt = torch.from_numpy(np.asarray(X, dtype=np.float64)), torch.from_numpy(y.astype(np.int64))
         scores_t = net(xt)
         data = torch_softmax_loss(float(cv["softmax_eps"]) if "softmax_eps" in cv else None)(scores_t, yt)

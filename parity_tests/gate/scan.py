@@ -28,7 +28,7 @@ from .report import Report
 LAYER_CLASSES = {"Affine", "Relu", "Sigmoid", "Tanh", "SoftmaxWithLoss", "BatchNormalization", "Dropout",
                  "Convolution", "Pooling", "LeakyRelu"}
 # whole networks, checked through their params and loss (model_check.py)
-MODEL_CLASSES = {"TwoLayerNet", "FullyConnectedNet", "MultiLayerNet", "ThreeLayerConvNet"}
+MODEL_CLASSES = {"TwoLayerNet", "FullyConnectedNet", "MultiLayerNet", "ThreeLayerConvNet", "SimpleConvNet"}
 T = torch.optim
 # rule or class -> (torch class, the rule's config or the class's kwargs, torch hyperparameters)
 RULES = {
@@ -386,10 +386,14 @@ MODEL_SAMPLES = [("N=7 D=6 H=5 C=4 reg 0", 7, 6, [5, 4], 4, 0.0),
 # cs231n's ThreeLayerConvNet: D is input_dim (C, H, W); 4 filters of 3x3 (F, K)
 CONV_SAMPLES = [("N=3 (3,8,6) F=4 K=3 H=7 C=4 reg 0", 3, (3, 8, 6), [7], 4, 0.0),
                 ("N=4 (2,6,6) F=4 K=3 H=5 C=3 reg 0.2", 4, (2, 6, 6), [5], 3, 0.2)]
+# the book's SimpleConvNet: square input (it computes one side), conv_param with pad 0 and pad 1
+BOOK_CONV_SAMPLES = [("N=3 (1,8,8) F=4 K=3 pad 0 H=7 C=4", 3, (1, 8, 8), [7], 4, 0.0, 0),
+                     ("N=4 (2,6,6) F=4 K=3 pad 1 H=5 C=3", 4, (2, 6, 6), [5], 3, 0.0, 1)]
 MODEL_ARGS = {"input_dim": "D", "input_size": "D", "hidden_dim": "H", "hidden_size": "H", "hidden_dims": "Hs",
               "hidden_size_list": "Hs", "num_classes": "C", "output_size": "C", "output_dim": "C",
               "weight_scale": 0.1, "std": 0.1, "weight_init_std": 0.1, "reg": "reg", "weight_decay_lambda": "reg",
-              "dtype": np.float64, "seed": "seed", "activation": "relu", "num_filters": "F", "filter_size": "K"}
+              "dtype": np.float64, "seed": "seed", "activation": "relu", "num_filters": "F", "filter_size": "K",
+              "conv_param": "conv"}
 
 
 def _check_model(target, cv, seed):
@@ -399,7 +403,11 @@ def _check_model(target, cv, seed):
     from .model_check import check_model
     report = Report()
     params = inspect.signature(target.obj.__init__).parameters
-    samples = [(*row, None) for row in (CONV_SAMPLES if target.name == "ThreeLayerConvNet" else MODEL_SAMPLES)]
+    if target.name == "SimpleConvNet":
+        samples = [(*row[:-1], None) for row in BOOK_CONV_SAMPLES]
+    else:
+        samples = [(*row, None) for row in (CONV_SAMPLES if target.name == "ThreeLayerConvNet" else MODEL_SAMPLES)]
+    pads = {row[0]: row[-1] for row in BOOK_CONV_SAMPLES}
     # cs231n's FullyConnectedNet(normalization=...) (use_batchnorm=True before 2019): once more with each
     norms = ("batchnorm", "layernorm") if "normalization" in params else ("batchnorm",) if "use_batchnorm" in params \
         else ()
@@ -407,7 +415,8 @@ def _check_model(target, cv, seed):
     for sample, n, d, hs, c, reg, norm in samples:
         s = _seed(seed, target.name, sample)
         rng = np.random.default_rng(s)
-        sizes = {"D": d, "H": hs[0], "Hs": list(hs), "C": c, "reg": reg, "seed": s, "F": 4, "K": 3}
+        sizes = {"D": d, "H": hs[0], "Hs": list(hs), "C": c, "reg": reg, "seed": s, "F": 4, "K": 3,
+                 "conv": {"filter_num": 4, "filter_size": 3, "pad": pads.get(sample, 0), "stride": 1}}
         kwargs, missing = {}, None
         for p in list(params.values())[1:]:
             v = MODEL_ARGS.get(p.name, KeyError)

@@ -74,11 +74,15 @@ def test_textbook_common_folder_with_cross_imports(textbook_outcomes):
     outcomes, skipped = textbook_outcomes
     v = verdicts(outcomes)
     assert set(v) == {"Affine", "Relu", "Sigmoid", "SoftmaxWithLoss", "BatchNormalization", "Dropout", "Convolution",
-                      "Pooling", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam", "TwoLayerNet"}, sorted(v)
+                      "Pooling", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam", "TwoLayerNet",
+                      "SimpleConvNet"}, sorted(v)
     conventions = {k: c for k, (verdict, c) in v.items() if verdict == "CONVENTION"}
     assert conventions == {"BatchNormalization": {"running_var": "biased"}, "Dropout": {"dropout": "classic"},
                            "SoftmaxWithLoss": {"softmax_eps": "1e-7"}, "Adam": {"adam_eps": "folded"},
-                           "TwoLayerNet": {"softmax_eps": "1e-7"}}, conventions
+                           "TwoLayerNet": {"softmax_eps": "1e-7"}, "SimpleConvNet": {"softmax_eps": "1e-7"}}, conventions
+    # its conv has pad 0 in one sample and 1 in the other: the torch conv takes the padding W2 implies
+    convnet = next(o for o in outcomes if o.target.name == "SimpleConvNet")
+    assert {"pad 0", "pad 1"} <= {" ".join(r.sample.split()[4:6]) for r in convnet.report.results if r.passed}
     assert all(verdict != "FAIL" for verdict, _ in v.values()), v
 
 
@@ -145,6 +149,11 @@ BUGS = {
         ('dout, grads[f"gamma{i}"], grads[f"beta{i}"] = layernorm_backward(dout, norm_cache)',
          'dout, grads[f"beta{i}"], grads[f"gamma{i}"] = layernorm_backward(dout, norm_cache)'),
         "FullyConnectedNet", "grad_param:gamma1"),
+    "book conv net reading the second affine's gradient for the first": (
+        TEXTBOOK, "ch07/simple_convnet.py",
+        ("grads['W2'], grads['b2'] = self.layers['Affine1'].dW, self.layers['Affine1'].db",
+         "grads['W2'], grads['b2'] = self.layers['Affine2'].dW, self.layers['Affine1'].db"),
+        "SimpleConvNet", "grad_param:W2"),
     "network without the ReLU backward": (
         CS231N, "classifiers/fc_net.py", ("        dh = relu_backward(da, cache_relu)\n", "        dh = da\n"),
         "TwoLayerNet", "grad_param:W1"),
