@@ -603,12 +603,108 @@ def layer_init(dtype, seed):
     return p.report()
 
 
+# ---------------------------------------------------------------- defaults
+# NumPy names whose torch counterpart has another name
+DEFAULT_ALIASES = {"LinearWarmup": "optim.lr_scheduler.LinearLR", "cross_entropy_loss": "nn.functional.cross_entropy",
+                   "kl_div_loss": "nn.functional.kl_div", "gain": "nn.init.calculate_gain"}
+# (NumPy name or "*", parameter): why its default deliberately differs from torch's
+DEFAULT_DIFFERENCES = {
+    ("*", "dtype"): "NumPy layers are float64 unless told; torch uses its global default (float32)",
+    ("BatchNorm1d", "momentum"): "None resolves by convention: 0.1 for torch's (checked on an instance), "
+                                 "0.9 of the old value for the classic one",
+    ("BatchNorm2d", "momentum"): "as BatchNorm1d",
+    ("Softmax", "dim"): "torch's None is its deprecated implicit dim (1 for 4-D input); NumPy takes the last axis",
+    ("LogSoftmax", "dim"): "as Softmax",
+    ("TransformerEncoderLayer", "dropout"): "only dropout=0.0 is implemented (the gate needs a deterministic layer)",
+    ("Upsample", "scale_factor"): "torch requires size or scale_factor; NumPy doubles by default",
+}
+
+
+def _torch_namesake(name):
+    """The torch class or function a public NumPy name mirrors, or None."""
+    import torch.nn.functional  # noqa: F401
+    if name in DEFAULT_ALIASES:
+        obj = torch
+        for part in DEFAULT_ALIASES[name].split("."):
+            obj = getattr(obj, part)
+        return obj
+    for space in (torch.nn, torch.optim, torch.optim.lr_scheduler, torch.nn.functional, torch.nn.init):
+        if name in getattr(space, "__all__", dir(space)) and callable(getattr(space, name, None)):
+            return getattr(space, name)
+    return None
+
+
+def _defaults(obj):
+    """Every keyword default of ``obj``'s constructor (or signature), plus an optimizer's ``defaults``."""
+    import inspect
+    try:
+        sig = inspect.signature(obj.__init__ if isinstance(obj, type) else obj)
+    except (TypeError, ValueError):
+        return {}
+    out = {p.name: p.default for p in sig.parameters.values() if p.default is not inspect.Parameter.empty}
+    if isinstance(obj, type) and isinstance(getattr(obj, "defaults", None), dict):
+        out.update(obj.defaults)
+    return out
+
+
+def default_pairs():
+    """[(NumPy name, NumPy object, torch object)] for every public NumPy layer, optimizer, scheduler,
+    loss and initialiser that has a torch namesake (found by name, so a new one joins by itself)."""
+    import numpy_impl.init
+    import numpy_impl.layers
+    import numpy_impl.losses
+    import numpy_impl.losses_extra
+    import numpy_impl.optim
+    import numpy_impl.optim.extra
+    import numpy_impl.optim.schedulers
+    pairs = {}
+    for mod in (numpy_impl.layers, numpy_impl.optim, numpy_impl.optim.schedulers, numpy_impl.optim.extra,
+                numpy_impl.losses, numpy_impl.losses_extra, numpy_impl.init):
+        for name, obj in vars(mod).items():
+            if name.startswith("_") or not callable(obj) or not getattr(obj, "__module__", "").startswith("numpy_impl"):
+                continue
+            t = _torch_namesake(name)
+            if t is not None and name not in pairs:
+                pairs[name] = (obj, t)
+    return [(name, *pairs[name]) for name in sorted(pairs)]
+
+
+def _same_default(a, b):
+    if callable(b) and isinstance(a, str):          # nn.TransformerEncoderLayer's activation=F.relu vs "relu"
+        return getattr(b, "__name__", None) == a
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return len(a) == len(b) and all(_same_default(x, y) for x, y in zip(a, b))
+    return type(a) is type(b) and a == b if isinstance(a, bool) or isinstance(b, bool) else a == b
+
+
+def defaults(dtype, seed):
+    """Every keyword a NumPy component shares with its torch namesake has torch's default value (an
+    ``Adam()`` is torch's ``Adam()``), except the deliberate differences in ``DEFAULT_DIFFERENCES``
+    (each with its reason). The gate passes every hyperparameter explicitly, so nothing else would
+    notice a default of 1e-6 where torch has 1e-8."""
+    p = Props("defaults", dtype, seed)
+    for name, np_obj, t_obj in default_pairs():
+        a, b = _defaults(np_obj), _defaults(t_obj)
+        for key in sorted(set(a) & set(b)):
+            if ("*", key) in DEFAULT_DIFFERENCES or (name, key) in DEFAULT_DIFFERENCES:
+                continue
+            p.claim(f"{name}.{key}", _same_default(a[key], b[key]),
+                    f"{name}({key}={a[key]!r}) by default, torch's {getattr(t_obj, '__qualname__', t_obj)} has "
+                    f"{key}={b[key]!r}", "defaults")
+    from numpy_impl.layers import BatchNorm1d as _BN1
+    p.claim("BatchNorm momentum=None", _BN1(3).momentum == 0.1, "BatchNorm1d(3).momentum should be torch's 0.1",
+            "defaults")
+    return p.report()
+
+
 PROPERTY_ENTRIES = [
     PropertyInfo("init", init_distributions, "every initialiser x layout (Linear (in, out), Conv2d) x fan mode x "
                  "nonlinearity: fans, mean, std, KS vs torch.nn.init", doc="distribution parity with torch.nn.init"),
     PropertyInfo("layer init", layer_init, "the own default init of Linear, Conv2d, Conv1d, ConvTranspose2d, "
                  "Embedding, TemporalAffine, RNN, LSTM, GRU, MultiheadAttention: std, mean, KS, zero biases",
                  dtypes=("float64",), doc="as their docstrings state"),
+    PropertyInfo("defaults", defaults, "every keyword default a layer, optimizer, scheduler, loss or initialiser "
+                 "shares with its torch namesake", dtypes=("float64",), doc="torch's, or a stated deliberate difference"),
     PropertyInfo("init.gain", gains, "every nonlinearity, leaky_relu slopes 0 to 3", dtypes=("float64",),
                  doc="= torch.nn.init.calculate_gain"),
     PropertyInfo("l2_penalty", l2_is_weight_decay, "penalty, gradient, weights only, one SGD step",
