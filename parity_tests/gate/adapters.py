@@ -21,6 +21,7 @@ from torch_ref.losses import svm_loss as torch_svm_loss
 from torch_ref.mapping import Param, as_param
 
 from . import conventions as conv
+from . import recurrent_reference as recurrent
 from .api import check_layer, check_loss
 from .report import Report
 
@@ -47,7 +48,9 @@ def kind_of(name):
              "dropout": "dropout", "conv": "conv", "convolution": "conv", "max_pool": "max_pool",
              "pooling": "max_pool", "maxpool": "max_pool", "avg_pool": "avg_pool", "svm_loss": "svm_loss",
              "softmax_loss": "softmax_loss", "softmaxwithloss": "softmax_loss", "affine_relu": "affine_relu",
-             "conv_relu": "conv_relu", "conv_relu_pool": "conv_relu_pool"}
+             "conv_relu": "conv_relu", "conv_relu_pool": "conv_relu_pool", "rnn_step": "rnn_step", "rnn": "rnn",
+             "lstm_step": "lstm_step", "lstm": "lstm", "word_embedding": "word_embedding",
+             "temporal_affine": "temporal_affine"}
     return table.get(n)
 
 
@@ -142,11 +145,24 @@ class FunctionPair(_Adapter):
         if self.config is not None and ("mode" in self.config or self.kind in ("batchnorm", "spatial_batchnorm",
                                                                                 "dropout")):
             self.config["mode"] = "train" if training else "test"
-        out, self.cache = self.fwd(x, *self.args.values())
-        return out
+        res = self.fwd(x, *self.args.values())
+        if not isinstance(res, tuple) or len(res) < 2:
+            raise TypeError(f"{self.fwd.__name__} returned {type(res).__name__}; expected a tuple (out, cache)")
+        *outs, self.cache = res
+        self.widths = [np.shape(o)[-1] for o in outs]
+        if len(outs) == 1:
+            return outs[0]
+        return np.concatenate(outs, axis=-1)    # an LSTM step's next_h and next_c, side by side
 
     def _backward(self, dout):
-        res = self.bwd(dout, self.cache)
+        if len(getattr(self, "widths", ())) > 1:    # and their upstream gradients split again
+            res = self.bwd(*np.split(dout, np.cumsum(self.widths)[:-1], axis=-1), self.cache)
+        else:
+            res = self.bwd(dout, self.cache)
+        if self.kind == "word_embedding":           # integer ids: backward returns dW alone
+            names = list(self.params)
+            self.grads = dict(zip(names, res if isinstance(res, tuple) else (res,)))
+            return None
         if not isinstance(res, tuple):
             return res
         dx, *rest = res
@@ -328,6 +344,12 @@ def reference(layer, conventions=None, overrides=None):
         module = nn.Conv2d(w.shape[1], w.shape[0], w.shape[2:], stride=_hyper(layer, "stride", default=1),
                            padding=_hyper(layer, "pad", default=0))
         targets = {"weight": "weight", "bias": "bias"}
+    elif kind in recurrent.ARGUMENTS:           # cs231n's assignment 3: the arrays after x, in order
+        want = recurrent.ARGUMENTS[kind]
+        if len(p) != len(want):
+            raise MappingError(f"{layer.name}: expected the arrays ({', '.join(want)}) after x, got ({', '.join(p)})")
+        module = recurrent.Reference(kind, list(p.values()), torch_order=cv.get("lstm_gates") == "ifgo")
+        targets, layer.roles = {k: k for k in want}, dict(zip(p, want))
     elif kind in ("max_pool", "avg_pool"):
         size = (_hyper(layer, "pool_height", "pool_h"), _hyper(layer, "pool_width", "pool_w"))
         stride, pad = _hyper(layer, "stride", default=1), _hyper(layer, "pad", default=0)

@@ -179,7 +179,7 @@ def check_layer(layer, module=None, params=None, x=None, *, buffers=None, dout=N
     Returns a ``Report``.
     """
     x = np.asarray(x)
-    dtype = x.dtype
+    dtype = _working_dtype(layer, x)
     meta = dict(component=component or layer.describe(), dtype=dtype.name, sample=sample,
                 shape=tuple(x.shape), seed=seed)
     c = _Checks(tolerances, nonfinite=allow_nonfinite, **meta)
@@ -195,9 +195,17 @@ def check_layer(layer, module=None, params=None, x=None, *, buffers=None, dout=N
     return c.report()
 
 
+def _working_dtype(layer, x):
+    """``x``'s dtype, or for integer ids (an embedding) the dtype of the layer's first float parameter."""
+    if x.dtype.kind not in "iub":
+        return x.dtype
+    return next((np.asarray(v).dtype for v in layer.named_parameters().values()
+                 if np.asarray(v).dtype.kind == "f"), np.dtype(np.float64))
+
+
 def _run_layer(c, layer, module, params, buffers, x, dout, seed, finite_differences, extra_batches, eval_mode,
                share, eval_backward=True):
-    dtype = x.dtype
+    dtype, ids = _working_dtype(layer, x), x.dtype.kind in "iub"
     extra = _extra(extra_batches, x, seed)
     if hasattr(layer, "train"):
         layer.train()
@@ -218,7 +226,7 @@ def _run_layer(c, layer, module, params, buffers, x, dout, seed, finite_differen
         if share:
             share(layer, out_b)
         layer.forward(xb, training=True)
-    xt = _to_torch(x, requires_grad=True)
+    xt = _to_torch(x, requires_grad=not ids)
     out_t = module(xt)
     if share:
         share(layer, out_t)
@@ -231,8 +239,9 @@ def _run_layer(c, layer, module, params, buffers, x, dout, seed, finite_differen
     g_before = g.copy()
     dx = layer.backward(g)
     out_t.backward(_to_torch(g))
-    c.add("grad_input", dx, xt.grad.numpy())
-    c.dtype("grad_input", dx, dtype)
+    if not ids:                                     # integer ids have no gradient
+        c.add("grad_input", dx, xt.grad.numpy())
+        c.dtype("grad_input", dx, dtype)
     np_grads = {k: (None if v is None else np.array(v, copy=True)) for k, v in layer.named_grads().items()}
     torch_grads = to_numpy_dict(module, params, grads=True)
     for name in params:
@@ -251,11 +260,11 @@ def _run_layer(c, layer, module, params, buffers, x, dout, seed, finite_differen
                 c.add(f"running:{name}", value, torch_buffers[name])
     if eval_mode:
         module.eval()
-        xe = _to_torch(x, requires_grad=True)
+        xe = _to_torch(x, requires_grad=not ids)
         out_te = module(xe)
         out_e = layer.forward(x, training=False)
         c.add("eval_forward", out_e, out_te.detach().numpy())
-        if eval_backward:
+        if eval_backward and not ids:
             out_te.backward(_to_torch(g))
             c.add("eval_grad_input", layer.backward(g), xe.grad.numpy())
         module.train()
@@ -272,8 +281,9 @@ def _finite_differences(c, layer, x, g, dx, np_grads):
             layer.set_mask(mask)
         return layer.forward(xc, training=True)
 
-    xc = np.array(x, dtype=np.float64)
-    c.add("fd:input", dx, numerical_gradient(f, xc, g))
+    xc = np.array(x, dtype=np.float64) if x.dtype.kind not in "iub" else x
+    if xc is not x:                                 # integer ids: no input gradient
+        c.add("fd:input", dx, numerical_gradient(f, xc, g))
     for name, p in layer.named_parameters().items():
         if np_grads.get(name) is not None:
             c.add(f"fd:{name}", np_grads[name], numerical_gradient(f, p, g))

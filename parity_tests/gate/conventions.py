@@ -18,6 +18,7 @@ reg                half       the L2 penalty is ``0.5 * reg * sum(W**2)`` (gradi
                               networks (default: ``reg * sum(W**2)``, as in its linear classifiers)
 pool_ties          all        max pooling's backward gives the upstream gradient to EVERY tied maximum
                               (torch: to the first one only)
+lstm_gates         ifgo       reads an LSTM's 4H gate columns in torch's order i, f, g, o (cs231n's: i, f, o, g)
 dtype              promotes   accepts outputs and gradients computed in float64 for float32 input (arrays made
                               with ``np.zeros(shape)`` and no dtype): they are cast back, the numbers still judged
 =================  =========  ==============================================================================
@@ -41,6 +42,7 @@ CONVENTIONS = {
     "reg": (("half",), ("linear_svm", "linear_softmax", "model"),
             "the L2 penalty matches 0.5 * reg * sum(W**2) (gradient reg * W)"),
     "pool_ties": (("all",), ("max_pool",), "every tied maximum receives the gradient"),
+    "lstm_gates": (("ifgo",), ("lstm_step", "lstm"), "the LSTM matches the gates in torch's order i, f, g, o"),
     "dtype": (("promotes",), ("*",), "float32 input gives float64 outputs or gradients (arrays made without a dtype)"),
 }
 

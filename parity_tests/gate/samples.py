@@ -51,12 +51,31 @@ SPECS = {
     "linear_softmax": [("W (5,4) X (6,5) reg 0", (5, 4), {"X": (6, 5), "reg": 0.0}, {}),
                        ("W (7,3) X (9,7) reg 0.3", (7, 3), {"X": (9, 7), "reg": 0.3}, {}),
                        ("large scores ~1000 (4,5)", (4, 5), {"X": (6, 4), "reg": 0.0}, {"large": True, "fd": False})],
+    # cs231n's assignment 3 (rnn_layers.py): x (N, D) for a step, (N, T, D) for a sequence; weights
+    # scaled by 1/sqrt(fan-in) so that tanh and the gates are not saturated (a saturated gate hides a
+    # wrong derivative); T = 1 too (a loop that skips the first or last step)
+    "rnn_step": [("N=3 D=5 H=4", (3, 5), {"prev_h": (3, 4), "Wx": (5, 4), "Wh": (4, 4), "b": (4,)}, {"fan_in": True})],
+    "rnn": [("N=3 T=4 D=5 H=6", (3, 4, 5), {"h0": (3, 6), "Wx": (5, 6), "Wh": (6, 6), "b": (6,)}, {"fan_in": True}),
+            ("N=2 T=1 D=3 H=4", (2, 1, 3), {"h0": (2, 4), "Wx": (3, 4), "Wh": (4, 4), "b": (4,)}, {"fan_in": True})],
+    "lstm_step": [("N=3 D=5 H=4", (3, 5), {"prev_h": (3, 4), "prev_c": (3, 4), "Wx": (5, 16), "Wh": (4, 16),
+                                           "b": (16,)}, {"fan_in": True})],
+    "lstm": [("N=3 T=4 D=5 H=4", (3, 4, 5), {"h0": (3, 4), "Wx": (5, 16), "Wh": (4, 16), "b": (16,)},
+              {"fan_in": True}),
+             ("N=2 T=1 D=3 H=3", (2, 1, 3), {"h0": (2, 3), "Wx": (3, 12), "Wh": (3, 12), "b": (12,)}, {"fan_in": True})],
+    "temporal_affine": [("N=3 T=4 D=5 M=6", (3, 4, 5), {"W": (5, 6), "b": (6,)}, {}),
+                        ("N=2 T=1 D=3 M=2", (2, 1, 3), {"W": (3, 2), "b": (2,)}, {})],
+    # ids in [0, 7): repeated ids must add up their gradients (dW[x] += dout does not)
+    "word_embedding": [("ids (3,4) V=7 D=5, repeated", (3, 4), {"W": (7, 5)}, {"ids": 7}),
+                       ("ids (2,6) V=3 D=2, every id repeated", (2, 6), {"W": (3, 2)}, {"ids": 3})],
+    # scores (N, T, V), labels (N, T), a mask with some positions off (padding)
+    "temporal_softmax_loss": [("N=3 T=4 V=5, mask with padding", (3, 4, 5), {}, {"mask": 0.3}),
+                              ("N=2 T=3 V=6, mask all on", (2, 3, 6), {}, {"mask": 0.0})],
 }
 CONFIG_KEYS = {"bn_param": ("mode", "eps", "momentum", "running_mean", "running_var"), "ln_param": ("eps",),
                "gn_param": ("eps",), "conv_param": ("stride", "pad"), "dropout_param": ("p", "mode", "seed"),
                "pool_param": ("pool_height", "pool_width", "stride"), "lrelu_param": ("alpha",)}
 ALIASES = {"w": "W", "pool_height": "pool_h", "pool_width": "pool_w", "dropout_ratio": "p", "groups": "G",
-           "num_groups": "G"}
+           "num_groups": "G", "h_prev": "prev_h", "c_prev": "prev_c", "Wxh": "Wx", "Whh": "Wh", "h_0": "h0"}
 
 
 def values_for(kind, shape, spec, flags, rng, dtype):
@@ -72,10 +91,13 @@ def values_for(kind, shape, spec, flags, rng, dtype):
         x = 200.0 + 10.0 * x if kind.startswith("linear") else 800.0 + 30.0 * x
     if kind in ("batchnorm", "spatial_batchnorm"):
         x = 2.0 * x + 1.0
+    if flags.get("ids"):
+        x = rng.integers(0, flags["ids"], shape)
     values = {}
     for name, v in spec.items():
         drawn = isinstance(v, tuple)
-        values[name] = (rng.standard_normal(v) * (0.5 if name == "b" else 1.0)).astype(dtype) if drawn else v
+        scale = 0.5 if name == "b" else 1 / np.sqrt(v[0]) if flags.get("fan_in") and name.startswith("W") else 1.0
+        values[name] = (rng.standard_normal(v) * scale).astype(dtype) if drawn else v
     if flags.get("large") and "X" in values:
         values["X"] = np.abs(values["X"]) + values["X"].dtype.type(0.5)
     if kind in ("batchnorm", "spatial_batchnorm"):
@@ -86,11 +108,15 @@ def values_for(kind, shape, spec, flags, rng, dtype):
         values["eps"] = 1e-5
     if kind == "dropout":
         values["seed"] = int(rng.integers(2**31))
-    return x.astype(dtype), values
+    if flags.get("mask") is not None:
+        values["mask"] = rng.random(shape[:-1]) >= flags["mask"]
+    return (x if flags.get("ids") else x.astype(dtype)), values
 
 
 def labels_for(kind, shape, flags, rng, dtype):
     """Labels for scores of ``shape`` (N, C) (for a linear classifier: (len(X), W.shape[1]))."""
+    if kind == "temporal_softmax_loss":
+        return rng.integers(0, shape[-1], shape[:-1])
     y = rng.integers(0, shape[1], shape[0])
     if flags.get("one_hot"):
         return np.eye(shape[1], dtype=dtype)[y]

@@ -19,6 +19,7 @@ from numpy_impl.atomic import atomic_write
 
 from ..options import UsageError, count, output_path
 from . import conventions as conv
+from . import recurrent_reference as recurrent
 from . import samples as S
 from .adapters import check_component, kind_of, torch_loss
 from .api import where
@@ -213,12 +214,18 @@ def _function(name, fn, namespace, targets, skipped, where):
         if kind is None:
             skipped.append((name, "not a component parity scan knows (checks: affine, relu, leaky_relu, sigmoid, "
                                   "tanh, batchnorm, spatial_batchnorm, layernorm, spatial_groupnorm, dropout, conv, "
-                                  "max_pool)"))
+                                  "max_pool, avg_pool, affine_relu, conv_relu, conv_relu_pool, rnn_step, rnn, "
+                                  "lstm_step, lstm, word_embedding, temporal_affine)"))
         elif not backs:
             skipped.append((name, f"no {m.group(1)}_backward{m.group(2)} beside it"))
         for b in backs if kind else ():
             label = name if b.endswith(m.group(2)) and not b.endswith("_alt") else f"{name}+{b}"
             targets.append(Target(label, kind, "cs231n", (fn, namespace[b]), where))
+    elif re.fullmatch(r"temporal_softmax_loss(_\w+)?", name):     # cs231n's assignment 3: f(x, y, mask)
+        if len([p for p in inspect.signature(fn).parameters.values() if p.default is p.empty]) == 3:
+            targets.append(Target(name, "temporal_softmax_loss", "cs231n", fn, where))
+        else:
+            skipped.append((name, "named like cs231n's temporal_softmax_loss but it does not take (x, y, mask)"))
     elif re.fullmatch(r"(svm|softmax)_loss(_\w+)?", name):
         _loss(name, fn, targets, skipped, where)
     elif name in RULES:
@@ -268,12 +275,14 @@ def _build(target, values):
         return None                                  # a loss function: nothing to build
     if target.style == "cs231n":
         fwd = target.obj[0]
-        args = {}
-        for p in list(inspect.signature(fwd).parameters.values())[1:]:
+        args, canonical = {}, recurrent.ARGUMENTS.get(target.kind, ())
+        for i, p in enumerate(list(inspect.signature(fwd).parameters.values())[1:]):
             if p.name.endswith("_param"):
                 args[p.name] = S.config_for(p.name, values)
             else:
                 v = S.lookup(values, p.name)
+                if v is KeyError and i < len(canonical):    # assignment 3's arrays by position: h_init is h0
+                    v = S.lookup(values, canonical[i])
                 if v is KeyError:
                     if p.default is inspect.Parameter.empty:
                         raise LookupError(f"argument '{p.name}' of {fwd.__name__} is not one parity scan can fill")
@@ -334,7 +343,14 @@ def check_target(target, dtypes, cv, seed=0):
                 report.extend(Report([_error(target, sample, dtype, s, x,
                                              f"building it raised {type(e).__name__}: {e}{where(e)}")]))
                 continue
-            if target.kind in ("softmax_loss", "svm_loss"):
+            if target.kind == "temporal_softmax_loss":
+                y, mask = S.labels_for(target.kind, shape, flags, rng, dtype), values["mask"]
+
+                def user(x, y, fn=target.obj, mask=mask):
+                    return fn(x, y, mask.copy())
+                user.__name__ = target.name
+                report.extend(check_component(user, x, y=y, module=recurrent.temporal_softmax_loss(mask), **common))
+            elif target.kind in ("softmax_loss", "svm_loss"):
                 y = S.labels_for(target.kind, shape, flags, rng, dtype)
                 if flags.get("one_hot") and target.style == "cs231n":
                     continue
@@ -526,6 +542,7 @@ def format_outcomes(outcomes, skipped, strict=False, quiet=False):
     lines = [] if quiet else [report.table().rsplit("\n", 1)[0], ""]
     w = max([len("component")] + [len(o.target.name) for o in outcomes])
     wf = max([len(o.target.where) for o in outcomes] + [4])
+    wk = max([len(o.target.kind) for o in outcomes] + [4])
     for o in outcomes:
         if o.verdict == "FAIL":
             verdict = "FAIL" + (f" (the failures left under {conv.label(o.convention)}, which explains the others)"
@@ -533,7 +550,7 @@ def format_outcomes(outcomes, skipped, strict=False, quiet=False):
         else:
             verdict = o.verdict if o.verdict != "CONVENTION" else f"CONVENTION {conv.label(o.convention)}" + (
                 " (fails under --strict)" if strict else f" (declare --convention {conv.label(o.convention)})")
-        lines.append(f"{o.target.name:<{w}}  {o.target.kind:<17}  {o.target.where:<{wf}}  {verdict}")
+        lines.append(f"{o.target.name:<{w}}  {o.target.kind:<{wk}}  {o.target.where:<{wf}}  {verdict}")
     failures = [r for o in outcomes if o.verdict == "FAIL" for r in o.report.failures]
     if failures:
         lines += ["", "Failures:"] + ["  " + r.message() for r in failures]

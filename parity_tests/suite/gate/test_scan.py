@@ -54,7 +54,9 @@ def test_cs231n_folder_every_component_recognised_and_correct(cs231n_outcomes):
                 "layernorm_forward", "spatial_groupnorm_forward", "dropout_forward", "conv_forward_naive",
                 "max_pool_forward_naive", "svm_loss", "softmax_loss", "sgd", "sgd_momentum", "rmsprop", "adam",
                 "svm_loss_naive", "svm_loss_vectorized", "softmax_loss_naive", "softmax_loss_vectorized",
-                "TwoLayerNet", "FullyConnectedNet", "ThreeLayerConvNet", "affine_relu_forward", "conv_relu_forward", "conv_relu_pool_forward"}
+                "TwoLayerNet", "FullyConnectedNet", "ThreeLayerConvNet", "affine_relu_forward", "conv_relu_forward",
+                "conv_relu_pool_forward", "rnn_step_forward", "rnn_forward", "lstm_step_forward", "lstm_forward",
+                "word_embedding_forward", "temporal_affine_forward", "temporal_softmax_loss"}
     assert set(v) == expected, sorted(v)
     conventions = {k: c for k, (verdict, c) in v.items() if verdict == "CONVENTION"}
     # as taught: the biased running variance, p = the KEEP probability of dropout, and the networks'
@@ -165,6 +167,36 @@ BUGS = {
         TEXTBOOK, "ch05/two_layer_net.py", ('grads["W2"], grads["b2"] = self.layers["Affine2"].dW',
                                             'grads["W2"], grads["b2"] = self.layers["Affine1"].dW'),
         "TwoLayerNet", "grad_param:W2"),
+    # assignment 3 (rnn_layers.py)
+    "rnn_backward drops the gradient flowing back through time": (
+        CS231N, "rnn_layers.py", ("rnn_step_backward(dh[:, t] + dprev, cache[t])",
+                                  "rnn_step_backward(dh[:, t], cache[t])"), "rnn_forward", "grad_param:Wh"),
+    "rnn step without the tanh derivative": (
+        CS231N, "rnn_layers.py", ("da = dnext_h * (1 - next_h ** 2)", "da = dnext_h"), "rnn_step_forward",
+        "grad_input"),
+    "word embedding gradient overwritten at repeated ids": (
+        CS231N, "rnn_layers.py", ("np.add.at(dW, x, dout)", "dW[x] += dout"), "word_embedding_forward",
+        "grad_param:W"),
+    "LSTM forget gate read from the output gate's columns": (
+        CS231N, "rnn_layers.py", ("sigmoid(a[:, H:2 * H]), sigmoid(a[:, 2 * H:3 * H])",
+                                  "sigmoid(a[:, 2 * H:3 * H]), sigmoid(a[:, 2 * H:3 * H])"), "lstm_step_forward",
+        "forward"),
+    "LSTM step: the cell gradient skips the forget gate": (
+        CS231N, "rnn_layers.py", ("da @ Wh.T, dc * f, x.T @ da", "da @ Wh.T, dc, x.T @ da"), "lstm_step_forward",
+        "grad_param:prev_c"),
+    "LSTM over time: the cell gradient not carried back": (
+        CS231N, "rnn_layers.py", ("lstm_step_backward(dh[:, t] + dprev_h, dprev_c, cache[t])",
+                                  "lstm_step_backward(dh[:, t] + dprev_h, 0 * dprev_c, cache[t])"), "lstm_forward",
+        "grad_input"),
+    "temporal softmax loss over N*T, not N": (
+        CS231N, "rnn_layers.py", ("dx_flat *= mask_flat[:, None] / N", "dx_flat *= mask_flat[:, None] / (N * T)"),
+        "temporal_softmax_loss", "grad_input"),
+    "temporal softmax loss ignores the mask in dx": (
+        CS231N, "rnn_layers.py", ("dx_flat *= mask_flat[:, None] / N", "dx_flat /= N"),
+        "temporal_softmax_loss", "grad_input"),
+    "temporal affine db summed over the batch only": (
+        CS231N, "rnn_layers.py", ("dout.sum(axis=(0, 1))", "dout.sum(axis=0)"), "temporal_affine_forward",
+        "grad_param:b"),
     "Momentum update sign": (TEXTBOOK, "common/optimizer.py",
                              ("params[key] += self.v[key]", "params[key] -= self.v[key]"),
                              "Momentum", "param:w1"),
@@ -208,12 +240,13 @@ def test_conventions_pass_strict_once_declared_and_only_then(capsys):
 
 def test_cli_json_junit_and_usage_errors(tmp_path, capsys):
     j, x = tmp_path / "scan.json", tmp_path / "scan.xml"
+    # patterns are substrings: affine_forward also picks assignment 3's temporal_affine_forward
     assert main(["scan", CS231N, "--only", "affine_forward,adam", "--json", str(j), "--junit", str(x)]) == 0
     out = capsys.readouterr().out
-    assert "affine_forward" in out and "grad_param:w" in out and "2 components: 2 pass" in out
+    assert "affine_forward" in out and "grad_param:w" in out and "3 components: 3 pass" in out
     data = json.loads(j.read_text())
-    assert data["passed"] and {c["name"]: c["verdict"] for c in data["components"]} == {"affine_forward": "PASS",
-                                                                                         "adam": "PASS"}
+    assert data["passed"] and {c["name"]: c["verdict"] for c in data["components"]} == {
+        "affine_forward": "PASS", "temporal_affine_forward": "PASS", "adam": "PASS"}
     assert x.read_text().count("<testcase") == len(data["results"])
     assert main(["scan", str(tmp_path / "nowhere")]) == 2
     assert main(["scan", CS231N, "--convention", "running_var=unbiased"]) == 2
@@ -500,3 +533,68 @@ def test_the_books_chapter_4_network_sigmoid_and_softmax_output(tmp_path):
     assert "FAIL (the failures left under softmax_eps=1e-7, which explains the others)" in text
     # what ch04 imported from beside it (common/) is forgotten too: another copy is scanned next
     assert not [m for m in sys.modules if m == "common" or m.startswith("common.")]
+
+
+def test_assignment_3_arrays_are_taken_by_position_whatever_their_names(tmp_path):
+    text = open(os.path.join(CS231N, "rnn_layers.py")).read()
+    text = text.replace("def rnn_forward(x, h0, Wx, Wh, b):", "def rnn_forward(x, h_init, W_xh, W_hh, bias):")
+    text = text.replace("prev, caches = h0, []", "prev, caches = h_init, []")
+    text = text.replace("h = np.zeros((N, T, h0.shape[1]), dtype=x.dtype)\n    prev, caches",
+                        "h = np.zeros((N, T, h_init.shape[1]), dtype=x.dtype)\n    prev, caches")
+    text = text.replace("rnn_step_forward(x[:, t], prev, Wx, Wh, b)", "rnn_step_forward(x[:, t], prev, W_xh, W_hh, bias)")
+    (tmp_path / "rnn_layers.py").write_text(text)
+    outcomes, _ = scan([str(tmp_path)], only="rnn_forward", dtypes=F64)
+    assert verdicts(outcomes) == {"rnn_forward": ("PASS", {})}
+    names = {r.check for r in outcomes[0].report.results}
+    assert {"grad_param:h_init", "grad_param:W_xh", "grad_param:W_hh", "grad_param:bias"} <= names, names
+
+
+def test_assignment_3_in_float32_and_a_forward_without_its_cache(tmp_path):
+    text = open(os.path.join(CS231N, "rnn_layers.py")).read()
+    # the hidden states stored in a float64 array: float32 input gives float64 output
+    (tmp_path / "rnn_layers.py").write_text(text.replace("h = np.zeros((N, T, h0.shape[1]), dtype=x.dtype)\n    prev, c",
+                                                         "h = np.zeros((N, T, h0.shape[1]))\n    prev, c"))
+    outcomes, _ = scan([str(tmp_path)], only="rnn_forward", dtypes=("float32",))
+    assert verdicts(outcomes) == {"rnn_forward": ("CONVENTION", {"dtype": "promotes"})}
+    # a forward returning its output alone is named, not unpacked row by row
+    (tmp_path / "rnn_layers.py").write_text(text.replace("    return W[x], (x, W)", "    return W[x]"))
+    verdict, checks, messages = failed_checks(scan([str(tmp_path)], only="word_embedding", dtypes=F64)[0],
+                                              "word_embedding_forward")
+    assert verdict == "FAIL" and checks == {"error"}, checks
+    assert "word_embedding_forward returned ndarray; expected a tuple (out, cache)" in messages, messages
+
+
+def test_assignment_3_functions_through_the_api():
+    from parity_tests import check_component
+    sys.path.insert(0, os.path.dirname(CS231N))
+    try:
+        from cs231n import rnn_layers as R
+    finally:
+        sys.path.remove(os.path.dirname(CS231N))
+        for m in [m for m in sys.modules if m == "cs231n" or m.startswith("cs231n.")]:
+            del sys.modules[m]
+    rng = np.random.default_rng(0)
+    ids, W = rng.integers(0, 4, (2, 5)), rng.standard_normal((4, 3))
+    assert check_component((R.word_embedding_forward, R.word_embedding_backward), ids, W).passed
+    x, h0 = rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 5))
+    Wx, Wh, b = rng.standard_normal((4, 20)) / 2, rng.standard_normal((5, 20)) / 2, rng.standard_normal(20)
+    rep = check_component((R.lstm_forward, R.lstm_backward), x, h0, Wx, Wh, b)
+    assert rep.passed and {"grad_param:h0", "fd:Wh"} <= {r.check for r in rep.results}
+
+
+def test_lstm_gates_in_torchs_order_are_a_convention(tmp_path):
+    path = seeded(tmp_path, CS231N, "rnn_layers.py", ("sigmoid(a[:, 2 * H:3 * H]), np.tanh(a[:, 3 * H:])"),
+                  "sigmoid(a[:, 3 * H:]), np.tanh(a[:, 2 * H:3 * H])")
+    text = open(os.path.join(path, "rnn_layers.py")).read()      # the backward's columns in that order too
+    old = "dnext_h * tc * o * (1 - o),\n                         dc * i * (1 - g ** 2)]"
+    assert text.count(old) == 1
+    text = text.replace(old, "dc * i * (1 - g ** 2),\n                         dnext_h * tc * o * (1 - o)]")
+    open(os.path.join(path, "rnn_layers.py"), "w").write(text)
+    outcomes, _ = scan([path], only="lstm", dtypes=F64)
+    assert verdicts(outcomes) == {"lstm_forward": ("CONVENTION", {"lstm_gates": "ifgo"}),
+                                  "lstm_step_forward": ("CONVENTION", {"lstm_gates": "ifgo"})}
+    outcomes, _ = scan([path], only="lstm", dtypes=F64, conventions={"lstm_gates": "ifgo"})
+    assert {o.verdict for o in outcomes} == {"PASS"}
+    # declared for the whole scan, it does not fail the code that keeps cs231n's order
+    outcomes, _ = scan([CS231N], only="lstm_step", dtypes=F64, conventions={"lstm_gates": "ifgo"})
+    assert verdicts(outcomes) == {"lstm_step_forward": ("PASS", {})}
