@@ -65,9 +65,9 @@ class TorchNet(torch.nn.Module):
     W.T); ``activation`` one of ``ACTIVATIONS``. A first W of 4 dims (F, C, HH, WW) is cs231n's
     conv layer (stride 1, padding (HH - 1) // 2), followed by ReLU and 2x2 max pooling."""
 
-    def __init__(self, arrays, activation="relu", norm=None, norm_params=(), pad=None):
+    def __init__(self, arrays, activation="relu", norm=None, norm_params=(), pad=None, eps=1e-5):
         super().__init__()
-        self.act, self.norm = ACTIVATIONS[activation], norm
+        self.act, self.norm, self.eps = ACTIVATIONS[activation], norm, eps
         self.norm_params = torch.nn.ParameterList(torch.nn.Parameter(torch.tensor(np.array(v, dtype=np.float64)))
                                                   for v in norm_params)          # gamma1, beta1, gamma2, ...
         self.layers = torch.nn.ModuleList()
@@ -98,8 +98,8 @@ class TorchNet(torch.nn.Module):
                         x.retain_grad()             # what the bias's gradient is summed from
                     self.pre_norm.append(x)
                     g, b = self.norm_params[2 * i], self.norm_params[2 * i + 1]
-                    x = (F.batch_norm(x, None, None, g, b, True, 0.0, 1e-5) if self.norm == "batchnorm"
-                         else F.layer_norm(x, (x.shape[1],), g, b, 1e-5))
+                    x = (F.batch_norm(x, None, None, g, b, True, 0.0, self.eps) if self.norm == "batchnorm"
+                         else F.layer_norm(x, (x.shape[1],), g, b, self.eps))
                 x = self.act(x)
         return x
 
@@ -152,15 +152,18 @@ def _activation(model, book, X, params, names, pad=None):
 
 
 def check_model(model, X, y, reg=0.0, conventions=None, seed=0, component=None, sample="", activation=None,
-                norm=None):
+                norm=None, norm_eps=None):
     """Report of one network on ``X`` (N, D) float64 and labels ``y`` (N,): ``forward`` (scores),
     ``loss``, ``grad_param:<name>``, ``fd:<name>`` and ``no_mutation``. ``reg`` goes to ``loss`` when
     its signature takes one; a network that holds its own reg was built with it. ``activation``
     (relu, sigmoid, tanh) is found from the network's forward when not given, and so is whether that
     forward returns scores or softmax probabilities; the sample names any but relu and scores.
-    ``norm`` ("batchnorm" or "layernorm", eps 1e-5): cs231n's FullyConnectedNet built with that
-    normalization, gamma_i and beta_i after each hidden affine; its loss and gradients are checked in
-    training mode (the batch's statistics), its scores (test mode, running statistics) are not."""
+    ``norm`` ("batchnorm" or "layernorm"): cs231n's FullyConnectedNet built with that normalization
+    (the book's MultiLayerNetExtend with use_batchnorm), gamma_i and beta_i after each hidden affine;
+    its loss and gradients are checked in training mode (the batch's statistics; the book's
+    ``loss(x, t, train_flg=True)``), its scores (test mode, running statistics) are not. ``norm_eps``:
+    the eps inside the root, by default cs231n's 1e-5, or the book's 10e-7 for a network with
+    ``gradient``."""
     cv = parse(conventions or {})
     if norm not in (None, "batchnorm", "layernorm"):
         raise ValueError(f"check_model: norm must be None, 'batchnorm' or 'layernorm', got {norm!r}")
@@ -187,6 +190,9 @@ def check_model(model, X, y, reg=0.0, conventions=None, seed=0, component=None, 
     book = callable(getattr(model, "gradient", None))
     takes_reg = "reg" in inspect.signature(model.loss).parameters
     extra = {"reg": reg} if takes_reg else {}
+    if book and norm and "train_flg" in inspect.signature(model.loss).parameters:
+        extra = {"train_flg": True}                 # the book's loss is in test mode unless told
+    eps = norm_eps if norm_eps is not None else 10e-7 if book else 1e-5
     before = {k: np.array(v, copy=True) for k, v in params.items()}
     X_before, y_before = X.copy(), y.copy()
     found, output = ("relu", "scores") if norm else _activation(model, book, X, params, names, pad)
@@ -196,7 +202,7 @@ def check_model(model, X, y, reg=0.0, conventions=None, seed=0, component=None, 
     with preserved(seed=seed):
         hidden = [i + 1 for i in range(len(names) - 1)] if norm else []
         net = TorchNet([(params[w], params[b]) for w, b in names], activation, norm,
-                       [params[f"{g}{i}"] for i in hidden for g in ("gamma", "beta")], pad)
+                       [params[f"{g}{i}"] for i in hidden for g in ("gamma", "beta")], pad, eps)
         xt, yt = torch.from_numpy(np.asarray(X, dtype=np.float64)), torch.from_numpy(y.astype(np.int64))
         scores_t = net(xt)
         data = torch_softmax_loss(float(cv["softmax_eps"]) if "softmax_eps" in cv else None)(scores_t, yt)
@@ -208,7 +214,7 @@ def check_model(model, X, y, reg=0.0, conventions=None, seed=0, component=None, 
         if scores is not None:
             c.add("forward", scores, (torch.softmax(scores_t, 1) if output == "probs" else scores_t).detach().numpy())
         if book:
-            loss = _call(c, "loss", model.loss, X, y)
+            loss = _call(c, "loss", model.loss, X, y, **extra)
             grads = _call(c, "grad_param", model.gradient, X, y)
         else:
             out = _call(c, "loss", model.loss, X, y, **extra)
@@ -245,7 +251,7 @@ def check_model(model, X, y, reg=0.0, conventions=None, seed=0, component=None, 
         c.unchanged("the labels y", y_before, y)
         if grads is not None and X.dtype == np.float64 and "softmax_eps" not in cv:
             def value():
-                return model.loss(X, y) if book else model.loss(X, y, **extra)[0]
+                return model.loss(X, y, **extra) if book else model.loss(X, y, **extra)[0]
             rng = np.random.default_rng(seed)
             for k in params:
                 if k in grads:

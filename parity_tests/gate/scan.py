@@ -29,7 +29,8 @@ from .report import Report
 LAYER_CLASSES = {"Affine", "Relu", "Sigmoid", "Tanh", "SoftmaxWithLoss", "BatchNormalization", "Dropout",
                  "Convolution", "Pooling", "LeakyRelu"}
 # whole networks, checked through their params and loss (model_check.py)
-MODEL_CLASSES = {"TwoLayerNet", "FullyConnectedNet", "MultiLayerNet", "ThreeLayerConvNet", "SimpleConvNet"}
+MODEL_CLASSES = {"TwoLayerNet", "FullyConnectedNet", "MultiLayerNet", "MultiLayerNetExtend", "ThreeLayerConvNet",
+                 "SimpleConvNet"}
 T = torch.optim
 # rule or class -> (torch class, the rule's config or the class's kwargs, torch hyperparameters)
 RULES = {

@@ -77,11 +77,15 @@ def test_textbook_common_folder_with_cross_imports(textbook_outcomes):
     v = verdicts(outcomes)
     assert set(v) == {"Affine", "Relu", "Sigmoid", "SoftmaxWithLoss", "BatchNormalization", "Dropout", "Convolution",
                       "Pooling", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam", "TwoLayerNet",
-                      "SimpleConvNet"}, sorted(v)
+                      "SimpleConvNet", "MultiLayerNetExtend"}, sorted(v)
     conventions = {k: c for k, (verdict, c) in v.items() if verdict == "CONVENTION"}
     assert conventions == {"BatchNormalization": {"running_var": "biased"}, "Dropout": {"dropout": "classic"},
                            "SoftmaxWithLoss": {"softmax_eps": "1e-7"}, "Adam": {"adam_eps": "folded"},
-                           "TwoLayerNet": {"softmax_eps": "1e-7"}, "SimpleConvNet": {"softmax_eps": "1e-7"}}, conventions
+                           "TwoLayerNet": {"softmax_eps": "1e-7"}, "SimpleConvNet": {"softmax_eps": "1e-7"},
+                           "MultiLayerNetExtend": {"reg": "half", "softmax_eps": "1e-7"}}, conventions
+    # its use_batchnorm=True: checked once more with gamma_i, beta_i, in training mode, eps 10e-7
+    extend = next(o for o in outcomes if o.target.name == "MultiLayerNetExtend")
+    assert {"grad_param:gamma1", "grad_param:beta2"} <= {r.check for r in extend.report.results if r.passed}
     # its conv has pad 0 in one sample and 1 in the other: the torch conv takes the padding W2 implies
     convnet = next(o for o in outcomes if o.target.name == "SimpleConvNet")
     assert {"pad 0", "pad 1"} <= {" ".join(r.sample.split()[4:6]) for r in convnet.report.results if r.passed}
@@ -197,6 +201,13 @@ BUGS = {
     "temporal affine db summed over the batch only": (
         CS231N, "rnn_layers.py", ("dout.sum(axis=(0, 1))", "dout.sum(axis=0)"), "temporal_affine_forward",
         "grad_param:b"),
+    "book BatchNorm network: the beta gradient given for gamma": (
+        TEXTBOOK, "common/multi_layer_net_extend.py", ('grads["gamma" + str(idx)] = self.layers["BatchNorm" + str(idx)].dgamma',
+                                                       'grads["gamma" + str(idx)] = self.layers["BatchNorm" + str(idx)].dbeta'),
+        "MultiLayerNetExtend", "grad_param:gamma1"),
+    "book network weight decay gradient left out": (
+        TEXTBOOK, "common/multi_layer_net_extend.py", ("+ self.weight_decay_lambda * self.params[\"W\" + str(idx)]", "+ 0"),
+        "MultiLayerNetExtend", "grad_param:W1"),
     "Momentum update sign": (TEXTBOOK, "common/optimizer.py",
                              ("params[key] += self.v[key]", "params[key] -= self.v[key]"),
                              "Momentum", "param:w1"),
