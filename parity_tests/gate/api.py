@@ -175,7 +175,9 @@ def check_layer(layer, module=None, params=None, x=None, *, buffers=None, dout=N
     be mapped. ``share(layer, out_t)`` is called after each torch forward to carry randomness (a
     dropout mask) over to the NumPy layer. ``tolerances``: a number (rtol and scale), a
     ``Tolerance`` or a dict of overrides. NaN/inf in ``x`` or ``dout`` fail the check unless
-    ``allow_nonfinite``. What the check changes on ``layer`` and ``module``: the module docstring.
+    ``allow_nonfinite``. ``x`` of integer ids (an embedding) has no input gradient to check; the
+    dtype checked is then that of the layer's first float parameter. What the check changes on
+    ``layer`` and ``module``: the module docstring.
     Returns a ``Report``.
     """
     x = np.asarray(x)
