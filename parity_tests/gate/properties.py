@@ -617,7 +617,10 @@ DEFAULT_DIFFERENCES = {
     ("LogSoftmax", "dim"): "as Softmax",
     ("TransformerEncoderLayer", "dropout"): "only dropout=0.0 is implemented (the gate needs a deterministic layer)",
     ("Upsample", "scale_factor"): "torch requires size or scale_factor; NumPy doubles by default",
+    ("normal", "std"): "the classic weight scale 1e-2 (cs231n's weight_scale); torch's normal_ draws std 1",
 }
+# NumPy keyword -> torch's name for it (``gain`` is a function of numpy_impl.init, so its keyword is ``gain_``)
+DEFAULT_KEYWORDS = {"gain_": "gain"}
 
 
 def _torch_namesake(name):
@@ -628,7 +631,9 @@ def _torch_namesake(name):
         for part in DEFAULT_ALIASES[name].split("."):
             obj = getattr(obj, part)
         return obj
-    for space in (torch.nn, torch.optim, torch.optim.lr_scheduler, torch.nn.functional, torch.nn.init):
+    if callable(getattr(torch.nn.init, name + "_", None)):     # torch's in-place initialisers: kaiming_normal_
+        return getattr(torch.nn.init, name + "_")
+    for space in (torch.nn, torch.optim, torch.optim.lr_scheduler, torch.nn.functional):
         if name in getattr(space, "__all__", dir(space)) and callable(getattr(space, name, None)):
             return getattr(space, name)
     return None
@@ -641,7 +646,8 @@ def _defaults(obj):
         sig = inspect.signature(obj.__init__ if isinstance(obj, type) else obj)
     except (TypeError, ValueError):
         return {}
-    out = {p.name: p.default for p in sig.parameters.values() if p.default is not inspect.Parameter.empty}
+    out = {DEFAULT_KEYWORDS.get(p.name, p.name): p.default for p in sig.parameters.values()
+           if p.default is not inspect.Parameter.empty}
     if isinstance(obj, type) and isinstance(getattr(obj, "defaults", None), dict):
         out.update(obj.defaults)
     return out
@@ -677,6 +683,14 @@ def _same_default(a, b):
     return type(a) is type(b) and a == b if isinstance(a, bool) or isinstance(b, bool) else a == b
 
 
+def shared_defaults(name, np_obj, t_obj):
+    """``[(keyword, NumPy default, torch default)]`` for every keyword both have a default for, the
+    stated ``DEFAULT_DIFFERENCES`` left out."""
+    a, b = _defaults(np_obj), _defaults(t_obj)
+    return [(k, a[k], b[k]) for k in sorted(set(a) & set(b))
+            if ("*", k) not in DEFAULT_DIFFERENCES and (name, k) not in DEFAULT_DIFFERENCES]
+
+
 def defaults(dtype, seed):
     """Every keyword a NumPy component shares with its torch namesake has torch's default value (an
     ``Adam()`` is torch's ``Adam()``), except the deliberate differences in ``DEFAULT_DIFFERENCES``
@@ -684,13 +698,10 @@ def defaults(dtype, seed):
     notice a default of 1e-6 where torch has 1e-8."""
     p = Props("defaults", dtype, seed)
     for name, np_obj, t_obj in default_pairs():
-        a, b = _defaults(np_obj), _defaults(t_obj)
-        for key in sorted(set(a) & set(b)):
-            if ("*", key) in DEFAULT_DIFFERENCES or (name, key) in DEFAULT_DIFFERENCES:
-                continue
-            p.claim(f"{name}.{key}", _same_default(a[key], b[key]),
-                    f"{name}({key}={a[key]!r}) by default, torch's {getattr(t_obj, '__qualname__', t_obj)} has "
-                    f"{key}={b[key]!r}", "defaults")
+        for key, ours, theirs in shared_defaults(name, np_obj, t_obj):
+            p.claim(f"{name}.{key}", _same_default(ours, theirs),
+                    f"{name}({key}={ours!r}) by default, torch's {getattr(t_obj, '__qualname__', t_obj)} has "
+                    f"{key}={theirs!r}", "defaults")
     from numpy_impl.layers import BatchNorm1d as _BN1
     p.claim("BatchNorm momentum=None", _BN1(3).momentum == 0.1, "BatchNorm1d(3).momentum should be torch's 0.1",
             "defaults")
