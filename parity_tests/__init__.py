@@ -24,7 +24,7 @@ for _name, _value in SPIN_SETTINGS.items():
 from .gate.api import assert_layer_parity, assert_loss_parity, check_layer, check_loss  # noqa: E402
 from .gate.adapters import assert_component_parity, check_component  # noqa: E402
 from .gate.optimizer_check import assert_optimizer_parity, check_optimizer  # noqa: E402
-from .gate.model_check import assert_model_parity, check_model  # noqa: E402
+from .gate.model_check import assert_model_parity, check_captioning, check_model  # noqa: E402
 from .gate.registry import ENTRIES, OpInfo, OptimInfo, Sample  # noqa: E402
 from .gate.report import ParityError, Report  # noqa: E402
 from .gate.runner import run, run_case  # noqa: E402
@@ -32,5 +32,5 @@ from .gate.tolerance import POLICY, Tolerance  # noqa: E402
 
 __all__ = ["check_layer", "check_loss", "assert_layer_parity", "assert_loss_parity", "Report", "ParityError",
            "check_component", "assert_component_parity", "check_optimizer", "assert_optimizer_parity",
-           "check_model", "assert_model_parity",
+           "check_model", "assert_model_parity", "check_captioning",
            "OpInfo", "OptimInfo", "Sample", "ENTRIES", "run", "run_case", "Tolerance", "POLICY"]

@@ -293,6 +293,81 @@ def _fd(c, name, value, p, grad, rng, h=1e-5):
         f"{FD_ELEMENTS} of {p.size} elements, at flat indices {picked.tolist()}"
 
 
+CAPTION_PARAMS = ("W_proj", "b_proj", "W_embed", "Wx", "Wh", "b", "W_vocab", "b_vocab")
+
+
+def _captioning_loss(params, features, captions, null):
+    """torch's loss of cs231n's CaptioningRNN (an LSTM when Wx is (W, 4H)), on float64 leaves."""
+    from . import recurrent_reference as R
+    P = {k: torch.tensor(np.array(params[k], dtype=np.float64), requires_grad=True) for k in CAPTION_PARAMS}
+    cin, cout = captions[:, :-1], captions[:, 1:]
+    lstm = P["Wx"].shape[1] == 4 * P["W_proj"].shape[1]
+    h = torch.from_numpy(np.asarray(features, dtype=np.float64)) @ P["W_proj"] + P["b_proj"]
+    x, c, hs = P["W_embed"][torch.from_numpy(cin.astype(np.int64))], torch.zeros_like(h), []
+    for t in range(x.shape[1]):
+        if lstm:
+            h, c = R._lstm_step(x[:, t], h, c, P["Wx"], P["Wh"], P["b"])
+        else:
+            h = R._rnn_step(x[:, t], h, P["Wx"], P["Wh"], P["b"])
+        hs.append(h)
+    scores = torch.stack(hs, dim=1) @ P["W_vocab"] + P["b_vocab"]
+    loss = R.temporal_softmax_loss(cout != null)(scores, torch.from_numpy(cout.astype(np.int64)))
+    loss.backward()
+    return loss, P
+
+
+def check_captioning(model, features, captions, seed=0, component=None, sample=""):
+    """cs231n assignment 3's ``CaptioningRNN`` (vanilla RNN or LSTM, told apart by Wx's width) against
+    torch: ``loss(features, captions)`` -> ``(loss, grads)``, the loss and the gradient of each of
+    its params (W_proj, b_proj, W_embed, Wx, Wh, b, W_vocab, b_vocab), the gradients against finite
+    differences of its own loss, and no mutation. ``features`` (N, D) float64, ``captions`` (N, T)
+    integer ids starting with <START>, padded with the model's ``_null``."""
+    name = component or type(model).__name__
+    features, captions = np.asarray(features), np.asarray(captions)
+    c = _Checks(None, component=name, dtype=features.dtype.name, sample=sample, shape=tuple(features.shape),
+                seed=seed)
+    params = getattr(model, "params", None)
+    missing = [k for k in CAPTION_PARAMS if not isinstance(params, dict) or k not in params]
+    if missing or not hasattr(model, "_null"):
+        c.fail("error", f"not cs231n's CaptioningRNN: it has no {'_null' if not missing else missing} "
+                        f"(its params: {sorted(params) if isinstance(params, dict) else None})")
+        return c.report()
+    before = {k: np.array(v, copy=True) for k, v in params.items()}
+    f_before, c_before = features.copy(), captions.copy()
+    with preserved(seed=seed):
+        try:
+            loss_t, P = _captioning_loss(params, features, captions, model._null)
+        except (RuntimeError, ValueError, IndexError) as e:
+            c.fail("error", f"its params do not fit cs231n's CaptioningRNN: {e}")
+            return c.report()
+        out = _call(c, "loss", model.loss, features, captions)
+        ok = isinstance(out, tuple) and len(out) == 2
+        if out is not None and not ok:
+            c.fail("loss", f"loss(features, captions) returned {type(out).__name__}; expected (loss, grads)")
+        loss, grads = out if ok else (None, None)
+        if loss is not None:
+            c.add("loss", np.asarray(loss, dtype=np.float64), loss_t.detach().numpy())
+        for k in CAPTION_PARAMS if grads is not None else ():
+            if k not in grads:
+                c.fail(f"grad_param:{k}", f"the gradients hold no {k!r} (they hold {sorted(grads)})")
+            else:
+                c.add(f"grad_param:{k}", grads[k], P[k].grad.numpy())
+        for k in params:
+            c.unchanged(f"the parameter {k}", before[k], params[k])
+        c.unchanged("the features", f_before, features)
+        c.unchanged("the captions", c_before, captions)
+        if grads is not None and features.dtype == np.float64:
+            rng = np.random.default_rng(seed)
+            for k in CAPTION_PARAMS:
+                if k in grads:
+                    try:
+                        _fd(c, k, lambda: model.loss(features, captions)[0], params[k], np.asarray(grads[k]), rng)
+                    except (Exception, SystemExit) as e:   # noqa: BLE001 -- the user's code
+                        c.fail(f"fd:{k}", f"raised {type(e).__name__}: {e}{where(e)}")
+                    params[k][...] = before[k]
+    return c.report()
+
+
 def assert_model_parity(model, X, y, **kwargs):
     """``check_model`` that raises ``ParityError`` listing every failed check."""
     return check_model(model, X, y, **kwargs).raise_if_failed()

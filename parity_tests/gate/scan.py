@@ -30,7 +30,7 @@ LAYER_CLASSES = {"Affine", "Relu", "Sigmoid", "Tanh", "SoftmaxWithLoss", "BatchN
                  "Convolution", "Pooling", "LeakyRelu"}
 # whole networks, checked through their params and loss (model_check.py)
 MODEL_CLASSES = {"TwoLayerNet", "FullyConnectedNet", "MultiLayerNet", "MultiLayerNetExtend", "ThreeLayerConvNet",
-                 "SimpleConvNet"}
+                 "SimpleConvNet", "CaptioningRNN"}
 T = torch.optim
 # rule or class -> (torch class, the rule's config or the class's kwargs, torch hyperparameters)
 RULES = {
@@ -413,11 +413,71 @@ MODEL_ARGS = {"input_dim": "D", "input_size": "D", "hidden_dim": "H", "hidden_si
               "conv_param": "conv"}
 
 
+# cs231n's CaptioningRNN: (sample, cell_type, N, T, D, wordvec W, H, vocabulary V)
+CAPTION_SAMPLES = [("rnn N=3 T=6 D=5 W=4 H=6 V=8, padded captions", "rnn", 3, 6, 5, 4, 6, 8),
+                   ("lstm N=3 T=5 D=4 W=3 H=4 V=7, padded captions", "lstm", 3, 5, 4, 3, 4, 7),
+                   ("rnn N=2 T=2 D=3 W=2 H=3 V=5, one word", "rnn", 2, 2, 3, 2, 3, 5)]
+CAPTION_ARGS = {"input_dim": "D", "wordvec_dim": "W", "hidden_dim": "H", "cell_type": "cell", "dtype": "dtype",
+                "word_to_idx": "words"}
+
+
+def _replace_weights(params, rng):
+    """The sample's weights written into the network's own arrays (its layers may hold references)."""
+    for k, v in sorted(params.items()):
+        if isinstance(v, np.ndarray) and v.dtype.kind == "f":
+            fan_in = v.shape[0] if v.ndim == 2 else int(np.prod(v.shape[1:]))
+            v[...] = rng.standard_normal(v.shape) * (1 / np.sqrt(fan_in) if v.ndim > 1 else 0.3) \
+                + k.startswith("gamma")
+
+
+def _check_captioning(target, seed):
+    """cs231n's CaptioningRNN built with each sample's sizes (an LSTM sample when it takes cell_type),
+    its weights replaced by the sample's, checked by ``model_check.check_captioning`` in float64."""
+    from .compare import failed
+    from .model_check import check_captioning
+    report = Report()
+    params = inspect.signature(target.obj.__init__).parameters
+    for sample, cell, n, t, d, w, h, v in CAPTION_SAMPLES:
+        if cell == "lstm" and "cell_type" not in params:
+            continue
+        s = _seed(seed, target.name, sample)
+        rng = np.random.default_rng(s)
+        words = {"<NULL>": 0, "<START>": 1, "<END>": 2, **{f"w{i}": i for i in range(3, v)}}
+        values = {"D": d, "W": w, "H": h, "cell": cell, "dtype": np.float64, "words": words}
+        features = rng.standard_normal((n, d))
+        meta = dict(component=target.name, dtype="float64", sample=sample, shape=features.shape, seed=s)
+        missing = [p.name for p in list(params.values())[1:] if p.name not in CAPTION_ARGS
+                   and p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        if missing:
+            report.extend(Report([failed(f"constructor argument '{missing[0]}' of {target.name} is not one parity "
+                                         f"scan can fill (it fills {', '.join(sorted(CAPTION_ARGS))})", check="error",
+                                         **meta)]))
+            continue
+        kwargs = {k: values[a] for k, a in CAPTION_ARGS.items() if k in params}
+        try:
+            model = target.obj(**kwargs)
+        except (Exception, SystemExit) as e:    # noqa: BLE001 -- the user's constructor
+            report.extend(Report([failed(f"building it raised {type(e).__name__}: {e}{where(e)}", check="error",
+                                         **meta)]))
+            continue
+        _replace_weights(getattr(model, "params", None) or {}, rng)
+        # <START>, words and <END>, then <NULL> padding of a random length (the first row unpadded)
+        captions = np.zeros((n, t), dtype=np.int64)
+        captions[:, 0] = 1
+        captions[:, 1:] = rng.integers(2, v, (n, t - 1))
+        for i in range(1, n):
+            captions[i, 1 + rng.integers(1, t):] = 0
+        report.extend(check_captioning(model, features, captions, seed=s, component=target.name, sample=sample))
+    return report
+
+
 def _check_model(target, cv, seed):
     """A network built with each sample's sizes (its own weights replaced, in place, by the sample's),
     checked by ``model_check.check_model`` in float64."""
     from .compare import failed
     from .model_check import check_model
+    if target.name == "CaptioningRNN":
+        return _check_captioning(target, seed)
     report = Report()
     params = inspect.signature(target.obj.__init__).parameters
     if target.name == "SimpleConvNet":
@@ -459,12 +519,8 @@ def _check_model(target, cv, seed):
             report.extend(Report([failed(f"building it raised {type(e).__name__}: {e}{where(e)}", check="error",
                                          **meta)]))
             continue
-        for k, v in sorted(getattr(model, "params", None).items() if isinstance(getattr(model, "params", None), dict)
-                           else ()):
-            if isinstance(v, np.ndarray) and v.dtype.kind == "f":     # the sample's weights, in place
-                fan_in = v.shape[0] if v.ndim == 2 else int(np.prod(v.shape[1:]))
-                v[...] = rng.standard_normal(v.shape) * (1 / np.sqrt(fan_in) if v.ndim > 1 else 0.3) \
-                    + k.startswith("gamma")
+        if isinstance(getattr(model, "params", None), dict):
+            _replace_weights(model.params, rng)
         y = rng.integers(0, c, n)
         report.extend(check_model(model, x, y, reg=reg if built_reg or takes_reg else 0.0, conventions=cv, seed=s,
                                   component=target.name, sample=sample, norm=norm))

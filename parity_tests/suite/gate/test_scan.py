@@ -56,7 +56,7 @@ def test_cs231n_folder_every_component_recognised_and_correct(cs231n_outcomes):
                 "svm_loss_naive", "svm_loss_vectorized", "softmax_loss_naive", "softmax_loss_vectorized",
                 "TwoLayerNet", "FullyConnectedNet", "ThreeLayerConvNet", "affine_relu_forward", "conv_relu_forward",
                 "conv_relu_pool_forward", "rnn_step_forward", "rnn_forward", "lstm_step_forward", "lstm_forward",
-                "word_embedding_forward", "temporal_affine_forward", "temporal_softmax_loss"}
+                "word_embedding_forward", "temporal_affine_forward", "temporal_softmax_loss", "CaptioningRNN"}
     assert set(v) == expected, sorted(v)
     conventions = {k: c for k, (verdict, c) in v.items() if verdict == "CONVENTION"}
     # as taught: the biased running variance, p = the KEEP probability of dropout, and the networks'
@@ -208,6 +208,16 @@ BUGS = {
     "book network weight decay gradient left out": (
         TEXTBOOK, "common/multi_layer_net_extend.py", ("+ self.weight_decay_lambda * self.params[\"W\" + str(idx)]", "+ 0"),
         "MultiLayerNetExtend", "grad_param:W1"),
+    "captioning network scores the padding": (
+        CS231N, "classifiers/rnn.py", ("mask = captions_out != self._null", "mask = captions_out >= 0"),
+        "CaptioningRNN", "loss"),
+    "captioning network predicts the word it is given": (
+        CS231N, "classifiers/rnn.py", ("captions_in, captions_out = captions[:, :-1], captions[:, 1:]",
+                                       "captions_in, captions_out = captions[:, :-1], captions[:, :-1]"),
+        "CaptioningRNN", "loss"),
+    "captioning network: no gradient into the image projection": (
+        CS231N, "classifiers/rnn.py", ("affine_backward(dh0, cache_proj)", "affine_backward(0 * dh0, cache_proj)"),
+        "CaptioningRNN", "grad_param:W_proj"),
     "Momentum update sign": (TEXTBOOK, "common/optimizer.py",
                              ("params[key] += self.v[key]", "params[key] -= self.v[key]"),
                              "Momentum", "param:w1"),
