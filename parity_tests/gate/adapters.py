@@ -146,12 +146,13 @@ class FunctionPair(_Adapter):
                                                                                 "dropout")):
             self.config["mode"] = "train" if training else "test"
         res = self.fwd(x, *self.args.values())
-        if not isinstance(res, tuple) or len(res) < 2:
+        if not isinstance(res, (tuple, list)) or len(res) < 2:
             raise TypeError(f"{self.fwd.__name__} returned {type(res).__name__}; expected a tuple (out, cache)")
         *outs, self.cache = res
-        self.widths = [np.shape(o)[-1] for o in outs]
         if len(outs) == 1:
+            self.widths = ()
             return outs[0]
+        self.widths = [np.shape(o)[-1] for o in outs]
         return np.concatenate(outs, axis=-1)    # an LSTM step's next_h and next_c, side by side
 
     def _backward(self, dout):
@@ -159,6 +160,7 @@ class FunctionPair(_Adapter):
             res = self.bwd(*np.split(dout, np.cumsum(self.widths)[:-1], axis=-1), self.cache)
         else:
             res = self.bwd(dout, self.cache)
+        res = tuple(res) if isinstance(res, list) else res
         if self.kind == "word_embedding":           # integer ids: backward returns dW alone
             names = list(self.params)
             self.grads = dict(zip(names, res if isinstance(res, tuple) else (res,)))

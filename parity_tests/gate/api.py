@@ -199,7 +199,7 @@ def check_layer(layer, module=None, params=None, x=None, *, buffers=None, dout=N
 
 def _working_dtype(layer, x):
     """``x``'s dtype, or for integer ids (an embedding) the dtype of the layer's first float parameter."""
-    if x.dtype.kind not in "iub":
+    if x.dtype.kind not in "iu":
         return x.dtype
     return next((np.asarray(v).dtype for v in layer.named_parameters().values()
                  if np.asarray(v).dtype.kind == "f"), np.dtype(np.float64))
@@ -207,7 +207,7 @@ def _working_dtype(layer, x):
 
 def _run_layer(c, layer, module, params, buffers, x, dout, seed, finite_differences, extra_batches, eval_mode,
                share, eval_backward=True):
-    dtype, ids = _working_dtype(layer, x), x.dtype.kind in "iub"
+    dtype, ids = _working_dtype(layer, x), x.dtype.kind in "iu"
     extra = _extra(extra_batches, x, seed)
     if hasattr(layer, "train"):
         layer.train()
@@ -283,7 +283,7 @@ def _finite_differences(c, layer, x, g, dx, np_grads):
             layer.set_mask(mask)
         return layer.forward(xc, training=True)
 
-    xc = np.array(x, dtype=np.float64) if x.dtype.kind not in "iub" else x
+    xc = np.array(x, dtype=np.float64) if x.dtype.kind not in "iu" else x
     if xc is not x:                                 # integer ids: no input gradient
         c.add("fd:input", dx, numerical_gradient(f, xc, g))
     for name, p in layer.named_parameters().items():

@@ -619,3 +619,13 @@ def test_lstm_gates_in_torchs_order_are_a_convention(tmp_path):
     # declared for the whole scan, it does not fail the code that keeps cs231n's order
     outcomes, _ = scan([CS231N], only="lstm_step", dtypes=F64, conventions={"lstm_gates": "ifgo"})
     assert verdicts(outcomes) == {"lstm_step_forward": ("PASS", {})}
+
+
+def test_lists_returned_for_tuples_are_read_as_tuples(tmp_path):
+    text = open(os.path.join(CS231N, "rnn_layers.py")).read()
+    text = text.replace("    return da @ Wx.T, da @ Wh.T, x.T @ da, prev_h.T @ da, da.sum(axis=0)",
+                        "    return [da @ Wx.T, da @ Wh.T, x.T @ da, prev_h.T @ da, da.sum(axis=0)]")
+    text = text.replace("    return next_h, (x, prev_h, Wx, Wh, next_h)", "    return [next_h, (x, prev_h, Wx, Wh, next_h)]")
+    (tmp_path / "rnn_layers.py").write_text(text)
+    outcomes, _ = scan([str(tmp_path)], only="rnn_step", dtypes=F64)
+    assert verdicts(outcomes) == {"rnn_step_forward": ("PASS", {})}
