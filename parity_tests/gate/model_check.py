@@ -328,15 +328,18 @@ def check_captioning(model, features, captions, seed=0, component=None, sample="
                 seed=seed)
     params = getattr(model, "params", None)
     missing = [k for k in CAPTION_PARAMS if not isinstance(params, dict) or k not in params]
-    if missing or not hasattr(model, "_null"):
-        c.fail("error", f"not cs231n's CaptioningRNN: it has no {'_null' if not missing else missing} "
+    null = getattr(model, "_null", None)
+    if null is None and isinstance(getattr(model, "word_to_idx", None), dict):
+        null = model.word_to_idx.get("<NULL>")
+    if missing or null is None:
+        c.fail("error", f"not cs231n's CaptioningRNN: it has no {missing or '_null (nor word_to_idx[<NULL>])'} "
                         f"(its params: {sorted(params) if isinstance(params, dict) else None})")
         return c.report()
     before = {k: np.array(v, copy=True) for k, v in params.items()}
     f_before, c_before = features.copy(), captions.copy()
     with preserved(seed=seed):
         try:
-            loss_t, P = _captioning_loss(params, features, captions, model._null)
+            loss_t, P = _captioning_loss(params, features, captions, null)
         except (RuntimeError, ValueError, IndexError) as e:
             c.fail("error", f"its params do not fit cs231n's CaptioningRNN: {e}")
             return c.report()

@@ -629,3 +629,24 @@ def test_lists_returned_for_tuples_are_read_as_tuples(tmp_path):
     (tmp_path / "rnn_layers.py").write_text(text)
     outcomes, _ = scan([str(tmp_path)], only="rnn_step", dtypes=F64)
     assert verdicts(outcomes) == {"rnn_step_forward": ("PASS", {})}
+
+
+def test_check_captioning_from_a_test_and_a_model_that_is_not_one():
+    from parity_tests import check_captioning
+    sys.path.insert(0, os.path.dirname(CS231N))
+    try:
+        from cs231n.classifiers.rnn import CaptioningRNN
+    finally:
+        sys.path.remove(os.path.dirname(CS231N))
+        for m in [m for m in sys.modules if m == "cs231n" or m.startswith("cs231n.")]:
+            del sys.modules[m]
+    words = {"<NULL>": 0, "<START>": 1, "<END>": 2, "a": 3, "b": 4}
+    np.random.seed(0)
+    model = CaptioningRNN(words, input_dim=4, wordvec_dim=3, hidden_dim=5, cell_type="lstm", dtype=np.float64)
+    rng = np.random.default_rng(1)
+    captions = np.array([[1, 3, 4, 2], [1, 4, 2, 0]])
+    rep = check_captioning(model, rng.standard_normal((2, 4)), captions)
+    assert rep.passed and {"loss", "grad_param:W_embed", "fd:Wh"} <= {r.check for r in rep.results}
+    del model.params["W_vocab"]
+    rep = check_captioning(model, rng.standard_normal((2, 4)), captions)
+    assert not rep.passed and "not cs231n's CaptioningRNN: it has no ['W_vocab']" in rep.failures[0].note
