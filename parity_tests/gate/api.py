@@ -20,6 +20,8 @@ Inputs holding NaN or inf are refused unless ``allow_nonfinite=True`` (a check o
 propagation); even then an element that is non-finite on both sides is agreement only there.
 The registry runs exactly these functions.
 """
+import ast
+import functools
 import os
 import traceback
 
@@ -74,6 +76,10 @@ class _Checks:
 
     def crashed(self, exc):
         self.fail("error", f"raised {type(exc).__name__}: {exc}{where(exc)}")
+        if isinstance(exc, AssertionError) and len(self.results) == 1 and where(exc):
+            # the user's own assert, before anything ran: the component refuses this input
+            # (cs231n's max_pool_forward_reshape takes square windows that tile the input only)
+            self.results[-1].extra["refused"] = True
 
     def report(self):
         return Report(self.results)
@@ -99,13 +105,66 @@ _OURS = tuple(os.path.dirname(os.path.abspath(f)) + os.sep
 
 def where(exc):
     """`` (at FILE:LINE in FUNCTION)`` for the innermost frame of ``exc`` outside the gate, torch and
-    NumPy: the line of the user's code that raised."""
+    NumPy: the line of the user's code that raised; for a name the file meant to import inside a
+    ``try`` that caught the ImportError, where it was to come from (``missing_import``)."""
     frames = [f for f in traceback.extract_tb(exc.__traceback__)
               if not os.path.abspath(f.filename).startswith(_OURS)]
     if not frames:
         return ""
     f = frames[-1]
-    return f" (at {f.filename}:{f.lineno} in {f.name})"
+    missing = missing_import(exc)
+    return f" (at {f.filename}:{f.lineno} in {f.name})" + (
+        f"; '{exc.name}' was to come from {missing[0]}, {UNBUILT} at {os.path.basename(f.filename)}:{missing[1]}"
+        f" (a compiled extension that is not built? cs231n's: python setup.py build_ext --inplace)"
+        if missing else "")
+
+
+UNBUILT = "whose import failed and was caught"
+
+
+def missing_import(exc):
+    """``(module, line)`` when ``exc`` is a NameError for a name that the file raising it imports
+    inside a ``try`` whose ``except`` catches the ImportError (cs231n's fast_layers.py and its Cython
+    im2col: the import fails quietly and the first call dies), else None."""
+    name = getattr(exc, "name", None)
+    tb = traceback.extract_tb(exc.__traceback__)
+    if not isinstance(exc, NameError) or not name or not tb:
+        return None
+    for node in ast.walk(_parsed(tb[-1].filename)):
+        if isinstance(node, ast.Try) and any(_catches_import_error(h.type) for h in node.handlers):
+            for stmt in (s for b in node.body for s in ast.walk(b)):
+                if isinstance(stmt, ast.ImportFrom) and any((a.asname or a.name) == name for a in stmt.names):
+                    return "." * stmt.level + (stmt.module or ""), stmt.lineno
+                if isinstance(stmt, ast.Import):
+                    for a in stmt.names:
+                        if (a.asname or a.name.split(".")[0]) == name:
+                            return a.name, stmt.lineno
+    return None
+
+
+def _catches_import_error(t):
+    if t is None:
+        return True
+    if isinstance(t, ast.Tuple):
+        return any(_catches_import_error(e) for e in t.elts)
+    return isinstance(t, ast.Name) and t.id in ("ImportError", "ModuleNotFoundError", "Exception", "BaseException")
+
+
+def _parsed(path):
+    try:
+        st = os.stat(path)
+    except OSError:
+        return ast.Module(body=[], type_ignores=[])
+    return _parsed_version(path, st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_version(path, mtime, size):     # keyed on the file's version: an edited file is read again
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return ast.parse(f.read())
+    except (OSError, SyntaxError, ValueError):
+        return ast.Module(body=[], type_ignores=[])
 
 
 def _to_torch(arr, requires_grad=False):

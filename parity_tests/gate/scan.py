@@ -22,7 +22,7 @@ from . import conventions as conv
 from . import recurrent_reference as recurrent
 from . import samples as S
 from .adapters import check_component, kind_of, torch_loss
-from .api import where
+from .api import UNBUILT, where
 from .optimizer_check import check_optimizer
 from .report import Report
 
@@ -69,9 +69,10 @@ class Target:
 @dataclass
 class Outcome:
     target: Target
-    verdict: str               # PASS, FAIL, CONVENTION
+    verdict: str               # PASS, FAIL, CONVENTION; UNBUILT (moved to the skipped list by scan())
     convention: dict = field(default_factory=dict)
     report: Report = None
+    refused: list = field(default_factory=list)   # samples its own assert refused (CheckResults)
 
 
 # ----------------------------------------------------------------- importing the user's code
@@ -541,26 +542,53 @@ def judge(target, dtypes, declared, seed=0):
     """The verdict: PASS; CONVENTION when one undeclared known convention (or, failing that, a pair of
     them: cs231n's dropout keeps p and draws a float64 mask) makes it pass; else FAIL."""
     report = check_target(target, dtypes, declared, seed)
+    report, refused = _refusals(report)
+    outcome = _judge(target, dtypes, declared, seed, report)
+    outcome.refused = refused
+    return outcome
+
+
+def _refusals(report):
+    """``(report, refused)``: the samples the component refused with its own assert before anything
+    ran (cs231n's max_pool_forward_reshape: square windows that tile the input only) are taken out
+    of the verdict and listed, unless it refused them all (then nothing was checked: they fail)."""
+    refused = [r for r in report.results if r.extra.get("refused")]
+    kept = [r for r in report.results if not r.extra.get("refused")]
+    if not refused or not kept:
+        return report, []
+    return Report(kept), refused
+
+
+def _judge(target, dtypes, declared, seed, report):
     if report.passed:
         return Outcome(target, "PASS", {}, report)
+    if all(UNBUILT in r.note for r in report.failures):     # it cannot run here: no convention will help
+        return Outcome(target, "UNBUILT", {}, report)
     kind = "adam" if target.kind == "optimizer" and target.name.lower() == "adam" else target.kind
     # a convention declared for the whole scan that this component does not follow (cs231n's linear
     # classifiers take reg * sum(W**2), its networks 0.5 * reg): torch's own behaviour always passes
     mine = [k for k in declared if k in dict(conv.candidates(kind, {}))]
-    for k in mine:
-        retry = check_target(target, dtypes, {n: v for n, v in declared.items() if n != k}, seed)
+    bases = [(declared, report)]
+    for drop in [[k] for k in mine] + ([mine] if len(mine) > 1 else []):
+        base = {n: v for n, v in declared.items() if n not in drop}
+        retry = _refusals(check_target(target, dtypes, base, seed))[0]
         if retry.passed:
             return Outcome(target, "PASS", {}, retry)
-    options = conv.candidates(kind, declared)
-    pairs = [dict([a, b]) for i, a in enumerate(options) for b in options[i + 1:] if a[0] != b[0]]
+        bases.append((base, retry))
+    # an undeclared convention (or a pair), on top of what was declared or of what is left of it
+    # once the declared ones this component does not follow are dropped (a naive linear SVM: reg
+    # declared half for the networks, and its dW made with np.zeros in float64)
     best = (0, {}, report)
-    for extra in [dict([o]) for o in options] + pairs:
-        retry = check_target(target, dtypes, {**declared, **extra}, seed)
-        if retry.passed:
-            return Outcome(target, "CONVENTION", extra, retry)
-        n = _explained(report, retry)
-        if n > best[0] and len(extra) == 1:
-            best = (n, extra, retry)
+    for base, base_report in bases:
+        options = conv.candidates(kind, base)
+        pairs = [dict([a, b]) for i, a in enumerate(options) for b in options[i + 1:] if a[0] != b[0]]
+        for extra in [dict([o]) for o in options] + pairs:
+            retry = _refusals(check_target(target, dtypes, {**base, **extra}, seed))[0]
+            if retry.passed:
+                return Outcome(target, "CONVENTION", extra, retry)
+            n = _explained(base_report, retry)
+            if n > best[0] and len(extra) == 1:
+                best = (n, extra, retry)
     return Outcome(target, "FAIL", best[1], best[2])
 
 
@@ -586,7 +614,11 @@ def scan(paths, style="auto", only=None, dtypes=("float64", "float32"), conventi
             outcomes = [judge(t, dtypes, declared, seed) for t in targets]
     finally:
         np.random.set_state(state)
-    return outcomes, skipped + not_recognised
+    # what cannot run here (a name its file imports inside try/except, and that import failed) was
+    # never checked: listed like a file that fails to import, which fails the scan unless allowed
+    unbuilt = [(o.target.name, "could not import what it needs: " + o.report.failures[0].note.split("); ", 1)[-1])
+               for o in outcomes if o.verdict == "UNBUILT"]
+    return [o for o in outcomes if o.verdict != "UNBUILT"], skipped + not_recognised + unbuilt
 
 
 def format_outcomes(outcomes, skipped, strict=False, quiet=False):
@@ -607,6 +639,10 @@ def format_outcomes(outcomes, skipped, strict=False, quiet=False):
         else:
             verdict = o.verdict if o.verdict != "CONVENTION" else f"CONVENTION {conv.label(o.convention)}" + (
                 " (fails under --strict)" if strict else f" (declare --convention {conv.label(o.convention)})")
+        if o.refused:
+            samples = sorted({(r.sample, r.note.split(" (at ")[0]) for r in o.refused})
+            verdict += (f" ({len(samples)} sample{'s' * (len(samples) > 1)} refused by its own assert, not checked: "
+                        + "; ".join(f"{s!r}: {why}" for s, why in samples) + ")")
         lines.append(f"{o.target.name:<{w}}  {o.target.kind:<{wk}}  {o.target.where:<{wf}}  {verdict}")
     failures = [r for o in outcomes if o.verdict == "FAIL" for r in o.report.failures]
     if failures:
@@ -629,8 +665,8 @@ def scan_command(args):
     if not outcomes and broken and not args.allow_import_errors:
         for name, why in broken:
             print(f"skipped {name}: {why}")
-        print(f"{len(broken)} file(s) or folder(s) could not be read or imported and nothing else was recognised; "
-              f"this fails the scan (--allow-import-errors to skip them)")
+        print(f"{len(broken)} file(s), folder(s) or component(s) could not be read, imported or run and nothing else "
+              f"was recognised; this fails the scan (--allow-import-errors to skip them)")
         return 1
     if not outcomes:
         for name, why in skipped:
@@ -645,7 +681,8 @@ def scan_command(args):
     if args.json:
         data = {"passed": not bad, "strict": args.strict, "declared": declared,
                 "components": [{"name": o.target.name, "kind": o.target.kind, "style": o.target.style,
-                                "file": o.target.where, "verdict": o.verdict, "convention": o.convention}
+                                "file": o.target.where, "verdict": o.verdict, "convention": o.convention,
+                                "refused": sorted({r.sample for r in o.refused})}
                                for o in outcomes],
                 "skipped": [{"name": n, "reason": why} for n, why in skipped],
                 "results": [r.as_dict() for r in report.results]}
@@ -655,8 +692,8 @@ def scan_command(args):
         report.to_junit(args.junit)
         print(f"wrote {args.junit}")
     if broken and not args.allow_import_errors:     # a gate must not pass because a file never loaded
-        print(f"{len(broken)} file(s) or folder(s) could not be read or imported, so what they hold was not "
-              f"checked (listed under Skipped); this fails the scan (--allow-import-errors to skip them)")
+        print(f"{len(broken)} file(s), folder(s) or component(s) could not be read, imported or run, so what "
+              f"they hold was not checked (listed under Skipped); this fails the scan (--allow-import-errors to skip them)")
         return 1
     return 1 if bad else 0
 

@@ -291,7 +291,8 @@ def test_scan_lists_what_it_skips(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "affine_sigmoid_forward: not a component parity scan knows" in out
     assert "could not import: ModuleNotFoundError" in out
-    assert "1 file(s) or folder(s) could not be read or imported" in out and "--allow-import-errors" in out
+    assert "1 file(s), folder(s) or component(s) could not be read, imported or run" in out
+    assert "--allow-import-errors" in out
     assert main(["scan", str(tmp_path / "hw"), "--only", "affine,relu", "--dtype", "float64",
                  "--allow-import-errors"]) == 0
 
@@ -650,3 +651,124 @@ def test_check_captioning_from_a_test_and_a_model_that_is_not_one():
     del model.params["W_vocab"]
     rep = check_captioning(model, rng.standard_normal((2, 4)), captions)
     assert not rep.passed and "not cs231n's CaptioningRNN: it has no ['W_vocab']" in rep.failures[0].note
+
+
+def test_a_declared_convention_dropped_and_an_undeclared_one_found_together(capsys):
+    """The naive linear SVM makes dW with np.zeros (float64 for float32 input) and takes the full
+    reg * sum(W**2), while reg=half is declared for the networks: its verdict is the one convention
+    it needs, dtype=promotes, not a failure."""
+    outcomes, _ = scan([CS231N], only="svm_loss_naive", conventions={"reg": "half"})
+    assert verdicts(outcomes) == {"svm_loss_naive": ("CONVENTION", {"dtype": "promotes"})}
+
+
+FAST_LAYERS = """
+import numpy as np
+try:
+    from hw.im2col_cython import col2im_cython, im2col_cython
+except ImportError:
+    print('run python setup.py build_ext --inplace')
+from hw.layers import conv_forward_naive, conv_backward_naive
+
+
+def conv_forward_im2col(x, w, b, conv_param):
+    cols = im2col_cython(x, w.shape[2], w.shape[3], conv_param['pad'], conv_param['stride'])
+    return conv_forward_naive(x, w, b, conv_param)
+
+
+def conv_backward_im2col(dout, cache):
+    return conv_backward_naive(dout, cache)
+
+
+def conv_forward_typo(x, w, b, conv_param):
+    return conv_forward_naive(x, w, b, conv_parm)
+
+
+def conv_backward_typo(dout, cache):
+    return conv_backward_naive(dout, cache)
+
+
+def max_pool_forward_reshape(x, pool_param):
+    N, C, H, W = x.shape
+    ph, pw, s = pool_param['pool_height'], pool_param['pool_width'], pool_param['stride']
+    assert ph == pw == s, 'Invalid pool params'
+    assert H % ph == 0 and W % pw == 0
+    xr = x.reshape(N, C, H // ph, ph, W // pw, pw)
+    out = xr.max(axis=3).max(axis=4)
+    return out, (x, xr, out)
+
+
+def max_pool_backward_reshape(dout, cache):
+    x, xr, out = cache
+    mask = xr == out[:, :, :, None, :, None]
+    dx = np.zeros_like(xr)
+    dx[mask] = np.broadcast_to(dout[:, :, :, None, :, None], xr.shape)[mask]
+    return dx.reshape(x.shape)
+
+
+def max_pool_forward_picky(x, pool_param):
+    assert x.shape[0] == 1000
+    return max_pool_forward_reshape(x, pool_param)
+
+
+def max_pool_backward_picky(dout, cache):
+    return max_pool_backward_reshape(dout, cache)
+"""
+
+
+@pytest.fixture()
+def fast_layers(tmp_path):
+    (tmp_path / "hw").mkdir()
+    (tmp_path / "hw" / "__init__.py").write_text("")
+    shutil.copy(os.path.join(CS231N, "layers.py"), tmp_path / "hw" / "layers.py")
+    (tmp_path / "hw" / "fast_layers.py").write_text(FAST_LAYERS)
+    return str(tmp_path / "hw")
+
+
+def test_a_compiled_extension_that_is_not_built_is_listed_not_failed(fast_layers, capsys):
+    """cs231n's fast_layers.py imports its Cython im2col inside try/except: without the build, the
+    first call dies with a NameError. That component was never checked, like a file that fails to
+    import: listed under Skipped, the scan fails unless --allow-import-errors. A NameError that is a
+    typo in the user's code is a failure like any other."""
+    outcomes, skipped = scan([fast_layers], only="conv_forward_im2col,conv_forward_typo", dtypes=F64)
+    assert verdicts(outcomes) == {"conv_forward_typo": ("FAIL", {})}
+    why = dict(skipped)["conv_forward_im2col"]
+    assert why.startswith("could not import what it needs: 'im2col_cython' was to come from hw.im2col_cython, "
+                          "whose import failed and was caught at fast_layers.py:4"), why
+    assert "build_ext --inplace" in why
+    assert "name 'conv_parm' is not defined" in failed_checks(outcomes, "conv_forward_typo")[2]
+    assert main(["scan", fast_layers, "--only", "conv_forward_im2col", "--dtype", "float64"]) == 1
+    out = capsys.readouterr().out
+    assert "1 file(s), folder(s) or component(s) could not be read, imported or run" in out
+    assert main(["scan", fast_layers, "--only", "conv_forward_im2col,conv_forward_naive", "--dtype", "float64",
+                 "--allow-import-errors"]) == 0
+
+
+def test_samples_refused_by_the_components_own_assert_are_listed_not_failed(fast_layers, capsys, tmp_path):
+    """cs231n's max_pool_forward_reshape asserts square windows that tile the input: the samples it
+    refuses are named and not checked; the others are, and its ties still need pool_ties=all. A
+    component that refuses every sample was never checked: it fails."""
+    outcomes, _ = scan([fast_layers], only="max_pool_forward_reshape,max_pool_forward_picky",
+                       conventions={"pool_ties": "all"})
+    v = verdicts(outcomes)
+    assert v == {"max_pool_forward_reshape": ("PASS", {}), "max_pool_forward_picky": ("FAIL", {})}, v
+    refused = next(o for o in outcomes if o.target.name == "max_pool_forward_reshape").refused
+    assert {r.sample for r in refused} == {"3x2 stride 1 (2,2,5,7)"} and {r.dtype for r in refused} == {
+        "float64", "float32"}
+    text = format_outcomes(outcomes, [])[0]
+    assert "PASS (1 sample refused by its own assert, not checked: '3x2 stride 1 (2,2,5,7)': raised " \
+           "AssertionError: Invalid pool params)" in text, text
+    outcomes, _ = scan([fast_layers], only="max_pool_forward_reshape")
+    assert verdicts(outcomes) == {"max_pool_forward_reshape": ("CONVENTION", {"pool_ties": "all"})}
+    assert main(["scan", fast_layers, "--only", "max_pool_forward_reshape", "--convention", "pool_ties=all",
+                 "--json", str(tmp_path / "r.json")]) == 0
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert data["components"][0]["refused"] == ["3x2 stride 1 (2,2,5,7)"]
+
+
+def test_python_2_compatibility_imports_of_the_assignments_work(tmp_path):
+    """cs231n's assignment 1 files import xrange from past.builtins (the future package)."""
+    (tmp_path / "a1").mkdir()
+    (tmp_path / "a1" / "neural_net.py").write_text("from builtins import range\nfrom past.builtins import xrange\n"
+                                                   + A1_NET)
+    outcomes, skipped = scan([str(tmp_path / "a1")], dtypes=F64)
+    assert verdicts(outcomes) == {"TwoLayerNet": ("PASS", {})} and not skipped, skipped
