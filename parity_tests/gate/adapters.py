@@ -25,8 +25,8 @@ from . import recurrent_reference as recurrent
 from .api import check_layer, check_loss
 from .report import Report
 
-PARAM_ROLES = {"w": "weight", "W": "weight", "weight": "weight", "b": "bias", "bias": "bias",
-               "gamma": "gamma", "beta": "beta"}
+PARAM_ROLES = {"w": "weight", "W": "weight", "weight": "weight", "weights": "weight", "b": "bias", "bias": "bias",
+               "biases": "bias", "gamma": "gamma", "beta": "beta"}
 BUFFER_NAMES = ("running_mean", "running_var")
 LOSS_KINDS = ("softmax_loss", "svm_loss")
 
@@ -39,6 +39,10 @@ class MappingError(KeyError):
 def kind_of(name):
     """The component kind a user's name stands for (``conv_forward_naive`` -> conv), or None."""
     n = name.lower().replace("_forward", "").replace("_backward", "")
+    if n == "activation_linear":                    # "Neural Networks from Scratch": the identity
+        return "identity"
+    for prefix in ("layer_", "activation_"):        # its Layer_Dense, Activation_ReLU...
+        n = n[len(prefix):] if n.startswith(prefix) else n
     for suffix in ("_naive", "_fast", "_alt", "_vectorized", "_reshape", "_im2col", "_strides"):
         n = n.replace(suffix, "")
     table = {"affine": "affine", "linear": "affine", "relu": "relu", "leaky_relu": "leaky_relu",
@@ -50,7 +54,7 @@ def kind_of(name):
              "softmax_loss": "softmax_loss", "softmaxwithloss": "softmax_loss", "affine_relu": "affine_relu",
              "conv_relu": "conv_relu", "conv_relu_pool": "conv_relu_pool", "rnn_step": "rnn_step", "rnn": "rnn",
              "lstm_step": "lstm_step", "lstm": "lstm", "word_embedding": "word_embedding",
-             "temporal_affine": "temporal_affine"}
+             "temporal_affine": "temporal_affine", "softmax": "softmax", "dense": "affine"}
     return table.get(n)
 
 
@@ -177,10 +181,12 @@ class FunctionPair(_Adapter):
 
 
 class ObjectLayer(_Adapter):
-    """An object with parameter attributes (W, b, gamma, beta), gradients ``d<name>``, buffers
-    running_mean/running_var, ``forward(x[, train_flg])`` and ``backward(dout)``. Hyperparameters
-    are its int and float attributes (stride, pad, momentum...) and ``hyper``; a BatchNorm without an
-    ``eps`` attribute is taken to use the book's hard-coded 10e-7."""
+    """An object with parameter attributes (W, b, gamma, beta; "Neural Networks from Scratch"'s
+    weights, biases), gradients ``d<name>``, buffers running_mean/running_var, ``forward(x[, train_flg])``
+    and ``backward(dout)``, returning their results or, when they return None, leaving them in
+    ``self.output`` and ``self.dinputs``. Hyperparameters are its int and float attributes (stride,
+    pad, momentum...) and ``hyper``; a BatchNorm without an ``eps`` attribute is taken to use the
+    book's hard-coded 10e-7."""
 
     def __init__(self, obj, name=None, kind=None, copy_dout=False, hyper=None, keep_dtype=False):
         if not (callable(getattr(obj, "forward", None)) and callable(getattr(obj, "backward", None))):
@@ -211,10 +217,12 @@ class ObjectLayer(_Adapter):
         return {k: getattr(self.obj, k) for k in BUFFER_NAMES if isinstance(getattr(self.obj, k, None), np.ndarray)}
 
     def _forward(self, x, training):
-        return self.obj.forward(x, training) if self._takes_mode else self.obj.forward(x)
+        out = self.obj.forward(x, training) if self._takes_mode else self.obj.forward(x)
+        return self.obj.output if out is None and hasattr(self.obj, "output") else out
 
     def _backward(self, dout):
-        return self.obj.backward(dout)
+        dx = self.obj.backward(dout)
+        return self.obj.dinputs if dx is None and hasattr(self.obj, "dinputs") else dx
 
 
 # ----------------------------------------------------------------- torch references
@@ -318,6 +326,10 @@ def reference(layer, conventions=None, overrides=None):
         module, targets = nn.Sequential(*parts), {"weight": "0.weight", "bias": "0.bias"}
     elif kind in ("relu", "sigmoid", "tanh"):
         module, targets = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}[kind](), {}
+    elif kind == "softmax":                     # over the last axis, as every classifier's scores
+        module, targets = nn.Softmax(dim=-1), {}
+    elif kind == "identity":
+        module, targets = nn.Identity(), {}
     elif kind == "leaky_relu":
         module, targets = nn.LeakyReLU(_hyper(layer, "alpha", "negative_slope", "slope", default=0.01)), {}
     elif kind in ("batchnorm", "spatial_batchnorm"):
@@ -370,15 +382,28 @@ def reference(layer, conventions=None, overrides=None):
             continue
         if role not in targets:
             raise _unmapped(layer, name, p, [n for n, _ in module.named_parameters()])
-        params[name] = targets[role]
+        params[name] = _reshaped(targets[role], p[name], module)
     return module, params, buffers
 
 
+def _reshaped(target, array, module):
+    """A bias kept as a row, (1, M) against torch's (M,) ("Neural Networks from Scratch"), is the
+    same numbers in another shape: mapped through ``Reshaped``; any other shape is left to fail."""
+    t = as_param(target)
+    tensor = dict(module.named_parameters()).get(t.torch_name)
+    shape = np.shape(array)
+    if t.transpose or tensor is None or tuple(tensor.shape) == shape or \
+            tuple(d for d in shape if d != 1) != tuple(d for d in tensor.shape if d != 1):
+        return target
+    return Reshaped(t.torch_name, shape, tuple(tensor.shape))
+
+
 # ----------------------------------------------------------------- one call per component, any style
-def adapt(component, args=None, name=None, kind=None, conventions=None):
+def adapt(component, args=None, name=None, kind=None, conventions=None, hyper=None):
     """The adapter for ``component``: a ``(forward, backward)`` pair (with ``args``: the values after
-    ``x``, as a dict by argument name or a list in order), an object of the class style, or an object
-    that already has the project's duck type (returned as is)."""
+    ``x``, as a dict by argument name or a list in order), an object of the class style (``hyper``:
+    hyperparameters its attributes do not show), or an object that already has the project's duck
+    type (returned as is)."""
     copy_dout = (conventions or {}).get("inplace_dout") == "allowed"
     keep = (conventions or {}).get("dtype") == "promotes"
     if isinstance(component, tuple):
@@ -388,11 +413,11 @@ def adapt(component, args=None, name=None, kind=None, conventions=None):
         return FunctionPair(fwd, bwd, args, name=name, kind=kind, copy_dout=copy_dout, keep_dtype=keep)
     if hasattr(component, "named_parameters"):
         return component
-    return ObjectLayer(component, name=name, kind=kind, copy_dout=copy_dout, keep_dtype=keep)
+    return ObjectLayer(component, name=name, kind=kind, copy_dout=copy_dout, keep_dtype=keep, hyper=hyper)
 
 
 def check_component(component, x, *args, y=None, kind=None, name=None, conventions=None, module=None, params=None,
-                    buffers=None, eval_mode=None, hints=True, make=None, arguments=None, **kwargs):
+                    buffers=None, eval_mode=None, hints=True, make=None, arguments=None, hyper=None, **kwargs):
     """Check user code of any style against torch; returns a ``Report``.
 
     ``check_component((affine_forward, affine_backward), x, w, b)``,
@@ -400,15 +425,18 @@ def check_component(component, x, *args, y=None, kind=None, name=None, conventio
     ``check_component(SoftmaxWithLoss(), x, y=t)``, ``check_component((batchnorm_forward,
     batchnorm_backward), x, gamma, beta, bn_param, conventions={"running_var": "biased"})``.
     ``arguments={"w": w, "b": b}`` gives a function pair's arguments by name instead of ``*args``.
-    ``module``/``params``/``buffers`` override the torch reference and the mapping. A failure that a
+    ``module``/``params``/``buffers`` override the torch reference and the mapping; ``hyper`` gives a
+    class-style layer hyperparameters its attributes do not show (``{"p": 0.3}`` for a dropout that
+    keeps its keep probability in ``rate``). A failure that a
     single undeclared convention explains gets the hint (``make()``, returning a fresh component, lets
     the retry start from the same state; by default the arrays are copied before the first run)."""
     cv = conv.parse(conventions or {})
     fresh = make or _snapshot(component, arguments if arguments is not None else args)
-    report = _check_once(fresh(), x, y, kind, name, cv, module, params, buffers, eval_mode, kwargs)
+    report = _check_once(fresh(), x, y, kind, name, cv, module, params, buffers, eval_mode, kwargs, hyper)
     if report.passed or not hints or module is not None:
         return report
-    found = explain(lambda c: _check_once(fresh(), x, y, kind, name, c, None, params, buffers, eval_mode, kwargs),
+    found = explain(lambda c: _check_once(fresh(), x, y, kind, name, c, None, params, buffers, eval_mode, kwargs,
+                                          hyper),
                     report, _kind(component, kind, name), cv)
     if found:
         for r in report.failures:
@@ -440,7 +468,7 @@ def _snapshot(component, args):
     return lambda: copy.deepcopy(state)
 
 
-def _check_once(fresh, x, y, kind, name, cv, module, params, buffers, eval_mode, kwargs):
+def _check_once(fresh, x, y, kind, name, cv, module, params, buffers, eval_mode, kwargs, hyper=None):
     component, args = fresh
     k = _kind(component, kind, name)
     if k in LOSS_KINDS or y is not None:
@@ -449,7 +477,7 @@ def _check_once(fresh, x, y, kind, name, cv, module, params, buffers, eval_mode,
         if "softmax_eps" in cv:     # the value is -log(p_y + eps) but the gradient exact: the value's finite
             kwargs = {**kwargs, "finite_differences": False}    # differences are not that gradient; torch's is
         return check_loss(fn, module or torch_loss(k, cv, y), x, y, component=label, **kwargs)
-    layer = adapt(component, args, name=name, kind=kind, conventions=cv)
+    layer = adapt(component, args, name=name, kind=kind, conventions=cv, hyper=hyper)
     if not isinstance(layer, _Adapter):             # the project's duck type: its torch mirror, as check_layer does
         return check_layer(layer, module, params, x, buffers=buffers, eval_mode=bool(eval_mode), **kwargs)
     if module is None:
@@ -496,14 +524,29 @@ def loss_function(component, keep_dtype=False):
 def torch_loss(kind, cv, y=None):
     """torch's loss for ``kind`` (softmax cross-entropy unless ``svm_loss``); labels given one-hot are
     turned into indices for torch."""
+    F = torch.nn.functional
+    if kind in NNFS_LOSS_REFERENCES:
+        return NNFS_LOSS_REFERENCES[kind]
     if kind == "svm_loss":
-        base = torch.nn.functional.multi_margin_loss if cv.get("svm_scale") == "mean" else torch_svm_loss
+        base = F.multi_margin_loss if cv.get("svm_scale") == "mean" else torch_svm_loss
     else:
         base = conv.softmax_loss(float(cv["softmax_eps"]) if "softmax_eps" in cv else None)
 
     def fn(x, t):
         return base(x, t.argmax(1) if t.dim() == 2 else t.long())
     return fn
+
+
+def _categorical_crossentropy(p, t):
+    """The mean of -log p[label] over the samples, labels as indices or one-hot rows."""
+    logp = torch.log(p)
+    return -(t * logp).sum(1).mean() if t.dim() == 2 else torch.nn.functional.nll_loss(logp, t.long())
+
+
+# losses of predictions, not of scores ("Neural Networks from Scratch"): the mean over every element
+NNFS_LOSS_REFERENCES = {"categorical_crossentropy": _categorical_crossentropy,
+                        "binary_crossentropy": torch.nn.functional.binary_cross_entropy,
+                        "mse": torch.nn.functional.mse_loss, "mae": torch.nn.functional.l1_loss}
 
 
 def assert_component_parity(component, x, *args, **kwargs):

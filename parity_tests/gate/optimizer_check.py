@@ -4,6 +4,11 @@ Three styles:
 
 * an update rule ``next_w, config = rule(w, dw, config)`` (cs231n), one config per parameter
 * an object with ``update(params, grads)`` on dicts, updating in place ("Deep Learning from Scratch")
+* an object with ``update_params(layer)`` on a layer's ``weights``/``dweights`` and
+  ``biases``/``dbiases``, with ``pre_update_params()``/``post_update_params()`` around each step
+  ("Neural Networks from Scratch"); the parameters are paired into layers in order (an odd one out
+  gets an empty bias), and the state it keeps on each layer (``weight_momentums``, ``weight_cache``)
+  is compared like the others
 * this project's own: a factory ``make(params) -> optimizer`` with ``step(grads)`` and ``state``
 
 Both sides start from the same parameters and take the same gradients (``trajectory.PARAMS`` and
@@ -28,12 +33,17 @@ KNOWN_STATE = {
     "velocity": ("momentum_buffer", "-lr"), "v@momentum": ("momentum_buffer", "-lr"),
     "cache": ("square_avg", 1.0), "h@rmsprop": ("square_avg", 1.0), "h@adagrad": ("sum", 1.0),
     "m": ("exp_avg", 1.0), "v@adam": ("exp_avg_sq", 1.0), "t": ("step", 1.0), "iter": ("step", 1.0),
+    # "Neural Networks from Scratch" keeps them on the layer: weight_momentums, bias_cache...
+    "momentums@momentum": ("momentum_buffer", "-lr"), "momentums@adam": ("exp_avg", 1.0),
+    "cache@adagrad": ("sum", 1.0), "cache@adam": ("exp_avg_sq", 1.0),
 }
 TORCH_RULE = {torch.optim.SGD: "momentum", torch.optim.RMSprop: "rmsprop", torch.optim.Adagrad: "adagrad",
               torch.optim.Adam: "adam"}
 
 
 def _style(optimizer):
+    if hasattr(optimizer, "update_params"):
+        return "layers"
     if hasattr(optimizer, "update"):
         return "update"
     if callable(optimizer) and len(inspect.signature(optimizer).parameters) >= 3:
@@ -47,7 +57,7 @@ def _style(optimizer):
 def _state_map(torch_cls, declared):
     rule = TORCH_RULE.get(torch_cls, "")
     out = {}
-    for key, target in KNOWN_STATE.items():
+    for key, target in sorted(KNOWN_STATE.items(), key=lambda kv: "@" not in kv[0]):   # the rule's own first
         name, _, scope = key.partition("@")
         if not scope or scope == rule:
             out.setdefault(name, target)
@@ -61,6 +71,10 @@ def _user_state(style, opt, configs, name):
         return configs[name]
     if style == "factory":
         return getattr(opt, "state", {}).get(name, {})
+    if style == "layers":                           # configs: {param name: (layer, "weight" or "bias")}
+        layer, role = configs[name]
+        return {k[len(role) + 1:]: v for k, v in vars(layer).items()
+                if k.startswith(role + "_") and isinstance(v, np.ndarray)}
     out = {}
     for key, value in vars(opt).items():
         if isinstance(value, dict) and name in value:
@@ -74,7 +88,8 @@ def check_optimizer(optimizer, torch_optimizer, hyper, *, hints=True, **kwargs):
     """Run ``optimizer`` and ``torch_optimizer(params, **hyper)`` side by side; returns a ``Report``.
     Keywords as ``_check``. A failure that ``adam_eps=folded`` explains exactly carries that hint."""
     import copy
-    fresh = copy.deepcopy(optimizer) if hasattr(optimizer, "update") else optimizer
+    fresh = copy.deepcopy(optimizer) if hasattr(optimizer, "update") or hasattr(optimizer, "update_params") \
+        else optimizer
     report = _check(optimizer, torch_optimizer, hyper, **kwargs)
     declared = conv.parse(kwargs.get("conventions") or {})
     if report.passed or not hints or torch_optimizer is not torch.optim.Adam or "adam_eps" in declared:
@@ -112,7 +127,7 @@ def _check(optimizer, torch_optimizer, hyper, *, config=None, steps=20, dtype="f
         style = _style(optimizer)
         topt = torch_optimizer(list(tensors.values()), **hyper)
         smap = _state_map(torch.optim.Adam if torch_optimizer is conv.FoldedEpsAdam else torch_optimizer, state)
-        configs = {k: dict(config or {}) for k in params}
+        configs = _layers(params, dtype) if style == "layers" else {k: dict(config or {}) for k in params}
         opt = optimizer(params) if style == "factory" else optimizer
     except (Exception, SystemExit) as exc:
         return Report([failed(f"raised {type(exc).__name__}: {exc}{where(exc)}", check="error", **meta)])
@@ -131,6 +146,8 @@ def _check(optimizer, torch_optimizer, hyper, *, config=None, steps=20, dtype="f
                 params[k], configs[k] = optimizer(params[k], g[k].copy(), configs[k])
         elif style == "update":
             optimizer.update(params, {k: v.copy() for k, v in g.items()})
+        elif style == "layers":
+            _layer_step(optimizer, params, configs, g)
         else:
             opt.step({k: v.copy() for k, v in g.items()})
         for k, t in tensors.items():
@@ -150,6 +167,43 @@ def _check(optimizer, torch_optimizer, hyper, *, config=None, steps=20, dtype="f
         return pairs
 
     return track(steps, advance, dtype, meta, tolerances)
+
+
+class _Layer:
+    """The parameters of one layer as "Neural Networks from Scratch" keeps them."""
+
+
+def _layers(params, dtype):
+    """``{param name: (layer, role)}``: the parameters paired in order into layers, ``weights`` then
+    ``biases`` (an odd one out gets an empty bias of shape (1, 0))."""
+    names, out = list(params), {}
+    for i in range(0, len(names), 2):
+        layer = _Layer()
+        out[names[i]] = (layer, "weight")
+        if i + 1 < len(names):
+            out[names[i + 1]] = (layer, "bias")
+        else:
+            layer.biases, layer.dbiases = np.zeros((1, 0), dtype), np.zeros((1, 0), dtype)
+    return out
+
+
+def _layer_step(optimizer, params, layers, g):
+    """One step: ``pre_update_params()``, ``update_params(layer)`` for each layer, ``post_update_params()``;
+    a layer whose arrays were replaced rather than updated in place has them copied back."""
+    plural = {"weight": "weights", "bias": "biases"}
+    for k, (layer, role) in layers.items():
+        setattr(layer, plural[role], params[k])
+        setattr(layer, "d" + plural[role], g[k].copy())
+    if callable(getattr(optimizer, "pre_update_params", None)):
+        optimizer.pre_update_params()
+    for layer in dict.fromkeys(layer for layer, _ in layers.values()):
+        optimizer.update_params(layer)
+    if callable(getattr(optimizer, "post_update_params", None)):
+        optimizer.post_update_params()
+    for k, (layer, role) in layers.items():
+        new = getattr(layer, plural[role])
+        if new is not params[k]:
+            params[k][...] = new
 
 
 def assert_optimizer_parity(optimizer, torch_optimizer, hyper, **kwargs):

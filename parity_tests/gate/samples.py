@@ -11,6 +11,9 @@ SPECS = {
     "leaky_relu": [("random (5,7)", (5, 7), {"alpha": 0.1}, {"away": True})],
     "sigmoid": [("random (5,7)", (5, 7), {}, {})],
     "tanh": [("random (5,7)", (5, 7), {}, {})],
+    "identity": [("random (5,7)", (5, 7), {}, {})],
+    "softmax": [("random (5,7)", (5, 7), {}, {}),
+                ("large logits 800 + 30 * randn (4,5)", (4, 5), {}, {"large": True, "fd": False})],
     "batchnorm": [("N=8 D=5", (8, 5), {"gamma": (5,), "beta": (5,)}, {}),
                   ("N=3 D=7", (3, 7), {"gamma": (7,), "beta": (7,)}, {})],
     "spatial_batchnorm": [("(3,4,5,2)", (3, 4, 5, 2), {"gamma": (4,), "beta": (4,)}, {}),
@@ -45,6 +48,13 @@ SPECS = {
                      # exp overflows past 709 (88 in float32): only a max-shifted softmax stays finite
                      ("large logits 800 + 30 * randn (4,5)", (4, 5), {}, {"large": True, "fd": False})],
     "svm_loss": [("labels (7,5)", (7, 5), {}, {})],
+    # "Neural Networks from Scratch"'s losses of predictions: probabilities (a softmax's or a
+    # sigmoid's) or values
+    "categorical_crossentropy": [("probabilities, labels (6,4)", (6, 4), {}, {"probs": True}),
+                                 ("probabilities, one-hot (5,3)", (5, 3), {}, {"probs": True, "one_hot": True})],
+    "binary_crossentropy": [("probabilities (6,3), targets 0/1", (6, 3), {}, {"sigmoid": True, "binary": True})],
+    "mse": [("(6,3)", (6, 3), {}, {"regression": True})],
+    "mae": [("(6,3)", (6, 3), {}, {"regression": True})],
     # a linear classifier's loss f(W, X, y, reg): the input is W (D, C), the data X (N, D)
     "linear_svm": [("W (5,4) X (6,5) reg 0", (5, 4), {"X": (6, 5), "reg": 0.0}, {}),
                    ("W (7,3) X (9,7) reg 0.3", (7, 3), {"X": (9, 7), "reg": 0.3}, {})],
@@ -91,6 +101,11 @@ def values_for(kind, shape, spec, flags, rng, dtype):
         x = 200.0 + 10.0 * x if kind.startswith("linear") else 800.0 + 30.0 * x
     if kind in ("batchnorm", "spatial_batchnorm"):
         x = 2.0 * x + 1.0
+    if flags.get("probs"):
+        x = np.exp(x - x.max(axis=1, keepdims=True))
+        x /= x.sum(axis=1, keepdims=True)
+    if flags.get("sigmoid"):
+        x = 1.0 / (1.0 + np.exp(-x))
     if flags.get("ids"):
         x = rng.integers(0, flags["ids"], shape)
     values = {}
@@ -117,6 +132,10 @@ def labels_for(kind, shape, flags, rng, dtype):
     """Labels for scores of ``shape`` (N, C) (for a linear classifier: (len(X), W.shape[1]))."""
     if kind == "temporal_softmax_loss":
         return rng.integers(0, shape[-1], shape[:-1])
+    if flags.get("binary"):
+        return rng.integers(0, 2, shape).astype(dtype)
+    if flags.get("regression"):
+        return rng.standard_normal(shape).astype(dtype)
     y = rng.integers(0, shape[1], shape[0])
     if flags.get("one_hot"):
         return np.eye(shape[1], dtype=dtype)[y]
@@ -126,6 +145,14 @@ def labels_for(kind, shape, flags, rng, dtype):
 def lookup(values, name):
     name = ALIASES.get(name, name)
     return values[name] if name in values else KeyError
+
+
+def nnfs_argument(values, name):
+    """A constructor argument of "Neural Networks from Scratch": layer sizes from the sample's W,
+    dropout's ``rate`` (the fraction dropped) from its p."""
+    if name in ("n_inputs", "n_neurons") and "W" in values:
+        return values["W"].shape[name == "n_neurons"]
+    return lookup(values, "p" if name == "rate" else name)
 
 
 def config_for(param_name, values):

@@ -50,18 +50,37 @@ OPT_CLASSES = {
     "RMSprop": (T.RMSprop, {"lr": 1e-2, "decay_rate": 0.99}, {"lr": 1e-2, "alpha": 0.99, "eps": 1e-7}),
     "Adam": (T.Adam, {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999}, {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-7}),
 }
+# "Neural Networks from Scratch in Python": class name -> kind; its losses take (y_pred, y_true) and
+# leave the gradient in self.dinputs; its optimizers update_params(layer), checked at decay=0
+NNFS_LAYERS = {"Layer_Dense": "affine", "Layer_Dropout": "dropout", "Activation_ReLU": "relu",
+               "Activation_Sigmoid": "sigmoid", "Activation_Softmax": "softmax", "Activation_Linear": "identity"}
+NNFS_LOSSES = {"Activation_Softmax_Loss_CategoricalCrossentropy": "softmax_loss",
+               "Loss_CategoricalCrossentropy": "categorical_crossentropy",
+               "Loss_BinaryCrossentropy": "binary_crossentropy", "Loss_MeanSquaredError": "mse",
+               "Loss_MeanAbsoluteError": "mae"}
+NNFS_OPTIMIZERS = {
+    "Optimizer_SGD": [(T.SGD, {"learning_rate": 1e-2}, {"lr": 1e-2}),
+                      (T.SGD, {"learning_rate": 1e-2, "momentum": 0.9}, {"lr": 1e-2, "momentum": 0.9})],
+    "Optimizer_Adagrad": [(T.Adagrad, {"learning_rate": 1e-2, "epsilon": 1e-7}, {"lr": 1e-2, "eps": 1e-7})],
+    "Optimizer_RMSprop": [(T.RMSprop, {"learning_rate": 1e-3, "rho": 0.9, "epsilon": 1e-7},
+                           {"lr": 1e-3, "alpha": 0.9, "eps": 1e-7})],
+    "Optimizer_Adam": [(T.Adam, {"learning_rate": 1e-3, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7},
+                        {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-7})],
+}
+NNFS_CLASSES = set(NNFS_LAYERS) | set(NNFS_LOSSES) | set(NNFS_OPTIMIZERS)
 OPT_STEPS = 20
 SKIP_DIRS = {"__pycache__", "site-packages", "node_modules", "build", "dist"}
 LOOKS_USEFUL = re.compile(r"^\s*(def \w+_(forward|backward)\w*"
                           r"|def ((svm|softmax)_loss\w*|sgd|sgd_momentum|rmsprop|adam)\b"
-                          r"|class (" + "|".join(sorted(LAYER_CLASSES | set(OPT_CLASSES) | MODEL_CLASSES)) + r")\b)", re.M)
+                          r"|class (" + "|".join(sorted(LAYER_CLASSES | set(OPT_CLASSES) | MODEL_CLASSES | NNFS_CLASSES))
+                          + r")\b)", re.M)
 
 
 @dataclass
 class Target:
     name: str                  # as written in the user's file
     kind: str                  # component kind (adapters.kind_of), "optimizer" for rules and optimizer classes
-    style: str                 # "cs231n" or "textbook"
+    style: str                 # "cs231n", "textbook", "nnfs", "classifier" or "model"
     obj: object                # (forward, backward), a function, or a class
     where: str = ""
 
@@ -198,6 +217,9 @@ def discover(modules, style="auto", only=None):
             where = os.path.relpath(getattr(mod, "__file__", "") or "")
             if inspect.isfunction(obj) and style in ("auto", "cs231n"):
                 _function(name, obj, vars(mod), targets, skipped, where)
+            elif inspect.isclass(obj) and name in NNFS_CLASSES:
+                if style in ("auto", "nnfs"):
+                    _nnfs_class(name, obj, targets, skipped, where)
             elif inspect.isclass(obj) and (style in ("auto", "textbook") or name in MODEL_CLASSES):
                 _class(name, obj, targets, skipped, where)      # networks are classes in both styles
     if only:
@@ -266,6 +288,16 @@ def _class(name, cls, targets, skipped, where):
         skipped.append((name, "a layer class parity scan does not recognise by name"))
 
 
+def _nnfs_class(name, cls, targets, skipped, where):
+    need = "update_params" if name in NNFS_OPTIMIZERS else "backward"
+    if not callable(getattr(cls, need, None)):
+        skipped.append((name, f"named like the book's {name} but it has no {need}()"))
+    elif name in NNFS_OPTIMIZERS:
+        targets.append(Target(name, "optimizer", "nnfs", cls, where))
+    else:
+        targets.append(Target(name, NNFS_LAYERS.get(name) or NNFS_LOSSES[name], "nnfs", cls, where))
+
+
 # ----------------------------------------------------------------- checking one component
 def _seed(base, *parts):
     return (base * 1_000_003 + zlib.crc32("/".join(parts).encode())) % 2**31
@@ -293,18 +325,25 @@ def _build(target, values):
         return args
     kwargs = {}
     for p in list(inspect.signature(target.obj.__init__).parameters.values())[1:]:
-        v = S.lookup(values, p.name)
+        v = S.lookup(values, p.name) if target.style != "nnfs" else S.nnfs_argument(values, p.name)
         if v is KeyError:
             if p.default is inspect.Parameter.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
                 raise LookupError(f"constructor argument '{p.name}' of {target.name} is not one parity scan can fill")
             continue
         kwargs[p.name] = v.copy() if isinstance(v, np.ndarray) else v
-    return target.obj(**kwargs)
+    built = target.obj(**kwargs)
+    if target.style == "nnfs":                       # its weights are drawn in __init__: the sample's instead
+        for attr, key in (("weights", "W"), ("biases", "b")):
+            if hasattr(built, attr) and key in values:
+                setattr(built, attr, values[key].reshape(np.shape(getattr(built, attr))).copy())
+    return built
 
 
 def check_target(target, dtypes, cv, seed=0):
     """One ``Report`` over every sample and dtype of ``target`` under the conventions ``cv``."""
     report = Report()
+    if target.kind == "optimizer" and target.style == "nnfs":
+        return _check_nnfs_optimizer(target, dtypes, cv, seed)
     if target.kind == "optimizer":
         for dtype in dtypes:
             torch_cls, init, hyper = (RULES if target.style == "cs231n" else OPT_CLASSES)[target.name]
@@ -329,6 +368,8 @@ def check_target(target, dtypes, cv, seed=0):
     for sample, shape, spec, flags in S.SPECS[target.kind]:
         if target.style == "textbook" and target.kind == "batchnorm" and len(shape) > 2:
             continue
+        if target.style == "nnfs" and target.kind == "affine" and len(shape) > 2:
+            continue                                # np.dot(inputs, weights): (N, D) input only
         for dtype in dtypes:
             s = _seed(seed, target.name, sample)
             rng = np.random.default_rng(s)
@@ -352,6 +393,13 @@ def check_target(target, dtypes, cv, seed=0):
                     return fn(x, y, mask.copy())
                 user.__name__ = target.name
                 report.extend(check_component(user, x, y=y, module=recurrent.temporal_softmax_loss(mask), **common))
+            elif target.style == "nnfs" and target.kind in NNFS_LOSSES.values():
+                y = S.labels_for(target.kind, shape, flags, rng, dtype)
+                report.extend(check_component(_nnfs_loss(target), x, y=y,
+                                              module=torch_loss(target.kind, cv, y), **common))
+            elif target.style == "nnfs":
+                hyper = {"p": values["p"]} if target.kind == "dropout" else None   # its `rate` keeps 1 - p
+                report.extend(check_component(built, x, hyper=hyper, **common))
             elif target.kind in ("softmax_loss", "svm_loss"):
                 y = S.labels_for(target.kind, shape, flags, rng, dtype)
                 if flags.get("one_hot") and target.style == "cs231n":
@@ -362,6 +410,54 @@ def check_target(target, dtypes, cv, seed=0):
                 report.extend(check_component(target.obj, x, arguments=built, **common))
             else:
                 report.extend(check_component(built, x, **common))
+    return report
+
+
+def _nnfs_loss(target):
+    """``(loss, dx) = user(x, y)`` from a loss class of "Neural Networks from Scratch": the mean of its
+    per-sample ``forward(y_pred, y_true)`` and the ``self.dinputs`` of ``backward(y_pred, y_true)``.
+    The softmax-and-loss class's backward takes the softmax of the scores (its forward's output;
+    the final version of the class has no forward, and then only its gradient is its own)."""
+    cls = target.obj
+
+    def user(x, y):
+        obj = cls()
+        if target.kind == "softmax_loss":
+            if callable(getattr(obj, "forward", None)):
+                loss, probs = obj.forward(x, y), obj.output
+            else:
+                e = np.exp(x - x.max(axis=1, keepdims=True))
+                probs = e / e.sum(axis=1, keepdims=True)
+                labels = y.argmax(axis=1) if np.ndim(y) == 2 else y
+                loss = -np.mean(np.log(probs[np.arange(len(x)), labels]))
+            obj.backward(probs, y)
+        else:
+            loss = np.mean(obj.forward(x, y))
+            obj.backward(x, y)
+        return loss, obj.dinputs
+    user.__name__ = target.name
+    return user
+
+
+def _check_nnfs_optimizer(target, dtypes, cv, seed):
+    """Each of its configurations (plain SGD and with momentum), 20 steps against torch, state included."""
+    report = Report()
+    params = inspect.signature(target.obj.__init__).parameters
+    for torch_cls, init, hyper in NNFS_OPTIMIZERS[target.name]:
+        extra = {k: v for k, v in init.items() if k == "momentum"}
+        label = target.name + (f"({', '.join(f'{k}={v}' for k, v in extra.items())})" if extra else "")
+        if any(k not in params for k in extra):
+            continue                                # an early chapter's SGD, without momentum
+        for dtype in dtypes:
+            try:
+                opt = target.obj(**{k: v for k, v in init.items() if k in params})
+            except (Exception, SystemExit) as e:    # noqa: BLE001 -- the user's constructor
+                report.extend(Report([_error(target, f"{OPT_STEPS} steps", dtype, seed, np.zeros(()),
+                                             f"building it raised {type(e).__name__}: {e}{where(e)}")]))
+                continue
+            report.extend(check_optimizer(opt, torch_cls, hyper, hints=False, steps=OPT_STEPS, dtype=dtype,
+                                          seed=_seed(seed, label), name=label,
+                                          conventions=_applicable(cv, torch_cls)))
     return report
 
 
@@ -706,7 +802,7 @@ def add_command(sub):
                                    "passes unless --strict), 1 on a parity failure or a file that fails to import, "
                                    "2 on a usage error.")
     p.add_argument("paths", nargs="+", metavar="PATH", help="a .py file, a folder or a package")
-    p.add_argument("--style", choices=["auto", "cs231n", "textbook"], default="auto")
+    p.add_argument("--style", choices=["auto", "cs231n", "textbook", "nnfs"], default="auto")
     p.add_argument("--only", help="comma-separated name fragments, e.g. affine,adam")
     p.add_argument("--dtype", choices=["float64", "float32"], help="one dtype only (default both)")
     p.add_argument("--seed", type=count(0), default=0)

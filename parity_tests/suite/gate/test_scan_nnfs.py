@@ -1,0 +1,141 @@
+"""``parity scan`` on the third classic style, "Neural Networks from Scratch in Python": layers that
+keep ``self.output``/``self.dinputs``, losses of predictions, optimizers ``update_params(layer)``.
+The example (``examples/nnfs``) passes; each seeded bug fails at its component and check."""
+import os
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from parity_tests import check_component, check_optimizer
+from parity_tests.cli import main
+from parity_tests.gate.scan import scan
+
+from .test_scan import F64, ROOT, failed_checks, seeded, verdicts
+
+NNFS = os.path.join(ROOT, "examples", "nnfs")
+FILE = "nnfs_model.py"
+
+
+@pytest.fixture(scope="module")
+def nnfs_outcomes():
+    return scan([NNFS])[0]
+
+
+def test_every_class_is_recognised_and_the_example_passes(nnfs_outcomes):
+    v = verdicts(nnfs_outcomes)
+    assert v == {"Layer_Dense": ("PASS", {}), "Layer_Dropout": ("CONVENTION", {"dtype": "promotes"}),
+                 "Activation_ReLU": ("PASS", {}), "Activation_Sigmoid": ("PASS", {}),
+                 "Activation_Softmax": ("PASS", {}), "Activation_Linear": ("PASS", {}),
+                 "Activation_Softmax_Loss_CategoricalCrossentropy": ("PASS", {}),
+                 "Loss_CategoricalCrossentropy": ("CONVENTION", {"dtype": "promotes"}),
+                 "Loss_BinaryCrossentropy": ("PASS", {}), "Loss_MeanSquaredError": ("PASS", {}),
+                 "Loss_MeanAbsoluteError": ("PASS", {}), "Optimizer_SGD": ("PASS", {}),
+                 "Optimizer_Adagrad": ("PASS", {}), "Optimizer_RMSprop": ("PASS", {}),
+                 "Optimizer_Adam": ("PASS", {})}, v
+    dense = next(o for o in nnfs_outcomes if o.target.name == "Layer_Dense")
+    assert {"grad_param:weights", "grad_param:biases", "fd:weights", "fd:biases"} <= {r.check for r in dense.report.results}
+    sgd = next(o for o in nnfs_outcomes if o.target.name == "Optimizer_SGD")
+    assert {r.component for r in sgd.report.results} == {"Optimizer_SGD", "Optimizer_SGD(momentum=0.9)"}
+    assert any(r.check.endswith(".momentums") for r in sgd.report.results)
+    assert main(["scan", NNFS, "-q", "--strict", "--convention", "dtype=promotes"]) == 0
+
+
+BUGS = {
+    "dweights transposed": ("self.dweights = np.dot(self.inputs.T, dvalues)", "self.dweights = np.dot(dvalues.T, self.inputs)",
+                            "Layer_Dense", "grad_param:weights"),
+    "dbiases summed without keepdims": ("self.dbiases = np.sum(dvalues, axis=0, keepdims=True)",
+                                        "self.dbiases = np.sum(dvalues, axis=0, keepdims=True) / len(dvalues)",
+                                        "Layer_Dense", "grad_param:biases"),
+    "relu passes the gradient at 0": ("self.dinputs[self.inputs <= 0] = 0", "self.dinputs[self.inputs < 0] = 0",
+                                      "Activation_ReLU", "grad_input"),
+    "softmax jacobian without the outer product": (
+        "jacobian_matrix = np.diagflat(single_output) - np.dot(single_output, single_output.T)",
+        "jacobian_matrix = np.diagflat(single_output)", "Activation_Softmax", "grad_input"),
+    "sigmoid derivative from the input": ("self.dinputs = dvalues * (1 - self.output) * self.output",
+                                          "self.dinputs = dvalues * (1 - self.inputs) * self.inputs",
+                                          "Activation_Sigmoid", "grad_input"),
+    "dropout mask not scaled": ("size=inputs.shape) / self.rate", "size=inputs.shape)", "Layer_Dropout", "forward"),
+    "softmax loss gradient without 1/N": ("        self.dinputs[range(samples), y_true] -= 1\n        self.dinputs = self.dinputs / samples",
+                                          "        self.dinputs[range(samples), y_true] -= 1",
+                                          "Activation_Softmax_Loss_CategoricalCrossentropy", "grad_input"),
+    "the book's MAE sign": ("np.sign(dvalues - y_true) / outputs", "np.sign(y_true - dvalues) / outputs",
+                            "Loss_MeanAbsoluteError", "grad_input"),
+    "MSE without 1/outputs": ("self.dinputs = -2 * (y_true - dvalues) / outputs", "self.dinputs = -2 * (y_true - dvalues)",
+                              "Loss_MeanSquaredError", "grad_input"),
+    "BCE without 1/N": ("/ (1 - clipped_dvalues)) / outputs\n        self.dinputs = self.dinputs / samples",
+                        "/ (1 - clipped_dvalues)) / outputs", "Loss_BinaryCrossentropy", "grad_input"),
+    "momentum velocity sign": ("weight_updates = self.momentum * layer.weight_momentums - self.current_learning_rate",
+                               "weight_updates = -self.momentum * layer.weight_momentums - self.current_learning_rate",
+                               "Optimizer_SGD", "param:w1"),
+    "Adam bias without its correction": (
+        "bias_momentums_corrected = layer.bias_momentums / (1 - self.beta_1 ** (self.iterations + 1))",
+        "bias_momentums_corrected = layer.bias_momentums", "Optimizer_Adam", "param:b1"),
+    "RMSprop rho the weight of the new square": (
+        "layer.weight_cache = self.rho * layer.weight_cache + (1 - self.rho) * layer.dweights ** 2",
+        "layer.weight_cache = (1 - self.rho) * layer.weight_cache + self.rho * layer.dweights ** 2",
+        "Optimizer_RMSprop", "param:w1"),
+    "Adagrad cache of the gradient, not its square": ("layer.weight_cache += layer.dweights ** 2",
+                                                       "layer.weight_cache += np.abs(layer.dweights)",
+                                                       "Optimizer_Adagrad", "param:w1"),
+}
+
+
+@pytest.mark.parametrize("bug", sorted(BUGS))
+def test_each_seeded_bug_is_reported_at_its_component_and_check(tmp_path, bug):
+    old, new, component, check = BUGS[bug]
+    path = seeded(tmp_path, NNFS, FILE, old, new)
+    verdict, checks, messages = failed_checks(scan([path], only=component, dtypes=F64)[0], component)
+    assert verdict == "FAIL" and check in checks, (checks, messages)
+
+
+def test_an_early_chapters_classes_without_training_argument_or_momentum(tmp_path):
+    """Chapter 10's SGD takes the learning rate only; chapter 9's layers forward(inputs)."""
+    (tmp_path / "ch10.py").write_text(
+        "import numpy as np\n"
+        "class Activation_ReLU:\n    def forward(self, inputs):\n        self.inputs = inputs\n"
+        "        self.output = np.maximum(0, inputs)\n"
+        "    def backward(self, dvalues):\n        self.dinputs = dvalues.copy()\n        self.dinputs[self.inputs <= 0] = 0\n"
+        "class Optimizer_SGD:\n    def __init__(self, learning_rate=1.0):\n        self.learning_rate = learning_rate\n"
+        "    def update_params(self, layer):\n        layer.weights += -self.learning_rate * layer.dweights\n"
+        "        layer.biases += -self.learning_rate * layer.dbiases\n"
+        "class Activation_Softmax_Loss_CategoricalCrossentropy:\n    def forward(self, inputs, y_true):\n"
+        "        e = np.exp(inputs - inputs.max(axis=1, keepdims=True))\n        self.output = e / e.sum(axis=1, keepdims=True)\n"
+        "        yt = y_true.argmax(axis=1) if y_true.ndim == 2 else y_true\n"
+        "        return -np.log(np.clip(self.output, 1e-7, 1 - 1e-7)[range(len(inputs)), yt]).mean() * 1.5\n"
+        "    def backward(self, dvalues, y_true):\n        samples = len(dvalues)\n"
+        "        y_true = y_true.argmax(axis=1) if y_true.ndim == 2 else y_true\n"
+        "        self.dinputs = dvalues.copy()\n        self.dinputs[range(samples), y_true] -= 1\n"
+        "        self.dinputs = self.dinputs / samples\n")
+    outcomes, _ = scan([str(tmp_path / "ch10.py")], dtypes=F64)
+    v = verdicts(outcomes)
+    assert v["Activation_ReLU"] == ("PASS", {}) and v["Optimizer_SGD"] == ("PASS", {}), v
+    # its forward's loss value is checked when it has one: here scaled by 1.5 (so the gradient is
+    # no longer that value's derivative either)
+    verdict, checks, _ = failed_checks(outcomes, "Activation_Softmax_Loss_CategoricalCrossentropy")
+    assert verdict == "FAIL" and checks == {"loss", "fd:input"}, checks
+
+
+def test_the_nnfs_style_through_the_api():
+    sys.path.insert(0, NNFS)
+    try:
+        import nnfs_model as m
+    finally:
+        sys.path.remove(NNFS)
+    rng = np.random.default_rng(0)
+    dense = m.Layer_Dense(4, 3)
+    assert check_component(dense, rng.standard_normal((5, 4))).passed
+    assert check_component(m.Layer_Dropout(0.3), rng.standard_normal((6, 5)), hyper={"p": 0.3},
+                           conventions={"dtype": "promotes"}).passed
+    assert not check_component(m.Layer_Dropout(0.3), rng.standard_normal((6, 5)), hyper={"p": 0.5}).passed
+    report = check_optimizer(m.Optimizer_Adam(learning_rate=1e-3), torch.optim.Adam, {"lr": 1e-3, "eps": 1e-7})
+    assert report.passed and any(r.check.endswith(".cache") for r in report.results)
+    assert not check_optimizer(m.Optimizer_Adam(learning_rate=1e-3), torch.optim.Adam, {"lr": 1e-3}).passed
+
+
+def test_style_option_selects_the_nnfs_classes(capsys):
+    assert main(["scan", NNFS, "-q", "--style", "cs231n"]) == 2
+    capsys.readouterr()
+    assert main(["scan", NNFS, "-q", "--style", "nnfs", "--only", "Layer_Dense", "--dtype", "float64"]) == 0
+    assert "Layer_Dense" in capsys.readouterr().out
