@@ -5,7 +5,9 @@
   ``dx, dw, db = affine_backward(dout, cache)``; ``batchnorm_forward(x, gamma, beta, bn_param)``...
 * classes with parameter and gradient attributes ("Deep Learning from Scratch"): ``Affine(W, b)``
   with ``dW``/``db``, ``forward(x, train_flg=True)``, ``backward(dout)``; loss layers
-  ``forward(x, t)`` / ``backward(dout=1)``
+  ``forward(x, t)`` / ``backward(dout=1)``; and "Neural Networks from Scratch"'s ``Layer_Dense``
+  (``weights``/``dweights``, ``biases`` (1, M)) whose ``forward``/``backward`` leave their results in
+  ``self.output``/``self.dinputs``
 * this project's own duck type (``named_parameters``/``named_grads``/``forward(x, training)``), used as is
 
 ``check_component(...)`` checks any of them; on a failure it retries under each convention that

@@ -1,6 +1,6 @@
 """The samples ``parity scan`` runs per component kind: odd and non-square shapes, stride and padding
 variants (pad 0 included), ties after ReLU, train and eval mode. Each sample gives the input and the
-values a user's code is built from, under the names the two classic styles use."""
+values a user's code is built from, under the names the classic styles use."""
 import numpy as np
 
 # kind -> [(sample name, input shape, {value name: shape or scalar}, flags)]

@@ -1,6 +1,6 @@
 """``parity scan PATH...``: import a user's file, folder or package as it would run, find the layers,
 losses and update rules it recognises by name and signature (cs231n function pairs and rules,
-"Deep Learning from Scratch" classes), check each against torch on several samples in float64 and
+"Deep Learning from Scratch" classes, "Neural Networks from Scratch" classes), check each against torch on several samples in float64 and
 float32, and give one verdict per component: PASS, FAIL, or CONVENTION name=value when the mismatch
 is exactly a known convention (``conventions.py``; ``--strict`` makes that a failure)."""
 import contextlib
@@ -797,7 +797,8 @@ def scan_command(args):
 def add_command(sub):
     p = sub.add_parser("scan", help="check the layers, losses and update rules in your code against torch",
                        description="Import your file, folder or package, find the components it recognises "
-                                   "(cs231n function pairs and update rules, 'Deep Learning from Scratch' classes) "
+                                   "(cs231n function pairs and update rules, 'Deep Learning from Scratch' and "
+                                   "'Neural Networks from Scratch' classes) "
                                    "and check each against torch. Exit 0 when every one passes (a CONVENTION verdict "
                                    "passes unless --strict), 1 on a parity failure or a file that fails to import, "
                                    "2 on a usage error.")
