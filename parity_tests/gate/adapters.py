@@ -433,6 +433,9 @@ def check_component(component, x, *args, y=None, kind=None, name=None, conventio
     single undeclared convention explains gets the hint (``make()``, returning a fresh component, lets
     the retry start from the same state; by default the arrays are copied before the first run)."""
     cv = conv.parse(conventions or {})
+    if hyper is not None and not isinstance(hyper, dict):
+        raise TypeError(f"check_component: hyper= takes a dict of hyperparameters such as {{'p': 0.3}}, "
+                        f"got {type(hyper).__name__}")
     fresh = make or _snapshot(component, arguments if arguments is not None else args)
     report = _check_once(fresh(), x, y, kind, name, cv, module, params, buffers, eval_mode, kwargs, hyper)
     if report.passed or not hints or module is not None:

@@ -100,6 +100,7 @@ def user_code(paths):
     """Import every candidate file under ``paths`` as it would run (``from common.util import im2col``
     works); yields ``(modules, skipped)`` and restores sys.path and sys.modules afterwards."""
     saved_path, saved_modules = list(sys.path), dict(sys.modules)
+    saved_numpy = {space: dict(vars(space)) for space in NUMPY_SPACES}
     roots = []
     modules, skipped = [], []
     try:
@@ -115,6 +116,7 @@ def user_code(paths):
                 if not LOOKS_USEFUL.search(text):
                     continue
                 modules.append(_import(f, roots, skipped))
+                _restore_numpy(saved_numpy, f, skipped)
         yield [m for m in modules if m is not None], skipped
     finally:
         # what the user's files imported from the folders put on sys.path goes too (the book's
@@ -126,6 +128,24 @@ def user_code(paths):
             if name not in saved_modules and (_inside(mod, roots) or (_inside(mod, added) and not _installed(mod))):
                 del sys.modules[name]
         sys.modules.update(saved_modules)
+
+
+NUMPY_SPACES = (np, np.random, np.linalg)
+
+
+def _restore_numpy(saved, path, skipped):
+    """A file that replaces NumPy's own functions when imported (``nnfs.init()`` swaps np.dot,
+    np.zeros, np.eye and np.random.randn for float32-forcing ones) would change every check that
+    follows, its own and everyone else's: the originals are put back and the file is named."""
+    replaced = []
+    for space, before in saved.items():
+        for k, v in before.items():
+            if vars(space).get(k) is not v:
+                setattr(space, k, v)
+                replaced.append(f"{space.__name__}.{k}")
+    if replaced:
+        skipped.append((path, f"replaced {', '.join(sorted(replaced))} when imported (nnfs.init() does); "
+                              f"the originals were put back, so every component is checked with NumPy's own"))
 
 
 def _python_files(path, skipped):

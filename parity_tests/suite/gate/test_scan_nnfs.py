@@ -129,6 +129,8 @@ def test_the_nnfs_style_through_the_api():
     assert check_component(m.Layer_Dropout(0.3), rng.standard_normal((6, 5)), hyper={"p": 0.3},
                            conventions={"dtype": "promotes"}).passed
     assert not check_component(m.Layer_Dropout(0.3), rng.standard_normal((6, 5)), hyper={"p": 0.5}).passed
+    with pytest.raises(TypeError, match="hyper= takes a dict of hyperparameters"):
+        check_component(m.Layer_Dropout(0.3), rng.standard_normal((6, 5)), hyper=0.3)
     report = check_optimizer(m.Optimizer_Adam(learning_rate=1e-3), torch.optim.Adam, {"lr": 1e-3, "eps": 1e-7})
     assert report.passed and any(r.check.endswith(".cache") for r in report.results)
     assert not check_optimizer(m.Optimizer_Adam(learning_rate=1e-3), torch.optim.Adam, {"lr": 1e-3}).passed
@@ -139,3 +141,23 @@ def test_style_option_selects_the_nnfs_classes(capsys):
     capsys.readouterr()
     assert main(["scan", NNFS, "-q", "--style", "nnfs", "--only", "Layer_Dense", "--dtype", "float64"]) == 0
     assert "Layer_Dense" in capsys.readouterr().out
+
+
+def test_nnfs_init_at_import_does_not_change_the_numpy_the_checks_use(tmp_path, capsys):
+    """The book's scripts call nnfs.init(), which swaps np.dot, np.zeros, np.eye and np.random.randn
+    for float32-forcing versions: left in place, every float64 check after it (anyone's) would fail."""
+    originals = (np.dot, np.zeros, np.eye, np.random.randn)
+    (tmp_path / "hw").mkdir()
+    text = open(os.path.join(NNFS, FILE)).read()
+    (tmp_path / "hw" / "script.py").write_text(
+        "import nnfs\nfrom nnfs.datasets import spiral_data\nnnfs.init()\n" + text[text.index("import numpy"):]
+        + "\nX, y = spiral_data(samples=20, classes=3)\ndense1 = Layer_Dense(2, 8)\ndense1.forward(X, True)\n")
+    with open(os.path.join(ROOT, "examples", "cs231n", "layers.py")) as f:
+        (tmp_path / "hw" / "layers.py").write_text(f.read())
+    outcomes, skipped = scan([str(tmp_path / "hw")], only="Layer_Dense,affine_forward,Activation_Softmax", dtypes=F64)
+    assert verdicts(outcomes) == {"Layer_Dense": ("PASS", {}), "affine_forward": ("PASS", {}),
+                                  "Activation_Softmax": ("PASS", {}),
+                                  "Activation_Softmax_Loss_CategoricalCrossentropy": ("PASS", {})}
+    assert any("replaced numpy.dot, numpy.eye, numpy.random.randn, numpy.zeros when imported" in why
+               for _, why in skipped), skipped
+    assert (np.dot, np.zeros, np.eye, np.random.randn) == originals
