@@ -124,6 +124,16 @@ def _call(c, check, fn, *args, **kwargs):
         return None
 
 
+def _loss_and_grads(c, model, signature, *args, **kwargs):
+    """cs231n's ``model.loss(...)`` -> ``(loss, grads)``; ``(None, None)`` with a failure saying why
+    when it raised or returned something else."""
+    out = _call(c, "loss", model.loss, *args, **kwargs)
+    ok = isinstance(out, tuple) and len(out) == 2
+    if out is not None and not ok:
+        c.fail("loss", f"loss({signature}) returned {type(out).__name__}; expected (loss, grads)")
+    return out if ok else (None, None)
+
+
 def _forward(model, book):
     """The network's forward (``predict``, or cs231n's ``loss`` without labels), or None when it has none."""
     if book:
@@ -217,11 +227,7 @@ def check_model(model, X, y, reg=0.0, conventions=None, seed=0, component=None, 
             loss = _call(c, "loss", model.loss, X, y, **extra)
             grads = _call(c, "grad_param", model.gradient, X, y)
         else:
-            out = _call(c, "loss", model.loss, X, y, **extra)
-            ok = isinstance(out, tuple) and len(out) == 2
-            if out is not None and not ok:
-                c.fail("loss", f"loss(X, y) returned {type(out).__name__}; expected (loss, grads)")
-            loss, grads = out if ok else (None, None)
+            loss, grads = _loss_and_grads(c, model, "X, y", X, y, **extra)
         if loss is not None:
             c.add("loss", np.asarray(loss, dtype=np.float64), loss_t.detach().numpy())
         if grads is not None:
@@ -343,11 +349,7 @@ def check_captioning(model, features, captions, seed=0, component=None, sample="
         except (RuntimeError, ValueError, IndexError) as e:
             c.fail("error", f"its params do not fit cs231n's CaptioningRNN: {e}")
             return c.report()
-        out = _call(c, "loss", model.loss, features, captions)
-        ok = isinstance(out, tuple) and len(out) == 2
-        if out is not None and not ok:
-            c.fail("loss", f"loss(features, captions) returned {type(out).__name__}; expected (loss, grads)")
-        loss, grads = out if ok else (None, None)
+        loss, grads = _loss_and_grads(c, model, "features, captions", features, captions)
         if loss is not None:
             c.add("loss", np.asarray(loss, dtype=np.float64), loss_t.detach().numpy())
         for k in CAPTION_PARAMS if grads is not None else ():

@@ -28,6 +28,20 @@ def seeded(tmp_path, folder, relpath, old, new):
     return str(dest)
 
 
+def example_module(folder, dotted):
+    """The module ``dotted`` of an example folder, imported with the folder's parent on sys.path;
+    sys.path and sys.modules as they were afterwards (the scan's own imports must not find it)."""
+    import importlib
+    parent, top = os.path.dirname(folder), dotted.split(".")[0]
+    sys.path.insert(0, parent)
+    try:
+        return importlib.import_module(dotted)
+    finally:
+        sys.path.remove(parent)
+        for m in [m for m in sys.modules if m == top or m.startswith(top + ".")]:
+            del sys.modules[m]
+
+
 def verdicts(outcomes):
     return {o.target.name: (o.verdict, o.convention) for o in outcomes}
 
@@ -588,13 +602,7 @@ def test_assignment_3_in_float32_and_a_forward_without_its_cache(tmp_path):
 
 def test_assignment_3_functions_through_the_api():
     from parity_tests import check_component
-    sys.path.insert(0, os.path.dirname(CS231N))
-    try:
-        from cs231n import rnn_layers as R
-    finally:
-        sys.path.remove(os.path.dirname(CS231N))
-        for m in [m for m in sys.modules if m == "cs231n" or m.startswith("cs231n.")]:
-            del sys.modules[m]
+    R = example_module(CS231N, "cs231n.rnn_layers")
     rng = np.random.default_rng(0)
     ids, W = rng.integers(0, 4, (2, 5)), rng.standard_normal((4, 3))
     assert check_component((R.word_embedding_forward, R.word_embedding_backward), ids, W).passed
@@ -634,13 +642,7 @@ def test_lists_returned_for_tuples_are_read_as_tuples(tmp_path):
 
 def test_check_captioning_from_a_test_and_a_model_that_is_not_one():
     from parity_tests import check_captioning
-    sys.path.insert(0, os.path.dirname(CS231N))
-    try:
-        from cs231n.classifiers.rnn import CaptioningRNN
-    finally:
-        sys.path.remove(os.path.dirname(CS231N))
-        for m in [m for m in sys.modules if m == "cs231n" or m.startswith("cs231n.")]:
-            del sys.modules[m]
+    CaptioningRNN = example_module(CS231N, "cs231n.classifiers.rnn").CaptioningRNN
     words = {"<NULL>": 0, "<START>": 1, "<END>": 2, "a": 3, "b": 4}
     np.random.seed(0)
     model = CaptioningRNN(words, input_dim=4, wordvec_dim=3, hidden_dim=5, cell_type="lstm", dtype=np.float64)

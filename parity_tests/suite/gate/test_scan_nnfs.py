@@ -2,7 +2,6 @@
 keep ``self.output``/``self.dinputs``, losses of predictions, optimizers ``update_params(layer)``.
 The example (``examples/nnfs``) passes; each seeded bug fails at its component and check."""
 import os
-import sys
 
 import numpy as np
 import pytest
@@ -12,7 +11,7 @@ from parity_tests import check_component, check_optimizer
 from parity_tests.cli import main
 from parity_tests.gate.scan import scan
 
-from .test_scan import F64, ROOT, failed_checks, seeded, verdicts
+from .test_scan import F64, ROOT, example_module, failed_checks, seeded, verdicts
 
 NNFS = os.path.join(ROOT, "examples", "nnfs")
 FILE = "nnfs_model.py"
@@ -118,11 +117,7 @@ def test_an_early_chapters_classes_without_training_argument_or_momentum(tmp_pat
 
 
 def test_the_nnfs_style_through_the_api():
-    sys.path.insert(0, NNFS)
-    try:
-        import nnfs_model as m
-    finally:
-        sys.path.remove(NNFS)
+    m = example_module(os.path.join(NNFS, FILE), "nnfs_model")
     rng = np.random.default_rng(0)
     dense = m.Layer_Dense(4, 3)
     assert check_component(dense, rng.standard_normal((5, 4))).passed
