@@ -110,8 +110,8 @@ def test_cs231n_rnn_step_forward():
             [0.66854692, 0.79562378, 0.87755553, 0.92795967],
             [0.97934501, 0.99144213, 0.99646691, 0.99854353]]
     out, ref, _, _ = _recurrent(layer, x[:, None], prev_h)         # one step: a sequence of length 1
-    np.testing.assert_allclose(out[:, 0], want, rtol=0, atol=PRINTED)
-    np.testing.assert_allclose(ref[:, 0], want, rtol=0, atol=PRINTED)
+    np.testing.assert_allclose(out[:, 0], want, rtol=0, atol=PRINTED, err_msg="numpy_impl RNN")
+    np.testing.assert_allclose(ref[:, 0], want, rtol=0, atol=PRINTED, err_msg="torch RNN")
 
 
 def test_cs231n_rnn_forward():
@@ -126,8 +126,8 @@ def test_cs231n_rnn_forward():
              [-0.27150199, -0.07088804, 0.13562939, 0.33099728, 0.50158768],
              [-0.51014825, -0.30524429, -0.06755202, 0.17806392, 0.40333043]]]
     out, ref, _, _ = _recurrent(layer, x, h0)
-    np.testing.assert_allclose(out, want, rtol=0, atol=PRINTED)
-    np.testing.assert_allclose(ref, want, rtol=0, atol=PRINTED)
+    np.testing.assert_allclose(out, want, rtol=0, atol=PRINTED, err_msg="numpy_impl RNN")
+    np.testing.assert_allclose(ref, want, rtol=0, atol=PRINTED, err_msg="torch RNN")
 
 
 def test_cs231n_word_embedding_forward():
@@ -136,9 +136,10 @@ def test_cs231n_word_embedding_forward():
     rows = {0: [0., 0.07142857, 0.14285714], 1: [0.21428571, 0.28571429, 0.35714286],
             2: [0.42857143, 0.5, 0.57142857], 3: [0.64285714, 0.71428571, 0.78571429]}
     want = [[rows[i] for i in row] for row in ids]
-    np.testing.assert_allclose(layer.forward(ids), want, rtol=0, atol=PRINTED)
+    np.testing.assert_allclose(layer.forward(ids), want, rtol=0, atol=PRINTED, err_msg="numpy_impl Embedding")
     with torch.no_grad():
-        np.testing.assert_allclose(mirror(layer).module(torch.tensor(ids)).numpy(), want, rtol=0, atol=PRINTED)
+        np.testing.assert_allclose(mirror(layer).module(torch.tensor(ids)).numpy(), want, rtol=0, atol=PRINTED,
+                                   err_msg="torch Embedding")
 
 
 def test_cs231n_lstm_step_forward():
@@ -154,10 +155,10 @@ def test_cs231n_lstm_step_forward():
               [0.66382255, 0.76674007, 0.87195994, 0.97902709, 1.08751345],
               [0.74192008, 0.90592151, 1.07717006, 1.25120233, 1.42395676]]
     out, ref, c, ref_c = _recurrent(layer, x[:, None], prev_h, prev_c)
-    for got in (out[:, 0], ref[:, 0]):
-        np.testing.assert_allclose(got, want_h, rtol=0, atol=PRINTED)
-    for got in (c, ref_c):
-        np.testing.assert_allclose(got, want_c, rtol=0, atol=PRINTED)
+    for side, got in (("numpy_impl", out[:, 0]), ("torch", ref[:, 0])):
+        np.testing.assert_allclose(got, want_h, rtol=0, atol=PRINTED, err_msg=f"{side} LSTM next_h")
+    for side, got in (("numpy_impl", c), ("torch", ref_c)):
+        np.testing.assert_allclose(got, want_c, rtol=0, atol=PRINTED, err_msg=f"{side} LSTM next_c")
 
 
 def test_cs231n_lstm_forward():
@@ -172,8 +173,8 @@ def test_cs231n_lstm_forward():
              [0.6704845, 0.69350089, 0.71486014, 0.7346449],
              [0.81733511, 0.83677871, 0.85403753, 0.86935314]]]
     out, ref, _, _ = _recurrent(layer, x, h0, np.zeros((N, H)))    # cs231n's lstm_forward starts c at 0
-    np.testing.assert_allclose(out, want, rtol=0, atol=PRINTED)
-    np.testing.assert_allclose(ref, want, rtol=0, atol=PRINTED)
+    np.testing.assert_allclose(out, want, rtol=0, atol=PRINTED, err_msg="numpy_impl LSTM")
+    np.testing.assert_allclose(ref, want, rtol=0, atol=PRINTED, err_msg="torch LSTM")
 
 
 def test_gate_order_matters_for_the_published_lstm():
