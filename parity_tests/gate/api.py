@@ -34,6 +34,7 @@ from torch_ref.layers import mirror
 from torch_ref.mapping import copy_to_torch, normalise, to_numpy_dict, torch_dtype
 
 from .compare import compare, failed
+from .definitions import not_run
 from .isolation import preserved
 from .report import Report
 from .tolerance import Tolerance, tolerance_for
@@ -112,7 +113,9 @@ def where(exc):
     if not frames:
         return ""
     f = frames[-1]
-    missing = missing_import(exc)
+    missing, script = missing_import(exc), not_run(exc, f.filename)
+    if script:
+        return f" (at {f.filename}:{f.lineno} in {f.name}); {script}"
     return f" (at {f.filename}:{f.lineno} in {f.name})" + (
         f"; '{exc.name}' was to come from {missing[0]}, {UNBUILT} at {os.path.basename(f.filename)}:{missing[1]}"
         f" (a compiled extension that is not built? cs231n's: python setup.py build_ext --inplace)"

@@ -23,6 +23,7 @@ from . import recurrent_reference as recurrent
 from . import samples as S
 from .adapters import check_component, kind_of, torch_loss
 from .api import UNBUILT, where
+from .definitions import NOT_RUN, PLANS, definitions_only
 from .optimizer_check import check_optimizer
 from .report import Report
 
@@ -102,22 +103,29 @@ def user_code(paths):
     saved_path, saved_modules = list(sys.path), dict(sys.modules)
     saved_numpy = {space: dict(vars(space)) for space in NUMPY_SPACES}
     roots = []
-    modules, skipped = [], []
+    modules, skipped, files = [], [], []
+    for path in paths:
+        if not os.path.exists(path):
+            raise UsageError(f"no such file or folder: {path}")
+    for path in paths:
+        for f in _python_files(os.path.abspath(path), skipped):
+            try:
+                text = open(f, encoding="utf-8", errors="replace").read()
+            except OSError as e:
+                skipped.append((f, f"cannot read: {e}"))
+                continue
+            if LOOKS_USEFUL.search(text):
+                files.append(f)
     try:
-        for path in paths:
-            if not os.path.exists(path):
-                raise UsageError(f"no such file or folder: {path}")
-            for f in _python_files(os.path.abspath(path), skipped):
-                try:
-                    text = open(f, encoding="utf-8", errors="replace").read()
-                except OSError as e:
-                    skipped.append((f, f"cannot read: {e}"))
-                    continue
-                if not LOOKS_USEFUL.search(text):
-                    continue
+        with definitions_only(files):
+            for f in files:
                 modules.append(_import(f, roots, skipped))
                 _restore_numpy(saved_numpy, f, skipped)
-        yield [m for m in modules if m is not None], skipped
+            for f in files:             # what each file's script part (its training loop, its main()) left out
+                plan = PLANS.get(os.path.normcase(f))
+                if plan is not None and plan.start:
+                    skipped.append((f, plan.summary()))
+            yield [m for m in modules if m is not None], skipped
     finally:
         # what the user's files imported from the folders put on sys.path goes too (the book's
         # ``common`` package beside ch05/), or the next scan of another copy would get this one;
@@ -678,7 +686,7 @@ def _refusals(report):
 def _judge(target, dtypes, declared, seed, report):
     if report.passed:
         return Outcome(target, "PASS", {}, report)
-    if all(UNBUILT in r.note for r in report.failures):     # it cannot run here: no convention will help
+    if all(UNBUILT in r.note or NOT_RUN in r.note for r in report.failures):     # it cannot run here: no convention will help
         return Outcome(target, "UNBUILT", {}, report)
     kind = "adam" if target.kind == "optimizer" and target.name.lower() == "adam" else target.kind
     # a convention declared for the whole scan that this component does not follow (cs231n's linear
@@ -732,7 +740,8 @@ def scan(paths, style="auto", only=None, dtypes=("float64", "float32"), conventi
         np.random.set_state(state)
     # what cannot run here (a name its file imports inside try/except, and that import failed) was
     # never checked: listed like a file that fails to import, which fails the scan unless allowed
-    unbuilt = [(o.target.name, "could not import what it needs: " + o.report.failures[0].note.split("); ", 1)[-1])
+    unbuilt = [(o.target.name, ("could not run what it needs: " if NOT_RUN in o.report.failures[0].note else
+                                "could not import what it needs: ") + o.report.failures[0].note.split("); ", 1)[-1])
                for o in outcomes if o.verdict == "UNBUILT"]
     return [o for o in outcomes if o.verdict != "UNBUILT"], skipped + not_recognised + unbuilt
 
@@ -777,7 +786,7 @@ def scan_command(args):
         raise UsageError(str(e)) from None
     dtypes = (args.dtype,) if args.dtype else ("float64", "float32")
     outcomes, skipped = scan(args.paths, args.style, args.only, dtypes, declared, args.seed)
-    broken = [(n, why) for n, why in skipped if why.startswith(("could not import", "cannot read"))]
+    broken = [(n, why) for n, why in skipped if why.startswith(("could not import", "could not run", "cannot read"))]
     if not outcomes and broken and not args.allow_import_errors:
         for name, why in broken:
             print(f"skipped {name}: {why}")
@@ -791,7 +800,7 @@ def scan_command(args):
     text, report = format_outcomes(outcomes, skipped, args.strict, args.quiet)
     print(text)
     bad = [o for o in outcomes if o.verdict == "FAIL" or (args.strict and o.verdict == "CONVENTION")]
-    print(f"{len(outcomes)} components: {sum(o.verdict == 'PASS' for o in outcomes)} pass, "
+    print(f"{len(outcomes)} component{'s' * (len(outcomes) != 1)}: {sum(o.verdict == 'PASS' for o in outcomes)} pass, "
           f"{sum(o.verdict == 'CONVENTION' for o in outcomes)} convention, "
           f"{sum(o.verdict == 'FAIL' for o in outcomes)} fail{' (strict)' if args.strict else ''}")
     if args.json:
