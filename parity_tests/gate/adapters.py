@@ -31,6 +31,9 @@ PARAM_ROLES = {"w": "weight", "W": "weight", "weight": "weight", "weights": "wei
                "biases": "bias", "gamma": "gamma", "beta": "beta"}
 BUFFER_NAMES = ("running_mean", "running_var")
 LOSS_KINDS = ("softmax_loss", "svm_loss")
+# "Neural Networks from Scratch"'s Layer_Dense built with these adds l1 * sign(p) + 2 * l2 * p to the
+# gradient of its weights (``weight_``) and biases (``bias_``) in backward; the loss holds the penalty
+REGULARIZERS = ("weight_regularizer_l1", "weight_regularizer_l2", "bias_regularizer_l1", "bias_regularizer_l2")
 
 
 class MappingError(KeyError):
@@ -105,6 +108,23 @@ class _Adapter:
 
     def named_grads(self):
         return {k: self._as_input_dtype(v) for k, v in self._grads().items()}
+
+    def penalty(self):
+        """``fn() -> float``, the L1/L2 penalty whose gradient the layer's backward adds to its
+        parameters' (its regularizers, ``REGULARIZERS``), or None without one: finite differences
+        take the gradient of sum(forward(x) * dout) + penalty."""
+        coef = {k: float(getattr(self, "hyper", {}).get(k) or 0.0) for k in REGULARIZERS}
+        if not any(coef.values()):
+            return None
+        roles = getattr(self, "roles", PARAM_ROLES)
+
+        def fn():
+            total = 0.0
+            for k, v in self.named_parameters().items():
+                l1, l2 = (coef.get(f"{roles.get(k)}_regularizer_{n}", 0.0) for n in ("l1", "l2"))
+                total += l1 * np.abs(v).sum() + l2 * np.square(v).sum()
+            return total
+        return fn
 
     def peek(self, x):
         """The keep-mask the user's dropout will draw for ``x``: its output on ones of that shape (so an
@@ -229,14 +249,34 @@ class ObjectLayer(_Adapter):
 
 # ----------------------------------------------------------------- torch references
 class Flatten2d(nn.Module):
-    """cs231n's affine: x (N, d1, ..., dk) is reshaped to (N, D) first; then torch's Linear."""
+    """cs231n's affine: x (N, d1, ..., dk) is reshaped to (N, D) first; then torch's Linear.
+    ``penalty``: the regularizers' coefficients (``REGULARIZERS``, in order), whose gradient the
+    backward adds to the weight's and the bias's."""
 
-    def __init__(self, d_in, d_out):
+    def __init__(self, d_in, d_out, penalty=(0.0, 0.0, 0.0, 0.0)):
         super().__init__()
         self.linear = nn.Linear(d_in, d_out)
+        self.penalty = tuple(penalty)
 
     def forward(self, x):
-        return self.linear(x.reshape(x.shape[0], -1))
+        out = self.linear(x.reshape(x.shape[0], -1))
+        return out + _Penalty.apply(self.linear.weight, self.linear.bias, *self.penalty) if any(self.penalty) else out
+
+
+class _Penalty(torch.autograd.Function):
+    """Adds 0 to the output; its backward gives w and b the gradient of l1 * sum|p| + l2 * sum p**2,
+    whatever the upstream gradient: what a regularized layer's backward adds."""
+
+    @staticmethod
+    def forward(ctx, w, b, l1w, l2w, l1b, l2b):
+        ctx.save_for_backward(w, b)
+        ctx.coef = (l1w, l2w, l1b, l2b)
+        return w.new_zeros(())
+
+    @staticmethod
+    def backward(ctx, grad):
+        (w, b), (l1w, l2w, l1b, l2b) = ctx.saved_tensors, ctx.coef
+        return l1w * torch.sign(w) + 2 * l2w * w, l1b * torch.sign(b) + 2 * l2b * b, None, None, None, None
 
 
 class Reshaped(Param):
@@ -312,7 +352,8 @@ def reference(layer, conventions=None, overrides=None):
     buffers = {}
     if kind == "affine":
         w = _first(layer, p, "weight")
-        module, targets = Flatten2d(*w.shape), {"weight": Param("linear.weight", True), "bias": "linear.bias"}
+        module = Flatten2d(*w.shape, penalty=[float(_hyper(layer, k, default=0.0) or 0.0) for k in REGULARIZERS])
+        targets = {"weight": Param("linear.weight", True), "bias": "linear.bias"}
     elif kind == "affine_relu":                   # cs231n's layer_utils sandwiches
         w = _first(layer, p, "weight")
         module = nn.Sequential(Flatten2d(*w.shape), nn.ReLU())

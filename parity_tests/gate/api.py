@@ -348,9 +348,11 @@ def _finite_differences(c, layer, x, g, dx, np_grads):
     xc = np.array(x, dtype=np.float64) if x.dtype.kind not in "iu" else x
     if xc is not x:                                 # integer ids: no input gradient
         c.add("fd:input", dx, numerical_gradient(f, xc, g))
+    penalty = layer.penalty() if callable(getattr(layer, "penalty", None)) else None   # a regularized layer's
     for name, p in layer.named_parameters().items():
         if np_grads.get(name) is not None:
-            c.add(f"fd:{name}", np_grads[name], numerical_gradient(f, p, g))
+            num = numerical_gradient(f, p, g)
+            c.add(f"fd:{name}", np_grads[name], num + numerical_gradient(penalty, p) if penalty else num)
 
 
 def check_loss(loss_fn, torch_fn, x, y, *, seed=0, component=None, sample="", tolerances=None,

@@ -101,14 +101,16 @@ def check_optimizer(optimizer, torch_optimizer, hyper, *, hints=True, **kwargs):
 
 
 def _check(optimizer, torch_optimizer, hyper, *, config=None, steps=20, dtype="float64", seed=0,
-           grads=None, params=None, state=None, conventions=None, name=None, tolerances=None):
+           grads=None, params=None, state=None, conventions=None, name=None, tolerances=None, lr_factor=None):
     """One run of the optimizer check.
 
     ``config``: the initial config of an update rule (copied per parameter). ``grads``: a list of
     {name: array} per step, or ``fn(step, params) -> {name: array}``; default: the fixed problem.
     ``params``: {name: array} start values. ``state``: {user key: torch key or (torch key, factor)}
     added to the known correspondences (velocity, cache, m, v, t, h, iter). ``conventions``:
-    ``{"adam_eps": "folded"}`` swaps in Adam with the eps folded into the step size.
+    ``{"adam_eps": "folded"}`` swaps in Adam with the eps folded into the step size. ``lr_factor``:
+    ``fn(i) -> float``, torch's learning rate at the i-th step (from 0) is ``lr * fn(i)`` (a decay
+    the optimizer applies itself, "Neural Networks from Scratch"'s ``lr / (1 + decay * iterations)``).
     """
     dtype = np.dtype(dtype)
     cv = conv.parse(conventions or {})
@@ -152,6 +154,9 @@ def _check(optimizer, torch_optimizer, hyper, *, config=None, steps=20, dtype="f
             opt.step({k: v.copy() for k, v in g.items()})
         for k, t in tensors.items():
             t.grad = torch.tensor(g[k])
+        if lr_factor is not None:
+            for group in topt.param_groups:
+                group["lr"] = lr * lr_factor(step - 1)
         topt.step()
         pairs = [(f"param:{k}", params[k], tensors[k].detach().numpy()) for k in params]
         for k, t in tensors.items():

@@ -6,7 +6,12 @@ import numpy as np
 # kind -> [(sample name, input shape, {value name: shape or scalar}, flags)]
 SPECS = {
     "affine": [("x (4,3,5) -> 7", (4, 3, 5), {"W": (15, 7), "b": (7,)}, {}),
-               ("x (5,6) -> 3", (5, 6), {"W": (6, 3), "b": (3,)}, {})],
+               ("x (5,6) -> 3", (5, 6), {"W": (6, 3), "b": (3,)}, {}),
+               # for a layer that takes them ("Neural Networks from Scratch"'s Layer_Dense): four
+               # different coefficients, so that one used for another is seen
+               ("x (5,6) -> 3 with L1 and L2 regularizers", (5, 6),
+                {"W": (6, 3), "b": (3,), "weight_regularizer_l1": 0.01, "weight_regularizer_l2": 0.02,
+                 "bias_regularizer_l1": 0.03, "bias_regularizer_l2": 0.04}, {"takes": "weight_regularizer_l1"})],
     "relu": [("random (5,7)", (5, 7), {}, {}), ("exact zeros", (4, 6), {}, {"zeros": True, "fd": False})],
     "leaky_relu": [("random (5,7)", (5, 7), {"alpha": 0.1}, {"away": True})],
     "sigmoid": [("random (5,7)", (5, 7), {}, {})],
@@ -32,7 +37,12 @@ SPECS = {
               {"W": (2, 2, 3, 3), "b": (2,), "stride": 1, "pad": 2}, {})],
     # cs231n's layer_utils.py: the sandwich layers
     "affine_relu": [("x (4,3,5) -> 7", (4, 3, 5), {"W": (15, 7), "b": (7,)}, {}),
-                    ("x (5,6) -> 3", (5, 6), {"W": (6, 3), "b": (3,)}, {})],
+                    ("x (5,6) -> 3", (5, 6), {"W": (6, 3), "b": (3,)}, {}),
+               # for a layer that takes them ("Neural Networks from Scratch"'s Layer_Dense): four
+               # different coefficients, so that one used for another is seen
+               ("x (5,6) -> 3 with L1 and L2 regularizers", (5, 6),
+                {"W": (6, 3), "b": (3,), "weight_regularizer_l1": 0.01, "weight_regularizer_l2": 0.02,
+                 "bias_regularizer_l1": 0.03, "bias_regularizer_l2": 0.04}, {"takes": "weight_regularizer_l1"})],
     "conv_relu": [("stride 1 pad 1 (2,3,5,4) * (4,3,3,3)", (2, 3, 5, 4),
                    {"W": (4, 3, 3, 3), "b": (4,), "stride": 1, "pad": 1}, {}),
                   ("stride 2 pad 0 (2,2,7,6) * (3,2,3,2)", (2, 2, 7, 6),

@@ -68,6 +68,12 @@ NNFS_OPTIMIZERS = {
     "Optimizer_Adam": [(T.Adam, {"learning_rate": 1e-3, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7},
                         {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-7})],
 }
+# and each once more with its learning-rate decay, lr / (1 + decay * iterations), as torch's lr per
+# step; not with momentum: the book's momentum keeps the last update (lr inside), torch's buffer the
+# gradients (lr outside), the same only while lr is constant
+NNFS_DECAY = 0.1
+for _configs in NNFS_OPTIMIZERS.values():
+    _configs.append((_configs[0][0], {**_configs[0][1], "decay": NNFS_DECAY}, _configs[0][2]))
 NNFS_CLASSES = set(NNFS_LAYERS) | set(NNFS_LOSSES) | set(NNFS_OPTIMIZERS)
 OPT_STEPS = 20
 SKIP_DIRS = {"__pycache__", "site-packages", "node_modules", "build", "dist"}
@@ -367,6 +373,15 @@ def _build(target, values):
     return built
 
 
+def _arguments(target):
+    """The names its forward (a function pair) or constructor (a class) takes."""
+    fn = target.obj[0] if isinstance(target.obj, tuple) else getattr(target.obj, "__init__", target.obj)
+    try:
+        return set(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return set()
+
+
 def check_target(target, dtypes, cv, seed=0):
     """One ``Report`` over every sample and dtype of ``target`` under the conventions ``cv``."""
     report = Report()
@@ -398,6 +413,8 @@ def check_target(target, dtypes, cv, seed=0):
             continue
         if target.style == "nnfs" and target.kind == "affine" and len(shape) > 2:
             continue                                # np.dot(inputs, weights): (N, D) input only
+        if flags.get("takes") and flags["takes"] not in _arguments(target):
+            continue                                # a sample for the components that take this argument
         for dtype in dtypes:
             s = _seed(seed, target.name, sample)
             rng = np.random.default_rng(s)
@@ -468,14 +485,15 @@ def _nnfs_loss(target):
 
 
 def _check_nnfs_optimizer(target, dtypes, cv, seed):
-    """Each of its configurations (plain SGD and with momentum), 20 steps against torch, state included."""
+    """Each of its configurations (plain SGD, with momentum, with decay), 20 steps against torch, state included."""
     report = Report()
     params = inspect.signature(target.obj.__init__).parameters
     for torch_cls, init, hyper in NNFS_OPTIMIZERS[target.name]:
-        extra = {k: v for k, v in init.items() if k == "momentum"}
+        extra = {k: v for k, v in init.items() if k in ("momentum", "decay")}
         label = target.name + (f"({', '.join(f'{k}={v}' for k, v in extra.items())})" if extra else "")
         if any(k not in params for k in extra):
-            continue                                # an early chapter's SGD, without momentum
+            continue                                # an early chapter's SGD, without momentum or decay
+        decay = (lambda i, d=extra["decay"]: 1.0 / (1.0 + d * i)) if "decay" in extra else None
         for dtype in dtypes:
             try:
                 opt = target.obj(**{k: v for k, v in init.items() if k in params})
@@ -484,7 +502,7 @@ def _check_nnfs_optimizer(target, dtypes, cv, seed):
                                              f"building it raised {type(e).__name__}: {e}{where(e)}")]))
                 continue
             report.extend(check_optimizer(opt, torch_cls, hyper, hints=False, steps=OPT_STEPS, dtype=dtype,
-                                          seed=_seed(seed, label), name=label,
+                                          seed=_seed(seed, label), name=label, lr_factor=decay,
                                           conventions=_applicable(cv, torch_cls)))
     return report
 

@@ -36,7 +36,11 @@ def test_every_class_is_recognised_and_the_example_passes(nnfs_outcomes):
     dense = next(o for o in nnfs_outcomes if o.target.name == "Layer_Dense")
     assert {"grad_param:weights", "grad_param:biases", "fd:weights", "fd:biases"} <= {r.check for r in dense.report.results}
     sgd = next(o for o in nnfs_outcomes if o.target.name == "Optimizer_SGD")
-    assert {r.component for r in sgd.report.results} == {"Optimizer_SGD", "Optimizer_SGD(momentum=0.9)"}
+    assert {r.component for r in sgd.report.results} == {"Optimizer_SGD", "Optimizer_SGD(momentum=0.9)",
+                                                         "Optimizer_SGD(decay=0.1)"}
+    adam = next(o for o in nnfs_outcomes if o.target.name == "Optimizer_Adam")
+    assert {r.component for r in adam.report.results} == {"Optimizer_Adam", "Optimizer_Adam(decay=0.1)"}
+    assert any("regularizers" in r.sample for r in dense.report.results if r.check == "fd:weights")
     assert any(r.check.endswith(".momentums") for r in sgd.report.results)
     assert main(["scan", NNFS, "-q", "--strict", "--convention", "dtype=promotes"]) == 0
 
@@ -67,7 +71,7 @@ BUGS = {
                         "/ (1 - clipped_dvalues)) / outputs", "Loss_BinaryCrossentropy", "grad_input"),
     "momentum velocity sign": ("weight_updates = self.momentum * layer.weight_momentums - self.current_learning_rate",
                                "weight_updates = -self.momentum * layer.weight_momentums - self.current_learning_rate",
-                               "Optimizer_SGD", "param:w1"),
+                               "Optimizer_SGD(momentum=0.9)", "param:w1"),
     "Adam bias without its correction": (
         "bias_momentums_corrected = layer.bias_momentums / (1 - self.beta_1 ** (self.iterations + 1))",
         "bias_momentums_corrected = layer.bias_momentums", "Optimizer_Adam", "param:b1"),
@@ -75,6 +79,20 @@ BUGS = {
         "layer.weight_cache = self.rho * layer.weight_cache + (1 - self.rho) * layer.dweights ** 2",
         "layer.weight_cache = (1 - self.rho) * layer.weight_cache + self.rho * layer.dweights ** 2",
         "Optimizer_RMSprop", "param:w1"),
+    "L2 regularizer gradient without its 2": ("self.dweights += 2 * self.weight_regularizer_l2 * self.weights",
+                                              "self.dweights += self.weight_regularizer_l2 * self.weights",
+                                              "Layer_Dense", "grad_param:weights"),
+    "bias L1 regularizer with the weights' coefficient": (
+        "self.dbiases += self.bias_regularizer_l1 * dL1", "self.dbiases += self.weight_regularizer_l1 * dL1",
+        "Layer_Dense", "grad_param:biases"),
+    "L1 regularizer gradient of the wrong sign": ("dL1[self.weights < 0] = -1", "dL1[self.weights > 0] = -1",
+                                                  "Layer_Dense", "fd:weights"),
+    "SGD never counts its iterations (its decay never acts)": (
+        "            bias_updates = -self.current_learning_rate * layer.dbiases\n        layer.weights += weight_updates\n"
+        "        layer.biases += bias_updates\n\n    def post_update_params(self):\n        self.iterations += 1",
+        "            bias_updates = -self.current_learning_rate * layer.dbiases\n        layer.weights += weight_updates\n"
+        "        layer.biases += bias_updates\n\n    def post_update_params(self):\n        pass",
+        "Optimizer_SGD(decay=0.1)", "param:w1"),
     "Adagrad cache of the gradient, not its square": ("layer.weight_cache += layer.dweights ** 2",
                                                        "layer.weight_cache += np.abs(layer.dweights)",
                                                        "Optimizer_Adagrad", "param:w1"),
@@ -85,8 +103,10 @@ BUGS = {
 def test_each_seeded_bug_is_reported_at_its_component_and_check(tmp_path, bug):
     old, new, component, check = BUGS[bug]
     path = seeded(tmp_path, NNFS, FILE, old, new)
-    verdict, checks, messages = failed_checks(scan([path], only=component, dtypes=F64)[0], component)
-    assert verdict == "FAIL" and check in checks, (checks, messages)
+    target = component.split("(")[0]
+    o = next(o for o in scan([path], only=target, dtypes=F64)[0] if o.target.name == target)
+    failures = {(r.component, r.check) for r in o.report.failures}
+    assert o.verdict == "FAIL" and (component, check) in failures, failures
 
 
 def test_an_early_chapters_classes_without_training_argument_or_momentum(tmp_path):
@@ -129,6 +149,19 @@ def test_the_nnfs_style_through_the_api():
     report = check_optimizer(m.Optimizer_Adam(learning_rate=1e-3), torch.optim.Adam, {"lr": 1e-3, "eps": 1e-7})
     assert report.passed and any(r.check.endswith(".cache") for r in report.results)
     assert not check_optimizer(m.Optimizer_Adam(learning_rate=1e-3), torch.optim.Adam, {"lr": 1e-3}).passed
+    # regularizers: torch and the finite differences (of the output plus the penalty) see them
+    x = rng.standard_normal((5, 4))
+    report = check_component(m.Layer_Dense(4, 3, weight_regularizer_l1=0.1, bias_regularizer_l2=0.2), x)
+    assert report.passed and {"fd:weights", "fd:biases"} <= {r.check for r in report.results}
+    forgetful = m.Layer_Dense(4, 3, weight_regularizer_l2=0.1)
+    forgetful.weight_regularizer_l2 = 0.2           # its backward adds twice what the reference is told
+    assert not check_component(forgetful, x, hyper={"weight_regularizer_l2": 0.1}).passed
+    # a decaying learning rate: torch's set per step
+    decay = {"lr_factor": lambda i: 1 / (1 + 0.5 * i)}
+    sgd = check_optimizer(m.Optimizer_SGD(learning_rate=0.1, decay=0.5), torch.optim.SGD, {"lr": 0.1}, **decay)
+    assert sgd.passed
+    assert not check_optimizer(m.Optimizer_SGD(learning_rate=0.1, decay=0.4), torch.optim.SGD, {"lr": 0.1},
+                               **decay).passed
 
 
 def test_style_option_selects_the_nnfs_classes(capsys):
