@@ -33,7 +33,7 @@ import torch_ref
 from torch_ref.layers import mirror
 from torch_ref.mapping import copy_to_torch, normalise, to_numpy_dict, torch_dtype
 
-from .compare import compare, failed
+from .compare import NOT_WRITTEN, compare, failed, is_none
 from .definitions import not_run
 from .isolation import preserved
 from .report import Report
@@ -58,6 +58,8 @@ class _Checks:
         self.results.append(failed(note, check=check, **self.meta))
 
     def dtype(self, check, arr, want):
+        if is_none(arr):                            # already failed as not written
+            return
         if np.asarray(arr).dtype != want:
             self.fail(check, f"dtype changed: input {want}, got {np.asarray(arr).dtype}")
 
@@ -299,7 +301,8 @@ def _run_layer(c, layer, module, params, buffers, x, dout, seed, finite_differen
     c.add("forward", out, out_t.detach().numpy())
     c.dtype("forward", out, dtype)
     # a stream of its own: drawn from ``seed`` alone it would repeat x (and g ~ x hides norm-layer bugs)
-    g = np.random.default_rng([seed, 1]).standard_normal(out.shape).astype(dtype) if dout is None else dout
+    shape = tuple(out_t.shape) if is_none(out) else np.shape(out)      # a stub's None: backward may be written
+    g = np.random.default_rng([seed, 1]).standard_normal(shape).astype(dtype) if dout is None else dout
     g_before = g.copy()
     dx = layer.backward(g)
     out_t.backward(_to_torch(g))
@@ -310,8 +313,8 @@ def _run_layer(c, layer, module, params, buffers, x, dout, seed, finite_differen
     torch_grads = to_numpy_dict(module, params, grads=True)
     for name in params:
         if np_grads.get(name) is None:
-            c.fail(f"grad_param:{name}", f"backward left no gradient for '{name}' in named_grads() "
-                                         f"(it has {sorted(np_grads)})")
+            c.fail(f"grad_param:{name}", NOT_WRITTEN if name in np_grads else
+                   f"backward left no gradient for '{name}' in named_grads() (it has {sorted(np_grads)})")
             continue
         c.add(f"grad_param:{name}", np_grads[name], torch_grads[name])
         c.dtype(f"grad_param:{name}", np_grads[name], np.asarray(layer.named_parameters()[name]).dtype)
@@ -332,7 +335,7 @@ def _run_layer(c, layer, module, params, buffers, x, dout, seed, finite_differen
             out_te.backward(_to_torch(g))
             c.add("eval_grad_input", layer.backward(g), xe.grad.numpy())
         module.train()
-    if finite_differences if finite_differences is not None else dtype == np.float64:
+    if (finite_differences if finite_differences is not None else dtype == np.float64) and not is_none(out):
         _finite_differences(c, layer, x, g, dx, np_grads)
 
 
@@ -383,13 +386,14 @@ def _run_loss(c, loss_fn, torch_fn, x, y, finite_differences, x_name):
         lt = torch_fn(xt, torch.from_numpy(np.asarray(y).astype(np.int64) if np.asarray(y).dtype.kind in "iu"
                                            else np.asarray(y)))
         lt.backward()
-        c.add("loss", np.asarray(loss), lt.detach().numpy())
+        c.add("loss", loss if is_none(loss) else np.asarray(loss), lt.detach().numpy())
         c.dtype("loss", loss, dtype)
         c.add("grad_input", dx, xt.grad.numpy())
         c.dtype("grad_input", dx, dtype)
         c.unchanged(x_name, x_before, x)
         c.unchanged("the labels y", y_before, y)
-        if finite_differences if finite_differences is not None else dtype == np.float64:
+        if (finite_differences if finite_differences is not None else dtype == np.float64) and not (
+                is_none(loss) or is_none(dx)):
             xc = np.array(x, dtype=np.float64)
             c.add("fd:input", dx, numerical_gradient(lambda: loss_fn(xc, y)[0], xc))
     except (Exception, SystemExit) as exc:

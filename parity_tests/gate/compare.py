@@ -28,7 +28,8 @@ class CheckResult:
     def message(self):
         head = (f"{self.component} [{self.check}] sample={self.sample!r} shape={self.shape} dtype={self.dtype} "
                 f"seed={self.seed}: ")
-        if self.note and (not self.total or self.note.startswith(NOTHING_COMPARED) or self.extra.get("statistic")):
+        if self.note and (not self.total or self.note.startswith((NOTHING_COMPARED, NOT_WRITTEN))
+                          or self.extra.get("statistic")):
             return head + self.note
         return head + (f"{self.mismatches}/{self.total} elements outside tolerance ({self.tolerance}); "
                        f"greatest abs diff {self.max_abs:.3e}, greatest rel diff {self.max_rel:.3e}; "
@@ -44,6 +45,16 @@ class CheckResult:
 
 
 NOTHING_COMPARED = "non-finite on both sides: nothing was compared"
+# an assignment template's stub: ``out = None`` ... ``pass`` ... ``return out, cache``
+NOT_WRITTEN = "returned None: not written yet? (a template's `pass` left in)"
+
+
+def is_none(value):
+    """None, or only Nones (``dx, dw, db = None, None, None`` returned as an array)."""
+    if value is None:
+        return True
+    arr = value if isinstance(value, np.ndarray) else None
+    return arr is not None and arr.dtype == object and all(v is None for v in arr.flat)
 
 
 def compare(actual, expected, tol, nonfinite=False, **meta):
@@ -51,7 +62,10 @@ def compare(actual, expected, tol, nonfinite=False, **meta):
 
     An element that is NaN on both sides, or the same infinity on both sides, agrees only when
     ``nonfinite`` (a sample that tests NaN/inf propagation); otherwise the comparison fails with
-    ``NOTHING_COMPARED``: two NaNs prove nothing about the code that made them."""
+    ``NOTHING_COMPARED``: two NaNs prove nothing about the code that made them. An ``actual`` of
+    None fails with ``NOT_WRITTEN``."""
+    if is_none(actual):
+        return CheckResult(passed=False, tolerance=str(tol), note=NOT_WRITTEN, **meta)
     actual = np.asarray(actual)
     expected = np.asarray(expected)
     res = CheckResult(passed=False, tolerance=str(tol), **meta)

@@ -23,6 +23,7 @@ from . import recurrent_reference as recurrent
 from . import samples as S
 from .adapters import check_component, kind_of, torch_loss
 from .api import UNBUILT, where
+from .compare import NOT_WRITTEN
 from .definitions import NOT_RUN, PLANS, definitions_only
 from .optimizer_check import check_optimizer
 from .report import Report
@@ -782,14 +783,25 @@ def format_outcomes(outcomes, skipped, strict=False, quiet=False):
         else:
             verdict = o.verdict if o.verdict != "CONVENTION" else f"CONVENTION {conv.label(o.convention)}" + (
                 " (fails under --strict)" if strict else f" (declare --convention {conv.label(o.convention)})")
+        stubs = sorted({r.check for r in o.report.failures if r.note.startswith(NOT_WRITTEN)}) \
+            if o.verdict == "FAIL" else []
+        if stubs:
+            verdict += f" (not written yet: {', '.join(stubs)} returned None)"
         if o.refused:
             samples = sorted({(r.sample, r.note.split(" (at ")[0]) for r in o.refused})
             verdict += (f" ({len(samples)} sample{'s' * (len(samples) > 1)} refused by its own assert, not checked: "
                         + "; ".join(f"{s!r}: {why}" for s, why in samples) + ")")
         lines.append(f"{o.target.name:<{w}}  {o.target.kind:<{wk}}  {o.target.where:<{wf}}  {verdict}")
-    failures = [r for o in outcomes if o.verdict == "FAIL" for r in o.report.failures]
+    failures, stubs = [], {}
+    for r in (r for o in outcomes if o.verdict == "FAIL" for r in o.report.failures):
+        if r.note.startswith(NOT_WRITTEN):          # one line per check, not one per sample and dtype
+            stubs.setdefault((r.component, r.check), []).append(r)
+        else:
+            failures.append("  " + r.message())
+    failures += [f"  {c} [{check}]: {NOT_WRITTEN} (in {len(rs)} of its runs)"
+                 for (c, check), rs in stubs.items()]
     if failures:
-        lines += ["", "Failures:"] + ["  " + r.message() for r in failures]
+        lines += ["", "Failures:"] + failures
     if skipped:
         lines += ["", "Skipped:"] + [f"  {os.path.relpath(n) if os.sep in n else n}: {why}" for n, why in skipped]
     return "\n".join(lines), report

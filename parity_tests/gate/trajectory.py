@@ -7,7 +7,7 @@ import numpy_impl.optim as no
 from torch_ref.optim import clip_torch, mirror_optimizer, mirror_scheduler
 
 from .api import where
-from .compare import compare, failed
+from .compare import NOT_WRITTEN, compare, failed
 from .report import Report
 from .tolerance import tolerance_for
 
@@ -93,7 +93,7 @@ def track(steps, advance, dtype, meta, tolerances=None):
                 r = compare(a, e, tolerance_for(dtype, check, tolerances), check=check,
                             shape=tuple(np.shape(a)), **meta)
                 if not r.passed and check not in first_bad:
-                    r.note = f"first diverged at step {step}"
+                    r.note = f"{r.note} (at step {step})" if r.note == NOT_WRITTEN else f"first diverged at step {step}"
                     first_bad[check] = r
                 if check not in worst or r.max_abs > worst[check].max_abs:
                     worst[check] = r

@@ -774,3 +774,68 @@ def test_python_2_compatibility_imports_of_the_assignments_work(tmp_path):
                                                    + A1_NET)
     outcomes, skipped = scan([str(tmp_path / "a1")], dtypes=F64)
     assert verdicts(outcomes) == {"TwoLayerNet": ("PASS", {})} and not skipped, skipped
+
+
+TEMPLATE = '''\
+import numpy as np
+
+
+def affine_forward(x, w, b):
+    out = None
+    # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
+
+    pass
+
+    # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
+    cache = (x, w, b)
+    return out, cache
+
+
+def affine_backward(dout, cache):
+    x, w, b = cache
+    dx = dout @ w.T
+    dx, dw, db = dx.reshape(x.shape), None, None
+    return dx, dw, db
+
+
+def relu_forward(x):
+    return np.maximum(0, x), x
+
+
+def relu_backward(dout, cache):
+    dx = None
+    pass
+    return dx
+
+
+def svm_loss(x, y):
+    loss, dx = None, None
+    pass
+    return loss, dx
+
+
+def sgd(w, dw, config=None):
+    next_w = None
+    pass
+    return next_w, config
+'''
+
+
+def test_a_templates_stubs_read_not_written_yet(tmp_path, capsys):
+    """An assignment's functions left as the template has them (``out = None`` ... ``pass``) fail
+    with what they are, never with a shape or dtype error from deep inside; what is written (this
+    affine's dx) is still checked."""
+    (tmp_path / "layers.py").write_text(TEMPLATE)
+    outcomes, _ = scan([str(tmp_path)], dtypes=F64)
+    notes = {o.target.name: {(r.check, r.note) for r in o.report.failures} for o in outcomes}
+    stub = "returned None: not written yet? (a template's `pass` left in)"
+    assert notes["affine_forward"] == {("forward", stub), ("grad_param:w", stub), ("grad_param:b", stub)}, notes
+    assert notes["relu_forward"] == {("grad_input", stub), ("fd:input", stub)}, notes
+    assert notes["svm_loss"] == {("loss", stub), ("grad_input", stub)}, notes
+    assert {c for c, _ in notes["sgd"]} == {"param:w1", "param:b1", "param:w2"} and all(
+        n.startswith(stub) for _, n in notes["sgd"]), notes
+    assert main(["scan", str(tmp_path), "-q", "--dtype", "float64"]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL (not written yet: forward, grad_param:b, grad_param:w returned None)" in out, out
+    assert f"relu_forward [grad_input]: {stub} (in 2 of its runs)" in out, out
+    assert "shape mismatch" not in out and "object" not in out and "NoneType" not in out, out
