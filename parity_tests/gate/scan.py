@@ -9,6 +9,7 @@ import json
 import os
 import re
 import sys
+import warnings
 import zlib
 from dataclasses import dataclass, field
 
@@ -109,6 +110,7 @@ def user_code(paths):
     works); yields ``(modules, skipped)`` and restores sys.path and sys.modules afterwards."""
     saved_path, saved_modules = list(sys.path), dict(sys.modules)
     saved_numpy = {space: dict(vars(space)) for space in NUMPY_SPACES}
+    saved_numpy["errors"], saved_numpy["warnings"] = np.geterr(), list(warnings.filters)
     roots = []
     modules, skipped, files = [], [], []
     for path in paths:
@@ -126,7 +128,8 @@ def user_code(paths):
     try:
         with definitions_only(files):
             for f in files:
-                modules.append(_import(f, roots, skipped))
+                with _quiet(f, "imported", skipped):
+                    modules.append(_import(f, roots, skipped))
                 _restore_numpy(saved_numpy, f, skipped)
             for f in files:             # what each file's script part (its training loop, its main()) left out
                 plan = PLANS.get(os.path.normcase(f))
@@ -148,12 +151,27 @@ def user_code(paths):
 NUMPY_SPACES = (np, np.random, np.linalg)
 
 
+@contextlib.contextmanager
+def _quiet(name, when, notes):
+    """What the user's code prints (a debugging print in forward, run on every sample) is kept out of
+    the scan's report; a note says how much there was and how it began."""
+    import io
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        yield
+    lines = out.getvalue().splitlines()
+    if lines:
+        notes.append((name, f"printed {len(lines)} line{'s' * (len(lines) > 1)} when {when}, not shown "
+                            f"(the first: {lines[0][:80]!r})"))
+
+
 def _restore_numpy(saved, path, skipped):
     """A file that replaces NumPy's own functions when imported (``nnfs.init()`` swaps np.dot,
     np.zeros, np.eye and np.random.randn for float32-forcing ones) would change every check that
     follows, its own and everyone else's: the originals are put back and the file is named."""
     replaced = []
     for space, before in saved.items():
+        if isinstance(space, str):
+            continue
         for k, v in before.items():
             if vars(space).get(k) is not v:
                 setattr(space, k, v)
@@ -161,6 +179,18 @@ def _restore_numpy(saved, path, skipped):
     if replaced:
         skipped.append((path, f"replaced {', '.join(sorted(replaced))} when imported (nnfs.init() does); "
                               f"the originals were put back, so every component is checked with NumPy's own"))
+    # np.seterr(all="raise") or warnings.simplefilter("error") would turn the checks' own warnings
+    # (torch's, NumPy's in the reference) into errors: put back as well
+    changed = []
+    if np.geterr() != saved["errors"]:
+        np.seterr(**saved["errors"])
+        changed.append("np.seterr")
+    if warnings.filters != saved["warnings"]:
+        warnings.filters[:] = saved["warnings"]
+        getattr(warnings, "_filters_mutated", lambda: None)()
+        changed.append("the warnings filters")
+    if changed:
+        skipped.append((path, f"changed {' and '.join(changed)} when imported; put back for the checks"))
 
 
 def _python_files(path, skipped):
@@ -754,7 +784,10 @@ def scan(paths, style="auto", only=None, dtypes=("float64", "float32"), conventi
     try:
         with user_code(paths) as (modules, skipped):
             targets, not_recognised = discover(modules, style, only)
-            outcomes = [judge(t, dtypes, declared, seed) for t in targets]
+            outcomes = []
+            for t in targets:
+                with _quiet(t.name, "checked", not_recognised):
+                    outcomes.append(judge(t, dtypes, declared, seed))
     finally:
         np.random.set_state(state)
     # what cannot run here (a name its file imports inside try/except, and that import failed) was

@@ -185,3 +185,39 @@ def test_each_kind_of_script_statement_begins_the_script_part(statement):
 def test_what_does_not_begin_the_script_part(statement):
     kept, plan = _kept(f"import numpy as np\nx = 1\n{statement}\nAFTER = 1\n")
     assert plan.start is None and "AFTER = 1" in kept, (statement, plan)
+
+
+def test_prints_and_process_wide_settings_of_the_users_code_stay_out_of_the_report(tmp_path, capsys):
+    """A debugging print in forward runs on every sample: the report holds a note, not the prints.
+    np.seterr(all="raise") or warnings.simplefilter("error") at import would turn the checks' own
+    warnings into errors: they are put back, and the file named."""
+    (tmp_path / "noisy.py").write_text(textwrap.dedent('''\
+        import warnings
+        import numpy as np
+        np.seterr(all="raise")
+        warnings.simplefilter("error")
+
+        class Relu:
+            print("defining Relu")
+
+            def forward(self, x):
+                print("forward", x.shape)
+                self.mask = x <= 0
+                out = x.copy()
+                out[self.mask] = 0
+                return out
+
+            def backward(self, dout):
+                print("backward")
+                dx = dout.copy()
+                dx[self.mask] = 0
+                return dx
+        '''))
+    errors, filters = __import__("numpy").geterr(), list(__import__("warnings").filters)
+    assert main(["scan", str(tmp_path), "-q"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("forward (") == 1 and "defining Relu\n" not in out, out      # in the note only
+    assert "noisy.py: printed 1 line when imported, not shown (the first: 'defining Relu')" in out, out
+    assert "Relu: printed" in out and "lines when checked, not shown (the first: 'forward (5, 7)')" in out, out
+    assert "noisy.py: changed np.seterr and the warnings filters when imported; put back for the checks" in out
+    assert __import__("numpy").geterr() == errors and list(__import__("warnings").filters) == filters
