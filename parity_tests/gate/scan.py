@@ -18,7 +18,7 @@ import torch
 
 from numpy_impl.atomic import atomic_write
 
-from ..options import UsageError, count, output_path
+from ..options import UsageError, count, number, output_path
 from . import conventions as conv
 from . import recurrent_reference as recurrent
 from . import samples as S
@@ -777,8 +777,41 @@ def _explained(report, retry):
 
 
 # ----------------------------------------------------------------- the command
-def scan(paths, style="auto", only=None, dtypes=("float64", "float32"), conventions=None, seed=0):
-    """``(outcomes, skipped)`` for every recognised component under ``paths``."""
+class TookTooLong(BaseException):
+    """Raised inside the user's code when a component's checks pass their time limit: a BaseException,
+    so that no check's ``except Exception`` takes it for a failed sample and goes on to the next."""
+
+
+@contextlib.contextmanager
+def _deadline(seconds):
+    """``TookTooLong`` after ``seconds`` (a SIGALRM timer: the main thread of a POSIX process only;
+    elsewhere, or with 0, no limit)."""
+    import signal
+    import threading
+    if not seconds or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expired(signum, frame):
+        raise TookTooLong(seconds)
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _timed_out(target, exc, seconds):
+    from .compare import failed
+    note = f"did not finish within {seconds:g} s (--timeout){where(exc)}: a loop that never ends?"
+    return Outcome(target, "FAIL", {}, Report([failed(note, component=target.name, check="timeout")]))
+
+
+def scan(paths, style="auto", only=None, dtypes=("float64", "float32"), conventions=None, seed=0, timeout=60.0):
+    """``(outcomes, skipped)`` for every recognised component under ``paths``; a component whose checks
+    take longer than ``timeout`` seconds (0: no limit) fails with where it was."""
     declared = conv.parse(conventions or {})
     state = np.random.get_state()
     try:
@@ -787,7 +820,11 @@ def scan(paths, style="auto", only=None, dtypes=("float64", "float32"), conventi
             outcomes = []
             for t in targets:
                 with _quiet(t.name, "checked", not_recognised):
-                    outcomes.append(judge(t, dtypes, declared, seed))
+                    try:
+                        with _deadline(timeout):
+                            outcomes.append(judge(t, dtypes, declared, seed))
+                    except TookTooLong as e:
+                        outcomes.append(_timed_out(t, e, timeout))
     finally:
         np.random.set_state(state)
     # what cannot run here (a name its file imports inside try/except, and that import failed) was
@@ -848,7 +885,7 @@ def scan_command(args):
     except conv.ConventionError as e:
         raise UsageError(str(e)) from None
     dtypes = (args.dtype,) if args.dtype else ("float64", "float32")
-    outcomes, skipped = scan(args.paths, args.style, args.only, dtypes, declared, args.seed)
+    outcomes, skipped = scan(args.paths, args.style, args.only, dtypes, declared, args.seed, args.timeout)
     broken = [(n, why) for n, why in skipped if why.startswith(("could not import", "could not run", "cannot read"))]
     if not outcomes and broken and not args.allow_import_errors:
         for name, why in broken:
@@ -899,6 +936,8 @@ def add_command(sub):
     p.add_argument("--only", help="comma-separated name fragments, e.g. affine,adam")
     p.add_argument("--dtype", choices=["float64", "float32"], help="one dtype only (default both)")
     p.add_argument("--seed", type=count(0), default=0)
+    p.add_argument("--timeout", type=number(0), default=60.0, metavar="SECONDS",
+                   help="a component whose checks take longer fails, with the line it was at (default 60; 0: none)")
     p.add_argument("--json", metavar="FILE", help="write the verdicts and every check as JSON")
     p.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
     p.add_argument("--strict", action="store_true", help="a CONVENTION verdict fails too")

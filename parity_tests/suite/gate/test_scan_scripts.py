@@ -221,3 +221,35 @@ def test_prints_and_process_wide_settings_of_the_users_code_stay_out_of_the_repo
     assert "Relu: printed" in out and "lines when checked, not shown (the first: 'forward (5, 7)')" in out, out
     assert "noisy.py: changed np.seterr and the warnings filters when imported; put back for the checks" in out
     assert __import__("numpy").geterr() == errors and list(__import__("warnings").filters) == filters
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "setitimer"), reason="the time limit needs SIGALRM")
+def test_a_component_that_never_returns_fails_at_its_line_and_the_scan_goes_on(tmp_path, capsys):
+    import threading
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("the time limit works in the main thread only; here the scan would never end")
+    (tmp_path / "hang.py").write_text(textwrap.dedent('''\
+        import numpy as np
+
+        def relu_forward(x):
+            return np.maximum(x, 0), x
+
+        def relu_backward(dout, cache):
+            dx, i = dout.copy(), 0
+            while i < dx.size:
+                if cache.flat[i] <= 0:
+                    dx.flat[i] = 0
+            return dx
+
+        def sigmoid_forward(x):
+            out = 1 / (1 + np.exp(-x))
+            return out, out
+
+        def sigmoid_backward(dout, cache):
+            return dout * cache * (1 - cache)
+        '''))
+    assert main(["scan", str(tmp_path), "-q", "--timeout", "1.5"]) == 1
+    out = capsys.readouterr().out
+    assert "relu_forward [timeout]" in out and "did not finish within 1.5 s (--timeout)" in out, out
+    assert "hang.py:8 in relu_backward" in out and "sigmoid_forward  sigmoid  " in out, out
+    assert "1 pass, 0 convention, 1 fail" in out, out
