@@ -560,9 +560,12 @@ def loss_function(component, keep_dtype=False):
         return base
 
     def fn(x, y):
-        loss, dx = base(x, y)
-        dt = np.asarray(x).dtype
-        return np.asarray(loss).astype(dt), np.asarray(dx).astype(dt, copy=False)
+        res, dt = base(x, y), np.asarray(x).dtype
+        if not isinstance(res, (tuple, list)):      # the loss alone
+            return res if res is None else np.asarray(res).astype(dt)
+        loss, dx = res
+        return (loss if loss is None else np.asarray(loss).astype(dt),
+                dx if dx is None else np.asarray(dx).astype(dt, copy=False))
     fn.__name__ = getattr(component, "__name__", type(component).__name__)
     return fn
 

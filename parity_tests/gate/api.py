@@ -381,19 +381,26 @@ def _run_loss(c, loss_fn, torch_fn, x, y, finite_differences, x_name):
     dtype = x.dtype
     try:
         x_before, y_before = x.copy(), np.array(y, copy=True)
-        loss, dx = loss_fn(x, y)
+        res = loss_fn(x, y)
+        # a loss that returns its value alone ("Deep Learning from Scratch"'s functions.softmax_loss(X, t)):
+        # the value is checked, and its result says there was no gradient to check
+        loss_only = not isinstance(res, (tuple, list)) and np.ndim(res) == 0 and not is_none(res)
+        loss, dx = (res, None) if loss_only else res
         xt = _to_torch(x, requires_grad=True)
         lt = torch_fn(xt, torch.from_numpy(np.asarray(y).astype(np.int64) if np.asarray(y).dtype.kind in "iu"
                                            else np.asarray(y)))
         lt.backward()
         c.add("loss", loss if is_none(loss) else np.asarray(loss), lt.detach().numpy())
         c.dtype("loss", loss, dtype)
-        c.add("grad_input", dx, xt.grad.numpy())
-        c.dtype("grad_input", dx, dtype)
+        if loss_only:
+            c.results[-1].extra["loss_only"] = True
+        else:
+            c.add("grad_input", dx, xt.grad.numpy())
+            c.dtype("grad_input", dx, dtype)
         c.unchanged(x_name, x_before, x)
         c.unchanged("the labels y", y_before, y)
         if (finite_differences if finite_differences is not None else dtype == np.float64) and not (
-                is_none(loss) or is_none(dx)):
+                loss_only or is_none(loss) or is_none(dx)):
             xc = np.array(x, dtype=np.float64)
             c.add("fd:input", dx, numerical_gradient(lambda: loss_fn(xc, y)[0], xc))
     except (Exception, SystemExit) as exc:

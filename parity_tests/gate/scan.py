@@ -20,6 +20,7 @@ from numpy_impl.atomic import atomic_write
 
 from ..options import UsageError, count, number, output_path
 from . import conventions as conv
+from . import forward_only as FO
 from . import recurrent_reference as recurrent
 from . import samples as S
 from .adapters import check_component, kind_of, torch_loss
@@ -81,6 +82,7 @@ OPT_STEPS = 20
 SKIP_DIRS = {"__pycache__", "site-packages", "node_modules", "build", "dist"}
 LOOKS_USEFUL = re.compile(r"^\s*(def \w+_(forward|backward)\w*"
                           r"|def ((svm|softmax)_loss\w*|sgd|sgd_momentum|rmsprop|adam)\b"
+                          r"|def (" + "|".join(sorted(FO.FUNCTIONS)) + r")\b"
                           r"|class (" + "|".join(sorted(LAYER_CLASSES | set(OPT_CLASSES) | MODEL_CLASSES | NNFS_CLASSES))
                           + r")\b)", re.M)
 
@@ -280,7 +282,17 @@ def discover(modules, style="auto", only=None):
                 continue
             seen.add(id(obj))
             where = os.path.relpath(getattr(mod, "__file__", "") or "")
-            if inspect.isfunction(obj) and style in ("auto", "cs231n"):
+            if inspect.isfunction(obj) and name in FO.FUNCTIONS:
+                if style not in ("auto", "d2l"):
+                    continue
+                if FO.on_tensors(obj):
+                    skipped.append((name, "written for torch tensors (it calls torch; d2l's PyTorch edition), "
+                                          "not NumPy arrays: parity scan checks NumPy code"))
+                elif FO.takes(name, obj):
+                    targets.append(Target(name, name, "d2l", obj, where))
+                else:
+                    skipped.append((name, f"named like d2l's {name} but it takes ({', '.join(FO.arguments(obj))})"))
+            elif inspect.isfunction(obj) and style in ("auto", "cs231n"):
                 _function(name, obj, vars(mod), targets, skipped, where)
             elif inspect.isclass(obj) and name in NNFS_CLASSES:
                 if style in ("auto", "nnfs"):
@@ -416,6 +428,8 @@ def _arguments(target):
 def check_target(target, dtypes, cv, seed=0):
     """One ``Report`` over every sample and dtype of ``target`` under the conventions ``cv``."""
     report = Report()
+    if target.style == "d2l":
+        return FO.check(target.obj, target.name, dtypes, cv, seed)
     if target.kind == "optimizer" and target.style == "nnfs":
         return _check_nnfs_optimizer(target, dtypes, cv, seed)
     if target.kind == "optimizer":
@@ -820,8 +834,9 @@ def scan(paths, style="auto", only=None, dtypes=("float64", "float32"), conventi
             outcomes = []
             for t in targets:
                 with _quiet(t.name, "checked", not_recognised):
-                    try:
-                        with _deadline(timeout):
+                    try:   # the user's overflow warnings (a softmax without the max shift) are in its verdict
+                        with _deadline(timeout), np.errstate(all="ignore"), warnings.catch_warnings():
+                            warnings.simplefilter("ignore", RuntimeWarning)
                             outcomes.append(judge(t, dtypes, declared, seed))
                     except TookTooLong as e:
                         outcomes.append(_timed_out(t, e, timeout))
@@ -857,6 +872,8 @@ def format_outcomes(outcomes, skipped, strict=False, quiet=False):
             if o.verdict == "FAIL" else []
         if stubs:
             verdict += f" (not written yet: {', '.join(stubs)} returned None)"
+        if any(r.extra.get("loss_only") for r in o.report.results):
+            verdict += " (the loss value only: it returns no gradient)"
         if o.refused:
             samples = sorted({(r.sample, r.note.split(" (at ")[0]) for r in o.refused})
             verdict += (f" ({len(samples)} sample{'s' * (len(samples) > 1)} refused by its own assert, not checked: "
@@ -932,7 +949,7 @@ def add_command(sub):
                                    "passes unless --strict), 1 on a parity failure or a file that fails to import, "
                                    "2 on a usage error.")
     p.add_argument("paths", nargs="+", metavar="PATH", help="a .py file, a folder or a package")
-    p.add_argument("--style", choices=["auto", "cs231n", "textbook", "nnfs"], default="auto")
+    p.add_argument("--style", choices=["auto", "cs231n", "textbook", "nnfs", "d2l"], default="auto")
     p.add_argument("--only", help="comma-separated name fragments, e.g. affine,adam")
     p.add_argument("--dtype", choices=["float64", "float32"], help="one dtype only (default both)")
     p.add_argument("--seed", type=count(0), default=0)

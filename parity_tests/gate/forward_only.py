@@ -1,0 +1,201 @@
+"""Functions that have a forward and no backward, as Dive into Deep Learning's from-scratch chapters
+write them (``softmax(X)``, ``cross_entropy(y_hat, y)``, ``corr2d(X, K)``, ``pool2d(X, pool_size,
+mode)``, ``dropout_layer(X, dropout)``...) and "Deep Learning from Scratch"'s ``common/functions.py``:
+``parity scan`` checks their output against torch's on each sample, float64 and float32 (the
+dtype kept, the inputs unchanged). One entry per function: its samples and torch's result."""
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .api import where
+from .compare import compare, failed
+from .report import Report
+from .tolerance import tolerance_for
+
+
+def _randn(*shape):
+    return lambda rng: rng.standard_normal(shape)
+
+
+def _probs(n, c):
+    def draw(rng):
+        e = np.exp(rng.standard_normal((n, c)))
+        return e / e.sum(axis=1, keepdims=True)
+    return draw
+
+
+def _away(*shape):
+    """Standard normal moved away from 0 (|x| >= 0.5): a dropped element cannot pass for a kept 0."""
+    def draw(rng):
+        z = rng.standard_normal(shape)
+        return np.sign(z) * (0.5 + np.abs(z))
+    return draw
+
+
+def _labels(n, c):
+    return lambda rng: rng.integers(0, c, n)
+
+
+def _t(a):
+    return torch.from_numpy(np.asarray(a))
+
+
+def _softmax(X):
+    return torch.softmax(_t(X), dim=-1)
+
+
+def _cross_entropy(y_hat, y):
+    """The per-sample -log y_hat[y] (d2l returns the vector; a scalar return is compared with its mean)."""
+    return F.nll_loss(torch.log(_t(y_hat)), _t(y).long(), reduction="none")
+
+
+def _squared_loss(y_hat, y):
+    yh = _t(y_hat)
+    return (yh - _t(y).reshape(yh.shape)) ** 2 / 2
+
+
+def _conv(X, K):
+    """d2l's corr2d family: (h, w) * (kh, kw), (c, h, w) * (c, kh, kw), (c, h, w) * (co, c, kh, kw)."""
+    x, k = _t(X), _t(K)
+    if k.dim() == 2:
+        return F.conv2d(x[None, None], k[None, None])[0, 0]
+    if k.dim() == 3:
+        return F.conv2d(x[None], k[None])[0, 0]
+    return F.conv2d(x[None], k)[0]
+
+
+def _pool(X, pool_size, mode="max"):
+    """d2l's pool2d: stride 1, no padding, on a 2-D X."""
+    pool = F.max_pool2d if mode == "max" else F.avg_pool2d
+    return pool(_t(X)[None, None], tuple(pool_size), stride=1)[0, 0]
+
+
+# name -> [(sample name, {argument: value or draw(rng)}, reference(**arguments))]
+FUNCTIONS = {
+    "softmax": [("random (4,5)", {"X": _randn(4, 5)}, _softmax),
+                ("logits near 800 (3,6): exp overflows unless the row max is subtracted",
+                 {"X": lambda rng: 800.0 + 30.0 * rng.standard_normal((3, 6))}, _softmax)],
+    "relu": [("random (5,7)", {"X": _randn(5, 7)}, lambda X: torch.relu(_t(X))),
+             ("exact zeros (4,6)", {"X": lambda rng: np.where(rng.random((4, 6)) < 0.3, 0.0,
+                                                               rng.standard_normal((4, 6)))},
+              lambda X: torch.relu(_t(X)))],
+    "sigmoid": [("random (5,7)", {"X": _randn(5, 7)}, lambda X: torch.sigmoid(_t(X)))],
+    "cross_entropy": [("probabilities (6,4), labels", {"y_hat": _probs(6, 4), "y": _labels(6, 4)}, _cross_entropy)],
+    "squared_loss": [("y_hat (6,1), y (6,)", {"y_hat": _randn(6, 1), "y": _randn(6)}, _squared_loss)],
+    "linreg": [("X (6,3) w (3,1) b (1,)", {"X": _randn(6, 3), "w": _randn(3, 1), "b": _randn(1)},
+                lambda X, w, b: _t(X) @ _t(w) + _t(b))],
+    "corr2d": [("X (5,6) K (2,3)", {"X": _randn(5, 6), "K": _randn(2, 3)}, _conv)],
+    "corr2d_multi_in": [("X (3,5,6) K (3,2,2)", {"X": _randn(3, 5, 6), "K": _randn(3, 2, 2)}, _conv)],
+    "corr2d_multi_in_out": [("X (3,5,6) K (4,3,2,3)", {"X": _randn(3, 5, 6), "K": _randn(4, 3, 2, 3)}, _conv)],
+    "corr2d_multi_in_out_1x1": [("X (3,5,6) K (4,3,1,1)", {"X": _randn(3, 5, 6), "K": _randn(4, 3, 1, 1)}, _conv)],
+    "pool2d": [("X (5,6) 2x3 max", {"X": _randn(5, 6), "pool_size": (2, 3), "mode": "max"}, _pool),
+               ("X (5,6) 2x3 avg", {"X": _randn(5, 6), "pool_size": (2, 3), "mode": "avg"}, _pool)],
+    "dropout_layer": [(f"X (40,50) dropout={p}", {"X": _away(40, 50), "dropout": p}, None) for p in (0.0, 0.3, 1.0)],
+}
+# an argument a function may leave out, when the sample's value is its usual default (pool2d(X, pool_size))
+OPTIONAL = {"mode": "max"}
+
+
+def arguments(fn):
+    """The names ``fn`` takes: the entry's names by position (d2l's ``X``, a user's ``x``)."""
+    import inspect
+    return [p.name for p in inspect.signature(fn).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
+def on_tensors(fn):
+    """Whether ``fn`` is written for torch tensors, not NumPy arrays (d2l's PyTorch edition): it calls
+    ``torch.*``, or its module imports torch and not NumPy."""
+    import types
+    g = getattr(fn, "__globals__", {})
+
+    def mods(names):
+        return {getattr(g.get(n), "__name__", "").split(".")[0] for n in names
+                if isinstance(g.get(n), types.ModuleType)}
+    own = mods(fn.__code__.co_names)
+    every = mods(g)
+    return "torch" in own and "numpy" not in own or ("torch" in every and "numpy" not in every)
+
+
+def takes(name, fn):
+    """Whether ``fn`` can be called as the entry ``name`` is: at least its drawn arguments, by position."""
+    if name not in FUNCTIONS:
+        return False
+    needed = [k for k in FUNCTIONS[name][0][1] if k not in OPTIONAL]
+    try:
+        params = arguments(fn)
+    except (TypeError, ValueError):
+        return False
+    return len(params) >= len(needed)
+
+
+def check(fn, name, dtypes=("float64", "float32"), conventions=None, seed=0, label=None):
+    """A ``Report``: ``fn``'s output against torch on each of the entry's samples, float64 and
+    float32; its dtype kept (``dtype=promotes`` accepts float64 for float32 input, cast back), its
+    inputs unchanged."""
+    from zlib import crc32
+    cv = conventions or {}
+    report = Report()
+    arity = len(arguments(fn))
+    for sample, spec, reference in FUNCTIONS[name]:
+        left_out = list(spec)[arity:]
+        if any(OPTIONAL.get(k, KeyError) != spec[k] for k in left_out):
+            continue                                # pool2d(X, pool_size) pools max only: no avg sample
+        for dtype in map(np.dtype, dtypes):
+            s = (seed * 1_000_003 + crc32(f"{name}/{sample}".encode())) % 2**31
+            rng = np.random.default_rng(s)
+            args = {k: (v(rng) if callable(v) else v) for k, v in spec.items()}
+            args = {k: (v.astype(dtype) if isinstance(v, np.ndarray) and v.dtype.kind == "f" else v)
+                    for k, v in args.items()}                   # labels stay integers
+            meta = dict(component=label or name, dtype=dtype.name, sample=sample,
+                        shape=tuple(np.shape(next(iter(args.values())))), seed=s)
+            report.extend(_one(fn, name, args, reference, dtype, meta, cv))
+    return report
+
+
+def _one(fn, name, args, reference, dtype, meta, cv):
+    results = []
+    before = {k: np.array(v, copy=True) for k, v in args.items() if isinstance(v, np.ndarray)}
+    state = np.random.get_state()
+    try:
+        out = fn(*list(args.values())[:len(arguments(fn))])
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 -- the user's function
+        return Report([failed(f"raised {type(exc).__name__}: {exc}{where(exc)}", check="error", **meta)])
+    finally:
+        if name != "dropout_layer":
+            np.random.set_state(state)
+    out = out.detach().numpy() if torch.is_tensor(out) else out
+    if cv.get("dtype") == "promotes" and isinstance(out, np.ndarray) and out.dtype != dtype:
+        out = out.astype(dtype)
+    if reference is None:                           # dropout: the mask is the user's, read from its output
+        results += _dropout(out, args, dtype, meta)
+    else:
+        expected = reference(**{k: v for k, v in args.items()}).numpy()
+        if name == "cross_entropy" and np.ndim(out) == 0:
+            expected = expected.mean()
+        results.append(compare(out, expected, tolerance_for(dtype.name, "forward"), check="forward", **meta))
+    if isinstance(out, np.ndarray) and out.dtype != dtype:
+        results.append(failed(f"dtype changed: input {dtype}, got {out.dtype}", check="forward", **meta))
+    for k, v in before.items():
+        if not np.array_equal(v, args[k], equal_nan=True):
+            results.append(failed(f"the argument {k} was modified in place", check="no_mutation", **meta))
+    return Report(results)
+
+
+def _dropout(out, args, dtype, meta):
+    """d2l's dropout_layer(X, dropout): each element 0 or X / (1 - dropout); 0 keeps X, 1 drops all;
+    the share dropped near ``dropout`` (2,000 elements: within 0.06, six standard deviations)."""
+    x, p = args["X"], args["dropout"]
+    out = np.asarray(out)
+    if out.shape != x.shape:
+        return [failed(f"shape mismatch: numpy {out.shape} vs reference {x.shape}", check="forward", **meta)]
+    kept = out != 0
+    scale = 0.0 if p == 1 else 1.0 / (1.0 - p)
+    expected = np.where(kept, x.astype(np.float64) * scale, 0.0)
+    results = [compare(out, expected, tolerance_for(dtype.name, "forward"), check="forward", reference="the mask "
+                       "read from its output, x / (1 - dropout)", **meta)]
+    dropped = 1.0 - kept.mean()
+    if abs(dropped - p) > 0.06:
+        results.append(failed(f"dropped {dropped:.1%} of the elements for dropout={p}", check="dropped_share",
+                              **meta))
+    return results
