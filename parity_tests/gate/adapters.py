@@ -537,7 +537,9 @@ def _check_once(fresh, x, y, kind, name, cv, module, params, buffers, eval_mode,
         params = {**params, **auto_params} if params else auto_params     # the user's names as the module has them
         buffers = auto_buffers if buffers is None else buffers
     if eval_mode is None:
-        eval_mode = layer.kind in ("batchnorm", "spatial_batchnorm", "dropout")
+        # a class whose forward takes no mode ("Neural Networks from Scratch" chapters 15-18: forward(inputs))
+        # has no eval mode to check
+        eval_mode = layer.kind in ("batchnorm", "spatial_batchnorm", "dropout") and getattr(layer, "_takes_mode", True)
     # a backward after an eval forward: cs231n's dropout defines one; batchnorm caches and classes do not
     kwargs.setdefault("eval_backward", layer.kind == "dropout" and isinstance(layer, FunctionPair))
     if layer.kind == "dropout":

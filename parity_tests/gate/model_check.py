@@ -124,6 +124,18 @@ def _call(c, check, fn, *args, **kwargs):
         return None
 
 
+def _book_labels(model, X, y, classes):
+    """The labels as the book's network takes them: indices, or one-hot rows when its ``gradient()``
+    works on those only (chapter 4's TwoLayerNet: ``dy = (y - t) / batch_num``)."""
+    for t in (y, np.eye(classes, dtype=X.dtype)[y]):
+        try:
+            model.gradient(X, t)
+            return t
+        except (Exception, SystemExit):     # noqa: BLE001 -- the user's code; the real call reports it
+            continue
+    return y
+
+
 def _loss_and_grads(c, model, signature, *args, **kwargs):
     """cs231n's ``model.loss(...)`` -> ``(loss, grads)``; ``(None, None)`` with a failure saying why
     when it raised or returned something else."""
@@ -223,9 +235,10 @@ def check_model(model, X, y, reg=0.0, conventions=None, seed=0, component=None, 
         scores = None if forward is None else _call(c, "forward", forward, X)
         if scores is not None:
             c.add("forward", scores, (torch.softmax(scores_t, 1) if output == "probs" else scores_t).detach().numpy())
+        t = _book_labels(model, X, y, scores_t.shape[1]) if book else y
         if book:
-            loss = _call(c, "loss", model.loss, X, y, **extra)
-            grads = _call(c, "grad_param", model.gradient, X, y)
+            loss = _call(c, "loss", model.loss, X, t, **extra)
+            grads = _call(c, "grad_param", model.gradient, X, t)
         else:
             loss, grads = _loss_and_grads(c, model, "X, y", X, y, **extra)
         if loss is not None:
@@ -257,7 +270,7 @@ def check_model(model, X, y, reg=0.0, conventions=None, seed=0, component=None, 
         c.unchanged("the labels y", y_before, y)
         if grads is not None and X.dtype == np.float64 and "softmax_eps" not in cv:
             def value():
-                return model.loss(X, y, **extra) if book else model.loss(X, y, **extra)[0]
+                return model.loss(X, t, **extra) if book else model.loss(X, y, **extra)[0]
             rng = np.random.default_rng(seed)
             for k in params:
                 if k in grads:

@@ -773,7 +773,7 @@ def _judge(target, dtypes, declared, seed, report):
             retry = _refusals(check_target(target, dtypes, {**base, **extra}, seed))[0]
             if retry.passed:
                 return Outcome(target, "CONVENTION", extra, retry)
-            n = _explained(base_report, retry)
+            n = _explained(report, retry)          # against what was declared: dropping one must not add failures
             if n > best[0] and len(extra) == 1:
                 best = (n, extra, retry)
     return Outcome(target, "FAIL", best[1], best[2])
@@ -784,10 +784,12 @@ def _explained(report, retry):
     dropped), when it fails nothing that passed before: the failures left are the ones to read."""
     def key(r):
         return r.check, r.sample, r.dtype
-    failed = {key(r) for r in report.failures}
-    if not {key(r) for r in retry.failures} <= failed:
+    failed, still = {key(r) for r in report.failures}, {key(r) for r in retry.failures}
+    if not still <= failed:
         return 0
-    return len(failed & {key(r) for r in retry.results if r.passed})
+    # a check whose dtype failed beside a value that passed (one key, two results) is explained only
+    # when nothing under that key fails any more
+    return len((failed - still) & {key(r) for r in retry.results if r.passed})
 
 
 # ----------------------------------------------------------------- the command

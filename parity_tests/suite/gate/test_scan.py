@@ -538,9 +538,7 @@ class TwoLayerNet:
         z1 = sigmoid(a1)
         a2 = np.dot(z1, W2) + b2
         y = softmax(a2)
-        if t.ndim == 1:
-            t = np.eye(y.shape[1])[t]
-        dy = (y - t) / batch_num
+        dy = (y - t) / batch_num        # as the book writes it: t one-hot only
         grads['W2'] = np.dot(z1.T, dy)
         grads['b2'] = np.sum(dy, axis=0)
         da1 = np.dot(dy, W2.T)
@@ -553,7 +551,8 @@ class TwoLayerNet:
 
 def test_the_books_chapter_4_network_sigmoid_and_softmax_output(tmp_path):
     """ch04's TwoLayerNet: sigmoid, ``predict`` returning probabilities, -log(p + 1e-7): a convention;
-    with sigmoid_grad wrong, the failures left under that convention are the gradients alone."""
+    its ``gradient`` takes one-hot labels only, and gets them; with sigmoid_grad wrong, the failures
+    left under that convention are the gradients alone."""
     shutil.copytree(os.path.join(TEXTBOOK, "common"), tmp_path / "common", ignore=shutil.ignore_patterns("__pycache__"))
     (tmp_path / "ch04").mkdir()
     (tmp_path / "ch04" / "two_layer_net.py").write_text(BOOK_CH04)
@@ -840,3 +839,13 @@ def test_a_templates_stubs_read_not_written_yet(tmp_path, capsys):
     assert "FAIL (not written yet: forward, grad_param:b, grad_param:w returned None)" in out, out
     assert f"relu_forward [grad_input]: {stub} (in 2 of its runs)" in out, out
     assert "shape mismatch" not in out and "object" not in out and "NoneType" not in out, out
+
+
+def test_the_convention_named_beside_a_fail_is_one_that_explains_failures(tmp_path):
+    """An SVM whose dW takes reg * W (the loss the full reg) and builds dW in float64: no convention
+    explains it all; the one named is dtype=promotes, which explains the float32 dtype failures, not
+    the first candidate tried (a dtype failure and a passing value share one check and sample)."""
+    path = seeded(tmp_path, CS231N, "classifiers/linear_svm.py", "dW += 2 * reg * W", "dW += reg * W")
+    o = next(o for o in scan([path], only="svm_loss_naive")[0] if o.target.name == "svm_loss_naive")
+    assert o.verdict == "FAIL" and o.convention == {"dtype": "promotes"}, (o.convention, o.report.failures)
+    assert not [r for r in o.report.failures if r.note.startswith("dtype changed")]

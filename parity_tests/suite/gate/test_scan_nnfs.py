@@ -189,3 +189,16 @@ def test_nnfs_init_at_import_does_not_change_the_numpy_the_checks_use(tmp_path, 
     assert any("replaced numpy.dot, numpy.eye, numpy.random.randn, numpy.zeros when imported" in why
                for _, why in skipped), skipped
     assert (np.dot, np.zeros, np.eye, np.random.randn) == originals
+
+
+def test_a_dropout_whose_forward_takes_no_mode_is_not_checked_in_eval_mode(tmp_path):
+    """Chapters 15-18: ``forward(self, inputs)``, no training argument, so no eval mode to compare."""
+    (tmp_path / "ch15.py").write_text(
+        "import numpy as np\n\n\nclass Layer_Dropout:\n    def __init__(self, rate):\n        self.rate = 1 - rate\n\n"
+        "    def forward(self, inputs):\n        self.inputs = inputs\n"
+        "        self.binary_mask = np.random.binomial(1, self.rate, size=inputs.shape) / self.rate\n"
+        "        self.output = inputs * self.binary_mask\n\n"
+        "    def backward(self, dvalues):\n        self.dinputs = dvalues * self.binary_mask\n")
+    outcomes, _ = scan([str(tmp_path)], style="nnfs")
+    assert verdicts(outcomes) == {"Layer_Dropout": ("CONVENTION", {"dtype": "promotes"})}
+    assert not [r for r in outcomes[0].report.results if r.check.startswith("eval")]
