@@ -7,10 +7,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .api import where
-from .compare import compare, failed
+from .api import _Checks
+from .compare import is_none
 from .report import Report
-from .tolerance import tolerance_for
+from .samples import seed_for
 
 
 def _randn(*shape):
@@ -133,7 +133,6 @@ def check(fn, name, dtypes=("float64", "float32"), conventions=None, seed=0, lab
     """A ``Report``: ``fn``'s output against torch on each of the entry's samples, float64 and
     float32; its dtype kept (``dtype=promotes`` accepts float64 for float32 input, cast back), its
     inputs unchanged."""
-    from zlib import crc32
     cv = conventions or {}
     report = Report()
     arity = len(arguments(fn))
@@ -142,25 +141,26 @@ def check(fn, name, dtypes=("float64", "float32"), conventions=None, seed=0, lab
         if any(OPTIONAL.get(k, KeyError) != spec[k] for k in left_out):
             continue                                # pool2d(X, pool_size) pools max only: no avg sample
         for dtype in map(np.dtype, dtypes):
-            s = (seed * 1_000_003 + crc32(f"{name}/{sample}".encode())) % 2**31
+            s = seed_for(seed, name, sample)
             rng = np.random.default_rng(s)
             args = {k: (v(rng) if callable(v) else v) for k, v in spec.items()}
             args = {k: (v.astype(dtype) if isinstance(v, np.ndarray) and v.dtype.kind == "f" else v)
                     for k, v in args.items()}                   # labels stay integers
-            meta = dict(component=label or name, dtype=dtype.name, sample=sample,
+            c = _Checks(None, component=label or name, dtype=dtype.name, sample=sample,
                         shape=tuple(np.shape(next(iter(args.values())))), seed=s)
-            report.extend(_one(fn, name, args, reference, dtype, meta, cv))
+            _one(c, fn, name, list(args.values())[:arity], args, reference, dtype, cv)
+            report.extend(c.report())
     return report
 
 
-def _one(fn, name, args, reference, dtype, meta, cv):
-    results = []
+def _one(c, fn, name, positional, args, reference, dtype, cv):
     before = {k: np.array(v, copy=True) for k, v in args.items() if isinstance(v, np.ndarray)}
     state = np.random.get_state()
     try:
-        out = fn(*list(args.values())[:len(arguments(fn))])
+        out = fn(*positional)
     except (Exception, SystemExit) as exc:  # noqa: BLE001 -- the user's function
-        return Report([failed(f"raised {type(exc).__name__}: {exc}{where(exc)}", check="error", **meta)])
+        c.crashed(exc)
+        return
     finally:
         if name != "dropout_layer":
             np.random.set_state(state)
@@ -168,34 +168,26 @@ def _one(fn, name, args, reference, dtype, meta, cv):
     if cv.get("dtype") == "promotes" and isinstance(out, np.ndarray) and out.dtype != dtype:
         out = out.astype(dtype)
     if reference is None:                           # dropout: the mask is the user's, read from its output
-        results += _dropout(out, args, dtype, meta)
+        _dropout(c, out, args)
     else:
-        expected = reference(**{k: v for k, v in args.items()}).numpy()
-        if name == "cross_entropy" and np.ndim(out) == 0:
-            expected = expected.mean()
-        results.append(compare(out, expected, tolerance_for(dtype.name, "forward"), check="forward", **meta))
-    if isinstance(out, np.ndarray) and out.dtype != dtype:
-        results.append(failed(f"dtype changed: input {dtype}, got {out.dtype}", check="forward", **meta))
+        expected = reference(**args).numpy()
+        c.add("forward", out, expected.mean() if name == "cross_entropy" and np.ndim(out) == 0 else expected)
+    c.dtype("forward", out, dtype)
     for k, v in before.items():
-        if not np.array_equal(v, args[k], equal_nan=True):
-            results.append(failed(f"the argument {k} was modified in place", check="no_mutation", **meta))
-    return Report(results)
+        c.unchanged(f"the argument {k}", v, args[k])
 
 
-def _dropout(out, args, dtype, meta):
+def _dropout(c, out, args):
     """d2l's dropout_layer(X, dropout): each element 0 or X / (1 - dropout); 0 keeps X, 1 drops all;
     the share dropped near ``dropout`` (2,000 elements: within 0.06, six standard deviations)."""
     x, p = args["X"], args["dropout"]
-    out = np.asarray(out)
-    if out.shape != x.shape:
-        return [failed(f"shape mismatch: numpy {out.shape} vs reference {x.shape}", check="forward", **meta)]
-    kept = out != 0
+    if is_none(out) or np.shape(out) != x.shape:
+        c.add("forward", out, x)                    # says None, or the shapes
+        return
+    kept = np.asarray(out) != 0
     scale = 0.0 if p == 1 else 1.0 / (1.0 - p)
-    expected = np.where(kept, x.astype(np.float64) * scale, 0.0)
-    results = [compare(out, expected, tolerance_for(dtype.name, "forward"), check="forward", reference="the mask "
-                       "read from its output, x / (1 - dropout)", **meta)]
+    c.add("forward", out, np.where(kept, x.astype(np.float64) * scale, 0.0))
+    c.results[-1].reference = "the mask read from its output, x / (1 - dropout)"
     dropped = 1.0 - kept.mean()
     if abs(dropped - p) > 0.06:
-        results.append(failed(f"dropped {dropped:.1%} of the elements for dropout={p}", check="dropped_share",
-                              **meta))
-    return results
+        c.fail("dropped_share", f"dropped {dropped:.1%} of the elements for dropout={p}")

@@ -17,7 +17,6 @@ docs/COMPONENTS.md and ``parity list``). There are two kinds of entry:
 Adding a layer means one class in ``numpy_impl``, one factory in ``torch_ref`` and one entry here.
 """
 import fnmatch
-import zlib
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -35,6 +34,7 @@ from torch_ref.mapping import normalise
 
 from .api import check_layer, check_loss
 from .compare import CheckResult, failed
+from .samples import seed_for
 from .tolerance import Tolerance
 from .trajectory import check_trajectory
 
@@ -67,7 +67,7 @@ class Case:
 
 def case_seed(base, entry, sample):
     """A stable per-case seed: the same case draws the same data in the CLI and in pytest."""
-    return (base * 1_000_003 + zlib.crc32(f"{entry.name}/{sample.name}".encode())) % 2**31
+    return seed_for(base, entry.name, sample.name)
 
 
 @dataclass

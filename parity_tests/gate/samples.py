@@ -1,7 +1,15 @@
 """The samples ``parity scan`` runs per component kind: odd and non-square shapes, stride and padding
 variants (pad 0 included), ties after ReLU, train and eval mode. Each sample gives the input and the
 values a user's code is built from, under the names the classic styles use."""
+import zlib
+
 import numpy as np
+
+
+def seed_for(base, *parts):
+    """A stable seed per (base seed, names...): the same sample draws the same data in the CLI and in
+    pytest, whatever else is checked (the registry's cases, scan's samples, the forward-only ones)."""
+    return (base * 1_000_003 + zlib.crc32("/".join(parts).encode())) % 2**31
 
 # kind -> [(sample name, input shape, {value name: shape or scalar}, flags)]
 SPECS = {

@@ -10,7 +10,6 @@ import os
 import re
 import sys
 import warnings
-import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -376,8 +375,7 @@ def _nnfs_class(name, cls, targets, skipped, where):
 
 
 # ----------------------------------------------------------------- checking one component
-def _seed(base, *parts):
-    return (base * 1_000_003 + zlib.crc32("/".join(parts).encode())) % 2**31
+_seed = S.seed_for            # the one per-sample seed, shared with the registry
 
 
 def _build(target, values):
