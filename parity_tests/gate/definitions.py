@@ -177,8 +177,13 @@ class _Loader(importlib.machinery.SourceFileLoader):
 class _Finder(importlib.abc.MetaPathFinder):
     def __init__(self, files):
         self.files = {_key(f) for f in files}
+        # a package's __init__.py is imported by its folder's name
+        self.names = {os.path.basename(os.path.dirname(f)) if os.path.basename(f) == "__init__.py"
+                      else os.path.splitext(os.path.basename(f))[0] for f in files}
 
     def find_spec(self, fullname, path, target=None):
+        if fullname.rpartition(".")[2] not in self.names:
+            return None                 # every other import (torch's own, lazily) is not looked up twice
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
         if spec is None or not spec.origin or _key(spec.origin) not in self.files:
             return None
