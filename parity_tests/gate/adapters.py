@@ -477,6 +477,11 @@ def check_component(component, x, *args, y=None, kind=None, name=None, conventio
     if hyper is not None and not isinstance(hyper, dict):
         raise TypeError(f"check_component: hyper= takes a dict of hyperparameters such as {{'p': 0.3}}, "
                         f"got {type(hyper).__name__}")
+    for k in REGULARIZERS:
+        v = (hyper or {}).get(k, 0.0)
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not 0 <= v < np.inf:
+            raise ValueError(f"check_component: hyper={{'{k}': ...}} must be a finite number >= 0 (the "
+                             f"penalty's coefficient), got {v!r}")
     fresh = make or _snapshot(component, arguments if arguments is not None else args)
     report = _check_once(fresh(), x, y, kind, name, cv, module, params, buffers, eval_mode, kwargs, hyper)
     if report.passed or not hints or module is not None:

@@ -114,6 +114,9 @@ def _check(optimizer, torch_optimizer, hyper, *, config=None, steps=20, dtype="f
     """
     dtype = np.dtype(dtype)
     cv = conv.parse(conventions or {})
+    if lr_factor is not None and not callable(lr_factor):
+        raise TypeError(f"check_optimizer: lr_factor= takes a function of the step index (from 0) returning the "
+                        f"factor on lr, such as lambda i: 1 / (1 + 0.1 * i); got {type(lr_factor).__name__}")
     label = name or getattr(optimizer, "__name__", type(optimizer).__name__)
     meta = dict(component=label, dtype=dtype.name, sample=f"{steps} steps", seed=seed)
     rng = np.random.default_rng(seed)
@@ -155,8 +158,11 @@ def _check(optimizer, torch_optimizer, hyper, *, config=None, steps=20, dtype="f
         for k, t in tensors.items():
             t.grad = torch.tensor(g[k])
         if lr_factor is not None:
+            factor = float(lr_factor(step - 1))
+            if not np.isfinite(factor) or factor < 0:
+                raise ValueError(f"lr_factor({step - 1}) returned {factor!r}; expected a finite number >= 0")
             for group in topt.param_groups:
-                group["lr"] = lr * lr_factor(step - 1)
+                group["lr"] = lr * factor
         topt.step()
         pairs = [(f"param:{k}", params[k], tensors[k].detach().numpy()) for k in params]
         for k, t in tensors.items():

@@ -791,6 +791,9 @@ def _explained(report, retry):
 
 
 # ----------------------------------------------------------------- the command
+MAX_TIMEOUT = 1e6                 # seconds; the timer takes no more (11 days is no limit in practice)
+
+
 class TookTooLong(BaseException):
     """Raised inside the user's code when a component's checks pass their time limit: a BaseException,
     so that no check's ``except Exception`` takes it for a failed sample and goes on to the next."""
@@ -826,6 +829,9 @@ def _timed_out(target, exc, seconds):
 def scan(paths, style="auto", only=None, dtypes=("float64", "float32"), conventions=None, seed=0, timeout=60.0):
     """``(outcomes, skipped)`` for every recognised component under ``paths``; a component whose checks
     take longer than ``timeout`` seconds (0: no limit) fails with where it was."""
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 <= timeout <= MAX_TIMEOUT:
+        raise ValueError(f"scan: timeout must be a number of seconds in [0, {MAX_TIMEOUT:g}] (0: no limit), "
+                         f"got {timeout!r}")
     declared = conv.parse(conventions or {})
     state = np.random.get_state()
     try:
@@ -953,7 +959,7 @@ def add_command(sub):
     p.add_argument("--only", help="comma-separated name fragments, e.g. affine,adam")
     p.add_argument("--dtype", choices=["float64", "float32"], help="one dtype only (default both)")
     p.add_argument("--seed", type=count(0), default=0)
-    p.add_argument("--timeout", type=number(0), default=60.0, metavar="SECONDS",
+    p.add_argument("--timeout", type=number(0, MAX_TIMEOUT), default=60.0, metavar="SECONDS",
                    help="a component whose checks take longer fails, with the line it was at (default 60; 0: none)")
     p.add_argument("--json", metavar="FILE", help="write the verdicts and every check as JSON")
     p.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
