@@ -586,7 +586,7 @@ def torch_loss(kind, cv, y=None):
     if kind == "svm_loss":
         base = F.multi_margin_loss if cv.get("svm_scale") == "mean" else torch_svm_loss
     else:
-        base = conv.softmax_loss(float(cv["softmax_eps"]) if "softmax_eps" in cv else None)
+        base = conv.softmax_loss(cv.get("softmax_eps"))
 
     def fn(x, t):
         return base(x, t.argmax(1) if t.dim() == 2 else t.long())

@@ -12,6 +12,8 @@ inplace_dout       allowed    hands backward a copy of the upstream gradient, so
 adam_eps           folded     Adam with eps added to the uncorrected sqrt(v) and the corrections folded into
                               the step size (``lr * sqrt(1-b2^t) / (1-b1^t)``) (torch: eps after correction)
 softmax_eps        1e-7       the softmax loss VALUE is ``-log(p_y + 1e-7)`` (its gradient stays exact)
+                   clip       the softmax loss VALUE is ``-log(clip(p_y, 1e-7, 1 - 1e-7))``, as "Neural Networks
+                              from Scratch" and Keras compute it (its gradient stays exact)
 svm_scale          mean       the SVM loss is torch's MultiMarginLoss as is: also averaged over the C classes
                               (default: the classic sum over classes, ``C * multi_margin_loss``)
 reg                half       the L2 penalty is ``0.5 * reg * sum(W**2)`` (gradient ``reg * W``), as in cs231n's
@@ -36,7 +38,8 @@ CONVENTIONS = {
     "dropout_p": (("keep",), ("dropout",), "scaling matches p read as the keep probability"),
     "inplace_dout": (("allowed",), ("*",), "backward overwrites the upstream gradient dout in place"),
     "adam_eps": (("folded",), ("adam",), "matches Adam with eps added before the bias correction"),
-    "softmax_eps": (("1e-7",), ("softmax_loss", "linear_softmax", "model"), "the loss value matches -log(p_y + 1e-7)"),
+    "softmax_eps": (("1e-7", "clip"), ("softmax_loss", "linear_softmax", "model"),
+                    "the loss value matches -log(p_y + 1e-7) (1e-7) or -log(clip(p_y, 1e-7, 1 - 1e-7)) (clip)"),
     "svm_scale": (("mean",), ("svm_loss", "linear_svm"),
                   "the loss matches the hinge averaged over classes (MultiMarginLoss)"),
     "reg": (("half",), ("linear_svm", "linear_softmax", "model"),
@@ -126,15 +129,20 @@ class SameMaskDropout(torch.nn.Module):
         return x * mask if self.classic else x * mask / self.keep
 
 
+CLIP = 1e-7
+
+
 def softmax_loss(eps=None):
-    """Cross-entropy; with ``eps`` only the loss VALUE becomes ``mean(-log(p_y + eps))``."""
+    """Cross-entropy. With ``eps`` (a number, or ``"1e-7"``: the ``softmax_eps`` convention's value)
+    only the loss VALUE becomes ``mean(-log(p_y + eps))``; with ``"clip"`` it becomes
+    ``mean(-log(clip(p_y, 1e-7, 1 - 1e-7)))``. The gradient stays the exact one."""
     def loss(x, y):
         ce = torch.nn.functional.cross_entropy(x, y)
         if eps is None:
             return ce
         with torch.no_grad():
             p = torch.softmax(x, 1)[torch.arange(len(y)), y]
-            shifted = -torch.log(p + eps).mean()
+            shifted = -torch.log(p.clamp(CLIP, 1 - CLIP) if eps == "clip" else p + float(eps)).mean()
         return ce + (shifted - ce.detach())
     return loss
 

@@ -227,7 +227,7 @@ def check_model(model, X, y, reg=0.0, conventions=None, seed=0, component=None, 
                        [params[f"{g}{i}"] for i in hidden for g in ("gamma", "beta")], pad, eps)
         xt, yt = torch.from_numpy(np.asarray(X, dtype=np.float64)), torch.from_numpy(y.astype(np.int64))
         scores_t = net(xt)
-        data = torch_softmax_loss(float(cv["softmax_eps"]) if "softmax_eps" in cv else None)(scores_t, yt)
+        data = torch_softmax_loss(cv.get("softmax_eps"))(scores_t, yt)
         scale = 0.5 if cv.get("reg") == "half" else 1.0
         loss_t = data + scale * reg * sum((lin.weight ** 2).sum() for lin in net.layers)
         loss_t.backward()
