@@ -23,8 +23,9 @@ import torch
 
 from . import conventions as conv
 from .api import where
-from .compare import failed
+from .compare import compare, failed
 from .report import Report
+from .tolerance import tolerance_for
 from .trajectory import PARAMS, gradient, track
 
 # user state key -> (torch state key, factor): state compared as numpy == factor * torch.
@@ -173,11 +174,34 @@ def _check(optimizer, torch_optimizer, hyper, *, config=None, steps=20, dtype="f
                     continue
                 factor = -lr if factor == "-lr" else factor
                 ref = np.asarray(tstate[tkey].detach().numpy() if torch.is_tensor(tstate[tkey]) else tstate[tkey])
-                pairs.append((f"state:{k}.{key}", np.asarray(value, dtype=np.float64 if np.ndim(value) == 0 else None),
-                              ref * factor))
+                pair = (np.asarray(value, dtype=np.float64 if np.ndim(value) == 0 else None), ref * factor)
+                pairs.append((f"state:{k}.{key}",) + pair)
+                states.setdefault(f"state:{k}.{key}", []).append((pair[0].copy(), pair[1]))
         return pairs
 
-    return track(steps, advance, dtype, meta, tolerances)
+    states = {}
+    return _explain_state(track(steps, advance, dtype, meta, tolerances), states, dtype, tolerances, smap)
+
+
+def _explain_state(report, states, dtype, tolerances, smap):
+    """A failure of the kept state alone, while every parameter matches at every step, says so; a
+    state that is the exact opposite of the expected one at every step says that too (cs231n's
+    ``v = mu*v + lr*dw; w -= v`` steps like ``v = mu*v - lr*dw; w += v`` but keeps -velocity)."""
+    bad = report.failures
+    if not bad or not all(r.check.startswith("state:") and r.note.startswith("first diverged") for r in bad) \
+            or not any(r.check.startswith("param:") for r in report.results):
+        return report
+    for r in bad:
+        key = r.check.rsplit(".", 1)[-1]
+        tkey, factor = smap.get(key, (key, 1.0))
+        expected = f"torch's {tkey}" + ("" if factor == 1.0 else " times -lr" if factor == "-lr" else f" times {factor}")
+        r.note += (f"; the parameters match torch's at every step: only the kept state {key!r} differs "
+                   f"(expected: {expected})")
+        steps = states.get(r.check, [])
+        if steps and all(compare(-a, e, tolerance_for(dtype, r.check, tolerances), component="", check="").passed and np.any(e != 0)
+                         for a, e in steps):
+            r.note += ", and it is that value's exact opposite at every step: its sign is kept the other way round"
+    return report
 
 
 class _Layer:

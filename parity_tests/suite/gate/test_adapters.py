@@ -132,6 +132,24 @@ def test_optimizer_failure_names_first_step_and_state(ex):
     r = check_optimizer(velocity_sign, torch.optim.SGD, {"lr": 0.1, "momentum": 0.9})
     assert failed(r) == {"state:w1.velocity", "state:b1.velocity", "state:w2.velocity"}, r
     assert "first diverged at step 1" in r.failures[0].message()
+    # the parameters are right: the message says so, and that the state is the expected one's opposite
+    opposite = "exact opposite at every step"
+    assert all("the parameters match torch's at every step" in f.note and opposite in f.note for f in r.failures)
+
+    def velocity_doubled(w, dw, config):                    # right parameters, a state that is not -velocity
+        v = 0.9 * config.get("velocity", np.zeros_like(w)) / 2 - 0.1 * dw
+        config["velocity"] = 2 * v
+        return w + v, config
+    r = check_optimizer(velocity_doubled, torch.optim.SGD, {"lr": 0.1, "momentum": 0.9})
+    assert failed(r) == {"state:w1.velocity", "state:b1.velocity", "state:w2.velocity"}, r
+    assert all("the parameters match" in f.note and opposite not in f.note for f in r.failures)
+
+    def both_wrong(w, dw, config):                          # parameters wrong too: no such note
+        v = 0.9 * config.get("velocity", np.zeros_like(w)) + 0.1 * dw
+        config["velocity"] = v
+        return w + v, config
+    r = check_optimizer(both_wrong, torch.optim.SGD, {"lr": 0.1, "momentum": 0.9})
+    assert "param:w1" in failed(r) and not any("parameters match" in f.note for f in r.failures)
     with pytest.raises(ParityError, match=r"Adam \[param:w1\].*first diverged at step 1.*declare adam_eps=folded"):
         assert_optimizer_parity(to.Adam(lr=1e-3), torch.optim.Adam, {"lr": 1e-3, "eps": 1e-7}, name="Adam")
     assert check_optimizer(to.Adam(lr=1e-3), torch.optim.Adam, {"lr": 1e-3, "eps": 1e-7},
