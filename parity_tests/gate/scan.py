@@ -372,6 +372,11 @@ def _nnfs_class(name, cls, targets, skipped, where):
         targets.append(Target(name, "optimizer", "nnfs", cls, where))
     else:
         targets.append(Target(name, NNFS_LAYERS.get(name) or NNFS_LOSSES[name], "nnfs", cls, where))
+    # the losses' common base ``Loss`` defines regularization_loss (chapter 14 on): checked once, by its owner
+    owner = next((c for c in cls.__mro__ if callable(vars(c).get("regularization_loss"))), None)
+    label = owner and f"{owner.__name__}.regularization_loss"
+    if owner and name in NNFS_LOSSES and not any(t.name == label and t.obj is owner for t in targets):
+        targets.append(Target(label, "regularization_loss", "nnfs", owner, where))
 
 
 # ----------------------------------------------------------------- checking one component
@@ -430,6 +435,8 @@ def check_target(target, dtypes, cv, seed=0):
         return FO.check(target.obj, target.name, dtypes, cv, seed)
     if target.kind == "optimizer" and target.style == "nnfs":
         return _check_nnfs_optimizer(target, dtypes, cv, seed)
+    if target.kind == "regularization_loss":
+        return _check_nnfs_regularization(target, dtypes, seed)
     if target.kind == "optimizer":
         for dtype in dtypes:
             torch_cls, init, hyper = (RULES if target.style == "cs231n" else OPT_CLASSES)[target.name]
@@ -547,6 +554,71 @@ def _check_nnfs_optimizer(target, dtypes, cv, seed):
             report.extend(check_optimizer(opt, torch_cls, hyper, hints=False, steps=OPT_STEPS, dtype=dtype,
                                           seed=_seed(seed, label), name=label, lr_factor=decay,
                                           conventions=_applicable(cv, torch_cls)))
+    return report
+
+
+# (sample, the four coefficients of each of two layers: weight L1, weight L2, bias L1, bias L2)
+REGULARIZERS = [("two layers, each of the four", [(1e-2, 2e-2, 3e-2, 4e-2), (5e-3, 6e-3, 7e-3, 8e-3)]),
+                ("weight L2 only, one layer without", [(0, 5e-4, 0, 0), (0, 0, 0, 0)])]
+
+
+class _RegularizedLayer:
+    """A layer as "Neural Networks from Scratch"'s Layer_Dense keeps its parameters and penalties."""
+
+
+def _check_nnfs_regularization(target, dtypes, seed):
+    """``Loss.regularization_loss`` ("Neural Networks from Scratch" chapter 14 on): the sum over the
+    layers of ``l1 * sum|W| + l2 * sum(W**2)`` and the same for the biases, against torch. It takes
+    a layer (chapters 14-18; called once per layer) or reads ``self.trainable_layers`` (chapter 19 on)."""
+    from .api import _Checks
+    try:
+        takes = [p for p in inspect.signature(target.obj.regularization_loss).parameters.values()
+                 if p.name != "self" and p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        takes = []
+    per_layer = len(takes) == 1
+    report = Report()
+    for sample, coefficients in REGULARIZERS:
+        for dtype in dtypes:
+            s = _seed(seed, target.name, sample)
+            rng = np.random.default_rng(s)
+            c = _Checks(None, component=target.name, dtype=dtype, sample=sample, shape=(5, 4), seed=s)
+            layers, expected = [], torch.zeros((), dtype=torch.float64)
+            for i, (l1w, l2w, l1b, l2b) in enumerate(coefficients):
+                layer = _RegularizedLayer()
+                layer.weights = rng.standard_normal((5 - i, 4 - i)).astype(dtype)
+                layer.biases = rng.standard_normal((1, 4 - i)).astype(dtype)
+                layer.weight_regularizer_l1, layer.weight_regularizer_l2 = l1w, l2w
+                layer.bias_regularizer_l1, layer.bias_regularizer_l2 = l1b, l2b
+                w, b = torch.from_numpy(layer.weights).double(), torch.from_numpy(layer.biases).double()
+                expected = expected + l1w * w.abs().sum() + l2w * (w * w).sum() + l1b * b.abs().sum() \
+                    + l2b * (b * b).sum()
+                layers.append(layer)
+            before = [(layer.weights.copy(), layer.biases.copy()) for layer in layers]
+            try:
+                loss = target.obj()
+                if per_layer:
+                    value = sum(loss.regularization_loss(layer) for layer in layers)
+                else:
+                    if callable(getattr(loss, "remember_trainable_layers", None)):
+                        loss.remember_trainable_layers(layers)
+                    else:
+                        loss.trainable_layers = layers
+                    value = loss.regularization_loss()
+            except (Exception, SystemExit) as e:    # noqa: BLE001 -- the user's code
+                c.crashed(e)
+                report.extend(c.report())
+                continue
+            try:
+                value = None if value is None else np.asarray(value, dtype=np.float64)
+            except (TypeError, ValueError):
+                c.fail("value", f"returned {type(value).__name__} {str(value)[:60]!r}, not a number")
+            else:
+                c.add("value", value, expected.numpy())
+            for layer, (w, b) in zip(layers, before):
+                c.unchanged("a layer's weights", w, layer.weights)
+                c.unchanged("a layer's biases", b, layer.biases)
+            report.extend(c.report())
     return report
 
 

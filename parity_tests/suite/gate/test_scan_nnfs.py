@@ -32,7 +32,7 @@ def test_every_class_is_recognised_and_the_example_passes(nnfs_outcomes):
                  "Loss_BinaryCrossentropy": ("PASS", {}), "Loss_MeanSquaredError": ("PASS", {}),
                  "Loss_MeanAbsoluteError": ("PASS", {}), "Optimizer_SGD": ("PASS", {}),
                  "Optimizer_Adagrad": ("PASS", {}), "Optimizer_RMSprop": ("PASS", {}),
-                 "Optimizer_Adam": ("PASS", {})}, v
+                 "Optimizer_Adam": ("PASS", {}), "Loss.regularization_loss": ("PASS", {})}, v
     dense = next(o for o in nnfs_outcomes if o.target.name == "Layer_Dense")
     assert {"grad_param:weights", "grad_param:biases", "fd:weights", "fd:biases"} <= {r.check for r in dense.report.results}
     sgd = next(o for o in nnfs_outcomes if o.target.name == "Optimizer_SGD")
@@ -46,6 +46,13 @@ def test_every_class_is_recognised_and_the_example_passes(nnfs_outcomes):
 
 
 BUGS = {
+    "regularization loss L1 without abs": (
+        "layer.weight_regularizer_l1 * np.sum(np.abs(layer.weights))", "layer.weight_regularizer_l1 * np.sum(layer.weights)",
+        "Loss.regularization_loss", "value"),
+    "regularization loss bias L2 with the weight's coefficient": (
+        "regularization_loss += layer.bias_regularizer_l2 * np.sum(layer.biases * layer.biases)",
+        "regularization_loss += layer.weight_regularizer_l2 * np.sum(layer.biases * layer.biases)",
+        "Loss.regularization_loss", "value"),
     "dweights transposed": ("self.dweights = np.dot(self.inputs.T, dvalues)", "self.dweights = np.dot(dvalues.T, self.inputs)",
                             "Layer_Dense", "grad_param:weights"),
     "dbiases summed without keepdims": ("self.dbiases = np.sum(dvalues, axis=0, keepdims=True)",
@@ -271,3 +278,35 @@ def test_the_books_clipped_loss_value_is_the_softmax_eps_clip_convention(tmp_pat
     assert main(["scan", path, "--only", COMBINED, "--dtype", "float64", "-q",
                  "--convention", "softmax_eps=clip"]) == 1
     assert "FAIL" in capsys.readouterr().out
+
+
+def test_chapter_14s_regularization_loss_takes_a_layer(tmp_path):
+    """Chapters 14-18: ``loss_activation.loss.regularization_loss(dense1)``, one layer per call. A
+    squared L1 is caught; the losses that inherit it do not each report it again."""
+    src = ("import numpy as np\n"
+           "class Loss:\n    def regularization_loss(self, layer):\n        regularization_loss = 0\n"
+           "        if layer.weight_regularizer_l1 > 0:\n"
+           "            regularization_loss += layer.weight_regularizer_l1 * np.sum(np.abs(layer.weights))\n"
+           "        if layer.weight_regularizer_l2 > 0:\n"
+           "            regularization_loss += layer.weight_regularizer_l2 * np.sum(layer.weights * layer.weights)\n"
+           "        if layer.bias_regularizer_l1 > 0:\n"
+           "            regularization_loss += layer.bias_regularizer_l1 * np.sum(np.abs(layer.biases))\n"
+           "        if layer.bias_regularizer_l2 > 0:\n"
+           "            regularization_loss += layer.bias_regularizer_l2 * np.sum(layer.biases * layer.biases)\n"
+           "        return regularization_loss\n"
+           "    def calculate(self, output, y):\n        return np.mean(self.forward(output, y))\n"
+           "class Loss_MeanSquaredError(Loss):\n    def forward(self, y_pred, y_true):\n"
+           "        return np.mean((y_true - y_pred)**2, axis=-1)\n"
+           "    def backward(self, dvalues, y_true):\n        samples, outputs = len(dvalues), len(dvalues[0])\n"
+           "        self.dinputs = -2 * (y_true - dvalues) / outputs / samples\n"
+           "class Loss_MeanAbsoluteError(Loss):\n    def forward(self, y_pred, y_true):\n"
+           "        return np.mean(np.abs(y_true - y_pred), axis=-1)\n"
+           "    def backward(self, dvalues, y_true):\n        samples, outputs = len(dvalues), len(dvalues[0])\n"
+           "        self.dinputs = np.sign(dvalues - y_true) / outputs / samples\n")
+    (tmp_path / "ch14.py").write_text(src)
+    outcomes, _ = scan([str(tmp_path)])
+    assert verdicts(outcomes) == {"Loss_MeanSquaredError": ("PASS", {}), "Loss_MeanAbsoluteError": ("PASS", {}),
+                                  "Loss.regularization_loss": ("PASS", {})}
+    (tmp_path / "ch14.py").write_text(src.replace("np.sum(np.abs(layer.weights))", "np.sum(np.abs(layer.weights)) ** 2"))
+    verdict, checks, _ = failed_checks(scan([str(tmp_path)], only="regularization")[0], "Loss.regularization_loss")
+    assert verdict == "FAIL" and checks == {"value"}
