@@ -227,7 +227,8 @@ class ObjectLayer(_Adapter):
             for k in BUFFER_NAMES:                  # the book creates them as zeros at the first forward:
                 if hasattr(obj, k) and getattr(obj, k) is None and isinstance(gamma, np.ndarray):
                     setattr(obj, k, np.zeros(gamma.size, dtype=gamma.dtype))    # the same, now, so torch copies them
-        self._takes_mode = len(inspect.signature(obj.forward).parameters) > 1
+        # forward(x, train_flg) or forward(x): a forward without a mode has no eval mode to check
+        self.takes_mode = len(inspect.signature(obj.forward).parameters) > 1
 
     def named_parameters(self):
         return {k: v for k, v in vars(self.obj).items() if k in PARAM_ROLES and isinstance(v, np.ndarray)}
@@ -239,7 +240,7 @@ class ObjectLayer(_Adapter):
         return {k: getattr(self.obj, k) for k in BUFFER_NAMES if isinstance(getattr(self.obj, k, None), np.ndarray)}
 
     def _forward(self, x, training):
-        out = self.obj.forward(x, training) if self._takes_mode else self.obj.forward(x)
+        out = self.obj.forward(x, training) if self.takes_mode else self.obj.forward(x)
         return self.obj.output if out is None and hasattr(self.obj, "output") else out
 
     def _backward(self, dout):
@@ -544,7 +545,7 @@ def _check_once(fresh, x, y, kind, name, cv, module, params, buffers, eval_mode,
     if eval_mode is None:
         # a class whose forward takes no mode ("Neural Networks from Scratch" chapters 15-18: forward(inputs))
         # has no eval mode to check
-        eval_mode = layer.kind in ("batchnorm", "spatial_batchnorm", "dropout") and getattr(layer, "_takes_mode", True)
+        eval_mode = layer.kind in ("batchnorm", "spatial_batchnorm", "dropout") and getattr(layer, "takes_mode", True)
     # a backward after an eval forward: cs231n's dropout defines one; batchnorm caches and classes do not
     kwargs.setdefault("eval_backward", layer.kind == "dropout" and isinstance(layer, FunctionPair))
     if layer.kind == "dropout":
