@@ -24,7 +24,7 @@ SETUP = re.compile(r"sys\.path\.\w+|sys\.setrecursionlimit|site\.addsitedir|warn
                    r"|(np|numpy)\.(seterr|set_printoptions|random\.seed)|random\.seed|torch\.manual_seed"
                    r"|(matplotlib|mpl)\.use|nnfs\.init")
 QUIET = {"print", "pprint", "display", "get_ipython"}   # left out, but they do not begin the script part
-NOT_RUN = "which parity scan does not run"
+NOT_RUN = "which parity does not run"
 PLANS = {}                                  # absolute path -> Plan, for the files imported through the loader
 
 

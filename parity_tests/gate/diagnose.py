@@ -171,6 +171,17 @@ def format_diagnosis(rows, first):
     return "\n".join(lines)
 
 
+def _script_part(exc):
+    """For a NameError of a name only a file's script part sets: how to fix it, else ''."""
+    import traceback
+    from .definitions import not_run
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        text = not_run(exc, frame.filename)
+        if text:
+            return f" ({text})"
+    return ""
+
+
 def from_factory(spec):
     """``path/to/file.py:function`` or ``package.module:function``; the function returns a model or
     ``(model, X, y)``."""
@@ -183,23 +194,36 @@ def from_factory(spec):
     if where.endswith(".py"):
         if not os.path.isfile(where):
             raise UsageError(f"--factory: no file {where!r}")
-    try:
-        if where.endswith(".py"):
-            module_spec = importlib.util.spec_from_file_location("parity_factory", where)
-            module = importlib.util.module_from_spec(module_spec)
-            module_spec.loader.exec_module(module)
-        else:
-            module = importlib.import_module(where)
-    except ImportError as e:
-        raise UsageError(f"--factory: cannot import {where!r}: {e}") from None
-    except (Exception, SystemExit) as e:  # noqa: BLE001 -- the user's file: a syntax error or anything it raises
-        raise UsageError(f"--factory: loading {where!r} failed: {type(e).__name__}: {e}") from None
-    if not callable(getattr(module, name, None)):
-        raise UsageError(f"--factory: {where!r} has no function {name!r}")
-    try:
-        out = getattr(module, name)()
-    except (Exception, SystemExit) as e:  # noqa: BLE001 -- the user's function raised
-        raise UsageError(f"--factory: {spec}() raised {type(e).__name__}: {e}") from None
+    from .definitions import PLANS, _key, _Loader, definitions_only
+    # a file runs its definitions only (as parity scan imports it): a training script's loop, downloads
+    # and saves at the top level do not run; so do the .py files beside it that it imports
+    folder = os.path.dirname(os.path.abspath(where)) if where.endswith(".py") else None
+    beside = [os.path.join(folder, f) for f in sorted(os.listdir(folder)) if f.endswith(".py")] if folder else []
+    with definitions_only(beside):
+        try:
+            if where.endswith(".py"):
+                module_spec = importlib.util.spec_from_file_location("parity_factory", where,
+                                                                     loader=_Loader("parity_factory", where))
+                module = importlib.util.module_from_spec(module_spec)
+                module_spec.loader.exec_module(module)
+            else:
+                module = importlib.import_module(where)
+        except ImportError as e:
+            raise UsageError(f"--factory: cannot import {where!r}: {e}") from None
+        except (Exception, SystemExit) as e:  # noqa: BLE001 -- the user's file: a syntax error or anything it raises
+            raise UsageError(f"--factory: loading {where!r} failed: {type(e).__name__}: {e}"
+                             + _script_part(e)) from None
+        if not callable(getattr(module, name, None)):
+            raise UsageError(f"--factory: {where!r} has no function {name!r}"
+                             + (" (its script part, which is not run, may set it)" if folder else ""))
+        try:
+            out = getattr(module, name)()
+        except (Exception, SystemExit) as e:  # noqa: BLE001 -- the user's function raised
+            raise UsageError(f"--factory: {spec}() raised {type(e).__name__}: {e}" + _script_part(e)) from None
+        plan = PLANS.get(_key(where)) if folder else None
+        if plan is not None and plan.dropped:
+            import sys
+            print(f"parity diagnose: note: {os.path.basename(where)}: {plan.summary()}", file=sys.stderr)
     if isinstance(out, tuple) and len(out) == 4:          # (layers, loss, X, y): a model of the user's layers
         model, X, y = (out[0], out[1]), out[2], out[3]
     else:

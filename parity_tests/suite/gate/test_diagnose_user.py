@@ -80,3 +80,28 @@ def test_the_broken_layer_is_named_first():
     layers[1] = ((L.relu_forward, L.relu_backward), [])
     rows, first = diagnose_layers(layers, L.softmax_loss, X, y)
     assert first is None, format_diagnosis(rows, first)
+
+
+def test_a_training_script_as_factory_runs_its_definitions_only(tmp_path, capsys):
+    """``--factory train.py:make`` on a script that trains, prints and saves at the top level: only
+    its definitions run (as ``parity scan`` imports files), a note says what was left out, and a
+    global that only the script part sets is named with where to move it."""
+    script = NET.format(textbook=os.path.join(ROOT, "examples", "textbook")) + (
+        "\nnet, X, y = make()\nfor epoch in range(3):\n    print('epoch', epoch)\n"
+        f"open({str(tmp_path / 'saved.npy')!r}, 'w').write('weights')\n")
+    (tmp_path / "train.py").write_text(script)
+    declared = ["--convention", "dropout=classic", "--convention", "softmax_eps=1e-7"]
+    try:
+        assert main(["diagnose", "--factory", f"{tmp_path / 'train.py'}:make"] + declared) == 0
+        out, err = capsys.readouterr()
+        assert "all layers agree" in out and "epoch" not in out and not (tmp_path / "saved.npy").exists()
+        assert "definitions only: the script part was not run, 3 top-level statements from line" in err, err
+        (tmp_path / "train.py").write_text(script.replace("rng.integers(0, 3, 8)", "rng.integers(0, CLASSES, 8)")
+                                           + "CLASSES = 3\n")
+        assert main(["diagnose", "--factory", f"{tmp_path / 'train.py'}:make"] + declared) == 2
+        err = capsys.readouterr().err
+        assert "NameError: name 'CLASSES' is not defined ('CLASSES' is set at train.py:" in err
+        assert "in the file's script part" in err and not (tmp_path / "saved.npy").exists()
+    finally:
+        for name in [m for m in sys.modules if m == "common" or m.startswith("common.")]:
+            del sys.modules[name]

@@ -53,7 +53,7 @@ raise SystemExit("the script part ran")
 def test_a_chapter_script_is_checked_without_running_its_training(tmp_path, capsys):
     (tmp_path / "ch14.py").write_text(CHAPTER_SCRIPT)
     outcomes, skipped = scan([str(tmp_path)], style="nnfs")
-    assert len(outcomes) == 15 and all(o.verdict in ("PASS", "CONVENTION") for o in outcomes), verdicts(outcomes)
+    assert len(outcomes) == 16 and all(o.verdict in ("PASS", "CONVENTION") for o in outcomes), verdicts(outcomes)
     assert not (tmp_path / "SCRIPT_RAN").exists() and not (tmp_path / "fashion_mnist_images.zip").exists()
     assert not (tmp_path / "__pycache__").exists()           # nor its bytecode: a cached .pyc is the whole file's
     notes = [why for name, why in skipped if name.endswith("ch14.py")]
@@ -94,7 +94,7 @@ def test_a_name_only_the_script_part_sets_is_named_and_fails_the_scan(tmp_path, 
     assert main(["scan", str(tmp_path / "hw.py"), "-q"]) == 1          # never checked: the gate fails
     out = capsys.readouterr().out
     assert ("relu_forward: could not run what it needs: 'SCALE' is set at hw.py:12, in the file's script part "
-            "(from line 11: out, _ = relu_forward(np.ones(3))), which parity scan does not run") in out, out
+            "(from line 11: out, _ = relu_forward(np.ones(3))), which parity does not run") in out, out
     (tmp_path / "hw.py").write_text((tmp_path / "hw.py").read_text().replace("SCALE = 1.0\n", "")
                                     .replace("EPS = 0.0\n", "EPS = 0.0\nSCALE = 1.0\n"))
     assert main(["scan", str(tmp_path / "hw.py"), "-q"]) == 0            # set above the script part: it passes
