@@ -18,7 +18,7 @@ import torch
 from numpy_impl.gradcheck import numerical_gradient
 
 from .api import _Checks, where
-from .compare import compare
+from .compare import NOT_WRITTEN, compare, is_none
 from .diagnose import ProducedTolerance
 from .tolerance import tolerance_for
 from .conventions import parse, softmax_loss as torch_softmax_loss
@@ -335,6 +335,72 @@ def _captioning_loss(params, features, captions, null):
     return loss, P
 
 
+SAMPLE_LENGTH, SAMPLE_ROWS = 10, 32      # greedy words are discrete: many rows and steps, so a small error shows
+
+
+def _word(model, attr, token):
+    value = getattr(model, attr, None)
+    if value is None and isinstance(getattr(model, "word_to_idx", None), dict):
+        value = model.word_to_idx.get(token)
+    return value
+
+
+def _check_sample(c, model, params, features, null, seed):
+    """``sample(features, max_length)``: greedy captions. Each step's word is checked against torch's
+    argmax of the scores given the words the user's code chose before it (so a near-tie, decided
+    either way, does not throw the rest off); after a row's first <END> nothing is compared (the
+    notebook's code goes on, others stop and pad with <NULL>)."""
+    start, end = _word(model, "_start", "<START>"), _word(model, "_end", "<END>")
+    if start is None:
+        c.fail("sample", "it has no _start (nor word_to_idx['<START>']): the first word fed is unknown")
+        return
+    features = np.random.default_rng(seed).standard_normal((SAMPLE_ROWS, features.shape[1])).astype(features.dtype)
+    try:
+        words = model.sample(features.copy(), max_length=SAMPLE_LENGTH)
+    except (Exception, SystemExit) as e:        # noqa: BLE001 -- the user's code
+        c.fail("sample", f"sample(features, max_length={SAMPLE_LENGTH}) raised {type(e).__name__}: {e}{where(e)}")
+        return
+    if is_none(words):
+        c.fail("sample", NOT_WRITTEN)
+        return
+    words = np.asarray(words)
+    n = len(features)
+    if words.shape != (n, SAMPLE_LENGTH) or words.dtype.kind not in "iu":
+        c.fail("sample", f"sample(features, max_length={SAMPLE_LENGTH}) returned {words.dtype} {words.shape}; "
+                         f"expected integer word ids of shape {(n, SAMPLE_LENGTH)}")
+        return
+    from . import recurrent_reference as R
+    P = {k: torch.tensor(np.array(params[k], dtype=np.float64)) for k in CAPTION_PARAMS}
+    lstm = P["Wx"].shape[1] == 4 * P["W_proj"].shape[1]
+    with torch.no_grad():
+        h = torch.from_numpy(np.asarray(features, dtype=np.float64)) @ P["W_proj"] + P["b_proj"]
+        cell, fed, expected = torch.zeros_like(h), torch.full((n,), int(start), dtype=torch.int64), []
+        for t in range(SAMPLE_LENGTH):
+            x = P["W_embed"][fed]
+            if lstm:
+                h, cell = R._lstm_step(x, h, cell, P["Wx"], P["Wh"], P["b"])
+            else:
+                h = R._rnn_step(x, h, P["Wx"], P["Wh"], P["b"])
+            scores = h @ P["W_vocab"] + P["b_vocab"]
+            best = scores.argmax(1)
+            chosen = torch.from_numpy(np.clip(words[:, t], 0, scores.shape[1] - 1).astype(np.int64))
+            # the user's word where it is a tie to rounding, torch's otherwise
+            valid = torch.from_numpy((words[:, t] >= 0) & (words[:, t] < scores.shape[1]))
+            tie = valid & ((scores.max(1).values - scores.gather(1, chosen[:, None])[:, 0])
+                           <= 1e-9 * scores.abs().max(1).values.clamp_min(1.0))
+            expected.append(torch.where(tie, chosen, best))
+            fed = chosen
+    expected = torch.stack(expected, 1).numpy()
+    done = np.zeros(n, dtype=bool)
+    for t in range(SAMPLE_LENGTH):                 # after a row's first <END>: not compared
+        expected[done, t] = words[done, t]
+        if end is not None:
+            done |= words[:, t] == end
+    c.add("sample", words.astype(np.float64), expected.astype(np.float64))
+    c.results[-1].note = (c.results[-1].note + "; " if c.results[-1].note else "") + \
+        f"greedy word ids, max_length={SAMPLE_LENGTH}, {null} is <NULL>"
+
+
 def check_captioning(model, features, captions, seed=0, component=None, sample=""):
     """cs231n assignment 3's ``CaptioningRNN`` (vanilla RNN or LSTM, told apart by Wx's width) against
     torch: ``loss(features, captions)`` -> ``(loss, grads)``, the loss and the gradient of each of
@@ -374,6 +440,10 @@ def check_captioning(model, features, captions, seed=0, component=None, sample="
             c.unchanged(f"the parameter {k}", before[k], params[k])
         c.unchanged("the features", f_before, features)
         c.unchanged("the captions", c_before, captions)
+        if callable(getattr(model, "sample", None)):
+            _check_sample(c, model, params, features, null, seed)
+            for k in params:
+                c.unchanged(f"the parameter {k} (by sample)", before[k], params[k])
         if grads is not None and features.dtype == np.float64:
             rng = np.random.default_rng(seed)
             for k in CAPTION_PARAMS:

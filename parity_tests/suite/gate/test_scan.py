@@ -233,6 +233,17 @@ BUGS = {
     "captioning network: no gradient into the image projection": (
         CS231N, "classifiers/rnn.py", ("affine_backward(dh0, cache_proj)", "affine_backward(0 * dh0, cache_proj)"),
         "CaptioningRNN", "grad_param:W_proj"),
+    "captioning sample feeds <START> at every step": (
+        CS231N, "classifiers/rnn.py", ("            captions[:, t] = word\n", "            captions[:, t] = word\n"
+                                       "            word = np.full(N, self._start)\n"),
+        "CaptioningRNN", "sample"),
+    "captioning sample without the image projection's bias": (
+        CS231N, "classifiers/rnn.py", ('h = features @ p["W_proj"] + p["b_proj"]', 'h = features @ p["W_proj"]'),
+        "CaptioningRNN", "sample"),
+    "captioning sample's LSTM cell never updated": (
+        CS231N, "classifiers/rnn.py", ("                c = f * c + i * np.tanh(a[:, 3 * H:])",
+                                       "                c = c + i * np.tanh(a[:, 3 * H:])"),
+        "CaptioningRNN", "sample"),
     "Momentum update sign": (TEXTBOOK, "common/optimizer.py",
                              ("params[key] += self.v[key]", "params[key] -= self.v[key]"),
                              "Momentum", "param:w1"),
