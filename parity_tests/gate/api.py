@@ -40,6 +40,20 @@ from .report import Report
 from .tolerance import Tolerance, tolerance_for
 
 
+# crashes of code written for an older NumPy, with what to write instead
+KNOWN_CRASHES = {
+    "only 0-dimensional arrays can be converted to Python scalars":
+        "recent NumPy refuses float() or int() of a one-element array with ndim > 0 (deprecated since 1.25; "
+        "the Deep Learning Specialization's float(b) of a (1, 1, 1) b): write b.item(), which works in every version",
+}
+
+
+def known_crash(exc):
+    """``'; hint: ...'`` for a crash ``KNOWN_CRASHES`` explains, else ''."""
+    text = str(exc)
+    return next((f"; hint: {hint}" for key, hint in KNOWN_CRASHES.items() if key in text), "")
+
+
 class _Checks:
     """Collects results for one (component, sample, dtype) run."""
 
@@ -78,7 +92,7 @@ class _Checks:
         return False
 
     def crashed(self, exc):
-        self.fail("error", f"raised {type(exc).__name__}: {exc}{where(exc)}")
+        self.fail("error", f"raised {type(exc).__name__}: {exc}{where(exc)}{known_crash(exc)}")
         if isinstance(exc, AssertionError) and len(self.results) == 1 and where(exc):
             # the user's own assert, before anything ran: the component refuses this input
             # (cs231n's max_pool_forward_reshape takes square windows that tile the input only)

@@ -1,6 +1,7 @@
 """Functions that have a forward and no backward, as Dive into Deep Learning's from-scratch chapters
 write them (``softmax(X)``, ``cross_entropy(y_hat, y)``, ``corr2d(X, K)``, ``pool2d(X, pool_size,
-mode)``, ``dropout_layer(X, dropout)``...) and "Deep Learning from Scratch"'s ``common/functions.py``:
+mode)``, ``dropout_layer(X, dropout)``...), "Deep Learning from Scratch"'s ``common/functions.py``
+and the Deep Learning Specialization's ``compute_cost(AL, Y)``, ``zero_pad``, ``conv_single_step``:
 ``parity scan`` checks their output against torch's on each sample, float64 and float32 (the
 dtype kept, the inputs unchanged). One entry per function: its samples and torch's result."""
 import numpy as np
@@ -30,6 +31,16 @@ def _away(*shape):
         z = rng.standard_normal(shape)
         return np.sign(z) * (0.5 + np.abs(z))
     return draw
+
+
+def _open_unit(*shape):
+    """Probabilities in (0.05, 0.95): a sigmoid's output, away from the log's poles."""
+    return lambda rng: 0.05 + 0.9 * rng.random(shape)
+
+
+def _bits(*shape):
+    """Labels 0.0 and 1.0, in the input's float dtype (as the course's Y are compared)."""
+    return lambda rng: (rng.random(shape) < 0.5).astype(np.float64)
 
 
 def _labels(n, c):
@@ -91,7 +102,16 @@ FUNCTIONS = {
     "pool2d": [("X (5,6) 2x3 max", {"X": _randn(5, 6), "pool_size": (2, 3), "mode": "max"}, _pool),
                ("X (5,6) 2x3 avg", {"X": _randn(5, 6), "pool_size": (2, 3), "mode": "avg"}, _pool)],
     "dropout_layer": [(f"X (40,50) dropout={p}", {"X": _away(40, 50), "dropout": p}, None) for p in (0.0, 0.3, 1.0)],
+    # the Deep Learning Specialization's (coursera.py has its pairs and update rules)
+    "compute_cost": [("AL (1,8), Y (1,8) of 0 and 1", {"AL": _open_unit(1, 8), "Y": _bits(1, 8)},
+                      lambda AL, Y: F.binary_cross_entropy(_t(AL), _t(Y)))],
+    "zero_pad": [("X (2,3,4,2) pad 2", {"X": _randn(2, 3, 4, 2), "pad": 2},
+                  lambda X, pad: F.pad(_t(X), (0, 0, pad, pad, pad, pad)))],
+    "conv_single_step": [("a_slice_prev (3,3,4) W (3,3,4) b (1,1,1)",
+                          {"a_slice_prev": _randn(3, 3, 4), "W": _randn(3, 3, 4), "b": _randn(1, 1, 1)},
+                          lambda a_slice_prev, W, b: (_t(a_slice_prev) * _t(W)).sum() + _t(b).reshape(()))],
 }
+COURSERA = {"compute_cost", "zero_pad", "conv_single_step"}
 # an argument a function may leave out, when the sample's value is its usual default (pool2d(X, pool_size))
 OPTIONAL = {"mode": "max"}
 

@@ -1,7 +1,8 @@
 """``parity scan PATH...``: import a user's file, folder or package as it would run, find the layers,
 losses and update rules it recognises by name and signature (cs231n function pairs and rules,
-"Deep Learning from Scratch" classes, "Neural Networks from Scratch" classes), check each against torch on several samples in float64 and
-float32, and give one verdict per component: PASS, FAIL, or CONVENTION name=value when the mismatch
+"Deep Learning from Scratch" classes, "Neural Networks from Scratch" classes, d2l's forward-only
+functions, the Deep Learning Specialization's step-by-step functions), check each against torch on
+several samples in float64 and float32, and give one verdict per component: PASS, FAIL, or CONVENTION name=value when the mismatch
 is exactly a known convention (``conventions.py``; ``--strict`` makes that a failure)."""
 import contextlib
 import inspect
@@ -19,6 +20,7 @@ from numpy_impl.atomic import atomic_write
 
 from ..options import UsageError, count, number, output_path
 from . import conventions as conv
+from . import coursera as CS
 from . import forward_only as FO
 from . import recurrent_reference as recurrent
 from . import samples as S
@@ -82,6 +84,7 @@ SKIP_DIRS = {"__pycache__", "site-packages", "node_modules", "build", "dist"}
 LOOKS_USEFUL = re.compile(r"^\s*(def \w+_(forward|backward)\w*"
                           r"|def ((svm|softmax)_loss\w*|sgd|sgd_momentum|rmsprop|adam)\b"
                           r"|def (" + "|".join(sorted(FO.FUNCTIONS)) + r")\b"
+                          r"|def (" + "|".join(sorted(CS.NAMES)) + r")\b"
                           r"|class (" + "|".join(sorted(LAYER_CLASSES | set(OPT_CLASSES) | MODEL_CLASSES | NNFS_CLASSES))
                           + r")\b)", re.M)
 
@@ -281,8 +284,14 @@ def discover(modules, style="auto", only=None):
                 continue
             seen.add(id(obj))
             where = os.path.relpath(getattr(mod, "__file__", "") or "")
-            if inspect.isfunction(obj) and name in FO.FUNCTIONS:
-                if style not in ("auto", "d2l"):
+            found = CS.recognise(name, obj, vars(mod)) if inspect.isfunction(obj) and style in ("auto", "coursera") \
+                else None
+            if found:                                   # the Deep Learning Specialization's, by its argument names
+                targets.append(Target(name, found[0], "coursera", found[1], where))
+            elif inspect.isfunction(obj) and style in ("auto", "coursera") and CS.checked_through(name, vars(mod)):
+                continue                                # a backward checked with its forward, a helper through it
+            elif inspect.isfunction(obj) and name in FO.FUNCTIONS:
+                if style not in ("auto", "d2l") and not (style == "coursera" and name in FO.COURSERA):
                     continue
                 if FO.on_tensors(obj):
                     skipped.append((name, "written for torch tensors (it calls torch; d2l's PyTorch edition), "
@@ -431,6 +440,8 @@ def _arguments(target):
 def check_target(target, dtypes, cv, seed=0):
     """One ``Report`` over every sample and dtype of ``target`` under the conventions ``cv``."""
     report = Report()
+    if target.style == "coursera":
+        return CS.check(target.name, target.obj, target.kind, dtypes, cv, seed)
     if target.style == "d2l":
         return FO.check(target.obj, target.name, dtypes, cv, seed)
     if target.kind == "optimizer" and target.style == "nnfs":
@@ -1022,12 +1033,13 @@ def add_command(sub):
     p = sub.add_parser("scan", help="check the layers, losses and update rules in your code against torch",
                        description="Import your file, folder or package, find the components it recognises "
                                    "(cs231n function pairs and update rules, 'Deep Learning from Scratch' and "
-                                   "'Neural Networks from Scratch' classes) "
+                                   "'Neural Networks from Scratch' classes, d2l's from-scratch functions, the "
+                                   "Deep Learning Specialization's step-by-step functions) "
                                    "and check each against torch. Exit 0 when every one passes (a CONVENTION verdict "
                                    "passes unless --strict), 1 on a parity failure or a file that fails to import, "
                                    "2 on a usage error.")
     p.add_argument("paths", nargs="+", metavar="PATH", help="a .py file, a folder or a package")
-    p.add_argument("--style", choices=["auto", "cs231n", "textbook", "nnfs", "d2l"], default="auto")
+    p.add_argument("--style", choices=["auto", "cs231n", "textbook", "nnfs", "d2l", "coursera"], default="auto")
     p.add_argument("--only", help="comma-separated name fragments, e.g. affine,adam")
     p.add_argument("--dtype", choices=["float64", "float32"], help="one dtype only (default both)")
     p.add_argument("--seed", type=count(0), default=0)

@@ -1,0 +1,404 @@
+"""The Deep Learning Specialization's step-by-step functions (deeplearning.ai on Coursera, courses 1, 2
+and 4), in their own layout: samples are COLUMNS (``A`` is (n, m), ``W`` is (n, n_prev), ``b`` is
+(n, 1)); images are (m, n_H, n_W, n_C) and filters (f, f, n_C_prev, n_C), ``b`` (1, 1, 1, n_C).
+
+* ``Z, cache = linear_forward(A, W, b)``; ``dA_prev, dW, db = linear_backward(dZ, cache)``, whose
+  ``dW`` and ``db`` carry the cost's 1/m (``dW = 1/m dZ A_prev.T``): they are compared as ``m * dW``
+  with torch's gradient of ``sum(Z * dZ)``, and ``dA_prev`` as it is.
+* ``linear_activation_forward(A_prev, W, b, activation)`` / ``linear_activation_backward(dA, cache,
+  activation)``, once with "relu" and once with "sigmoid"; ``relu(Z)`` / ``relu_backward(dA, cache)``
+  and ``sigmoid(Z)`` / ``sigmoid_backward(dA, cache)``.
+* ``conv_forward(A_prev, W, b, hparameters)`` / ``conv_backward(dZ, cache)`` and ``pool_forward(A_prev,
+  hparameters, mode)`` / ``pool_backward(dA, cache, mode)``, "max" and "average".
+* the update rules ``update_parameters(parameters, grads, learning_rate)`` (and ``_with_gd``),
+  ``update_parameters_with_momentum(parameters, grads, v, beta, learning_rate)`` (``v = beta*v +
+  (1-beta)*dW``, from 0: ``EmaMomentum`` below) and ``update_parameters_with_adam(parameters, grads, v,
+  s, t, learning_rate, beta1, beta2, epsilon)`` (``torch.optim.Adam``), 20 steps, state compared.
+
+Each pair is checked by ``check_component`` against a torch module written in the same layout, so
+a failure's shapes and indices are the user's own. ``compute_cost(AL, Y)`` is a forward-only
+function (``forward_only``)."""
+import inspect
+
+import numpy as np
+import torch
+from torch import nn
+
+from . import conventions as conv
+from .adapters import FunctionPair, check_component
+from .optimizer_check import check_optimizer
+from .report import Report
+from .samples import seed_for
+
+
+# ----------------------------------------------------------------- torch modules in the course's layout
+class ColumnLinear(nn.Module):
+    """``W @ A + b``: A (n_prev, m), weight (n, n_prev), bias (n, 1)."""
+
+    def __init__(self, n, n_prev):
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(n, n_prev))
+        self.bias = nn.Parameter(torch.zeros(n, 1))
+
+    def forward(self, a):
+        return self.weight @ a + self.bias
+
+
+class ChannelsLast(nn.Module):
+    """A (m, n_H, n_W, n_C) through a module of (m, n_C, n_H, n_W)."""
+
+    def __init__(self, inner):
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, a):
+        return self.inner(a.permute(0, 3, 1, 2)).permute(0, 2, 3, 1)
+
+
+class FilterConv(nn.Module):
+    """The course's convolution: weight (f, f, n_C_prev, n_C), bias (1, 1, 1, n_C), channels last."""
+
+    def __init__(self, f, c_in, c_out, stride, pad):
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(f, f, c_in, c_out))
+        self.bias = nn.Parameter(torch.zeros(1, 1, 1, c_out))
+        self.stride, self.pad = stride, pad
+
+    def forward(self, a):
+        z = torch.nn.functional.conv2d(a.permute(0, 3, 1, 2), self.weight.permute(3, 2, 0, 1),
+                                       self.bias.reshape(-1), stride=self.stride, padding=self.pad)
+        return z.permute(0, 2, 3, 1)
+
+
+class EmaMomentum(torch.optim.Optimizer):
+    """The course's momentum: ``v = beta * v + (1 - beta) * g`` from ``v = 0``, ``p -= lr * v``. (torch's
+    SGD with ``dampening=beta`` differs at the first step: its buffer starts at ``g``.)"""
+
+    def __init__(self, params, lr, beta):
+        super().__init__(params, dict(lr=lr, beta=beta))
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            for p in group["params"]:
+                st = self.state[p]
+                st.setdefault("v", torch.zeros_like(p))
+                st["v"].mul_(group["beta"]).add_(p.grad, alpha=1 - group["beta"])
+                p.sub_(st["v"], alpha=group["lr"])
+
+
+# ----------------------------------------------------------------- the pairs
+def _randn(rng, *shape):
+    return rng.standard_normal(shape)
+
+
+# forward name -> (backward name, the forward's argument names, samples); a sample is (name, input
+# shape, {argument: value}, extra) and extra names the activation or the pooling mode
+LINEAR_SAMPLES = [("A (6,5) W (3,6) b (3,1)", (6, 5), {"W": (3, 6), "b": (3, 1)}),
+                  ("A (4,1): one example, W (2,4) b (2,1)", (4, 1), {"W": (2, 4), "b": (2, 1)})]
+CONV_SAMPLES = [("A_prev (2,5,4,3) W (3,3,3,4) stride 1 pad 0", (2, 5, 4, 3), {"W": (3, 3, 3, 4), "b": (1, 1, 1, 4),
+                                                                               "stride": 1, "pad": 0}),
+                ("A_prev (2,7,6,2) W (3,3,2,3) stride 2 pad 1", (2, 7, 6, 2), {"W": (3, 3, 2, 3), "b": (1, 1, 1, 3),
+                                                                               "stride": 2, "pad": 1}),
+                ("A_prev (1,4,5,2) W (2,2,2,2) stride 1 pad 2", (1, 4, 5, 2), {"W": (2, 2, 2, 2), "b": (1, 1, 1, 2),
+                                                                               "stride": 1, "pad": 2})]
+POOL_SAMPLES = [("A_prev (2,5,6,3) f 2 stride 2", (2, 5, 6, 3), {"f": 2, "stride": 2}),
+                ("A_prev (1,5,5,2) f 3 stride 1", (1, 5, 5, 2), {"f": 3, "stride": 1})]
+PAIRS = {
+    "linear_forward": ("linear_backward", ("A", "W", "b")),
+    "linear_activation_forward": ("linear_activation_backward", ("A_prev", "W", "b", "activation")),
+    "relu": ("relu_backward", ("Z",)),
+    "sigmoid": ("sigmoid_backward", ("Z",)),
+    "conv_forward": ("conv_backward", ("A_prev", "W", "b", "hparameters")),
+    "pool_forward": ("pool_backward", ("A_prev", "hparameters", "mode")),
+}
+RULES = {"update_parameters": ("parameters", "grads", "learning_rate"),
+         "update_parameters_with_gd": ("parameters", "grads", "learning_rate"),
+         "update_parameters_with_momentum": ("parameters", "grads", "v", "beta", "learning_rate"),
+         "update_parameters_with_adam": ("parameters", "grads", "v", "s", "t", "learning_rate")}
+MODELS = {"L_model_forward": ("L_model_backward", ("X", "parameters"))}
+NAMES = set(PAIRS) | set(RULES) | set(MODELS)
+
+
+def _positional(fn):
+    try:
+        return [p.name for p in inspect.signature(fn).parameters.values()
+                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        return []
+
+
+def recognise(name, fn, namespace):
+    """``(kind, obj)`` when ``fn`` is the course's ``name`` (its arguments as the notebook names them;
+    a pair needs its backward beside it), else None. ``relu(Z)`` with a ``relu_backward(dA, cache)``
+    is the course's; d2l's ``relu(X)`` is not."""
+    if name in RULES:                           # update_parameters(params, ...) in the newer notebooks
+        takes = ["parameters" if a == "params" else a for a in _positional(fn)[:len(RULES[name])]]
+        return ("optimizer", fn) if takes == list(RULES[name]) else None
+    if name not in PAIRS and name not in MODELS:
+        return None
+    back_name, args = PAIRS.get(name) or MODELS[name]
+    back = namespace.get(back_name)
+    if not callable(back) or _positional(fn)[:len(args)] != list(args):
+        return None
+    if len(_positional(back)) < 2:
+        return None
+    return ("model" if name in MODELS else name), (fn, back)
+
+
+# the course's helpers, checked through the function that calls them
+HELPERS = {"pool_forward": ("create_mask_from_window", "distribute_value"),     # through pool_backward
+           "update_parameters_with_momentum": ("initialize_velocity",),
+           "update_parameters_with_adam": ("initialize_adam",)}
+
+
+def checked_through(name, namespace):
+    """Whether ``name`` is the backward of a recognised pair, or a helper of a recognised function."""
+    for fwd, (back, _) in {**PAIRS, **MODELS}.items():
+        if name == back and fwd in namespace and recognise(fwd, namespace[fwd], namespace):
+            return True
+    return any(name in helpers and user in namespace and recognise(user, namespace[user], namespace)
+               for user, helpers in HELPERS.items())
+
+
+def _scaled_back(back, m_axis):
+    """``linear_backward``'s dW and db times m (the cost's 1/m taken out); dA_prev as it is."""
+    def bwd(dz, cache, *rest):
+        res = back(dz, cache, *rest)
+        if not isinstance(res, (tuple, list)) or len(res) != 3 or any(r is None for r in res):
+            return res
+        m = np.shape(dz)[m_axis]
+        da, dw, db = res
+        return da, np.asarray(dw) * np.asarray(m, dtype=np.asarray(dw).dtype), \
+            np.asarray(db) * np.asarray(m, dtype=np.asarray(db).dtype)
+    bwd.__name__ = getattr(back, "__name__", "backward")
+    return bwd
+
+
+def _cases(name, fwd, back, rng, dtype, cv):
+    """``(sample, x, FunctionPair, module, params)`` for each sample of ``name``."""
+    def arr(shape):
+        return rng.standard_normal(shape).astype(dtype)
+    if name in ("linear_forward", "linear_activation_forward"):
+        for sample, shape, spec in LINEAR_SAMPLES:
+            acts = ("relu", "sigmoid") if name == "linear_activation_forward" else (None,)
+            x, W, b = arr(shape), arr(spec["W"]), arr(spec["b"])
+            for act in acts:
+                args = {"W": W.copy(), "b": b.copy()}
+                if act:
+                    args["activation"] = act
+
+                def backward(dz, cache, act=act):
+                    return back(dz, cache, act) if act else back(dz, cache)
+                pair = FunctionPair(fwd, _scaled_back(backward, 1), args, name=name, kind="affine",
+                                    keep_dtype=cv.get("dtype") == "promotes")
+                lin = ColumnLinear(*spec["W"])
+                module = lin if not act else nn.Sequential(lin, nn.ReLU() if act == "relu" else nn.Sigmoid())
+                prefix = "" if not act else "0."
+                yield (f"{sample}{', ' + act if act else ''}", x.copy(), pair, module,
+                       {"W": prefix + "weight", "b": prefix + "bias"})
+    elif name in ("relu", "sigmoid"):
+        for sample, shape in (("Z (5,7)", (5, 7)), ("Z (4,6) with exact zeros", (4, 6))):
+            if name == "sigmoid" and "zeros" in sample:
+                continue
+            x = arr(shape)
+            if "zeros" in sample:
+                x[rng.random(shape) < 0.3] = 0
+            pair = FunctionPair(fwd, back, {}, name=name, kind=name, keep_dtype=cv.get("dtype") == "promotes")
+            yield sample, x, pair, nn.ReLU() if name == "relu" else nn.Sigmoid(), {}
+    elif name == "conv_forward":
+        for sample, shape, spec in CONV_SAMPLES:
+            f, _, c_in, c_out = spec["W"]
+            args = {"W": arr(spec["W"]), "b": arr(spec["b"]), "hparameters": {"stride": spec["stride"],
+                                                                                  "pad": spec["pad"]}}
+            pair = FunctionPair(fwd, back, args, name=name, kind="conv", keep_dtype=cv.get("dtype") == "promotes")
+            yield sample, arr(shape), pair, FilterConv(f, c_in, c_out, spec["stride"], spec["pad"]), \
+                {"W": "weight", "b": "bias"}
+    elif name == "pool_forward":
+        for sample, shape, spec in POOL_SAMPLES:
+            for mode in ("max", "average"):
+                size, stride = (spec["f"], spec["f"]), spec["stride"]
+                if mode == "average":
+                    inner = nn.AvgPool2d(size, stride=stride)
+                elif cv.get("pool_ties") == "all":
+                    inner = conv.TiedMaxPool(size, stride)
+                else:
+                    inner = nn.MaxPool2d(size, stride=stride)
+
+                def backward(da, cache, mode=mode):
+                    return back(da, cache, mode)
+                backward.__name__ = getattr(back, "__name__", "pool_backward")
+                args = {"hparameters": {"f": spec["f"], "stride": stride}, "mode": mode}
+                pair = FunctionPair(fwd, backward, args, name=name, kind="max_pool" if mode == "max" else "avg_pool",
+                                    keep_dtype=cv.get("dtype") == "promotes")
+                yield f"{sample}, {mode}", arr(shape), pair, ChannelsLast(inner), {}
+
+
+def check(target_name, obj, kind, dtypes=("float64", "float32"), conventions=None, seed=0):
+    """A ``Report`` for one of the course's functions: a pair on each of its samples, or an update rule."""
+    cv = conventions or {}
+    if kind == "optimizer":
+        return _check_rule(target_name, obj, dtypes, cv, seed)
+    if kind == "model":
+        return _check_model(target_name, obj, dtypes, cv, seed)
+    fwd, back = obj
+    report = Report()
+    for dtype in map(np.dtype, dtypes):
+        s = seed_for(seed, target_name, dtype.name)
+        rng = np.random.default_rng(s)
+        for sample, x, pair, module, params in _cases(target_name, fwd, back, rng, dtype, cv):
+            s_sample = seed_for(seed, target_name, sample)
+            # finite differences in float64, away from ties and kinks the samples do not aim at
+            fd = dtype == np.float64 and "zeros" not in sample
+            report.extend(check_component(pair, x, module=module, params=params, conventions=cv, hints=False,
+                                          seed=s_sample, sample=sample, finite_differences=fd))
+    return report
+
+
+# ----------------------------------------------------------------- the update rules
+RULE_STEPS = 20
+# the course's parameters (W1, b1, W2, b2) and the scale of each one's gradients (ordinary, tiny, large)
+RULE_PARAMS = {"W1": ((4, 3), 1.0), "b1": ((4, 1), 1e-6), "W2": ((2, 4), 1e3), "b2": ((2, 1), 1.0)}
+RULE_HYPER = {"update_parameters": (torch.optim.SGD, {"learning_rate": 0.05}, {"lr": 0.05}),
+              "update_parameters_with_gd": (torch.optim.SGD, {"learning_rate": 0.05}, {"lr": 0.05}),
+              "update_parameters_with_momentum": (EmaMomentum, {"beta": 0.9, "learning_rate": 0.05},
+                                                  {"lr": 0.05, "beta": 0.9}),
+              "update_parameters_with_adam": (torch.optim.Adam, {"learning_rate": 0.01, "beta1": 0.9,
+                                                                 "beta2": 0.999, "epsilon": 1e-8},
+                                              {"lr": 0.01, "betas": (0.9, 0.999), "eps": 1e-8})}
+# the state the rule keeps, by its name in the course -> torch's state key
+RULE_STATE = {"update_parameters_with_momentum": {"v": "v"},
+              "update_parameters_with_adam": {"v": "exp_avg", "s": "exp_avg_sq"}}
+
+
+class _Rule:
+    """The course's ``parameters, ... = update_parameters_with_x(parameters, grads, ...)`` as an
+    optimizer ``check_optimizer`` steps: ``step(grads)`` updates the arrays it was made with in place
+    (the rule may return new ones), ``state`` holds the rule's v/s per parameter under torch's names."""
+
+    def __init__(self, fn, name, params, hyper):
+        self.fn, self.name, self.params, self.hyper, self.t = fn, name, params, hyper, 0
+        self.kept = {k: {f"d{p}": np.zeros_like(v) for p, v in params.items()} for k in RULE_STATE.get(name, {})}
+        self.state = {}
+
+    def step(self, grads):
+        self.t += 1
+        parameters = dict(self.params)
+        g = {f"d{k}": v for k, v in grads.items()}
+        h = self.hyper
+        if self.name == "update_parameters_with_momentum":
+            res = self.fn(parameters, g, self.kept["v"], h["beta"], h["learning_rate"])
+        elif self.name == "update_parameters_with_adam":
+            res = self.fn(parameters, g, self.kept["v"], self.kept["s"], self.t, h["learning_rate"], h["beta1"],
+                          h["beta2"], h["epsilon"])
+        else:
+            res = self.fn(parameters, g, h["learning_rate"])
+        new = res[0] if isinstance(res, tuple) else res
+        if not isinstance(new, dict):
+            raise TypeError(f"{self.name} returned {type(res).__name__}; expected the parameters dict"
+                            + (" first" if isinstance(res, tuple) else ""))
+        if isinstance(res, tuple):                  # (parameters, v) or (parameters, v, s[, v_corrected, s_corrected])
+            for key, value in zip(RULE_STATE.get(self.name, {}), res[1:]):
+                if isinstance(value, dict):
+                    self.kept[key] = value
+        for k in self.params:
+            if k not in new:
+                raise KeyError(f"{self.name} returned parameters without {k!r} (they hold {sorted(new)})")
+            if new[k] is not self.params[k]:
+                self.params[k][...] = new[k]
+        self.state = {k: {torch_key: self.kept[key][f"d{k}"] for key, torch_key in RULE_STATE.get(self.name, {}).items()
+                          if f"d{k}" in self.kept[key]} for k in self.params}
+
+
+def _check_rule(name, fn, dtypes, cv, seed):
+    torch_cls, hyper, torch_hyper = RULE_HYPER[name]
+    report = Report()
+    for dtype in dtypes:
+        s = seed_for(seed, name)
+        rng = np.random.default_rng(s)
+        params = {k: rng.standard_normal(shape) for k, (shape, _) in RULE_PARAMS.items()}
+
+        def grads(step, _params, rng=rng):
+            return {k: scale * (1 + 0.5 * np.sin(0.3 * step)) * rng.standard_normal(shape)
+                    for k, (shape, scale) in RULE_PARAMS.items()}
+
+        def make(p, fn=fn):
+            return _Rule(fn, name, p, hyper)
+        make.__name__ = name
+        report.extend(check_optimizer(make, torch_cls, torch_hyper, hints=False, steps=RULE_STEPS, dtype=dtype,
+                                      seed=s, name=name, params=params, grads=grads,
+                                      conventions={k: v for k, v in cv.items() if k != "adam_eps"}))
+    return report
+
+
+# ----------------------------------------------------------------- the whole network
+# (sample, layer sizes from the input's to the output's, m): [LINEAR->RELU]*(L-1) -> LINEAR->SIGMOID
+MODEL_SAMPLES = [("X (4,7), layers 4-5-3-1", [4, 5, 3, 1], 7), ("X (3,1): one example, layers 3-2-1", [3, 2, 1], 1)]
+
+
+def _check_model(name, obj, dtypes, cv, seed):
+    """``AL, caches = L_model_forward(X, parameters)`` and ``grads = L_model_backward(AL, Y, caches)``:
+    AL against torch's, each ``dW{l}``/``db{l}`` against torch's gradient of the mean binary
+    cross-entropy (the course's cost), and against finite differences of that cost of its own AL."""
+    from .api import _Checks, where
+    from .model_check import _fd
+    fwd, back = obj
+    report = Report()
+    for sample, dims, m in MODEL_SAMPLES:
+        for dtype in map(np.dtype, dtypes):
+            s = seed_for(seed, name, sample)
+            rng = np.random.default_rng(s)
+            L = len(dims) - 1
+            parameters = {}
+            for i in range(1, L + 1):
+                parameters[f"W{i}"] = (rng.standard_normal((dims[i], dims[i - 1])) / np.sqrt(dims[i - 1])).astype(dtype)
+                parameters[f"b{i}"] = (0.1 * rng.standard_normal((dims[i], 1))).astype(dtype)
+            X = rng.standard_normal((dims[0], m)).astype(dtype)
+            Y = (rng.random((1, m)) < 0.5).astype(dtype)
+            c = _Checks(None, component=name, dtype=dtype.name, sample=sample, shape=X.shape, seed=s)
+            before = {k: v.copy() for k, v in parameters.items()}
+            X0, Y0 = X.copy(), Y.copy()
+            P = {k: torch.tensor(v.astype(np.float64), requires_grad=True) for k, v in parameters.items()}
+            A = torch.from_numpy(X.astype(np.float64))
+            for i in range(1, L + 1):
+                Z = P[f"W{i}"] @ A + P[f"b{i}"]
+                A = torch.relu(Z) if i < L else torch.sigmoid(Z)
+            cost = torch.nn.functional.binary_cross_entropy(A, torch.from_numpy(Y.astype(np.float64)))
+            cost.backward()
+            try:
+                AL, caches = fwd(X, parameters)
+                grads = back(AL, Y, caches)
+            except (Exception, SystemExit) as e:    # noqa: BLE001 -- the user's code
+                c.crashed(e)
+                report.extend(c.report())
+                continue
+            c.add("forward", AL, A.detach().numpy())
+            c.dtype("forward", AL, dtype)
+            if not isinstance(grads, dict):
+                c.fail("grad_param", f"{getattr(back, '__name__', 'backward')} returned {type(grads).__name__}; "
+                                     "expected the dict of dW1, db1, ...")
+                grads = {}
+            for k in parameters:
+                if f"d{k}" not in grads:
+                    c.fail(f"grad_param:{k}", f"the gradients hold no 'd{k}' (they hold {sorted(grads)})")
+                    continue
+                c.add(f"grad_param:{k}", grads[f"d{k}"], P[k].grad.numpy())
+                c.dtype(f"grad_param:{k}", grads[f"d{k}"], dtype)
+            for k, v in before.items():
+                c.unchanged(f"the parameter {k}", v, parameters[k])
+            c.unchanged("the data X", X0, X)
+            c.unchanged("the labels Y", Y0, Y)
+            if dtype == np.float64:
+                def value():
+                    al = np.asarray(fwd(X, parameters)[0], dtype=np.float64)
+                    return float(-np.mean(Y * np.log(al) + (1 - Y) * np.log(1 - al)))
+                fd_rng = np.random.default_rng(s)
+                for k in parameters:
+                    if f"d{k}" in grads and grads[f"d{k}"] is not None:
+                        try:
+                            _fd(c, k, value, parameters[k], np.asarray(grads[f"d{k}"]), fd_rng)
+                        except (Exception, SystemExit) as e:   # noqa: BLE001 -- the user's code
+                            c.fail(f"fd:{k}", f"raised {type(e).__name__}: {e}{where(e)}")
+                        parameters[k][...] = before[k]
+            report.extend(c.report())
+    return report

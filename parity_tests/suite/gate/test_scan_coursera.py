@@ -1,0 +1,129 @@
+"""``parity scan`` on the Deep Learning Specialization's step-by-step functions (``examples/coursera``):
+samples as columns, channels-last images, ``linear_backward``'s 1/m, the course's update rules and
+``L_model_forward``/``L_model_backward``. The example passes; each seeded bug fails at its
+component and check; d2l's ``relu(X)`` is not taken for the course's ``relu(Z)``."""
+import os
+
+import pytest
+
+from parity_tests.cli import main
+from parity_tests.gate.scan import scan
+
+from .test_scan import F64, ROOT, failed_checks, seeded, verdicts
+
+COURSERA = os.path.join(ROOT, "examples", "coursera")
+PROMOTES = ("CONVENTION", {"dtype": "promotes"})
+
+
+@pytest.fixture(scope="module")
+def outcomes():
+    return scan([COURSERA])
+
+
+def test_every_function_is_recognised_and_the_example_passes(outcomes, capsys):
+    found, skipped = outcomes
+    assert verdicts(found) == {
+        "linear_forward": ("PASS", {}), "linear_activation_forward": ("PASS", {}), "relu": ("PASS", {}),
+        "sigmoid": ("PASS", {}), "compute_cost": ("PASS", {}), "L_model_forward": ("PASS", {}),
+        "zero_pad": ("PASS", {}), "conv_single_step": ("PASS", {}), "conv_forward": PROMOTES,
+        "pool_forward": PROMOTES, "update_parameters": ("PASS", {}), "update_parameters_with_gd": ("PASS", {}),
+        "update_parameters_with_momentum": ("PASS", {}), "update_parameters_with_adam": ("PASS", {})}
+    # the backwards are checked with their forwards, the helpers through their users: none is skipped
+    assert skipped == [], skipped
+    checks = {(r.component, r.check) for o in found for r in o.report.results}
+    assert {("linear_forward", "grad_param:W"), ("linear_forward", "fd:b"), ("conv_forward", "grad_param:W"),
+            ("pool_forward", "grad_input"), ("L_model_forward", "fd:W1"),
+            ("update_parameters_with_adam", "state:b1.exp_avg_sq"),
+            ("update_parameters_with_momentum", "state:W2.v")} <= checks
+    samples = {r.sample for o in found if o.target.name == "pool_forward" for r in o.report.results}
+    assert any(s.endswith("average") for s in samples) and any(s.endswith("max") for s in samples)
+    assert main(["scan", COURSERA, "-q", "--strict", "--convention", "dtype=promotes"]) == 0
+
+
+BUGS = {
+    "linear_backward without the 1/m": ("dW = 1/m * np.dot(dZ, A_prev.T)", "dW = np.dot(dZ, A_prev.T)",
+                                        "linear_forward", "grad_param:W"),
+    "db summed over the wrong axis": ("db = 1/m * np.sum(dZ, axis=1, keepdims=True)",
+                                      "db = 1/m * np.sum(dZ, axis=0, keepdims=True)", "linear_forward", "grad_param:b"),
+    "dA_prev 0.1% off": ("dA_prev = np.dot(W.T, dZ)", "dA_prev = np.dot(W.T, dZ) * 1.001",
+                         "linear_forward", "grad_input"),
+    "relu_backward passes the gradient at 0": ("dZ[Z <= 0] = 0", "dZ[Z < 0] = 0", "relu", "grad_input"),
+    "sigmoid_backward without (1 - s)": ("dZ = dA * s * (1-s)", "dZ = dA * s", "sigmoid", "grad_input"),
+    "linear_activation_backward: relu's backward for the sigmoid": (
+        "        dZ = sigmoid_backward(dA, activation_cache)", "        dZ = relu_backward(dA, activation_cache)",
+        "linear_activation_forward", "grad_input"),
+    "cost without the minus": ("cost = -1/m * np.sum(", "cost = 1/m * np.sum(", "compute_cost", "forward"),
+    "L_model_backward: dAL's sign": ("dAL = - (np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))",
+                                     "dAL = (np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))",
+                                     "L_model_forward", "grad_param:W1"),
+    "L_model_forward: relu on the output layer": (
+        'AL, cache = linear_activation_forward(A, parameters[\'W\' + str(L)], parameters[\'b\' + str(L)], '
+        'activation = "sigmoid")',
+        'AL, cache = linear_activation_forward(A, parameters[\'W\' + str(L)], parameters[\'b\' + str(L)], '
+        'activation = "relu")', "L_model_forward", "forward"),
+    "update_parameters: the biases left out": (
+        '        parameters["b" + str(l+1)] = parameters["b" + str(l+1)] - learning_rate * grads["db" + str(l+1)]\n',
+        "", "update_parameters", "param:b1"),
+}
+CNN_BUGS = {
+    "zero_pad pads the channels": ("((0, 0), (pad, pad), (pad, pad), (0, 0))", "((0, 0), (pad, pad), (pad, pad), (pad, pad))",
+                                   "zero_pad", "forward"),
+    "conv_single_step without the bias": ("    Z = Z + b.item()", "    Z = Z", "conv_single_step", "forward"),
+    "conv_backward overwrites db": ("db[:,:,:,c] += dZ[i, h, w, c]", "db[:,:,:,c] = dZ[i, h, w, c]",
+                                    "conv_forward", "grad_param:b"),
+    "conv_backward's dW ignores the stride": ("a_slice = a_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :]",
+                                              "a_slice = a_prev_pad[h:h + f, w:w + f, :]", "conv_forward",
+                                              "grad_param:W"),
+    "average pooling's gradient not divided": ("average = dz / (n_H * n_W)", "average = dz", "pool_forward",
+                                               "grad_input"),
+    "max pooling's mask at the minimum": ("mask = (x == np.max(x))", "mask = (x == np.min(x))", "pool_forward",
+                                          "grad_input"),
+}
+OPT_BUGS = {
+    "momentum without (1 - beta)": ("(1 - beta) * grads['dW' + str(l)]", "grads['dW' + str(l)]",
+                                    "update_parameters_with_momentum", "param:W1"),
+    "Adam's epsilon inside the square root": (
+        'np.sqrt(s_corrected["db" + str(l)]) + epsilon)', 'np.sqrt(s_corrected["db" + str(l)] + epsilon))',
+        "update_parameters_with_adam", "param:b1"),
+    "Adam's bias correction a step late": ('v["dW" + str(l)] / (1 - beta1**t)', 'v["dW" + str(l)] / (1 - beta1**(t + 1))',
+                                           "update_parameters_with_adam", "param:W1"),
+}
+FILES = {**{k: ("dnn_step_by_step.py", v) for k, v in BUGS.items()},
+         **{k: ("cnn_step_by_step.py", v) for k, v in CNN_BUGS.items()},
+         **{k: ("opt_utils.py", v) for k, v in OPT_BUGS.items()}}
+
+
+@pytest.mark.parametrize("bug", sorted(FILES))
+def test_each_seeded_bug_is_reported_at_its_component_and_check(tmp_path, bug):
+    relpath, (old, new, component, check) = FILES[bug]
+    path = seeded(tmp_path, COURSERA, relpath, old, new)
+    outcomes, _ = scan([path], only=component, dtypes=F64)
+    verdict, checks, messages = failed_checks(outcomes, component)
+    assert verdict == "FAIL" and check in checks, (bug, verdict, checks, messages)
+
+
+def test_d2l_relu_is_not_the_courses_and_the_style_option_selects(tmp_path, capsys):
+    """d2l's relu(X) returns the array: checked as d2l's. The course's relu(Z) returns (A, cache)
+    and has relu_backward beside it. --style coursera takes the course's only."""
+    (tmp_path / "d2l_part.py").write_text("import numpy as np\ndef relu(X):\n    return np.maximum(X, 0)\n")
+    outcomes, _ = scan([str(tmp_path)])
+    assert [(o.target.name, o.target.style, o.verdict) for o in outcomes] == [("relu", "d2l", "PASS")]
+    assert main(["scan", str(tmp_path), "--style", "coursera", "-q"]) == 2       # nothing of the course's
+    assert "no component recognised" in capsys.readouterr().err
+    assert main(["scan", COURSERA, "--style", "coursera", "-q", "--only", "relu,compute_cost"]) == 0
+    out = capsys.readouterr().out
+    assert "relu " in out and "compute_cost" in out and "2 components: 2 pass" in out
+
+
+def test_the_courses_float_b_gets_a_hint_under_recent_numpy(tmp_path, capsys):
+    """The notebook's conv_single_step writes float(b) of a (1, 1, 1) b, which recent NumPy refuses:
+    the failure says what to write instead."""
+    path = seeded(tmp_path, COURSERA, "cnn_step_by_step.py", "    Z = Z + b.item()", "    Z = Z + float(b)")
+    import numpy as np
+    try:
+        float(np.ones((1, 1, 1)))
+    except TypeError:
+        assert main(["scan", path, "--only", "conv_single_step", "-q", "--dtype", "float64"]) == 1
+        assert "write b.item(), which works in every version" in capsys.readouterr().out
+    else:                                           # an older NumPy converts it: the course's code passes
+        assert main(["scan", path, "--only", "conv_single_step", "-q", "--dtype", "float64"]) == 0
