@@ -10,6 +10,8 @@ and 4), in their own layout: samples are COLUMNS (``A`` is (n, m), ``W`` is (n, 
   and ``sigmoid(Z)`` / ``sigmoid_backward(dA, cache)``.
 * ``conv_forward(A_prev, W, b, hparameters)`` / ``conv_backward(dZ, cache)`` and ``pool_forward(A_prev,
   hparameters, mode)`` / ``pool_backward(dA, cache, mode)``, "max" and "average".
+* ``grads, cost = propagate(w, b, X, Y)`` (logistic regression) and ``L_model_forward(X, parameters)`` /
+  ``L_model_backward(AL, Y, caches)``, against torch's mean binary cross-entropy.
 * the update rules ``update_parameters(parameters, grads, learning_rate)`` (and ``_with_gd``),
   ``update_parameters_with_momentum(parameters, grads, v, beta, learning_rate)`` (``v = beta*v +
   (1-beta)*dW``, from 0: ``EmaMomentum`` below) and ``update_parameters_with_adam(parameters, grads, v,
@@ -117,7 +119,8 @@ RULES = {"update_parameters": ("parameters", "grads", "learning_rate"),
          "update_parameters_with_momentum": ("parameters", "grads", "v", "beta", "learning_rate"),
          "update_parameters_with_adam": ("parameters", "grads", "v", "s", "t", "learning_rate")}
 MODELS = {"L_model_forward": ("L_model_backward", ("X", "parameters"))}
-NAMES = set(PAIRS) | set(RULES) | set(MODELS)
+LOGISTIC = {"propagate": ("w", "b", "X", "Y")}        # course 1 week 2: logistic regression
+NAMES = set(PAIRS) | set(RULES) | set(MODELS) | set(LOGISTIC)
 
 
 def _positional(fn):
@@ -135,6 +138,8 @@ def recognise(name, fn, namespace):
     if name in RULES:                           # update_parameters(params, ...) in the newer notebooks
         takes = ["parameters" if a == "params" else a for a in _positional(fn)[:len(RULES[name])]]
         return ("optimizer", fn) if takes == list(RULES[name]) else None
+    if name in LOGISTIC:
+        return ("logistic", fn) if _positional(fn)[:4] == list(LOGISTIC[name]) else None
     if name not in PAIRS and name not in MODELS:
         return None
     back_name, args = PAIRS.get(name) or MODELS[name]
@@ -241,6 +246,8 @@ def check(target_name, obj, kind, dtypes=("float64", "float32"), conventions=Non
         return _check_rule(target_name, obj, dtypes, cv, seed)
     if kind == "model":
         return _check_model(target_name, obj, dtypes, cv, seed)
+    if kind == "logistic":
+        return _check_logistic(target_name, obj, dtypes, seed)
     fwd, back = obj
     report = Report()
     for dtype in map(np.dtype, dtypes):
@@ -400,5 +407,63 @@ def _check_model(name, obj, dtypes, cv, seed):
                         except (Exception, SystemExit) as e:   # noqa: BLE001 -- the user's code
                             c.fail(f"fd:{k}", f"raised {type(e).__name__}: {e}{where(e)}")
                         parameters[k][...] = before[k]
+            report.extend(c.report())
+    return report
+
+
+# ----------------------------------------------------------------- logistic regression
+LOGISTIC_SAMPLES = [("w (4,1) b 0.3 X (4,6)", 4, 6, 0.3), ("w (3,1) b 0 X (3,1): one example", 3, 1, 0.0)]
+
+
+def _check_logistic(name, fn, dtypes, seed):
+    """``grads, cost = propagate(w, b, X, Y)``: the cost (the mean binary cross-entropy of
+    ``sigmoid(w.T @ X + b)``), ``dw`` and ``db`` against torch and finite differences of its own cost."""
+    from .api import _Checks, where
+    from .model_check import _fd
+    report = Report()
+    for sample, dim, m, b in LOGISTIC_SAMPLES:
+        for dtype in map(np.dtype, dtypes):
+            s = seed_for(seed, name, sample)
+            rng = np.random.default_rng(s)
+            w = (0.5 * rng.standard_normal((dim, 1))).astype(dtype)
+            X = rng.standard_normal((dim, m)).astype(dtype)
+            Y = (rng.random((1, m)) < 0.5).astype(dtype)
+            c = _Checks(None, component=name, dtype=dtype.name, sample=sample, shape=X.shape, seed=s)
+            wt = torch.tensor(w.astype(np.float64), requires_grad=True)
+            bt = torch.tensor(float(b), dtype=torch.float64, requires_grad=True)
+            a = torch.sigmoid(wt.T @ torch.from_numpy(X.astype(np.float64)) + bt)
+            cost_t = torch.nn.functional.binary_cross_entropy(a, torch.from_numpy(Y.astype(np.float64)))
+            cost_t.backward()
+            before = (w.copy(), X.copy(), Y.copy())
+            try:
+                res = fn(w, b, X, Y)
+            except (Exception, SystemExit) as e:    # noqa: BLE001 -- the user's code
+                c.crashed(e)
+                report.extend(c.report())
+                continue
+            if not (isinstance(res, tuple) and len(res) == 2 and isinstance(res[0], dict)):
+                c.fail("error", f"{name} returned {type(res).__name__}; expected (grads, cost), grads a dict "
+                                "of 'dw' and 'db'")
+                report.extend(c.report())
+                continue
+            grads, cost = res
+            c.add("loss", None if cost is None else np.asarray(cost, dtype=np.float64), cost_t.detach().numpy())
+            for k, ref, like in (("dw", wt.grad.numpy(), w), ("db", bt.grad.numpy(), None)):
+                if k not in grads:
+                    c.fail(f"grad_param:{k[1:]}", f"the gradients hold no {k!r} (they hold {sorted(grads)})")
+                    continue
+                got = grads[k] if like is not None or grads[k] is None else np.asarray(grads[k]).reshape(())
+                c.add(f"grad_param:{k[1:]}", got, ref)
+                if like is not None:
+                    c.dtype(f"grad_param:{k[1:]}", got, dtype)
+            for what, old, new in zip(("the weights w", "the data X", "the labels Y"), before, (w, X, Y)):
+                c.unchanged(what, old, new)
+            if dtype == np.float64 and "dw" in grads and grads["dw"] is not None:
+                try:
+                    _fd(c, "w", lambda: float(np.squeeze(fn(w, b, X, Y)[1])), w, np.asarray(grads["dw"]),
+                        np.random.default_rng(s))
+                except (Exception, SystemExit) as e:   # noqa: BLE001 -- the user's code
+                    c.fail("fd:w", f"raised {type(e).__name__}: {e}{where(e)}")
+                w[...] = before[0]
             report.extend(c.report())
     return report

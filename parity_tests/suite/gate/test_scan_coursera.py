@@ -27,7 +27,8 @@ def test_every_function_is_recognised_and_the_example_passes(outcomes, capsys):
         "sigmoid": ("PASS", {}), "compute_cost": ("PASS", {}), "L_model_forward": ("PASS", {}),
         "zero_pad": ("PASS", {}), "conv_single_step": ("PASS", {}), "conv_forward": PROMOTES,
         "pool_forward": PROMOTES, "update_parameters": ("PASS", {}), "update_parameters_with_gd": ("PASS", {}),
-        "update_parameters_with_momentum": ("PASS", {}), "update_parameters_with_adam": ("PASS", {})}
+        "update_parameters_with_momentum": ("PASS", {}), "update_parameters_with_adam": ("PASS", {}),
+        "propagate": ("PASS", {})}
     # the backwards are checked with their forwards, the helpers through their users: none is skipped
     assert skipped == [], skipped
     checks = {(r.component, r.check) for o in found for r in o.report.results}
@@ -88,7 +89,15 @@ OPT_BUGS = {
     "Adam's bias correction a step late": ('v["dW" + str(l)] / (1 - beta1**t)', 'v["dW" + str(l)] / (1 - beta1**(t + 1))',
                                            "update_parameters_with_adam", "param:W1"),
 }
-FILES = {**{k: ("dnn_step_by_step.py", v) for k, v in BUGS.items()},
+LOGISTIC_BUGS = {
+    "propagate's dw without the 1/m": ("dw = 1 / m * np.dot(X, (A - Y).T)", "dw = np.dot(X, (A - Y).T)", "propagate",
+                                       "grad_param:w"),
+    "propagate's db with the wrong sign": ("db = 1 / m * np.sum(A - Y)", "db = 1 / m * np.sum(Y - A)", "propagate",
+                                           "grad_param:b"),
+    "propagate's cost without the log of 1 - A": ("(1 - Y) * np.log(1 - A)", "(1 - Y) * (1 - A)", "propagate", "loss"),
+}
+FILES = {**{k: ("logistic_regression.py", v) for k, v in LOGISTIC_BUGS.items()},
+         **{k: ("dnn_step_by_step.py", v) for k, v in BUGS.items()},
          **{k: ("cnn_step_by_step.py", v) for k, v in CNN_BUGS.items()},
          **{k: ("opt_utils.py", v) for k, v in OPT_BUGS.items()}}
 
