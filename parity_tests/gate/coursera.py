@@ -118,7 +118,9 @@ RULES = {"update_parameters": ("parameters", "grads", "learning_rate"),
          "update_parameters_with_gd": ("parameters", "grads", "learning_rate"),
          "update_parameters_with_momentum": ("parameters", "grads", "v", "beta", "learning_rate"),
          "update_parameters_with_adam": ("parameters", "grads", "v", "s", "t", "learning_rate")}
-MODELS = {"L_model_forward": ("L_model_backward", ("X", "parameters"))}
+MODELS = {"L_model_forward": ("L_model_backward", ("X", "parameters")),
+          # course 1 week 3: one tanh hidden layer, backward_propagation(parameters, cache, X, Y)
+          "forward_propagation": ("backward_propagation", ("X", "parameters"))}
 LOGISTIC = {"propagate": ("w", "b", "X", "Y")}        # course 1 week 2: logistic regression
 NAMES = set(PAIRS) | set(RULES) | set(MODELS) | set(LOGISTIC)
 
@@ -146,7 +148,8 @@ def recognise(name, fn, namespace):
     back = namespace.get(back_name)
     if not callable(back) or _positional(fn)[:len(args)] != list(args):
         return None
-    if len(_positional(back)) < 2:
+    if len(_positional(back)) < 2 or name == "forward_propagation" and \
+            _positional(back)[:4] != ["parameters", "cache", "X", "Y"]:
         return None
     return ("model" if name in MODELS else name), (fn, back)
 
@@ -340,18 +343,24 @@ def _check_rule(name, fn, dtypes, cv, seed):
 
 # ----------------------------------------------------------------- the whole network
 # (sample, layer sizes from the input's to the output's, m): [LINEAR->RELU]*(L-1) -> LINEAR->SIGMOID
-MODEL_SAMPLES = [("X (4,7), layers 4-5-3-1", [4, 5, 3, 1], 7), ("X (3,1): one example, layers 3-2-1", [3, 2, 1], 1)]
+MODEL_SAMPLES = {"L_model_forward": [("X (4,7), layers 4-5-3-1", [4, 5, 3, 1], 7),
+                                      ("X (3,1): one example, layers 3-2-1", [3, 2, 1], 1)],
+                 "forward_propagation": [("X (4,7), layers 4-5-1", [4, 5, 1], 7),
+                                         ("X (3,1): one example, layers 3-2-1", [3, 2, 1], 1)]}
+HIDDEN = {"L_model_forward": torch.relu, "forward_propagation": torch.tanh}
 
 
 def _check_model(name, obj, dtypes, cv, seed):
-    """``AL, caches = L_model_forward(X, parameters)`` and ``grads = L_model_backward(AL, Y, caches)``:
+    """``AL, caches = L_model_forward(X, parameters)`` and ``grads = L_model_backward(AL, Y, caches)``
+    ([LINEAR->RELU]*(L-1) -> LINEAR->SIGMOID), or week 3's ``A2, cache = forward_propagation(X, parameters)``
+    and ``grads = backward_propagation(parameters, cache, X, Y)`` (LINEAR->TANH->LINEAR->SIGMOID):
     AL against torch's, each ``dW{l}``/``db{l}`` against torch's gradient of the mean binary
     cross-entropy (the course's cost), and against finite differences of that cost of its own AL."""
     from .api import _Checks, where
     from .model_check import _fd
     fwd, back = obj
     report = Report()
-    for sample, dims, m in MODEL_SAMPLES:
+    for sample, dims, m in MODEL_SAMPLES[name]:
         for dtype in map(np.dtype, dtypes):
             s = seed_for(seed, name, sample)
             rng = np.random.default_rng(s)
@@ -369,12 +378,12 @@ def _check_model(name, obj, dtypes, cv, seed):
             A = torch.from_numpy(X.astype(np.float64))
             for i in range(1, L + 1):
                 Z = P[f"W{i}"] @ A + P[f"b{i}"]
-                A = torch.relu(Z) if i < L else torch.sigmoid(Z)
+                A = HIDDEN[name](Z) if i < L else torch.sigmoid(Z)
             cost = torch.nn.functional.binary_cross_entropy(A, torch.from_numpy(Y.astype(np.float64)))
             cost.backward()
             try:
                 AL, caches = fwd(X, parameters)
-                grads = back(AL, Y, caches)
+                grads = back(AL, Y, caches) if name == "L_model_forward" else back(parameters, caches, X, Y)
             except (Exception, SystemExit) as e:    # noqa: BLE001 -- the user's code
                 c.crashed(e)
                 report.extend(c.report())

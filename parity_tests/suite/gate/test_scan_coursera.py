@@ -28,7 +28,7 @@ def test_every_function_is_recognised_and_the_example_passes(outcomes, capsys):
         "zero_pad": ("PASS", {}), "conv_single_step": ("PASS", {}), "conv_forward": PROMOTES,
         "pool_forward": PROMOTES, "update_parameters": ("PASS", {}), "update_parameters_with_gd": ("PASS", {}),
         "update_parameters_with_momentum": ("PASS", {}), "update_parameters_with_adam": ("PASS", {}),
-        "propagate": ("PASS", {})}
+        "propagate": ("PASS", {}), "forward_propagation": ("PASS", {})}
     # the backwards are checked with their forwards, the helpers through their users: none is skipped
     assert skipped == [], skipped
     checks = {(r.component, r.check) for o in found for r in o.report.results}
@@ -96,7 +96,16 @@ LOGISTIC_BUGS = {
                                            "grad_param:b"),
     "propagate's cost without the log of 1 - A": ("(1 - Y) * np.log(1 - A)", "(1 - Y) * (1 - A)", "propagate", "loss"),
 }
+PLANAR_BUGS = {
+    "tanh's derivative without the square": ("dZ1 = np.dot(W2.T, dZ2) * (1 - np.power(A1, 2))",
+                                             "dZ1 = np.dot(W2.T, dZ2) * (1 - A1)", "forward_propagation",
+                                             "grad_param:W1"),
+    "db2 summed over every axis": ("db2 = 1 / m * np.sum(dZ2, axis=1, keepdims=True)", "db2 = 1 / m * np.sum(dZ2)",
+                                   "forward_propagation", "grad_param:b2"),
+    "the hidden layer a ReLU": ("A1 = np.tanh(Z1)", "A1 = np.maximum(Z1, 0)", "forward_propagation", "forward"),
+}
 FILES = {**{k: ("logistic_regression.py", v) for k, v in LOGISTIC_BUGS.items()},
+         **{k: ("planar_classification.py", v) for k, v in PLANAR_BUGS.items()},
          **{k: ("dnn_step_by_step.py", v) for k, v in BUGS.items()},
          **{k: ("cnn_step_by_step.py", v) for k, v in CNN_BUGS.items()},
          **{k: ("opt_utils.py", v) for k, v in OPT_BUGS.items()}}
@@ -121,7 +130,7 @@ def test_d2l_relu_is_not_the_courses_and_the_style_option_selects(tmp_path, caps
     assert "no component recognised" in capsys.readouterr().err
     assert main(["scan", COURSERA, "--style", "coursera", "-q", "--only", "relu,compute_cost"]) == 0
     out = capsys.readouterr().out
-    assert "relu " in out and "compute_cost" in out and "2 components: 2 pass" in out
+    assert "relu " in out and "compute_cost" in out and "3 components: 3 pass" in out     # two compute_cost
 
 
 def test_the_courses_float_b_gets_a_hint_under_recent_numpy(tmp_path, capsys):
