@@ -122,7 +122,13 @@ MODELS = {"L_model_forward": ("L_model_backward", ("X", "parameters")),
           # course 1 week 3: one tanh hidden layer, backward_propagation(parameters, cache, X, Y)
           "forward_propagation": ("backward_propagation", ("X", "parameters"))}
 LOGISTIC = {"propagate": ("w", "b", "X", "Y")}        # course 1 week 2: logistic regression
-NAMES = set(PAIRS) | set(RULES) | set(MODELS) | set(LOGISTIC)
+# course 5 week 1: forward -> (its arguments, its backward, the backward's upstream gradients)
+SEQUENCES = {"rnn_cell_forward": (("xt", "a_prev", "parameters"), "rnn_cell_backward", ("da_next",)),
+             "rnn_forward": (("x", "a0", "parameters"), "rnn_backward", ("da",)),
+             "lstm_cell_forward": (("xt", "a_prev", "c_prev", "parameters"), "lstm_cell_backward",
+                                   ("da_next", "dc_next")),
+             "lstm_forward": (("x", "a0", "parameters"), "lstm_backward", ("da",))}
+NAMES = set(PAIRS) | set(RULES) | set(MODELS) | set(LOGISTIC) | set(SEQUENCES)
 
 
 def _positional(fn):
@@ -140,6 +146,13 @@ def recognise(name, fn, namespace):
     if name in RULES:                           # update_parameters(params, ...) in the newer notebooks
         takes = ["parameters" if a == "params" else a for a in _positional(fn)[:len(RULES[name])]]
         return ("optimizer", fn) if takes == list(RULES[name]) else None
+    if name in SEQUENCES:                       # its backward is optional in the notebook
+        args, back_name, _ = SEQUENCES[name]
+        back = namespace.get(back_name)
+        return ("sequence", (fn, back if callable(back) else None)) if _positional(fn)[:len(args)] == list(args) \
+            else None
+    if name == "softmax":                       # rnn_utils.softmax(x): over axis 0, beside the course's RNNs
+        return ("softmax_columns", fn) if any(k in namespace for k in SEQUENCES) else None
     if name in LOGISTIC:
         return ("logistic", fn) if _positional(fn)[:4] == list(LOGISTIC[name]) else None
     if name not in PAIRS and name not in MODELS:
@@ -162,11 +175,22 @@ HELPERS = {"pool_forward": ("create_mask_from_window", "distribute_value"),     
 
 def checked_through(name, namespace):
     """Whether ``name`` is the backward of a recognised pair, or a helper of a recognised function."""
-    for fwd, (back, _) in {**PAIRS, **MODELS}.items():
+    pairs = {**{k: v[0] for k, v in {**PAIRS, **MODELS}.items()}, **{k: v[1] for k, v in SEQUENCES.items()}}
+    for fwd, back in pairs.items():
         if name == back and fwd in namespace and recognise(fwd, namespace[fwd], namespace):
             return True
     return any(name in helpers and user in namespace and recognise(user, namespace[user], namespace)
                for user, helpers in HELPERS.items())
+
+
+def _judge(c, check, got, want, dtype, cv):
+    """``got`` against torch's ``want`` and its dtype against the input's; under ``dtype=promotes`` (the
+    course's ``np.zeros(shape)`` outputs are float64) it is cast back first and only the numbers judged."""
+    if cv.get("dtype") == "promotes" and isinstance(got, np.ndarray) and got.dtype.kind == "f":
+        got = got.astype(dtype)
+    c.add(check, got, want)
+    if cv.get("dtype") != "promotes":
+        c.dtype(check, got, dtype)
 
 
 def _scaled_back(back, m_axis):
@@ -250,7 +274,12 @@ def check(target_name, obj, kind, dtypes=("float64", "float32"), conventions=Non
     if kind == "model":
         return _check_model(target_name, obj, dtypes, cv, seed)
     if kind == "logistic":
-        return _check_logistic(target_name, obj, dtypes, seed)
+        return _check_logistic(target_name, obj, dtypes, cv, seed)
+    if kind == "sequence":
+        return _check_sequence(target_name, obj, dtypes, cv, seed)
+    if kind == "softmax_columns":
+        from . import forward_only as FO
+        return FO.check(obj, "softmax_columns", dtypes, cv, seed, label=target_name)
     fwd, back = obj
     report = Report()
     for dtype in map(np.dtype, dtypes):
@@ -388,8 +417,7 @@ def _check_model(name, obj, dtypes, cv, seed):
                 c.crashed(e)
                 report.extend(c.report())
                 continue
-            c.add("forward", AL, A.detach().numpy())
-            c.dtype("forward", AL, dtype)
+            _judge(c, "forward", AL, A.detach().numpy(), dtype, cv)
             if not isinstance(grads, dict):
                 c.fail("grad_param", f"{getattr(back, '__name__', 'backward')} returned {type(grads).__name__}; "
                                      "expected the dict of dW1, db1, ...")
@@ -398,8 +426,7 @@ def _check_model(name, obj, dtypes, cv, seed):
                 if f"d{k}" not in grads:
                     c.fail(f"grad_param:{k}", f"the gradients hold no 'd{k}' (they hold {sorted(grads)})")
                     continue
-                c.add(f"grad_param:{k}", grads[f"d{k}"], P[k].grad.numpy())
-                c.dtype(f"grad_param:{k}", grads[f"d{k}"], dtype)
+                _judge(c, f"grad_param:{k}", grads[f"d{k}"], P[k].grad.numpy(), dtype, cv)
             for k, v in before.items():
                 c.unchanged(f"the parameter {k}", v, parameters[k])
             c.unchanged("the data X", X0, X)
@@ -424,7 +451,7 @@ def _check_model(name, obj, dtypes, cv, seed):
 LOGISTIC_SAMPLES = [("w (4,1) b 0.3 X (4,6)", 4, 6, 0.3), ("w (3,1) b 0 X (3,1): one example", 3, 1, 0.0)]
 
 
-def _check_logistic(name, fn, dtypes, seed):
+def _check_logistic(name, fn, dtypes, cv, seed):
     """``grads, cost = propagate(w, b, X, Y)``: the cost (the mean binary cross-entropy of
     ``sigmoid(w.T @ X + b)``), ``dw`` and ``db`` against torch and finite differences of its own cost."""
     from .api import _Checks, where
@@ -462,9 +489,7 @@ def _check_logistic(name, fn, dtypes, seed):
                     c.fail(f"grad_param:{k[1:]}", f"the gradients hold no {k!r} (they hold {sorted(grads)})")
                     continue
                 got = grads[k] if like is not None or grads[k] is None else np.asarray(grads[k]).reshape(())
-                c.add(f"grad_param:{k[1:]}", got, ref)
-                if like is not None:
-                    c.dtype(f"grad_param:{k[1:]}", got, dtype)
+                _judge(c, f"grad_param:{k[1:]}", got, ref, dtype, cv if like is not None else {"dtype": "promotes"})
             for what, old, new in zip(("the weights w", "the data X", "the labels Y"), before, (w, X, Y)):
                 c.unchanged(what, old, new)
             if dtype == np.float64 and "dw" in grads and grads["dw"] is not None:
@@ -476,3 +501,126 @@ def _check_logistic(name, fn, dtypes, seed):
                 w[...] = before[0]
             report.extend(c.report())
     return report
+
+
+# ----------------------------------------------------------------- course 5: RNN and LSTM, step by step
+def _rnn_cell(P, xt, a_prev):
+    a = torch.tanh(P["Wax"] @ xt + P["Waa"] @ a_prev + P["ba"])
+    return a, torch.softmax(P["Wya"] @ a + P["by"], dim=0)
+
+
+def _lstm_cell(P, xt, a_prev, c_prev):
+    concat = torch.cat([a_prev, xt], dim=0)
+    f, i = torch.sigmoid(P["Wf"] @ concat + P["bf"]), torch.sigmoid(P["Wi"] @ concat + P["bi"])
+    c = f * c_prev + i * torch.tanh(P["Wc"] @ concat + P["bc"])
+    a = torch.sigmoid(P["Wo"] @ concat + P["bo"]) * torch.tanh(c)
+    return a, c, torch.softmax(P["Wy"] @ a + P["by"], dim=0)
+
+
+def _sequence_reference(name, P, inputs):
+    """torch's outputs, in the order the course's function returns them (its cache left out)."""
+    if name == "rnn_cell_forward":
+        return _rnn_cell(P, *inputs)
+    if name == "lstm_cell_forward":
+        return _lstm_cell(P, *inputs)
+    x, a = inputs
+    c, outs = torch.zeros_like(a), []
+    for t in range(x.shape[2]):
+        if name == "rnn_forward":
+            a, y = _rnn_cell(P, x[:, :, t], a)
+            outs.append((a, y))
+        else:
+            a, c, y = _lstm_cell(P, x[:, :, t], a, c)
+            outs.append((a, y, c))
+    return tuple(torch.stack(seq, dim=2) for seq in zip(*outs))
+
+
+# (sample, n_x, n_a, n_y, m, T_x)
+SEQUENCE_SAMPLES = [("n_x 3 n_a 5 n_y 2 m 4 T_x 3", 3, 5, 2, 4, 3), ("n_x 2 n_a 3 n_y 3 m 1 T_x 2: one example", 2, 3, 3, 1, 2)]
+# what each backward returns, by the inputs and parameters its keys name
+SEQUENCE_GRADS = {"rnn_cell_forward": {"dxt": "xt", "da_prev": "a_prev", "dWax": "Wax", "dWaa": "Waa", "dba": "ba"},
+                  "rnn_forward": {"dx": "x", "da0": "a0", "dWax": "Wax", "dWaa": "Waa", "dba": "ba"},
+                  "lstm_cell_forward": {"dxt": "xt", "da_prev": "a_prev", "dc_prev": "c_prev",
+                                        **{f"d{k}": k for k in ("Wf", "Wi", "Wc", "Wo", "bf", "bi", "bc", "bo")}},
+                  "lstm_forward": {"dx": "x", "da0": "a0",
+                                   **{f"d{k}": k for k in ("Wf", "Wi", "Wc", "Wo", "bf", "bi", "bc", "bo")}}}
+
+
+def _check_sequence(name, obj, dtypes, cv, seed):
+    """The course's RNN and LSTM cells and sequences: every output against torch's (the softmax over
+    the n_y rows included), and, when its backward is written, each gradient it returns against torch's
+    gradient of ``sum(a * da)`` (plus ``sum(c_next * dc_next)`` for an LSTM cell)."""
+    from .api import _Checks
+    fwd, back = obj
+    lstm = name.startswith("lstm")
+    report = Report()
+    for sample, n_x, n_a, n_y, m, T in SEQUENCE_SAMPLES:
+        for dtype in map(np.dtype, dtypes):
+            s = seed_for(seed, name, sample)
+            rng = np.random.default_rng(s)
+            shapes = ({k: (n_a, n_a + n_x) for k in ("Wf", "Wi", "Wc", "Wo")} | {k: (n_a, 1) for k in ("bf", "bi", "bc", "bo")}
+                      | {"Wy": (n_y, n_a), "by": (n_y, 1)}) if lstm else \
+                {"Waa": (n_a, n_a), "Wax": (n_a, n_x), "Wya": (n_y, n_a), "ba": (n_a, 1), "by": (n_y, 1)}
+            parameters = {k: rng.standard_normal(shape).astype(dtype) for k, shape in shapes.items()}
+            cell = name.endswith("cell_forward")
+            inputs = {("xt" if cell else "x"): rng.standard_normal((n_x, m) if cell else (n_x, m, T)).astype(dtype),
+                      ("a_prev" if cell else "a0"): rng.standard_normal((n_a, m)).astype(dtype)}
+            if name == "lstm_cell_forward":
+                inputs["c_prev"] = rng.standard_normal((n_a, m)).astype(dtype)
+            c = _Checks(None, component=name, dtype=dtype.name, sample=sample, shape=next(iter(inputs.values())).shape,
+                        seed=s)
+            P = {k: torch.tensor(v.astype(np.float64), requires_grad=True) for k, v in parameters.items()}
+            X = {k: torch.tensor(v.astype(np.float64), requires_grad=True) for k, v in inputs.items()}
+            expected = _sequence_reference(name, P, list(X.values()))
+            before = {k: v.copy() for k, v in {**parameters, **inputs}.items()}
+            try:
+                res = fwd(*inputs.values(), parameters)
+            except (Exception, SystemExit) as e:    # noqa: BLE001 -- the user's code
+                c.crashed(e)
+                report.extend(c.report())
+                continue
+            labels = {"rnn_cell_forward": ("a_next", "yt_pred"), "lstm_cell_forward": ("a_next", "c_next", "yt_pred"),
+                      "rnn_forward": ("a", "y_pred"), "lstm_forward": ("a", "y", "c")}[name]
+            if not isinstance(res, tuple) or len(res) != len(labels) + 1:
+                c.fail("forward", f"{name} returned {type(res).__name__}"
+                                  + (f" of {len(res)}" if isinstance(res, tuple) else "")
+                                  + f"; expected ({', '.join(labels)}, cache{'s' if not cell else ''})")
+                report.extend(c.report())
+                continue
+            for label, got, want in zip(labels, res, expected):
+                _judge(c, f"forward:{label}", got, want.detach().numpy(), dtype, cv)
+            for k, v in before.items():
+                c.unchanged(f"the argument {k}", v, {**parameters, **inputs}[k])
+            if back is not None:
+                _sequence_backward(c, name, back, res, expected, P, X, rng, dtype, cv)
+            report.extend(c.report())
+    return report
+
+
+def _sequence_backward(c, name, back, res, expected, P, X, rng, dtype, cv):
+    from .api import where
+    a_t = expected[0]
+    da = rng.standard_normal(tuple(a_t.shape)).astype(dtype)
+    loss = (a_t * torch.from_numpy(da.astype(np.float64))).sum()
+    upstream = [da]
+    if name == "lstm_cell_forward":
+        dc = rng.standard_normal(tuple(expected[1].shape)).astype(dtype)
+        loss = loss + (expected[1] * torch.from_numpy(dc.astype(np.float64))).sum()
+        upstream.append(dc)
+    loss.backward()
+    cache = res[-1]
+    try:
+        grads = back(*upstream, cache)
+    except (Exception, SystemExit) as e:        # noqa: BLE001 -- the user's code
+        c.fail("grad", f"{getattr(back, '__name__', 'backward')} raised {type(e).__name__}: {e}{where(e)}")
+        return
+    if not isinstance(grads, dict):
+        c.fail("grad", f"{getattr(back, '__name__', 'backward')} returned {type(grads).__name__}; expected the dict "
+                       f"of {', '.join(SEQUENCE_GRADS[name])}")
+        return
+    for key, of in SEQUENCE_GRADS[name].items():
+        if key not in grads:
+            c.fail(f"grad:{key}", f"the gradients hold no {key!r} (they hold {sorted(grads)})")
+            continue
+        ref = (P.get(of) if of in P else X[of]).grad
+        _judge(c, f"grad:{key}", grads[key], ref.numpy(), dtype, cv)

@@ -111,6 +111,9 @@ FUNCTIONS = {
                           {"a_slice_prev": _randn(3, 3, 4), "W": _randn(3, 3, 4), "b": _randn(1, 1, 1)},
                           lambda a_slice_prev, W, b: (_t(a_slice_prev) * _t(W)).sum() + _t(b).reshape(()))],
 }
+# the course's rnn_utils.softmax: over axis 0, its samples being columns (coursera.recognise says when)
+FUNCTIONS["softmax_columns"] = [(sample, args, lambda X: torch.softmax(_t(X), dim=0))
+                                for sample, args, _ in FUNCTIONS["softmax"]]
 COURSERA = {"compute_cost", "zero_pad", "conv_single_step"}
 # an argument a function may leave out, when the sample's value is its usual default (pool2d(X, pool_size))
 OPTIONAL = {"mode": "max"}

@@ -28,7 +28,8 @@ def test_every_function_is_recognised_and_the_example_passes(outcomes, capsys):
         "zero_pad": ("PASS", {}), "conv_single_step": ("PASS", {}), "conv_forward": PROMOTES,
         "pool_forward": PROMOTES, "update_parameters": ("PASS", {}), "update_parameters_with_gd": ("PASS", {}),
         "update_parameters_with_momentum": ("PASS", {}), "update_parameters_with_adam": ("PASS", {}),
-        "propagate": ("PASS", {}), "forward_propagation": ("PASS", {})}
+        "propagate": ("PASS", {}), "forward_propagation": ("PASS", {}), "rnn_cell_forward": ("PASS", {}),
+        "rnn_forward": PROMOTES, "lstm_cell_forward": ("PASS", {}), "lstm_forward": PROMOTES, "softmax": ("PASS", {})}
     # the backwards are checked with their forwards, the helpers through their users: none is skipped
     assert skipped == [], skipped
     checks = {(r.component, r.check) for o in found for r in o.report.results}
@@ -36,6 +37,9 @@ def test_every_function_is_recognised_and_the_example_passes(outcomes, capsys):
             ("pool_forward", "grad_input"), ("L_model_forward", "fd:W1"),
             ("update_parameters_with_adam", "state:b1.exp_avg_sq"),
             ("update_parameters_with_momentum", "state:W2.v")} <= checks
+    assert {("softmax", "softmax_columns")} <= {(o.target.name, o.target.kind) for o in found}
+    assert {("lstm_forward", "grad:dWf"), ("rnn_cell_forward", "forward:yt_pred"),
+            ("lstm_cell_forward", "grad:dc_prev")} <= checks
     samples = {r.sample for o in found if o.target.name == "pool_forward" for r in o.report.results}
     assert any(s.endswith("average") for s in samples) and any(s.endswith("max") for s in samples)
     assert main(["scan", COURSERA, "-q", "--strict", "--convention", "dtype=promotes"]) == 0
@@ -104,7 +108,21 @@ PLANAR_BUGS = {
                                    "forward_propagation", "grad_param:b2"),
     "the hidden layer a ReLU": ("A1 = np.tanh(Z1)", "A1 = np.maximum(Z1, 0)", "forward_propagation", "forward"),
 }
+RNN_BUGS = {
+    "rnn cell with a sigmoid": ("a_next = np.tanh(np.dot(Waa, a_prev)", "a_next = sigmoid(np.dot(Waa, a_prev)",
+                                "rnn_cell_forward", "forward:a_next"),
+    "rnn_backward drops the gradient from the next step": (
+        "rnn_cell_backward(da[:, :, t] + da_prevt, caches[t])", "rnn_cell_backward(da[:, :, t], caches[t])",
+        "rnn_forward", "grad:dWax"),
+    "lstm cell's gates swapped": ("c_next = ft * c_prev + it * cct", "c_next = it * c_prev + ft * cct",
+                                  "lstm_cell_forward", "forward:c_next"),
+    "lstm_cell_backward's dc_prev from dc_next alone": ("dc_prev = dc * ft", "dc_prev = dc_next * ft",
+                                                        "lstm_cell_forward", "grad:dc_prev"),
+    "rnn_utils softmax over the rows": ("return e_x / e_x.sum(axis=0)", "return e_x / e_x.sum(axis=1, keepdims=True)",
+                                        "softmax", "forward"),
+}
 FILES = {**{k: ("logistic_regression.py", v) for k, v in LOGISTIC_BUGS.items()},
+         **{k: ("rnn_step_by_step.py", v) for k, v in RNN_BUGS.items()},
          **{k: ("planar_classification.py", v) for k, v in PLANAR_BUGS.items()},
          **{k: ("dnn_step_by_step.py", v) for k, v in BUGS.items()},
          **{k: ("cnn_step_by_step.py", v) for k, v in CNN_BUGS.items()},
