@@ -1,5 +1,5 @@
-"""The Deep Learning Specialization's step-by-step functions (deeplearning.ai on Coursera, courses 1, 2
-and 4), in their own layout: samples are COLUMNS (``A`` is (n, m), ``W`` is (n, n_prev), ``b`` is
+"""The Deep Learning Specialization's step-by-step functions (deeplearning.ai on Coursera, courses 1, 2,
+4 and 5), in their own layout: samples are COLUMNS (``A`` is (n, m), ``W`` is (n, n_prev), ``b`` is
 (n, 1)); images are (m, n_H, n_W, n_C) and filters (f, f, n_C_prev, n_C), ``b`` (1, 1, 1, n_C).
 
 * ``Z, cache = linear_forward(A, W, b)``; ``dA_prev, dW, db = linear_backward(dZ, cache)``, whose
@@ -12,6 +12,8 @@ and 4), in their own layout: samples are COLUMNS (``A`` is (n, m), ``W`` is (n, 
   hparameters, mode)`` / ``pool_backward(dA, cache, mode)``, "max" and "average".
 * ``grads, cost = propagate(w, b, X, Y)`` (logistic regression) and ``L_model_forward(X, parameters)`` /
   ``L_model_backward(AL, Y, caches)``, against torch's mean binary cross-entropy.
+* course 5's ``rnn_cell_forward``, ``rnn_forward``, ``lstm_cell_forward``, ``lstm_forward`` (their
+  outputs, and the gradients their optional backwards return) and ``rnn_utils``' ``softmax`` over axis 0.
 * the update rules ``update_parameters(parameters, grads, learning_rate)`` (and ``_with_gd``),
   ``update_parameters_with_momentum(parameters, grads, v, beta, learning_rate)`` (``v = beta*v +
   (1-beta)*dW``, from 0: ``EmaMomentum`` below) and ``update_parameters_with_adam(parameters, grads, v,
