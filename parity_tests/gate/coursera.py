@@ -12,6 +12,8 @@
   hparameters, mode)`` / ``pool_backward(dA, cache, mode)``, "max" and "average".
 * ``grads, cost = propagate(w, b, X, Y)`` (logistic regression) and ``L_model_forward(X, parameters)`` /
   ``L_model_backward(AL, Y, caches)``, against torch's mean binary cross-entropy.
+* course 2 week 1's L2 cost and backward, and its dropout forward and backward (the masks read from
+  the cache).
 * course 5's ``rnn_cell_forward``, ``rnn_forward``, ``lstm_cell_forward``, ``lstm_forward`` (their
   outputs, and the gradients their optional backwards return) and ``rnn_utils``' ``softmax`` over axis 0.
 * the update rules ``update_parameters(parameters, grads, learning_rate)`` (and ``_with_gd``),
@@ -130,7 +132,11 @@ SEQUENCES = {"rnn_cell_forward": (("xt", "a_prev", "parameters"), "rnn_cell_back
              "lstm_cell_forward": (("xt", "a_prev", "c_prev", "parameters"), "lstm_cell_backward",
                                    ("da_next", "dc_next")),
              "lstm_forward": (("x", "a0", "parameters"), "lstm_backward", ("da",))}
-NAMES = set(PAIRS) | set(RULES) | set(MODELS) | set(LOGISTIC) | set(SEQUENCES)
+# course 2 week 1 (3 layers, LINEAR->RELU->LINEAR->RELU->LINEAR->SIGMOID, reg_utils' cache tuple)
+REGULARIZED = {"compute_cost_with_regularization": ("A3", "Y", "parameters", "lambd"),
+               "backward_propagation_with_regularization": ("X", "Y", "cache", "lambd"),
+               "forward_propagation_with_dropout": ("X", "parameters", "keep_prob")}
+NAMES = set(PAIRS) | set(RULES) | set(MODELS) | set(LOGISTIC) | set(SEQUENCES) | set(REGULARIZED)
 
 
 def _positional(fn):
@@ -155,6 +161,11 @@ def recognise(name, fn, namespace):
             else None
     if name == "softmax":                       # rnn_utils.softmax(x): over axis 0, beside the course's RNNs
         return ("softmax_columns", fn) if any(k in namespace for k in SEQUENCES) else None
+    if name in REGULARIZED:
+        if _positional(fn)[:len(REGULARIZED[name])] != list(REGULARIZED[name]):
+            return None
+        back = namespace.get("backward_propagation_with_dropout")
+        return ("regularized", (fn, back if name == "forward_propagation_with_dropout" and callable(back) else None))
     if name in LOGISTIC:
         return ("logistic", fn) if _positional(fn)[:4] == list(LOGISTIC[name]) else None
     if name not in PAIRS and name not in MODELS:
@@ -177,7 +188,8 @@ HELPERS = {"pool_forward": ("create_mask_from_window", "distribute_value"),     
 
 def checked_through(name, namespace):
     """Whether ``name`` is the backward of a recognised pair, or a helper of a recognised function."""
-    pairs = {**{k: v[0] for k, v in {**PAIRS, **MODELS}.items()}, **{k: v[1] for k, v in SEQUENCES.items()}}
+    pairs = {**{k: v[0] for k, v in {**PAIRS, **MODELS}.items()}, **{k: v[1] for k, v in SEQUENCES.items()},
+             "forward_propagation_with_dropout": "backward_propagation_with_dropout"}
     for fwd, back in pairs.items():
         if name == back and fwd in namespace and recognise(fwd, namespace[fwd], namespace):
             return True
@@ -279,6 +291,8 @@ def check(target_name, obj, kind, dtypes=("float64", "float32"), conventions=Non
         return _check_logistic(target_name, obj, dtypes, cv, seed)
     if kind == "sequence":
         return _check_sequence(target_name, obj, dtypes, cv, seed)
+    if kind == "regularized":
+        return _check_regularized(target_name, obj, dtypes, cv, seed)
     if kind == "softmax_columns":
         from . import forward_only as FO
         return FO.check(obj, "softmax_columns", dtypes, cv, seed, label=target_name)
@@ -626,3 +640,120 @@ def _sequence_backward(c, name, back, res, expected, P, X, rng, dtype, cv):
             continue
         ref = (P.get(of) if of in P else X[of]).grad
         _judge(c, f"grad:{key}", grads[key], ref.numpy(), dtype, cv)
+
+
+# ----------------------------------------------------------------- course 2 week 1: L2 and dropout
+# (sample, layer sizes, m, lambd, keep_prob): enough hidden units that the share each mask keeps is measured
+REGULARIZED_SAMPLES = [("X (3,40), layers 3-20-10-1, lambd 0.7, keep_prob 0.86", [3, 20, 10, 1], 40, 0.7, 0.86),
+                       ("X (2,30), layers 2-12-6-1, lambd 0.1, keep_prob 0.5", [2, 12, 6, 1], 30, 0.1, 0.5)]
+
+
+def _three_layers(rng, dims, m, dtype):
+    parameters = {}
+    for i in range(1, 4):
+        parameters[f"W{i}"] = (rng.standard_normal((dims[i], dims[i - 1])) / np.sqrt(dims[i - 1])).astype(dtype)
+        parameters[f"b{i}"] = (0.1 * rng.standard_normal((dims[i], 1))).astype(dtype)
+    X = rng.standard_normal((dims[0], m)).astype(dtype)
+    Y = (rng.random((1, m)) < 0.5).astype(dtype)
+    return parameters, X, Y
+
+
+def _torch_three_layers(parameters, X, Y, lambd=0.0, masks=None, keep_prob=1.0):
+    """The cost (plus ``(lambd / (2 m)) * sum ||W||^2``) and its leaves, the hidden activations
+    multiplied by ``masks / keep_prob`` when given; (cost, A3, P)."""
+    P = {k: torch.tensor(v.astype(np.float64), requires_grad=True) for k, v in parameters.items()}
+    A = torch.from_numpy(X.astype(np.float64))
+    for i in range(1, 4):
+        Z = P[f"W{i}"] @ A + P[f"b{i}"]
+        A = torch.relu(Z) if i < 3 else torch.sigmoid(Z)
+        if masks is not None and i < 3:
+            A = A * torch.from_numpy(np.asarray(masks[i - 1], dtype=np.float64)) / keep_prob
+    cost = torch.nn.functional.binary_cross_entropy(A, torch.from_numpy(Y.astype(np.float64)))
+    m = X.shape[1]
+    cost = cost + lambd / (2 * m) * sum((P[f"W{i}"] ** 2).sum() for i in range(1, 4))
+    cost.backward()
+    return cost, A, P
+
+
+def _check_regularized(name, obj, dtypes, cv, seed):
+    """``compute_cost_with_regularization(A3, Y, parameters, lambd)``: the cost plus ``lambd / (2m)``
+    times the squared weights; ``backward_propagation_with_regularization(X, Y, cache, lambd)`` given
+    reg_utils' cache ``(Z1, A1, W1, b1, Z2, A2, W2, b2, Z3, A3, W3, b3)``: each dW, db; and
+    ``forward_propagation_with_dropout(X, parameters, keep_prob)``: its A3 given the masks D1, D2 it
+    drew (read from its cache; each 0 or 1, the share kept near keep_prob), then
+    ``backward_propagation_with_dropout(X, Y, cache, keep_prob)``'s dW, db against torch with them."""
+    from .api import _Checks
+    fn, back = obj
+    report = Report()
+    for sample, dims, m, lambd, keep in REGULARIZED_SAMPLES:
+        for dtype in map(np.dtype, dtypes):
+            s = seed_for(seed, name, sample)
+            rng = np.random.default_rng(s)
+            parameters, X, Y = _three_layers(rng, dims, m, dtype)
+            c = _Checks(None, component=name, dtype=dtype.name, sample=sample, shape=X.shape, seed=s)
+            before = {k: v.copy() for k, v in {**parameters, "X": X, "Y": Y}.items()}
+            try:
+                if name == "forward_propagation_with_dropout":
+                    _dropout_run(c, fn, back, parameters, X, Y, keep, dtype, cv, s)
+                else:
+                    _l2_run(c, name, fn, parameters, X, Y, lambd, dtype, cv)
+            except (Exception, SystemExit) as e:    # noqa: BLE001 -- the user's code
+                c.crashed(e)
+            for k, v in before.items():
+                c.unchanged(f"the argument {k}", v, {**parameters, "X": X, "Y": Y}[k])
+            report.extend(c.report())
+    return report
+
+
+def _l2_run(c, name, fn, parameters, X, Y, lambd, dtype, cv):
+    cost, A3, P = _torch_three_layers(parameters, X, Y, lambd)
+    if name == "compute_cost_with_regularization":
+        got = fn(A3.detach().numpy().astype(dtype), Y, parameters, lambd)
+        c.add("loss", None if got is None else np.asarray(got, dtype=np.float64), cost.detach().numpy())
+        return
+    # reg_utils.forward_propagation's cache, computed here in the input's dtype
+    cache, A = [], X
+    for i in range(1, 4):
+        W, b = parameters[f"W{i}"], parameters[f"b{i}"]
+        Z = W @ A + b
+        A = np.maximum(Z, 0) if i < 3 else (1 / (1 + np.exp(-Z))).astype(dtype)
+        cache += [Z, A, W, b]
+    grads = fn(X, Y, tuple(cache), lambd)
+    _grads(c, grads, parameters, P, dtype, cv)
+
+
+def _grads(c, grads, parameters, P, dtype, cv):
+    if not isinstance(grads, dict):
+        c.fail("grad_param", f"returned {type(grads).__name__}; expected the dict of dW1, db1, ...")
+        return
+    for k in parameters:
+        if f"d{k}" not in grads:
+            c.fail(f"grad_param:{k}", f"the gradients hold no 'd{k}' (they hold {sorted(grads)})")
+        else:
+            _judge(c, f"grad_param:{k}", grads[f"d{k}"], P[k].grad.numpy(), dtype, cv)
+
+
+def _dropout_run(c, fn, back, parameters, X, Y, keep, dtype, cv, seed):
+    state = np.random.get_state()
+    np.random.seed(seed % 2**32)                # the course draws its masks from np.random
+    try:
+        res = fn(X, parameters, keep)
+    finally:
+        np.random.set_state(state)
+    if not (isinstance(res, tuple) and len(res) == 2 and isinstance(res[1], tuple) and len(res[1]) == 14):
+        c.fail("forward", "expected (A3, cache), cache = (Z1, D1, A1, W1, b1, Z2, D2, A2, W2, b2, Z3, A3, W3, b3)")
+        return
+    A3, cache = res
+    masks = [np.asarray(cache[1]), np.asarray(cache[6])]
+    for i, D in enumerate(masks, 1):
+        if not np.isin(D, (0, 1)).all():
+            c.fail(f"mask:D{i}", f"D{i} holds values other than 0 and 1 (e.g. {D.ravel()[~np.isin(D.ravel(), (0, 1))][0]!r}):"
+                                 " it must be (np.random.rand(...) < keep_prob)")
+            return
+        kept = float(np.mean(D))
+        if abs(kept - keep) > 0.08:
+            c.fail(f"mask:D{i}", f"D{i} keeps {kept:.1%} of the units for keep_prob={keep}")
+    cost, A3_t, P = _torch_three_layers(parameters, X, Y, masks=masks, keep_prob=keep)
+    _judge(c, "forward", A3, A3_t.detach().numpy(), dtype, cv)
+    if back is not None:
+        _grads(c, back(X, Y, cache, keep), parameters, P, dtype, cv)

@@ -29,7 +29,9 @@ def test_every_function_is_recognised_and_the_example_passes(outcomes, capsys):
         "pool_forward": PROMOTES, "update_parameters": ("PASS", {}), "update_parameters_with_gd": ("PASS", {}),
         "update_parameters_with_momentum": ("PASS", {}), "update_parameters_with_adam": ("PASS", {}),
         "propagate": ("PASS", {}), "forward_propagation": ("PASS", {}), "rnn_cell_forward": ("PASS", {}),
-        "rnn_forward": PROMOTES, "lstm_cell_forward": ("PASS", {}), "lstm_forward": PROMOTES, "softmax": ("PASS", {})}
+        "rnn_forward": PROMOTES, "lstm_cell_forward": ("PASS", {}), "lstm_forward": PROMOTES, "softmax": ("PASS", {}),
+        "compute_cost_with_regularization": ("PASS", {}), "backward_propagation_with_regularization": PROMOTES,
+        "forward_propagation_with_dropout": PROMOTES}
     # the backwards are checked with their forwards, the helpers through their users: none is skipped
     assert skipped == [], skipped
     checks = {(r.component, r.check) for o in found for r in o.report.results}
@@ -121,7 +123,21 @@ RNN_BUGS = {
     "rnn_utils softmax over the rows": ("return e_x / e_x.sum(axis=0)", "return e_x / e_x.sum(axis=1, keepdims=True)",
                                         "softmax", "forward"),
 }
+REG_BUGS = {
+    "L2 cost without the 1/m": ("L2_regularization_cost = (1 / m) * (lambd / 2) *", "L2_regularization_cost = (lambd / 2) *",
+                                "compute_cost_with_regularization", "loss"),
+    "L2 gradient without the 1/m": ("dW3 = 1./m * np.dot(dZ3, A2.T) + (lambd / m) * W3",
+                                    "dW3 = 1./m * np.dot(dZ3, A2.T) + lambd * W3",
+                                    "backward_propagation_with_regularization", "grad_param:W3"),
+    "dropout backward not scaled by keep_prob": ("    dA1 = dA1 / keep_prob\n", "",
+                                                 "forward_propagation_with_dropout", "grad_param:W1"),
+    "dropout forward not scaled by keep_prob": ("    A2 = A2 / keep_prob\n", "",
+                                                "forward_propagation_with_dropout", "forward"),
+    "dropout mask keeps 1 - keep_prob": ("D1 = (D1 < keep_prob).astype(int)", "D1 = (D1 > keep_prob).astype(int)",
+                                         "forward_propagation_with_dropout", "mask:D1"),
+}
 FILES = {**{k: ("logistic_regression.py", v) for k, v in LOGISTIC_BUGS.items()},
+         **{k: ("regularization.py", v) for k, v in REG_BUGS.items()},
          **{k: ("rnn_step_by_step.py", v) for k, v in RNN_BUGS.items()},
          **{k: ("planar_classification.py", v) for k, v in PLANAR_BUGS.items()},
          **{k: ("dnn_step_by_step.py", v) for k, v in BUGS.items()},
@@ -148,7 +164,7 @@ def test_d2l_relu_is_not_the_courses_and_the_style_option_selects(tmp_path, caps
     assert "no component recognised" in capsys.readouterr().err
     assert main(["scan", COURSERA, "--style", "coursera", "-q", "--only", "relu,compute_cost"]) == 0
     out = capsys.readouterr().out
-    assert "relu " in out and "compute_cost" in out and "3 components: 3 pass" in out     # two compute_cost
+    assert "relu " in out and "compute_cost" in out and ", 0 fail" in out and "d2l" not in out
 
 
 def test_the_courses_float_b_gets_a_hint_under_recent_numpy(tmp_path, capsys):
