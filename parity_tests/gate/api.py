@@ -351,6 +351,32 @@ def _run_layer(c, layer, module, params, buffers, x, dout, seed, finite_differen
         module.train()
     if (finite_differences if finite_differences is not None else dtype == np.float64) and not is_none(out):
         _finite_differences(c, layer, x, g, dx, np_grads)
+    if getattr(layer, "kind", None) != "dropout" and not is_none(out):
+        _repeat(c, layer, x, g, dx, np_grads, (lambda: share(layer, out_t)) if share else None)
+
+
+def _repeat(c, layer, x, g, dx, np_grads, reshare):
+    """A second training forward and backward on the same layer, same x and dout (and the same mask),
+    must give the same gradients: a backward that adds to what the last one left (``dW +=``) or state
+    kept from call to call shows here, on the layer, not later in a training run."""
+    if hasattr(layer, "train"):
+        layer.train()
+    if reshare:
+        reshare()
+    layer.forward(x, training=True)
+    dx2 = layer.backward(g.copy())
+    pairs = [("grad_input", dx2, dx)] if dx is not None and x.dtype.kind not in "iu" else []
+    second = layer.named_grads()
+    pairs += [(f"grad_param:{k}", second.get(k), v) for k, v in np_grads.items() if v is not None]
+    for check, again, first in pairs:
+        if is_none(again) or np.shape(again) != np.shape(first):
+            continue                                # the first call's checks already say what is wrong
+        r = compare(again, first, tolerance_for(c.meta["dtype"], check, c.tolerances), nonfinite=True,
+                    check=f"repeat:{check}", reference="the first call", **c.meta)
+        if not r.passed:
+            r.note = ("a second forward and backward with the same input gives another gradient: backward "
+                      "adds to the last one's (dW +=) or the layer keeps state between calls")
+        c.results.append(r)
 
 
 def _finite_differences(c, layer, x, g, dx, np_grads):

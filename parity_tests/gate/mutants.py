@@ -182,7 +182,23 @@ MUTANTS = [
     Mutant('resume restarts the epoch from its first batch', 'numpy_impl/train.py', 'self.epoch, self.batch, self.step, self.history = t["epoch"], t["batch"], t["step"], t["history"]', 'self.epoch, self.batch, self.step, self.history = t["epoch"], 0, t["step"], t["history"]', 'checkpoint', 'checkpoint round trip [bit-identical:*]'),
     Mutant('mean image from training and validation', 'datasets/preprocess.py', 'mu = mean_image(sets["train"])', 'mu = mean_image(np.concatenate([sets["train"], sets["val"]]))', 'preprocessing', 'preprocessing [mean image*]'),
     Mutant('channel statistics from training and test', 'datasets/preprocess.py', 'm, s = channel_stats(sets["train"])', 'm, s = channel_stats(np.concatenate([sets["train"], sets["test"]]))', 'preprocessing', 'preprocessing [channel*]'),
-    Mutant('pixels divided by 256', 'datasets/preprocess.py', 'return X / dtype(255) if scale else X', 'return X / dtype(256) if scale else X', 'preprocessing', 'preprocessing [*]'),]
+    Mutant('pixels divided by 256', 'datasets/preprocess.py', 'return X / dtype(255) if scale else X', 'return X / dtype(256) if scale else X', 'preprocessing', 'preprocessing [*]'),
+    # a second review's kinds: state kept between calls, non-finite input, edge shapes, one dtype only
+    Mutant('Linear dW accumulated across backward calls', 'numpy_impl/layers/linear.py', 'self._set_grad("W", x.T @ dout)', 'self._set_grad("W", self.grads["W"] + x.T @ dout)', 'Linear', 'Linear [repeat:grad_param:W]'),
+    Mutant('BatchNorm dbeta accumulated across backward calls', 'numpy_impl/layers/norm.py', 'self._set_grad("beta", dsum)', 'self._set_grad("beta", self.grads["beta"] + dsum)', 'BatchNorm', 'BatchNorm* [repeat:grad_param:beta]'),
+    Mutant('ReLU mask x > 0 (a NaN input loses its gradient)', 'numpy_impl/layers/activations.py', 'self._cache = np.logical_not(x <= 0)', 'self._cache = x > 0', 'ReLU', 'ReLU [grad_input]'),
+    Mutant('ReLU backward without its non-finite fallback (0 * inf = NaN)', 'numpy_impl/layers/activations.py', '        if not finite:\n            return np.where(self._cache, dout, dout.dtype.type(0))\n', '', 'ReLU', 'ReLU [grad_input]'),
+    Mutant('MaxPool2d exact tiling assumed from the window alone', 'numpy_impl/layers/pool.py', 'exact = disjoint and (sh, sw) == (kh, kw) and xp_shape[2] == kh * oh and xp_shape[3] == kw * ow', 'exact = disjoint and (sh, sw) == (kh, kw)', 'MaxPool2d', 'MaxPool2d [grad_input]'),
+    Mutant('LayerNorm dgamma from the first row block only', 'numpy_impl/layers/norm.py', 'self._set_grad("gamma", _ordered_sum((p[0] for p in parts), zero).reshape(self.normalized_shape))', 'self._set_grad("gamma", (parts[0][0] if parts else zero).reshape(self.normalized_shape))', 'LayerNorm', 'LayerNorm [grad_param:gamma]'),
+    Mutant("softmax_loss takes float64's exp range for float32", 'numpy_impl/losses.py', 'low, high = EXP_RANGE[x.dtype]', 'low, high = EXP_RANGE[np.dtype(np.float64)]', 'softmax_loss', 'softmax_loss [*]'),
+    Mutant('RMSprop momentum buffer decayed by 1 - momentum', 'numpy_impl/optim/optimizers.py', 'buf *= group["momentum"]', 'buf *= 1 - group["momentum"]', 'RMSprop', 'RMSprop* [param:*]'),
+    Mutant('Adagrad ignores weight_decay', 'numpy_impl/optim/optimizers.py', '        g = _decay(p, g, group["weight_decay"])\n        clr', '        clr', 'Adagrad', 'Adagrad wd [param:*]'),
+    Mutant('Dropout set_mask never cleared (the given mask used on every later forward)', 'numpy_impl/layers/dropout.py', '            self._next_mask = None\n', '', 'Dropout keep rate', 'Dropout keep rate [set_mask serves one forward]'),
+    Mutant('Dropout mask cast to float64 (float32 output promoted)', 'numpy_impl/layers/dropout.py', 'mask = self.mask.astype(x.dtype)', 'mask = self.mask.astype(np.float64)', 'Dropout keep rate', 'Dropout keep rate [dtype kept]'),
+    Mutant("SGD momentum buffer aliases the caller's gradient", 'numpy_impl/optim/optimizers.py', '            buf = g.copy()\n', '            buf = g\n', 'SGD', 'SGD* [param:*]'),
+    Mutant("Model.predict in the layers' training mode", 'numpy_impl/models/nets.py', 'scores = self.forward(X[i:i + batch_size], training=False)', 'scores = self.forward(X[i:i + batch_size])', 'Model.loss', 'Model.loss [predict*]'),
+    Mutant('Flatten reshape(N, -1) fails on an empty batch', 'numpy_impl/layers/linear.py', 'out = x.reshape(x.shape[0], int(np.prod(x.shape[1:])))', 'out = x.reshape(x.shape[0], -1)', 'Flatten', 'Flatten [*]'),
+]
 
 # the later components keep their mutants beside their entries
 from .entries_breadth import MUTANTS as _LATER  # noqa: E402
@@ -193,7 +209,8 @@ MUTANTS += [Mutant(**d) for d in _LATER]
 # properties, three of them blind spots of the gate once; the whole table runs through ``make mutants``
 QUICK = ("Pool stride read with height/width swapped", "LayerNorm over every axis after the first",
          "mse_loss gradient 1/size instead of 2/size", "Adagrad lr_decay off by one step",
-         "gain leaky_relu sqrt(2/(1+a))", "Trainer shuffles every epoch the same way")
+         "gain leaky_relu sqrt(2/(1+a))", "Trainer shuffles every epoch the same way",
+         "Linear dW accumulated across backward calls", "SGD momentum buffer aliases the caller's gradient")
 
 
 def by_name(names):

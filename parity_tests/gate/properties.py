@@ -281,6 +281,14 @@ def dropout_keep_rate(dtype, seed):
         again.forward(x, training=True)
         p.claim("same seed, same mask", np.array_equal(again.mask, layer.mask), "another mask from the same seed",
                 sample)
+        p.claim("dtype kept", out.dtype == np.dtype(dtype), f"{dtype} input gave {out.dtype} output", sample)
+        # a mask given with set_mask serves the next forward only; the one after draws its own again
+        layer.set_mask(np.ones(x.shape, dtype=bool))
+        layer.forward(x, training=True)
+        layer.forward(x, training=True)
+        p.claim("set_mask serves one forward", not layer.mask.all(),
+                "the forward after the one a set_mask served kept every element: the given mask was used again",
+                sample)
     return p.report()
 
 
@@ -446,7 +454,23 @@ def model_losses(dtype, seed):
             now = {"X": X, **model.named_parameters()}
             p.claim("no_mutation", all(np.array_equal(kept[k], now[k]) for k in kept),
                     "model.loss changed X or a parameter", sample)
+        _predict_in_eval(p, model, X, name)
     return p.report()
+
+
+def _predict_in_eval(p, model, X, name):
+    """``predict`` runs in eval mode: twice the same classes (no dropout drawn), the classes of the
+    eval scores, and the running statistics left as they were."""
+    before = {k: np.array(v, copy=True) for k, v in model.named_buffers().items()} \
+        if callable(getattr(model, "named_buffers", None)) else {}
+    first, second = model.predict(X), model.predict(X)
+    want = np.argmax(model.forward(X, training=False), axis=1)
+    p.claim("predict in eval mode", np.array_equal(first, want) and np.array_equal(second, want),
+            "predict's classes are not those of the eval-mode scores (dropout or batch statistics in predict?)",
+            f"{name} predict")
+    after = model.named_buffers() if before else {}
+    p.claim("predict leaves running statistics", all(np.array_equal(before[k], after[k]) for k in before),
+            "predict changed a running statistic (it ran in training mode)", f"{name} predict")
 
 
 def trainer_shuffling(dtype, seed):
@@ -724,8 +748,8 @@ PROPERTY_ENTRIES = [
                  doc="running_var = torch's - momentum*(unbiased - biased var)"),
     PropertyInfo("Dropout classic", dropout_classic, "train/eval forward and backward, same mask",
                  doc="= inverted dropout * (1 - p)"),
-    PropertyInfo("Dropout keep rate", dropout_keep_rate, "p = 0.2, 0.5, 0.8 over 250,000 elements", dtypes=("float64",),
-                 doc="NumPy's own masks: keep rate 1 - p, scale 1/(1-p), seeded"),
+    PropertyInfo("Dropout keep rate", dropout_keep_rate, "p = 0.2, 0.5, 0.8 over 250,000 elements",
+                 doc="NumPy's own masks: keep rate 1 - p, scale 1/(1-p), seeded, the dtype kept, a set mask used once"),
     PropertyInfo("SGD classic momentum", sgd_classic, "40 steps, lr halved at step 21",
                  doc="= torch SGD at constant lr; buffer * lr_old/lr_new after a change"),
     PropertyInfo("Adam classic", adam_classic, "30 steps, gradients 1e-6 to 10",

@@ -47,6 +47,7 @@ class Sample:
     fd: bool = True                 # finite differences are meaningless at kinks and ties
     inputs: Callable = None         # overrides the entry's input generator
     nonfinite: bool = False         # tests NaN/inf propagation: NaN (or the same inf) on both sides agrees
+    dout: Callable = None           # (rng, shape, dtype) -> the upstream gradient (shape-keeping layers)
 
 
 @dataclass
@@ -107,6 +108,8 @@ class OpInfo:
         layer = self.make(shape, rng, dtype, **sample.kwargs)
         x = inputs(rng, shape, dtype)
         extra = [inputs(rng, shape, dtype) * (1 + k) for k in range(self.extra_batches)]
+        if sample.dout is not None:
+            common["dout"] = sample.dout(rng, shape, dtype)
         if self.torch_module is None:
             return check_layer(layer, x=x, extra_batches=extra, eval_mode=self.eval_mode, share=self.share, **common)
         # torch built from the sample's arguments: a NumPy layer that misreads its own constructor
@@ -244,6 +247,31 @@ def high_scores(rng, shape, dtype):
     x += offset
     x[np.arange(shape[0]), y] += boost
     return x, y
+
+
+def low_scores(rng, shape, dtype):
+    """Every other row shifted just below the smallest logit exp takes without underflow (by -720 in
+    float64, -95 in float32), beside plain rows: such a row must take the max-shifted path, or its
+    loss loses its digits and its gradient is inf (the float32 range, not float64's, decides)."""
+    x, y = scores()(rng, shape, dtype)
+    x[0::2] -= 720 if np.dtype(dtype) == np.float64 else 95
+    return x, y
+
+
+def nan_and_inf(rng, shape, dtype):
+    """Values away from 0 with a NaN, +inf and -inf in each row: a NaN input passes its gradient
+    (torch's ReLU backward is ``x <= 0 ? 0 : g``), -inf gets none."""
+    x = away_from_zero(rng, shape, dtype)
+    x[:, 0], x[:, 1], x[:, 2] = np.nan, np.inf, -np.inf
+    return x
+
+
+def inf_dout(rng, shape, dtype):
+    """An upstream gradient with +-inf at every other element: 0 * inf must stay 0 where the input
+    is <= 0, as torch's masked backward gives."""
+    g = rng.standard_normal(shape)
+    g.flat[::2] = np.where(rng.random(g.flat[::2].shape) < 0.5, np.inf, -np.inf)
+    return g.astype(dtype)
 
 
 def svm_scores(rng, shape, dtype):
@@ -385,10 +413,13 @@ ENTRIES = [
         Sample("no bias", (3, 4), {"bias": False}),
         Sample("square", (3, 4), {"out": 4}),
     ], torch_module=torch_linear, doc="x @ W + b; W is (in, out), torch weight = W.T"),
-    OpInfo("Flatten", simple(ni.Flatten), [Sample("4-D", (2, 3, 4, 5)), Sample("2-D", (1, 7))]),
+    OpInfo("Flatten", simple(ni.Flatten), [Sample("4-D", (2, 3, 4, 5)), Sample("2-D", (1, 7)),
+                                           Sample("empty batch (0,3,4,5)", (0, 3, 4, 5), fd=False)]),
     OpInfo("ReLU", simple(ni.ReLU), [
         Sample("random", random_shape((1, 6), (1, 6))),
         Sample("exact zeros", (4, 6), fd=False, inputs=with_zeros),
+        Sample("NaN, inf and -inf inputs", (4, 6), fd=False, inputs=nan_and_inf, nonfinite=True),
+        Sample("inf upstream gradient", (4, 6), fd=False, dout=inf_dout, nonfinite=True),
     ], inputs=away_from_zero, doc="gradient at exactly 0 is 0, as torch"),
     OpInfo("LeakyReLU", simple(ni.LeakyReLU), [
         Sample("slope 0.01", (4, 5)),
@@ -430,6 +461,7 @@ ENTRIES = [
     ], torch_module=torch_conv, doc="the six-loop reference"),
     OpInfo("MaxPool2d", simple(ni.MaxPool2d), [
         Sample("2x2 s2", (2, 3, 8, 8), {"kernel_size": 2}),
+        Sample("2x2 s2 on odd 7x9: the windows leave a row and a column out", (2, 2, 7, 9), {"kernel_size": 2}),
         Sample("3x3 s2 p1 odd", (1, 2, 7, 9), {"kernel_size": 3, "stride": 2, "padding": 1}),
         Sample("3x3 s1 overlapping", (2, 1, 6, 5), {"kernel_size": 3, "stride": 1}),
         Sample("2x2 ties after ReLU", (2, 3, 6, 6), {"kernel_size": 2}, fd=False, inputs=relu_ties),
@@ -474,6 +506,8 @@ ENTRIES = [
         Sample("(N, C, H, W) over W", (2, 3, 4, 5)),
         Sample("(N, C, H, W) over (H, W)", (2, 3, 5, 4), {"dims": 2}),
         Sample("odd (N, C, H, W) over (C, H, W), batch of 1", (1, 3, 5, 7), {"dims": 3}),
+        # past one 1 MB block of rows in both dtypes: the per-block partial sums must all be added
+        Sample("(600, 520): several row blocks", (600, 520), fd=False),
     ], torch_module=torch_layernorm),
     OpInfo("Dropout", simple(ni.Dropout), [
         Sample("p=0.5", (8, 10)),
@@ -494,6 +528,8 @@ ENTRIES = [
         Sample("confidently wrong rows (label logit -30, -800) beside plain rows", (6, 4), fd=False,
                inputs=wrong_scores),
         Sample("logits near exp's limit, label above", (5, 4), fd=False, inputs=high_scores),
+        Sample("rows just below exp's range (-720 float64, -95 float32) beside plain rows", (6, 5), fd=False,
+               inputs=low_scores),
     ], kind="loss", torch=tl.softmax_loss, inputs=scores(), doc="F.cross_entropy (mean)"),
     OpInfo("softmax_loss_naive", nl.softmax_loss_naive, [
         Sample("random", random_shape((1, 8), (2, 6))),
@@ -521,6 +557,8 @@ OPTIM_ENTRIES = [
               schedule=lambda o: no.StepLR(o, 30, 0.5)),
     OptimInfo("Adagrad", lambda p: no.Adagrad(p, lr=0.1, lr_decay=1e-3, initial_accumulator_value=0.1, eps=1e-7)),
     OptimInfo("RMSprop", lambda p: no.RMSprop(p, lr=1e-3, alpha=0.9, eps=1e-6)),
+    OptimInfo("RMSprop momentum 0.9", lambda p: no.RMSprop(p, lr=1e-3, alpha=0.99, momentum=0.9)),
+    OptimInfo("Adagrad wd", lambda p: no.Adagrad(p, lr=0.1, weight_decay=1e-2)),
     OptimInfo("RMSprop centered momentum", lambda p: no.RMSprop(p, lr=1e-3, momentum=0.5, centered=True,
                                                                  weight_decay=1e-3)),
     OptimInfo("Adam", lambda p: no.Adam(p, lr=1e-2)),

@@ -55,9 +55,11 @@ def check_trajectory(info, dtype="float64", seed=0):
             total, ttotal = no.CLIPPERS[kind](grads, **kw), clip_torch(kind, list(tensors.values()), **kw)
             if total is not None:
                 pairs.append(("clip:total_norm", np.asarray(total), ttotal.detach().numpy()))
-            pairs += [(f"clip:grad:{k}", grads[k], tensors[k].grad.numpy()) for k in grads]
+            pairs += [(f"clip:grad:{k}", grads[k].copy(), tensors[k].grad.numpy()) for k in grads]
         opt.step(grads)
         topt.step()
+        for g in grads.values():          # the caller reuses its gradient arrays (zero_grad, the next
+            g.fill(np.nan)                # backward): an optimizer that kept a reference sees NaN
         if sched:
             args = (info.metric(step),) if info.metric else ()
             sched.step(*args)

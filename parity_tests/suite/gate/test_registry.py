@@ -35,13 +35,19 @@ def test_param_gradients_are_checked_for_every_parameter():
     for entry in ENTRIES:
         if entry.kind != "layer":
             continue
+        differenced, names = set(), set()
         for case in cases([entry], ("float64",)):
             rng = np.random.default_rng(case.seed)
             shape = case.sample.shape(rng) if callable(case.sample.shape) else case.sample.shape
             layer = entry.make(shape, rng, np.float64, **case.sample.kwargs)
             checks = {r.check for r in run_case(case).results}
+            names |= set(layer.named_parameters())
             for name in layer.named_parameters():
-                assert f"grad_param:{name}" in checks and f"fd:{name}" in checks, (case.id, name)
+                assert f"grad_param:{name}" in checks, (case.id, name)
+                if case.sample.fd:          # a sample too large to difference (LayerNorm's row blocks) says so
+                    assert f"fd:{name}" in checks, (case.id, name)
+                    differenced.add(name)
+        assert names <= differenced, (entry.name, names - differenced)    # each differenced on some sample
 
 
 @pytest.mark.parametrize("entry", OPTIM_ENTRIES, ids=[e.name for e in OPTIM_ENTRIES])

@@ -43,3 +43,22 @@ def test_parameter_growth_alone(monkeypatch):
 def test_a_healthy_run_is_not_stopped():
     trainer, hist = run(0.1)
     assert hist["stopped"] is None and len(hist["epochs"]) == 3
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+def test_a_non_finite_first_loss_stops_before_any_update(bad, monkeypatch):
+    """A loss of +inf, -inf or NaN at the first step: the run stops there and the parameters are the
+    ones it started from (a check for NaN alone lets +inf through and the update makes them inf)."""
+    model = LinearClassifier(10, 3, seed=0)
+    start = {k: v.copy() for k, v in model.named_parameters().items()}
+    real = model.loss
+
+    def loss(*args, **kwargs):
+        value, grads = real(*args, **kwargs)
+        return bad, grads
+    monkeypatch.setattr(model, "loss", loss)
+    trainer = Trainer(model, no.SGD(model.named_parameters(), lr=0.1), batch_size=32, seed=0, progress=False,
+                      log=None)
+    hist = trainer.fit(X, Y, epochs=1)
+    assert hist["stopped"] and f"the loss became {bad}" in hist["stopped"], hist["stopped"]
+    assert all(np.array_equal(start[k], v) for k, v in model.named_parameters().items())
