@@ -46,6 +46,9 @@ def test_every_class_is_recognised_and_the_example_passes(nnfs_outcomes):
 
 
 BUGS = {
+    "dropout keeping 1 - rate": ("np.random.binomial(1, self.rate, size=inputs.shape) / self.rate",
+                                 "np.random.binomial(1, 1 - self.rate, size=inputs.shape) / self.rate",
+                                 "Layer_Dropout", "keep_share"),
     "regularization loss L1 without abs": (
         "layer.weight_regularizer_l1 * np.sum(np.abs(layer.weights))", "layer.weight_regularizer_l1 * np.sum(layer.weights)",
         "Loss.regularization_loss", "value"),
