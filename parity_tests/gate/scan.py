@@ -251,6 +251,11 @@ def _import(path, roots, skipped):
     try:
         return importlib.import_module(name)
     except ImportError as e:
+        # a file named like its folder (two_layer_net/two_layer_net.py): the file, found on sys.path,
+        # wins the name over the folder (a namespace package) and is already imported as itself
+        same = sys.modules.get(top)
+        if same is not None and os.path.abspath(getattr(same, "__file__", "") or "") == os.path.abspath(path):
+            return same
         # a folder named like a standard module (code/, test/): the standard one wins the package
         # name, so the file is imported on its own, its folder first on sys.path
         if name == stem or not isinstance(sys.modules.get(top), type(sys)) or _inside(sys.modules[top], [folder]):

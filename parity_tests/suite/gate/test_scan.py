@@ -871,3 +871,16 @@ def test_the_convention_named_beside_a_fail_is_one_that_explains_failures(tmp_pa
     o = next(o for o in scan([path], only="svm_loss_naive")[0] if o.target.name == "svm_loss_naive")
     assert o.verdict == "FAIL" and o.convention == {"dtype": "promotes"}, (o.convention, o.report.failures)
     assert not [r for r in o.report.failures if r.note.startswith("dtype changed")]
+
+
+def test_a_file_named_like_its_folder_is_imported(tmp_path):
+    """two_layer_net/two_layer_net.py: the file wins the name over its folder (a namespace package),
+    as `import two_layer_net` from inside the folder does; it is scanned, not "not a package"."""
+    folder = tmp_path / "two_layer_net"
+    folder.mkdir()
+    (folder / "two_layer_net.py").write_text(
+        "import numpy as np\ndef relu_forward(x):\n    return np.maximum(0, x), x\n"
+        "def relu_backward(dout, cache):\n    return dout * (cache > 0)\n")
+    for path in (folder, tmp_path, folder / "two_layer_net.py"):
+        outcomes, skipped = scan([str(path)], dtypes=F64)
+        assert verdicts(outcomes) == {"relu_forward": ("PASS", {})} and not skipped, (path, skipped)
