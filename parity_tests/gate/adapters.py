@@ -89,6 +89,9 @@ class _Adapter:
 
     def forward(self, x, training=True):
         self._dtype = np.asarray(x).dtype
+        if self._dtype.kind in "iub":               # integer ids (a word embedding): its weights' dtype
+            self._dtype = next((np.asarray(v).dtype for v in self.named_parameters().values()
+                                if np.asarray(v).dtype.kind == "f"), self._dtype)
         return self._as_input_dtype(self._forward_masked(x, training))
 
     def _forward_masked(self, x, training):

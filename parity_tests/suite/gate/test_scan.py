@@ -884,3 +884,13 @@ def test_a_file_named_like_its_folder_is_imported(tmp_path):
     for path in (folder, tmp_path, folder / "two_layer_net.py"):
         outcomes, skipped = scan([str(path)], dtypes=F64)
         assert verdicts(outcomes) == {"relu_forward": ("PASS", {})} and not skipped, (path, skipped)
+
+
+def test_word_embedding_grad_made_in_float64_is_the_dtype_convention(tmp_path):
+    """dW = np.zeros(W.shape) is float64 for float32 weights: like every other np.zeros(shape), that is
+    dtype=promotes, and passes once declared (the ids are integers: the cast is to the weights' dtype)."""
+    path = seeded(tmp_path, CS231N, "rnn_layers.py", "    dW = np.zeros_like(W)\n", "    dW = np.zeros(W.shape)\n")
+    outcomes, _ = scan([path], only="word_embedding")
+    assert verdicts(outcomes) == {"word_embedding_forward": ("CONVENTION", {"dtype": "promotes"})}
+    outcomes, _ = scan([path], only="word_embedding", conventions={"dtype": "promotes"})
+    assert verdicts(outcomes) == {"word_embedding_forward": ("PASS", {})}
