@@ -354,7 +354,23 @@ def _check_sample(c, model, params, features, null, seed):
     if start is None:
         c.fail("sample", "it has no _start (nor word_to_idx['<START>']): the first word fed is unknown")
         return
-    features = np.random.default_rng(seed).standard_normal((SAMPLE_ROWS, features.shape[1])).astype(features.dtype)
+    rng = np.random.default_rng(seed)
+    features = rng.standard_normal((SAMPLE_ROWS, features.shape[1])).astype(features.dtype)
+    # weights of their own, scaled so that each step's argmax turns on the state carried into it (the
+    # loss check's small ones let every row settle on one word, whatever the hidden or cell state)
+    saved = {k: np.array(params[k], copy=True) for k in CAPTION_PARAMS}
+    for k in CAPTION_PARAMS:
+        a = params[k]
+        params[k][...] = rng.standard_normal(a.shape) * (0.5 if k.startswith("b") else (3.0 if k == "W_vocab" else 1.0)
+                                                         / np.sqrt(max(a.shape[0], 1)))
+    try:
+        _sample_against_torch(c, model, params, features, null, start, end)
+    finally:
+        for k, v in saved.items():
+            params[k][...] = v
+
+
+def _sample_against_torch(c, model, params, features, null, start, end):
     try:
         words = model.sample(features.copy(), max_length=SAMPLE_LENGTH)
     except (Exception, SystemExit) as e:        # noqa: BLE001 -- the user's code

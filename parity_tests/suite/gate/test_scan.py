@@ -255,6 +255,10 @@ BUGS = {
                                            ("self.mask = np.random.rand(*x.shape) > self.dropout_ratio",
                                             "self.mask = np.random.rand(*x.shape) < self.dropout_ratio"),
                                            "Dropout", "keep_share"),
+    "captioning sample's LSTM cell state not carried": (
+        CS231N, "classifiers/rnn.py", ("                c = f * c + i * np.tanh(a[:, 3 * H:])",
+                                       "                c = i * np.tanh(a[:, 3 * H:])"),
+        "CaptioningRNN", "sample"),
     "Momentum update sign": (TEXTBOOK, "common/optimizer.py",
                              ("params[key] += self.v[key]", "params[key] -= self.v[key]"),
                              "Momentum", "param:w1"),
