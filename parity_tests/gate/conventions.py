@@ -23,6 +23,11 @@ pool_ties          all        max pooling's backward gives the upstream gradient
 lstm_gates         ifgo       reads an LSTM's 4H gate columns in torch's order i, f, g, o (cs231n's: i, f, o, g)
 dtype              promotes   accepts outputs and gradients computed in float64 for float32 input (arrays made
                               with ``np.zeros(shape)`` and no dtype): they are cast back, the numbers still judged
+velocity           torch      reads an update rule's kept ``velocity`` as torch's momentum buffer (``v = mu*v +
+                              dw; w -= lr*v``; default: cs231n's ``v = mu*v - lr*dw; w += v``, -lr times it)
+                   negated    reads it as lr times the buffer (``v = mu*v + lr*dw; w -= v``)
+adam_t             next       reads Adam's kept ``t`` as the step to come (``setdefault('t', 1)``, stored t + 1)
+                              (default: the steps taken, as torch's ``step``)
 =================  =========  ==============================================================================
 """
 import math
@@ -47,6 +52,9 @@ CONVENTIONS = {
     "pool_ties": (("all",), ("max_pool",), "every tied maximum receives the gradient"),
     "lstm_gates": (("ifgo",), ("lstm_step", "lstm"), "the LSTM matches the gates in torch's order i, f, g, o"),
     "dtype": (("promotes",), ("*",), "float32 input gives float64 outputs or gradients (arrays made without a dtype)"),
+    "velocity": (("torch", "negated"), ("optimizer",),
+                 "the parameters match; velocity is kept as torch's momentum buffer (torch) or lr times it (negated)"),
+    "adam_t": (("next",), ("adam",), "the parameters match; t is kept as the step to come (t + 1)"),
 }
 
 

@@ -93,11 +93,19 @@ def check_optimizer(optimizer, torch_optimizer, hyper, *, hints=True, **kwargs):
         else optimizer
     report = _check(optimizer, torch_optimizer, hyper, **kwargs)
     declared = conv.parse(kwargs.get("conventions") or {})
-    if report.passed or not hints or torch_optimizer is not torch.optim.Adam or "adam_eps" in declared:
+    if report.passed or not hints:
         return report
-    if _check(fresh, torch_optimizer, hyper, **{**kwargs, "conventions": {**declared, "adam_eps": "folded"}}).passed:
-        for r in report.failures:
-            r.note = (r.note + "; " if r.note else "") + "hint: " + conv.hint("adam_eps", "folded")
+    adam = torch_optimizer is torch.optim.Adam
+    options = [("adam_eps", "folded")] * adam + [("velocity", "torch"), ("velocity", "negated")] * (not adam) \
+        + [("adam_t", "next")] * adam
+    for name, value in options:
+        if name in declared:
+            continue
+        again = copy.deepcopy(fresh) if fresh is not optimizer else optimizer
+        if _check(again, torch_optimizer, hyper, **{**kwargs, "conventions": {**declared, name: value}}).passed:
+            for r in report.failures:
+                r.note = (r.note + "; " if r.note else "") + "hint: " + conv.hint(name, value)
+            break
     return report
 
 
@@ -133,6 +141,12 @@ def _check(optimizer, torch_optimizer, hyper, *, config=None, steps=20, dtype="f
         style = _style(optimizer)
         topt = torch_optimizer(list(tensors.values()), **hyper)
         smap = _state_map(torch.optim.Adam if torch_optimizer is conv.FoldedEpsAdam else torch_optimizer, state)
+        if cv.get("velocity") == "torch":           # v = mu*v + dw; w -= lr*v: the buffer itself
+            smap["velocity"] = ("momentum_buffer", 1.0)
+        elif cv.get("velocity") == "negated":       # v = mu*v + lr*dw; w -= v: lr times the buffer
+            smap["velocity"] = ("momentum_buffer", "lr")
+        if cv.get("adam_t") == "next":              # setdefault('t', 1) ... config['t'] = t + 1
+            smap["t"] = ("step", "+1")
         configs = _layers(params, dtype) if style == "layers" else {k: dict(config or {}) for k in params}
         opt = optimizer(params) if style == "factory" else optimizer
     except (Exception, SystemExit) as exc:
@@ -172,8 +186,9 @@ def _check(optimizer, torch_optimizer, hyper, *, config=None, steps=20, dtype="f
                 tkey, factor = smap.get(key, (key, 1.0))      # same name as torch's: compared as is
                 if tkey not in tstate or not isinstance(value, (np.ndarray, int, float, np.number)):
                     continue
-                factor = -lr if factor == "-lr" else factor
                 ref = np.asarray(tstate[tkey].detach().numpy() if torch.is_tensor(tstate[tkey]) else tstate[tkey])
+                ref, factor = (ref + 1, 1.0) if factor == "+1" else \
+                    (ref, {"-lr": -lr, "lr": lr}.get(factor, factor) if isinstance(factor, str) else factor)
                 pair = (np.asarray(value, dtype=np.float64 if np.ndim(value) == 0 else None), ref * factor)
                 pairs.append((f"state:{k}.{key}",) + pair)
                 states.setdefault(f"state:{k}.{key}", []).append((pair[0].copy(), pair[1]))

@@ -802,7 +802,7 @@ def _check_model(target, cv, seed):
 
 
 def _applicable(cv, torch_cls):
-    return {k: v for k, v in cv.items() if k != "adam_eps" or torch_cls is T.Adam}
+    return {k: v for k, v in cv.items() if k not in ("adam_eps", "adam_t") or torch_cls is T.Adam}
 
 
 def _error(target, sample, dtype, seed, x, note):

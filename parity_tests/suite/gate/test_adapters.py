@@ -135,6 +135,7 @@ def test_optimizer_failure_names_first_step_and_state(ex):
     # the parameters are right: the message says so, and that the state is the expected one's opposite
     opposite = "exact opposite at every step"
     assert all("the parameters match torch's at every step" in f.note and opposite in f.note for f in r.failures)
+    assert all("declare velocity=negated if intended" in f.note for f in r.failures)
 
     def velocity_doubled(w, dw, config):                    # right parameters, a state that is not -velocity
         v = 0.9 * config.get("velocity", np.zeros_like(w)) / 2 - 0.1 * dw

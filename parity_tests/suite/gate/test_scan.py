@@ -898,3 +898,28 @@ def test_word_embedding_grad_made_in_float64_is_the_dtype_convention(tmp_path):
     assert verdicts(outcomes) == {"word_embedding_forward": ("CONVENTION", {"dtype": "promotes"})}
     outcomes, _ = scan([path], only="word_embedding", conventions={"dtype": "promotes"})
     assert verdicts(outcomes) == {"word_embedding_forward": ("PASS", {})}
+
+
+@pytest.mark.parametrize("old, new, name, convention", [
+    ('    v = config["momentum"] * v - config["learning_rate"] * dw\n    next_w = w + v\n',
+     '    v = config["momentum"] * v + dw\n    next_w = w - config["learning_rate"] * v\n', "sgd_momentum",
+     {"velocity": "torch"}),
+    ('    v = config["momentum"] * v - config["learning_rate"] * dw\n    next_w = w + v\n',
+     '    v = config["momentum"] * v + config["learning_rate"] * dw\n    next_w = w - v\n', "sgd_momentum",
+     {"velocity": "negated"}),
+    ('    config.setdefault("t", 0)\n    b1, b2 = config["beta1"], config["beta2"]\n    config["t"] += 1\n',
+     '    config.setdefault("t", 1)\n    b1, b2 = config["beta1"], config["beta2"]\n', "adam", {"adam_t": "next"}),
+])
+def test_an_update_rule_keeping_its_state_in_another_form_is_a_convention(tmp_path, old, new, name, convention):
+    """The parameters follow torch's at every step; the state the rule keeps is torch's buffer, lr
+    times it, or Adam's t counted from 1: a named convention, passing once declared, not a failure."""
+    path = seeded(tmp_path, CS231N, "optim.py", old, new)
+    if name == "adam":                          # and the step to come stored after the update
+        text = open(os.path.join(path, "optim.py")).read()
+        head, _, rest = text.partition("def adam(")
+        body, sep, after = rest.partition("    return next_w, config\n")
+        open(os.path.join(path, "optim.py"), "w").write(head + "def adam(" + body + "    config[\"t\"] += 1\n" + sep + after)
+    outcomes, _ = scan([path], only=name, dtypes=F64)
+    assert verdicts(outcomes) == {name: ("CONVENTION", convention)}
+    outcomes, _ = scan([path], only=name, dtypes=F64, conventions=convention)
+    assert verdicts(outcomes) == {name: ("PASS", {})}
