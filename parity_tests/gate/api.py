@@ -48,6 +48,10 @@ KNOWN_CRASHES = {
 }
 
 
+NAN_LOSS = ("NaN where torch's loss is finite: a 0 * log(0) (a one-hot matrix times the log of probabilities "
+            "that underflow to 0: take the label's column instead) or exp without the row's max subtracted")
+
+
 def known_crash(exc):
     """``'; hint: ...'`` for a crash ``KNOWN_CRASHES`` explains, else ''."""
     text = str(exc)
@@ -431,6 +435,8 @@ def _run_loss(c, loss_fn, torch_fn, x, y, finite_differences, x_name):
                                            else np.asarray(y)))
         lt.backward()
         c.add("loss", loss if is_none(loss) else np.asarray(loss), lt.detach().numpy())
+        if not is_none(loss) and np.isnan(np.asarray(loss, dtype=np.float64)).any() and np.isfinite(lt.item()):
+            c.results[-1].note = NAN_LOSS
         c.dtype("loss", loss, dtype)
         if loss_only:
             c.results[-1].extra["loss_only"] = True

@@ -923,3 +923,20 @@ def test_an_update_rule_keeping_its_state_in_another_form_is_a_convention(tmp_pa
     assert verdicts(outcomes) == {name: ("CONVENTION", convention)}
     outcomes, _ = scan([path], only=name, dtypes=F64, conventions=convention)
     assert verdicts(outcomes) == {name: ("PASS", {})}
+
+
+def test_a_nan_loss_where_torch_is_finite_says_why():
+    """-sum(onehot * log(p)) is NaN once a p underflows to 0 (0 * log 0): the failure names it."""
+    from parity_tests import check_component
+
+    def softmax_loss(x, y):
+        e = np.exp(x - x.max(axis=1, keepdims=True))
+        p = e / e.sum(axis=1, keepdims=True)
+        onehot = np.eye(x.shape[1], dtype=x.dtype)[y]
+        dx = (p - onehot) / len(x)
+        return -np.sum(onehot * np.log(p)) / len(x), dx.astype(x.dtype)
+    x = np.array([[1000.0, 0.0, -1000.0], [0.5, 0.1, 0.2]], dtype=np.float32)
+    with np.errstate(all="ignore"):
+        report = check_component(softmax_loss, x, y=np.array([0, 2]), hints=False)
+    loss = next(r for r in report.failures if r.check == "loss")
+    assert "a 0 * log(0)" in loss.message() and "take the label's column instead" in loss.message()
