@@ -115,6 +115,16 @@ FUNCTIONS = {
 FUNCTIONS["softmax_columns"] = [(sample, args, lambda X: torch.softmax(_t(X), dim=0))
                                 for sample, args, _ in FUNCTIONS["softmax"]]
 COURSERA = {"compute_cost", "zero_pad", "conv_single_step"}
+# d2l's from-scratch functions scan names but does not check: what it checks instead
+_STATEFUL = "d2l's {}({}) keeps its state in what it returns: not checked by parity scan ({})"
+UNCHECKED = {
+    "batch_norm": _STATEFUL.format("batch_norm", "X, gamma, beta, moving_mean, moving_var, eps, momentum",
+                                   "cs231n's batchnorm_forward/backward and the book's BatchNormalization are"),
+    "layer_norm": "d2l's layer_norm: not checked by parity scan (cs231n's layernorm_forward/backward is)",
+    "rnn": _STATEFUL.format("rnn", "inputs, state, params", "cs231n's rnn_forward/backward is"),
+    "gru": _STATEFUL.format("gru", "inputs, state, params", "no classic style's GRU is"),
+    "lstm": _STATEFUL.format("lstm", "inputs, state, params", "cs231n's lstm_forward/backward is"),
+}
 # an argument a function may leave out, when the sample's value is its usual default (pool2d(X, pool_size))
 OPTIONAL = {"mode": "max"}
 

@@ -85,6 +85,7 @@ LOOKS_USEFUL = re.compile(r"^\s*(def \w+_(forward|backward)\w*"
                           r"|def ((svm|softmax)_loss\w*|sgd|sgd_momentum|rmsprop|adam)\b"
                           r"|def (" + "|".join(sorted(FO.FUNCTIONS)) + r")\b"
                           r"|def (" + "|".join(sorted(CS.NAMES)) + r")\b"
+                          r"|def (" + "|".join(sorted(FO.UNCHECKED)) + r")\b|class \w*(Net|Network)\b"
                           r"|class (" + "|".join(sorted(LAYER_CLASSES | set(OPT_CLASSES) | MODEL_CLASSES | NNFS_CLASSES))
                           + r")\b)", re.M)
 
@@ -295,6 +296,8 @@ def discover(modules, style="auto", only=None):
                 targets.append(Target(name, found[0], "coursera", found[1], where))
             elif inspect.isfunction(obj) and style in ("auto", "coursera") and CS.checked_through(name, vars(mod)):
                 continue                                # a backward checked with its forward, a helper through it
+            elif inspect.isfunction(obj) and name in FO.UNCHECKED and style in ("auto", "d2l"):
+                skipped.append((name, FO.UNCHECKED[name]))
             elif inspect.isfunction(obj) and name in FO.FUNCTIONS:
                 if style not in ("auto", "d2l") and not (style == "coursera" and name in FO.COURSERA):
                     continue
@@ -376,6 +379,10 @@ def _class(name, cls, targets, skipped, where):
         targets.append(Target(name, kind_of(name) or name.lower(), "textbook", cls, where))
     elif hasattr(cls, "forward") and hasattr(cls, "backward"):
         skipped.append((name, "a layer class parity scan does not recognise by name"))
+    elif callable(getattr(cls, "loss", None)) and (callable(getattr(cls, "gradient", None))
+                                                   or callable(getattr(cls, "predict", None))):
+        skipped.append((name, f"a network parity scan does not recognise by name (it checks "
+                              f"{', '.join(sorted(MODEL_CLASSES))}; its layers are checked where they are defined)"))
 
 
 def _nnfs_class(name, cls, targets, skipped, where):

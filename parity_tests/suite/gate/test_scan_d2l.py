@@ -132,3 +132,21 @@ def test_a_loss_that_returns_its_value_alone_is_checked_on_its_value(tmp_path, c
     rng = np.random.default_rng(0)
     report = check_component(value_only, rng.standard_normal((5, 4)), y=rng.integers(0, 4, 5), kind="softmax_loss")
     assert report.passed and [r.check for r in report.results] == ["loss"]
+
+
+def test_what_scan_names_but_does_not_check_is_listed(tmp_path, capsys):
+    """d2l's batch_norm and rnn, and a network class scan does not know by name (the book's
+    DeepConvNet), are listed under Skipped with why, never passed over in silence."""
+    (tmp_path / "ch7.py").write_text(
+        "import numpy as np\n"
+        "def batch_norm(X, gamma, beta, moving_mean, moving_var, eps, momentum):\n    return X, moving_mean, moving_var\n"
+        "def rnn(inputs, state, params):\n    return inputs, state\n"
+        "def relu(X):\n    return np.maximum(X, 0)\n")
+    (tmp_path / "deep_convnet.py").write_text(
+        "class DeepConvNet:\n    def predict(self, x):\n        return x\n    def loss(self, x, t):\n        return 0.0\n"
+        "    def gradient(self, x, t):\n        return {}\n")
+    outcomes, skipped = scan([str(tmp_path)])
+    assert verdicts(outcomes) == {"relu": ("PASS", {})}
+    reasons = dict(skipped)
+    assert "keeps its state in what it returns" in reasons["batch_norm"] and "rnn" in reasons
+    assert reasons["DeepConvNet"].startswith("a network parity scan does not recognise by name")
