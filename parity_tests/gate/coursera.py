@@ -94,12 +94,7 @@ class EmaMomentum(torch.optim.Optimizer):
 
 
 # ----------------------------------------------------------------- the pairs
-def _randn(rng, *shape):
-    return rng.standard_normal(shape)
-
-
-# forward name -> (backward name, the forward's argument names, samples); a sample is (name, input
-# shape, {argument: value}, extra) and extra names the activation or the pooling mode
+# samples: (name, the input's shape, {argument: its shape or value})
 LINEAR_SAMPLES = [("A (6,5) W (3,6) b (3,1)", (6, 5), {"W": (3, 6), "b": (3, 1)}),
                   ("A (4,1): one example, W (2,4) b (2,1)", (4, 1), {"W": (2, 4), "b": (2, 1)})]
 CONV_SAMPLES = [("A_prev (2,5,4,3) W (3,3,3,4) stride 1 pad 0", (2, 5, 4, 3), {"W": (3, 3, 3, 4), "b": (1, 1, 1, 4),
@@ -110,6 +105,7 @@ CONV_SAMPLES = [("A_prev (2,5,4,3) W (3,3,3,4) stride 1 pad 0", (2, 5, 4, 3), {"
                                                                                "stride": 1, "pad": 2})]
 POOL_SAMPLES = [("A_prev (2,5,6,3) f 2 stride 2", (2, 5, 6, 3), {"f": 2, "stride": 2}),
                 ("A_prev (1,5,5,2) f 3 stride 1", (1, 5, 5, 2), {"f": 3, "stride": 1})]
+# forward name -> (its backward's name, the forward's arguments as the notebook names them)
 PAIRS = {
     "linear_forward": ("linear_backward", ("A", "W", "b")),
     "linear_activation_forward": ("linear_activation_backward", ("A_prev", "W", "b", "activation")),
