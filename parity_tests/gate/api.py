@@ -319,7 +319,9 @@ def _run_layer(c, layer, module, params, buffers, x, dout, seed, finite_differen
     c.add("forward", out, out_t.detach().numpy())
     c.dtype("forward", out, dtype)
     # a stream of its own: drawn from ``seed`` alone it would repeat x (and g ~ x hides norm-layer bugs)
-    shape = tuple(out_t.shape) if is_none(out) else np.shape(out)      # a stub's None: backward may be written
+    # torch's shape: a stub's None (its backward may be written), or an output of the wrong shape (the
+    # forward check says so; torch cannot take an upstream gradient of another shape)
+    shape = tuple(out_t.shape)
     g = np.random.default_rng([seed, 1]).standard_normal(shape).astype(dtype) if dout is None else dout
     g_before = g.copy()
     dx = layer.backward(g)
@@ -353,7 +355,8 @@ def _run_layer(c, layer, module, params, buffers, x, dout, seed, finite_differen
             out_te.backward(_to_torch(g))
             c.add("eval_grad_input", layer.backward(g), xe.grad.numpy())
         module.train()
-    if (finite_differences if finite_differences is not None else dtype == np.float64) and not is_none(out):
+    if (finite_differences if finite_differences is not None else dtype == np.float64) and not is_none(out) \
+            and np.shape(out) == shape:             # an output of the wrong shape: the forward check said so
         _finite_differences(c, layer, x, g, dx, np_grads)
     if getattr(layer, "kind", None) != "dropout" and not is_none(out):
         _repeat(c, layer, x, g, dx, np_grads, (lambda: share(layer, out_t)) if share else None)

@@ -32,6 +32,7 @@ from torch import nn
 
 from . import conventions as conv
 from .adapters import FunctionPair, check_component
+from .compare import NOT_WRITTEN, is_none
 from .optimizer_check import check_optimizer
 from .report import Report
 from .samples import seed_for
@@ -131,7 +132,10 @@ SEQUENCES = {"rnn_cell_forward": (("xt", "a_prev", "parameters"), "rnn_cell_back
 # course 2 week 1 (3 layers, LINEAR->RELU->LINEAR->RELU->LINEAR->SIGMOID, reg_utils' cache tuple)
 REGULARIZED = {"compute_cost_with_regularization": ("A3", "Y", "parameters", "lambd"),
                "backward_propagation_with_regularization": ("X", "Y", "cache", "lambd"),
-               "forward_propagation_with_dropout": ("X", "parameters", "keep_prob")}
+               "forward_propagation_with_dropout": ("X", "parameters", "keep_prob"),
+               # its gradient checking notebook: the same network, no penalty, (cost, cache) from the forward
+               "forward_propagation_n": ("X", "Y", "parameters"),
+               "backward_propagation_n": ("X", "Y", "cache")}
 NAMES = set(PAIRS) | set(RULES) | set(MODELS) | set(LOGISTIC) | set(SEQUENCES) | set(REGULARIZED)
 
 
@@ -155,8 +159,9 @@ def recognise(name, fn, namespace):
         back = namespace.get(back_name)
         return ("sequence", (fn, back if callable(back) else None)) if _positional(fn)[:len(args)] == list(args) \
             else None
-    if name == "softmax":                       # rnn_utils.softmax(x): over axis 0, beside the course's RNNs
-        return ("softmax_columns", fn) if any(k in namespace for k in SEQUENCES) else None
+    if name == "softmax":                       # rnn_utils.softmax(x): over axis 0, in rnn_utils or beside the RNNs
+        course = str(namespace.get("__name__", "")).rsplit(".", 1)[-1] == "rnn_utils"
+        return ("softmax_columns", fn) if course or any(k in namespace for k in SEQUENCES) else None
     if name in REGULARIZED:
         if _positional(fn)[:len(REGULARIZED[name])] != list(REGULARIZED[name]):
             return None
@@ -423,7 +428,14 @@ def _check_model(name, obj, dtypes, cv, seed):
             cost = torch.nn.functional.binary_cross_entropy(A, torch.from_numpy(Y.astype(np.float64)))
             cost.backward()
             try:
-                AL, caches = fwd(X, parameters)
+                res = fwd(X, parameters)
+                if not (isinstance(res, tuple) and len(res) == 2):
+                    c.fail("forward", NOT_WRITTEN if is_none(res) else
+                           f"{name} returned {type(res).__name__}" + (f" of {len(res)}" if isinstance(res, tuple) else "")
+                           + "; expected (AL, caches)")
+                    report.extend(c.report())
+                    continue
+                AL, caches = res
                 grads = back(AL, Y, caches) if name == "L_model_forward" else back(parameters, caches, X, Y)
             except (Exception, SystemExit) as e:    # noqa: BLE001 -- the user's code
                 c.crashed(e)
@@ -681,12 +693,17 @@ def _check_regularized(name, obj, dtypes, cv, seed):
     from .api import _Checks
     fn, back = obj
     report = Report()
+    dropout = name == "forward_propagation_with_dropout"
     for sample, dims, m, lambd, keep in REGULARIZED_SAMPLES:
+        # the sample as this function sees it: its lambd, its keep_prob, or neither
+        label = ", ".join(part for part in sample.split(", ") if not (
+            part.startswith("lambd") and (dropout or name.endswith("_n"))
+            or part.startswith("keep_prob") and not dropout))
         for dtype in map(np.dtype, dtypes):
             s = seed_for(seed, name, sample)
             rng = np.random.default_rng(s)
             parameters, X, Y = _three_layers(rng, dims, m, dtype)
-            c = _Checks(None, component=name, dtype=dtype.name, sample=sample, shape=X.shape, seed=s)
+            c = _Checks(None, component=name, dtype=dtype.name, sample=label, shape=X.shape, seed=s)
             before = {k: v.copy() for k, v in {**parameters, "X": X, "Y": Y}.items()}
             try:
                 if name == "forward_propagation_with_dropout":
@@ -702,10 +719,28 @@ def _check_regularized(name, obj, dtypes, cv, seed):
 
 
 def _l2_run(c, name, fn, parameters, X, Y, lambd, dtype, cv):
+    lambd = 0.0 if name.endswith("_n") else lambd
     cost, A3, P = _torch_three_layers(parameters, X, Y, lambd)
+    if name == "forward_propagation_n":
+        res = fn(X, Y, parameters)
+        if not (isinstance(res, tuple) and len(res) == 2):
+            c.fail("loss", NOT_WRITTEN if is_none(res) else f"{name} returned {type(res).__name__}; expected (cost, cache)")
+            return
+        try:
+            got = None if res[0] is None else np.asarray(res[0], dtype=np.float64)
+        except (TypeError, ValueError):
+            c.fail("loss", f"returned {type(res[0]).__name__} {str(res[0])[:60]!r} as the cost, not a number")
+            return
+        c.add("loss", got, cost.detach().numpy())
+        return
     if name == "compute_cost_with_regularization":
         got = fn(A3.detach().numpy().astype(dtype), Y, parameters, lambd)
-        c.add("loss", None if got is None else np.asarray(got, dtype=np.float64), cost.detach().numpy())
+        try:
+            got = None if got is None else np.asarray(got, dtype=np.float64)
+        except (TypeError, ValueError):
+            c.fail("loss", f"returned {type(got).__name__} {str(got)[:60]!r}, not a number")
+            return
+        c.add("loss", got, cost.detach().numpy())
         return
     # reg_utils.forward_propagation's cache, computed here in the input's dtype
     cache, A = [], X
@@ -714,7 +749,7 @@ def _l2_run(c, name, fn, parameters, X, Y, lambd, dtype, cv):
         Z = W @ A + b
         A = np.maximum(Z, 0) if i < 3 else (1 / (1 + np.exp(-Z))).astype(dtype)
         cache += [Z, A, W, b]
-    grads = fn(X, Y, tuple(cache), lambd)
+    grads = fn(X, Y, tuple(cache)) if name == "backward_propagation_n" else fn(X, Y, tuple(cache), lambd)
     _grads(c, grads, parameters, P, dtype, cv)
 
 

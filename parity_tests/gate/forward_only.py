@@ -114,7 +114,8 @@ FUNCTIONS = {
 # the course's rnn_utils.softmax: over axis 0, its samples being columns (coursera.recognise says when)
 FUNCTIONS["softmax_columns"] = [(sample, args, lambda X: torch.softmax(_t(X), dim=0))
                                 for sample, args, _ in FUNCTIONS["softmax"]]
-COURSERA = {"compute_cost", "zero_pad", "conv_single_step"}
+# under --style coursera too: the course's own, and its utils' elementwise helpers (reg_utils.relu(x))
+COURSERA = {"compute_cost", "zero_pad", "conv_single_step", "relu", "sigmoid"}
 # d2l's from-scratch functions scan names but does not check: what it checks instead
 _STATEFUL = "d2l's {}({}) keeps its state in what it returns: not checked by parity scan ({})"
 UNCHECKED = {
@@ -157,9 +158,14 @@ def takes(name, fn):
     needed = [k for k in FUNCTIONS[name][0][1] if k not in OPTIONAL]
     try:
         params = arguments(fn)
+        import inspect
+        required = [p for p in inspect.signature(fn).parameters.values()
+                    if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     except (TypeError, ValueError):
         return False
-    return len(params) >= len(needed)
+    # at least the drawn arguments, and no more required than those (the course's older
+    # compute_cost(A2, Y, parameters) is another function)
+    return len(params) >= len(needed) and len(required) <= len(FUNCTIONS[name][0][1])
 
 
 def check(fn, name, dtypes=("float64", "float32"), conventions=None, seed=0, label=None):

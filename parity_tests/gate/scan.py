@@ -307,7 +307,8 @@ def discover(modules, style="auto", only=None):
                 elif FO.takes(name, obj):
                     targets.append(Target(name, name, "d2l", obj, where))
                 else:
-                    skipped.append((name, f"named like d2l's {name} but it takes ({', '.join(FO.arguments(obj))})"))
+                    who = "the Deep Learning Specialization" if name in FO.COURSERA - {"relu", "sigmoid"} else "d2l"
+                    skipped.append((name, f"named like {who}'s {name} but it takes ({', '.join(FO.arguments(obj))})"))
             elif inspect.isfunction(obj) and style in ("auto", "cs231n"):
                 _function(name, obj, vars(mod), targets, skipped, where)
             elif inspect.isclass(obj) and name in NNFS_CLASSES:

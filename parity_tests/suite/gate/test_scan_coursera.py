@@ -155,13 +155,14 @@ def test_each_seeded_bug_is_reported_at_its_component_and_check(tmp_path, bug):
 
 
 def test_d2l_relu_is_not_the_courses_and_the_style_option_selects(tmp_path, capsys):
-    """d2l's relu(X) returns the array: checked as d2l's. The course's relu(Z) returns (A, cache)
-    and has relu_backward beside it. --style coursera takes the course's only."""
+    """d2l's relu(X) returns the array: checked as such. The course's relu(Z) returns (A, cache)
+    and has relu_backward beside it."""
     (tmp_path / "d2l_part.py").write_text("import numpy as np\ndef relu(X):\n    return np.maximum(X, 0)\n")
     outcomes, _ = scan([str(tmp_path)])
     assert [(o.target.name, o.target.style, o.verdict) for o in outcomes] == [("relu", "d2l", "PASS")]
-    assert main(["scan", str(tmp_path), "--style", "coursera", "-q"]) == 2       # nothing of the course's
-    assert "no component recognised" in capsys.readouterr().err
+    # the course's utils have array-returning relu(x), sigmoid(x) too: checked under --style coursera
+    assert main(["scan", str(tmp_path), "--style", "coursera", "-q"]) == 0
+    assert "1 component: 1 pass" in capsys.readouterr().out
     assert main(["scan", COURSERA, "--style", "coursera", "-q", "--only", "relu,compute_cost"]) == 0
     out = capsys.readouterr().out
     assert "relu " in out and "compute_cost" in out and ", 0 fail" in out and "d2l" not in out
@@ -179,3 +180,34 @@ def test_the_courses_float_b_gets_a_hint_under_recent_numpy(tmp_path, capsys):
         assert "write b.item(), which works in every version" in capsys.readouterr().out
     else:                                           # an older NumPy converts it: the course's code passes
         assert main(["scan", path, "--only", "conv_single_step", "-q", "--dtype", "float64"]) == 0
+
+
+# course 2 week 1, "Gradient Checking": the notebook hands out backward_propagation_n with two
+# mistakes planted (dW2 doubled, db1 times 4) for gradient_check_n to find
+GRADIENT_CHECKING = 'import numpy as np\n\ndef sigmoid(x):\n    return 1 / (1 + np.exp(-x))\n\ndef relu(x):\n    return np.maximum(0, x)\n\ndef forward_propagation_n(X, Y, parameters):\n    m = X.shape[1]\n    W1 = parameters["W1"]; b1 = parameters["b1"]; W2 = parameters["W2"]; b2 = parameters["b2"]\n    W3 = parameters["W3"]; b3 = parameters["b3"]\n    Z1 = np.dot(W1, X) + b1\n    A1 = relu(Z1)\n    Z2 = np.dot(W2, A1) + b2\n    A2 = relu(Z2)\n    Z3 = np.dot(W3, A2) + b3\n    A3 = sigmoid(Z3)\n    log_probs = np.multiply(-np.log(A3),Y) + np.multiply(-np.log(1 - A3), 1 - Y)\n    cost = 1. / m * np.sum(log_probs)\n    cache = (Z1, A1, W1, b1, Z2, A2, W2, b2, Z3, A3, W3, b3)\n    return cost, cache\n\ndef backward_propagation_n(X, Y, cache):\n    m = X.shape[1]\n    (Z1, A1, W1, b1, Z2, A2, W2, b2, Z3, A3, W3, b3) = cache\n    dZ3 = A3 - Y\n    dW3 = 1. / m * np.dot(dZ3, A2.T)\n    db3 = 1. / m * np.sum(dZ3, axis=1, keepdims=True)\n    dA2 = np.dot(W3.T, dZ3)\n    dZ2 = np.multiply(dA2, np.int64(A2 > 0))\n    dW2 = 1. / m * np.dot(dZ2, A1.T) * 2\n    db2 = 1. / m * np.sum(dZ2, axis=1, keepdims=True)\n    dA1 = np.dot(W2.T, dZ2)\n    dZ1 = np.multiply(dA1, np.int64(A1 > 0))\n    dW1 = 1. / m * np.dot(dZ1, X.T)\n    db1 = 4. / m * np.sum(dZ1, axis=1, keepdims=True)\n    gradients = {"dZ3": dZ3, "dW3": dW3, "db3": db3,\n                 "dA2": dA2, "dZ2": dZ2, "dW2": dW2, "db2": db2,\n                 "dA1": dA1, "dZ1": dZ1, "dW1": dW1, "db1": db1}\n    return gradients\n'
+
+
+def test_the_gradient_checking_notebooks_planted_mistakes_are_found(tmp_path):
+    (tmp_path / "gc.py").write_text(GRADIENT_CHECKING)
+    outcomes, _ = scan([str(tmp_path)], dtypes=F64)
+    assert verdicts(outcomes)["forward_propagation_n"] == ("PASS", {})
+    verdict, checks, _ = failed_checks(outcomes, "backward_propagation_n")
+    assert verdict == "FAIL" and checks == {"grad_param:W2", "grad_param:b1"}, checks
+    fixed = GRADIENT_CHECKING.replace("np.dot(dZ2, A1.T) * 2", "np.dot(dZ2, A1.T)").replace("db1 = 4. / m", "db1 = 1. / m")
+    (tmp_path / "gc.py").write_text(fixed)
+    outcomes, _ = scan([str(tmp_path)], dtypes=F64)
+    assert verdicts(outcomes)["backward_propagation_n"] == ("PASS", {})
+
+
+def test_rnn_utils_softmax_on_its_own_and_an_older_compute_cost(tmp_path, capsys):
+    """rnn_utils.py, which the course 5 notebook star-imports, holds softmax over axis 0 with nothing
+    else of the course's: it is the course's softmax. Week 3's older compute_cost(A2, Y, parameters)
+    takes more than the checked one: listed, not failed."""
+    (tmp_path / "rnn_utils.py").write_text("import numpy as np\ndef softmax(x):\n    e_x = np.exp(x - np.max(x))\n"
+                                           "    return e_x / e_x.sum(axis=0)\n")
+    (tmp_path / "planar.py").write_text("import numpy as np\ndef compute_cost(A2, Y, parameters):\n"
+                                        "    return -np.mean(Y * np.log(A2) + (1 - Y) * np.log(1 - A2))\n")
+    outcomes, skipped = scan([str(tmp_path)])
+    assert [(o.target.name, o.target.kind, o.verdict) for o in outcomes] == [("softmax", "softmax_columns", "PASS")]
+    assert dict(skipped)["compute_cost"] == ("named like the Deep Learning Specialization's compute_cost but it "
+                                             "takes (A2, Y, parameters)")
