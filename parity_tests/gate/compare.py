@@ -27,7 +27,8 @@ class CheckResult:
 
     def message(self):
         head = (f"{self.component} [{self.check}] sample={self.sample!r} shape={self.shape} dtype={self.dtype} "
-                f"seed={self.seed}: ")
+                f"seed={self.seed}: ") if self.sample or self.dtype or self.shape else \
+            f"{self.component} [{self.check}]: "           # not about one sample (a timeout, a whole component)
         if self.note and (not self.total or self.note.startswith((NOTHING_COMPARED, NOT_WRITTEN))
                           or self.extra.get("statistic")):
             return head + self.note
