@@ -30,6 +30,7 @@ from .report import Report
 PARAM_ROLES = {"w": "weight", "W": "weight", "weight": "weight", "weights": "weight", "b": "bias", "bias": "bias",
                "biases": "bias", "gamma": "gamma", "beta": "beta"}
 BUFFER_NAMES = ("running_mean", "running_var")
+BN_KINDS = ("batchnorm", "spatial_batchnorm", "affine_bn_relu")     # running statistics in a bn_param
 LOSS_KINDS = ("softmax_loss", "svm_loss")
 # "Neural Networks from Scratch"'s Layer_Dense built with these adds l1 * sign(p) + 2 * l2 * p to the
 # gradient of its weights (``weight_``) and biases (``bias_``) in backward; the loss holds the penalty
@@ -57,6 +58,7 @@ def kind_of(name):
              "dropout": "dropout", "conv": "conv", "convolution": "conv", "max_pool": "max_pool",
              "pooling": "max_pool", "maxpool": "max_pool", "avg_pool": "avg_pool", "svm_loss": "svm_loss",
              "softmax_loss": "softmax_loss", "softmaxwithloss": "softmax_loss", "affine_relu": "affine_relu",
+             "affine_bn_relu": "affine_bn_relu", "affine_batchnorm_relu": "affine_bn_relu",
              "conv_relu": "conv_relu", "conv_relu_pool": "conv_relu_pool", "rnn_step": "rnn_step", "rnn": "rnn",
              "lstm_step": "lstm_step", "lstm": "lstm", "word_embedding": "word_embedding",
              "temporal_affine": "temporal_affine", "softmax": "softmax", "dense": "affine"}
@@ -153,8 +155,8 @@ class FunctionPair(_Adapter):
         self.fwd, self.bwd, self.args = forward, backward, dict(args)
         self.params = {k: v for k, v in self.args.items() if isinstance(v, np.ndarray)}
         self.config = next((v for v in self.args.values() if isinstance(v, dict)), None)
-        if self.kind in ("batchnorm", "spatial_batchnorm") and self.config is not None and self.params:
-            first = next(iter(self.params.values()))         # cs231n's default: running stats start at 0
+        if self.kind in BN_KINDS and self.config is not None and self.params:
+            first = self.params.get("gamma", next(iter(self.params.values())))   # cs231n's default: stats start at 0
             for k in BUFFER_NAMES:
                 self.config.setdefault(k, np.zeros(first.size, dtype=first.dtype))
         self.hyper = {**{k: v for k, v in self.args.items() if not isinstance(v, (np.ndarray, dict))},
@@ -171,7 +173,7 @@ class FunctionPair(_Adapter):
         return {k: self.config[k] for k in BUFFER_NAMES if self.config is not None and k in self.config}
 
     def _forward(self, x, training):
-        if self.config is not None and ("mode" in self.config or self.kind in ("batchnorm", "spatial_batchnorm",
+        if self.config is not None and ("mode" in self.config or self.kind in ("batchnorm", "spatial_batchnorm", "affine_bn_relu",
                                                                                 "dropout")):
             self.config["mode"] = "train" if training else "test"
         res = self.fwd(x, *self.args.values())
@@ -362,6 +364,14 @@ def reference(layer, conventions=None, overrides=None):
         w = _first(layer, p, "weight")
         module = nn.Sequential(Flatten2d(*w.shape), nn.ReLU())
         targets = {"weight": Param("0.linear.weight", True), "bias": "0.linear.bias"}
+    elif kind == "affine_bn_relu":                # the sandwich a FullyConnectedNet with batchnorm is built from
+        w, gamma = _first(layer, p, "weight"), _first(layer, p, "gamma")
+        norm = conv.BatchNorm(gamma.size, _hyper(layer, "eps", default=1e-5), 1 - _hyper(layer, "momentum", default=0.9),
+                              biased=cv.get("running_var") == "biased")
+        module = nn.Sequential(Flatten2d(*w.shape), norm, nn.ReLU())
+        targets = {"weight": Param("0.linear.weight", True), "bias": "0.linear.bias", "gamma": "1.weight",
+                   "beta": "1.bias"}
+        buffers = {k: Param(f"1.{k}") for k in layer.named_buffers()}
     elif kind in ("conv_relu", "conv_relu_pool"):
         w = _first(layer, p, "weight")
         parts = [nn.Conv2d(w.shape[1], w.shape[0], w.shape[2:], stride=_hyper(layer, "stride", default=1),
@@ -548,7 +558,7 @@ def _check_once(fresh, x, y, kind, name, cv, module, params, buffers, eval_mode,
     if eval_mode is None:
         # a class whose forward takes no mode ("Neural Networks from Scratch" chapters 15-18: forward(inputs))
         # has no eval mode to check
-        eval_mode = layer.kind in ("batchnorm", "spatial_batchnorm", "dropout") and getattr(layer, "takes_mode", True)
+        eval_mode = layer.kind in BN_KINDS + ("dropout",) and getattr(layer, "takes_mode", True)
     # a backward after an eval forward: cs231n's dropout defines one; batchnorm caches and classes do not
     kwargs.setdefault("eval_backward", layer.kind == "dropout" and isinstance(layer, FunctionPair))
     if layer.kind == "dropout":

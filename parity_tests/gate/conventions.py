@@ -36,7 +36,7 @@ import torch
 
 # name -> (allowed values, component kinds it can apply to, hint shown for an undeclared match)
 CONVENTIONS = {
-    "running_var": (("biased",), ("batchnorm", "spatial_batchnorm"),
+    "running_var": (("biased",), ("batchnorm", "spatial_batchnorm", "affine_bn_relu"),
                     "running_var differs by the factor (M-1)/M (the biased variance)"),
     "dropout": (("classic",), ("dropout",),
                 "output matches non-inverted dropout (x*mask in training, x*keep in eval)"),

@@ -29,6 +29,9 @@ SPECS = {
                 ("large logits 800 + 30 * randn (4,5)", (4, 5), {}, {"large": True, "fd": False})],
     "batchnorm": [("N=8 D=5", (8, 5), {"gamma": (5,), "beta": (5,)}, {}),
                   ("N=3 D=7", (3, 7), {"gamma": (7,), "beta": (7,)}, {})],
+    # cs231n's layer_utils sandwich a FullyConnectedNet with batchnorm is built from
+    "affine_bn_relu": [("x (6,5) -> 4", (6, 5), {"W": (5, 4), "b": (4,), "gamma": (4,), "beta": (4,)}, {}),
+                       ("x (3,2,4) -> 3", (3, 2, 4), {"W": (8, 3), "b": (3,), "gamma": (3,), "beta": (3,)}, {})],
     "spatial_batchnorm": [("(3,4,5,2)", (3, 4, 5, 2), {"gamma": (4,), "beta": (4,)}, {}),
                           ("(2,3,3,5)", (2, 3, 3, 5), {"gamma": (3,), "beta": (3,)}, {})],
     "layernorm": [("(6,5)", (6, 5), {"gamma": (5,), "beta": (5,)}, {}),
@@ -133,7 +136,7 @@ def values_for(kind, shape, spec, flags, rng, dtype):
         values[name] = (rng.standard_normal(v) * scale).astype(dtype) if drawn else v
     if flags.get("large") and "X" in values:
         values["X"] = np.abs(values["X"]) + values["X"].dtype.type(0.5)
-    if kind in ("batchnorm", "spatial_batchnorm"):
+    if kind in ("batchnorm", "spatial_batchnorm", "affine_bn_relu"):
         c = spec["gamma"][0]
         values.update(running_mean=rng.standard_normal(c).astype(dtype),
                       running_var=(0.5 + rng.random(c)).astype(dtype), momentum=0.9, eps=1e-5)

@@ -71,12 +71,14 @@ def test_cs231n_folder_every_component_recognised_and_correct(cs231n_outcomes):
                 "TwoLayerNet", "FullyConnectedNet", "ThreeLayerConvNet", "affine_relu_forward", "conv_relu_forward",
                 "conv_relu_pool_forward", "rnn_step_forward", "rnn_forward", "lstm_step_forward", "lstm_forward",
                 "word_embedding_forward", "temporal_affine_forward", "temporal_softmax_loss", "CaptioningRNN",
-                "sigmoid"}          # rnn_layers.py's stable sigmoid helper: a forward-only function
+                "sigmoid",          # rnn_layers.py's stable sigmoid helper: a forward-only function
+                "affine_bn_relu_forward"}
     assert set(v) == expected, sorted(v)
     conventions = {k: c for k, (verdict, c) in v.items() if verdict == "CONVENTION"}
     # as taught: the biased running variance, p = the KEEP probability of dropout, and the networks'
     # 0.5 * reg * sum(W**2) (classifiers/fc_net.py imports ..layers: a package imported as it runs)
     assert conventions == {"batchnorm_forward": {"running_var": "biased"},
+                           "affine_bn_relu_forward": {"running_var": "biased"},
                            "spatial_batchnorm_forward": {"running_var": "biased"},
                            "dropout_forward": {"dropout_p": "keep"}, "TwoLayerNet": {"reg": "half"},
                            "ThreeLayerConvNet": {"reg": "half"}, "FullyConnectedNet": {"reg": "half"}}, conventions
@@ -159,8 +161,8 @@ BUGS = {
                                    "    ds = max_pool_backward_naive(dout, pool_cache)\n    da = ds"),
         "conv_relu_pool_forward", "grad_input"),
     "sandwich affine_relu returning db as dw": (
-        CS231N, "layer_utils.py", ("    dx, dw, db = affine_backward(da, fc_cache)\n    return dx, dw, db",
-                                   "    dx, dw, db = affine_backward(da, fc_cache)\n    return dx, dw, dw"),
+        CS231N, "layer_utils.py", ("    dx, dw, db = affine_backward(da, fc_cache)\n    return dx, dw, db\n",
+                                   "    dx, dw, db = affine_backward(da, fc_cache)\n    return dx, dw, dw\n"),
         "affine_relu_forward", "grad_param:b"),
     "conv net W1 gradient without its penalty": (
         CS231N, "classifiers/cnn.py", ('        grads["W1"] += self.reg * W1\n', ""), "ThreeLayerConvNet",
@@ -259,6 +261,12 @@ BUGS = {
         CS231N, "classifiers/rnn.py", ("                c = f * c + i * np.tanh(a[:, 3 * H:])",
                                        "                c = i * np.tanh(a[:, 3 * H:])"),
         "CaptioningRNN", "sample"),
+    "affine-batchnorm-relu backward skips the relu": (
+        CS231N, "layer_utils.py", ("    dan = relu_backward(dout, relu_cache)\n", "    dan = dout\n"),
+        "affine_bn_relu_forward", "grad_input"),
+    "affine-batchnorm-relu returns dbeta for dgamma": (
+        CS231N, "layer_utils.py", ("    return dx, dw, db, dgamma, dbeta\n", "    return dx, dw, db, dbeta, dgamma\n"),
+        "affine_bn_relu_forward", "grad_param:gamma"),
     "Momentum update sign": (TEXTBOOK, "common/optimizer.py",
                              ("params[key] += self.v[key]", "params[key] -= self.v[key]"),
                              "Momentum", "param:w1"),
