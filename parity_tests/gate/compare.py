@@ -110,6 +110,11 @@ def compare(actual, expected, tol, nonfinite=False, **meta):
     return res
 
 
+class Refused(Exception):
+    """What the user's code returned is not what the check can take: its message is the finding,
+    reported as it is (not as an exception the user's code raised)."""
+
+
 def failed(note, **meta):
     """A check that failed before any comparison (an exception, a mutated input, a wrong dtype)."""
     return CheckResult(passed=False, note=note, **meta)

@@ -32,7 +32,7 @@ from torch import nn
 
 from . import conventions as conv
 from .adapters import FunctionPair, check_component
-from .compare import NOT_WRITTEN, is_none
+from .compare import NOT_WRITTEN, Refused, is_none
 from .optimizer_check import check_optimizer
 from .report import Report
 from .samples import seed_for
@@ -350,8 +350,10 @@ class _Rule:
         else:
             res = self.fn(parameters, g, h["learning_rate"])
         new = res[0] if isinstance(res, tuple) else res
+        if res is None:
+            raise Refused(f"{self.name} {NOT_WRITTEN}")
         if not isinstance(new, dict):
-            raise TypeError(f"{self.name} returned {type(res).__name__}; expected the parameters dict"
+            raise Refused(f"{self.name} returned {type(res).__name__}; expected the parameters dict"
                             + (" first" if isinstance(res, tuple) else ""))
         if isinstance(res, tuple):                  # (parameters, v) or (parameters, v, s[, v_corrected, s_corrected])
             for key, value in zip(RULE_STATE.get(self.name, {}), res[1:]):
@@ -359,7 +361,7 @@ class _Rule:
                     self.kept[key] = value
         for k in self.params:
             if k not in new:
-                raise KeyError(f"{self.name} returned parameters without {k!r} (they hold {sorted(new)})")
+                raise Refused(f"{self.name} returned parameters without {k!r} (they hold {sorted(new)})")
             if new[k] is not self.params[k]:
                 self.params[k][...] = new[k]
         self.state = {k: {torch_key: self.kept[key][f"d{k}"] for key, torch_key in RULE_STATE.get(self.name, {}).items()

@@ -7,7 +7,7 @@ import numpy_impl.optim as no
 from torch_ref.optim import clip_torch, mirror_optimizer, mirror_scheduler
 
 from .api import where
-from .compare import NOT_WRITTEN, compare, failed
+from .compare import NOT_WRITTEN, Refused, compare, failed
 from .report import Report
 from .tolerance import tolerance_for
 
@@ -99,6 +99,8 @@ def track(steps, advance, dtype, meta, tolerances=None):
                     first_bad[check] = r
                 if check not in worst or r.max_abs > worst[check].max_abs:
                     worst[check] = r
+    except Refused as exc:
+        return Report([failed(f"at step {step}: {exc}", check="error", **meta)])
     except (Exception, SystemExit) as exc:
         return Report([failed(f"raised {type(exc).__name__} at step {step}: {exc}{where(exc)}", check="error", **meta)])
     return Report([first_bad.get(k, r) for k, r in worst.items()])

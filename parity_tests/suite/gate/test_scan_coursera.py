@@ -211,3 +211,18 @@ def test_rnn_utils_softmax_on_its_own_and_an_older_compute_cost(tmp_path, capsys
     assert [(o.target.name, o.target.kind, o.verdict) for o in outcomes] == [("softmax", "softmax_columns", "PASS")]
     assert dict(skipped)["compute_cost"] == ("named like the Deep Learning Specialization's compute_cost but it "
                                              "takes (A2, Y, parameters)")
+
+
+def test_a_rule_that_returns_the_wrong_thing_is_told_so_not_said_to_raise(tmp_path):
+    """An update rule still a stub (returns None), or returning a list: the failure is the finding,
+    not a TypeError 'raised' by the user's code."""
+    (tmp_path / "opt.py").write_text(
+        "def update_parameters_with_gd(parameters, grads, learning_rate):\n    return [parameters]\n"
+        "def update_parameters_with_adam(parameters, grads, v, s, t, learning_rate=0.01, beta1=0.9, beta2=0.999,"
+        " epsilon=1e-8):\n    pass\n")
+    outcomes, _ = scan([str(tmp_path)], dtypes=F64)
+    notes = {o.target.name: o.report.failures[0].message() for o in outcomes}
+    assert "at step 1: update_parameters_with_gd returned list; expected the parameters dict" in \
+        notes["update_parameters_with_gd"]
+    assert "update_parameters_with_adam returned None: not written yet?" in notes["update_parameters_with_adam"]
+    assert not any("raised" in n for n in notes.values()), notes
