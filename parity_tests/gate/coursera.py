@@ -187,11 +187,14 @@ HELPERS = {"pool_forward": ("create_mask_from_window", "distribute_value"),     
            "update_parameters_with_adam": ("initialize_adam",)}
 
 
+# forward -> the backward checked with it
+BACKWARDS = {**{k: v[0] for k, v in {**PAIRS, **MODELS}.items()}, **{k: v[1] for k, v in SEQUENCES.items()},
+             "forward_propagation_with_dropout": "backward_propagation_with_dropout"}
+
+
 def checked_through(name, namespace):
     """Whether ``name`` is the backward of a recognised pair, or a helper of a recognised function."""
-    pairs = {**{k: v[0] for k, v in {**PAIRS, **MODELS}.items()}, **{k: v[1] for k, v in SEQUENCES.items()},
-             "forward_propagation_with_dropout": "backward_propagation_with_dropout"}
-    for fwd, back in pairs.items():
+    for fwd, back in BACKWARDS.items():
         if name == back and fwd in namespace and recognise(fwd, namespace[fwd], namespace):
             return True
     return any(name in helpers and user in namespace and recognise(user, namespace[user], namespace)

@@ -4,6 +4,8 @@ mode)``, ``dropout_layer(X, dropout)``...), "Deep Learning from Scratch"'s ``com
 and the Deep Learning Specialization's ``compute_cost(AL, Y)``, ``zero_pad``, ``conv_single_step``:
 ``parity scan`` checks their output against torch's on each sample, float64 and float32 (the
 dtype kept, the inputs unchanged). One entry per function: its samples and torch's result."""
+import inspect
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -132,7 +134,6 @@ OPTIONAL = {"mode": "max"}
 
 def arguments(fn):
     """The names ``fn`` takes: the entry's names by position (d2l's ``X``, a user's ``x``)."""
-    import inspect
     return [p.name for p in inspect.signature(fn).parameters.values()
             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 
@@ -158,7 +159,6 @@ def takes(name, fn):
     needed = [k for k in FUNCTIONS[name][0][1] if k not in OPTIONAL]
     try:
         params = arguments(fn)
-        import inspect
         required = [p for p in inspect.signature(fn).parameters.values()
                     if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     except (TypeError, ValueError):
