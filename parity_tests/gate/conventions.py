@@ -65,6 +65,10 @@ class ConventionError(ValueError):
 def parse(items):
     """``["running_var=biased", ...]`` (an item may hold several, comma-separated: what a verdict's
     label prints) or a dict -> a validated dict."""
+    items = [items] if isinstance(items, str) else items    # "velocity=torch", as the command line writes it
+    if items is not None and not isinstance(items, (dict, list, tuple)):
+        raise ConventionError(f"conventions: a dict such as {{'running_var': 'biased'}} or NAME=VALUE strings, "
+                              f"got {type(items).__name__}")
     out = dict(items) if isinstance(items, dict) else {}
     if not isinstance(items, dict):
         for item in (part for entry in items or () for part in entry.split(",") if part.strip()):

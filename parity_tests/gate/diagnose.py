@@ -214,8 +214,9 @@ def from_factory(spec):
             raise UsageError(f"--factory: loading {where!r} failed: {type(e).__name__}: {e}"
                              + _script_part(e)) from None
         if not callable(getattr(module, name, None)):
+            plan = PLANS.get(_key(where)) if folder else None
             raise UsageError(f"--factory: {where!r} has no function {name!r}"
-                             + (" (its script part, which is not run, may set it)" if folder else ""))
+                             + (" (its script part, which is not run, may set it)" if plan and plan.start else ""))
         try:
             out = getattr(module, name)()
         except (Exception, SystemExit) as e:  # noqa: BLE001 -- the user's function raised

@@ -56,3 +56,23 @@ def test_lr_factor_refused_or_reported(nnfs):
         report = check_optimizer(nnfs.Optimizer_SGD(learning_rate=0.1, decay=0.5), torch.optim.SGD, {"lr": 0.1},
                                  lr_factor=bad)
         assert not report.passed and "expected a finite number >= 0" in report.failures[0].message()
+
+
+def test_conventions_given_as_one_string_or_a_wrong_type():
+    """``conventions="velocity=torch"`` is the command line's NAME=VALUE; a number is refused in one line."""
+    from parity_tests.gate.conventions import ConventionError, parse
+    assert parse("velocity=torch") == {"velocity": "torch"}
+    assert parse("dtype=promotes,reg=half") == {"dtype": "promotes", "reg": "half"}
+    with pytest.raises(ConventionError, match="a dict such as"):
+        parse(3)
+    with pytest.raises(ConventionError, match="allowed values"):
+        parse({"velocity": "bogus"})
+
+
+def test_diagnose_factory_names_the_script_part_only_when_there_is_one(tmp_path, capsys):
+    (tmp_path / "plain.py").write_text("def make():\n    return 3\n")
+    (tmp_path / "script.py").write_text("def f():\n    pass\nfor i in range(2):\n    pass\nother = f\n")
+    assert main(["diagnose", "--factory", f"{tmp_path / 'plain.py'}:other"]) == 2
+    assert capsys.readouterr().err.strip().endswith("has no function 'other'")
+    assert main(["diagnose", "--factory", f"{tmp_path / 'script.py'}:other"]) == 2
+    assert "(its script part, which is not run, may set it)" in capsys.readouterr().err
