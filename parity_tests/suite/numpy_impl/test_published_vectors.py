@@ -6,8 +6,15 @@ books print, a third oracle beside torch and finite differences that owes nothin
   decimals. Each is compared with half a unit in that last place (5e-9) to spare, no more: the
   rounding of the print is the only slack. cs231n's LSTM gates are in the order i, f, o, g; the
   library's are torch's i, f, g, o, so the published weights have their columns reordered first.
-* d2l's convolution and pooling chapters (``corr2d``, ``corr2d_multi_in``, ``corr2d_multi_in_out``,
-  ``pool2d``, the edge detector): small integers, compared exactly.
+* cs231n's update rules (``sgd_momentum``, ``rmsprop``, ``adam``: next_w and the new state), the
+  two-layer nets of assignments 1 and 2 (scores and loss, the penalty with and without its 1/2), and
+  assignment 3's ``CaptioningRNN`` loss (vanilla and LSTM), built from the library's layers and
+  checked against the gate's torch reference and the cs231n class in ``examples/cs231n``.
+* "Neural Networks from Scratch" chapters 5 and 9: the categorical cross-entropy of three softmax
+  rows and the gradient of softmax and cross-entropy combined.
+* d2l's ``cross_entropy`` (chapter 4.4, printed to 4 decimals) and its convolution and pooling
+  chapters (``corr2d``, ``corr2d_multi_in``, ``corr2d_multi_in_out``, ``pool2d``, the edge
+  detector): small integers, compared exactly.
 * "Deep Learning from Scratch" chapter 3: ``softmax([0.3, 2.9, 4.0])``.
 
 Each vector is run through the NumPy layer and through its torch mirror (``torch_ref.mirror``),
@@ -223,3 +230,239 @@ def test_d2l_pool2d(cls, want):
 # ---------------------------------------------------------------- "Deep Learning from Scratch", chapter 3
 def test_dlfs_softmax():
     _both(ni.Softmax(), np.array([[0.3, 2.9, 4.0]]), [[0.01821127, 0.24519181, 0.73659691]])
+
+
+# ---------------------------------------------------------------- cs231n assignment 2: update rules
+# FullyConnectedNets' optimizer cells: w, dw and the state from np.linspace, one step, the new w and
+# the new state printed. The state is given to both sides in their own form.
+_W, _DW = _linspace(-0.4, 0.6, (4, 5)), _linspace(-0.6, 0.4, (4, 5))
+
+
+def _torch_step(cls, state, **hyper):
+    """One step of ``torch.optim.cls`` from cs231n's w and dw with ``state`` loaded: (new w, its state)."""
+    p = torch.tensor(_W, requires_grad=True)
+    opt = cls([p], **hyper)
+    opt.state[p] = {k: (torch.tensor(float(v)) if np.ndim(v) == 0 else torch.tensor(v)) for k, v in state.items()}
+    p.grad = torch.tensor(_DW)
+    opt.step()
+    return p.detach().numpy(), {k: v.numpy() for k, v in opt.state[p].items()}
+
+
+def _numpy_step(opt_cls, state, **hyper):
+    from numpy_impl.optim import OPTIMIZERS  # noqa: F401  (the registry loads every optimizer)
+    w = _W.copy()
+    opt = opt_cls({"w": w}, **hyper)
+    opt.state["w"].update({k: (np.array(v) if np.ndim(v) else v) for k, v in state.items()})
+    dw = _DW.copy()
+    opt.step({"w": dw})
+    np.testing.assert_array_equal(dw, _DW, err_msg="the step changed the gradient")
+    return w, opt.state["w"]
+
+
+def test_cs231n_sgd_momentum():
+    """cs231n's ``v = mu*v - lr*dw; w += v`` is ``SGD(variant="classic")``; torch keeps -v/lr."""
+    from numpy_impl.optim import SGD
+    v = _linspace(0.6, 0.9, (4, 5))
+    want_w = [[0.1406, 0.20738947, 0.27417895, 0.34096842, 0.40775789],
+              [0.47454737, 0.54133684, 0.60812632, 0.67491579, 0.74170526],
+              [0.80849474, 0.87528421, 0.94207368, 1.00886316, 1.07565263],
+              [1.14244211, 1.20923158, 1.27602105, 1.34281053, 1.4096]]
+    want_v = [[0.5406, 0.55475789, 0.56891579, 0.58307368, 0.59723158],
+              [0.61138947, 0.62554737, 0.63970526, 0.65386316, 0.66802105],
+              [0.68217895, 0.69633684, 0.71049474, 0.72465263, 0.73881053],
+              [0.75296842, 0.76712632, 0.78128421, 0.79544211, 0.8096]]
+    w, state = _numpy_step(SGD, {"velocity": v}, lr=1e-3, momentum=0.9, variant="classic")
+    np.testing.assert_allclose(w, want_w, rtol=0, atol=PRINTED, err_msg="numpy_impl SGD next_w")
+    np.testing.assert_allclose(state["velocity"], want_v, rtol=0, atol=PRINTED, err_msg="numpy_impl SGD velocity")
+    w, state = _torch_step(torch.optim.SGD, {"momentum_buffer": -v / 1e-3}, lr=1e-3, momentum=0.9)
+    np.testing.assert_allclose(w, want_w, rtol=0, atol=PRINTED, err_msg="torch SGD next_w")
+    np.testing.assert_allclose(-1e-3 * state["momentum_buffer"], want_v, rtol=0, atol=PRINTED,
+                               err_msg="torch SGD velocity")
+
+
+def test_cs231n_rmsprop():
+    from numpy_impl.optim import RMSprop
+    cache = _linspace(0.6, 0.9, (4, 5))
+    want_w = [[-0.39223849, -0.34037513, -0.28849239, -0.23659121, -0.18467247],
+              [-0.132737, -0.08078555, -0.02881884, 0.02316247, 0.07515774],
+              [0.12716641, 0.17918792, 0.23122175, 0.28326742, 0.33532447],
+              [0.38739248, 0.43947102, 0.49155973, 0.54365823, 0.59576619]]
+    want_cache = [[0.5976, 0.6126277, 0.6277108, 0.64284931, 0.65804321],
+                  [0.67329252, 0.68859723, 0.70395734, 0.71937285, 0.73484377],
+                  [0.75037008, 0.7659518, 0.78158892, 0.79728144, 0.81302936],
+                  [0.82883269, 0.84469141, 0.86060554, 0.87657507, 0.8926]]
+    for side, (w, state) in (("numpy_impl", _numpy_step(RMSprop, {"square_avg": cache, "step": 0}, lr=1e-2)),
+                             ("torch", _torch_step(torch.optim.RMSprop, {"square_avg": cache, "step": 0}, lr=1e-2))):
+        np.testing.assert_allclose(w, want_w, rtol=0, atol=PRINTED, err_msg=f"{side} RMSprop next_w")
+        np.testing.assert_allclose(state["square_avg"], want_cache, rtol=0, atol=PRINTED, err_msg=f"{side} RMSprop cache")
+
+
+def test_cs231n_adam():
+    """cs231n's config ``t=5`` is five steps taken: this is the sixth, bias corrections included."""
+    from numpy_impl.optim import Adam
+    state = {"exp_avg": _linspace(0.6, 0.9, (4, 5)), "exp_avg_sq": _linspace(0.7, 0.5, (4, 5)), "step": 5}
+    want_w = [[-0.40094747, -0.34836187, -0.29577703, -0.24319299, -0.19060977],
+              [-0.1380274, -0.08544591, -0.03286534, 0.01971428, 0.0722929],
+              [0.1248705, 0.17744702, 0.23002243, 0.28259667, 0.33516969],
+              [0.38774145, 0.44031188, 0.49288093, 0.54544852, 0.59801459]]
+    want_v = [[0.69966, 0.68908382, 0.67851319, 0.66794809, 0.65738853],
+              [0.64683452, 0.63628604, 0.6257431, 0.61520571, 0.60467385],
+              [0.59414753, 0.58362676, 0.57311152, 0.56260183, 0.55209767],
+              [0.54159906, 0.53110598, 0.52061845, 0.51013645, 0.49966]]
+    want_m = [[0.48, 0.49947368, 0.51894737, 0.53842105, 0.55789474],
+              [0.57736842, 0.59684211, 0.61631579, 0.63578947, 0.65526316],
+              [0.67473684, 0.69421053, 0.71368421, 0.73315789, 0.75263158],
+              [0.77210526, 0.79157895, 0.81105263, 0.83052632, 0.85]]
+    for side, (w, s) in (("numpy_impl", _numpy_step(Adam, state, lr=1e-2)),
+                         ("torch", _torch_step(torch.optim.Adam, state, lr=1e-2))):
+        np.testing.assert_allclose(w, want_w, rtol=0, atol=PRINTED, err_msg=f"{side} Adam next_w")
+        np.testing.assert_allclose(s["exp_avg"], want_m, rtol=0, atol=PRINTED, err_msg=f"{side} Adam m")
+        np.testing.assert_allclose(s["exp_avg_sq"], want_v, rtol=0, atol=PRINTED, err_msg=f"{side} Adam v")
+        assert int(s["step"]) == 6, (side, s["step"])
+
+
+def test_the_published_update_rules_can_fail():
+    """torch's momentum form given cs231n's velocity as it is, or Adam one step behind, misses."""
+    from numpy_impl.optim import SGD, Adam
+    w, _ = _numpy_step(SGD, {"momentum_buffer": _linspace(0.6, 0.9, (4, 5))}, lr=1e-3, momentum=0.9)
+    assert abs(w[0, 0] - 0.1406) > 0.1
+    w, _ = _numpy_step(Adam, {"exp_avg": _linspace(0.6, 0.9, (4, 5)), "exp_avg_sq": _linspace(0.7, 0.5, (4, 5)),
+                              "step": 4}, lr=1e-2)
+    assert abs(w[0, 0] + 0.40094747) > 1e-5
+
+
+# ---------------------------------------------------------------- cs231n: the two-layer nets
+def _two_layer(W1, b1, W2, b2, reg=0.0):
+    from numpy_impl.models.nets import TwoLayerNet
+    model = TwoLayerNet(W1.shape[0], W1.shape[1], W2.shape[1], reg=reg)
+    return _set(model.layers[0], W=W1, b=b1), _set(model.layers[2], W=W2, b=b2), model
+
+
+def _torch_two_layer(model, X, y):
+    """torch's scores and loss of the mirror: cross-entropy plus reg * sum(W**2) over the weights."""
+    module = mirror(model).module
+    scores = module(torch.tensor(X))
+    penalty = sum((p * p).sum() for n, p in module.named_parameters() if n.endswith("weight"))
+    loss = torch.nn.functional.cross_entropy(scores, torch.tensor(y)) + model.reg * penalty
+    return scores.detach().numpy(), loss.item()
+
+
+def test_cs231n_fully_connected_nets_two_layer_net():
+    """FullyConnectedNets' "Test training loss": its ``reg = 1.0`` is ``0.5 * reg * sum(W**2)``, the
+    library's ``reg = 0.5`` (the library's penalty has no 1/2)."""
+    N, D, H, C = 3, 5, 50, 7
+    *_, model = _two_layer(_linspace(-0.7, 0.3, (D, H)), np.linspace(-0.1, 0.9, num=H),
+                           _linspace(-0.3, 0.4, (H, C)), np.linspace(-0.9, 0.1, num=C))
+    X, y = np.linspace(-5.5, 4.5, num=N * D).reshape(D, N).T, np.asarray([0, 5, 1])
+    want = [[11.53165108, 12.2917344, 13.05181771, 13.81190102, 14.57198434, 15.33206765, 16.09215096],
+            [12.05769098, 12.74614105, 13.43459113, 14.1230412, 14.81149128, 15.49994135, 16.18839143],
+            [12.58373087, 13.20054771, 13.81736455, 14.43418138, 15.05099822, 15.66781506, 16.2846319]]
+    for reg, want_loss in ((0.0, 3.4702243556), (0.5, 26.5948426952)):     # printed to 10 decimals
+        model.reg = reg
+        np.testing.assert_allclose(model.forward(X, training=False), want, rtol=0, atol=PRINTED,
+                                   err_msg="numpy_impl scores")
+        assert abs(model.loss(X, y)[0] - want_loss) < 5.000001e-11, ("numpy_impl loss", reg)
+        scores, loss = _torch_two_layer(model, X, y)
+        np.testing.assert_allclose(scores, want, rtol=0, atol=PRINTED, err_msg="torch scores")
+        assert abs(loss - want_loss) < 5.000001e-11, ("torch loss", reg)
+
+
+def test_cs231n_assignment1_toy_two_layer_net():
+    """Assignment 1's ``two_layer_net`` notebook: the toy model and data from NumPy's legacy seeded
+    stream (``np.random.seed(0)`` then ``seed(1)``: the sequence NumPy guarantees to keep), loss with
+    ``reg = 0.05`` printed to 11 decimals."""
+    legacy = np.random.RandomState(0)
+    W1, W2 = 1e-1 * legacy.randn(4, 10), 1e-1 * legacy.randn(10, 3)
+    X, y = 10 * np.random.RandomState(1).randn(5, 4), np.array([0, 1, 2, 2, 1])
+    *_, model = _two_layer(W1, np.zeros(10), W2, np.zeros(3), reg=0.05)
+    want = [[-0.81233741, -1.27654624, -0.70335995], [-0.17129677, -1.18803311, -0.47310444],
+            [-0.51590475, -1.01354314, -0.8504215], [-0.15419291, -0.48629638, -0.52901952],
+            [-0.00618733, -0.12435261, -0.15226949]]
+    np.testing.assert_allclose(model.forward(X, training=False), want, rtol=0, atol=PRINTED, err_msg="numpy_impl")
+    assert abs(model.loss(X, y)[0] - 1.30378789133) < 5.000001e-12
+    scores, loss = _torch_two_layer(model, X, y)
+    np.testing.assert_allclose(scores, want, rtol=0, atol=PRINTED, err_msg="torch")
+    assert abs(loss - 1.30378789133) < 5.000001e-12
+
+
+# ---------------------------------------------------------------- cs231n assignment 3: CaptioningRNN
+# RNN_Captioning's and LSTM_Captioning's loss: every parameter np.linspace(-1.4, 1.3), the features
+# and captions fixed, the loss printed to 11 decimals. Three ways: the library's layers assembled
+# into the network, the gate's torch reference for `parity scan`, and cs231n's own class as written
+# in examples/cs231n.
+CAPTIONING = {"rnn": ((-1.5, 0.3), 9.83235591003), "lstm": ((-0.5, 1.7), 9.82445935443)}
+
+
+def _captioning_setup(cell):
+    N, D, W, H, V, T = 10, 20, 30, 40, 3, 13
+    g = 4 if cell == "lstm" else 1
+    shapes = {"W_embed": (V, W), "W_proj": (D, H), "b_proj": (H,), "Wx": (W, g * H), "Wh": (H, g * H),
+              "b": (g * H,), "W_vocab": (H, V), "b_vocab": (V,)}
+    params = {k: np.linspace(-1.4, 1.3, num=int(np.prod(s))).reshape(s) for k, s in shapes.items()}
+    (lo, hi), want = CAPTIONING[cell]
+    return params, np.linspace(lo, hi, num=N * D).reshape(N, D), (np.arange(N * T) % V).reshape(N, T), want
+
+
+@pytest.mark.parametrize("cell", sorted(CAPTIONING))
+def test_cs231n_captioning_loss_from_the_library_layers(cell):
+    from numpy_impl.losses_extra import temporal_softmax_loss
+    P, features, captions, want = _captioning_setup(cell)
+    D, H = P["W_proj"].shape
+    V, W = P["W_embed"].shape
+    reorder = _ifog_to_ifgo if cell == "lstm" else (lambda a: a)
+    proj = _set(ni.Linear(D, H), W=P["W_proj"], b=P["b_proj"])
+    embed = _set(ni.Embedding(V, W), W=P["W_embed"])
+    rnn = _set((ni.LSTM if cell == "lstm" else ni.RNN)(W, H), **{k: reorder(P[k]) for k in ("Wx", "Wh", "b")})
+    vocab = _set(ni.TemporalAffine(H, V), W=P["W_vocab"], b=P["b_vocab"])
+    cin, cout = captions[:, :-1], captions[:, 1:]
+    h0 = proj.forward(features)
+    hs = rnn.forward(embed.forward(cin), h0=h0) if cell == "rnn" else \
+        rnn.forward(embed.forward(cin), h0=h0, c0=np.zeros_like(h0))
+    loss, _ = temporal_softmax_loss(vocab.forward(hs), cout, mask=cout != 0)
+    assert abs(loss - want) < 5.000001e-12, (cell, loss, want)
+
+
+@pytest.mark.parametrize("cell", sorted(CAPTIONING))
+def test_cs231n_captioning_loss_of_the_scan_reference_and_the_example(cell):
+    from examples.cs231n.classifiers.rnn import CaptioningRNN
+    from parity_tests.gate.model_check import _captioning_loss
+    P, features, captions, want = _captioning_setup(cell)
+    loss, _ = _captioning_loss(P, features, captions, 0)
+    assert abs(loss.item() - want) < 5.000001e-12, ("torch reference", cell, loss.item())
+    model = CaptioningRNN({"<NULL>": 0, "cat": 2, "dog": 3}, input_dim=20, wordvec_dim=30, hidden_dim=40,
+                          cell_type=cell, dtype=np.float64)
+    model.params = {k: v.copy() for k, v in P.items()}
+    assert abs(model.loss(features, captions)[0] - want) < 5.000001e-12, ("examples/cs231n", cell)
+
+
+# ---------------------------------------------------------------- "Neural Networks from Scratch", chapters 5 and 9
+NNFS_SOFTMAX = np.array([[0.7, 0.1, 0.2], [0.1, 0.5, 0.4], [0.02, 0.9, 0.08]])
+
+
+def test_nnfs_categorical_cross_entropy_and_its_combined_gradient():
+    """Chapter 5's mean loss of the three rows, class targets [0, 1, 1], and chapter 9's gradient of
+    softmax and cross-entropy combined, both from those softmax outputs: scores ``log(p)`` have
+    softmax ``p`` exactly, so the library's loss on scores is the book's loss on probabilities."""
+    from numpy_impl.losses import softmax_loss
+    y = np.array([0, 1, 1])
+    want_grad = [[-0.1, 0.03333333, 0.06666667], [0.03333333, -0.16666667, 0.13333333],
+                 [0.00666667, -0.03333333, 0.02666667]]
+    loss, dx = softmax_loss(np.log(NNFS_SOFTMAX), y)
+    assert abs(loss - 0.38506088005216804) < 1e-15
+    np.testing.assert_allclose(dx, want_grad, rtol=0, atol=PRINTED, err_msg="numpy_impl")
+    x = torch.tensor(np.log(NNFS_SOFTMAX), requires_grad=True)
+    ref = torch.nn.functional.cross_entropy(x, torch.tensor(y))
+    ref.backward()
+    assert abs(ref.item() - 0.38506088005216804) < 1e-15
+    np.testing.assert_allclose(x.grad.numpy(), want_grad, rtol=0, atol=PRINTED, err_msg="torch")
+
+
+# ---------------------------------------------------------------- d2l, chapter 4.4
+def test_d2l_cross_entropy():
+    """``cross_entropy(y_hat, y)`` of the two rows, printed to 4 decimals: [2.3026, 0.6931]."""
+    from numpy_impl.losses_extra import nll_loss
+    y_hat, y = np.array([[0.1, 0.3, 0.6], [0.3, 0.2, 0.5]]), np.array([0, 2])
+    got = [nll_loss(np.log(y_hat[i:i + 1]), y[i:i + 1])[0] for i in range(2)]     # no reduction="none": one row each
+    np.testing.assert_allclose(got, [2.3026, 0.6931], rtol=0, atol=5.000001e-5)
+    ref = torch.nn.functional.nll_loss(torch.tensor(np.log(y_hat)), torch.tensor(y), reduction="none")
+    np.testing.assert_allclose(ref.numpy(), [2.3026, 0.6931], rtol=0, atol=5.000001e-5)
