@@ -94,7 +94,8 @@ def compare(actual, expected, tol, nonfinite=False, **meta):
     allowed = np.where(finite_e, tol.allowed(np.where(finite_e, e, 0.0)), 0.0)   # an inf reference allows nothing
     mag = float(np.max(np.abs(e[np.isfinite(e)]))) if np.isfinite(e).any() else 0.0
     # relative to |expected|; elements below eps * magnitude are measured against that floor
-    eps = np.finfo(actual.dtype if actual.dtype.kind == "f" else np.float64).eps
+    # a Python float: a float32 eps would make the sum float32, where the 1e-300 floor is 0 (0/0 = inf)
+    eps = float(np.finfo(actual.dtype if actual.dtype.kind == "f" else np.float64).eps)
     with np.errstate(invalid="ignore"):
         rel = diff / np.maximum(np.abs(e), max(mag, float(np.max(np.abs(a[np.isfinite(a)]), initial=0.0))) * eps + 1e-300)
     rel = np.where(np.isnan(rel), np.where(both, 0.0, np.inf), rel)

@@ -47,6 +47,18 @@ def test_nan_on_both_sides_compares_nothing():
     assert not compare(np.array([np.inf]), np.array([-np.inf]), tol, **meta).passed
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_exact_zeros_have_relative_difference_zero(dtype):
+    """Two all-zero arrays agree exactly: the reported relative difference is 0, not 0/0 (float32's
+    arithmetic once turned the 1e-300 floor of the denominator into 0)."""
+    zeros = np.zeros((3, 4), dtype=dtype)
+    r = compare(zeros, zeros.copy(), POLICY[dtype], component="c", check="k")
+    assert r.passed and r.max_abs == 0 and r.max_rel == 0
+    tiny = zeros.copy()
+    tiny[1, 2] = np.finfo(dtype).tiny
+    assert np.isfinite(compare(tiny, zeros, POLICY[dtype], component="c", check="k").max_rel)
+
+
 def test_users_exception_names_the_users_line():
     class Broken(MyAffine):
         def backward(self, dout):
