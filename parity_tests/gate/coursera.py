@@ -20,6 +20,12 @@
   ``update_parameters_with_momentum(parameters, grads, v, beta, learning_rate)`` (``v = beta*v +
   (1-beta)*dW``, from 0: ``EmaMomentum`` below) and ``update_parameters_with_adam(parameters, grads, v,
   s, t, learning_rate, beta1, beta2, epsilon)`` (``torch.optim.Adam``), 20 steps, state compared.
+* course 2's set-up functions (float64 only, as the course runs them): the initialisers
+  ``initialize_parameters_zeros/_random/_he(layers_dims)`` and course 1's ``initialize_parameters(n_x,
+  n_h, n_y)`` and ``initialize_parameters_deep(layer_dims)`` (keys, shapes, b zeros, W's mean, std and
+  KS distance against ``torch.nn.init``'s sample for that name), ``random_mini_batches(X, Y,
+  mini_batch_size, seed)`` (the batch sizes of torch's ``DataLoader``, every example once with its
+  label, shuffled, seeded) and ``update_lr`` / ``schedule_lr_decay`` (torch's ``LambdaLR``, 46 epochs).
 
 Each pair is checked by ``check_component`` against a torch module written in the same layout, so
 a failure's shapes and indices are the user's own. ``compute_cost(AL, Y)`` is a forward-only
@@ -151,6 +157,9 @@ def recognise(name, fn, namespace):
     """``(kind, obj)`` when ``fn`` is the course's ``name`` (its arguments as the notebook names them;
     a pair needs its backward beside it), else None. ``relu(Z)`` with a ``relu_backward(dA, cache)``
     is the course's; d2l's ``relu(X)`` is not."""
+    found = _setup_kind(name, fn)
+    if found:
+        return found
     if name in RULES:                           # update_parameters(params, ...) in the newer notebooks
         takes = ["parameters" if a == "params" else a for a in _positional(fn)[:len(RULES[name])]]
         return ("optimizer", fn) if takes == list(RULES[name]) else None
@@ -287,6 +296,8 @@ def _cases(name, fwd, back, rng, dtype, cv):
 def check(target_name, obj, kind, dtypes=("float64", "float32"), conventions=None, seed=0):
     """A ``Report`` for one of the course's functions: a pair on each of its samples, or an update rule."""
     cv = conventions or {}
+    if kind in _CHECKS:                         # set-up functions: float64, whatever the dtypes
+        return _CHECKS[kind](target_name, obj, seed)
     if kind == "optimizer":
         return _check_rule(target_name, obj, dtypes, cv, seed)
     if kind == "model":
@@ -793,3 +804,215 @@ def _dropout_run(c, fn, back, parameters, X, Y, keep, dtype, cv, seed):
     _judge(c, "forward", A3, A3_t.detach().numpy(), dtype, cv)
     if back is not None:
         _grads(c, back(X, Y, cache, keep), parameters, P, dtype, cv)
+
+
+# ----------------------------------------------------------------- course 2: initialisation, mini-batches, decay
+# each initialiser's W against torch.nn.init's distribution for the same (n, n_prev) shape (torch's
+# Linear layout: fan_in = n_prev); by name, what the notebook asks for, or what the course's versions use
+INIT_RULES = {"zeros": ("zeros", torch.nn.init.zeros_),
+              "random": ("randn * 10", lambda t: torch.nn.init.normal_(t, 0.0, 10.0)),
+              "he": ("randn * sqrt(2 / n_prev)", lambda t: torch.nn.init.kaiming_normal_(t, nonlinearity="relu")),
+              "small": ("randn * 0.01", lambda t: torch.nn.init.normal_(t, 0.0, 0.01)),
+              "scaled": ("randn / sqrt(n_prev)", lambda t: torch.nn.init.kaiming_normal_(t, nonlinearity="linear"))}
+INITIALIZERS = {"initialize_parameters_zeros": ("zeros",), "initialize_parameters_random": ("random",),
+                "initialize_parameters_he": ("he",),
+                # course 1's step-by-step asks for 0.01; its application's helpers divide by sqrt(n_prev)
+                "initialize_parameters_deep": ("small", "scaled"),
+                "initialize_parameters": ("small", "scaled", "he")}
+INIT_DIMS = [400, 300, 200, 50]          # distinct fans, so n_prev and n cannot be mistaken for each other
+# course 2 week 2's mini-batches: (sample, n_x, m, mini_batch_size)
+BATCH_SAMPLES = [("X (5,148) Y (1,148), mini_batch_size 64", 5, 148, 64),
+                 ("X (3,128), mini_batch_size 64: the batches tile m", 3, 128, 64),
+                 ("X (2,7), mini_batch_size 10: one short batch", 2, 7, 10)]
+# course 2 week 2's learning-rate decay: name -> (its arguments, the factor of epoch e)
+DECAYS = {"update_lr": (("learning_rate0", "epoch_num", "decay_rate"), lambda e, rate, interval: 1 / (1 + rate * e)),
+          "schedule_lr_decay": (("learning_rate0", "epoch_num", "decay_rate", "time_interval"),
+                                lambda e, rate, interval: 1 / (1 + rate * (e // interval)))}
+NAMES |= set(INITIALIZERS) | {"random_mini_batches"} | set(DECAYS)
+
+
+def _setup_kind(name, fn):
+    """``(kind, fn)`` for the course 2 set-up functions above, by their argument names, else None."""
+    args = _positional(fn)
+    if name in INITIALIZERS and (args[:1] in (["layers_dims"], ["layer_dims"]) or
+                                 name == "initialize_parameters" and args[:3] == ["n_x", "n_h", "n_y"]):
+        return "initializer", fn
+    if name == "random_mini_batches" and args[:2] == ["X", "Y"]:
+        return "mini_batches", fn
+    if name in DECAYS and args[:len(DECAYS[name][0])] == list(DECAYS[name][0]):
+        return "lr_decay", fn
+    return None
+
+
+def _call_seeded(fn, *args, start=0):
+    """The user's function from numpy's global random state seeded with ``start`` (so that two calls
+    agree only when the function seeds itself), the caller's state put back afterwards."""
+    state = np.random.get_state()
+    np.random.seed(start)
+    try:
+        return fn(*args)
+    finally:
+        np.random.set_state(state)
+
+
+def _check_initializer(name, fn, seed):
+    """``parameters = initialize_parameters_x(layers_dims)`` (or ``(n_x, n_h, n_y)``): every W{l} and b{l}
+    there with the course's shapes ((n, n_prev) and (n, 1)), b zeros, W drawn from torch.nn.init's
+    distribution for that name (mean and std within 5 sigma of torch's sample, KS at alpha = 1e-6)."""
+    from .api import where
+    from .properties import Props, _ks, torch_seed
+    two_layer = _positional(fn)[:3] == ["n_x", "n_h", "n_y"]
+    dims = [INIT_DIMS[0], INIT_DIMS[1], INIT_DIMS[3]] if two_layer else list(INIT_DIMS)
+    sample = f"n_x, n_h, n_y = {tuple(dims)}" if two_layer else f"layers_dims {dims}"
+    p = Props(name, "float64", seed)
+    given = list(dims)
+    try:
+        parameters = _call_seeded(fn, *dims) if two_layer else _call_seeded(fn, given)
+    except (Exception, SystemExit) as e:            # noqa: BLE001 -- the user's code
+        p.claim("error", False, f"raised {type(e).__name__}: {e}{where(e)}", sample)
+        return p.report()
+    if not isinstance(parameters, dict):
+        p.claim("returns", False, NOT_WRITTEN if parameters is None else
+                f"returned {type(parameters).__name__}; expected the dict of W1, b1, ... W{len(dims) - 1}", sample)
+        return p.report()
+    p.claim("no_mutation", given == dims, f"the layer sizes {dims} were changed to {given}", sample)
+    L = len(dims) - 1
+    missing = [f"{k}{l}" for l in range(1, L + 1) for k in "Wb" if f"{k}{l}" not in parameters]
+    p.claim("keys", not missing, f"{L} layers need W1, b1, ... W{L}, b{L}; missing {missing} (the parameters "
+                                 f"hold {sorted(parameters)}): the loop's range?", sample)
+    rules = INITIALIZERS[name]
+    Ws = {}
+    for l in range(1, L + 1):
+        W, b = parameters.get(f"W{l}"), parameters.get(f"b{l}")
+        for k, v, want, spec in ((f"W{l}", W, (dims[l], dims[l - 1]), "(layers_dims[l], layers_dims[l-1])"),
+                                 (f"b{l}", b, (dims[l], 1), "(layers_dims[l], 1)")):
+            if v is not None:
+                p.claim("shapes", np.shape(v) == want, f"{k} has shape {np.shape(v)}; the course's is {want}, {spec}",
+                        f"{sample}: {k}")
+        if b is not None and np.shape(b) == (dims[l], 1):
+            p.claim("b zeros", not np.any(np.asarray(b)), f"b{l} is not zeros (max |b| {np.abs(b).max():.3g})",
+                    f"{sample}: b{l}")
+        if W is not None and np.shape(W) == (dims[l], dims[l - 1]):
+            Ws[l] = np.asarray(W, dtype=np.float64)
+    if not Ws:
+        return p.report()
+    if rules == ("zeros",):
+        for l, W in Ws.items():
+            p.claim("W zeros", not np.any(W), f"W{l} is not zeros (max |W| {np.abs(W).max():.3g})", f"{sample}: W{l}")
+        return p.report()
+    refs = {}
+    for k, rule in enumerate(rules):               # torch's sample of each candidate, per layer
+        for l, W in Ws.items():
+            with torch_seed(seed * 7919 + 31 * k + l):
+                refs[rule, l] = INIT_RULES[rule][1](torch.empty(W.shape, dtype=torch.float64)).numpy().ravel()
+
+    def off(rule):
+        return max(abs(np.log(max(W.std(), 1e-300) / refs[rule, l].std())) for l, W in Ws.items())
+    rule = min(rules, key=off)
+    what = INIT_RULES[rule][0]
+    label = sample if len(rules) == 1 else f"{sample}, read as {what}"
+    for l, W in Ws.items():
+        t, w = refs[rule, l], W.ravel()
+        n, sd = w.size, t.std()
+        here = f"{label}: W{l}"
+        p.within("W mean", abs(w.mean() - t.mean()) / sd, 5 * np.sqrt(2 / n),
+                 f"W{l}'s |mean - torch mean| / torch std, torch's {what} (np.random.rand draws from [0, 1): "
+                 "randn?)", here)
+        p.within("W std", abs(w.std() / sd - 1), 5 * np.sqrt(1 / n) + 1e-6,
+                 f"W{l}'s |std / torch std - 1|: std {w.std():.4g}, torch's {what} {sd:.4g} (n_prev = {dims[l - 1]}, "
+                 f"n = {dims[l]})", here)
+        p.within("W distribution", _ks(w, t), 2.69 * np.sqrt(2 / n),
+                 f"W{l}'s KS statistic against torch's {what}", here)
+    return p.report()
+
+
+def _check_mini_batches(name, fn, seed):
+    """``random_mini_batches(X, Y, mini_batch_size, seed)``: the columns shuffled and cut into batches of
+    the sizes torch's ``DataLoader(batch_size, shuffle=True, drop_last=False)`` makes, every example in
+    exactly one batch with its own label, and the same batches for the same seed."""
+    from .api import where
+    from .properties import Props
+    p = Props(name, "float64", seed)
+    for sample, n, m, size in BATCH_SAMPLES:
+        rng = np.random.default_rng(seed_for(seed, name, sample))
+        ids = np.arange(m, dtype=np.float64)
+        X = np.vstack([ids, rng.standard_normal((n - 1, m))])     # row 0 names the example
+        Y = (ids + 0.5).reshape(1, m)
+        X0, Y0 = X.copy(), Y.copy()
+        try:
+            batches = _call_seeded(fn, X, Y, size, 3)
+            again = _call_seeded(fn, X.copy(), Y.copy(), size, 3, start=1)
+        except (Exception, SystemExit) as e:        # noqa: BLE001 -- the user's code
+            p.claim("error", False, f"raised {type(e).__name__}: {e}{where(e)}", sample)
+            continue
+        if not isinstance(batches, (list, tuple)) or not all(isinstance(b, (list, tuple)) and len(b) == 2
+                                                            for b in batches):
+            p.claim("returns", False, NOT_WRITTEN if batches is None else "expected a list of (mini_batch_X, "
+                    f"mini_batch_Y) pairs, got {type(batches).__name__}", sample)
+            continue
+        loader = torch.utils.data.DataLoader(torch.arange(m), batch_size=size, shuffle=True, drop_last=False)
+        want = [len(b) for b in loader]
+        got = [np.shape(bx)[1] if np.ndim(bx) == 2 else np.shape(bx) for bx, _ in batches]
+        p.claim("sizes", got == want, f"batches of {got} columns; torch's DataLoader(batch_size={size}, "
+                                      f"drop_last=False) makes {want} from m = {m}", sample)
+        shapes = [(np.shape(bx), np.shape(by)) for bx, by in batches]
+        if any(len(sx) != 2 or sx[0] != n or sy != (1, sx[1]) for sx, sy in shapes):
+            bad = next((sx, sy) for sx, sy in shapes if len(sx) != 2 or sx[0] != n or sy != (1, sx[1]))
+            p.claim("shapes", False, f"a batch of shapes X {bad[0]}, Y {bad[1]}; expected X ({n}, k), Y (1, k)",
+                    sample)
+            continue
+        order = np.concatenate([np.asarray(bx)[0] for bx, _ in batches]) if batches else np.zeros(0)
+        seen = np.bincount(order.astype(np.int64), minlength=m) if order.size and np.isin(order, ids).all() else None
+        p.claim("partition", seen is not None and (seen == 1).all(),
+                "each example must be in exactly one batch: " + (
+                    "a column that is not one of X's" if seen is None else
+                    f"{int((seen == 0).sum())} of {m} missing, {int((seen > 1).sum())} repeated"), sample)
+        paired = all(np.array_equal(np.asarray(bx), X0[:, np.asarray(bx)[0].astype(np.int64)]) and
+                     np.array_equal(np.asarray(by), Y0[:, np.asarray(bx)[0].astype(np.int64)])
+                     for bx, by in batches) if seen is not None else False
+        p.claim("pairs", paired, "a batch's columns of X and of Y must be the same examples, whole: shuffle X "
+                                 "and Y with one permutation", sample)
+        p.claim("shuffled", order.size != m or not np.array_equal(order, ids) or m == 1,
+                "the examples are in their original order: shuffle them (np.random.permutation(m))", sample)
+        same = isinstance(again, (list, tuple)) and len(again) == len(batches) and all(
+            isinstance(b, (list, tuple)) and len(b) == 2 and np.array_equal(np.asarray(b[0]), np.asarray(a[0]))
+            for a, b in zip(batches, again))
+        p.claim("seeded", same, "the same seed gave other batches: np.random.seed(seed) before the permutation",
+                sample)
+        p.claim("no_mutation", np.array_equal(X, X0) and np.array_equal(Y, Y0), "X or Y was modified in place",
+                sample)
+    return p.report()
+
+
+def _check_lr_decay(name, fn, seed):
+    """``update_lr(learning_rate0, epoch_num, decay_rate)`` (``lr0 / (1 + decay_rate * epoch)``) and
+    ``schedule_lr_decay(..., time_interval)`` (the epoch floored to whole intervals) against torch's
+    ``LambdaLR`` stepped once an epoch, epochs 0 to 45."""
+    from .api import where
+    from .properties import Props
+    args, factor = DECAYS[name]
+    p = Props(name, "float64", seed)
+    for lr0, rate, interval in ((0.5, 0.3, 10), (0.01, 1.0, 7)):
+        sample = f"learning_rate0 {lr0}, decay_rate {rate}" + (f", time_interval {interval}" if len(args) > 3 else "")
+        w = torch.zeros(1, requires_grad=True)
+        opt = torch.optim.SGD([w], lr=lr0)
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda e: factor(e, rate, interval))
+        want, got = [], []
+        try:
+            for epoch in range(46):
+                want.append(opt.param_groups[0]["lr"])
+                got.append(fn(lr0, epoch, rate, interval) if len(args) > 3 else fn(lr0, epoch, rate))
+                opt.step()
+                sched.step()
+        except (Exception, SystemExit) as e:        # noqa: BLE001 -- the user's code
+            p.claim("error", False, f"raised {type(e).__name__}: {e}{where(e)}", sample)
+            continue
+        if any(g is None or np.size(g) != 1 for g in got):
+            p.claim("lr", False, NOT_WRITTEN if any(g is None for g in got) else "expected one number per epoch",
+                    sample)
+            continue
+        p.add("lr", np.asarray(got, dtype=np.float64).ravel(), np.asarray(want), sample)
+    return p.report()
+
+
+_CHECKS = {"initializer": _check_initializer, "mini_batches": _check_mini_batches, "lr_decay": _check_lr_decay}

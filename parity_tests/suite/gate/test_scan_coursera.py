@@ -31,7 +31,10 @@ def test_every_function_is_recognised_and_the_example_passes(outcomes, capsys):
         "propagate": ("PASS", {}), "forward_propagation": ("PASS", {}), "rnn_cell_forward": ("PASS", {}),
         "rnn_forward": PROMOTES, "lstm_cell_forward": ("PASS", {}), "lstm_forward": PROMOTES, "softmax": ("PASS", {}),
         "compute_cost_with_regularization": ("PASS", {}), "backward_propagation_with_regularization": PROMOTES,
-        "forward_propagation_with_dropout": PROMOTES}
+        "forward_propagation_with_dropout": PROMOTES, "initialize_parameters": ("PASS", {}),
+        "initialize_parameters_deep": ("PASS", {}), "initialize_parameters_zeros": ("PASS", {}),
+        "initialize_parameters_random": ("PASS", {}), "initialize_parameters_he": ("PASS", {}),
+        "random_mini_batches": ("PASS", {}), "update_lr": ("PASS", {}), "schedule_lr_decay": ("PASS", {})}
     # the backwards are checked with their forwards, the helpers through their users: none is skipped
     assert skipped == [], skipped
     checks = {(r.component, r.check) for o in found for r in o.report.results}
@@ -136,7 +139,58 @@ REG_BUGS = {
     "dropout mask keeps 1 - keep_prob": ("D1 = (D1 < keep_prob).astype(int)", "D1 = (D1 > keep_prob).astype(int)",
                                          "forward_propagation_with_dropout", "mask:D1"),
 }
-FILES = {**{k: ("logistic_regression.py", v) for k, v in LOGISTIC_BUGS.items()},
+INIT_BUGS = {
+    "He init scaled by the layer's own size": ("np.sqrt(2./layers_dims[l-1])", "np.sqrt(2./layers_dims[l])",
+                                              "initialize_parameters_he", "W std"),
+    "He init without the square root": ("np.sqrt(2./layers_dims[l-1])", "(2./layers_dims[l-1])",
+                                        "initialize_parameters_he", "W std"),
+    "He init from rand, not randn": ("np.random.randn(layers_dims[l], layers_dims[l-1]) * np.sqrt",
+                                     "np.random.rand(layers_dims[l], layers_dims[l-1]) * np.sqrt",
+                                     "initialize_parameters_he", "W mean"),
+    "He init misses the last layer": ("    for l in range(1, L + 1):\n        parameters['W' + str(l)] = np.random.randn("
+                                      "layers_dims[l], layers_dims[l-1]) * np.sqrt",
+                                      "    for l in range(1, L):\n        parameters['W' + str(l)] = np.random.randn("
+                                      "layers_dims[l], layers_dims[l-1]) * np.sqrt", "initialize_parameters_he", "keys"),
+    "random init W transposed": ("np.random.randn(layers_dims[l], layers_dims[l-1]) * 10",
+                                 "np.random.randn(layers_dims[l-1], layers_dims[l]) * 10",
+                                 "initialize_parameters_random", "shapes"),
+    "zeros init with b as a vector": ("        parameters['b' + str(l)] = np.zeros((layers_dims[l], 1))\n    return "
+                                      "parameters\n\ndef initialize_parameters_random",
+                                      "        parameters['b' + str(l)] = np.zeros(layers_dims[l])\n    return "
+                                      "parameters\n\ndef initialize_parameters_random",
+                                      "initialize_parameters_zeros", "shapes"),
+    "zeros init with ones for W": ("np.zeros((layers_dims[l], layers_dims[l-1]))", "np.ones((layers_dims[l], "
+                                   "layers_dims[l-1]))", "initialize_parameters_zeros", "W zeros"),
+}
+DNN_INIT_BUGS = {
+    "deep init times 0.1": ("np.random.randn(layer_dims[l], layer_dims[l-1]) * 0.01",
+                            "np.random.randn(layer_dims[l], layer_dims[l-1]) * 0.1", "initialize_parameters_deep",
+                            "W std"),
+    "two-layer init: b2 of ones": ("b2 = np.zeros((n_y, 1))", "b2 = np.ones((n_y, 1))", "initialize_parameters",
+                                   "b zeros"),
+}
+BATCH_BUGS = {
+    "the short last batch dropped": ("    if m % mini_batch_size != 0:\n", "    if False:\n", "random_mini_batches",
+                                     "partition"),
+    "Y not shuffled with X": ("shuffled_Y = Y[:, permutation].reshape((1, m))", "shuffled_Y = Y.reshape((1, m))",
+                              "random_mini_batches", "pairs"),
+    "no shuffle": ("permutation = list(np.random.permutation(m))", "permutation = list(range(m))",
+                   "random_mini_batches", "shuffled"),
+    "an empty last batch when the batches tile m": ("    if m % mini_batch_size != 0:\n", "    if True:\n",
+                                                     "random_mini_batches", "sizes"),
+    "the last batch's Y from the loop's k": ("mini_batch_Y = shuffled_Y[:, int(m / mini_batch_size) * mini_batch_size : ]",
+                                             "mini_batch_Y = shuffled_Y[:, k * mini_batch_size : ]",
+                                             "random_mini_batches", "shapes"),
+    "not seeded": ("    np.random.seed(seed)\n    m = X.shape[1]", "    m = X.shape[1]", "random_mini_batches",
+                   "seeded"),
+    "update_lr a step ahead": ("(1 + decay_rate * epoch_num) * learning_rate0", "(1 + decay_rate * (epoch_num + 1)) "
+                               "* learning_rate0", "update_lr", "lr"),
+    "schedule_lr_decay without the floor": ("np.floor(epoch_num / time_interval)", "(epoch_num / time_interval)",
+                                            "schedule_lr_decay", "lr"),
+}
+FILES = {**{k: ("initialization.py", v) for k, v in INIT_BUGS.items()},
+         **{k: ("dnn_step_by_step.py", v) for k, v in DNN_INIT_BUGS.items()},
+         **{k: ("opt_utils.py", v) for k, v in BATCH_BUGS.items()},**{k: ("logistic_regression.py", v) for k, v in LOGISTIC_BUGS.items()},
          **{k: ("regularization.py", v) for k, v in REG_BUGS.items()},
          **{k: ("rnn_step_by_step.py", v) for k, v in RNN_BUGS.items()},
          **{k: ("planar_classification.py", v) for k, v in PLANAR_BUGS.items()},
