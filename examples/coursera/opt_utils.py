@@ -65,8 +65,6 @@ def random_mini_batches(X, Y, mini_batch_size = 64, seed = 0):
     shuffled_X = X[:, permutation]
     shuffled_Y = Y[:, permutation].reshape((1, m))
 
-    inc = mini_batch_size
-
     # Step 2 - Partition (shuffled_X, shuffled_Y).
     num_complete_minibatches = math.floor(m / mini_batch_size)
     for k in range(0, num_complete_minibatches):

@@ -249,7 +249,6 @@ def _torch_step(cls, state, **hyper):
 
 
 def _numpy_step(opt_cls, state, **hyper):
-    from numpy_impl.optim import OPTIMIZERS  # noqa: F401  (the registry loads every optimizer)
     w = _W.copy()
     opt = opt_cls({"w": w}, **hyper)
     opt.state["w"].update({k: (np.array(v) if np.ndim(v) else v) for k, v in state.items()})
