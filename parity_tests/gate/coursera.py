@@ -1016,3 +1016,28 @@ def _check_lr_decay(name, fn, seed):
 
 
 _CHECKS = {"initializer": _check_initializer, "mini_batches": _check_mini_batches, "lr_decay": _check_lr_decay}
+
+
+# the notebooks' functions that are not components: listed under "Skipped" with why, beside checked ones
+_LOOP = "a training loop: the functions it calls are checked where they are defined"
+UNCHECKED = {"model": _LOOP, "L_layer_model": _LOOP, "two_layer_model": _LOOP, "nn_model": _LOOP,
+             "optimize": "logistic regression's gradient-descent loop: propagate, which it calls, is checked",
+             "predict": "a prediction from trained parameters: the forward it calls is checked",
+             "predict_dec": "a prediction from trained parameters: the forward it calls is checked",
+             "gradient_check": "gradient checking itself: the functions it checks are checked against torch",
+             "gradient_check_n": "gradient checking itself: forward_propagation_n and backward_propagation_n are "
+                                 "checked against torch",
+             "layer_sizes": "reads the layer sizes off the data", "initialize_with_zeros": "zeros of a given shape",
+             "dictionary_to_vector": "a reshaping helper of gradient checking",
+             "vector_to_dictionary": "a reshaping helper of gradient checking",
+             "gradients_to_vector": "a reshaping helper of gradient checking"}
+
+
+def unchecked(name, fn, namespace):
+    """Why ``name`` is not checked, when it is one of the notebooks' other functions in a file that
+    holds a recognised one (so a cs231n or d2l ``predict`` is not mistaken for the course's)."""
+    if name not in UNCHECKED:
+        return None
+    course = any(callable(v) and k != name and recognise(k, v, namespace) for k, v in namespace.items()
+                 if isinstance(k, str) and (k in NAMES or k == "softmax"))
+    return UNCHECKED[name] if course else None

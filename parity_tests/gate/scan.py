@@ -297,6 +297,8 @@ def discover(modules, style="auto", only=None):
                 targets.append(Target(name, found[0], "coursera", found[1], where))
             elif inspect.isfunction(obj) and style in ("auto", "coursera") and CS.checked_through(name, vars(mod)):
                 continue                                # a backward checked with its forward, a helper through it
+            elif inspect.isfunction(obj) and style in ("auto", "coursera") and CS.unchecked(name, obj, vars(mod)):
+                skipped.append((name, CS.unchecked(name, obj, vars(mod))))
             elif inspect.isfunction(obj) and name in FO.UNCHECKED and style in ("auto", "d2l"):
                 skipped.append((name, FO.UNCHECKED[name]))
             elif inspect.isfunction(obj) and name in FO.FUNCTIONS:

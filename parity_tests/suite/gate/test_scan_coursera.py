@@ -280,3 +280,23 @@ def test_a_rule_that_returns_the_wrong_thing_is_told_so_not_said_to_raise(tmp_pa
         notes["update_parameters_with_gd"]
     assert "update_parameters_with_adam returned None: not written yet?" in notes["update_parameters_with_adam"]
     assert not any("raised" in n for n in notes.values()), notes
+
+
+def test_the_notebooks_other_functions_are_listed_as_skipped_with_why(tmp_path):
+    """``model``, ``predict``, ``gradient_check_n``... beside a recognised course function are listed
+    under Skipped, not passed over in silence; a ``predict`` in another style's file is not."""
+    course = tmp_path / "course"
+    course.mkdir()
+    src = (open(os.path.join(COURSERA, "initialization.py")).read()
+           + "\ndef model(X, Y, layers_dims, learning_rate=0.01):\n    return initialize_parameters_he(layers_dims)\n"
+           + "\ndef predict(X, y, parameters):\n    return None\n")
+    (course / "init_notebook.py").write_text(src)
+    found, skipped = scan([str(course)], dtypes=F64)
+    assert {o.target.name for o in found} == {"initialize_parameters_zeros", "initialize_parameters_random",
+                                              "initialize_parameters_he"}
+    assert dict(skipped)["model"].startswith("a training loop") and "predict" in dict(skipped)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "svm.py").write_text("import numpy as np\ndef svm_loss(x, y):\n    return 0.0, np.zeros_like(x)\n"
+                                  "def predict(X, W):\n    return (X @ W).argmax(1)\n")
+    assert "predict" not in dict(scan([str(other)], dtypes=F64)[1])
