@@ -392,11 +392,12 @@ def mha(shape, rng, dtype, heads=2, bias=True, lengths=None, attn=None, memory=N
 
 
 def encoder_layer(shape, rng, dtype, nhead=2, ff=8, activation="relu", norm_first=False, lengths=None,
-                  causal=False):
+                  causal=False, layer_norm_eps=1e-5):
     import numpy_impl as ni
     n, t, d = shape
     core = _randomise_biases(ni.TransformerEncoderLayer(d, nhead, dim_feedforward=ff, activation=activation,
-                                                        norm_first=norm_first, rng=rng, dtype=dtype), rng)
+                                                        norm_first=norm_first, layer_norm_eps=layer_norm_eps,
+                                                        rng=rng, dtype=dtype), rng)
     kpm = None if lengths is None else _padding(lengths, t)
     am = ~np.tril(np.ones((t, t), dtype=bool)) if causal else None
     if kpm is None and am is None:

@@ -198,6 +198,17 @@ MUTANTS = [
     Mutant("SGD momentum buffer aliases the caller's gradient", 'numpy_impl/optim/optimizers.py', '            buf = g.copy()\n', '            buf = g\n', 'SGD', 'SGD* [param:*]'),
     Mutant("Model.predict in the layers' training mode", 'numpy_impl/models/nets.py', 'scores = self.forward(X[i:i + batch_size], training=False)', 'scores = self.forward(X[i:i + batch_size])', 'Model.loss', 'Model.loss [predict*]'),
     Mutant('Flatten reshape(N, -1) fails on an empty batch', 'numpy_impl/layers/linear.py', 'out = x.reshape(x.shape[0], int(np.prod(x.shape[1:])))', 'out = x.reshape(x.shape[0], -1)', 'Flatten', 'Flatten [*]'),
+    # a third review's kinds: large inputs cut into blocks, arguments every sample left at their default
+    Mutant('softmax_loss block divides by its own rows, not N', 'numpy_impl/losses.py', 'scale = 1 / (total * x.dtype.type(n))', 'scale = 1 / (total * x.dtype.type(len(xb)))', 'softmax_loss', 'softmax_loss [grad_input]'),
+    Mutant('BatchNorm adds beta to the whole output once per block', 'numpy_impl/layers/norm.py', '                    out[b] += beta\n', '                    np.add(out, beta, out=out)\n', 'BatchNorm2d', 'BatchNorm2d [forward]'),
+    Mutant('svm_loss margin fixed at 1 whatever delta', 'numpy_impl/losses.py', 'margins = x - correct + x.dtype.type(delta)', 'margins = x - correct + x.dtype.type(1.0)', 'svm_loss', 'svm_loss [loss]'),
+    Mutant('cross-entropy ignore_index read as -100 always', 'numpy_impl/losses_extra.py', 'keep = yf != ignore_index', 'keep = yf != -100', 'cross_entropy_loss', 'cross_entropy_loss [loss]'),
+    Mutant('nll_loss unweighted mean counts the ignored rows', 'numpy_impl/losses_extra.py', 'return _finish(x, total, _unflatten(dflat, x), reduction, wy.sum())', 'return _finish(x, total, _unflatten(dflat, x), reduction, wy.sum() if w is not None else len(wy))', 'nll_loss', 'nll_loss [loss]'),
+    Mutant('TransformerEncoderLayer norm2 ignores layer_norm_eps', 'numpy_impl/layers/attention.py', 'self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, dtype=dtype)', 'self.norm2 = LayerNorm(d_model, dtype=dtype)', 'TransformerEncoderLayer', 'TransformerEncoderLayer [forward]'),
+    Mutant('ReduceLROnPlateau max/rel threshold with the min sign', 'numpy_impl/optim/extra.py', 'return a > best * (self.threshold + 1.0) if self.threshold_mode', 'return a > best * (1.0 - self.threshold) if self.threshold_mode', 'Plateau', '*Plateau max rel [lr]'),
+    Mutant('ReduceLROnPlateau min/abs threshold sign', 'numpy_impl/optim/extra.py', 'else a < best - self.threshold', 'else a < best + self.threshold', 'Plateau', '*Plateau min abs [lr]'),
+    Mutant('clip_grad_norm_ p-norm without abs', 'numpy_impl/optim/extra.py', 'norms = np.array([np.sum(np.abs(g) ** norm_type) ** (1.0 / norm_type) for g in arrays], dtype=dtype)', 'norms = np.array([np.sum(g ** norm_type) ** (1.0 / norm_type) for g in arrays], dtype=dtype)', 'clip_grad_norm', '*clip_grad_norm 3-norm [clip:total_norm]'),
+    Mutant('LinearWarmup end_factor read as 1', 'numpy_impl/optim/schedulers.py', 'return [lr * (1 + (f - s) / (n * s + (e - 1) * (f - s))) for lr in self._lrs()]', 'return [lr * (1 + (1 - s) / (n * s + (e - 1) * (1 - s))) for lr in self._lrs()]', 'warmup', 'SGD warmup to half [lr]'),
 ]
 
 # the later components keep their mutants beside their entries

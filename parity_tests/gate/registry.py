@@ -495,6 +495,8 @@ ENTRIES = [
         Sample("batch of 1", (1, 3, 4, 5)),
         Sample("single channel", (3, 1, 4, 4)),
         Sample("no affine", (2, 2, 3, 3), {"affine": False}),
+        # past one 1 MB block of samples in both dtypes: each block's own rows, beta added once
+        Sample("(40, 8, 32, 32): several sample blocks", (40, 8, 32, 32), fd=False),
     ], eval_mode=True, extra_batches=3, torch_module=torch_batchnorm, doc="per channel over (N, H, W)"),
     OpInfo("LayerNorm", layernorm, [
         Sample("(N, D)", (4, 6)),
@@ -530,6 +532,8 @@ ENTRIES = [
         Sample("logits near exp's limit, label above", (5, 4), fd=False, inputs=high_scores),
         Sample("rows just below exp's range (-720 float64, -95 float32) beside plain rows", (6, 5), fd=False,
                inputs=low_scores),
+        # past one 1 MB block of rows in both dtypes: every block divides by the whole batch's N
+        Sample("(300, 1000): several row blocks", (300, 1000), fd=False),
     ], kind="loss", torch=tl.softmax_loss, inputs=scores(), doc="F.cross_entropy (mean)"),
     OpInfo("softmax_loss_naive", nl.softmax_loss_naive, [
         Sample("random", random_shape((1, 8), (2, 6))),
@@ -539,6 +543,7 @@ ENTRIES = [
         Sample("random", random_shape((1, 10), (2, 10))),
         Sample("batch of 1", (1, 4)),
         Sample("large scores 1e3", (4, 5), fd=False, inputs=scores(1e3)),
+        Sample("delta 0.5", (6, 5), {"delta": 0.5}),
     ], kind="loss", torch=tl.svm_loss, inputs=svm_scores, doc="C * MultiMarginLoss"),
     OpInfo("svm_loss_naive", nl.svm_loss_naive, [Sample("random", random_shape((1, 8), (2, 6)))],
            kind="loss", torch=tl.svm_loss, inputs=svm_scores),
@@ -567,6 +572,8 @@ OPTIM_ENTRIES = [
     OptimInfo("AdamW cosine", lambda p: no.AdamW(p, lr=1e-2, weight_decay=0.1),
               schedule=lambda o: no.CosineAnnealingLR(o, T_max=40, eta_min=1e-4)),
     OptimInfo("Adam warmup", lambda p: no.Adam(p, lr=1e-2), schedule=lambda o: no.LinearWarmup(o, 0.1, 1.0, 20)),
+    OptimInfo("SGD warmup to half", lambda p: no.SGD(p, lr=5e-3, momentum=0.9),
+              schedule=lambda o: no.LinearWarmup(o, 0.2, 0.5, 15)),
     OptimInfo("SGD groups (wd on weights only)", lambda p: no.SGD(p, lr=1e-3, momentum=0.9),
               groups=({"weight_decay": 5e-2}, {"weight_decay": 0.0, "lr": 1e-2})),
     OptimInfo("AdamW groups (wd on weights only)", lambda p: no.AdamW(p, lr=1e-2),
