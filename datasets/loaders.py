@@ -179,8 +179,45 @@ def _cifar_class(verify):
     return CIFAR10NoChecksum
 
 
+# what a CIFAR-10 batch pickle may name: NumPy's array reconstruction, nothing that runs code
+SAFE_GLOBALS = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+                ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
+                ("numpy", "ndarray"), ("numpy", "dtype"), ("_codecs", "encode"), ("copy_reg", "_reconstructor"),
+                ("copyreg", "_reconstructor"), ("__builtin__", "object"), ("builtins", "object")}
+
+
+class _Unsafe(pickle.UnpicklingError):
+    pass
+
+
+class _SafeUnpickler(pickle.Unpickler):
+    def find_class(self, module, name):
+        if (module, name) in SAFE_GLOBALS:
+            return super().find_class(module, name)
+        raise _Unsafe(f"it names {module}.{name}, which a CIFAR-10 batch never does (a pickle "
+                                     "that runs code?)")
+
+
+def _check_unverified_cifar(folder, names):
+    """Files whose checksums were not verified are unpickled by torchvision; each is read first by an
+    unpickler that refuses every global but NumPy's array reconstruction, so a crafted file cannot run
+    code."""
+    for f in names:
+        path = os.path.join(folder, f)
+        try:
+            with open(path, "rb") as fh:
+                _SafeUnpickler(fh, encoding="latin1").load()
+        except _Unsafe as e:
+            raise DatasetError(f"{path}: refused, not a CIFAR-10 batch: {e}") from None
+        except Exception:  # noqa: BLE001 -- truncated or corrupt: torchvision's load reports it with the file
+            pass
+
+
 def _load_cifar(tv_root, verify=True):
     cls = _cifar_class(verify)
+    if not verify:
+        _check_unverified_cifar(os.path.join(tv_root, "cifar-10-batches-py"),
+                                [f for f, _ in cls.train_list + cls.test_list] + [cls.meta["filename"]])
     out = {}
     for split, train in (("train", True), ("test", False)):
         try:
@@ -206,7 +243,7 @@ def _bad_cifar_file(folder, names):
         path = os.path.join(folder, f)
         try:
             with open(path, "rb") as fh:
-                entry = pickle.load(fh, encoding="latin1")
+                entry = _SafeUnpickler(fh, encoding="latin1").load()
             if not isinstance(entry, dict):
                 return path
             if f != "batches.meta" and ("data" not in entry or ("labels" not in entry and "fine_labels" not in entry)

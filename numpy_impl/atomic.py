@@ -13,8 +13,20 @@ def _umask():
 
 def atomic_write(dest, write):
     """``write(binary_file)`` into a temporary file beside ``dest``, then rename it into place: a
-    reader never sees half a file, and an interrupted write leaves the previous file intact."""
+    reader never sees half a file, and an interrupted write leaves the previous file intact.
+
+    A symbolic link stays a link: the file it points to is replaced. A destination that exists and is
+    no regular file (``/dev/stdout``, a named pipe, a device) is written in place, as a stream: a
+    rename would put a plain file where it stands."""
     dest = os.path.abspath(dest)
+    if os.path.exists(dest) and not os.path.isfile(dest) and not os.path.isdir(dest):
+        try:
+            with open(dest, "wb") as f:
+                write(f)
+        except OSError as e:
+            raise type(e)(e.errno, f"cannot write {dest}: {e.strerror}") from None
+        return
+    dest = os.path.realpath(dest)
     folder = os.path.dirname(dest)
     try:
         os.makedirs(folder, exist_ok=True)

@@ -30,9 +30,38 @@ def float_dtype(component, dtype):
         d = np.dtype(dtype)
     except TypeError:
         d = None
-    if d not in FLOAT_DTYPES:
-        raise TypeError(f"{component}: dtype must be float32 or float64, got {d.name if d is not None else repr(dtype)}")
+    # ``None not in FLOAT_DTYPES`` is False (np.dtype("float64") == None), so test for None first
+    if d is None or d not in FLOAT_DTYPES:
+        hint = " (a torch dtype? pass np.float32 or 'float32')" if str(dtype).startswith("torch.") else ""
+        raise TypeError(f"{component}: dtype must be float32 or float64, got "
+                        f"{d.name if d is not None else repr(dtype)}{hint}")
     return d
+
+
+def check_flag(component, name, value):
+    """A yes/no setting as a bool: True, False (or NumPy's, or 0 and 1). A string is refused: "False"
+    is truthy, and would switch the setting on."""
+    if isinstance(value, (bool, np.bool_)) or (isinstance(value, (int, np.integer)) and value in (0, 1)):
+        return bool(value)
+    raise TypeError(f"{component}: {name} must be True or False, got {value!r}")
+
+
+def weight_init(component, init, weight_scale):
+    """The weight initialiser a layer takes: None (normal with std ``weight_scale``, a finite number
+    >= 0), a function ``init(shape, rng, dtype)``, or a name of ``numpy_impl.init.INITIALIZERS``
+    (``"he"``, ``"xavier"``...; ``"normal"`` uses ``weight_scale``). Returns the function or None."""
+    if init is None:
+        check_number(component, "weight_scale", weight_scale, 0)
+        return None
+    if isinstance(init, str):
+        from . import init as initializers
+        if init not in initializers.INITIALIZERS:
+            raise ValueError(f"{component}: unknown init {init!r}; choose from {sorted(initializers.INITIALIZERS)} "
+                             "or pass a function init(shape, rng, dtype)")
+        return initializers.by_name(init, std=check_number(component, "weight_scale", weight_scale, 0))
+    if not callable(init):
+        raise TypeError(f"{component}: init must be None, a name or a function init(shape, rng, dtype), got {init!r}")
+    return init
 
 
 def check_ndim(component, x, ndims, spec, what="input"):

@@ -10,6 +10,8 @@ from .checks import check_number
 def rel_error(a, b, floor=1e-8):
     """cs231n's measure: max over elements of |a - b| / max(floor, |a| + |b|)."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:                  # broadcasting would compare something else and could read 0
+        raise ValueError(f"rel_error: the two arrays must have one shape, got {a.shape} and {b.shape}")
     return float(np.max(np.abs(a - b) / np.maximum(floor, np.abs(a) + np.abs(b)))) if a.size else 0.0
 
 
@@ -44,6 +46,9 @@ def numerical_gradient(f, x, df=None, h=1e-5):
         finally:
             x[i] = old
         diff = plus - minus
+        if df is not None and np.shape(df) != diff.shape:
+            raise ValueError(f"numerical_gradient: df must have the shape of f()'s output {diff.shape}, "
+                             f"got {np.shape(df)}")
         grad[i] = np.sum(diff * df) / (2 * h) if df is not None else np.sum(diff) / (2 * h)
     return grad
 

@@ -24,6 +24,7 @@ import time
 import numpy as np
 
 from .checkpoint import load_checkpoint, save_checkpoint
+from .checks import check_labels
 from .data import minibatches, num_batches
 
 
@@ -180,6 +181,15 @@ class Trainer:
             if y_val.ndim != 1 or not np.issubdtype(y_val.dtype, np.integer):
                 raise ValueError(f"Trainer.fit: expected y_val of integer labels, shape ({len(X_val)},), got "
                                  f"shape {y_val.shape} dtype {y_val.dtype}")
+            # two validation samples through the model in eval mode (no statistics move, no mask is
+            # drawn): a wrong feature size, dtype or label is refused now, not after an epoch of training
+            X_val = np.asarray(X_val)
+            try:
+                scores = self.model.forward(X_val[:2], training=False)
+            except (TypeError, ValueError) as e:
+                raise type(e)(f"Trainer.fit: X_val of shape {X_val.shape} does not fit the model (its first two "
+                              f"samples: {e})") from None
+            check_labels("Trainer.fit (y_val)", y_val, len(X_val), scores.shape[1])
         if self.stopped:
             self.log(f"Trainer.fit: not training, this run was stopped: {self.stopped}")
             return self.history

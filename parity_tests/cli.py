@@ -82,6 +82,17 @@ def main(argv=None):
     except BrokenPipeError:          # `parity ... | head`: the reader left; not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as e:             # the machine refused a file (disk full, a device, permissions): not our bug
+        if args.debug:
+            traceback.print_exc()
+        print(f"parity {args.cmd}: {e.strerror or e}" + (f": {e.filename}" if e.filename else ""), file=sys.stderr)
+        return EXIT_USAGE
+    except MemoryError as e:         # sizes the machine cannot hold (--hidden 10000000,...): the input's fault
+        if args.debug:
+            traceback.print_exc()
+        print(f"parity {args.cmd}: out of memory: the sizes asked for do not fit in this machine's memory"
+              f"{' (' + str(e) + ')' if str(e) else ''}; use smaller sizes", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:        # Ctrl-C: one line, the shell's status for SIGINT (outputs are atomic)
         if args.debug:
             traceback.print_exc()

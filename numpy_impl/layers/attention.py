@@ -27,7 +27,7 @@ PE[t, 2i+1] = cos(t / 10000^(2i/D)) (Vaswani et al.; odd D ends with a sine colu
 """
 import numpy as np
 
-from ..checks import as_float_array, check_count, check_dim, check_ndim, float_dtype
+from ..checks import as_float_array, check_count, check_dim, check_flag, check_ndim, float_dtype
 from ..rng import as_rng
 from .activations import ReLU
 from .activations_extra import GELU
@@ -107,7 +107,7 @@ class ScaledDotProductAttention(Layer):
 
     def __init__(self, is_causal=False, scale=None):
         super().__init__()
-        self.is_causal, self.scale = bool(is_causal), scale
+        self.is_causal, self.scale = check_flag("ScaledDotProductAttention", "is_causal", is_causal), scale
 
     def describe(self):
         return f"ScaledDotProductAttention(is_causal={self.is_causal})"
@@ -133,7 +133,7 @@ class MultiheadAttention(Layer):
     def __init__(self, embed_dim, num_heads, bias=True, rng=None, dtype=np.float64):
         super().__init__()
         dtype = float_dtype(type(self).__name__, dtype)
-        self.embed_dim, self.num_heads, self.bias = int(embed_dim), int(num_heads), bool(bias)
+        self.embed_dim, self.num_heads, self.bias = int(embed_dim), int(num_heads), check_flag("MultiheadAttention", "bias", bias)
         if self.num_heads < 1 or self.embed_dim % self.num_heads:
             raise ValueError(f"{self.describe()}: embed_dim must be divisible by num_heads, got {self.embed_dim} "
                              f"and {self.num_heads}")
@@ -242,7 +242,7 @@ class TransformerEncoderLayer(Layer):
             raise ValueError(f"TransformerEncoderLayer: activation must be 'relu' or 'gelu', got {activation!r}")
         rng = as_rng(rng)
         self.d_model, self.nhead, self.dim_feedforward = int(d_model), int(nhead), int(dim_feedforward)
-        self.activation, self.layer_norm_eps, self.norm_first = activation, float(layer_norm_eps), bool(norm_first)
+        self.activation, self.layer_norm_eps, self.norm_first = activation, float(layer_norm_eps), check_flag("TransformerEncoderLayer", "norm_first", norm_first)
         self.self_attn = MultiheadAttention(d_model, nhead, rng=rng, dtype=dtype)
         self.linear1 = Linear(d_model, dim_feedforward, weight_scale=1 / np.sqrt(d_model), rng=rng, dtype=dtype)
         self.linear2 = Linear(dim_feedforward, d_model, weight_scale=1 / np.sqrt(dim_feedforward), rng=rng, dtype=dtype)

@@ -12,7 +12,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .. import parallel
-from ..checks import check_count, check_dim, check_ndim, check_pair, float_dtype
+from ..checks import check_count, check_dim, check_flag, check_ndim, check_pair, float_dtype, weight_init
 from .base import Layer
 from ..rng import as_rng
 
@@ -45,11 +45,12 @@ class Conv2d(Layer):
         dtype = float_dtype(type(self).__name__, dtype)
         set_conv_sizes(self, in_channels, out_channels, kernel_size, stride, padding, dilation)
         shape = (self.out_channels, self.in_channels) + self.kernel_size
+        init = weight_init(type(self).__name__, init, weight_scale)
         rng = as_rng(rng)
         W = weight_scale * rng.standard_normal(shape) if init is None else init(shape, rng=rng, dtype=dtype)
         self.params["W"] = np.asarray(W, dtype=dtype)
         self.grads["W"] = np.zeros_like(self.params["W"])
-        if bias:
+        if check_flag(type(self).__name__, "bias", bias):
             self.params["b"] = np.zeros(self.out_channels, dtype=dtype)
             self.grads["b"] = np.zeros_like(self.params["b"])
 

@@ -14,7 +14,7 @@ and right.
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..checks import check_count, check_dim, check_ndim, check_pair, float_dtype
+from ..checks import check_count, check_dim, check_flag, check_ndim, check_pair, float_dtype, weight_init
 from ..rng import as_rng
 from .base import Layer
 from .conv import set_conv_sizes
@@ -26,10 +26,11 @@ class Conv1d(Layer):
         super().__init__()
         dtype = float_dtype(type(self).__name__, dtype)
         set_conv_sizes(self, in_channels, out_channels, kernel_size, stride, padding, dilation, check=check_count)
+        weight_init(type(self).__name__, None, weight_scale)
         rng = as_rng(rng)
         self.params["W"] = np.asarray(weight_scale * rng.standard_normal(
             (self.out_channels, self.in_channels, self.kernel_size)), dtype=dtype)
-        if bias:
+        if check_flag(type(self).__name__, "bias", bias):
             self.params["b"] = np.zeros(self.out_channels, dtype=dtype)
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
 
@@ -89,10 +90,11 @@ class ConvTranspose2d(Layer):
                 raise ValueError(f"{self.describe()}: output_padding must be smaller than stride or dilation, "
                                  f"got output_padding={self.output_padding}, stride={self.stride}, "
                                  f"dilation={self.dilation}")
+        weight_init(type(self).__name__, None, weight_scale)
         rng = as_rng(rng)
         self.params["W"] = np.asarray(weight_scale * rng.standard_normal(
             (self.in_channels, self.out_channels) + self.kernel_size), dtype=dtype)
-        if bias:
+        if check_flag(type(self).__name__, "bias", bias):
             self.params["b"] = np.zeros(self.out_channels, dtype=dtype)
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
 

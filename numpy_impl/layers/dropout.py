@@ -8,7 +8,7 @@ parity suite shares torch's mask), and ``self.mask`` holds the last one used.
 """
 import numpy as np
 
-from ..checks import check_shape
+from ..checks import check_flag, check_shape
 from .base import Layer
 from ..rng import as_rng
 
@@ -18,7 +18,7 @@ class Dropout(Layer):
         super().__init__()
         if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)) or not 0 <= p <= 1:
             raise ValueError(f"Dropout: p must lie in [0, 1], got {p!r}")
-        self.p, self.inverted = float(p), bool(inverted)
+        self.p, self.inverted = float(p), check_flag(type(self).__name__, "inverted", inverted)
         self.rng = as_rng(rng, "Dropout", "rng")
         self.mask = None
         self._next_mask = None

@@ -1,7 +1,7 @@
 """Affine layer and Flatten."""
 import numpy as np
 
-from ..checks import check_count, check_dim, check_ndim, float_dtype
+from ..checks import check_count, check_dim, check_flag, check_ndim, float_dtype, weight_init
 from ..rng import as_rng
 from .base import Layer
 
@@ -22,6 +22,7 @@ class Linear(Layer):
         dtype = float_dtype(type(self).__name__, dtype)
         self.in_features = check_count("Linear", "in_features", in_features)
         self.out_features = check_count("Linear", "out_features", out_features)
+        init = weight_init("Linear", init, weight_scale)
         rng = as_rng(rng)
         if init is None:
             W = weight_scale * rng.standard_normal((self.in_features, self.out_features))
@@ -29,7 +30,7 @@ class Linear(Layer):
             W = init((self.in_features, self.out_features), rng=rng, dtype=dtype)
         self.params["W"] = np.asarray(W, dtype=dtype)
         self.grads["W"] = np.zeros_like(self.params["W"])
-        if bias:
+        if check_flag("Linear", "bias", bias):
             self.params["b"] = np.zeros(self.out_features, dtype=dtype)
             self.grads["b"] = np.zeros_like(self.params["b"])
 

@@ -12,7 +12,7 @@ start at 0. Normalisation always uses the biased batch variance, as in both.
 import numpy as np
 
 from .. import parallel
-from ..checks import check_count, check_dim, check_ndim, check_number, float_dtype
+from ..checks import check_count, check_dim, check_flag, check_ndim, check_number, float_dtype
 from ..rows import rowdot, rowsum, unbuffered
 from .base import Layer
 
@@ -41,7 +41,7 @@ class _BatchNorm(Layer):
         self.eps, self.convention = check_number(name, "eps", eps, 0, low_open=True), convention
         self.momentum = check_number(name, "momentum", momentum if momentum is not None else
                                      (0.1 if convention == "torch" else 0.9), 0, 1)
-        self.affine = bool(affine)
+        self.affine = check_flag(name, "affine", affine)
         c = self.num_features
         if self.affine:
             self.params["gamma"] = np.ones(c, dtype=dtype)
@@ -197,7 +197,7 @@ class LayerNorm(Layer):
         if not self.normalized_shape:
             raise ValueError("LayerNorm: normalized_shape must hold at least one size, got ()")
         self.eps = check_number("LayerNorm", "eps", eps, 0, low_open=True)
-        self.affine = bool(elementwise_affine)
+        self.affine = check_flag(type(self).__name__, "elementwise_affine", elementwise_affine)
         if self.affine:
             self.params["gamma"] = np.ones(self.normalized_shape, dtype=dtype)
             self.params["beta"] = np.zeros(self.normalized_shape, dtype=dtype)

@@ -11,7 +11,7 @@ and ``track_running_stats=False`` by default, as ``nn.InstanceNorm2d``.
 """
 import numpy as np
 
-from ..checks import check_count, check_dim, check_ndim, check_number, float_dtype
+from ..checks import check_count, check_dim, check_flag, check_ndim, check_number, float_dtype
 from .base import Layer
 
 
@@ -30,7 +30,7 @@ class GroupNorm(Layer):
         self.num_groups = check_count("GroupNorm", "num_groups", num_groups)
         self.num_channels = check_count("GroupNorm", "num_channels", num_channels)
         self.eps = check_number("GroupNorm", "eps", eps, 0, low_open=True)
-        self.affine = bool(affine)
+        self.affine = check_flag(type(self).__name__, "affine", affine)
         if self.num_groups < 1 or self.num_channels % self.num_groups:
             raise ValueError(f"{self.describe()}: num_channels must be divisible by num_groups, "
                              f"got {self.num_channels} channels in {self.num_groups} groups")
@@ -83,7 +83,7 @@ class InstanceNorm2d(Layer):
         dtype = float_dtype(type(self).__name__, dtype)
         self.num_features = check_count("InstanceNorm2d", "num_features", num_features)
         self.eps = check_number("InstanceNorm2d", "eps", eps, 0, low_open=True)
-        self.affine = bool(affine)
+        self.affine = check_flag(type(self).__name__, "affine", affine)
         if track_running_stats:
             raise NotImplementedError(f"{self.describe()}: track_running_stats=True is not implemented "
                                       "(torch's default, False, normalises with each instance's own statistics)")

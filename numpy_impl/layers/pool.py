@@ -7,7 +7,7 @@ with ``np.maximum`` / a sum, backward routes the gradient back slice by slice.
 import numpy as np
 
 from .. import parallel
-from ..checks import check_ndim, check_pair
+from ..checks import check_flag, check_ndim, check_pair
 from .base import Layer
 
 
@@ -140,7 +140,7 @@ class AvgPool2d(_Pool2d):
 
     def __init__(self, kernel_size, stride=None, padding=0, count_include_pad=True):
         super().__init__(kernel_size, stride, padding)
-        self.count_include_pad = bool(count_include_pad)
+        self.count_include_pad = check_flag(type(self).__name__, "count_include_pad", count_include_pad)
 
     def _divisor(self, xp_shape, oh, ow, dtype):
         kh, kw = self.kernel_size

@@ -25,7 +25,7 @@ Layouts (the classic stacked form, gates side by side in the columns):
 """
 import numpy as np
 
-from ..checks import check_count, check_dim, check_ndim, check_shape, float_dtype
+from ..checks import check_count, check_dim, check_flag, check_ndim, check_shape, float_dtype
 from ..rng import as_rng
 from .base import Layer
 
@@ -129,7 +129,7 @@ class _Recurrent(Layer):
         dtype = float_dtype(type(self).__name__, dtype)
         self.input_size = check_count(type(self).__name__, "input_size", input_size)
         self.hidden_size = check_count(type(self).__name__, "hidden_size", hidden_size)
-        self.bias = bool(bias)
+        self.bias = check_flag(type(self).__name__, "bias", bias)
         if hidden_bias and not bias:
             raise ValueError(f"{self.describe()}: hidden_bias needs bias=True")
         rng = as_rng(rng)

@@ -10,7 +10,7 @@ from .. import init as initializers
 from ..rng import as_rng
 from ..layers import (BatchNorm1d, Conv2d, Dropout, Flatten, Linear, MaxPool2d, ReLU, Sequential, Sigmoid,
                       Tanh)
-from ..checks import check_count, check_labels
+from ..checks import as_float_array, check_count, check_flag, check_labels, check_number
 from ..losses import LOSSES, l2_penalty
 
 ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh}
@@ -76,6 +76,7 @@ class FullyConnectedNet(Model):
         if activation not in ACTIVATIONS:
             raise ValueError(f"{name}: activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
         _check_loss(name, loss)
+        check_number(name, "reg", reg, 0)
         if isinstance(hidden_dims, (str, bytes)) or not hasattr(hidden_dims, "__iter__"):
             raise ValueError(f"{name}: hidden_dims must be a list of layer sizes, got {hidden_dims!r}")
         rng = as_rng(seed, type(self).__name__)
@@ -92,7 +93,7 @@ class FullyConnectedNet(Model):
                 layers.append(Dropout(dropout, rng=rng))
         layers.append(Linear(dims[-1], num_classes, init=w_init, rng=rng, dtype=dtype))
         super().__init__(*layers)
-        self.reg, self.loss_name = reg, loss
+        self.reg, self.loss_name = check_number(name, "reg", reg, 0), loss
 
 
 class TwoLayerNet(FullyConnectedNet):
@@ -125,7 +126,7 @@ class ConvNet(Model):
         layers += [Flatten(), Linear(c * h * w, hidden_dim, init=initializers.he_normal, rng=rng, dtype=dtype),
                    ReLU(), Linear(hidden_dim, num_classes, init=initializers.he_normal, rng=rng, dtype=dtype)]
         super().__init__(*layers)
-        self.reg = reg
+        self.reg = check_number("ConvNet", "reg", reg, 0)
 
 
 class LinearClassifier(Model):
@@ -135,8 +136,9 @@ class LinearClassifier(Model):
     def __init__(self, input_dim, num_classes=10, loss="softmax", reg=0.0, bias_trick=False, weight_scale=1e-3,
                  seed=0, dtype=np.float64):
         _check_loss("LinearClassifier", loss)
-        super().__init__(Linear(input_dim, num_classes, bias=not bias_trick, weight_scale=weight_scale,
-                                rng=as_rng(seed, "LinearClassifier"), dtype=dtype))
+        reg = check_number("LinearClassifier", "reg", reg, 0)
+        super().__init__(Linear(input_dim, num_classes, bias=not check_flag("LinearClassifier", "bias_trick", bias_trick),
+                                weight_scale=weight_scale, rng=as_rng(seed, "LinearClassifier"), dtype=dtype))
         self.reg, self.loss_name = reg, loss
 
     def train_sgd(self, X, y, lr=1e-3, epochs=1, batch_size=200, seed=0):
@@ -145,6 +147,11 @@ class LinearClassifier(Model):
         from ..train import check_int
         check_int("LinearClassifier.train_sgd", "batch_size", batch_size, 1)
         check_int("LinearClassifier.train_sgd", "epochs", epochs, 0)
+        name = "LinearClassifier.train_sgd"
+        X = as_float_array(name, X, "X")
+        if X.ndim != 2 or len(X) == 0:
+            raise ValueError(f"{name}: expected X of shape (N, D) with N >= 1, got shape {X.shape}")
+        y = check_labels(name, y, len(X), self.layers[0].out_features)
         opt = SGD(self.named_parameters(), lr=lr)
         rng = as_rng(seed, "LinearClassifier.train_sgd")
         history = []

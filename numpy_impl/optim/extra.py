@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from ..checks import check_count, check_number
+from ..checks import check_count, check_flag, check_number
 from .optimizers import Optimizer, _decay
 from .schedulers import Scheduler, check_optimizer
 
@@ -163,7 +163,8 @@ class OneCycleLR(Scheduler):
         if anneal_strategy not in ("cos", "linear"):
             raise ValueError(f"OneCycleLR: anneal_strategy must be 'cos' or 'linear', got {anneal_strategy!r}")
         self.total_steps, self.pct_start, self.anneal_strategy = int(total_steps), float(pct_start), anneal_strategy
-        self.cycle_momentum, self.three_phase = bool(cycle_momentum), bool(three_phase)
+        self.cycle_momentum = check_flag("OneCycleLR", "cycle_momentum", cycle_momentum)
+        self.three_phase = check_flag("OneCycleLR", "three_phase", three_phase)
         self.div_factor, self.final_div_factor = float(div_factor), float(final_div_factor)
         groups = optimizer.param_groups
         self.max_lrs = self._per_group("max_lr", max_lr, len(groups))

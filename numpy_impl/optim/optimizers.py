@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from ..checks import check_number
+from ..checks import check_flag, check_number
 
 NON_NEGATIVE = ("lr", "momentum", "dampening", "weight_decay", "eps", "lr_decay", "initial_accumulator_value", "alpha",
                 "momentum_decay")
@@ -35,7 +35,16 @@ class Optimizer:
             raise ValueError(f"{name}: variant must be one of {self.variants}, got {variant!r}")
         self.variant = variant
         base = {**self.defaults, **hyper}
+        if isinstance(params, np.ndarray) or not isinstance(params, (dict, list, tuple)):
+            raise TypeError(f"{name}: params must be a dict of name -> array (model.named_parameters()) or a list "
+                            f"of parameter groups, got {type(params).__name__}")
         groups = [{"params": params}] if isinstance(params, dict) else list(params)
+        if any(isinstance(g, np.ndarray) for g in groups):
+            raise TypeError(f"{name}: params must be a dict of name -> array, not a list of arrays as torch takes: "
+                            "the state and the gradients are matched by name (model.named_parameters())")
+        if not groups or any(isinstance(g, dict) and isinstance(g.get("params"), dict) and not g["params"]
+                             for g in groups):
+            raise ValueError(f"{name}: got an empty parameter list (as torch refuses)")
         self.param_groups, seen = [], set()
         for g in groups:
             if not isinstance(g.get("params"), dict):
@@ -58,6 +67,9 @@ class Optimizer:
     def _validate(self, group):
         """torch's ranges: lr, momentum, weight_decay, eps... >= 0; each beta in [0, 1)."""
         name = type(self).__name__
+        for key, default in self.defaults.items():  # yes/no settings: the string "False" would switch one on
+            if isinstance(default, bool) and key in group:
+                group[key] = check_flag(name, key, group[key])
         for key in NON_NEGATIVE:                    # as Python floats: a NumPy float64 lr would turn
             if key in group:                        # float32 parameters' state into float64 (NEP 50)
                 group[key] = check_number(name, key, group[key], 0)

@@ -615,9 +615,15 @@ def markdown_command(paths):
     for p in paths:
         try:
             with open(p) as f:
-                results.append(json.load(f))
+                res = json.load(f)
         except (OSError, ValueError) as e:
             raise UsageError(f"cannot read bench JSON {p}: {e}") from None
+        rows = res.get("rows") if isinstance(res, dict) else None
+        if not isinstance(res, dict) or not isinstance(res.get("header"), dict) or not isinstance(rows, list) or \
+                not all(isinstance(r, dict) and {"case", "dtype", "ratio", "target"} <= set(r) for r in rows):
+            raise UsageError(f"{p} is not a 'parity bench --json' file (it needs a header and rows of case, dtype, "
+                             "ratio and target)")
+        results.append(res)
     print(markdown(results))
     return 0
 

@@ -286,6 +286,10 @@ def run_command(args):
             raise UsageError(f"--{given[0].replace('_', '-')} applies to a built-in MODEL; with --factory the "
                              f"factory builds the model (and may return its X, y)")
         model, X, y = from_factory(args.factory)
+        if user_model(model) is None and not callable(getattr(model, "loss", None)):
+            raise UsageError(f"--factory: {args.factory}() returned a {type(model).__name__}, which has no loss to "
+                             "diagnose: return a numpy_impl.models model (FullyConnectedNet, ConvNet, ... or a "
+                             "Model(*layers)), or (layers, loss_layer, X, y)")
         if X is None and user_model(model) is not None:
             raise UsageError("--factory: a model of your own layers needs its batch: return (model, X, y) or "
                              "(layers, loss, X, y)")

@@ -202,14 +202,22 @@ def _restore_numpy(saved, path, skipped):
 def _python_files(path, skipped):
     if os.path.isfile(path):
         return [path]
+    if os.path.exists(path) and not os.path.isdir(path):   # a FIFO or a device: reading it could block forever
+        skipped.append((path, "not a regular file: not read"))
+        return []
     out = []
 
     def unreadable(e):                              # a folder os.walk cannot list: say so, never pass over it
         skipped.append((e.filename, f"cannot read: {e.strerror}"))
     for d, dirs, files in os.walk(path, onerror=unreadable):
         dirs[:] = sorted(x for x in dirs if not x.startswith(".") and x not in SKIP_DIRS and "venv" not in x)
-        out.extend(os.path.join(d, f) for f in sorted(files)
-                   if f.endswith(".py") and not f.startswith(("test_", "setup", "conftest")))
+        for f in sorted(files):
+            if f.endswith(".py") and not f.startswith(("test_", "setup", "conftest")):
+                full = os.path.join(d, f)
+                if os.path.isfile(full):
+                    out.append(full)
+                else:                               # a FIFO named like a module would block the read
+                    skipped.append((full, "not a regular file: not read"))
     return out
 
 
@@ -929,6 +937,12 @@ def _timed_out(target, exc, seconds):
     return Outcome(target, "FAIL", {}, Report([failed(note, component=target.name, check="timeout")]))
 
 
+def _no_hard_exit(status=0):
+    """``os._exit`` while scan runs the user's code: raised like ``sys.exit``, so the component that
+    calls it fails with where it was, instead of the process ending with status ``status``."""
+    raise SystemExit(f"os._exit({status}) called: it would end the scan with no verdict")
+
+
 def scan(paths, style="auto", only=None, dtypes=("float64", "float32"), conventions=None, seed=0, timeout=60.0):
     """``(outcomes, skipped)`` for every recognised component under ``paths``; a component whose checks
     take longer than ``timeout`` seconds (0: no limit) fails with where it was."""
@@ -937,6 +951,8 @@ def scan(paths, style="auto", only=None, dtypes=("float64", "float32"), conventi
                          f"got {timeout!r}")
     declared = conv.parse(conventions or {})
     state = np.random.get_state()
+    real_exit = os._exit
+    os._exit = _no_hard_exit                # user code that ends the process would end the gate with status 0
     try:
         with user_code(paths) as (modules, skipped):
             targets, not_recognised = discover(modules, style, only)
@@ -951,6 +967,7 @@ def scan(paths, style="auto", only=None, dtypes=("float64", "float32"), conventi
                         outcomes.append(_timed_out(t, e, timeout))
     finally:
         np.random.set_state(state)
+        os._exit = real_exit
     # what cannot run here (a name its file imports inside try/except, and that import failed) was
     # never checked: listed like a file that fails to import, which fails the scan unless allowed
     unbuilt = [(o.target.name, ("could not run what it needs: " if NOT_RUN in o.report.failures[0].note else

@@ -181,6 +181,9 @@ def run_command(args):
     check_architecture(args.model, args)
     check_outputs(args)
     cfg = config_from(args)
+    if getattr(args, "momentum", None) is not None and cfg.optimizer not in ("sgd", "momentum", "nesterov"):
+        raise UsageError(f"--momentum is for the sgd, momentum and nesterov optimizers; {cfg.optimizer} has none "
+                         "(drop --momentum, or choose --optimizer momentum)")
     if args.resume:
         check_resume(cfg, args.resume)
     data = load_data(cfg)

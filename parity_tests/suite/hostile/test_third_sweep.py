@@ -1,0 +1,171 @@
+"""What a third hostile-input sweep found, each refused in one line that names the component, or
+done as the user meant: a misspelt dtype, torch's way of passing parameters, yes/no settings given as
+strings, an initialiser by name, a model's reg, a validation set that does not fit, update rules' data,
+a bench table from another command's JSON, a factory returning a bare Sequential, out-of-memory sizes,
+``--json`` onto a link, a pipe or a full device, a crafted CIFAR-10 pickle, ``os._exit`` and named
+pipes in a scanned folder, and mismatched shapes in the gradient-check helpers."""
+import os
+import pickle
+
+import numpy as np
+import pytest
+
+import numpy_impl as ni
+from numpy_impl.gradcheck import numerical_gradient, rel_error
+from numpy_impl.models.nets import ConvNet, FullyConnectedNet, LinearClassifier
+from numpy_impl.optim import SGD, Adam, RMSprop
+from numpy_impl.train import Trainer
+from parity_tests.cli import main
+from parity_tests.gate.scan import scan
+
+
+@pytest.mark.parametrize("dtype", ["flaot32", [3], "int32", "float16", "torch.float32"])
+def test_a_dtype_numpy_cannot_read_is_refused_not_read_as_float64(dtype):
+    for make in (lambda: ni.Linear(3, 2, dtype=dtype), lambda: ni.LSTM(3, 4, dtype=dtype),
+                 lambda: FullyConnectedNet(4, [3], 2, dtype=dtype)):
+        with pytest.raises(TypeError, match="dtype must be float32 or float64"):
+            make()
+
+
+def test_optimizers_refuse_torchs_list_of_arrays_none_and_nothing():
+    w = np.zeros(3)
+    with pytest.raises(TypeError, match="SGD: params must be a dict of name -> array, not a list of arrays"):
+        SGD([w])
+    with pytest.raises(TypeError, match="Adam: params must be a dict"):
+        Adam(None)
+    with pytest.raises(ValueError, match="Adam: got an empty parameter list"):
+        Adam({})
+
+
+@pytest.mark.parametrize("make,name", [
+    (lambda v: Adam({"w": np.zeros(2)}, amsgrad=v), "amsgrad"),
+    (lambda v: SGD({"w": np.zeros(2)}, momentum=0.9, nesterov=v), "nesterov"),
+    (lambda v: RMSprop({"w": np.zeros(2)}, centered=v), "centered"),
+    (lambda v: ni.Dropout(0.5, inverted=v), "inverted"),
+    (lambda v: ni.ScaledDotProductAttention(is_causal=v), "is_causal"),
+    (lambda v: ni.Linear(3, 2, bias=v), "bias"),
+    (lambda v: ni.BatchNorm1d(3, affine=v), "affine"),
+])
+@pytest.mark.parametrize("value", ["False", "no", None, 2])
+def test_yes_no_settings_refuse_strings_that_would_switch_them_on(make, name, value):
+    with pytest.raises(TypeError, match=f"{name} must be True or False"):
+        make(value)
+    make(False)
+    make(np.bool_(True))
+
+
+def test_layers_take_an_initialiser_by_name_and_refuse_a_bad_weight_scale():
+    he = ni.Linear(400, 300, init="he", rng=0).params["W"]
+    assert abs(he.std() / np.sqrt(2 / 400) - 1) < 0.02
+    assert ni.Conv2d(3, 4, 3, init="xavier", rng=0).params["W"].shape == (4, 3, 3, 3)
+    with pytest.raises(ValueError, match="Conv2d: unknown init 'bogus'"):
+        ni.Conv2d(3, 4, 3, init="bogus")
+    with pytest.raises(TypeError, match="Linear: init must be None, a name or a function"):
+        ni.Linear(3, 2, init=3)
+    for scale in (float("nan"), float("inf"), -1, None, "0.1"):
+        with pytest.raises(ValueError, match="weight_scale must be a finite number >= 0"):
+            ni.Linear(3, 2, weight_scale=scale)
+
+
+@pytest.mark.parametrize("reg", [None, "0.1", -1, float("nan")])
+def test_models_refuse_a_bad_reg_by_their_own_name(reg):
+    for make, name in ((lambda: FullyConnectedNet(4, [3], 2, reg=reg), "FullyConnectedNet"),
+                       (lambda: LinearClassifier(4, 2, reg=reg), "LinearClassifier"),
+                       (lambda: ConvNet((1, 8, 8), channels=(2,), hidden_dim=4, reg=reg), "ConvNet")):
+        with pytest.raises(ValueError, match=f"{name}: reg must be a finite number >= 0"):
+            make()
+
+
+def test_fit_refuses_a_validation_set_that_does_not_fit_before_training():
+    model = FullyConnectedNet(4, [5], 3)
+    trainer = Trainer(model, SGD(model.named_parameters(), lr=0.1), batch_size=4, progress=False)
+    X, y = np.random.default_rng(0).standard_normal((20, 4)), np.arange(20) % 3
+    with pytest.raises(ValueError, match=r"X_val of shape \(5, 3\) does not fit the model"):
+        trainer.fit(X, y, 1, X_val=np.ones((5, 3)), y_val=np.zeros(5, int))
+    with pytest.raises(TypeError, match="X_val of shape"):
+        trainer.fit(X, y, 1, X_val=np.ones((5, 4), int), y_val=np.zeros(5, int))
+    with pytest.raises(ValueError, match=r"y_val\): labels must lie in \[0, 3\)"):
+        trainer.fit(X, y, 1, X_val=np.ones((5, 4)), y_val=np.full(5, 3))
+    assert trainer.step == 0                          # nothing was trained
+
+
+def test_train_sgd_checks_its_data():
+    m = LinearClassifier(4, 3)
+    with pytest.raises(ValueError, match=r"train_sgd: expected labels of shape \(5,\)"):
+        m.train_sgd(np.ones((5, 4)), np.zeros(4, int))
+    with pytest.raises(TypeError, match="train_sgd: expected a floating-point X"):
+        m.train_sgd([[1, 2, 3, 4]], [0])
+    with pytest.raises(ValueError, match="with N >= 1"):
+        m.train_sgd(np.ones((0, 4)), np.zeros(0, int))
+
+
+def test_gradient_check_helpers_refuse_mismatched_shapes():
+    with pytest.raises(ValueError, match=r"rel_error: the two arrays must have one shape, got \(3,\) and \(2, 3\)"):
+        rel_error(np.ones(3), np.ones((2, 3)))
+    x = np.ones(3)
+    with pytest.raises(ValueError, match="df must have the shape of f"):
+        numerical_gradient(lambda: x * 2, x, df=np.ones((2, 3)))
+
+
+def test_cli_lines_for_other_commands_json_a_bare_sequential_and_momentum_on_adam(tmp_path, capsys):
+    other = tmp_path / "check.json"
+    assert main(["check", "--only", "ReLU", "-q", "--json", str(other)]) == 0
+    (tmp_path / "list.json").write_text("[1, 2]")
+    for f in (other, tmp_path / "list.json"):
+        capsys.readouterr()
+        assert main(["bench", "--markdown", str(f)]) == 2
+        assert "is not a 'parity bench --json' file" in capsys.readouterr().err
+    (tmp_path / "fac.py").write_text("import numpy_impl as ni\ndef seq():\n    return ni.Sequential(ni.Linear(784, 10))\n")
+    assert main(["diagnose", "--factory", f"{tmp_path / 'fac.py'}:seq"]) == 2
+    assert "returned a Sequential, which has no loss" in capsys.readouterr().err
+    assert main(["train", "softmax", "--data", "mnist", "--root", str(tmp_path), "--optimizer", "adam",
+                 "--momentum", "0.5"]) == 2
+    assert "--momentum is for the sgd, momentum and nesterov optimizers" in capsys.readouterr().err
+
+
+def test_sizes_too_big_for_memory_are_a_usage_error(capsys):
+    assert main(["diagnose", "mlp", "--data", "random", "--batch", "100000000000"]) == 2
+    err = capsys.readouterr().err
+    assert "out of memory" in err and "internal error" not in err, err
+
+
+def test_json_onto_a_link_keeps_the_link_and_a_full_device_is_one_line(tmp_path, capsys):
+    target, link = tmp_path / "target.json", tmp_path / "link.json"
+    target.write_text("old")
+    link.symlink_to(target)
+    assert main(["check", "--only", "ReLU", "-q", "--json", str(link)]) == 0
+    assert link.is_symlink() and target.read_text().lstrip().startswith("{")
+    if os.path.exists("/dev/full"):
+        before = os.stat("/dev/full").st_mode
+        capsys.readouterr()
+        assert main(["check", "--only", "ReLU", "-q", "--json", "/dev/full"]) == 2
+        assert "No space left on device" in capsys.readouterr().err
+        assert os.stat("/dev/full").st_mode == before          # still the device, not a file put in its place
+
+
+def test_an_unverified_cifar_pickle_that_would_run_code_is_refused(tmp_path):
+    from datasets import DatasetError, load_raw
+    folder = tmp_path / "cifar-10-batches-py"
+    folder.mkdir()
+    marker = tmp_path / "PWNED"
+
+    class Evil:
+        def __reduce__(self):
+            return (os.system, (f"touch {marker}",))
+    for name in ("data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5", "test_batch",
+                 "batches.meta"):
+        (folder / name).write_bytes(pickle.dumps(Evil(), protocol=2))
+    with pytest.raises(DatasetError, match="refused, not a CIFAR-10 batch: it names"):
+        load_raw("cifar10", root=str(tmp_path), verify_checksums=False)
+    assert not marker.exists()
+
+
+def test_scan_turns_os_exit_into_a_failure_and_skips_named_pipes(tmp_path):
+    (tmp_path / "user.py").write_text("import os\ndef relu_forward(x):\n    os._exit(0)\n"
+                                      "def relu_backward(dout, cache):\n    return dout\n")
+    os.mkfifo(tmp_path / "pipe.py")
+    found, skipped = scan([str(tmp_path)])
+    (o,) = found
+    assert o.verdict == "FAIL" and "os._exit(0) called" in o.report.failures[0].message()
+    assert (str(tmp_path / "pipe.py"), "not a regular file: not read") in skipped
+    assert os._exit.__name__ == "_exit"               # put back after the scan
