@@ -208,6 +208,9 @@ MUTANTS = [
     Mutant('ReduceLROnPlateau max/rel threshold with the min sign', 'numpy_impl/optim/extra.py', 'return a > best * (self.threshold + 1.0) if self.threshold_mode', 'return a > best * (1.0 - self.threshold) if self.threshold_mode', 'Plateau', '*Plateau max rel [lr]'),
     Mutant('ReduceLROnPlateau min/abs threshold sign', 'numpy_impl/optim/extra.py', 'else a < best - self.threshold', 'else a < best + self.threshold', 'Plateau', '*Plateau min abs [lr]'),
     Mutant('clip_grad_norm_ p-norm without abs', 'numpy_impl/optim/extra.py', 'norms = np.array([np.sum(np.abs(g) ** norm_type) ** (1.0 / norm_type) for g in arrays], dtype=dtype)', 'norms = np.array([np.sum(g ** norm_type) ** (1.0 / norm_type) for g in arrays], dtype=dtype)', 'clip_grad_norm', '*clip_grad_norm 3-norm [clip:total_norm]'),
+    Mutant('Adam exp_avg_sq kept in float64 for float32 parameters', 'numpy_impl/optim/optimizers.py', 'state["exp_avg_sq"] = np.zeros_like(p)', 'state["exp_avg_sq"] = np.zeros(p.shape)', 'Adam', 'Adam* [state dtype:*]'),
+    Mutant('Adagrad sum kept in float64 for float32 parameters', 'numpy_impl/optim/optimizers.py', 'state["sum"] = np.full_like(p, group["initial_accumulator_value"])', 'state["sum"] = np.full(p.shape, group["initial_accumulator_value"])', 'Adagrad', 'Adagrad* [state dtype:*]'),
+    Mutant("weight decay added into the caller's gradient in place", 'numpy_impl/optim/optimizers.py', 'return g + wd * p if wd else g', 'return np.add(g, wd * p, out=g) if wd else g', 'SGD', 'SGD* [no_mutation:grads]'),
     Mutant('LinearWarmup end_factor read as 1', 'numpy_impl/optim/schedulers.py', 'return [lr * (1 + (f - s) / (n * s + (e - 1) * (f - s))) for lr in self._lrs()]', 'return [lr * (1 + (1 - s) / (n * s + (e - 1) * (1 - s))) for lr in self._lrs()]', 'warmup', 'SGD warmup to half [lr]'),
 ]
 

@@ -86,7 +86,7 @@ LOOKS_USEFUL = re.compile(r"^\s*(def \w+_(forward|backward)\w*"
                           r"|def ((svm|softmax)_loss\w*|sgd|sgd_momentum|rmsprop|adam)\b"
                           r"|def (" + "|".join(sorted(FO.FUNCTIONS)) + r")\b"
                           r"|def (" + "|".join(sorted(CS.NAMES)) + r")\b"
-                          r"|def (" + "|".join(sorted(FO.UNCHECKED)) + r")\b|class \w*(Net|Network)\b"
+                          r"|def (" + "|".join(sorted(FO.UNCHECKED)) + r")\b|class \w*(Net|Network)\b|class (LinearSVM|Softmax)\b"
                           r"|class (" + "|".join(sorted(LAYER_CLASSES | set(OPT_CLASSES) | MODEL_CLASSES | NNFS_CLASSES))
                           + r")\b)", re.M)
 
@@ -307,10 +307,13 @@ def discover(modules, style="auto", only=None):
                 continue                                # a backward checked with its forward, a helper through it
             elif inspect.isfunction(obj) and style in ("auto", "coursera") and CS.unchecked(name, obj, vars(mod)):
                 skipped.append((name, CS.unchecked(name, obj, vars(mod))))
+            elif inspect.isfunction(obj) and style in ("auto", "d2l") and _d2l_rule(name, obj):
+                skipped.append((name, _d2l_rule(name, obj)))
             elif inspect.isfunction(obj) and name in FO.UNCHECKED and style in ("auto", "d2l"):
                 skipped.append((name, FO.UNCHECKED[name]))
             elif inspect.isfunction(obj) and name in FO.FUNCTIONS:
-                if style not in ("auto", "d2l") and not (style == "coursera" and name in FO.COURSERA):
+                # the textbook's common/functions.py (sigmoid, softmax, cross_entropy_error...) too
+                if style not in ("auto", "d2l", "textbook") and not (style == "coursera" and name in FO.COURSERA):
                     continue
                 if FO.on_tensors(obj):
                     skipped.append((name, "written for torch tensors (it calls torch; d2l's PyTorch edition), "
@@ -322,6 +325,9 @@ def discover(modules, style="auto", only=None):
                     skipped.append((name, f"named like {who}'s {name} but it takes ({', '.join(FO.arguments(obj))})"))
             elif inspect.isfunction(obj) and style in ("auto", "cs231n"):
                 _function(name, obj, vars(mod), targets, skipped, where)
+            elif inspect.isclass(obj) and style in ("auto", "cs231n") and _linear_classifier(name, obj):
+                targets.append(Target(f"{name}.loss", _linear_classifier(name, obj), "classifier",
+                                      _classifier_loss(obj), where))
             elif inspect.isclass(obj) and name in NNFS_CLASSES:
                 if style in ("auto", "nnfs"):
                     _nnfs_class(name, obj, targets, skipped, where)
@@ -358,12 +364,55 @@ def _function(name, fn, namespace, targets, skipped, where):
     elif re.fullmatch(r"(svm|softmax)_loss(_\w+)?", name):
         _loss(name, fn, targets, skipped, where)
     elif name in RULES:
-        params = list(inspect.signature(fn).parameters)
-        if n_args in (2, 3) and params[1].lower() not in ("lr", "learning_rate", "eta"):
+        sig = list(inspect.signature(fn).parameters.values())
+        params = [p.name for p in sig]
+        cs231n = n_args in (2, 3) and params[1].lower() not in ("lr", "learning_rate", "eta", "states") and \
+            (n_args == 2 or params[2] == "config" or sig[2].default is None)
+        if cs231n:
             targets.append(Target(name, "optimizer", "cs231n", fn, where))     # cs231n: rule(w, dw, config=None)
         else:                                       # d2l's sgd(params, lr, batch_size) is another thing
             skipped.append((name, f"named like an update rule but its signature ({', '.join(params)}) is not "
                                   f"cs231n's {name}(w, dw, config=None)"))
+
+
+def _linear_classifier(name, cls):
+    """cs231n assignment 1's ``LinearSVM`` / ``Softmax``: ``loss(X_batch, y_batch, reg)`` of ``self.W``
+    (D, C). Returns the kind to check it as, or None."""
+    kind = {"LinearSVM": "linear_svm", "Softmax": "linear_softmax"}.get(name)
+    loss = getattr(cls, "loss", None)
+    if kind is None or not callable(loss):
+        return None
+    try:
+        args = list(inspect.signature(loss).parameters)
+    except (TypeError, ValueError):
+        return None
+    return kind if len(args) == 4 and args[3] == "reg" else None
+
+
+def _classifier_loss(cls):
+    """``f(W, X, y, reg)`` from a classifier class: a fresh instance holding ``W``, its ``loss``."""
+    def loss(W, X, y, reg):
+        model = cls()
+        model.W = W
+        return model.loss(X, y, reg)
+    loss.__name__ = f"{cls.__name__}.loss"
+    return loss
+
+
+D2L_RULES = {"sgd", "sgd_momentum", "adagrad", "rmsprop", "adadelta", "adam"}
+
+
+def _d2l_rule(name, fn):
+    """Why d2l's update rules (``sgd(params, lr, batch_size)``, ``adam(params, states, hyperparams)``...)
+    are not checked, or None when ``fn`` is not one."""
+    try:
+        args = list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return None
+    if name not in D2L_RULES or not args or args[0] != "params" or len(args) < 3:
+        return None
+    return (f"d2l's {name}({', '.join(args)}): an update of a list of params in place, with states of its own; "
+            "parity scan checks cs231n's rule(w, dw, config) and the books' optimizer classes, not this form")
 
 
 def _loss(name, fn, targets, skipped, where):
@@ -391,6 +440,8 @@ def _class(name, cls, targets, skipped, where):
         targets.append(Target(name, kind_of(name) or name.lower(), "textbook", cls, where))
     elif hasattr(cls, "forward") and hasattr(cls, "backward"):
         skipped.append((name, "a layer class parity scan does not recognise by name"))
+    elif name == "LinearClassifier" and callable(getattr(cls, "train", None)):
+        pass                                        # cs231n's base of LinearSVM and Softmax: their loss is checked
     elif callable(getattr(cls, "loss", None)) and (callable(getattr(cls, "gradient", None))
                                                    or callable(getattr(cls, "predict", None))):
         skipped.append((name, f"a network parity scan does not recognise by name (it checks "

@@ -56,8 +56,12 @@ def check_trajectory(info, dtype="float64", seed=0):
             if total is not None:
                 pairs.append(("clip:total_norm", np.asarray(total), ttotal.detach().numpy()))
             pairs += [(f"clip:grad:{k}", grads[k].copy(), tensors[k].grad.numpy()) for k in grads]
+        given = {k: g.copy() for k, g in grads.items()}
         opt.step(grads)
         topt.step()
+        changed = [k for k in grads if not np.array_equal(grads[k], given[k], equal_nan=True)]
+        if changed:                       # weight decay added into the caller's array, a clip of it...
+            pairs.append(("no_mutation:grads", f"step() changed the gradient array(s) it was given: {changed}", None))
         for g in grads.values():          # the caller reuses its gradient arrays (zero_grad, the next
             g.fill(np.nan)                # backward): an optimizer that kept a reference sees NaN
         if sched:
@@ -76,6 +80,10 @@ def check_trajectory(info, dtype="float64", seed=0):
                         raise KeyError(f"torch has no state '{key}' for parameter '{k}' "
                                        f"(it has {sorted(tstate)})")
                     pairs.append((f"state:{k}.{key}", value, ref.numpy()))
+                    if value.dtype != ref.numpy().dtype:     # np.zeros(p.shape) for float32 parameters
+                        pairs.append((f"state dtype:{k}.{key}", f"state '{key}' of '{k}' is {value.dtype}, torch's "
+                                      f"is {ref.numpy().dtype} for {dtype} parameters (np.zeros_like(p) keeps the "
+                                      "dtype)", None))
         lrs = [g["lr"] for g in opt.param_groups]
         pairs.append(("lr", np.array(lrs), np.array([g["lr"] for g in topt.param_groups])))
         return pairs
@@ -92,10 +100,14 @@ def track(steps, advance, dtype, meta, tolerances=None):
     try:
         for step in range(1, steps + 1):
             for check, a, e in advance(step):
-                r = compare(a, e, tolerance_for(dtype, check, tolerances), check=check,
-                            shape=tuple(np.shape(a)), **meta)
+                if e is None:             # a finding, not a comparison: ``a`` says what is wrong
+                    r = failed(a, check=check, **meta)
+                else:
+                    r = compare(a, e, tolerance_for(dtype, check, tolerances), check=check,
+                                shape=tuple(np.shape(a)), **meta)
                 if not r.passed and check not in first_bad:
-                    r.note = f"{r.note} (at step {step})" if r.note == NOT_WRITTEN else f"first diverged at step {step}"
+                    r.note = f"{r.note} (at step {step})" if r.note == NOT_WRITTEN or e is None else \
+                        f"first diverged at step {step}"
                     first_bad[check] = r
                 if check not in worst or r.max_abs > worst[check].max_abs:
                     worst[check] = r

@@ -72,7 +72,7 @@ def test_cs231n_folder_every_component_recognised_and_correct(cs231n_outcomes):
                 "conv_relu_pool_forward", "rnn_step_forward", "rnn_forward", "lstm_step_forward", "lstm_forward",
                 "word_embedding_forward", "temporal_affine_forward", "temporal_softmax_loss", "CaptioningRNN",
                 "sigmoid",          # rnn_layers.py's stable sigmoid helper: a forward-only function
-                "affine_bn_relu_forward"}
+                "affine_bn_relu_forward", "LinearSVM.loss", "Softmax.loss"}   # assignment 1's classifier classes
     assert set(v) == expected, sorted(v)
     conventions = {k: c for k, (verdict, c) in v.items() if verdict == "CONVENTION"}
     # as taught: the biased running variance, p = the KEEP probability of dropout, and the networks'
@@ -385,7 +385,7 @@ def test_d2l_sgd_is_not_taken_for_the_cs231n_rule(tmp_path, capsys):
         "def sgd(params, lr, batch_size):\n    for p in params:\n        p -= lr * p.grad / batch_size\n")
     shutil.copy(os.path.join(CS231N, "layers.py"), tmp_path / "d2l" / "layers.py")
     assert main(["scan", str(tmp_path / "d2l"), "--only", "sgd,relu", "--dtype", "float64"]) == 0
-    assert "sgd: named like an update rule but its signature (params, lr, batch_size)" in capsys.readouterr().out
+    assert "sgd: d2l's sgd(params, lr, batch_size): an update of a list of params in place" in capsys.readouterr().out
 
 
 def test_float64_arrays_for_float32_input_are_a_convention_not_a_failure(tmp_path):
@@ -948,3 +948,21 @@ def test_a_nan_loss_where_torch_is_finite_says_why():
         report = check_component(softmax_loss, x, y=np.array([0, 2]), hints=False)
     loss = next(r for r in report.failures if r.check == "loss")
     assert "a 0 * log(0)" in loss.message() and "take the label's column instead" in loss.message()
+
+
+def test_the_linear_classifier_classes_are_checked_through_their_loss(tmp_path):
+    """cs231n assignment 1's ``Softmax.loss(X_batch, y_batch, reg)`` that calls the SVM's loss fails, at
+    Softmax.loss; d2l's ``adam(params, states, hyperparams)`` beside it is listed as skipped, not failed."""
+    path = seeded(tmp_path, CS231N, "classifiers/linear_classifier.py",
+                  "return softmax_loss_vectorized(self.W, X_batch, y_batch, reg)",
+                  "return svm_loss_vectorized(self.W, X_batch, y_batch, reg)")
+    outcomes, _ = scan([path], only="Softmax.loss,LinearSVM.loss", dtypes=F64)
+    v = verdicts(outcomes)
+    assert v["Softmax.loss"][0] == "FAIL" and v["LinearSVM.loss"][0] == "PASS", v
+    d2l = tmp_path / "d2l_optim.py"
+    d2l.write_text("def adam(params, states, hyperparams):\n    pass\n"
+                   "def sgd(params, lr, batch_size):\n    pass\n"
+                   "def sgd_momentum(w, dw, config=None):\n    return w, config\n")
+    found, skipped = scan([str(d2l)], dtypes=F64)
+    assert [o.target.name for o in found] == ["sgd_momentum"]             # cs231n's form, checked
+    assert {n for n, _ in skipped} == {"adam", "sgd"} and all("d2l's" in why for _, why in skipped), skipped
