@@ -96,7 +96,8 @@ class _Checks:
         return False
 
     def crashed(self, exc):
-        self.fail("error", f"raised {type(exc).__name__}: {exc}{where(exc)}{known_crash(exc)}")
+        said = f": {exc}" if str(exc) else " (with no message)"      # a bare ``assert``
+        self.fail("error", f"raised {type(exc).__name__}{said}{where(exc)}{known_crash(exc)}")
         if isinstance(exc, AssertionError) and len(self.results) == 1 and where(exc):
             # the user's own assert, before anything ran: the component refuses this input
             # (cs231n's max_pool_forward_reshape takes square windows that tile the input only)

@@ -115,6 +115,9 @@ class BatchNorm(torch.nn.Module):
         self.eps, self.momentum, self.biased = eps, momentum, biased
 
     def forward(self, x):
+        if x.dim() > 2 and x.shape[1] != self.weight.numel() and x[0].numel() == self.weight.numel():
+            # the book's BatchNormalization on conv output: one feature per (c, h, w), x as (N, C*H*W)
+            return self.forward(x.reshape(len(x), -1)).reshape(x.shape)
         if not (self.training and self.biased):
             return torch.nn.functional.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
                                                   self.training, self.momentum, self.eps)

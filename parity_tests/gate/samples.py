@@ -28,7 +28,10 @@ SPECS = {
     "softmax": [("random (5,7)", (5, 7), {}, {}),
                 ("large logits 800 + 30 * randn (4,5)", (4, 5), {}, {"large": True, "fd": False})],
     "batchnorm": [("N=8 D=5", (8, 5), {"gamma": (5,), "beta": (5,)}, {}),
-                  ("N=3 D=7", (3, 7), {"gamma": (7,), "beta": (7,)}, {})],
+                  ("N=3 D=7", (3, 7), {"gamma": (7,), "beta": (7,)}, {}),
+                  # the book's BatchNormalization after a conv: (N, C, H, W) normalised as (N, C*H*W)
+                  ("(6,2,3,3) as (6,18): the book's conv path", (6, 2, 3, 3), {"gamma": (18,), "beta": (18,)},
+                   {"style": "textbook"})],
     # cs231n's layer_utils sandwich a FullyConnectedNet with batchnorm is built from
     "affine_bn_relu": [("x (6,5) -> 4", (6, 5), {"W": (5, 4), "b": (4,), "gamma": (4,), "beta": (4,)}, {}),
                        ("x (3,2,4) -> 3", (3, 2, 4), {"W": (8, 3), "b": (3,), "gamma": (3,), "beta": (3,)}, {})],

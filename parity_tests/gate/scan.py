@@ -349,7 +349,7 @@ def _function(name, fn, namespace, targets, skipped, where):
         if kind is None:
             skipped.append((name, "not a component parity scan knows (checks: affine, relu, leaky_relu, sigmoid, "
                                   "tanh, batchnorm, spatial_batchnorm, layernorm, spatial_groupnorm, dropout, conv, "
-                                  "max_pool, avg_pool, affine_relu, conv_relu, conv_relu_pool, rnn_step, rnn, "
+                                  "max_pool, avg_pool, affine_relu, affine_bn_relu, conv_relu, conv_relu_pool, rnn_step, rnn, "
                                   "lstm_step, lstm, word_embedding, temporal_affine)"))
         elif not backs:
             skipped.append((name, f"no {m.group(1)}_backward{m.group(2)} beside it"))
@@ -545,8 +545,8 @@ def check_target(target, dtypes, cv, seed=0):
     if target.style == "model":
         return _check_model(target, cv, seed)
     for sample, shape, spec, flags in S.SPECS[target.kind]:
-        if target.style == "textbook" and target.kind == "batchnorm" and len(shape) > 2:
-            continue
+        if flags.get("style") and flags["style"] != target.style:
+            continue                                # a sample of one style's own input (the book's 4-D BN)
         if target.style == "nnfs" and target.kind == "affine" and len(shape) > 2:
             continue                                # np.dot(inputs, weights): (N, D) input only
         if flags.get("takes") and flags["takes"] not in _arguments(target):
@@ -927,7 +927,7 @@ def _judge(target, dtypes, declared, seed, report):
     # declared half for the networks, and its dW made with np.zeros in float64)
     best = (0, {}, report)
     for base, base_report in bases:
-        options = conv.candidates(kind, base)
+        options = [o for o in conv.candidates(kind, base) if _may_follow(target, o)]
         pairs = [dict([a, b]) for i, a in enumerate(options) for b in options[i + 1:] if a[0] != b[0]]
         for extra in [dict([o]) for o in options] + pairs:
             retry = _refusals(check_target(target, dtypes, {**base, **extra}, seed))[0]
@@ -937,6 +937,20 @@ def _judge(target, dtypes, declared, seed, report):
             if n > best[0] and len(extra) == 1:
                 best = (n, extra, retry)
     return Outcome(target, "FAIL", best[1], best[2])
+
+
+def _may_follow(target, option):
+    """Whether ``target`` can follow the convention ``option`` at all. Classic dropout leaves the
+    training output unscaled and multiplies by the keep probability in eval: a dropout class whose
+    forward has no eval mode (nnfs's chapters 14-17, ``forward(inputs)``) would never scale, so an
+    unscaled mask there is a bug, not that convention."""
+    if option == ("dropout", "classic") and inspect.isclass(target.obj):
+        try:
+            args = list(inspect.signature(target.obj.forward).parameters)[1:]
+        except (TypeError, ValueError, AttributeError):
+            return True
+        return len(args) > 1
+    return True
 
 
 def _explained(report, retry):

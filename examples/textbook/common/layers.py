@@ -93,9 +93,18 @@ class BatchNormalization:
     def __init__(self, gamma, beta, momentum=0.9, running_mean=None, running_var=None):
         self.gamma, self.beta, self.momentum = gamma, beta, momentum
         self.running_mean, self.running_var = running_mean, running_var
+        self.input_shape = None          # 4-D after a conv layer, 2-D after an affine one
         self.batch_size = self.xc = self.std = self.dgamma = self.dbeta = None
 
     def forward(self, x, train_flg=True):
+        self.input_shape = x.shape
+        if x.ndim != 2:
+            N, C, H, W = x.shape
+            x = x.reshape(N, -1)
+        out = self.__forward(x, train_flg)
+        return out.reshape(*self.input_shape)
+
+    def __forward(self, x, train_flg):
         if self.running_mean is None:
             self.running_mean = np.zeros(x.shape[1])
             self.running_var = np.zeros(x.shape[1])
@@ -113,6 +122,13 @@ class BatchNormalization:
         return self.gamma * xn + self.beta
 
     def backward(self, dout):
+        if dout.ndim != 2:
+            N, C, H, W = dout.shape
+            dout = dout.reshape(N, -1)
+        dx = self.__backward(dout)
+        return dx.reshape(*self.input_shape)
+
+    def __backward(self, dout):
         self.dbeta = dout.sum(axis=0)
         self.dgamma = np.sum(self.xn * dout, axis=0)
         dxn = self.gamma * dout

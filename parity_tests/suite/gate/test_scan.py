@@ -966,3 +966,14 @@ def test_the_linear_classifier_classes_are_checked_through_their_loss(tmp_path):
     found, skipped = scan([str(d2l)], dtypes=F64)
     assert [o.target.name for o in found] == ["sgd_momentum"]             # cs231n's form, checked
     assert {n for n, _ in skipped} == {"adam", "sgd"} and all("d2l's" in why for _, why in skipped), skipped
+
+
+def test_the_books_batchnorm_is_checked_on_conv_output_too(tmp_path):
+    """The book's BatchNormalization flattens (N, C, H, W) to (N, C*H*W): its 4-D path has a sample of
+    its own (textbook style only); a backward that flattens in another order fails there alone."""
+    path = seeded(tmp_path, TEXTBOOK, "common/layers.py", "            dout = dout.reshape(N, -1)",
+                  "            dout = dout.transpose(0, 2, 3, 1).reshape(N, -1)")
+    outcomes, _ = scan([path], only="BatchNormalization", dtypes=F64, conventions={"running_var": "biased"})
+    (o,) = outcomes
+    assert o.verdict == "FAIL" and {r.sample for r in o.report.failures} == {"(6,2,3,3) as (6,18): the book's conv path"}
+    assert "grad_input" in {r.check for r in o.report.failures}

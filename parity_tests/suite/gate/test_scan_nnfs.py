@@ -313,3 +313,27 @@ def test_chapter_14s_regularization_loss_takes_a_layer(tmp_path):
     (tmp_path / "ch14.py").write_text(src.replace("np.sum(np.abs(layer.weights))", "np.sum(np.abs(layer.weights)) ** 2"))
     verdict, checks, _ = failed_checks(scan([str(tmp_path)], only="regularization")[0], "Loss.regularization_loss")
     assert verdict == "FAIL" and checks == {"value"}
+
+
+CH17_DROPOUT = """import numpy as np
+class Layer_Dropout:
+    def __init__(self, rate):
+        self.rate = 1 - rate
+    def forward(self, inputs):
+        self.inputs = inputs
+        self.binary_mask = np.random.binomial(1, self.rate, size=inputs.shape){scale}
+        self.output = inputs * self.binary_mask
+    def backward(self, dvalues):
+        self.dinputs = dvalues * self.binary_mask
+"""
+
+
+def test_chapter_17_dropout_without_an_eval_mode_must_scale_its_mask(tmp_path):
+    """Chapters 14-17's ``forward(inputs)`` has no eval mode, so nothing would ever scale an unscaled
+    mask: that is a bug, not the classic dropout convention (which multiplies by keep in eval)."""
+    for scale, verdict in ((" / self.rate", "PASS"), ("", "FAIL")):
+        folder = tmp_path / ("scaled" if scale else "unscaled")
+        folder.mkdir()
+        (folder / "ch17.py").write_text(CH17_DROPOUT.format(scale=scale))
+        outcomes, _ = scan([str(folder)], style="nnfs", dtypes=F64, conventions={"dtype": "promotes"})
+        assert verdicts(outcomes)["Layer_Dropout"][0] == verdict, (scale, verdicts(outcomes))
