@@ -360,15 +360,24 @@ def _run_layer(c, layer, module, params, buffers, x, dout, seed, finite_differen
             and np.shape(out) == shape:             # an output of the wrong shape: the forward check said so
         _finite_differences(c, layer, x, g, dx, np_grads)
     if getattr(layer, "kind", None) != "dropout" and not is_none(out):
-        _repeat(c, layer, x, g, dx, np_grads, (lambda: share(layer, out_t)) if share else None)
+        _repeat(c, layer, x, g, dx, np_grads, (lambda: share(layer, out_t)) if share else None, out)
 
 
-def _repeat(c, layer, x, g, dx, np_grads, reshare):
+def _repeat(c, layer, x, g, dx, np_grads, reshare, out=None):
     """A second training forward and backward on the same layer, same x and dout (and the same mask),
     must give the same gradients: a backward that adds to what the last one left (``dW +=``) or state
-    kept from call to call shows here, on the layer, not later in a training run."""
+    kept from call to call shows here, on the layer, not later in a training run. The first call's
+    output must come through the second untouched: a layer that returns a scratch buffer of its own
+    would overwrite what the caller holds (the previous layer's activations, a saved prediction)."""
     if hasattr(layer, "train"):
         layer.train()
+    if reshare:
+        reshare()
+    kept = out.copy() if isinstance(out, np.ndarray) else None
+    layer.forward(x * x.dtype.type(0.5) if kept is not None and x.dtype.kind == "f" else x, training=True)
+    if kept is not None and not np.array_equal(out, kept, equal_nan=True):
+        c.fail("repeat:output kept", "the next forward overwrote the output the caller holds from this one: "
+                                     "the layer returns an array it reuses (a scratch buffer); return a new one")
     if reshare:
         reshare()
     layer.forward(x, training=True)

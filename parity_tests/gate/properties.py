@@ -471,6 +471,17 @@ def _predict_in_eval(p, model, X, name):
     after = model.named_buffers() if before else {}
     p.claim("predict leaves running statistics", all(np.array_equal(before[k], after[k]) for k in before),
             "predict changed a running statistic (it ran in training mode)", f"{name} predict")
+    batched = model.predict(X, batch_size=4)          # several batches, the last one short
+    p.claim("predict in batches", np.array_equal(batched, want),
+            f"predict(X, batch_size=4) gave {len(batched)} classes for {len(X)} samples, or other classes than "
+            "one batch: every sample, once, in order", f"{name} predict")
+    if callable(getattr(model, "eval", None)) and callable(getattr(model, "train", None)):
+        model.eval()                                  # eval() reaches every layer: forward(x) is then eval-mode
+        in_eval = model.forward(X)
+        model.train()
+        p.claim("eval() reaches every layer", np.array_equal(in_eval, model.forward(X, training=False)),
+                "after model.eval(), forward(X) is not the eval-mode forward: a layer still in training mode",
+                f"{name} eval()")
 
 
 def trainer_shuffling(dtype, seed):
@@ -486,6 +497,31 @@ def trainer_shuffling(dtype, seed):
             "two epochs visited the samples in the same order")
     p.claim("reproducible", all(np.array_equal(a, b) for a, b in zip(orders, _epoch_orders(seed))),
             "the same seed gave another order")
+    return p.report()
+
+
+def trainer_schedule(dtype, seed):
+    """The schedule steps once an epoch by default (once a batch with ``schedule_every="step"``): each
+    epoch's recorded lr is StepLR's, halved epoch by epoch or batch by batch; ``max_steps`` stops
+    after exactly that many updates."""
+    from numpy_impl.train import Trainer
+    p = Props("Trainer schedule", dtype, seed)
+    rng = np.random.default_rng(seed)
+    X, y = rng.standard_normal((20, 6)).astype(dtype), rng.integers(0, 3, 20)
+    for every, per_epoch in (("epoch", 1), ("step", 4)):            # 20 samples in batches of 5: 4 a epoch
+        model, opt, sched = _small_run(seed, dtype)
+        trainer = Trainer(model, opt, sched, batch_size=5, seed=seed, schedule_every=every, progress=False,
+                          log=None)
+        trainer.fit(X, y, 3)
+        got = [r["lr"][0] for r in trainer.history["epochs"]]
+        want = [1e-2 * 0.5 ** (per_epoch * (e + 1)) for e in range(3)]
+        p.claim(f"lr per epoch (schedule_every={every})", np.allclose(got, want, rtol=1e-12),
+                f"the epochs' lr {got}, StepLR(step_size=1, gamma=0.5) stepped once a{'n epoch' if per_epoch == 1 else ' batch'}"
+                f" gives {want}", f"schedule_every={every}")
+    model, opt, sched = _small_run(seed, dtype)
+    trainer = Trainer(model, opt, batch_size=5, seed=seed, progress=False, log=None)
+    trainer.fit(X, y, 3, max_steps=6)
+    p.claim("max_steps", trainer.step == 6, f"max_steps=6 stopped after {trainer.step} updates", "max_steps=6")
     return p.report()
 
 
@@ -566,6 +602,11 @@ def preprocessing(dtype, seed):
     return p.report()
 
 
+def _models():
+    import numpy_impl.models
+    return numpy_impl.models
+
+
 def _layer_inits():
     """(layer factory(rng, dtype), {parameter: the std its docstring gives, 0 or "ones"}) for every
     layer that draws its own weights, at sizes of 30,000 to 120,000 values a weight."""
@@ -585,6 +626,13 @@ def _layer_inits():
         (lambda r, d: L.GRU(100, 150, rng=r, dtype=d), {"Wx": 1 / math.sqrt(150), "Wh": 1 / math.sqrt(150), "b": 0}),
         (lambda r, d: L.MultiheadAttention(160, 4, rng=r, dtype=d),
          {"W_in": 1 / math.sqrt(160), "b_in": 0, "W_out": 1 / math.sqrt(160), "b_out": 0}),
+        # the models build their layers from init= and weight_scale=: a name, a scale, a He default
+        (lambda r, d: _models().TwoLayerNet(300, 200, 100, seed=r, dtype=d),
+         {"0.W": 1e-4, "0.b": 0, "2.W": 1e-4, "2.b": 0}),
+        (lambda r, d: _models().FullyConnectedNet(300, [200], 100, init="he", seed=r, dtype=d),
+         {"0.W": math.sqrt(2 / 300), "0.b": 0, "2.W": math.sqrt(2 / 200), "2.b": 0}),
+        (lambda r, d: _models().FullyConnectedNet(300, [200], 100, init="normal", weight_scale=0.05, seed=r, dtype=d),
+         {"0.W": 0.05, "0.b": 0, "2.W": 0.05, "2.b": 0}),
         (lambda r, d: L.TransformerEncoderLayer(160, 4, dim_feedforward=400, rng=r, dtype=d),
          {"self_attn.W_in": 1 / math.sqrt(160), "self_attn.b_in": 0, "self_attn.W_out": 1 / math.sqrt(160),
           "self_attn.b_out": 0, "linear1.W": 1 / math.sqrt(160), "linear1.b": 0, "linear2.W": 1 / math.sqrt(400),
@@ -732,11 +780,94 @@ def defaults(dtype, seed):
     return p.report()
 
 
+def _parallel_cases(dtype, rng):
+    """(name, layer or None, input, labels or None): every component that spreads row blocks over
+    threads (numpy_impl.parallel), at sizes of several 1 MB blocks."""
+    import numpy_impl.layers as L
+    from numpy_impl.losses import softmax_loss
+
+    def randomised(layer):
+        for k, v in layer.params.items():
+            v[...] = 1.0 + 0.5 * rng.standard_normal(v.shape) if k == "gamma" else 0.5 * rng.standard_normal(v.shape)
+        return layer
+    x = lambda *shape: rng.standard_normal(shape).astype(dtype)      # noqa: E731
+    return [("LayerNorm(520) (600, 520)", randomised(L.LayerNorm(520, dtype=dtype)), x(600, 520), None),
+            ("BatchNorm2d(8) (40, 8, 32, 32)", randomised(L.BatchNorm2d(8, dtype=dtype)), x(40, 8, 32, 32), None),
+            ("BatchNorm1d(512) (1200, 512)", randomised(L.BatchNorm1d(512, dtype=dtype)), x(1200, 512), None),
+            ("MaxPool2d(2) (64, 8, 32, 32)", L.MaxPool2d(2), x(64, 8, 32, 32), None),
+            ("Conv2d(3, 8, 3, padding=1) (160, 3, 16, 16)",
+             L.Conv2d(3, 8, 3, padding=1, weight_scale=0.2, rng=rng, dtype=dtype), x(160, 3, 16, 16), None),
+            ("softmax_loss (300, 1000)", softmax_loss, x(300, 1000), rng.integers(0, 1000, 300))]
+
+
+def _run_once(layer, x, y, g):
+    if y is not None:                               # a loss function
+        loss, dx = layer(x, y)
+        return [np.asarray(loss), dx]
+    out = layer.forward(x, training=True)
+    dx = layer.backward(g)
+    return [out, dx] + [np.array(v) for v in layer.named_grads().values()]
+
+
+def thread_count(dtype, seed):
+    """The layers that cut large inputs into row blocks and spread them over threads give the same
+    bits with 1, 2, 3 and 4 threads, whatever this machine's core count (a block given to two threads,
+    or one left out, shows only with more threads than blocks' worth of cores)."""
+    from numpy_impl import parallel
+    p = Props("thread count", dtype, seed)
+    rng = np.random.default_rng(seed)
+    for name, layer, x, y in _parallel_cases(np.dtype(dtype), rng):
+        g = None if y is not None else rng.standard_normal(layer.forward(x, training=True).shape).astype(dtype)
+        before = parallel.set_threads(1)
+        try:
+            one = _run_once(layer, x, y, g)
+            for n in (2, 3, 4):
+                parallel.set_threads(n)
+                many = _run_once(layer, x, y, g)
+                same = all(np.array_equal(a, b, equal_nan=True) for a, b in zip(one, many))
+                p.claim(f"{n} threads = 1 thread", same, f"{n} threads gave other results than 1: a row block "
+                        "computed twice or left out (numpy_impl.parallel)", name)
+        finally:
+            parallel.set_threads(before)
+    return p.report()
+
+
+def recurrent_final_state(dtype, seed):
+    """``h_n`` (and the LSTM's ``c_n``) after a forward are torch's final states, from zero and from
+    given initial states: the layers' outputs are compared by the registry, these are what a caller
+    carries to the next chunk (CharLSTM does)."""
+    import numpy_impl.layers as L
+    from torch_ref.layers import mirror
+    p = Props("recurrent final state", dtype, seed)
+    rng = np.random.default_rng(seed)
+    for cls in (L.RNN, L.LSTM, L.GRU):
+        for given in (False, True):
+            layer = cls(3, 4, rng=rng, dtype=dtype)
+            layer.params["b"][...] = 0.5 * rng.standard_normal(layer.params["b"].shape)
+            x = rng.standard_normal((2, 5, 3)).astype(dtype)
+            h0 = rng.standard_normal((2, 4)).astype(dtype) if given else None
+            c0 = rng.standard_normal((2, 4)).astype(dtype) if given and cls is L.LSTM else None
+            layer.forward(x, h0=h0, c0=c0) if cls is L.LSTM else layer.forward(x, h0=h0)
+            module = mirror(layer).module
+            state = None
+            if given:
+                state = (torch.tensor(h0)[None], torch.tensor(c0)[None]) if cls is L.LSTM else torch.tensor(h0)[None]
+            with torch.no_grad():                   # the torch class's own forward returns (output, h_n)
+                _, last = type(module).__mro__[1].forward(module, torch.tensor(x), state)
+            sample = f"{layer.describe()}, {'h0 given' if given else 'h0 zero'}, T=5"
+            h_n, c_n = (last[0][0], last[1][0]) if cls is L.LSTM else (last[0], None)
+            p.add("h_n", layer.h_n, h_n.numpy(), sample)
+            if c_n is not None:
+                p.add("c_n", layer.c_n, c_n.numpy(), sample)
+    return p.report()
+
+
 PROPERTY_ENTRIES = [
     PropertyInfo("init", init_distributions, "every initialiser x layout (Linear (in, out), Conv2d) x fan mode x "
                  "nonlinearity: fans, mean, std, KS vs torch.nn.init", doc="distribution parity with torch.nn.init"),
     PropertyInfo("layer init", layer_init, "the own default init of Linear, Conv2d, Conv1d, ConvTranspose2d, "
-                 "Embedding, TemporalAffine, RNN, LSTM, GRU, MultiheadAttention: std, mean, KS, zero biases",
+                 "Embedding, TemporalAffine, RNN, LSTM, GRU, MultiheadAttention, and the models' init= and "
+                 "weight_scale=: std, mean, KS, zero biases",
                  dtypes=("float64",), doc="as their docstrings state"),
     PropertyInfo("defaults", defaults, "every keyword default a layer, optimizer, scheduler, loss or initialiser "
                  "shares with its torch namesake", dtypes=("float64",), doc="torch's, or a stated deliberate difference"),
@@ -759,6 +890,12 @@ PROPERTY_ENTRIES = [
                  "dropout, conv) and a model of attention, transformer and per-step affine layers; reg 0 "
                  "and 0.3, training and eval: loss and every parameter gradient",
                  doc="data loss + reg*sum(W^2) over the weights = torch's, autograd's gradients"),
+    PropertyInfo("thread count", thread_count, "LayerNorm, BatchNorm1d/2d, MaxPool2d, Conv2d, softmax_loss at "
+                 "several 1 MB blocks, 1 to 4 threads", doc="bit-identical whatever the number of threads"),
+    PropertyInfo("Trainer schedule", trainer_schedule, "StepLR per epoch and per step, 3 epochs; max_steps 6",
+                 dtypes=("float64",), doc="the schedule steps when schedule_every says; max_steps is exact"),
+    PropertyInfo("recurrent final state", recurrent_final_state, "RNN, LSTM, GRU from zero and given states",
+                 doc="h_n and c_n = torch's final states"),
     PropertyInfo("Trainer shuffling", trainer_shuffling, "4 epochs of 23 samples", dtypes=("float64",),
                  doc="epoch e shuffled by default_rng([seed, e])"),
     PropertyInfo("checkpoint round trip", checkpoint_round_trip, "stopped at step 10 of 21, resumed",
