@@ -424,8 +424,8 @@ def reference(layer, conventions=None, overrides=None):
     elif kind in ("max_pool", "avg_pool"):
         size = (_hyper(layer, "pool_height", "pool_h"), _hyper(layer, "pool_width", "pool_w"))
         stride, pad = _hyper(layer, "stride", default=1), _hyper(layer, "pad", default=0)
-        if kind == "max_pool" and cv.get("pool_ties") == "all":
-            module = conv.TiedMaxPool(size, stride, pad)
+        if kind == "max_pool" and cv.get("pool_ties") in ("all", "split"):
+            module = conv.TiedMaxPool(size, stride, pad, split=cv["pool_ties"] == "split")
         else:
             module = (nn.MaxPool2d if kind == "max_pool" else nn.AvgPool2d)(size, stride=stride, padding=pad)
         targets = {}

@@ -20,6 +20,8 @@ reg                half       the L2 penalty is ``0.5 * reg * sum(W**2)`` (gradi
                               networks (default: ``reg * sum(W**2)``, as in its linear classifiers)
 pool_ties          all        max pooling's backward gives the upstream gradient to EVERY tied maximum
                               (torch: to the first one only)
+                   split      ... or shares it out equally among them (cs231n's ``max_pool_backward_reshape``
+                              with its ``dx /= np.sum(mask, ...)`` line: "a valid subgradient")
 lstm_gates         ifgo       reads an LSTM's 4H gate columns in torch's order i, f, g, o (cs231n's: i, f, o, g)
 dtype              promotes   accepts outputs and gradients computed in float64 for float32 input (arrays made
                               with ``np.zeros(shape)`` and no dtype): they are cast back, the numbers still judged
@@ -49,7 +51,7 @@ CONVENTIONS = {
                   "the loss matches the hinge averaged over classes (MultiMarginLoss)"),
     "reg": (("half",), ("linear_svm", "linear_softmax", "model"),
             "the L2 penalty matches 0.5 * reg * sum(W**2) (gradient reg * W)"),
-    "pool_ties": (("all",), ("max_pool",), "every tied maximum receives the gradient"),
+    "pool_ties": (("all", "split"), ("max_pool",), "every tied maximum receives the gradient (or an equal share)"),
     "lstm_gates": (("ifgo",), ("lstm_step", "lstm"), "the LSTM matches the gates in torch's order i, f, g, o"),
     "dtype": (("promotes",), ("*",), "float32 input gives float64 outputs or gradients (arrays made without a dtype)"),
     "velocity": (("torch", "negated"), ("optimizer",),
@@ -189,11 +191,12 @@ class FoldedEpsAdam(torch.optim.Optimizer):
 
 class TiedMaxPool(torch.nn.Module):
     """Max pooling whose backward hands the upstream gradient to every tied maximum of a window (the
-    ``mask = window == window.max()`` backward); the forward is torch's max. Padding is with -inf."""
+    ``mask = window == window.max()`` backward), or with ``split`` an equal share to each; the forward
+    is torch's max. Padding is with -inf."""
 
-    def __init__(self, kernel, stride, padding=0):
+    def __init__(self, kernel, stride, padding=0, split=False):
         super().__init__()
-        self.kernel, self.stride, self.padding = tuple(kernel), stride, padding
+        self.kernel, self.stride, self.padding, self.split = tuple(kernel), stride, padding, split
 
     def forward(self, x):
         n, c, h, w = x.shape
@@ -203,6 +206,7 @@ class TiedMaxPool(torch.nn.Module):
         top = cols.max(1, keepdim=True).values
         mask = (cols == top).to(x.dtype)
         cols = torch.where(mask.bool(), cols, torch.zeros_like(cols))
-        out = top.detach() + ((cols - cols.detach()) * mask).sum(1, keepdim=True)
+        share = mask / mask.sum(1, keepdim=True) if self.split else mask      # split: 1/k to each of k ties
+        out = top.detach() + ((cols - cols.detach()) * share).sum(1, keepdim=True)
         ho = (h + 2 * p - self.kernel[0]) // self.stride + 1
         return out.reshape(n, c, ho, -1)

@@ -279,8 +279,8 @@ def _cases(name, fwd, back, rng, dtype, cv):
                 size, stride = (spec["f"], spec["f"]), spec["stride"]
                 if mode == "average":
                     inner = nn.AvgPool2d(size, stride=stride)
-                elif cv.get("pool_ties") == "all":
-                    inner = conv.TiedMaxPool(size, stride)
+                elif cv.get("pool_ties") in ("all", "split"):
+                    inner = conv.TiedMaxPool(size, stride, split=cv["pool_ties"] == "split")
                 else:
                     inner = nn.MaxPool2d(size, stride=stride)
 

@@ -977,3 +977,27 @@ def test_the_books_batchnorm_is_checked_on_conv_output_too(tmp_path):
     (o,) = outcomes
     assert o.verdict == "FAIL" and {r.sample for r in o.report.failures} == {"(6,2,3,3) as (6,18): the book's conv path"}
     assert "grad_input" in {r.check for r in o.report.failures}
+
+
+@pytest.mark.parametrize("backward,want", [
+    ("dx[n, c, i * s + k // pw, j * s + k % pw] += dout[:, :, i, j]", ("PASS", {})),
+    ("m = (window == window.max(axis=2, keepdims=True))\n"
+     "            dx[:, :, i * s:i * s + ph, j * s:j * s + pw] += (m * dout[:, :, i, j][..., None]).reshape(N, C, ph, pw)",
+     ("CONVENTION", {"pool_ties": "all"})),
+    ("m = (window == window.max(axis=2, keepdims=True))\n"
+     "            m = m / m.sum(axis=2, keepdims=True)\n"
+     "            dx[:, :, i * s:i * s + ph, j * s:j * s + pw] += (m * dout[:, :, i, j][..., None]).reshape(N, C, ph, pw)",
+     ("CONVENTION", {"pool_ties": "split"})),
+    ("m = (window == window.max(axis=2, keepdims=True))\n"
+     "            m = m / 2.0\n"
+     "            dx[:, :, i * s:i * s + ph, j * s:j * s + pw] += (m * dout[:, :, i, j][..., None]).reshape(N, C, ph, pw)",
+     ("FAIL", {})),
+])
+def test_max_pool_ties_to_the_first_to_all_or_shared_out(tmp_path, backward, want):
+    """Three valid subgradients at tied maxima: torch's (the first), every one (``pool_ties=all``), an
+    equal share each (``pool_ties=split``, cs231n's fast layer with its division); halving is none."""
+    path = seeded(tmp_path, CS231N, "layers.py", "dx[n, c, i * s + k // pw, j * s + k % pw] += dout[:, :, i, j]",
+                  backward)
+    outcomes, _ = scan([path], only="max_pool_forward_naive", dtypes=F64)
+    got = verdicts(outcomes)["max_pool_forward_naive"]
+    assert (got[0], got[1] if got[0] != "FAIL" else {}) == want, got
