@@ -146,21 +146,38 @@ def load_checkpoint(path, model, optimizer=None, scheduler=None, check_extra=Non
         _mismatch(path, "schedules", saved_sched or "none", "none" if scheduler is None else type(scheduler).__name__)
     if check_extra is not None:
         check_extra(meta["extra"])
+    # what the writes below need, checked now: nothing is changed unless all of it can be
+    read_only = [k for _, named in targets for k, p in named.items() if not p.flags.writeable]
+    if read_only:
+        raise ValueError(f"load_checkpoint({path!r}): the model's {read_only} are read-only; nothing was loaded")
+    for g, state in zip(gens, meta["generators"]):
+        try:
+            type(g.bit_generator)().state = state
+        except (TypeError, ValueError, KeyError) as e:
+            raise ValueError(f"load_checkpoint({path!r}): a layer's random generator state in the file is "
+                             f"damaged ({type(e).__name__}: {e}); nothing was loaded") from None
+    sd = None
+    if optimizer is not None:
+        state = {name: dict(scalars) for name, scalars in meta["optim_scalars"].items()}
+        for k, v in data.items():
+            if k.startswith("optim/"):
+                _, name, key = k.split("/", 2)
+                state.setdefault(name, {})[key] = v
+        groups = [{k: tuple(v) if isinstance(v, list) and k != "params" else v for k, v in g.items()}
+                  for g in meta["optimizer"]["param_groups"]]
+        sd = {"state": state, "variant": meta["optimizer"]["variant"], "param_groups": groups}
+        try:
+            optimizer.check_state_dict(sd)
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"load_checkpoint({path!r}): {e}; nothing was loaded") from None
 
     for prefix, named in targets:
         for k, p in named.items():
             p[...] = data[prefix + k]
     for g, state in zip(gens, meta["generators"]):
         g.bit_generator.state = state
-    if optimizer is not None:
-        state = {name: dict(scalars) for name, scalars in meta["optim_scalars"].items()}
-        for k, v in data.items():
-            if k.startswith("optim/"):
-                _, name, key = k.split("/", 2)
-                state[name][key] = v
-        groups = [{k: tuple(v) if isinstance(v, list) and k != "params" else v for k, v in g.items()}
-                  for g in meta["optimizer"]["param_groups"]]
-        optimizer.load_state_dict({"state": state, "variant": meta["optimizer"]["variant"], "param_groups": groups})
+    if sd is not None:
+        optimizer.load_state_dict(sd)
     if scheduler is not None:
         scheduler.load_state_dict(meta["scheduler"]["state"])
     return meta["extra"]

@@ -126,14 +126,49 @@ class Optimizer:
                 "param_groups": [{**{k: v for k, v in g.items() if k != "params"}, "params": list(g["params"])}
                                  for g in self.param_groups]}
 
-    def load_state_dict(self, sd):
+    def check_state_dict(self, sd):
+        """Raise, changing nothing, unless ``sd`` is a state dict this optimizer can load: its
+        parameter names, every state array of its parameter's shape and dtype, hyperparameters in
+        range, a known variant. Returns the groups' hyperparameters as they will be set."""
+        name = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(sd, dict) or not isinstance(sd.get("param_groups"), (list, tuple)) or \
+                not isinstance(sd.get("state"), dict):
+            raise TypeError(f"{name}: expected a dict with 'state' (a dict) and 'param_groups' (a list), as "
+                            f"state_dict() returns, got {type(sd).__name__}"
+                            + (f" with keys {sorted(sd)}" if isinstance(sd, dict) else ""))
         names = [n for g in self.param_groups for n in g["params"]]
-        saved = [n for g in sd["param_groups"] for n in g["params"]]
-        if names != saved:
-            raise ValueError(f"{type(self).__name__}.load_state_dict: saved parameters {saved} do not match {names}")
+        saved = [n for g in sd["param_groups"] if isinstance(g, dict) for n in g.get("params", ())]
+        if names != saved or len(sd["param_groups"]) != len(self.param_groups):
+            raise ValueError(f"{name}: saved parameters {saved} do not match {names}")
+        params = {k: p for g in self.param_groups for k, p in g["params"].items()}
+        for k, st in sd["state"].items():
+            if k not in params or not isinstance(st, dict):
+                raise ValueError(f"{name}: state for {k!r}, which is not a parameter of this optimizer ({names})")
+            for key, v in st.items():
+                if isinstance(v, np.ndarray) and v.ndim and (v.shape != params[k].shape or v.dtype != params[k].dtype):
+                    raise ValueError(f"{name}: state {key!r} of {k!r} is {v.dtype} {v.shape}, the parameter is "
+                                     f"{params[k].dtype} {params[k].shape}")
+        if sd.get("variant", self.variant) not in self.variants:
+            raise ValueError(f"{name}: variant must be one of {self.variants}, got {sd.get('variant')!r}")
+        hypers = []
         for group, saved_group in zip(self.param_groups, sd["param_groups"]):
-            group.update({k: v for k, v in saved_group.items() if k != "params"})
-        self.state = copy.deepcopy(sd["state"])
+            hyper = {k: v for k, v in saved_group.items() if k != "params"}
+            unknown = set(hyper) - set(self.defaults) - {"initial_lr"}
+            if unknown:
+                raise ValueError(f"{name}: unknown hyperparameter(s) {sorted(unknown)} in a saved group")
+            merged = {**group, **hyper}
+            self._validate(merged)                  # lr="fast", a beta of 2: refused here, not at step()
+            hypers.append({k: merged[k] for k in hyper})
+        return hypers
+
+    def load_state_dict(self, sd):
+        """Load a ``state_dict()``: everything is checked first (``check_state_dict``), so a bad one
+        changes nothing."""
+        hypers = self.check_state_dict(sd)
+        for group, hyper in zip(self.param_groups, hypers):
+            group.update(hyper)
+        saved = sd["state"]
+        self.state = {k: copy.deepcopy(saved.get(k, {})) for g in self.param_groups for k in g["params"]}
         self.variant = sd.get("variant", self.variant)
 
 

@@ -169,3 +169,47 @@ def test_scan_turns_os_exit_into_a_failure_and_skips_named_pipes(tmp_path):
     assert o.verdict == "FAIL" and "os._exit(0) called" in o.report.failures[0].message()
     assert (str(tmp_path / "pipe.py"), "not a regular file: not read") in skipped
     assert os._exit.__name__ == "_exit"               # put back after the scan
+
+
+def test_optimizer_load_state_dict_checks_everything_before_changing_anything():
+    w = np.ones((2, 2))
+    opt = Adam({"w": w}, lr=1e-2)
+    opt.step({"w": np.ones((2, 2))})
+    good = opt.state_dict()
+    for bad, match in ((None, "expected a dict with 'state'"), ({}, "expected a dict with 'state'"),
+                       ({**good, "state": {"w": {"exp_avg": np.zeros((5, 5))}}}, r"state 'exp_avg' of 'w' is float64 \(5, 5\)"),
+                       ({**good, "state": {"v": {}}}, "state for 'v', which is not a parameter"),
+                       ({**good, "variant": "keras"}, "variant must be one of"),
+                       ({**good, "param_groups": [{**good["param_groups"][0], "lr": "fast"}]}, "lr must be a finite number"),
+                       ({**good, "state": {"w": {**good["state"]["w"], "exp_avg": np.zeros((2, 2), np.float32)}}},
+                        "exp_avg' of 'w' is float32")):
+        before = opt.state_dict()
+        with pytest.raises((TypeError, ValueError), match=match):
+            opt.load_state_dict(bad)
+        after = opt.state_dict()
+        assert after["param_groups"] == before["param_groups"]
+        assert all(np.array_equal(after["state"]["w"][k], v) for k, v in before["state"]["w"].items())
+    opt.load_state_dict({**good, "state": {}})              # no state yet: every parameter starts afresh
+    opt.step({"w": np.ones((2, 2))})
+
+
+def test_load_checkpoint_with_a_damaged_generator_state_leaves_the_model_alone(tmp_path, monkeypatch):
+    """Everything is checked before the first write: a generator state the file garbled, or a
+    read-only parameter, is refused with the model, optimizer and generators as they were."""
+    import numpy_impl.checkpoint as C
+    model = FullyConnectedNet(4, [3], 2, dropout=0.3, seed=0)
+    C.save_checkpoint(tmp_path / "ok.npz", model)
+    data, meta = C.read_checkpoint(str(tmp_path / "ok.npz"))
+    damaged = {**meta, "generators": [{"bit_generator": "PCG64", "state": "damaged"} for _ in meta["generators"]]}
+    monkeypatch.setattr(C, "read_checkpoint", lambda path: (data, damaged))
+    other = FullyConnectedNet(4, [3], 2, dropout=0.3, seed=1)
+    before = {k: v.copy() for k, v in other.named_parameters().items()}
+    with pytest.raises(ValueError, match="random generator state in the file is damaged.*nothing was loaded"):
+        C.load_checkpoint(tmp_path / "ok.npz", other)
+    assert all(np.array_equal(before[k], v) for k, v in other.named_parameters().items())
+    monkeypatch.setattr(C, "read_checkpoint", lambda path: (data, meta))
+    frozen = FullyConnectedNet(4, [3], 2, dropout=0.3, seed=1)
+    frozen.named_parameters()["0.W"].flags.writeable = False
+    with pytest.raises(ValueError, match=r"\['0.W'\] are read-only; nothing was loaded"):
+        C.load_checkpoint(tmp_path / "ok.npz", frozen)
+    assert all(np.array_equal(before[k], v) for k, v in frozen.named_parameters().items())
