@@ -64,15 +64,17 @@ def search(train_fn, configs, seed=0, log=print):
         t0 = time.perf_counter()
         trial_seed = [seed, i]
         try:
-            out = dict(train_fn(dict(config), trial_seed))
+            out = train_fn(dict(config), trial_seed)
         except (FloatingPointError, ValueError, ArithmeticError) as e:
             out = {"val_acc": 0.0, "train_acc": 0.0, "failed": f"{type(e).__name__}: {e}"}
-        if "val_acc" not in out:
-            raise KeyError("search: train_fn must return a dict with 'val_acc'")
-        try:
-            acc = float(out["val_acc"])
-        except (TypeError, ValueError):
-            raise TypeError(f"search: train_fn's 'val_acc' must be a number, got {out['val_acc']!r}") from None
+        if not isinstance(out, dict) or "val_acc" not in out:
+            raise TypeError(f"search: train_fn must return a dict with 'val_acc', got "
+                            f"{type(out).__name__ if not isinstance(out, dict) else 'a dict of ' + str(sorted(out))}")
+        out = dict(out)
+        value = out["val_acc"]
+        if isinstance(value, (str, bytes, bool)) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise TypeError(f"search: train_fn's 'val_acc' must be a number, got {value!r}")
+        acc = out["val_acc"] = float(value)
         if not math.isfinite(acc):                  # would sort anywhere: a failed trial, ranked last
             out.update(val_acc=0.0, failed=out.get("failed") or f"val_acc was {acc}")
         out.update(trial=i, seed=trial_seed, config=dict(config), seconds=time.perf_counter() - t0)

@@ -182,9 +182,22 @@ def _script_part(exc):
     return ""
 
 
-def from_factory(spec):
+FACTORY_SECONDS = 120           # loading the file and calling the factory: a loop that never ends stops here
+
+
+def from_factory(spec, seconds=FACTORY_SECONDS):
     """``path/to/file.py:function`` or ``package.module:function``; the function returns a model or
-    ``(model, X, y)``."""
+    ``(model, X, y)``. Loading the file and calling the function get ``seconds`` in all."""
+    from .scan import TookTooLong, _deadline
+    try:
+        with _deadline(seconds):
+            return _from_factory(spec)
+    except TookTooLong:
+        raise UsageError(f"--factory: {spec} did not load and return within {seconds:g} s: a loop that never "
+                         "ends?") from None
+
+
+def _from_factory(spec):
     import importlib
     import importlib.util
     import os

@@ -213,3 +213,20 @@ def test_load_checkpoint_with_a_damaged_generator_state_leaves_the_model_alone(t
     with pytest.raises(ValueError, match=r"\['0.W'\] are read-only; nothing was loaded"):
         C.load_checkpoint(tmp_path / "ok.npz", frozen)
     assert all(np.array_equal(before[k], v) for k, v in frozen.named_parameters().items())
+
+
+def test_a_factory_that_never_returns_is_stopped(tmp_path):
+    from parity_tests.gate.diagnose import from_factory
+    from parity_tests.options import UsageError
+    (tmp_path / "loop.py").write_text("def hang():\n    while True:\n        pass\n")
+    with pytest.raises(UsageError, match="did not load and return within 1 s"):
+        from_factory(f"{tmp_path / 'loop.py'}:hang", seconds=1)
+
+
+@pytest.mark.parametrize("returned,match", [(None, "must return a dict with 'val_acc', got NoneType"),
+                                            ({"acc": 0.5}, r"got a dict of \['acc'\]"),
+                                            ({"val_acc": "0.5"}, "'val_acc' must be a number, got '0.5'")])
+def test_search_names_what_train_fn_returned(returned, match):
+    from numpy_impl.search import search
+    with pytest.raises(TypeError, match=match):
+        search(lambda config, seed: returned, [{"lr": 1e-3}], log=None)
