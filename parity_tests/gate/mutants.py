@@ -233,7 +233,8 @@ MUTANTS += [Mutant(**d) for d in _LATER]
 QUICK = ("Pool stride read with height/width swapped", "LayerNorm over every axis after the first",
          "mse_loss gradient 1/size instead of 2/size", "Adagrad lr_decay off by one step",
          "gain leaky_relu sqrt(2/(1+a))", "Trainer shuffles every epoch the same way",
-         "Linear dW accumulated across backward calls", "SGD momentum buffer aliases the caller's gradient")
+         "Linear dW accumulated across backward calls", "SGD momentum buffer aliases the caller's gradient",
+         "svm_loss margin fixed at 1 whatever delta", "Trainer max_steps off by one")
 
 
 def by_name(names):
