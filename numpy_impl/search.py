@@ -16,6 +16,9 @@ import time
 import numpy as np
 
 
+MAX_TRIALS = 1_000_000        # each trial trains a model: more is a slip of the keyboard, not a search
+
+
 def grid(space):
     """Every combination of the listed values, in order. ``space``: name -> list of values."""
     if not isinstance(space, dict) or not space:
@@ -46,8 +49,9 @@ def _draw(name, spec, rng):
 
 def random_configs(space, trials, seed=0):
     """``trials`` configurations, each value drawn independently (log-uniform for ranges)."""
-    if isinstance(trials, bool) or not isinstance(trials, (int, np.integer)) or trials < 1:
-        raise ValueError(f"random_configs: trials must be an integer >= 1, got {trials!r}")
+    if isinstance(trials, bool) or not isinstance(trials, (int, np.integer)) or not 1 <= trials <= MAX_TRIALS:
+        raise ValueError(f"random_configs: trials must be an integer in [1, {MAX_TRIALS:,}] (each is a training "
+                         f"run), got {trials!r}")
     if not isinstance(space, dict) or not space:
         raise ValueError(f"random_configs: space must be a non-empty dict of name -> range or list, got {space!r}")
     rng = np.random.default_rng(seed)

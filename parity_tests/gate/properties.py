@@ -554,7 +554,8 @@ def checkpoint_round_trip(dtype, seed):
     X, y = rng.standard_normal((50, 6)).astype(dtype), rng.integers(0, 3, 50)
     kw = dict(batch_size=8, seed=seed, train_acc_samples=0, progress=False, log=None)
     model, opt, sched = _small_run(seed, dtype)
-    Trainer(model, opt, sched, **kw).fit(X, y, epochs=3)
+    full = Trainer(model, opt, sched, **kw)
+    full.fit(X, y, epochs=3)
     want = _everything(model, opt, sched)
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "run.npz")
@@ -562,8 +563,16 @@ def checkpoint_round_trip(dtype, seed):
         Trainer(model, opt, sched, **kw).fit(X, y, epochs=3, max_steps=10, checkpoint=path)
         model, opt, sched = _small_run(seed + 1, dtype)
         model.forward(X[:4], training=True)                  # a used dropout generator
-        Trainer(model, opt, sched, **kw).resume(path).fit(X, y, epochs=3)
+        resumed = Trainer(model, opt, sched, **kw).resume(path)
+        resumed.fit(X, y, epochs=3)
+        _refusals(p, path, X, y, seed, dtype, kw)
     got = _everything(model, opt, sched)
+    timing = ("seconds", "wall_seconds")                     # the clock is the one thing allowed to differ
+    hist = [{k: v for k, v in r.items() if k not in timing} for r in resumed.history["epochs"]]
+    hist_want = [{k: v for k, v in r.items() if k not in timing} for r in full.history["epochs"]]
+    p.claim("history", resumed.history["loss"] == full.history["loss"] and hist == hist_want,
+            f"the resumed run's history differs: {len(resumed.history['loss'])} step losses and epochs {hist}, "
+            f"uninterrupted {len(full.history['loss'])} and {hist_want}")
     p.claim("same entries", got.keys() == want.keys(), f"resumed has {sorted(got)}, uninterrupted {sorted(want)}")
     for k in want:
         if k in got:
@@ -571,6 +580,107 @@ def checkpoint_round_trip(dtype, seed):
                     f"'{k}' differs after the resume: greatest difference "
                     f"{np.max(np.abs(got[k] - want[k])) if got[k].shape == want[k].shape else 'shape'}", sample=k)
     return p.report()
+
+
+def _refusals(p, path, X, y, seed, dtype, kw):
+    """A checkpoint is refused, nothing changed, by a model of the same shapes in the other dtype or
+    with other settings (dropout p), and by a trainer with another batch size, seed or schedule."""
+    from numpy_impl.models import FullyConnectedNet
+    from numpy_impl.train import Trainer
+    import numpy_impl.optim as no
+    other_dtype = np.float32 if np.dtype(dtype) == np.float64 else np.float64
+    cases = [("another dtype", lambda: _small_run(seed, other_dtype), {}),
+             ("another dropout p", lambda: _with_model(FullyConnectedNet(6, [8, 5], 3, batchnorm=True, dropout=0.5,
+                                                                          reg=1e-3, seed=seed, dtype=dtype), no), {}),
+             ("another batch size", lambda: _small_run(seed, dtype), {"batch_size": 4}),
+             ("another seed", lambda: _small_run(seed, dtype), {"seed": seed + 1}),
+             ("another schedule_every", lambda: _small_run(seed, dtype), {"schedule_every": "step"})]
+    for what, make, change in cases:
+        model, opt, sched = make()
+        before = _everything(model, opt, sched)
+        try:
+            Trainer(model, opt, sched, **{**kw, **change}).resume(path)
+            refused = False
+        except ValueError:
+            refused = True
+        after = _everything(model, opt, sched)
+        same = all(np.array_equal(before[k], after[k]) for k in before if k != "generators")
+        p.claim("refuses another run's checkpoint", refused and same,
+                f"a checkpoint resumed into {what}: " + ("accepted" if not refused else "refused, but the model changed"),
+                sample=what)
+    from numpy_impl.checkpoint import load_checkpoint
+    model = _small_run(seed, other_dtype)[0]                # the model alone: no optimizer state to trip on
+    before = {k: v.copy() for k, v in model.named_parameters().items()}
+    try:
+        load_checkpoint(path, model)
+        refused = False
+    except ValueError:
+        refused = True
+    p.claim("refuses another run's checkpoint", refused and all(np.array_equal(before[k], v) for k, v in
+                                                                model.named_parameters().items()),
+            f"load_checkpoint of a {np.dtype(dtype).name} model's file into a {np.dtype(other_dtype).name} model: "
+            + ("accepted (cast silently)" if not refused else "refused, but the model changed"),
+            sample="another dtype, the model alone")
+
+
+def search_draws(dtype, seed):
+    """``random_configs`` draws a range log-uniformly within it (the logs' mean and spread those of a
+    uniform, 20,000 draws), integers for integer ends, choices evenly; ``search`` ranks the best
+    validation accuracy first, a failed trial last, and gives trial i the seed [seed, i]."""
+    from numpy_impl.search import random_configs, search
+    p = Props("search", dtype, seed)
+    configs = random_configs({"lr": (1e-5, 1e-1), "hidden": (16, 512), "act": ["relu", "tanh"]}, 20000, seed)
+    logs = np.log10([c["lr"] for c in configs])
+    p.claim("range", logs.min() >= -5 and logs.max() <= -1, f"lr drawn in [{10 ** logs.min():.3g}, "
+            f"{10 ** logs.max():.3g}], asked (1e-05, 0.1)", "lr (1e-5, 1e-1)")
+    n = len(logs)
+    p.within("log-uniform mean", abs(logs.mean() + 3) / (4 / math.sqrt(12)), 5 / math.sqrt(n),
+             "|mean of log10(lr) - (-3)| / its spread (uniform on [-5, -1])", "lr (1e-5, 1e-1)")
+    p.within("log-uniform spread", abs(logs.std() / (4 / math.sqrt(12)) - 1), 5 / math.sqrt(n),
+             "|std of log10(lr) / a uniform's - 1|", "lr (1e-5, 1e-1)")
+    hidden = [c["hidden"] for c in configs]
+    p.claim("integers", all(isinstance(h, int) and 16 <= h <= 512 for h in hidden),
+            "hidden (16, 512) must give integers within the range", "hidden (16, 512)")
+    share = float(np.mean([c["act"] == "relu" for c in configs]))
+    p.within("choices even", abs(share - 0.5), 5 * math.sqrt(0.25 / n), "|share of the first choice - 1/2|", "act")
+    seen = []
+    accs = {0: 0.3, 1: 0.9, 2: float("nan"), 3: 0.6}
+    results = search(lambda config, s: seen.append(list(s)) or {"val_acc": accs[config["i"]]},
+                     [{"i": i} for i in range(4)], seed=seed, log=None)
+    p.claim("best first", [r["trial"] for r in results] == [1, 3, 0, 2],
+            f"ranked trials {[r['trial'] for r in results]}, by validation accuracy [1, 3, 0, 2] (NaN last)", "4 trials")
+    p.claim("trial seeds", seen == [[seed, i] for i in range(4)], f"trials got seeds {seen}", "4 trials")
+    return p.report()
+
+
+def gradcheck_helpers(dtype, seed):
+    """The finite-difference helpers users call themselves (``numpy_impl.gradcheck``): the gradient of
+    ``sum(sin(x) * x**2)`` against torch autograd, element by element and sampled, ``x`` restored
+    after, and ``rel_error`` 0 for equal arrays (zeros included: no 0/0)."""
+    from numpy_impl import gradcheck as G
+    p = Props("gradcheck", dtype, seed)
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((3, 4))
+    x0 = x.copy()
+    xt = torch.tensor(x, requires_grad=True)
+    (torch.sin(xt) * xt ** 2).sum().backward()
+    want = xt.grad.numpy()
+    num = G.numerical_gradient(lambda: np.sin(x) * x ** 2, x)
+    p.within("numerical_gradient", G.rel_error(num, want), 1e-7, "rel_error against torch autograd", "sin(x) x^2")
+    rows = G.grad_check_sparse(lambda: float(np.sum(np.sin(x) * x ** 2)), x, want, num_checks=8, seed=seed)
+    worst = max(abs(n - a) / max(1e-8, abs(n) + abs(a)) for _, n, a, _ in rows)
+    p.within("grad_check_sparse", worst, 1e-7, "worst relative difference of 8 sampled elements to torch's",
+             "sin(x) x^2")
+    p.claim("x restored", np.array_equal(x, x0), "the helpers left x perturbed", "sin(x) x^2")
+    zeros = np.zeros(5)
+    p.claim("rel_error of equal arrays", G.rel_error(zeros, zeros) == 0 and G.rel_error(x, x) == 0,
+            f"rel_error(zeros, zeros) = {G.rel_error(zeros, zeros)}, rel_error(x, x) = {G.rel_error(x, x)}", "zeros")
+    return p.report()
+
+
+def _with_model(model, no):
+    opt = no.Adam(model.named_parameters(), lr=1e-2)
+    return model, opt, no.StepLR(opt, step_size=1, gamma=0.5)
 
 
 def preprocessing(dtype, seed):
@@ -892,6 +1002,10 @@ PROPERTY_ENTRIES = [
                  doc="data loss + reg*sum(W^2) over the weights = torch's, autograd's gradients"),
     PropertyInfo("thread count", thread_count, "LayerNorm, BatchNorm1d/2d, MaxPool2d, Conv2d, softmax_loss at "
                  "several 1 MB blocks, 1 to 4 threads", doc="bit-identical whatever the number of threads"),
+    PropertyInfo("gradcheck", gradcheck_helpers, "numerical_gradient, grad_check_sparse, rel_error",
+                 dtypes=("float64",), doc="central differences = torch autograd"),
+    PropertyInfo("search", search_draws, "20,000 random configurations; 4 trials ranked", dtypes=("float64",),
+                 doc="log-uniform ranges, integer ends, even choices, best first, seeds [seed, i]"),
     PropertyInfo("Trainer schedule", trainer_schedule, "StepLR per epoch and per step, 3 epochs; max_steps 6",
                  dtypes=("float64",), doc="the schedule steps when schedule_every says; max_steps is exact"),
     PropertyInfo("recurrent final state", recurrent_final_state, "RNN, LSTM, GRU from zero and given states",
