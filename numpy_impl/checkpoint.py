@@ -64,7 +64,12 @@ def save_checkpoint(path, model, optimizer=None, scheduler=None, extra=None):
                              "param_groups": sd["param_groups"]}
     if scheduler is not None:
         meta["scheduler"] = {"class": type(scheduler).__name__, "state": scheduler.state_dict()}
-    arrays["meta"] = np.array(json.dumps(meta))
+    try:
+        text = json.dumps(meta)
+    except (TypeError, ValueError) as e:            # before the file is touched: the old one stays
+        raise TypeError(f"save_checkpoint: extra must hold JSON values only (dicts, lists, strings, numbers, "
+                        f"booleans, None): {e}") from None
+    arrays["meta"] = np.array(text)
     atomic_write(path, lambda f: np.savez(f, **arrays))
     return path
 

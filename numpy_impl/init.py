@@ -13,14 +13,26 @@ import math
 
 import numpy as np
 
-from .checks import float_dtype
+from .checks import check_number, float_dtype
 from .rng import as_rng
 
 
 
+def _shape(component, shape):
+    """A weight shape: non-negative integers (a tuple, or one integer)."""
+    dims = (shape,) if isinstance(shape, (int, np.integer)) else shape
+    try:
+        ok = all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 0 for d in dims)
+    except TypeError:
+        ok = False
+    if not ok:
+        raise ValueError(f"{component}: shape must be a tuple of integers >= 0, got {shape!r}")
+    return tuple(int(d) for d in dims)
+
+
 def fans(shape, layout=None):
     """(fan_in, fan_out) as torch computes them for the tensor that this NumPy array maps to."""
-    shape = tuple(int(s) for s in shape)
+    shape = _shape("fans", shape)
     if len(shape) < 2:
         raise ValueError(f"fans: need at least 2 dimensions, got shape {shape}")
     layout = layout or ("linear" if len(shape) == 2 else "torch")
@@ -68,6 +80,8 @@ def constant(shape, value, rng=None, dtype=np.float64, layout=None):
 def normal(shape, rng=None, dtype=np.float64, layout=None, std=0.01, mean=0.0):
     """Normal with a fixed std: the classic ``0.01 * randn``."""
     dtype = float_dtype("init", dtype)
+    shape = _shape("init.normal", shape)
+    std, mean = check_number("init.normal", "std", std, 0), check_number("init.normal", "mean", mean)
     return (mean + std * as_rng(rng).standard_normal(shape)).astype(dtype)
 
 

@@ -50,6 +50,21 @@ def check_int(component, name, value, least, allow_none=False):
     return int(value)
 
 
+def _has_batchnorm(model):
+    """Whether a layer of ``model`` (or of its children) is a BatchNorm."""
+    todo, seen = [model], set()
+    while todo:
+        layer = todo.pop()
+        if id(layer) in seen:
+            continue
+        seen.add(id(layer))
+        if type(layer).__name__.startswith("BatchNorm"):
+            return True
+        children = getattr(layer, "children", None)
+        todo.extend(children() if callable(children) else ())
+    return False
+
+
 class Trainer:
     def __init__(self, model, optimizer, scheduler=None, batch_size=64, seed=0, schedule_every="epoch",
                  train_acc_samples=1000, callbacks=(), progress=True, log=print):
@@ -69,6 +84,11 @@ class Trainer:
         self.model, self.optimizer, self.scheduler = model, optimizer, scheduler
         self.batch_size, self.seed, self.schedule_every = int(batch_size), int(seed), schedule_every
         self.train_acc_samples = train_acc_samples
+        if callbacks is None:
+            callbacks = ()
+        if not isinstance(callbacks, (list, tuple)):
+            raise TypeError(f"Trainer: callbacks must be a list of objects with on_step/on_epoch, got "
+                            f"{type(callbacks).__name__}")
         self.callbacks = list(callbacks)
         self.progress, self.log = progress, log or (lambda *a, **k: None)
         self.epoch = 0          # completed epochs
@@ -190,6 +210,10 @@ class Trainer:
                 raise type(e)(f"Trainer.fit: X_val of shape {X_val.shape} does not fit the model (its first two "
                               f"samples: {e})") from None
             check_labels("Trainer.fit (y_val)", y_val, len(X_val), scores.shape[1])
+        if len(X) % self.batch_size == 1 and _has_batchnorm(self.model):
+            raise ValueError(f"Trainer.fit: {len(X)} samples in batches of {self.batch_size} leave a last batch of 1, "
+                             "and BatchNorm needs 2 or more in training (as torch); choose another batch size "
+                             "or drop a sample")
         if self.stopped:
             self.log(f"Trainer.fit: not training, this run was stopped: {self.stopped}")
             return self.history

@@ -133,7 +133,9 @@ class MultiheadAttention(Layer):
     def __init__(self, embed_dim, num_heads, bias=True, rng=None, dtype=np.float64):
         super().__init__()
         dtype = float_dtype(type(self).__name__, dtype)
-        self.embed_dim, self.num_heads, self.bias = int(embed_dim), int(num_heads), check_flag("MultiheadAttention", "bias", bias)
+        self.embed_dim = check_count("MultiheadAttention", "embed_dim", embed_dim)
+        self.num_heads = check_count("MultiheadAttention", "num_heads", num_heads)
+        self.bias = check_flag("MultiheadAttention", "bias", bias)
         if self.num_heads < 1 or self.embed_dim % self.num_heads:
             raise ValueError(f"{self.describe()}: embed_dim must be divisible by num_heads, got {self.embed_dim} "
                              f"and {self.num_heads}")

@@ -238,8 +238,11 @@ class ReduceLROnPlateau(Scheduler):
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4, threshold_mode="rel",
                  cooldown=0, min_lr=0.0, eps=1e-8):
         check_optimizer("ReduceLROnPlateau", optimizer)
-        if factor >= 1.0:
-            raise ValueError(f"ReduceLROnPlateau: factor must be < 1.0, got {factor}")
+        factor = check_number("ReduceLROnPlateau", "factor", factor, 0, 1, high_open=True)
+        patience = check_count("ReduceLROnPlateau", "patience", patience, 0)
+        cooldown = check_count("ReduceLROnPlateau", "cooldown", cooldown, 0)
+        threshold = check_number("ReduceLROnPlateau", "threshold", threshold, 0)
+        eps = check_number("ReduceLROnPlateau", "eps", eps, 0)
         if mode not in ("min", "max"):
             raise ValueError(f"ReduceLROnPlateau: mode must be 'min' or 'max', got {mode!r}")
         if threshold_mode not in ("rel", "abs"):
@@ -249,9 +252,9 @@ class ReduceLROnPlateau(Scheduler):
         if isinstance(min_lr, (list, tuple)):
             if len(min_lr) != n:
                 raise ValueError(f"ReduceLROnPlateau: expected {n} min_lrs (one per group), got {len(min_lr)}")
-            self.min_lrs = [float(v) for v in min_lr]
+            self.min_lrs = [check_number("ReduceLROnPlateau", "min_lr", v, 0) for v in min_lr]
         else:
-            self.min_lrs = [float(min_lr)] * n
+            self.min_lrs = [check_number("ReduceLROnPlateau", "min_lr", min_lr, 0)] * n
         self.mode, self.factor, self.patience = mode, float(factor), int(patience)
         self.threshold, self.threshold_mode = float(threshold), threshold_mode
         self.cooldown, self.eps = int(cooldown), float(eps)
@@ -293,11 +296,26 @@ def _is_inf(v):
     return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and v == math.inf
 
 
+def _clippable(component, grads):
+    """Every gradient a writable floating-point array: they are scaled in place."""
+    for k, g in grads.items():
+        if g is None:
+            continue
+        if not isinstance(g, np.ndarray) or not np.issubdtype(g.dtype, np.floating):
+            raise TypeError(f"{component}: gradient {k!r} must be a floating-point ndarray (it is scaled in place), "
+                            f"got {g.dtype if isinstance(g, np.ndarray) else type(g).__name__}")
+        if not g.flags.writeable:
+            raise ValueError(f"{component}: gradient {k!r} is read-only; it is scaled in place")
+
+
 def clip_grad_norm_(grads, max_norm, norm_type=2.0, error_if_nonfinite=False):
     """Scale every gradient in ``grads`` (name -> array, in place) by ``min(1, max_norm / (total +
     1e-6))``, where total is the ``norm_type`` norm of all of them together (``inf``: the largest
     |g|). Returns the total norm (as an array scalar of the gradients' dtype), as torch."""
+    if not hasattr(grads, "values"):
+        raise TypeError(f"clip_grad_norm_: grads must be a dict of name -> array, got {type(grads).__name__}")
     arrays = [g for g in grads.values() if g is not None]
+    _clippable("clip_grad_norm_", grads)
     if not arrays:
         return np.float64(0.0)
     dtype = arrays[0].dtype
@@ -325,7 +343,10 @@ def clip_grad_norm_(grads, max_norm, norm_type=2.0, error_if_nonfinite=False):
 
 def clip_grad_value_(grads, clip_value):
     """Clamp every gradient in ``grads`` (in place) to [-clip_value, clip_value]. Returns None."""
-    v = float(clip_value)
+    if not hasattr(grads, "values"):
+        raise TypeError(f"clip_grad_value_: grads must be a dict of name -> array, got {type(grads).__name__}")
+    v = check_number("clip_grad_value_", "clip_value", _scalar(clip_value), 0)
+    _clippable("clip_grad_value_", grads)
     for g in grads.values():
         if g is not None:
             np.clip(g, -v, v, out=g)

@@ -1093,6 +1093,9 @@ def scan_command(args):
     except conv.ConventionError as e:
         raise UsageError(str(e)) from None
     dtypes = (args.dtype,) if args.dtype else ("float64", "float32")
+    if args.only is not None and not [p for p in args.only.split(",") if p.strip()]:
+        raise UsageError(f"--only {args.only!r}: expected comma-separated name fragments (an empty one matches "
+                         "everything: leave --only out for that)")
     outcomes, skipped = scan(args.paths, args.style, args.only, dtypes, declared, args.seed, args.timeout)
     broken = [(n, why) for n, why in skipped if why.startswith(("could not import", "could not run", "cannot read"))]
     if not outcomes and broken and not args.allow_import_errors:

@@ -108,7 +108,7 @@ def test_integer_input_rejected(layer):
     (lambda: ni.RNN(3, 2, nonlinearity="sigmoid"), ["'tanh' or 'relu'"]),
     (lambda: ni.MultiheadAttention(6, 4), ["divisible", "6 and 4"]),
     (lambda: ni.TransformerEncoderLayer(4, 2, dropout=0.1), ["dropout=0.0"]),
-    (lambda: no.ReduceLROnPlateau(no.SGD({"w": np.zeros(2)}), factor=1.0), ["factor must be < 1.0"]),
+    (lambda: no.ReduceLROnPlateau(no.SGD({"w": np.zeros(2)}), factor=1.0), ["factor must be a finite number >= 0 and < 1", "1.0"]),
     (lambda: no.LambdaLR(no.SGD({"w": np.zeros(2)}), [lambda e: 1, lambda e: 1]), ["expected 1 lr_lambdas"]),
 ])
 def test_construction_errors(build, words):

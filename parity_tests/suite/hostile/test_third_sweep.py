@@ -230,3 +230,51 @@ def test_search_names_what_train_fn_returned(returned, match):
     from numpy_impl.search import search
     with pytest.raises(TypeError, match=match):
         search(lambda config, seed: returned, [{"lr": 1e-3}], log=None)
+
+
+def test_the_smaller_findings_each_get_one_line():
+    from numpy_impl import init
+    from numpy_impl.optim import ReduceLROnPlateau, clip_grad_norm_, clip_grad_value_
+    with pytest.raises(ValueError, match=r"init.normal: shape must be a tuple of integers >= 0, got \(-1, 3\)"):
+        init.normal((-1, 3))
+    for std in (-1, float("nan")):
+        with pytest.raises(ValueError, match="init.normal: std must be a finite number >= 0"):
+            init.normal((2, 3), std=std)
+    for bad in (0, None):
+        with pytest.raises(ValueError, match="MultiheadAttention: embed_dim must be an integer >= 1"):
+            ni.MultiheadAttention(bad, 2)
+    opt = SGD({"w": np.zeros(2)}, lr=0.1)
+    for kw, what in (({"patience": -1}, "patience"), ({"patience": 1.5}, "patience"), ({"min_lr": -1}, "min_lr"),
+                     ({"factor": 1.0}, "factor"), ({"cooldown": -2}, "cooldown")):
+        with pytest.raises(ValueError, match=f"ReduceLROnPlateau: {what} must be"):
+            ReduceLROnPlateau(opt, **kw)
+    for clip in (lambda g: clip_grad_norm_(g, 1.0), lambda g: clip_grad_value_(g, 1.0)):
+        with pytest.raises(TypeError, match="gradient 'w' must be a floating-point ndarray"):
+            clip({"w": np.ones(3, dtype=int)})
+        frozen = np.ones(3)
+        frozen.flags.writeable = False
+        with pytest.raises(ValueError, match="gradient 'w' is read-only"):
+            clip({"w": frozen})
+    model = FullyConnectedNet(4, [3], 2, batchnorm=True)
+    assert Trainer(model, SGD(model.named_parameters(), lr=0.1), callbacks=None, progress=False).callbacks == []
+    trainer = Trainer(model, SGD(model.named_parameters(), lr=0.1), batch_size=50, progress=False)
+    X, y = np.random.default_rng(0).standard_normal((101, 4)), np.arange(101) % 2
+    with pytest.raises(ValueError, match="leave a last batch of 1, and BatchNorm needs 2"):
+        trainer.fit(X, y, 1)
+    assert trainer.step == 0
+
+
+def test_save_checkpoint_refuses_extra_that_is_not_json_and_keeps_the_old_file(tmp_path):
+    from numpy_impl.checkpoint import save_checkpoint
+    model = FullyConnectedNet(4, [3], 2)
+    path = tmp_path / "run.npz"
+    save_checkpoint(path, model)
+    before = path.read_bytes()
+    with pytest.raises(TypeError, match="extra must hold JSON values only"):
+        save_checkpoint(path, model, extra={"when": object()})
+    assert path.read_bytes() == before
+
+
+def test_scan_only_refuses_an_empty_pattern(tmp_path, capsys):
+    assert main(["scan", str(tmp_path), "--only", ","]) == 2
+    assert "expected comma-separated name fragments" in capsys.readouterr().err
