@@ -308,8 +308,11 @@ def _fd(c, name, value, p, grad, rng, h=1e-5):
             p.flat[i] = old
         num[j] = (plus - minus) / (2 * h)
     c.add(f"fd:{name}", grad.ravel()[picked], num)
-    c.results[-1].note = (c.results[-1].note + "; " if c.results[-1].note else "") + \
-        f"{FD_ELEMENTS} of {p.size} elements, at flat indices {picked.tolist()}"
+    r = c.results[-1]
+    if len(r.index) == 1:                   # a position among the picked elements: the parameter's own index
+        r.index = tuple(int(i) for i in np.unravel_index(int(picked[r.index[0]]), p.shape))
+    r.note = (r.note + "; " if r.note else "") + \
+        f"{FD_ELEMENTS} of {p.size} elements of {name} {p.shape}, at flat indices {picked.tolist()}"
 
 
 CAPTION_PARAMS = ("W_proj", "b_proj", "W_embed", "Wx", "Wh", "b", "W_vocab", "b_vocab")
