@@ -229,6 +229,11 @@ MUTANTS = [
     Mutant('search ranks the worst trial first', 'numpy_impl/search.py', 'return sorted(results, key=lambda r: (-r["val_acc"], r["trial"]))', 'return sorted(results, key=lambda r: (r["val_acc"], r["trial"]))', 'search', 'search [best first]'),
     Mutant('grad_check_sparse divides by h, not 2h', 'numpy_impl/gradcheck.py', 'num = (plus - minus) / (2 * h)', 'num = (plus - minus) / h', 'gradcheck', 'gradcheck [grad_check_sparse]'),
     Mutant('rel_error without its floor (0/0 is NaN)', 'numpy_impl/gradcheck.py', 'np.abs(a - b) / np.maximum(floor, np.abs(a) + np.abs(b))', 'np.abs(a - b) / (np.abs(a) + np.abs(b))', 'gradcheck', 'gradcheck [rel_error of equal arrays]'),
+    Mutant('CharLSTM forget-gate bias set on the input gate', 'numpy_impl/models/char_lstm.py', 'self.lstm.params["b"][self.hidden_size:2 * self.hidden_size] = 1.0', 'self.lstm.params["b"][:self.hidden_size] = 1.0', 'CharLSTM', 'CharLSTM [forget-gate bias 1]'),
+    Mutant('CharLSTM.sample does not carry the state', 'numpy_impl/models/char_lstm.py', '            state = (self.lstm.h_n, self.lstm.c_n)\n', '', 'CharLSTM', 'CharLSTM [sample]'),
+    Mutant('CharLSTM.loss returns the cell state as h', 'numpy_impl/models/char_lstm.py', 'return loss, self.named_grads(), (self.lstm.h_n.copy(), self.lstm.c_n.copy())', 'return loss, self.named_grads(), (self.lstm.c_n.copy(), self.lstm.c_n.copy())', 'CharLSTM', 'CharLSTM [state h]'),
+    Mutant('LinearClassifier.train_sgd drops the last short batch', 'numpy_impl/models/nets.py', 'for i in range(0, len(X), batch_size):\n                idx', 'for i in range(0, len(X) - batch_size + 1, batch_size):\n                idx', 'train_sgd', 'LinearClassifier.train_sgd [every batch]'),
+    Mutant('LinearClassifier.train_sgd unseeded', 'numpy_impl/models/nets.py', 'rng = as_rng(seed, "LinearClassifier.train_sgd")', 'rng = as_rng(None, "LinearClassifier.train_sgd")', 'train_sgd', 'LinearClassifier.train_sgd [seeded]'),
     Mutant('LinearWarmup end_factor read as 1', 'numpy_impl/optim/schedulers.py', 'return [lr * (1 + (f - s) / (n * s + (e - 1) * (f - s))) for lr in self._lrs()]', 'return [lr * (1 + (1 - s) / (n * s + (e - 1) * (1 - s))) for lr in self._lrs()]', 'warmup', 'SGD warmup to half [lr]'),
 ]
 

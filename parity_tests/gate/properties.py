@@ -942,6 +942,70 @@ def thread_count(dtype, seed):
     return p.report()
 
 
+def train_sgd(dtype, seed):
+    """``LinearClassifier.train_sgd``: every sample every epoch (23 samples in batches of 5: 5 steps an
+    epoch, the last of 3), one loss per step, and the same seed the same run, another seed another."""
+    from numpy_impl.models import LinearClassifier
+    p = Props("LinearClassifier.train_sgd", dtype, seed)
+    rng = np.random.default_rng(seed)
+    X, y = rng.standard_normal((23, 4)).astype(dtype), rng.integers(0, 3, 23)
+
+    def run(s):
+        model = LinearClassifier(4, 3, seed=0, dtype=dtype)
+        return model.train_sgd(X, y, lr=0.1, epochs=2, batch_size=5, seed=s)
+    first, again, other = run(seed), run(seed), run(seed + 1)
+    p.claim("every batch", len(first) == 10, f"2 epochs of 23 samples in batches of 5 took {len(first)} steps, not 10",
+            "23 samples, batch 5")
+    p.claim("seeded", first == again and first != other, "the same seed must give the same losses, another seed "
+            "other ones", "23 samples, batch 5")
+    return p.report()
+
+
+def char_lstm(dtype, seed):
+    """``CharLSTM``: the forget-gate bias starts at 1 (the rest of b at 0); two chunks of truncated
+    BPTT, the second from the state the first returned, give torch's losses and final states; and
+    ``sample`` draws what a sampler over the torch mirror draws from the same generator (each step's
+    distribution from the state carried so far)."""
+    from numpy_impl.models.char_lstm import CharLSTM
+    from torch_ref.char_lstm import mirror_char_lstm
+    p = Props("CharLSTM", dtype, seed)
+    rng = np.random.default_rng(seed)
+    V, H = 7, 5
+    model = CharLSTM(V, embed_dim=4, hidden_size=H, rng=rng, dtype=dtype)
+    b = model.lstm.params["b"]
+    p.claim("forget-gate bias 1", np.all(b[H:2 * H] == 1) and not np.any(b[:H]) and not np.any(b[2 * H:]),
+            f"lstm.b starts as {b.tolist()}; the forget gate's (columns H:2H, torch's order i, f, g, o) must be "
+            "1, the rest 0", "init")
+    module = mirror_char_lstm(model)
+    ids = rng.integers(0, V, (3, 9))
+    state, tstate = model.zero_state(3), tuple(torch.from_numpy(a) for a in model.zero_state(3))
+    for chunk in range(2):
+        x, t = ids[:, chunk * 4:chunk * 4 + 4], ids[:, chunk * 4 + 1:chunk * 4 + 5]
+        loss, _, state = model.loss(x, t, state)
+        with torch.no_grad():
+            tloss, tstate = module.loss(torch.from_numpy(x), torch.from_numpy(t), tstate)
+        sample = f"chunk {chunk + 1} of 2, (3, 4), state carried"
+        p.add("loss", np.asarray(loss), tloss.numpy(), sample)
+        p.add("state h", state[0], tstate[0].numpy(), sample)
+        p.add("state c", state[1], tstate[1].numpy(), sample)
+    if np.dtype(dtype) != np.float64:               # float32 probabilities may round a draw the other way
+        return p.report()
+    got = model.sample(2, 12, rng=np.random.default_rng([seed, 5]))
+    draw, want = np.random.default_rng([seed, 5]), []
+    cur, tstate = torch.tensor([[2]]), tuple(torch.from_numpy(a) for a in model.zero_state(1))
+    with torch.no_grad():
+        for _ in range(12):
+            scores, tstate = module(cur, tstate)
+            s = scores[0, -1].numpy().astype(np.float64)
+            q = np.exp(s - s.max())
+            nxt = int(draw.choice(V, p=q / q.sum()))
+            want.append(nxt)
+            cur = torch.tensor([[nxt]])
+    p.claim("sample", got == want, f"sample drew {got}; the torch mirror, carrying its state step by step, "
+            f"draws {want} from the same generator", "12 characters after id 2")
+    return p.report()
+
+
 def recurrent_final_state(dtype, seed):
     """``h_n`` (and the LSTM's ``c_n``) after a forward are torch's final states, from zero and from
     given initial states: the layers' outputs are compared by the registry, these are what a caller
@@ -1008,6 +1072,10 @@ PROPERTY_ENTRIES = [
                  doc="log-uniform ranges, integer ends, even choices, best first, seeds [seed, i]"),
     PropertyInfo("Trainer schedule", trainer_schedule, "StepLR per epoch and per step, 3 epochs; max_steps 6",
                  dtypes=("float64",), doc="the schedule steps when schedule_every says; max_steps is exact"),
+    PropertyInfo("LinearClassifier.train_sgd", train_sgd, "2 epochs of 23 samples, batches of 5",
+                 dtypes=("float64",), doc="every sample, seeded"),
+    PropertyInfo("CharLSTM", char_lstm, "init, two chunks of truncated BPTT, 12 sampled characters",
+                 doc="torch's losses, states and samples"),
     PropertyInfo("recurrent final state", recurrent_final_state, "RNN, LSTM, GRU from zero and given states",
                  doc="h_n and c_n = torch's final states"),
     PropertyInfo("Trainer shuffling", trainer_shuffling, "4 epochs of 23 samples", dtypes=("float64",),
