@@ -182,7 +182,8 @@ def _cifar_class(verify):
 # what a CIFAR-10 batch pickle may name: NumPy's array reconstruction, nothing that runs code
 SAFE_GLOBALS = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
                 ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
-                ("numpy", "ndarray"), ("numpy", "dtype"), ("_codecs", "encode"), ("copy_reg", "_reconstructor"),
+                ("numpy", "ndarray"), ("numpy", "dtype"), ("numpy._core.numeric", "_frombuffer"),
+                ("numpy.core.numeric", "_frombuffer"), ("_codecs", "encode"), ("copy_reg", "_reconstructor"),
                 ("copyreg", "_reconstructor"), ("__builtin__", "object"), ("builtins", "object")}
 
 

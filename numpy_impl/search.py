@@ -76,6 +76,8 @@ def search(train_fn, configs, seed=0, log=print):
                             f"{type(out).__name__ if not isinstance(out, dict) else 'a dict of ' + str(sorted(out))}")
         out = dict(out)
         value = out["val_acc"]
+        if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "iuf":
+            value = value.item()                    # np.array(0.8), np.float64 from a mean
         if isinstance(value, (str, bytes, bool)) or not isinstance(value, (int, float, np.integer, np.floating)):
             raise TypeError(f"search: train_fn's 'val_acc' must be a number, got {value!r}")
         acc = out["val_acc"] = float(value)

@@ -50,15 +50,16 @@ def check_int(component, name, value, least, allow_none=False):
     return int(value)
 
 
-def _has_batchnorm(model):
-    """Whether a layer of ``model`` (or of its children) is a BatchNorm."""
+def _has_batchnorm1d(model):
+    """Whether a layer of ``model`` (or of its children) is a BatchNorm1d in training mode: one sample
+    gives it one value per feature (a BatchNorm2d still has H*W of them)."""
     todo, seen = [model], set()
     while todo:
         layer = todo.pop()
         if id(layer) in seen:
             continue
         seen.add(id(layer))
-        if type(layer).__name__.startswith("BatchNorm"):
+        if type(layer).__name__ == "BatchNorm1d" and getattr(layer, "training", True):
             return True
         children = getattr(layer, "children", None)
         todo.extend(children() if callable(children) else ())
@@ -210,9 +211,9 @@ class Trainer:
                 raise type(e)(f"Trainer.fit: X_val of shape {X_val.shape} does not fit the model (its first two "
                               f"samples: {e})") from None
             check_labels("Trainer.fit (y_val)", y_val, len(X_val), scores.shape[1])
-        if len(X) % self.batch_size == 1 and _has_batchnorm(self.model):
+        if len(X) % self.batch_size == 1 and _has_batchnorm1d(self.model):
             raise ValueError(f"Trainer.fit: {len(X)} samples in batches of {self.batch_size} leave a last batch of 1, "
-                             "and BatchNorm needs 2 or more in training (as torch); choose another batch size "
+                             "and BatchNorm1d needs 2 or more in training (as torch); choose another batch size "
                              "or drop a sample")
         if self.stopped:
             self.log(f"Trainer.fit: not training, this run was stopped: {self.stopped}")

@@ -10,7 +10,7 @@ from .. import init as initializers
 from ..rng import as_rng
 from ..layers import (BatchNorm1d, Conv2d, Dropout, Flatten, Linear, MaxPool2d, ReLU, Sequential, Sigmoid,
                       Tanh)
-from ..checks import as_float_array, check_count, check_flag, check_labels, check_number
+from ..checks import as_float_array, check_count, check_flag, check_labels, check_number, weight_init
 from ..losses import LOSSES, l2_penalty
 
 ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh}
@@ -80,7 +80,7 @@ class FullyConnectedNet(Model):
         if isinstance(hidden_dims, (str, bytes)) or not hasattr(hidden_dims, "__iter__"):
             raise ValueError(f"{name}: hidden_dims must be a list of layer sizes, got {hidden_dims!r}")
         rng = as_rng(seed, type(self).__name__)
-        w_init = initializers.by_name(init, std=weight_scale)
+        w_init = weight_init(name, init, weight_scale)      # a name, a function; a bad one named here
         dims = [input_dim] + list(hidden_dims)
         layers = []
         for i in range(len(hidden_dims)):

@@ -18,6 +18,8 @@ import numpy as np
 
 from ..checks import check_flag, check_number
 
+# what the schedules keep in a parameter group beside the optimizer's own hyperparameters
+SCHEDULER_KEYS = {"initial_lr", "max_lr", "min_lr", "base_momentum", "max_momentum"}
 NON_NEGATIVE = ("lr", "momentum", "dampening", "weight_decay", "eps", "lr_decay", "initial_accumulator_value", "alpha",
                 "momentum_decay")
 
@@ -35,15 +37,16 @@ class Optimizer:
             raise ValueError(f"{name}: variant must be one of {self.variants}, got {variant!r}")
         self.variant = variant
         base = {**self.defaults, **hyper}
-        if isinstance(params, np.ndarray) or not isinstance(params, (dict, list, tuple)):
+        if isinstance(params, (np.ndarray, str, bytes)) or not (isinstance(params, dict) or
+                                                                hasattr(params, "__iter__")):
             raise TypeError(f"{name}: params must be a dict of name -> array (model.named_parameters()) or a list "
                             f"of parameter groups, got {type(params).__name__}")
         groups = [{"params": params}] if isinstance(params, dict) else list(params)
         if any(isinstance(g, np.ndarray) for g in groups):
             raise TypeError(f"{name}: params must be a dict of name -> array, not a list of arrays as torch takes: "
                             "the state and the gradients are matched by name (model.named_parameters())")
-        if not groups or any(isinstance(g, dict) and isinstance(g.get("params"), dict) and not g["params"]
-                             for g in groups):
+        if not groups or all(isinstance(g, dict) and isinstance(g.get("params"), dict) and not g["params"]
+                             for g in groups):       # one empty group beside others is fine (torch too)
             raise ValueError(f"{name}: got an empty parameter list (as torch refuses)")
         self.param_groups, seen = [], set()
         for g in groups:
@@ -153,7 +156,7 @@ class Optimizer:
         hypers = []
         for group, saved_group in zip(self.param_groups, sd["param_groups"]):
             hyper = {k: v for k, v in saved_group.items() if k != "params"}
-            unknown = set(hyper) - set(self.defaults) - {"initial_lr"}
+            unknown = set(hyper) - set(self.defaults) - SCHEDULER_KEYS
             if unknown:
                 raise ValueError(f"{name}: unknown hyperparameter(s) {sorted(unknown)} in a saved group")
             merged = {**group, **hyper}

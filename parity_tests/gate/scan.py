@@ -1002,10 +1002,19 @@ def _timed_out(target, exc, seconds):
     return Outcome(target, "FAIL", {}, Report([failed(note, component=target.name, check="timeout")]))
 
 
+_SCAN_PID = []           # the process running the scan (a forked child must still exit for real)
+
+
 def _no_hard_exit(status=0):
     """``os._exit`` while scan runs the user's code: raised like ``sys.exit``, so the component that
-    calls it fails with where it was, instead of the process ending with status ``status``."""
+    calls it fails with where it was, instead of the process ending with status ``status``. In a
+    child the user's code forked (multiprocessing ends its children with os._exit), it exits."""
+    if _SCAN_PID and os.getpid() != _SCAN_PID[-1]:
+        _REAL_EXIT(status)
     raise SystemExit(f"os._exit({status}) called: it would end the scan with no verdict")
+
+
+_REAL_EXIT = os._exit
 
 
 def scan(paths, style="auto", only=None, dtypes=("float64", "float32"), conventions=None, seed=0, timeout=60.0):
@@ -1017,6 +1026,7 @@ def scan(paths, style="auto", only=None, dtypes=("float64", "float32"), conventi
     declared = conv.parse(conventions or {})
     state = np.random.get_state()
     real_exit = os._exit
+    _SCAN_PID.append(os.getpid())
     os._exit = _no_hard_exit                # user code that ends the process would end the gate with status 0
     try:
         with user_code(paths) as (modules, skipped):
@@ -1033,6 +1043,7 @@ def scan(paths, style="auto", only=None, dtypes=("float64", "float32"), conventi
     finally:
         np.random.set_state(state)
         os._exit = real_exit
+        _SCAN_PID.pop()
     # what cannot run here (a name its file imports inside try/except, and that import failed) was
     # never checked: listed like a file that fails to import, which fails the scan unless allowed
     unbuilt = [(o.target.name, ("could not run what it needs: " if NOT_RUN in o.report.failures[0].note else

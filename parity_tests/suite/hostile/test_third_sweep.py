@@ -259,7 +259,7 @@ def test_the_smaller_findings_each_get_one_line():
     assert Trainer(model, SGD(model.named_parameters(), lr=0.1), callbacks=None, progress=False).callbacks == []
     trainer = Trainer(model, SGD(model.named_parameters(), lr=0.1), batch_size=50, progress=False)
     X, y = np.random.default_rng(0).standard_normal((101, 4)), np.arange(101) % 2
-    with pytest.raises(ValueError, match="leave a last batch of 1, and BatchNorm needs 2"):
+    with pytest.raises(ValueError, match="leave a last batch of 1, and BatchNorm1d needs 2"):
         trainer.fit(X, y, 1)
     assert trainer.step == 0
 
@@ -278,3 +278,45 @@ def test_save_checkpoint_refuses_extra_that_is_not_json_and_keeps_the_old_file(t
 def test_scan_only_refuses_an_empty_pattern(tmp_path, capsys):
     assert main(["scan", str(tmp_path), "--only", ","]) == 2
     assert "expected comma-separated name fragments" in capsys.readouterr().err
+
+
+def test_what_the_first_fixes_must_still_accept(tmp_path):
+    """A review of the fixes above: an OneCycleLR run resumes from its checkpoint (the schedule's
+    keys in the groups), a BatchNorm2d model trains on a last batch of one, a parameter group may
+    be empty beside others and groups may come from a generator, and val_acc may be a 0-d array."""
+    from numpy_impl.models import Model
+    from numpy_impl.optim import OneCycleLR
+    from numpy_impl.search import search
+    X, y = np.random.default_rng(0).standard_normal((21, 4)), np.arange(21) % 2
+    model = FullyConnectedNet(4, [3], 2, seed=0)
+    opt = SGD(model.named_parameters(), lr=0.1, momentum=0.9)
+    run = Trainer(model, opt, OneCycleLR(opt, max_lr=0.5, total_steps=30), batch_size=5, schedule_every="step",
+                  progress=False, log=None)
+    run.fit(X, y, 2, checkpoint=tmp_path / "run.npz")
+    again = FullyConnectedNet(4, [3], 2, seed=1)
+    opt2 = SGD(again.named_parameters(), lr=0.1, momentum=0.9)
+    Trainer(again, opt2, OneCycleLR(opt2, max_lr=0.5, total_steps=30), batch_size=5, schedule_every="step",
+            progress=False, log=None).resume(tmp_path / "run.npz")
+    assert all(np.array_equal(a, b) for a, b in zip(model.named_parameters().values(),
+                                                    again.named_parameters().values()))
+    conv = Model(ni.Conv2d(1, 2, 3, padding=1, rng=0), ni.BatchNorm2d(2), ni.ReLU(), ni.Flatten(),
+                 ni.Linear(2 * 4 * 4, 2, rng=0))
+    Xc = np.random.default_rng(1).standard_normal((9, 1, 4, 4))
+    Trainer(conv, SGD(conv.named_parameters(), lr=0.1), batch_size=4, progress=False, log=None).fit(Xc, y[:9], 1)
+    w = np.zeros(3)
+    SGD([{"params": {"w": w}, "weight_decay": 1e-2}, {"params": {}, "weight_decay": 0.0}], lr=0.1)
+    SGD(g for g in [{"params": {"w": w}}])
+    assert search(lambda c, s: {"val_acc": np.array(0.8)}, [{}], log=None)[0]["val_acc"] == 0.8
+
+
+def test_a_process_the_users_code_forks_exits_for_real(tmp_path):
+    """multiprocessing ends a forked child with os._exit: the scan's guard must not turn that child
+    into a second scan."""
+    (tmp_path / "layers.py").write_text(
+        "import multiprocessing as mp\nimport numpy as np\n"
+        "def _work():\n    pass\n"
+        "def relu_forward(x):\n    p = mp.get_context('fork').Process(target=_work)\n    p.start()\n    p.join()\n"
+        "    return np.maximum(x, 0), x\n"
+        "def relu_backward(dout, cache):\n    return dout * (cache > 0)\n")
+    found, _ = scan([str(tmp_path)], dtypes=("float64",))
+    assert [o.verdict for o in found] == ["PASS"], [o.report.failures for o in found]
