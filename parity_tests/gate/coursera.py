@@ -823,6 +823,7 @@ INIT_DIMS = [400, 300, 200, 50]          # distinct fans, so n_prev and n cannot
 # course 2 week 2's mini-batches: (sample, n_x, m, mini_batch_size)
 BATCH_SAMPLES = [("X (5,148) Y (1,148), mini_batch_size 64", 5, 148, 64),
                  ("X (3,128), mini_batch_size 64: the batches tile m", 3, 128, 64),
+                 ("X (4,25), mini_batch_size 10: two whole batches and a short one", 4, 25, 10),
                  ("X (2,7), mini_batch_size 10: one short batch", 2, 7, 10)]
 # course 2 week 2's learning-rate decay: name -> (its arguments, the factor of epoch e)
 DECAYS = {"update_lr": (("learning_rate0", "epoch_num", "decay_rate"), lambda e, rate, interval: 1 / (1 + rate * e)),
@@ -855,6 +856,30 @@ def _call_seeded(fn, *args, start=0):
         np.random.set_state(state)
 
 
+def _shape_of(v):
+    """``np.shape(v)``, or None for what has none (a ragged list)."""
+    try:
+        return np.shape(v)
+    except (ValueError, TypeError):
+        return None
+
+
+def _numbers(v):
+    """``v`` as a float64 array, or None when it does not hold real numbers (strings, objects)."""
+    try:
+        a = np.asarray(v)
+        return a.astype(np.float64) if a.dtype.kind in "biuf" else None
+    except (ValueError, TypeError):
+        return None
+
+
+def _same_list(a, b):
+    try:
+        return len(a) == len(b) and all(bool(x == y) for x, y in zip(a, b))
+    except (TypeError, ValueError):
+        return False
+
+
 def _check_initializer(name, fn, seed):
     """``parameters = initialize_parameters_x(layers_dims)`` (or ``(n_x, n_h, n_y)``): every W{l} and b{l}
     there with the course's shapes ((n, n_prev) and (n, 1)), b zeros, W drawn from torch.nn.init's
@@ -875,25 +900,29 @@ def _check_initializer(name, fn, seed):
         p.claim("returns", False, NOT_WRITTEN if parameters is None else
                 f"returned {type(parameters).__name__}; expected the dict of W1, b1, ... W{len(dims) - 1}", sample)
         return p.report()
-    p.claim("no_mutation", given == dims, f"the layer sizes {dims} were changed to {given}", sample)
+    p.claim("no_mutation", _same_list(given, dims), f"the layer sizes {dims} were changed to {given}", sample)
     L = len(dims) - 1
     missing = [f"{k}{l}" for l in range(1, L + 1) for k in "Wb" if f"{k}{l}" not in parameters]
     p.claim("keys", not missing, f"{L} layers need W1, b1, ... W{L}, b{L}; missing {missing} (the parameters "
                                  f"hold {sorted(parameters)}): the loop's range?", sample)
-    rules = INITIALIZERS[name]
+    # course 1's two-layer initialize_parameters(n_x, n_h, n_y) asks for 0.01 in both notebooks
+    rules = ("small",) if two_layer else INITIALIZERS[name]
     Ws = {}
     for l in range(1, L + 1):
         W, b = parameters.get(f"W{l}"), parameters.get(f"b{l}")
         for k, v, want, spec in ((f"W{l}", W, (dims[l], dims[l - 1]), "(layers_dims[l], layers_dims[l-1])"),
                                  (f"b{l}", b, (dims[l], 1), "(layers_dims[l], 1)")):
             if v is not None:
-                p.claim("shapes", np.shape(v) == want, f"{k} has shape {np.shape(v)}; the course's is {want}, {spec}",
+                p.claim("shapes", _shape_of(v) == want, f"{k} has shape {np.shape(v)}; the course's is {want}, {spec}",
                         f"{sample}: {k}")
-        if b is not None and np.shape(b) == (dims[l], 1):
-            p.claim("b zeros", not np.any(np.asarray(b)), f"b{l} is not zeros (max |b| {np.abs(b).max():.3g})",
+        for k, v in ((f"b{l}", b), (f"W{l}", W)):
+            if v is not None and _shape_of(v) is not None and _numbers(v) is None:
+                p.claim("returns", False, f"{k} holds {np.asarray(v).dtype} values, not numbers", f"{sample}: {k}")
+        if _shape_of(b) == (dims[l], 1) and _numbers(b) is not None:
+            p.claim("b zeros", not np.any(_numbers(b)), f"b{l} is not zeros (max |b| {np.abs(_numbers(b)).max():.3g})",
                     f"{sample}: b{l}")
-        if W is not None and np.shape(W) == (dims[l], dims[l - 1]):
-            Ws[l] = np.asarray(W, dtype=np.float64)
+        if _shape_of(W) == (dims[l], dims[l - 1]) and _numbers(W) is not None:
+            Ws[l] = _numbers(W)
     if not Ws:
         return p.report()
     if rules == ("zeros",):
@@ -915,9 +944,9 @@ def _check_initializer(name, fn, seed):
         t, w = refs[rule, l], W.ravel()
         n, sd = w.size, t.std()
         here = f"{label}: W{l}"
+        rand = " (every value >= 0: np.random.rand draws from [0, 1), randn is the normal)" if (w >= 0).all() else ""
         p.within("W mean", abs(w.mean() - t.mean()) / sd, 5 * np.sqrt(2 / n),
-                 f"W{l}'s |mean - torch mean| / torch std, torch's {what} (np.random.rand draws from [0, 1): "
-                 "randn?)", here)
+                 f"W{l}'s |mean - torch mean| / torch std, torch's {what}{rand}", here)
         p.within("W std", abs(w.std() / sd - 1), 5 * np.sqrt(1 / n) + 1e-6,
                  f"W{l}'s |std / torch std - 1|: std {w.std():.4g}, torch's {what} {sd:.4g} (n_prev = {dims[l - 1]}, "
                  f"n = {dims[l]})", here)
@@ -931,7 +960,7 @@ def _check_mini_batches(name, fn, seed):
     the sizes torch's ``DataLoader(batch_size, shuffle=True, drop_last=False)`` makes, every example in
     exactly one batch with its own label, and the same batches for the same seed."""
     from .api import where
-    from .properties import Props
+    from .properties import Props, torch_seed
     p = Props(name, "float64", seed)
     for sample, n, m, size in BATCH_SAMPLES:
         rng = np.random.default_rng(seed_for(seed, name, sample))
@@ -942,6 +971,7 @@ def _check_mini_batches(name, fn, seed):
         try:
             batches = _call_seeded(fn, X, Y, size, 3)
             again = _call_seeded(fn, X.copy(), Y.copy(), size, 3, start=1)
+            other = _call_seeded(fn, X.copy(), Y.copy(), size, 4)
         except (Exception, SystemExit) as e:        # noqa: BLE001 -- the user's code
             p.claim("error", False, f"raised {type(e).__name__}: {e}{where(e)}", sample)
             continue
@@ -950,35 +980,50 @@ def _check_mini_batches(name, fn, seed):
             p.claim("returns", False, NOT_WRITTEN if batches is None else "expected a list of (mini_batch_X, "
                     f"mini_batch_Y) pairs, got {type(batches).__name__}", sample)
             continue
-        loader = torch.utils.data.DataLoader(torch.arange(m), batch_size=size, shuffle=True, drop_last=False)
-        want = [len(b) for b in loader]
-        got = [np.shape(bx)[1] if np.ndim(bx) == 2 else np.shape(bx) for bx, _ in batches]
+        with torch_seed(seed):                      # the caller's torch generator is left alone
+            loader = torch.utils.data.DataLoader(torch.arange(m), batch_size=size, shuffle=True, drop_last=False)
+            want = [len(b) for b in loader]
+        shapes = [(_shape_of(bx), _shape_of(by)) for bx, by in batches]
+        if any(sx is None or sy is None or _numbers(bx) is None or _numbers(by) is None
+               for (sx, sy), (bx, by) in zip(shapes, batches)):
+            p.claim("returns", False, "a batch that is not an array of numbers (a ragged list?)", sample)
+            continue
+        got = [sx[1] if len(sx) == 2 else sx for sx, _ in shapes]
         p.claim("sizes", got == want, f"batches of {got} columns; torch's DataLoader(batch_size={size}, "
                                       f"drop_last=False) makes {want} from m = {m}", sample)
-        shapes = [(np.shape(bx), np.shape(by)) for bx, by in batches]
         if any(len(sx) != 2 or sx[0] != n or sy != (1, sx[1]) for sx, sy in shapes):
             bad = next((sx, sy) for sx, sy in shapes if len(sx) != 2 or sx[0] != n or sy != (1, sx[1]))
             p.claim("shapes", False, f"a batch of shapes X {bad[0]}, Y {bad[1]}; expected X ({n}, k), Y (1, k)",
                     sample)
             continue
-        order = np.concatenate([np.asarray(bx)[0] for bx, _ in batches]) if batches else np.zeros(0)
-        seen = np.bincount(order.astype(np.int64), minlength=m) if order.size and np.isin(order, ids).all() else None
+        if not batches:
+            p.claim("partition", False, f"no batches at all: every one of the {m} examples missing", sample)
+            continue
+        order = np.concatenate([np.asarray(bx)[0] for bx, _ in batches])
+        seen = np.bincount(order.astype(np.int64), minlength=m) if np.isin(order, ids).all() else None
         p.claim("partition", seen is not None and (seen == 1).all(),
                 "each example must be in exactly one batch: " + (
                     "a column that is not one of X's" if seen is None else
                     f"{int((seen == 0).sum())} of {m} missing, {int((seen > 1).sum())} repeated"), sample)
+        cast = {str(np.asarray(a).dtype) for bx, by in batches for a in (bx, by)} - {"float64"}
         paired = all(np.array_equal(np.asarray(bx), X0[:, np.asarray(bx)[0].astype(np.int64)]) and
                      np.array_equal(np.asarray(by), Y0[:, np.asarray(bx)[0].astype(np.int64)])
                      for bx, by in batches) if seen is not None else False
-        p.claim("pairs", paired, "a batch's columns of X and of Y must be the same examples, whole: shuffle X "
-                                 "and Y with one permutation", sample)
+        p.claim("pairs", paired, f"the batches are {sorted(cast)}, X and Y float64: keep their values as they are"
+                if cast else "a batch's columns of X and of Y must be the same examples, whole: shuffle X and Y "
+                             "with one permutation", sample)
         p.claim("shuffled", order.size != m or not np.array_equal(order, ids) or m == 1,
                 "the examples are in their original order: shuffle them (np.random.permutation(m))", sample)
         same = isinstance(again, (list, tuple)) and len(again) == len(batches) and all(
             isinstance(b, (list, tuple)) and len(b) == 2 and np.array_equal(np.asarray(b[0]), np.asarray(a[0]))
             for a, b in zip(batches, again))
-        p.claim("seeded", same, "the same seed gave other batches: np.random.seed(seed) before the permutation",
-                sample)
+        differs = not (isinstance(other, (list, tuple)) and len(other) == len(batches) and all(
+            isinstance(b, (list, tuple)) and len(b) == 2 and np.array_equal(np.asarray(b[0]), np.asarray(a[0]))
+            for a, b in zip(batches, other)))
+        p.claim("seeded", same and (differs or m == 1),
+                "the same seed gave other batches: np.random.seed(seed) before the permutation" if not same else
+                "seed 4 gave the batches of seed 3: the seed argument is not used (the course's model() passes "
+                "seed + 1 each epoch, for a new shuffle)", sample)
         p.claim("no_mutation", np.array_equal(X, X0) and np.array_equal(Y, Y0), "X or Y was modified in place",
                 sample)
     return p.report()
@@ -1007,11 +1052,13 @@ def _check_lr_decay(name, fn, seed):
         except (Exception, SystemExit) as e:        # noqa: BLE001 -- the user's code
             p.claim("error", False, f"raised {type(e).__name__}: {e}{where(e)}", sample)
             continue
-        if any(g is None or np.size(g) != 1 for g in got):
-            p.claim("lr", False, NOT_WRITTEN if any(g is None for g in got) else "expected one number per epoch",
+        values = [_numbers(g) for g in got]
+        if any(g is None for g in got) or any(v is None or v.size != 1 for v in values):
+            bad = next((g for g, v in zip(got, values) if g is None or v is None or v.size != 1), None)
+            p.claim("lr", False, NOT_WRITTEN if bad is None else f"expected one real number per epoch, got {bad!r}",
                     sample)
             continue
-        p.add("lr", np.asarray(got, dtype=np.float64).ravel(), np.asarray(want), sample)
+        p.add("lr", np.concatenate([v.ravel() for v in values]), np.asarray(want), sample)
     return p.report()
 
 
@@ -1031,6 +1078,21 @@ UNCHECKED = {"model": _LOOP, "L_layer_model": _LOOP, "two_layer_model": _LOOP, "
              "dictionary_to_vector": "a reshaping helper of gradient checking",
              "vector_to_dictionary": "a reshaping helper of gradient checking",
              "gradients_to_vector": "a reshaping helper of gradient checking"}
+
+
+def misnamed(name, fn, namespace):
+    """Why a course 2 set-up function named as the notebook names it, but with other arguments, is not
+    checked (``random_mini_batches(X_train, Y_train, ...)``), beside a recognised course function."""
+    if name not in set(INITIALIZERS) | {"random_mini_batches"} | set(DECAYS) or _setup_kind(name, fn):
+        return None
+    course = any(callable(v) and k != name and recognise(k, v, namespace) for k, v in namespace.items()
+                 if isinstance(k, str) and (k in NAMES or k == "softmax"))
+    if not course:
+        return None
+    want = {"random_mini_batches": "X, Y, mini_batch_size, seed", **{k: ", ".join(v[0]) for k, v in DECAYS.items()}}
+    expected = want.get(name, "layers_dims" if name != "initialize_parameters" else "n_x, n_h, n_y (or layer_dims)")
+    return (f"named like the course's {name}({expected}) but it takes ({', '.join(_positional(fn))}): "
+            "give the notebook's argument names to have it checked")
 
 
 def unchecked(name, fn, namespace):

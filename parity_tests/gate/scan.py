@@ -307,6 +307,8 @@ def discover(modules, style="auto", only=None):
                 continue                                # a backward checked with its forward, a helper through it
             elif inspect.isfunction(obj) and style in ("auto", "coursera") and CS.unchecked(name, obj, vars(mod)):
                 skipped.append((name, CS.unchecked(name, obj, vars(mod))))
+            elif inspect.isfunction(obj) and style in ("auto", "coursera") and CS.misnamed(name, obj, vars(mod)):
+                skipped.append((name, CS.misnamed(name, obj, vars(mod))))
             elif inspect.isfunction(obj) and style in ("auto", "d2l") and _d2l_rule(name, obj):
                 skipped.append((name, _d2l_rule(name, obj)))
             elif inspect.isfunction(obj) and name in FO.UNCHECKED and style in ("auto", "d2l"):
@@ -996,6 +998,15 @@ def _deadline(seconds):
         signal.signal(signal.SIGALRM, previous)
 
 
+def _unreadable(target, exc):
+    """A FAIL for a component whose check could not finish (what it returned could not be read), so
+    the other components keep their verdicts."""
+    from .compare import failed
+    note = (f"the check could not finish: {type(exc).__name__}: {exc}{where(exc)} (what it returned cannot be "
+            "read as numbers of the expected shape?)")
+    return Outcome(target, "FAIL", {}, Report([failed(note, component=target.name, check="error")]))
+
+
 def _timed_out(target, exc, seconds):
     from .compare import failed
     note = f"did not finish within {seconds:g} s (--timeout){where(exc)}: a loop that never ends?"
@@ -1025,6 +1036,8 @@ def scan(paths, style="auto", only=None, dtypes=("float64", "float32"), conventi
                          f"got {timeout!r}")
     declared = conv.parse(conventions or {})
     state = np.random.get_state()
+    import random
+    py_state, torch_state = random.getstate(), torch.random.get_rng_state()     # the user's code may seed them
     real_exit = os._exit
     _SCAN_PID.append(os.getpid())
     os._exit = _no_hard_exit                # user code that ends the process would end the gate with status 0
@@ -1040,8 +1053,12 @@ def scan(paths, style="auto", only=None, dtypes=("float64", "float32"), conventi
                             outcomes.append(judge(t, dtypes, declared, seed))
                     except TookTooLong as e:
                         outcomes.append(_timed_out(t, e, timeout))
+                    except Exception as e:  # noqa: BLE001 -- what the user's code returned broke a check: its verdict, not the scan's end
+                        outcomes.append(_unreadable(t, e))
     finally:
         np.random.set_state(state)
+        random.setstate(py_state)
+        torch.random.set_rng_state(torch_state)
         os._exit = real_exit
         _SCAN_PID.pop()
     # what cannot run here (a name its file imports inside try/except, and that import failed) was

@@ -181,6 +181,10 @@ BATCH_BUGS = {
     "the last batch's Y from the loop's k": ("mini_batch_Y = shuffled_Y[:, int(m / mini_batch_size) * mini_batch_size : ]",
                                              "mini_batch_Y = shuffled_Y[:, k * mini_batch_size : ]",
                                              "random_mini_batches", "shapes"),
+    "mini_batch_size fixed at 64": ("    np.random.seed(seed)\n    m = X.shape[1]", "    np.random.seed(seed)\n"
+                                    "    mini_batch_size = 64\n    m = X.shape[1]", "random_mini_batches", "sizes"),
+    "seed fixed at 0": ("    np.random.seed(seed)\n    m = X.shape[1]", "    np.random.seed(0)\n    m = X.shape[1]",
+                        "random_mini_batches", "seeded"),
     "not seeded": ("    np.random.seed(seed)\n    m = X.shape[1]", "    m = X.shape[1]", "random_mini_batches",
                    "seeded"),
     "update_lr a step ahead": ("(1 + decay_rate * epoch_num) * learning_rate0", "(1 + decay_rate * (epoch_num + 1)) "
@@ -300,3 +304,39 @@ def test_the_notebooks_other_functions_are_listed_as_skipped_with_why(tmp_path):
     (other / "svm.py").write_text("import numpy as np\ndef svm_loss(x, y):\n    return 0.0, np.zeros_like(x)\n"
                                   "def predict(X, W):\n    return (X @ W).argmax(1)\n")
     assert "predict" not in dict(scan([str(other)], dtypes=F64)[1])
+
+
+def test_set_up_functions_with_other_argument_names_are_listed_and_odd_returns_fail_alone(tmp_path):
+    """``random_mini_batches(X_train, Y_train, ...)`` beside the course's functions is listed under Skipped
+    (it would not be checked); an ``update_lr`` returning a string fails by itself, the others keep
+    their verdicts."""
+    folder = tmp_path / "course"
+    folder.mkdir()
+    (folder / "initialization.py").write_text(open(os.path.join(COURSERA, "initialization.py")).read()
+                                              + "\ndef random_mini_batches(X_train, Y_train, mini_batch_size=64, seed=0):"
+                                                "\n    return []\n"
+                                              + "\ndef update_lr(learning_rate0, epoch_num, decay_rate):"
+                                                "\n    return 'abc'\n")
+    found, skipped = scan([str(folder)], dtypes=F64)
+    v = verdicts(found)
+    assert v["update_lr"][0] == "FAIL" and v["initialize_parameters_he"][0] == "PASS", v
+    assert "named like the course's random_mini_batches(X, Y, mini_batch_size, seed)" in dict(skipped)[
+        "random_mini_batches"], skipped
+
+
+def test_scan_leaves_the_callers_random_generators_alone(tmp_path):
+    """numpy's, torch's and Python's global generators are as they were after a scan, whatever the
+    user's code seeded (the mini-batch check's DataLoader draws from a generator of its own)."""
+    import random
+
+    import numpy as np
+    import torch
+    (tmp_path / "seeds.py").write_text("import random, torch\nrandom.seed(1)\ntorch.manual_seed(1)\n"
+                                       + open(os.path.join(COURSERA, "opt_utils.py")).read())
+    np.random.seed(5)
+    torch.manual_seed(5)
+    random.seed(5)
+    before = (np.random.get_state()[1].copy(), torch.random.get_rng_state().clone(), random.getstate())
+    scan([str(tmp_path)], only="random_mini_batches", dtypes=F64)
+    assert np.array_equal(np.random.get_state()[1], before[0])
+    assert torch.equal(torch.random.get_rng_state(), before[1]) and random.getstate() == before[2]
