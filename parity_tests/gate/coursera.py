@@ -1085,9 +1085,7 @@ def misnamed(name, fn, namespace):
     checked (``random_mini_batches(X_train, Y_train, ...)``), beside a recognised course function."""
     if name not in set(INITIALIZERS) | {"random_mini_batches"} | set(DECAYS) or _setup_kind(name, fn):
         return None
-    course = any(callable(v) and k != name and recognise(k, v, namespace) for k, v in namespace.items()
-                 if isinstance(k, str) and (k in NAMES or k == "softmax"))
-    if not course:
+    if not _beside_course(name, namespace):
         return None
     want = {"random_mini_batches": "X, Y, mini_batch_size, seed", **{k: ", ".join(v[0]) for k, v in DECAYS.items()}}
     expected = want.get(name, "layers_dims" if name != "initialize_parameters" else "n_x, n_h, n_y (or layer_dims)")
@@ -1100,6 +1098,11 @@ def unchecked(name, fn, namespace):
     holds a recognised one (so a cs231n or d2l ``predict`` is not mistaken for the course's)."""
     if name not in UNCHECKED:
         return None
-    course = any(callable(v) and k != name and recognise(k, v, namespace) for k, v in namespace.items()
-                 if isinstance(k, str) and (k in NAMES or k == "softmax"))
-    return UNCHECKED[name] if course else None
+    return UNCHECKED[name] if _beside_course(name, namespace) else None
+
+
+def _beside_course(name, namespace):
+    """Whether ``namespace`` holds a recognised course function other than ``name`` (so a cs231n or
+    d2l ``predict`` or ``update_lr`` is not taken for the course's)."""
+    return any(callable(v) and k != name and recognise(k, v, namespace) for k, v in namespace.items()
+               if isinstance(k, str) and (k in NAMES or k == "softmax"))

@@ -305,12 +305,11 @@ def discover(modules, style="auto", only=None):
                 targets.append(Target(name, found[0], "coursera", found[1], where))
             elif inspect.isfunction(obj) and style in ("auto", "coursera") and CS.checked_through(name, vars(mod)):
                 continue                                # a backward checked with its forward, a helper through it
-            elif inspect.isfunction(obj) and style in ("auto", "coursera") and CS.unchecked(name, obj, vars(mod)):
-                skipped.append((name, CS.unchecked(name, obj, vars(mod))))
-            elif inspect.isfunction(obj) and style in ("auto", "coursera") and CS.misnamed(name, obj, vars(mod)):
-                skipped.append((name, CS.misnamed(name, obj, vars(mod))))
-            elif inspect.isfunction(obj) and style in ("auto", "d2l") and _d2l_rule(name, obj):
-                skipped.append((name, _d2l_rule(name, obj)))
+            elif inspect.isfunction(obj) and style in ("auto", "coursera") and \
+                    (why := CS.unchecked(name, obj, vars(mod)) or CS.misnamed(name, obj, vars(mod))):
+                skipped.append((name, why))             # the notebooks' loops, a set-up function renamed
+            elif inspect.isfunction(obj) and style in ("auto", "d2l") and (why := _d2l_rule(name, obj)):
+                skipped.append((name, why))
             elif inspect.isfunction(obj) and name in FO.UNCHECKED and style in ("auto", "d2l"):
                 skipped.append((name, FO.UNCHECKED[name]))
             elif inspect.isfunction(obj) and name in FO.FUNCTIONS:
@@ -327,8 +326,8 @@ def discover(modules, style="auto", only=None):
                     skipped.append((name, f"named like {who}'s {name} but it takes ({', '.join(FO.arguments(obj))})"))
             elif inspect.isfunction(obj) and style in ("auto", "cs231n"):
                 _function(name, obj, vars(mod), targets, skipped, where)
-            elif inspect.isclass(obj) and style in ("auto", "cs231n") and _linear_classifier(name, obj):
-                targets.append(Target(f"{name}.loss", _linear_classifier(name, obj), "classifier",
+            elif inspect.isclass(obj) and style in ("auto", "cs231n") and (kind := _linear_classifier(name, obj)):
+                targets.append(Target(f"{name}.loss", kind, "classifier",
                                       _classifier_loss(obj), where))
             elif inspect.isclass(obj) and name in NNFS_CLASSES:
                 if style in ("auto", "nnfs"):
