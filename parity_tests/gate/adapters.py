@@ -31,7 +31,7 @@ PARAM_ROLES = {"w": "weight", "W": "weight", "weight": "weight", "weights": "wei
                "biases": "bias", "gamma": "gamma", "beta": "beta"}
 BUFFER_NAMES = ("running_mean", "running_var")
 BN_KINDS = ("batchnorm", "spatial_batchnorm", "affine_bn_relu")     # running statistics in a bn_param
-LOSS_KINDS = ("softmax_loss", "svm_loss")
+LOSS_KINDS = ("softmax_loss", "svm_loss", "sigmoid_loss", "time_softmax_loss")
 # "Neural Networks from Scratch"'s Layer_Dense built with these adds l1 * sign(p) + 2 * l2 * p to the
 # gradient of its weights (``weight_``) and biases (``bias_``) in backward; the loss holds the penalty
 REGULARIZERS = ("weight_regularizer_l1", "weight_regularizer_l2", "bias_regularizer_l1", "bias_regularizer_l2")
@@ -253,6 +253,87 @@ class ObjectLayer(_Adapter):
         return self.obj.dinputs if dx is None and hasattr(self.obj, "dinputs") else dx
 
 
+# "Deep Learning from Scratch 2": class name -> kind (its RNN and LSTM are one step; TimeRNN the sequence)
+LIST_KINDS = {"MatMul": "matmul", "Affine": "affine", "Softmax": "softmax", "Sigmoid": "sigmoid", "Relu": "relu",
+              "Dropout": "dropout", "TimeDropout": "dropout", "Embedding": "word_embedding",
+              "TimeEmbedding": "word_embedding", "TimeAffine": "temporal_affine", "RNN": "rnn_step",
+              "LSTM": "lstm_step", "TimeRNN": "rnn", "TimeLSTM": "lstm", "SoftmaxWithLoss": "softmax_loss",
+              "SigmoidWithLoss": "sigmoid_loss", "TimeSoftmaxWithLoss": "time_softmax_loss"}
+
+
+def holds_lists(obj):
+    """Whether ``obj`` keeps its parameters as "Deep Learning from Scratch 2" does: ``self.params`` and
+    ``self.grads``, lists of arrays of the same shapes."""
+    params, grads = getattr(obj, "params", None), getattr(obj, "grads", None)
+    return isinstance(params, list) and isinstance(grads, list) and len(params) == len(grads) and \
+        all(isinstance(a, np.ndarray) and isinstance(g, np.ndarray) and a.shape == g.shape
+            for a, g in zip(params, grads))
+
+
+class ListLayer(ObjectLayer):
+    """A layer of "Deep Learning from Scratch 2": parameters in ``self.params`` (a list in its
+    constructor's argument order: ``Affine(W, b)``, ``RNN(Wx, Wh, b)``), gradients written into
+    ``self.grads`` in place by backward; ``forward(x)``, its Dropout ``forward(x, train_flg)``, its
+    TimeDropout a ``train_flg`` attribute. A recurrent step takes its states as more forward inputs
+    (``RNN.forward(x, h_prev)``, ``LSTM.forward(x, h_prev, c_prev)``: ``states``, in order) and returns
+    their gradients after dx; a Time layer (``TimeRNN``, ``TimeLSTM``) is given its first hidden state
+    by ``set_state(h)`` and leaves its gradient in ``dh``. States are checked like parameters."""
+
+    def __init__(self, obj, states=(), name=None, kind=None, **kw):
+        super().__init__(obj, name=name, kind=kind or LIST_KINDS.get(type(obj).__name__), **kw)
+        try:
+            sig = [p for p in inspect.signature(type(obj).__init__).parameters.values()][1:]
+        except (TypeError, ValueError):
+            sig = []
+        names = [p.name for p in sig if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        n = len(obj.params)
+        self.names = names[:n] if len(names) >= n else [f"params[{i}]" for i in range(n)]
+        fwd = [p.name for p in inspect.signature(obj.forward).parameters.values()][1:]
+        self.step_states = self.kind in ("rnn_step", "lstm_step")
+        state_names = fwd if self.step_states else ["h0"] * (self.kind in ("rnn", "lstm"))
+        self.states = {k: np.asarray(v) for k, v in zip(state_names, states)}
+        self.takes_mode = bool(fwd) and not self.step_states or "train_flg" in vars(obj)
+        self.state_grads, self.widths = {}, ()
+
+    def named_parameters(self):
+        return {**self.states, **dict(zip(self.names, self.obj.params))}
+
+    def _grads(self):
+        return {**self.state_grads, **{k: np.array(g, copy=True) for k, g in zip(self.names, self.obj.grads)}}
+
+    def _forward(self, x, training):
+        obj = self.obj
+        if "train_flg" in vars(obj) and len(inspect.signature(obj.forward).parameters) == 1:
+            obj.train_flg = training                # TimeDropout
+            out = obj.forward(x)
+        elif self.step_states:
+            out = obj.forward(x, *(v.copy() for v in self.states.values()))
+        elif self.states:                           # TimeRNN / TimeLSTM: the first state, then the sequence
+            obj.set_state(self.states["h0"].copy())
+            out = obj.forward(x)
+        else:
+            out = obj.forward(x, training) if self.takes_mode else obj.forward(x)
+        if isinstance(out, (tuple, list)):          # an LSTM step's h_next and c_next, side by side
+            self.widths = [np.shape(o)[-1] for o in out]
+            return np.concatenate(out, axis=-1)
+        return out
+
+    def _backward(self, dout):
+        obj = self.obj
+        parts = np.split(dout, np.cumsum(self.widths)[:-1], axis=-1) if len(self.widths) > 1 else [dout]
+        res = obj.backward(*parts)
+        if self.step_states:
+            if not isinstance(res, (tuple, list)) or len(res) != 1 + len(self.states):
+                raise ValueError(f"{self.name}.backward returned {type(res).__name__}; expected dx and the gradients "
+                                 f"of {', '.join(self.states)}")
+            dx, *rest = res
+            self.state_grads = dict(zip(self.states, rest))
+            return dx
+        if self.states:
+            self.state_grads = {"h0": getattr(obj, "dh", None)}
+        return res
+
+
 # ----------------------------------------------------------------- torch references
 class Flatten2d(nn.Module):
     """cs231n's affine: x (N, d1, ..., dk) is reshaped to (N, D) first; then torch's Linear.
@@ -360,6 +441,9 @@ def reference(layer, conventions=None, overrides=None):
         w = _first(layer, p, "weight")
         module = Flatten2d(*w.shape, penalty=[float(_hyper(layer, k, default=0.0) or 0.0) for k in REGULARIZERS])
         targets = {"weight": Param("linear.weight", True), "bias": "linear.bias"}
+    elif kind == "matmul":                        # "Deep Learning from Scratch 2"'s MatMul: x @ W, no bias
+        w = _first(layer, p, "weight")
+        module, targets = nn.Linear(*w.shape, bias=False), {"weight": Param("weight", True)}
     elif kind == "affine_relu":                   # cs231n's layer_utils sandwiches
         w = _first(layer, p, "weight")
         module = nn.Sequential(Flatten2d(*w.shape), nn.ReLU())
@@ -419,7 +503,8 @@ def reference(layer, conventions=None, overrides=None):
         want = recurrent.ARGUMENTS[kind]
         if len(p) != len(want):
             raise MappingError(f"{layer.name}: expected the arrays ({', '.join(want)}) after x, got ({', '.join(p)})")
-        module = recurrent.Reference(kind, list(p.values()), torch_order=cv.get("lstm_gates") == "ifgo")
+        order = "ifgo" if cv.get("lstm_gates") == "ifgo" else "fgio" if isinstance(layer, ListLayer) else "ifog"
+        module = recurrent.Reference(kind, list(p.values()), order=order)
         targets, layer.roles = {k: k for k in want}, dict(zip(p, want))
     elif kind in ("max_pool", "avg_pool"):
         size = (_hyper(layer, "pool_height", "pool_h"), _hyper(layer, "pool_width", "pool_w"))
@@ -462,7 +547,7 @@ def adapt(component, args=None, name=None, kind=None, conventions=None, hyper=No
     hyperparameters its attributes do not show), or an object that already has the project's duck
     type (returned as is)."""
     copy_dout = (conventions or {}).get("inplace_dout") == "allowed"
-    keep = (conventions or {}).get("dtype") == "promotes"
+    keep = casts_back(conventions)
     if isinstance(component, tuple):
         fwd, bwd = component
         names = list(inspect.signature(fwd).parameters)[1:]
@@ -470,6 +555,9 @@ def adapt(component, args=None, name=None, kind=None, conventions=None, hyper=No
         return FunctionPair(fwd, bwd, args, name=name, kind=kind, copy_dout=copy_dout, keep_dtype=keep)
     if hasattr(component, "named_parameters"):
         return component
+    if holds_lists(component):
+        states = list(args.values()) if isinstance(args, dict) else list(args or ())
+        return ListLayer(component, states, name=name, kind=kind, copy_dout=copy_dout, keep_dtype=keep, hyper=hyper)
     return ObjectLayer(component, name=name, kind=kind, copy_dout=copy_dout, keep_dtype=keep, hyper=hyper)
 
 
@@ -524,6 +612,8 @@ def _kind(component, kind, name):
         return kind_of(component[0].__name__)
     if inspect.isfunction(component):
         return kind_of(component.__name__)
+    if holds_lists(component) and not name:
+        return LIST_KINDS.get(type(component).__name__)
     return kind_of(name or type(component).__name__)
 
 
@@ -533,14 +623,22 @@ def _snapshot(component, args):
     return lambda: copy.deepcopy(state)
 
 
+def casts_back(conventions):
+    """Whether outputs and gradients are cast back to the input's dtype before they are judged:
+    ``dtype=promotes`` (float64 for float32 input) and ``compute=float32`` (float32 for float64 input)."""
+    cv = conventions or {}
+    return cv.get("dtype") == "promotes" or cv.get("compute") == "float32"
+
+
 def _check_once(fresh, x, y, kind, name, cv, module, params, buffers, eval_mode, kwargs, hyper=None):
     component, args = fresh
     k = _kind(component, kind, name)
     if k in LOSS_KINDS or y is not None:
-        fn = loss_function(component, keep_dtype=cv.get("dtype") == "promotes")
+        fn = loss_function(component, keep_dtype=casts_back(cv))
         label = name or getattr(component, "__name__", type(component).__name__)
         if "softmax_eps" in cv:     # the value is -log(p_y + eps) but the gradient exact: the value's finite
             kwargs = {**kwargs, "finite_differences": False}    # differences are not that gradient; torch's is
+        kwargs = _float32_compute(cv, np.asarray(x).dtype, kwargs)
         return check_loss(fn, module or torch_loss(k, cv, y), x, y, component=label, **kwargs)
     layer = adapt(component, args, name=name, kind=kind, conventions=cv, hyper=hyper)
     if not isinstance(layer, _Adapter):             # the project's duck type: its torch mirror, as check_layer does
@@ -555,6 +653,10 @@ def _check_once(fresh, x, y, kind, name, cv, module, params, buffers, eval_mode,
                                   shape=tuple(np.shape(x)), seed=kwargs.get("seed", 0))])
         params = {**params, **auto_params} if params else auto_params     # the user's names as the module has them
         buffers = auto_buffers if buffers is None else buffers
+    x_dtype = np.asarray(x).dtype
+    kwargs = _float32_compute(cv, x_dtype if x_dtype.kind == "f" else next(
+        (np.asarray(v).dtype for v in layer.named_parameters().values() if np.asarray(v).dtype.kind == "f"), x_dtype),
+        kwargs)
     if eval_mode is None:
         # a class whose forward takes no mode ("Neural Networks from Scratch" chapters 15-18: forward(inputs))
         # has no eval mode to check
@@ -567,6 +669,17 @@ def _check_once(fresh, x, y, kind, name, cv, module, params, buffers, eval_mode,
     if layer.kind == "dropout":
         report.extend(_keep_share(layer, cv, np.asarray(x).dtype, kwargs))
     return report
+
+
+def _float32_compute(cv, dtype, kwargs):
+    """Under ``compute=float32``, float64 samples are judged at float32's tolerance and without finite
+    differences: code that computes in float32 whatever it is given is right only to float32's
+    precision, and finite differences of float32 values (h = 1e-5) measure its rounding."""
+    if cv.get("compute") != "float32" or dtype != np.float64:
+        return kwargs
+    from .tolerance import POLICY
+    return {**kwargs, "finite_differences": False,
+            "tolerances": {"float64": POLICY["float32"], **(kwargs.get("tolerances") or {})}}
 
 
 SHARE_SHAPE, SHARE_SLACK = (200, 250), 0.02      # 50,000 elements: 0.02 is 10 standard deviations or more
@@ -632,6 +745,10 @@ def torch_loss(kind, cv, y=None):
     F = torch.nn.functional
     if kind in NNFS_LOSS_REFERENCES:
         return NNFS_LOSS_REFERENCES[kind]
+    if kind == "sigmoid_loss":
+        return conv.sigmoid_loss(cv.get("softmax_eps"))
+    if kind == "time_softmax_loss":                 # "Deep Learning from Scratch 2": (N, T, V), label -1 ignored
+        return lambda x, t: F.cross_entropy(x.reshape(-1, x.shape[-1]), t.reshape(-1).long(), ignore_index=-1)
     if kind == "svm_loss":
         base = F.multi_margin_loss if cv.get("svm_scale") == "mean" else torch_svm_loss
     else:

@@ -25,6 +25,9 @@ pool_ties          all        max pooling's backward gives the upstream gradient
 lstm_gates         ifgo       reads an LSTM's 4H gate columns in torch's order i, f, g, o (cs231n's: i, f, o, g)
 dtype              promotes   accepts outputs and gradients computed in float64 for float32 input (arrays made
                               with ``np.zeros(shape)`` and no dtype): they are cast back, the numbers still judged
+compute            float32    accepts float32 outputs and gradients for float64 input ("Deep Learning from
+                              Scratch 2"'s time layers: ``np.empty(..., dtype='f')``): cast back, judged at
+                              float32's tolerance, without finite differences
 velocity           torch      reads an update rule's kept ``velocity`` as torch's momentum buffer (``v = mu*v +
                               dw; w -= lr*v``; default: cs231n's ``v = mu*v - lr*dw; w += v``, -lr times it)
                    negated    reads it as lr times the buffer (``v = mu*v + lr*dw; w -= v``)
@@ -45,7 +48,7 @@ CONVENTIONS = {
     "dropout_p": (("keep",), ("dropout",), "scaling matches p read as the keep probability"),
     "inplace_dout": (("allowed",), ("*",), "backward overwrites the upstream gradient dout in place"),
     "adam_eps": (("folded",), ("adam",), "matches Adam with eps added before the bias correction"),
-    "softmax_eps": (("1e-7", "clip"), ("softmax_loss", "linear_softmax", "model"),
+    "softmax_eps": (("1e-7", "clip"), ("softmax_loss", "sigmoid_loss", "linear_softmax", "model"),
                     "the loss value matches -log(p_y + 1e-7) (1e-7) or -log(clip(p_y, 1e-7, 1 - 1e-7)) (clip)"),
     "svm_scale": (("mean",), ("svm_loss", "linear_svm"),
                   "the loss matches the hinge averaged over classes (MultiMarginLoss)"),
@@ -54,6 +57,10 @@ CONVENTIONS = {
     "pool_ties": (("all", "split"), ("max_pool",), "every tied maximum receives the gradient (or an equal share)"),
     "lstm_gates": (("ifgo",), ("lstm_step", "lstm"), "the LSTM matches the gates in torch's order i, f, g, o"),
     "dtype": (("promotes",), ("*",), "float32 input gives float64 outputs or gradients (arrays made without a dtype)"),
+    "compute": (("float32",), ("rnn_step", "rnn", "lstm_step", "lstm", "word_embedding", "temporal_affine",
+                               "time_softmax_loss", "dropout"),
+                "float64 input gives float32 outputs and gradients (arrays made with dtype='f'), right to float32's "
+                "precision"),
     "velocity": (("torch", "negated"), ("optimizer",),
                  "the parameters match; velocity is kept as torch's momentum buffer (torch) or lr times it (negated)"),
     "adam_t": (("next",), ("adam",), "the parameters match; t is kept as the step to come (t + 1)"),
@@ -161,6 +168,23 @@ def softmax_loss(eps=None):
             p = torch.softmax(x, 1)[torch.arange(len(y)), y]
             shifted = -torch.log(p.clamp(CLIP, 1 - CLIP) if eps == "clip" else p + float(eps)).mean()
         return ce + (shifted - ce.detach())
+    return loss
+
+
+def sigmoid_loss(eps=None):
+    """Binary cross-entropy of scores x (N,) and labels 0/1 (N,): mean(-log p_t), p_t the sigmoid of
+    x for label 1 and one minus it for 0 ("Deep Learning from Scratch 2"'s SigmoidWithLoss). With
+    ``eps`` only the VALUE becomes ``mean(-log(p_t + eps))``, as with ``softmax_loss``."""
+    def loss(x, t):
+        t = t.to(x.dtype)
+        bce = torch.nn.functional.binary_cross_entropy_with_logits(x, t)
+        if eps is None:
+            return bce
+        with torch.no_grad():
+            s = torch.sigmoid(x)
+            p = torch.where(t > 0.5, s, 1 - s)
+            shifted = -torch.log(p.clamp(CLIP, 1 - CLIP) if eps == "clip" else p + float(eps)).mean()
+        return bce + (shifted - bce.detach())
     return loss
 
 

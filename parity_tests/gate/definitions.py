@@ -24,6 +24,18 @@ SETUP = re.compile(r"sys\.path\.\w+|sys\.setrecursionlimit|site\.addsitedir|warn
                    r"|(np|numpy)\.(seterr|set_printoptions|random\.seed)|random\.seed|torch\.manual_seed"
                    r"|(matplotlib|mpl)\.use|nnfs\.init")
 QUIET = {"print", "pprint", "display", "get_ipython"}   # left out, but they do not begin the script part
+# an assignment whose value calls one of these reads or writes files, the network or the terminal
+# (``log = open('results.txt', 'w')``, ``data = open('input.txt').read()``, ``path, _ = urlretrieve(url)``):
+# it begins the script part, like a call statement
+IO_CALLS = {"open", "input", "exec", "eval", "__import__", "urlretrieve", "urlopen", "breakpoint"}
+IO_MODULES = {"urllib", "requests", "http", "socket", "subprocess", "shutil", "pickle", "cPickle", "gzip", "tarfile",
+              "zipfile", "wget", "gdown", "torchvision", "tensorflow", "tf", "keras", "pd", "pandas", "sklearn",
+              "plt", "matplotlib", "sqlite3", "tempfile", "glob"}
+IO_METHODS = {"read", "read_text", "read_bytes", "readline", "readlines", "write", "write_text", "write_bytes",
+              "load", "save", "savez", "savez_compressed", "savetxt", "loadtxt", "genfromtxt", "fromfile", "tofile",
+              "memmap", "urlretrieve", "urlopen", "download", "mkdir", "makedirs", "remove", "unlink", "rmtree",
+              "system", "popen", "listdir", "scandir", "walk", "chdir", "touch"}
+OS_PURE = {"path", "environ", "getenv", "getcwd", "sep", "linesep", "cpu_count", "fspath"}
 NOT_RUN = "which parity does not run"
 PLANS = {}                                  # absolute path -> Plan, for the files imported through the loader
 
@@ -94,7 +106,7 @@ class _Pruner:
             s.orelse, s.finalbody = self.body(s.orelse), self.body(s.finalbody)
             return s
         if isinstance(s, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete, ast.Assert, ast.Raise)):
-            if not self.started and not self.calls_own(s):
+            if not self.started and not self.calls_own(s) and not _does_io(s):
                 return s
         return self.drop(s, begins=True)                            # loops, with, match, and the rest
 
@@ -112,6 +124,24 @@ class _Pruner:
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
                 self.plan.names.setdefault(node.id, s.lineno)
         return None
+
+
+def _does_io(stmt):
+    """Whether a statement calls something that reads or writes outside the process (``IO_CALLS``...)."""
+    for c in ast.walk(stmt):
+        if not isinstance(c, ast.Call):
+            continue
+        func, names = c.func, []
+        while isinstance(func, (ast.Attribute, ast.Call, ast.Subscript)):
+            if isinstance(func, ast.Attribute):
+                names.insert(0, func.attr)
+            func = func.func if isinstance(func, ast.Call) else func.value
+        root = func.id if isinstance(func, ast.Name) else None
+        last = names[-1] if names else root
+        if root in IO_CALLS and not names or root in IO_MODULES or last in IO_METHODS \
+                or root == "os" and names[:1] and names[0] not in OS_PURE:
+            return True
+    return False
 
 
 def _dotted(node):

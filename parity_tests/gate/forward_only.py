@@ -35,6 +35,14 @@ def _away(*shape):
     return draw
 
 
+def _huge(*shape):
+    """Both signs, |x| near 800: past where exp overflows (709 in float64, 88 in float32)."""
+    def draw(rng):
+        z = rng.standard_normal(shape)
+        return np.sign(z) * (800.0 + 30.0 * np.abs(z))
+    return draw
+
+
 def _open_unit(*shape):
     """Probabilities in (0.05, 0.95): a sigmoid's output, away from the log's poles."""
     return lambda rng: 0.05 + 0.9 * rng.random(shape)
@@ -92,7 +100,10 @@ FUNCTIONS = {
              ("exact zeros (4,6)", {"X": lambda rng: np.where(rng.random((4, 6)) < 0.3, 0.0,
                                                                rng.standard_normal((4, 6)))},
               lambda X: torch.relu(_t(X)))],
-    "sigmoid": [("random (5,7)", {"X": _randn(5, 7)}, lambda X: torch.sigmoid(_t(X)))],
+    "sigmoid": [("random (5,7)", {"X": _randn(5, 7)}, lambda X: torch.sigmoid(_t(X))),
+                # exp(x) / (1 + exp(x)) is inf / inf = nan past 709; 1 / (1 + exp(-x)) stays right both ways
+                ("|x| near 800, both signs (4,5): exp overflows one way", {"X": _huge(4, 5)},
+                 lambda X: torch.sigmoid(_t(X)))],
     "cross_entropy": [("probabilities (6,4), labels", {"y_hat": _probs(6, 4), "y": _labels(6, 4)}, _cross_entropy)],
     "squared_loss": [("y_hat (6,1), y (6,)", {"y_hat": _randn(6, 1), "y": _randn(6)}, _squared_loss)],
     "linreg": [("X (6,3) w (3,1) b (1,)", {"X": _randn(6, 3), "w": _randn(3, 1), "b": _randn(1)},

@@ -3,7 +3,9 @@
 Three styles:
 
 * an update rule ``next_w, config = rule(w, dw, config)`` (cs231n), one config per parameter
-* an object with ``update(params, grads)`` on dicts, updating in place ("Deep Learning from Scratch")
+* an object with ``update(params, grads)`` on dicts, updating in place ("Deep Learning from Scratch"),
+  or on lists ("Deep Learning from Scratch 2": ``params[i] -= ...``; an array replaced instead of
+  updated in place is a finding, since the layer holding it never sees the step)
 * an object with ``update_params(layer)`` on a layer's ``weights``/``dweights`` and
   ``biases``/``dbiases``, with ``pre_update_params()``/``post_update_params()`` around each step
   ("Neural Networks from Scratch"); the parameters are paired into layers in order (an odd one out
@@ -17,6 +19,7 @@ and the declared or known state are compared after every step, and each failure 
 step it diverged at (the comparison loop is ``trajectory.track``).
 """
 import inspect
+import re
 
 import numpy as np
 import torch
@@ -46,13 +49,25 @@ def _style(optimizer):
     if hasattr(optimizer, "update_params"):
         return "layers"
     if hasattr(optimizer, "update"):
-        return "update"
+        return "lists" if _takes_lists(optimizer.update) else "update"
     if callable(optimizer) and len(inspect.signature(optimizer).parameters) >= 3:
         return "rule"
     if callable(optimizer):
         return "factory"
     raise TypeError(f"{optimizer!r}: expected an update rule (w, dw, config), an object with update(params, grads) "
                     "or a factory make(params) -> optimizer with step(grads)")
+
+
+def _takes_lists(update):
+    """Whether ``update(params, grads)`` works on lists ("Deep Learning from Scratch 2": ``for i in
+    range(len(params))``) rather than dicts (the first book: ``for key in params.keys()``), from its source."""
+    try:
+        src = inspect.getsource(update)
+    except (OSError, TypeError):
+        return False
+    if re.search(r"\.(keys|items|values)\(\)|\[\s*key\s*\]", src):
+        return False
+    return bool(re.search(r"range\(\s*len\(|enumerate\(|zip\(|\[\s*i\s*\]", src))
 
 
 def _state_map(torch_cls, declared):
@@ -77,8 +92,11 @@ def _user_state(style, opt, configs, name):
         return {k[len(role) + 1:]: v for k, v in vars(layer).items()
                 if k.startswith(role + "_") and isinstance(v, np.ndarray)}
     out = {}
+    index = list(configs).index(name)               # "lists": the parameter's place in the list
     for key, value in vars(opt).items():
-        if isinstance(value, dict) and name in value:
+        if style == "lists" and isinstance(value, list) and len(value) == len(configs):
+            out[key] = value[index]
+        elif isinstance(value, dict) and name in value:
             out[key] = value[name]
         elif isinstance(value, (int, np.integer)) and not isinstance(value, bool) and key in ("iter", "t"):
             out[key] = value
@@ -93,8 +111,10 @@ def check_optimizer(optimizer, torch_optimizer, hyper, *, hints=True, **kwargs):
         else optimizer
     report = _check(optimizer, torch_optimizer, hyper, **kwargs)
     declared = conv.parse(kwargs.get("conventions") or {})
-    if report.passed or not hints:
+    if report.passed:
         return report
+    if not hints:
+        return _explain_nesterov(report, fresh, optimizer, torch_optimizer, hyper, kwargs)
     adam = torch_optimizer is torch.optim.Adam
     options = [("adam_eps", "folded")] * adam + [("velocity", "torch"), ("velocity", "negated")] * (not adam) \
         + [("adam_t", "next")] * adam
@@ -105,7 +125,42 @@ def check_optimizer(optimizer, torch_optimizer, hyper, *, hints=True, **kwargs):
         if _check(again, torch_optimizer, hyper, **{**kwargs, "conventions": {**declared, name: value}}).passed:
             for r in report.failures:
                 r.note = (r.note + "; " if r.note else "") + "hint: " + conv.hint(name, value)
-            break
+            return report
+    return _explain_nesterov(report, fresh, optimizer, torch_optimizer, hyper, kwargs)
+
+
+class AfterStepNesterov(torch.optim.Optimizer):
+    """Nesterov momentum as "Deep Learning from Scratch" (both volumes) writes it: ``v = mu*v - lr*g``
+    first, then ``p += mu*mu*v - (1 + mu)*lr*g`` with the velocity AFTER the step. The paper it cites
+    (arXiv 1212.0901, eq. 7) and torch add ``mu*mu`` times the velocity BEFORE the step. Not a
+    convention: used only to say what a failing Nesterov does."""
+
+    def __init__(self, params, lr, momentum, nesterov=True):
+        super().__init__(params, dict(lr=lr, momentum=momentum))
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            lr, mu = group["lr"], group["momentum"]
+            for p in group["params"]:
+                st = self.state[p]
+                buf = st.setdefault("momentum_buffer", torch.zeros_like(p))
+                buf.mul_(mu).add_(p.grad)                       # v = -lr * buf
+                p.add_(mu * mu * buf + (1 + mu) * p.grad, alpha=-lr)
+
+
+def _explain_nesterov(report, fresh, optimizer, torch_optimizer, hyper, kwargs):
+    """A failing Nesterov that steps exactly as the books' form says so (its parameters still fail)."""
+    import copy
+    if report.passed or torch_optimizer is not torch.optim.SGD or not hyper.get("nesterov"):
+        return report
+    again = copy.deepcopy(fresh) if fresh is not optimizer else optimizer
+    if _check(again, AfterStepNesterov, hyper, **kwargs).passed:
+        for r in report.failures:
+            r.note = (r.note + "; " if r.note else "") + (
+                "it steps as p += mu*mu*v - (1 + mu)*lr*g with v already updated (v = mu*v - lr*g): Nesterov "
+                "momentum (arXiv 1212.0901, eq. 7; torch's nesterov=True) adds mu*mu times the velocity before "
+                "this step's update; compute the step before updating v")
     return report
 
 
@@ -166,6 +221,8 @@ def _check(optimizer, torch_optimizer, hyper, *, config=None, steps=20, dtype="f
                 params[k], configs[k] = optimizer(params[k], g[k].copy(), configs[k])
         elif style == "update":
             optimizer.update(params, {k: v.copy() for k, v in g.items()})
+        elif style == "lists":
+            findings.extend(_list_step(optimizer, params, g))
         elif style == "layers":
             _layer_step(optimizer, params, configs, g)
         else:
@@ -179,7 +236,8 @@ def _check(optimizer, torch_optimizer, hyper, *, config=None, steps=20, dtype="f
             for group in topt.param_groups:
                 group["lr"] = lr * factor
         topt.step()
-        pairs = [(f"param:{k}", params[k], tensors[k].detach().numpy()) for k in params]
+        pairs = [(f"param:{k}", params[k], tensors[k].detach().numpy()) for k in params] + findings
+        findings.clear()
         for k, t in tensors.items():
             tstate = topt.state[t]
             for key, value in _user_state(style, opt, configs, k).items():
@@ -194,7 +252,7 @@ def _check(optimizer, torch_optimizer, hyper, *, config=None, steps=20, dtype="f
                 states.setdefault(f"state:{k}.{key}", []).append((pair[0].copy(), pair[1]))
         return pairs
 
-    states = {}
+    states, findings = {}, []
     return _explain_state(track(steps, advance, dtype, meta, tolerances), states, dtype, tolerances, smap)
 
 
@@ -254,6 +312,23 @@ def _layer_step(optimizer, params, layers, g):
         new = getattr(layer, plural[role])
         if new is not params[k]:
             params[k][...] = new
+
+
+def _list_step(optimizer, params, g):
+    """One ``update(params, grads)`` on lists in the parameters' order; an array the update replaced
+    (``params[i] = params[i] - ...``) is copied back and reported: in the book the list holds the
+    layers' own arrays, so a replaced one never reaches the layer."""
+    names = list(params)
+    plist = [params[k] for k in names]
+    optimizer.update(plist, [g[k].copy() for k in names])
+    found = []
+    for i, (k, new) in enumerate(zip(names, plist)):
+        if new is not params[k]:
+            params[k][...] = new
+            found.append((f"in_place:{k}", f"update() replaced params[{i}] with a new array instead of updating "
+                                           f"it in place; the layer holding the array never sees the step "
+                                           f"(write params[i] -= ...)", None))
+    return found
 
 
 def assert_optimizer_parity(optimizer, torch_optimizer, hyper, **kwargs):

@@ -1,9 +1,10 @@
 """torch references, in cs231n's layout, for the recurrent functions of its assignment 3
-(``rnn_layers.py``), which ``parity scan`` checks: autograd does the backward passes.
+(``rnn_layers.py``) and the recurrent layers of "Deep Learning from Scratch 2" (``time_layers.py``),
+which ``parity scan`` checks: autograd does the backward passes.
 
 Layout: ``Wx (D, H)``, ``Wh (H, H)``, ``b (H,)``, batch first; an LSTM's ``Wx (D, 4H)`` holds the
-gates in cs231n's order i, f, o, g (torch's ``nn.LSTM`` is i, f, g, o: the convention
-``lstm_gates=ifgo``). The initial states are
+gates in cs231n's order i, f, o, g (``order="ifog"``; the book's is f, g, i, o; torch's ``nn.LSTM``
+is i, f, g, o: the convention ``lstm_gates=ifgo``). The initial states are
 parameters here (their gradients are compared like any weight's); an LSTM step returns
 ``next_h`` and ``next_c`` side by side on the last axis, as the adapter joins the user's two outputs.
 """
@@ -20,11 +21,9 @@ def _rnn_step(x, h, Wx, Wh, b):
     return torch.tanh(x @ Wx + h @ Wh + b)
 
 
-def _lstm_step(x, h, c, Wx, Wh, b, torch_order=False):
-    a = x @ Wx + h @ Wh + b
-    i, f, o, g = a.chunk(4, dim=-1)
-    if torch_order:                                 # lstm_gates=ifgo
-        g, o = o, g
+def _lstm_step(x, h, c, Wx, Wh, b, order="ifog"):
+    gates = dict(zip(order, (x @ Wx + h @ Wh + b).chunk(4, dim=-1)))
+    i, f, o, g = (gates[k] for k in "ifog")
     c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
     return torch.sigmoid(o) * torch.tanh(c), c
 
@@ -32,9 +31,9 @@ def _lstm_step(x, h, c, Wx, Wh, b, torch_order=False):
 class Reference(nn.Module):
     """``kind``'s function of ``x`` with the arrays after it as parameters (shapes from ``arrays``)."""
 
-    def __init__(self, kind, arrays, torch_order=False):
+    def __init__(self, kind, arrays, order="ifog"):
         super().__init__()
-        self.kind, self.torch_order = kind, torch_order
+        self.kind, self.order = kind, order
         for name, a in zip(ARGUMENTS[kind], arrays):
             self.register_parameter(name, nn.Parameter(torch.zeros(a.shape, dtype=torch.float64)))
 
@@ -43,7 +42,7 @@ class Reference(nn.Module):
         if k == "rnn_step":
             return _rnn_step(x, p["prev_h"], p["Wx"], p["Wh"], p["b"])
         if k == "lstm_step":
-            return torch.cat(_lstm_step(x, p["prev_h"], p["prev_c"], p["Wx"], p["Wh"], p["b"], self.torch_order), dim=-1)
+            return torch.cat(_lstm_step(x, p["prev_h"], p["prev_c"], p["Wx"], p["Wh"], p["b"], self.order), dim=-1)
         if k == "temporal_affine":
             return x @ p["w"] + p["b"]
         if k == "word_embedding":
@@ -53,7 +52,7 @@ class Reference(nn.Module):
             if k == "rnn":
                 h = _rnn_step(x[:, t], h, p["Wx"], p["Wh"], p["b"])
             else:
-                h, c = _lstm_step(x[:, t], h, c, p["Wx"], p["Wh"], p["b"], self.torch_order)
+                h, c = _lstm_step(x[:, t], h, c, p["Wx"], p["Wh"], p["b"], self.order)
             out.append(h)
         return torch.stack(out, dim=1)
 

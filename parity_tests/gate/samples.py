@@ -22,7 +22,9 @@ SPECS = {
                  "bias_regularizer_l1": 0.03, "bias_regularizer_l2": 0.04}, {"takes": "weight_regularizer_l1"})],
     "relu": [("random (5,7)", (5, 7), {}, {}), ("exact zeros", (4, 6), {}, {"zeros": True, "fd": False})],
     "leaky_relu": [("random (5,7)", (5, 7), {"alpha": 0.1}, {"away": True})],
-    "sigmoid": [("random (5,7)", (5, 7), {}, {})],
+    "sigmoid": [("random (5,7)", (5, 7), {}, {}),
+                # exp(x) / (1 + exp(x)) is inf / inf = nan past 709; 1 / (1 + exp(-x)) stays right both ways
+                ("|x| near 800, both signs (4,5)", (4, 5), {}, {"huge": True, "fd": False})],
     "tanh": [("random (5,7)", (5, 7), {}, {})],
     "identity": [("random (5,7)", (5, 7), {}, {})],
     "softmax": [("random (5,7)", (5, 7), {}, {}),
@@ -72,6 +74,14 @@ SPECS = {
                      # exp overflows past 709 (88 in float32): only a max-shifted softmax stays finite
                      ("large logits 800 + 30 * randn (4,5)", (4, 5), {}, {"large": True, "fd": False})],
     "svm_loss": [("labels (7,5)", (7, 5), {}, {})],
+    # "Deep Learning from Scratch 2": MatMul (x @ W, no bias), SigmoidWithLoss (scores (N,), labels 0/1
+    # as integers, as its negative sampling passes them), TimeSoftmaxWithLoss (label -1 ignored)
+    "matmul": [("x (5,6) @ W (6,3)", (5, 6), {"W": (6, 3)}, {}), ("x (1,7) @ W (7,4)", (1, 7), {"W": (7, 4)}, {})],
+    "sigmoid_loss": [("scores (8,), labels 0/1", (8,), {}, {"binary_ids": True}),
+                     ("large scores 40 * randn (6,)", (6,), {}, {"binary_ids": True, "spread": 40.0, "fd": False})],
+    "time_softmax_loss": [("N=3 T=4 V=5, some labels -1 (ignored)", (3, 4, 5), {}, {"ignore": 0.3}),
+                          ("N=2 T=3 V=6", (2, 3, 6), {}, {}),
+                          ("large logits 800 + 30 * randn (2,2,4)", (2, 2, 4), {}, {"large": True, "fd": False})],
     # "Neural Networks from Scratch"'s losses of predictions: probabilities (a softmax's or a
     # sigmoid's) or values
     "categorical_crossentropy": [("probabilities, labels (6,4)", (6, 4), {}, {"probs": True}),
@@ -121,6 +131,10 @@ def values_for(kind, shape, spec, flags, rng, dtype):
         x[rng.random(shape) < 0.3] = 0.0
     if flags.get("ties"):
         x = np.maximum(0.0, np.round(x))
+    if flags.get("huge"):
+        x = np.sign(x) * (800.0 + 30.0 * np.abs(x))
+    if flags.get("spread"):
+        x = flags["spread"] * x
     if flags.get("large"):                          # a linear classifier's W: with X > 0.5, scores ~1000 + 30 * randn
         x = 200.0 + 10.0 * x if kind.startswith("linear") else 800.0 + 30.0 * x
     if kind in ("batchnorm", "spatial_batchnorm"):
@@ -147,6 +161,8 @@ def values_for(kind, shape, spec, flags, rng, dtype):
         values["eps"] = 1e-5
     if kind == "dropout":
         values["seed"] = int(rng.integers(2**31))
+    if kind in ("rnn", "lstm"):                     # "Deep Learning from Scratch 2"'s TimeRNN: set_state(h0) holds
+        values["stateful"] = True
     if flags.get("mask") is not None:
         values["mask"] = rng.random(shape[:-1]) >= flags["mask"]
     return (x if flags.get("ids") else x.astype(dtype)), values
@@ -156,6 +172,13 @@ def labels_for(kind, shape, flags, rng, dtype):
     """Labels for scores of ``shape`` (N, C) (for a linear classifier: (len(X), W.shape[1]))."""
     if kind == "temporal_softmax_loss":
         return rng.integers(0, shape[-1], shape[:-1])
+    if kind == "time_softmax_loss":
+        y = rng.integers(0, shape[-1], shape[:-1])
+        y[rng.random(y.shape) < flags.get("ignore", 0.0)] = -1
+        y.flat[0] = max(y.flat[0], 0)               # one position counted at least
+        return y
+    if flags.get("binary_ids"):
+        return rng.integers(0, 2, shape)
     if flags.get("binary"):
         return rng.integers(0, 2, shape).astype(dtype)
     if flags.get("regression"):

@@ -24,7 +24,7 @@ from . import coursera as CS
 from . import forward_only as FO
 from . import recurrent_reference as recurrent
 from . import samples as S
-from .adapters import check_component, kind_of, torch_loss
+from .adapters import LIST_KINDS, check_component, kind_of, torch_loss
 from .api import UNBUILT, where
 from .compare import NOT_WRITTEN
 from .definitions import NOT_RUN, PLANS, definitions_only
@@ -87,7 +87,8 @@ LOOKS_USEFUL = re.compile(r"^\s*(def \w+_(forward|backward)\w*"
                           r"|def (" + "|".join(sorted(FO.FUNCTIONS)) + r")\b"
                           r"|def (" + "|".join(sorted(CS.NAMES)) + r")\b"
                           r"|def (" + "|".join(sorted(FO.UNCHECKED)) + r")\b|class \w*(Net|Network)\b|class (LinearSVM|Softmax)\b"
-                          r"|class (" + "|".join(sorted(LAYER_CLASSES | set(OPT_CLASSES) | MODEL_CLASSES | NNFS_CLASSES))
+                          r"|class (" + "|".join(sorted(LAYER_CLASSES | set(OPT_CLASSES) | MODEL_CLASSES | NNFS_CLASSES
+                                                        | set(LIST_KINDS)))
                           + r")\b)", re.M)
 
 
@@ -95,7 +96,8 @@ LOOKS_USEFUL = re.compile(r"^\s*(def \w+_(forward|backward)\w*"
 class Target:
     name: str                  # as written in the user's file
     kind: str                  # component kind (adapters.kind_of), "optimizer" for rules and optimizer classes
-    style: str                 # "cs231n", "textbook", "nnfs", "classifier" or "model"
+    style: str                 # "cs231n", "textbook", "textbook2" (the second book's params/grads lists),
+    #                            "nnfs", "d2l", "coursera", "classifier" or "model"
     obj: object                # (forward, backward), a function, or a class
     where: str = ""
 
@@ -434,11 +436,28 @@ def _loss(name, fn, targets, skipped, where):
 
 def _class(name, cls, targets, skipped, where):
     if name in OPT_CLASSES and hasattr(cls, "update"):
-        targets.append(Target(name, "optimizer", "textbook", cls, where))
+        why = _not_the_books_update(name, cls)
+        if why:
+            skipped.append((name, why))
+        else:
+            targets.append(Target(name, "optimizer", "textbook", cls, where))
+    elif name in LIST_KINDS and _keeps_lists(cls) and hasattr(cls, "forward") and hasattr(cls, "backward"):
+        why = _unfillable(name, cls, LIST_KINDS[name])
+        if why:
+            skipped.append((name, why))
+        else:
+            targets.append(Target(name, LIST_KINDS[name], "textbook2", cls, where))
+    elif _keeps_lists(cls) and hasattr(cls, "forward") and hasattr(cls, "backward"):
+        skipped.append((name, "a layer or network of \"Deep Learning from Scratch 2\" (params and grads as lists) "
+                              f"parity scan does not recognise by name (it checks {', '.join(sorted(LIST_KINDS))})"))
     elif name in MODEL_CLASSES and callable(getattr(cls, "loss", None)):
         targets.append(Target(name, "model", "model", cls, where))
     elif name in LAYER_CLASSES and hasattr(cls, "forward") and hasattr(cls, "backward"):
-        targets.append(Target(name, kind_of(name) or name.lower(), "textbook", cls, where))
+        why = _unfillable(name, cls, kind_of(name) or name.lower())
+        if why:
+            skipped.append((name, why))
+        else:
+            targets.append(Target(name, kind_of(name) or name.lower(), "textbook", cls, where))
     elif hasattr(cls, "forward") and hasattr(cls, "backward"):
         skipped.append((name, "a layer class parity scan does not recognise by name"))
     elif name == "LinearClassifier" and callable(getattr(cls, "train", None)):
@@ -447,6 +466,67 @@ def _class(name, cls, targets, skipped, where):
                                                    or callable(getattr(cls, "predict", None))):
         skipped.append((name, f"a network parity scan does not recognise by name (it checks "
                               f"{', '.join(sorted(MODEL_CLASSES))}; its layers are checked where they are defined)"))
+
+
+def _not_the_books_update(name, cls):
+    """Why an optimizer class named like the book's is not checked (its ``update`` takes something else
+    than the book's ``update(params, grads)``: ML-From-Scratch's ``update(w, grad_wrt_w)``, numpy-ml's
+    ``update(param, param_grad, param_name)``), or None."""
+    try:
+        args = [p for p in inspect.signature(cls.update).parameters.values()][1:]
+    except (TypeError, ValueError):
+        return None
+    required = [p.name for p in args if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(required) == 2 and required[0].lower().startswith("param") and required[1].lower().startswith("grad"):
+        return None
+    return (f"named like the book's {name}, but its update takes ({', '.join(p.name for p in args)}), not the book's "
+            f"update(params, grads) on dicts or lists: parity scan does not know how to drive it")
+
+
+def _unfillable(name, cls, kind):
+    """Why a layer class named like the book's cannot be built from any sample (a constructor argument
+    no sample has: numpy-ml's ``Dropout(wrapped_layer, p)``), or None."""
+    try:
+        params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    except (TypeError, ValueError):
+        return None
+    known = set()
+    for _, shape, spec, flags in S.SPECS.get(kind, ()):
+        known |= set(S.values_for(kind, shape, spec, flags, np.random.default_rng(0), "float64")[1])
+    missing = [p.name for p in params if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+               and S.lookup(dict.fromkeys(known, 0), p.name) is KeyError]
+    if not missing:
+        return None
+    return (f"named like the book's {name}, but its constructor takes ({', '.join(p.name for p in params)}): "
+            f"parity scan has no value for {', '.join(repr(m) for m in missing)}")
+
+
+def _keeps_lists(cls):
+    """Whether a class keeps ``self.params`` and ``self.grads`` ("Deep Learning from Scratch 2"), from its source."""
+    try:
+        src = inspect.getsource(cls)
+    except (OSError, TypeError):
+        return False
+    return bool(re.search(r"self\.params\b", src) and re.search(r"self\.grads\b", src))
+
+
+def _list_states(target, values):
+    """The states a "Deep Learning from Scratch 2" recurrent layer takes besides x: a step's forward
+    arguments after x (``h_prev``, ``c_prev``), a Time layer's first hidden state (``set_state(h0)``)."""
+    if target.kind in ("rnn", "lstm"):
+        return [values["h0"].copy()]
+    if target.kind not in ("rnn_step", "lstm_step"):
+        return []
+    names = list(inspect.signature(target.obj.forward).parameters)[2:]
+    canonical = recurrent.ARGUMENTS[target.kind]
+    out = []
+    for i, n in enumerate(names):
+        v = S.lookup(values, n)
+        v = S.lookup(values, canonical[i]) if v is KeyError and i < len(canonical) else v
+        if v is KeyError:
+            raise LookupError(f"argument '{n}' of {target.name}.forward is not one parity scan can fill")
+        out.append(v.copy())
+    return out
 
 
 def _nnfs_class(name, cls, targets, skipped, where):
@@ -548,7 +628,7 @@ def check_target(target, dtypes, cv, seed=0):
     for sample, shape, spec, flags in S.SPECS[target.kind]:
         if flags.get("style") and flags["style"] != target.style:
             continue                                # a sample of one style's own input (the book's 4-D BN)
-        if target.style == "nnfs" and target.kind == "affine" and len(shape) > 2:
+        if target.style in ("nnfs", "textbook2") and target.kind == "affine" and len(shape) > 2:
             continue                                # np.dot(inputs, weights): (N, D) input only
         if flags.get("takes") and flags["takes"] not in _arguments(target):
             continue                                # a sample for the components that take this argument
@@ -582,12 +662,25 @@ def check_target(target, dtypes, cv, seed=0):
             elif target.style == "nnfs":
                 hyper = {"p": values["p"]} if target.kind == "dropout" else None   # its `rate` keeps 1 - p
                 report.extend(check_component(built, x, hyper=hyper, **common))
-            elif target.kind in ("softmax_loss", "svm_loss"):
+            elif target.kind in ("softmax_loss", "svm_loss", "sigmoid_loss", "time_softmax_loss"):
                 y = S.labels_for(target.kind, shape, flags, rng, dtype)
                 if flags.get("one_hot") and target.style == "cs231n":
                     continue
-                fn = built if target.style == "textbook" else target.obj
+                fn = built if target.style in ("textbook", "textbook2") else target.obj
                 report.extend(check_component(fn, x, y=y, **common))
+            elif target.style == "textbook2":
+                if target.kind == "softmax" and flags.get("large"):
+                    # near one-hot outputs: out * (dout - sum(out * dout)) cancels terms of size |dout| down to
+                    # a gradient of ~1e-4, so its rounding is a few eps of |dout| (~1), not of the gradient
+                    base = tolerance_for(dtype, "grad_input")
+                    common["tolerances"] = {("grad_input", dtype): Tolerance(
+                        base.rtol, base.scale, 16 * float(np.finfo(dtype).eps))}
+                try:
+                    states = _list_states(target, values)
+                except LookupError as e:
+                    report.extend(Report([_error(target, sample, dtype, s, x, str(e))]))
+                    continue
+                report.extend(check_component(built, x, *states, **common))
             elif target.style == "cs231n":
                 if target.kind == "affine_bn_relu":     # the bias feeding BatchNorm: 0 but for rounding, which
                     base = tolerance_for(dtype, "grad_param")   # is measured against the batch it is summed over

@@ -172,7 +172,12 @@ def test_what_runs_definitions_setup_and_the_constants_above_the_script():
 
 @pytest.mark.parametrize("statement", ["main()", "model.train(X, y, epochs=10)", "for i in range(3):\n    pass",
                                        "while True:\n    pass", "with open('f') as f:\n    pass", "plt.show()",
-                                       "net = Net()", "x = helper(3)", "if True:\n    main()"])
+                                       "net = Net()", "x = helper(3)", "if True:\n    main()",
+                                       # assignments that read or write outside the process
+                                       "log = open('results.txt', 'w')", "data = open('input.txt').read()",
+                                       "path, _ = urllib.request.urlretrieve('http://x/m.npz', 'm.npz')",
+                                       "W = np.load('weights.npy')", "files = os.listdir('.')",
+                                       "df = pd.read_csv('train.csv')", "answer = input('go? ')"])
 def test_each_kind_of_script_statement_begins_the_script_part(statement):
     kept, plan = _kept(f"def helper(n):\n    return n\nclass Net:\n    pass\n{statement}\nAFTER = 1\n")
     line = 6 if statement.startswith("if") else 5       # the statement inside the if: what would have run
@@ -181,10 +186,28 @@ def test_each_kind_of_script_statement_begins_the_script_part(statement):
 
 
 @pytest.mark.parametrize("statement", ["print('hi')", "x", "X, y = np.zeros((3, 2)), np.arange(3)",
-                                       "from .util import im2col", "if x:\n    y = 2\nelse:\n    pass"])
+                                       "from .util import im2col", "if x:\n    y = 2\nelse:\n    pass",
+                                       "here = os.path.dirname(os.path.abspath(__file__))", "name = 'a.b'.replace('.', '/')",
+                                       "rng = np.random.default_rng(0)", "cfg = json.loads('{}')"])
 def test_what_does_not_begin_the_script_part(statement):
     kept, plan = _kept(f"import numpy as np\nx = 1\n{statement}\nAFTER = 1\n")
     assert plan.start is None and "AFTER = 1" in kept, (statement, plan)
+
+
+def test_a_file_opened_for_writing_above_the_definitions_is_not_truncated(tmp_path, capsys):
+    """A top-level ``log = open('results.txt', 'w')`` would empty the user's file on every scan."""
+    (tmp_path / "results.txt").write_text("last week's results\n")
+    (tmp_path / "helpers.py").write_text(
+        "import numpy as np\nlog = open('results.txt', 'w')\n"
+        "def softmax(X):\n    e = np.exp(X - X.max(axis=1, keepdims=True))\n    return e / e.sum(axis=1, keepdims=True)\n")
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        assert main(["scan", "helpers.py", "-q"]) == 0
+    finally:
+        os.chdir(cwd)
+    assert (tmp_path / "results.txt").read_text() == "last week's results\n"
+    assert "from line 2 (log = open('results.txt', 'w'))" in capsys.readouterr().out
 
 
 def test_prints_and_process_wide_settings_of_the_users_code_stay_out_of_the_report(tmp_path, capsys):

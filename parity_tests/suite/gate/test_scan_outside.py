@@ -1,0 +1,49 @@
+"""``parity scan`` on code from outside the five styles it knows (ML-From-Scratch, numpy-ml, a
+Nielsen-style sigmoid): a class named like a known component but with another interface is listed
+under "Skipped" with why, never failed as if the user's code were wrong; and a known component that
+is wrong only past exp's overflow is caught."""
+import pytest
+
+from parity_tests.gate.scan import scan
+
+from .test_scan import F64, verdicts
+
+OVERFLOWING = "return np.exp(x) / (1 + np.exp(x))"        # nan past x = 709
+
+
+@pytest.mark.parametrize("source, name", [
+    ("import numpy as np\ndef sigmoid(x):\n    " + OVERFLOWING + "\n", "sigmoid"),
+    ("import numpy as np\nclass Sigmoid:\n    def forward(self, x):\n        self.out = 1 / (1 + np.exp(-x))\n"
+     "        self.out = np.exp(x) / (1 + np.exp(x))\n        return self.out\n"
+     "    def backward(self, dout):\n        return dout * self.out * (1 - self.out)\n", "Sigmoid")])
+def test_a_sigmoid_that_overflows_fails_on_large_inputs(tmp_path, source, name):
+    (tmp_path / "act.py").write_text(source)
+    o = next(o for o in scan([str(tmp_path)], dtypes=F64)[0] if o.target.name == name)
+    assert o.verdict == "FAIL" and all("800" in r.sample for r in o.report.failures), [r.sample for r in o.report.failures]
+
+
+def test_the_stable_sigmoids_pass_on_large_inputs(tmp_path):
+    (tmp_path / "act.py").write_text(
+        "import numpy as np\ndef sigmoid(x):\n    return 1 / (1 + np.exp(-x))\n"
+        "class Sigmoid:\n    def forward(self, x):\n        self.out = 1 / (1 + np.exp(-x))\n        return self.out\n"
+        "    def backward(self, dout):\n        return dout * self.out * (1 - self.out)\n")
+    assert verdicts(scan([str(tmp_path)])[0]) == {"sigmoid": ("PASS", {}), "Sigmoid": ("PASS", {})}
+
+
+def test_classes_named_like_the_books_with_another_interface_are_skipped_not_failed(tmp_path):
+    (tmp_path / "optimizers.py").write_text(
+        "import numpy as np\n"
+        "class Adam:\n    def __init__(self, learning_rate=0.001):\n        self.lr = learning_rate\n"
+        "    def update(self, w, grad_wrt_w):\n        return w - self.lr * grad_wrt_w\n"       # ML-From-Scratch
+        "class SGD:\n    def __init__(self, lr=0.01):\n        self.lr = lr\n"
+        "    def update(self, param, param_grad, param_name, cur_loss=None):\n"               # numpy-ml
+        "        return param - self.lr * param_grad\n")
+    (tmp_path / "wrappers.py").write_text(
+        "class Dropout:\n    def __init__(self, wrapped_layer, p):\n        self.layer, self.p = wrapped_layer, p\n"
+        "    def forward(self, X):\n        return X\n    def backward(self, dLdy):\n        return dLdy\n")
+    outcomes, skipped = scan([str(tmp_path)], dtypes=F64)
+    assert outcomes == []
+    reasons = dict(skipped)
+    assert "update takes (w, grad_wrt_w)" in reasons["Adam"], reasons
+    assert "update takes (param, param_grad, param_name, cur_loss)" in reasons["SGD"], reasons
+    assert "no value for 'wrapped_layer'" in reasons["Dropout"], reasons
