@@ -61,6 +61,13 @@ def _t(a):
     return torch.from_numpy(np.asarray(a))
 
 
+def _derivative(fn, z):
+    """The elementwise derivative of ``fn`` at ``z``, by autograd."""
+    t = _t(z).clone().requires_grad_(True)
+    fn(t).sum().backward()
+    return t.grad
+
+
 def _softmax(X):
     return torch.softmax(_t(X), dim=-1)
 
@@ -104,6 +111,9 @@ FUNCTIONS = {
                 # exp(x) / (1 + exp(x)) is inf / inf = nan past 709; 1 / (1 + exp(-x)) stays right both ways
                 ("|x| near 800, both signs (4,5): exp overflows one way", {"X": _huge(4, 5)},
                  lambda X: torch.sigmoid(_t(X)))],
+    # Nielsen's "Neural Networks and Deep Learning": the sigmoid's derivative, against autograd's
+    "sigmoid_prime": [("random (5,7)", {"z": _randn(5, 7)}, lambda z: _derivative(torch.sigmoid, z)),
+                      ("|z| near 800, both signs (4,5)", {"z": _huge(4, 5)}, lambda z: _derivative(torch.sigmoid, z))],
     "cross_entropy": [("probabilities (6,4), labels", {"y_hat": _probs(6, 4), "y": _labels(6, 4)}, _cross_entropy)],
     "squared_loss": [("y_hat (6,1), y (6,)", {"y_hat": _randn(6, 1), "y": _randn(6)}, _squared_loss)],
     "linreg": [("X (6,3) w (3,1) b (1,)", {"X": _randn(6, 3), "w": _randn(3, 1), "b": _randn(1)},

@@ -1,7 +1,8 @@
 """``parity scan PATH...``: import a user's file, folder or package as it would run, find the layers,
 losses and update rules it recognises by name and signature (cs231n function pairs and rules,
 "Deep Learning from Scratch" classes, "Neural Networks from Scratch" classes, d2l's forward-only
-functions, the Deep Learning Specialization's step-by-step functions), check each against torch on
+functions, the Deep Learning Specialization's step-by-step functions, "Deep Learning from Scratch 2"'s
+params/grads lists, Nielsen's networks), check each against torch on
 several samples in float64 and float32, and give one verdict per component: PASS, FAIL, or CONVENTION name=value when the mismatch
 is exactly a known convention (``conventions.py``; ``--strict`` makes that a failure)."""
 import contextlib
@@ -22,6 +23,7 @@ from ..options import UsageError, count, number, output_path
 from . import conventions as conv
 from . import coursera as CS
 from . import forward_only as FO
+from . import nielsen as NI
 from . import recurrent_reference as recurrent
 from . import samples as S
 from .adapters import LIST_KINDS, check_component, kind_of, torch_loss
@@ -82,7 +84,7 @@ for _configs in NNFS_OPTIMIZERS.values():
 NNFS_CLASSES = set(NNFS_LAYERS) | set(NNFS_LOSSES) | set(NNFS_OPTIMIZERS)
 OPT_STEPS = 20
 SKIP_DIRS = {"__pycache__", "site-packages", "node_modules", "build", "dist"}
-LOOKS_USEFUL = re.compile(r"^\s*(def \w+_(forward|backward)\w*"
+LOOKS_USEFUL = re.compile(r"^\s*(def \w+_(forward|backward)\w*|def backprop\b"
                           r"|def ((svm|softmax)_loss\w*|sgd|sgd_momentum|rmsprop|adam)\b"
                           r"|def (" + "|".join(sorted(FO.FUNCTIONS)) + r")\b"
                           r"|def (" + "|".join(sorted(CS.NAMES)) + r")\b"
@@ -316,7 +318,8 @@ def discover(modules, style="auto", only=None):
                 skipped.append((name, FO.UNCHECKED[name]))
             elif inspect.isfunction(obj) and name in FO.FUNCTIONS:
                 # the textbook's common/functions.py (sigmoid, softmax, cross_entropy_error...) too
-                if style not in ("auto", "d2l", "textbook") and not (style == "coursera" and name in FO.COURSERA):
+                if style not in ("auto", "d2l", "textbook") and not (style == "coursera" and name in FO.COURSERA) \
+                        and not (style == "nielsen" and name in ("sigmoid", "sigmoid_prime")):
                     continue
                 if FO.on_tensors(obj):
                     skipped.append((name, "written for torch tensors (it calls torch; d2l's PyTorch edition), "
@@ -328,6 +331,9 @@ def discover(modules, style="auto", only=None):
                     skipped.append((name, f"named like {who}'s {name} but it takes ({', '.join(FO.arguments(obj))})"))
             elif inspect.isfunction(obj) and style in ("auto", "cs231n"):
                 _function(name, obj, vars(mod), targets, skipped, where)
+            elif inspect.isclass(obj) and style in ("auto", "nielsen") and NI.recognise(obj):
+                # "Neural Networks and Deep Learning": feedforward(a), backprop(x, y) on column vectors
+                targets.append(Target(name, "network", "nielsen", (obj, dict(vars(mod))), where))
             elif inspect.isclass(obj) and style in ("auto", "cs231n") and (kind := _linear_classifier(name, obj)):
                 targets.append(Target(f"{name}.loss", kind, "classifier",
                                       _classifier_loss(obj), where))
@@ -600,6 +606,8 @@ def check_target(target, dtypes, cv, seed=0):
         return CS.check(target.name, target.obj, target.kind, dtypes, cv, seed)
     if target.style == "d2l":
         return FO.check(target.obj, target.name, dtypes, cv, seed)
+    if target.style == "nielsen":
+        return NI.check(target.name, *target.obj, seed=seed)
     if target.kind == "optimizer" and target.style == "nnfs":
         return _check_nnfs_optimizer(target, dtypes, cv, seed)
     if target.kind == "regularization_loss":
@@ -1264,7 +1272,7 @@ def add_command(sub):
                                    "passes unless --strict), 1 on a parity failure or a file that fails to import, "
                                    "2 on a usage error.")
     p.add_argument("paths", nargs="+", metavar="PATH", help="a .py file, a folder or a package")
-    p.add_argument("--style", choices=["auto", "cs231n", "textbook", "nnfs", "d2l", "coursera"], default="auto")
+    p.add_argument("--style", choices=["auto", "cs231n", "textbook", "nnfs", "d2l", "coursera", "nielsen"], default="auto")
     p.add_argument("--only", help="comma-separated name fragments, e.g. affine,adam")
     p.add_argument("--dtype", choices=["float64", "float32"], help="one dtype only (default both)")
     p.add_argument("--seed", type=count(0), default=0)

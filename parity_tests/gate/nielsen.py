@@ -1,0 +1,203 @@
+"""``parity scan`` on Michael Nielsen's "Neural Networks and Deep Learning" (``network.py``,
+``network2.py``): a class with ``feedforward(a)`` and ``backprop(x, y)`` over the lists ``weights``
+(each (n_out, n_in)) and ``biases`` (each (n_out, 1)), one sample a column vector, sigmoid layers.
+
+Checked against torch, in float64 as the book runs it, on a net of sizes 4-6-5-3 (three weight
+matrices, so the backward loop over the hidden layers runs twice):
+
+* the constructor's shapes (``weights[i]`` (n_out, n_in), ``biases[i]`` (n_out, 1));
+* ``feedforward(x)``;
+* ``backprop(x, y)`` -> ``(nabla_b, nabla_w)``: every array against torch's gradient of the cost and
+  against finite differences of that cost of the user's own ``feedforward``. The cost: network.py's
+  quadratic ``0.5 * |a - y|**2`` (``cost_derivative`` is ``a - y``); network2.py's ``cost=`` classes,
+  each checked (``QuadraticCost``, ``CrossEntropyCost``: ``sum(-y log a - (1 - y) log(1 - a))``),
+  with their ``fn(a, y)`` against torch's value;
+* ``update_mini_batch(mini_batch, eta[, lmbda, n])``: one step on 4 samples against torch's SGD on
+  the mean cost, with weight decay ``lmbda / n`` on the weights only (network2's L2).
+"""
+import inspect
+
+import numpy as np
+import torch
+
+from .api import _Checks
+from .report import Report
+from .samples import seed_for
+
+SIZES = (4, 6, 5, 3)
+ETA, LMBDA, N_TRAIN, BATCH = 0.5, 0.1, 50, 4
+FD_STEP = 1e-6
+COSTS = {"quadratic": "QuadraticCost", "cross_entropy": "CrossEntropyCost"}
+
+
+def recognise(cls):
+    """Whether ``cls`` is a network in Nielsen's form: ``feedforward`` and ``backprop`` methods."""
+    return inspect.isclass(cls) and callable(getattr(cls, "feedforward", None)) and \
+        callable(getattr(cls, "backprop", None))
+
+
+def costs(cls, namespace):
+    """``[(kind, cost class or None)]``: the costs to check the network with. A constructor taking
+    ``cost`` gets each cost class of its module whose name says which it is; one without is
+    network.py's, quadratic."""
+    try:
+        params = inspect.signature(cls.__init__).parameters
+    except (TypeError, ValueError):
+        params = {}
+    if "cost" not in params:
+        return [("quadratic", None)]
+    found = []
+    for kind, name in COSTS.items():
+        c = namespace.get(name)
+        if inspect.isclass(c) and callable(getattr(c, "delta", None)):
+            found.append((kind, c))
+    default = params["cost"].default
+    if not found and inspect.isclass(default):
+        kind = next((k for k, n in COSTS.items() if n == default.__name__), None)
+        found = [(kind, default)] if kind else []
+    return found
+
+
+def _cost_np(a, y, kind):
+    return 0.5 * np.sum((a - y) ** 2) if kind == "quadratic" else \
+        float(np.sum(-y * np.log(a) - (1 - y) * np.log(1 - a)))
+
+
+def _cost_t(a, y, kind):
+    return 0.5 * ((a - y) ** 2).sum() if kind == "quadratic" else -(y * torch.log(a) + (1 - y) * torch.log(1 - a)).sum()
+
+
+def _torch_net(weights, biases):
+    ws = [torch.tensor(w, requires_grad=True) for w in weights]
+    bs = [torch.tensor(b, requires_grad=True) for b in biases]
+
+    def forward(x):
+        a = torch.from_numpy(x)
+        for w, b in zip(ws, bs):
+            a = torch.sigmoid(w @ a + b)
+        return a
+    return ws, bs, forward
+
+
+def _draw(rng):
+    weights = [rng.standard_normal((o, i)) / np.sqrt(i) for i, o in zip(SIZES[:-1], SIZES[1:])]
+    biases = [0.5 * rng.standard_normal((o, 1)) for o in SIZES[1:]]
+    return weights, biases
+
+
+def _pair(rng, one_hot):
+    x = rng.standard_normal((SIZES[0], 1))
+    y = np.zeros((SIZES[-1], 1))
+    if one_hot:
+        y[rng.integers(SIZES[-1])] = 1.0
+    else:
+        y[:] = rng.uniform(0.1, 0.9, (SIZES[-1], 1))
+    return x, y
+
+
+def _build(cls, cost, seed):
+    state = np.random.get_state()
+    try:
+        np.random.seed(seed % 2**32)
+        return cls(list(SIZES), cost=cost) if cost is not None else cls(list(SIZES))
+    finally:
+        np.random.set_state(state)
+
+
+def check(name, cls, namespace, seed=0):
+    """One ``Report`` for the network class ``cls``, every cost it takes."""
+    report = Report()
+    found = costs(cls, namespace)
+    if not found:
+        c = _Checks(None, component=name, dtype="float64", sample="cost", shape=(), seed=seed)
+        c.fail("error", "its constructor takes cost= but no QuadraticCost or CrossEntropyCost class is beside it")
+        return c.report()
+    for kind, cost in found:
+        label = f"{name}(cost={cost.__name__})" if cost is not None else name
+        for sample, one_hot in (("x (4,1), y one-hot (3,1)", True), ("x (4,1), y in (0.1, 0.9) (3,1)", False)):
+            s = seed_for(seed, label, sample)
+            c = _Checks(None, component=label, dtype="float64", sample=sample, shape=(SIZES[0], 1), seed=s)
+            try:
+                _check_one(c, cls, cost, kind, np.random.default_rng(s), one_hot, s)
+            except Exception as e:                  # noqa: BLE001 -- the user's code
+                c.crashed(e)
+            report.extend(c.report())
+    return report
+
+
+def _check_one(c, cls, cost, kind, rng, one_hot, seed):
+    net = _build(cls, cost, seed)
+    for attr, want in (("weights", [(o, i) for i, o in zip(SIZES[:-1], SIZES[1:])]),
+                       ("biases", [(o, 1) for o in SIZES[1:]])):
+        got = [np.shape(a) for a in getattr(net, attr, [])]
+        if got != want:
+            c.fail(f"init:{attr}", f"{attr} built for sizes {list(SIZES)} have shapes {got}; the book's are {want} "
+                                   f"({'(n_out, n_in)' if attr == 'weights' else '(n_out, 1)'})")
+    weights, biases = _draw(rng)
+    net.weights, net.biases = [w.copy() for w in weights], [b.copy() for b in biases]
+    x, y = _pair(rng, one_hot)
+    ws, bs, forward = _torch_net(weights, biases)
+    a_t = forward(x)
+    c.add("forward", net.feedforward(x.copy()), a_t.detach().numpy())
+    if cost is not None and callable(getattr(cost, "fn", None)):
+        a = a_t.detach().numpy()
+        c.add("cost.fn", np.asarray(cost.fn(a.copy(), y.copy()), dtype=np.float64),
+              _cost_t(torch.from_numpy(a), torch.from_numpy(y), kind).numpy())
+    _cost_t(a_t, torch.from_numpy(y), kind).backward()
+    x_before, y_before = x.copy(), y.copy()
+    res = net.backprop(x, y)
+    c.unchanged("x", x_before, x)
+    c.unchanged("y", y_before, y)
+    if not isinstance(res, (tuple, list)) or len(res) != 2:
+        c.fail("error", f"backprop returned {type(res).__name__}; expected (nabla_b, nabla_w)")
+        return
+    nabla_b, nabla_w = res
+    for i, (w, b) in enumerate(zip(ws, bs)):
+        c.add(f"grad_param:weights[{i}]", _at(nabla_w, i), w.grad.numpy())
+        c.add(f"grad_param:biases[{i}]", _at(nabla_b, i), b.grad.numpy())
+    # the third oracle: finite differences of the cost of its own feedforward
+    for attr, grads in (("weights", nabla_w), ("biases", nabla_b)):
+        for i, p in enumerate(getattr(net, attr)):
+            c.add(f"fd:{attr}[{i}]", _at(grads, i), _fd(net, p, x, y, kind))
+    _check_step(c, net, weights, biases, kind, rng)
+
+
+def _at(arrays, i):
+    return np.asarray(arrays[i]) if isinstance(arrays, (list, tuple)) and i < len(arrays) else None
+
+
+def _fd(net, p, x, y, kind):
+    grad = np.zeros_like(p)
+    for idx in np.ndindex(p.shape):
+        old = p[idx]
+        p[idx] = old + FD_STEP
+        up = _cost_np(np.asarray(net.feedforward(x.copy())), y, kind)
+        p[idx] = old - FD_STEP
+        down = _cost_np(np.asarray(net.feedforward(x.copy())), y, kind)
+        p[idx] = old
+        grad[idx] = (up - down) / (2 * FD_STEP)
+    return grad
+
+
+def _check_step(c, net, weights, biases, kind, rng):
+    """One ``update_mini_batch`` against torch's SGD on the batch's mean cost (network2: weight decay
+    lmbda / n on the weights)."""
+    fn = getattr(net, "update_mini_batch", None)
+    if not callable(fn):
+        return
+    names = list(inspect.signature(fn).parameters)
+    values = {"eta": ETA, "lmbda": LMBDA, "n": N_TRAIN}
+    if not names or any(n not in values for n in names[1:]):
+        return                                      # another signature: not the book's
+    batch = [_pair(rng, True) for _ in range(BATCH)]
+    net.weights, net.biases = [w.copy() for w in weights], [b.copy() for b in biases]
+    ws, bs, forward = _torch_net(weights, biases)
+    decay = LMBDA / N_TRAIN if "lmbda" in names else 0.0
+    opt = torch.optim.SGD([{"params": ws, "weight_decay": decay}, {"params": bs}], lr=ETA)
+    (sum(_cost_t(forward(x), torch.from_numpy(y), kind) for x, y in batch) / BATCH).backward()
+    opt.step()
+    fn([(x.copy(), y.copy()) for x, y in batch], *(values[n] for n in names[1:]))
+    for i, (w, b) in enumerate(zip(ws, bs)):
+        c.add(f"step:weights[{i}]", _at(net.weights, i), w.detach().numpy())
+        c.add(f"step:biases[{i}]", _at(net.biases, i), b.detach().numpy())
+
