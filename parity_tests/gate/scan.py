@@ -472,6 +472,11 @@ def _class(name, cls, targets, skipped, where):
                                                    or callable(getattr(cls, "predict", None))):
         skipped.append((name, f"a network parity scan does not recognise by name (it checks "
                               f"{', '.join(sorted(MODEL_CLASSES))}; its layers are checked where they are defined)"))
+    elif (name in LAYER_CLASSES or name in LIST_KINDS or kind_of(name)) and not name.endswith("Base"):
+        methods = [m for m in ("forward_pass", "backward_pass", "__call__", "gradient", "grad", "fn")
+                   if callable(vars(cls).get(m))]
+        skipped.append((name, "named like a layer, but it has no forward() and backward()"
+                              + (f" (it has {', '.join(methods)}: not a style parity scan knows)" if methods else "")))
 
 
 def _not_the_books_update(name, cls):

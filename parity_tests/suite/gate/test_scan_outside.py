@@ -47,3 +47,18 @@ def test_classes_named_like_the_books_with_another_interface_are_skipped_not_fai
     assert "update takes (w, grad_wrt_w)" in reasons["Adam"], reasons
     assert "update takes (param, param_grad, param_name, cur_loss)" in reasons["SGD"], reasons
     assert "no value for 'wrapped_layer'" in reasons["Dropout"], reasons
+
+
+def test_layers_of_another_interface_are_listed_with_what_they_have(tmp_path):
+    """ML-From-Scratch's layers (forward_pass/backward_pass) and activations (__call__/gradient)."""
+    (tmp_path / "layers.py").write_text(
+        "import numpy as np\n"
+        "class Dropout:\n    def __init__(self, p=0.2):\n        self.p = p\n"
+        "    def forward_pass(self, X, training=True):\n        return X\n"
+        "    def backward_pass(self, accum_grad):\n        return accum_grad\n"
+        "class Sigmoid:\n    def __call__(self, x):\n        return 1 / (1 + np.exp(-x))\n"
+        "    def gradient(self, x):\n        return self.__call__(x) * (1 - self.__call__(x))\n")
+    outcomes, skipped = scan([str(tmp_path)], dtypes=F64)
+    reasons = dict(skipped)
+    assert outcomes == [] and "it has forward_pass, backward_pass" in reasons["Dropout"], reasons
+    assert "it has __call__, gradient" in reasons["Sigmoid"], reasons
