@@ -94,7 +94,11 @@ class _Adapter:
         if self._dtype.kind in "iub":               # integer ids (a word embedding): its weights' dtype
             self._dtype = next((np.asarray(v).dtype for v in self.named_parameters().values()
                                 if np.asarray(v).dtype.kind == "f"), self._dtype)
-        return self._as_input_dtype(self._forward_masked(x, training))
+        out = self._forward_masked(x, training)
+        kept = [getattr(self, "cache", None)] + list(vars(getattr(self, "obj", None) or object()).values()) \
+            if hasattr(self, "obj") else [getattr(self, "cache", None)]
+        self.float32_seen = getattr(self, "float32_seen", False) or has_float32(out, *kept)
+        return self._as_input_dtype(out)
 
     def _forward_masked(self, x, training):
         if self.kind == "dropout" and training:
@@ -264,20 +268,48 @@ LIST_KINDS = {"MatMul": "matmul", "Affine": "affine", "Softmax": "softmax", "Sig
 def holds_lists(obj):
     """Whether ``obj`` keeps its parameters as "Deep Learning from Scratch 2" does: ``self.params`` and
     ``self.grads``, lists of arrays of the same shapes."""
+    return _lists_problem(obj) is None
+
+
+def _lists_problem(obj):
+    """Why ``obj``'s ``params``/``grads`` are not the book's lists of arrays of the same shapes, or None."""
     params, grads = getattr(obj, "params", None), getattr(obj, "grads", None)
-    return isinstance(params, list) and isinstance(grads, list) and len(params) == len(grads) and \
-        all(isinstance(a, np.ndarray) and isinstance(g, np.ndarray) and a.shape == g.shape
-            for a, g in zip(params, grads))
+    if not isinstance(params, list) or not isinstance(grads, list):
+        return f"params is {type(params).__name__} and grads {type(grads).__name__}, not lists"
+    if len(params) != len(grads):
+        return f"params holds {len(params)} arrays and grads {len(grads)}"
+    for i, (a, g) in enumerate(zip(params, grads)):
+        if not isinstance(a, np.ndarray) or not isinstance(g, np.ndarray):
+            return f"params[{i}] is {type(a).__name__} and grads[{i}] {type(g).__name__}, not arrays"
+        if a.shape != g.shape:
+            return f"params[{i}] has shape {a.shape} and grads[{i}] {g.shape}"
+    return None
+
+
+def keeps_lists_partly(obj):
+    """An object with ``params`` and ``grads`` that are not the book's lists: what is wrong, or None."""
+    if getattr(obj, "params", None) is None or getattr(obj, "grads", None) is None or hasattr(obj, "named_parameters"):
+        return None
+    return _lists_problem(obj)
+
+
+# the names a kind's arrays take when its constructor's arguments are not them (Affine(input_size, output_size))
+LIST_NAMES = {"affine": ("W", "b"), "matmul": ("W",), "word_embedding": ("W",), "temporal_affine": ("W", "b"),
+              "rnn_step": ("Wx", "Wh", "b"), "lstm_step": ("Wx", "Wh", "b"), "rnn": ("Wx", "Wh", "b"),
+              "lstm": ("Wx", "Wh", "b")}
+RECURRENT_NAMES = {"Wx", "Wh", "Wxh", "Whh"}
 
 
 class ListLayer(ObjectLayer):
     """A layer of "Deep Learning from Scratch 2": parameters in ``self.params`` (a list in its
     constructor's argument order: ``Affine(W, b)``, ``RNN(Wx, Wh, b)``), gradients written into
-    ``self.grads`` in place by backward; ``forward(x)``, its Dropout ``forward(x, train_flg)``, its
+    ``self.grads`` in place by backward (a gradient array replaced instead is an error: the book's
+    model and optimizer hold the original); ``forward(x)``, its Dropout ``forward(x, train_flg)``, its
     TimeDropout a ``train_flg`` attribute. A recurrent step takes its states as more forward inputs
     (``RNN.forward(x, h_prev)``, ``LSTM.forward(x, h_prev, c_prev)``: ``states``, in order) and returns
-    their gradients after dx; a Time layer (``TimeRNN``, ``TimeLSTM``) is given its first hidden state
-    by ``set_state(h)`` and leaves its gradient in ``dh``. States are checked like parameters."""
+    their gradients after dx; a Time layer (``TimeRNN``, ``TimeLSTM``, built with ``stateful=True``) is
+    given its first hidden state by ``set_state(h)`` and leaves its gradient in ``dh``. States are
+    checked like parameters."""
 
     def __init__(self, obj, states=(), name=None, kind=None, **kw):
         super().__init__(obj, name=name, kind=kind or LIST_KINDS.get(type(obj).__name__), **kw)
@@ -287,13 +319,30 @@ class ListLayer(ObjectLayer):
             sig = []
         names = [p.name for p in sig if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
         n = len(obj.params)
-        self.names = names[:n] if len(names) >= n else [f"params[{i}]" for i in range(n)]
+        names = names[:n] if len(names) >= n else []
+        if not all(k in PARAM_ROLES or k in RECURRENT_NAMES for k in names):
+            names = list(LIST_NAMES.get(self.kind, ())) if len(LIST_NAMES.get(self.kind, ())) == n else []
+        self.names = names or [f"params[{i}]" for i in range(n)]
         fwd = [p.name for p in inspect.signature(obj.forward).parameters.values()][1:]
         self.step_states = self.kind in ("rnn_step", "lstm_step")
         state_names = fwd if self.step_states else ["h0"] * (self.kind in ("rnn", "lstm"))
+        states = list(states)
+        if states and len(states) != len(state_names):
+            raise TypeError(f"{self.name}: takes {len(state_names)} state{'s' * (len(state_names) != 1)} after x "
+                            f"({', '.join(state_names) or 'none'}), got {len(states)}"
+                            + (" (a Time layer's c0 is not checked: set_state(h) only)" if self.kind == "lstm" else ""))
+        if states and not self.step_states and getattr(obj, "stateful", True) is False:
+            raise TypeError(f"{self.name}: built with stateful=False, it starts from zeros and ignores set_state(h0); "
+                            f"build it with stateful=True to check it from h0")
         self.states = {k: np.asarray(v) for k, v in zip(state_names, states)}
+        hidden = np.shape(obj.params[1])[0] if self.states and len(obj.params) > 1 else None
+        for k, v in self.states.items():
+            if v.ndim != 2 or v.shape[1] != hidden:
+                raise TypeError(f"{self.name}: state {k} has shape {v.shape}; expected (N, H) with H = {hidden} "
+                                f"(Wh's rows)")
         self.takes_mode = bool(fwd) and not self.step_states or "train_flg" in vars(obj)
         self.state_grads, self.widths = {}, ()
+        self._grad_arrays = list(obj.grads)
 
     def named_parameters(self):
         return {**self.states, **dict(zip(self.names, self.obj.params))}
@@ -301,8 +350,16 @@ class ListLayer(ObjectLayer):
     def _grads(self):
         return {**self.state_grads, **{k: np.array(g, copy=True) for k, g in zip(self.names, self.obj.grads)}}
 
+    def _check_states(self, x):
+        hidden = np.shape(self.obj.params[1])[0] if len(self.obj.params) > 1 else None
+        for k, v in self.states.items():
+            want = (np.shape(x)[0], hidden)
+            if hidden is not None and v.shape != want:
+                raise ValueError(f"{self.name}: state {k} has shape {v.shape}; expected (N, H) = {want}")
+
     def _forward(self, x, training):
         obj = self.obj
+        self._check_states(x)
         if "train_flg" in vars(obj) and len(inspect.signature(obj.forward).parameters) == 1:
             obj.train_flg = training                # TimeDropout
             out = obj.forward(x)
@@ -322,6 +379,11 @@ class ListLayer(ObjectLayer):
         obj = self.obj
         parts = np.split(dout, np.cumsum(self.widths)[:-1], axis=-1) if len(self.widths) > 1 else [dout]
         res = obj.backward(*parts)
+        for i, (was, now) in enumerate(zip(self._grad_arrays, obj.grads)):
+            if now is not was:
+                raise ValueError(f"backward replaced self.grads[{i}] with a new array instead of writing into it "
+                                 f"(self.grads[{i}][...] = ...): the book's model and optimizer hold the original "
+                                 f"array and would never see this gradient")
         if self.step_states:
             if not isinstance(res, (tuple, list)) or len(res) != 1 + len(self.states):
                 raise ValueError(f"{self.name}.backward returned {type(res).__name__}; expected dx and the gradients "
@@ -558,6 +620,10 @@ def adapt(component, args=None, name=None, kind=None, conventions=None, hyper=No
     if holds_lists(component):
         states = list(args.values()) if isinstance(args, dict) else list(args or ())
         return ListLayer(component, states, name=name, kind=kind, copy_dout=copy_dout, keep_dtype=keep, hyper=hyper)
+    problem = keeps_lists_partly(component)
+    if problem:
+        raise TypeError(f"{name or type(component).__name__}: it keeps params and grads, but not as \"Deep Learning "
+                        f"from Scratch 2\" does (lists of arrays, grads[i] the shape of params[i]): {problem}")
     return ObjectLayer(component, name=name, kind=kind, copy_dout=copy_dout, keep_dtype=keep, hyper=hyper)
 
 
@@ -623,6 +689,20 @@ def _snapshot(component, args):
     return lambda: copy.deepcopy(state)
 
 
+def has_float32(*things):
+    """Whether a float32 array is among ``things`` (or inside a tuple, list or dict among them): code
+    under ``compute=float32`` must show one, its output or an array it keeps (a mask, a cache)."""
+    for t in things:
+        items = t.values() if isinstance(t, dict) else t if isinstance(t, (tuple, list)) else (t,)
+        if any(isinstance(a, np.ndarray) and a.dtype == np.float32 for a in items):
+            return True
+    return False
+
+
+COMPUTE_NOT_FLOAT32 = ("compute=float32 does not apply: for float64 input, neither its output nor an array it "
+                       "keeps is float32, so float32's tolerance would only hide an error")
+
+
 def casts_back(conventions):
     """Whether outputs and gradients are cast back to the input's dtype before they are judged:
     ``dtype=promotes`` (float64 for float32 input) and ``compute=float32`` (float32 for float64 input)."""
@@ -633,14 +713,19 @@ def casts_back(conventions):
 def _check_once(fresh, x, y, kind, name, cv, module, params, buffers, eval_mode, kwargs, hyper=None):
     component, args = fresh
     k = _kind(component, kind, name)
+    if "compute" in cv and k not in conv.CONVENTIONS["compute"][1]:
+        cv = {n: v for n, v in cv.items() if n != "compute"}   # declared for a whole scan: not this kind's
     if k in LOSS_KINDS or y is not None:
         fn = loss_function(component, keep_dtype=casts_back(cv))
         label = name or getattr(component, "__name__", type(component).__name__)
         if "softmax_eps" in cv:     # the value is -log(p_y + eps) but the gradient exact: the value's finite
             kwargs = {**kwargs, "finite_differences": False}    # differences are not that gradient; torch's is
         kwargs = _float32_compute(cv, np.asarray(x).dtype, kwargs)
-        return check_loss(fn, module or torch_loss(k, cv, y), x, y, component=label, **kwargs)
+        report = check_loss(fn, module or torch_loss(k, cv, y), x, y, component=label, **kwargs)
+        return _not_float32(report, cv, np.asarray(x).dtype, getattr(fn, "float32_seen", False), label, kwargs, x)
     layer = adapt(component, args, name=name, kind=kind, conventions=cv, hyper=hyper)
+    if isinstance(layer, ListLayer):
+        layer._check_states(x)                      # a state of another batch size: said before torch runs
     if not isinstance(layer, _Adapter):             # the project's duck type: its torch mirror, as check_layer does
         return check_layer(layer, module, params, x, buffers=buffers, eval_mode=bool(eval_mode), **kwargs)
     if module is None:
@@ -653,10 +738,11 @@ def _check_once(fresh, x, y, kind, name, cv, module, params, buffers, eval_mode,
                                   shape=tuple(np.shape(x)), seed=kwargs.get("seed", 0))])
         params = {**params, **auto_params} if params else auto_params     # the user's names as the module has them
         buffers = auto_buffers if buffers is None else buffers
-    x_dtype = np.asarray(x).dtype
-    kwargs = _float32_compute(cv, x_dtype if x_dtype.kind == "f" else next(
-        (np.asarray(v).dtype for v in layer.named_parameters().values() if np.asarray(v).dtype.kind == "f"), x_dtype),
-        kwargs)
+    run_dtype = np.asarray(x).dtype
+    if run_dtype.kind != "f":                       # integer ids: the weights' dtype
+        run_dtype = next((np.asarray(v).dtype for v in layer.named_parameters().values()
+                          if np.asarray(v).dtype.kind == "f"), run_dtype)
+    kwargs = _float32_compute(cv, run_dtype, kwargs)
     if eval_mode is None:
         # a class whose forward takes no mode ("Neural Networks from Scratch" chapters 15-18: forward(inputs))
         # has no eval mode to check
@@ -668,6 +754,17 @@ def _check_once(fresh, x, y, kind, name, cv, module, params, buffers, eval_mode,
     report = check_layer(layer, module, params, x, buffers=buffers, eval_mode=eval_mode, **kwargs)
     if layer.kind == "dropout":
         report.extend(_keep_share(layer, cv, np.asarray(x).dtype, kwargs))
+    return _not_float32(report, cv, run_dtype, getattr(layer, "float32_seen", False), layer.name, kwargs, x)
+
+
+def _not_float32(report, cv, dtype, seen, name, kwargs, x):
+    """Under ``compute=float32``, a float64 run whose code showed no float32 array fails: the convention
+    is for code that computes in float32, not a looser tolerance for any code."""
+    if cv.get("compute") != "float32" or dtype != np.float64 or seen:
+        return report
+    from .compare import failed
+    report.extend(Report([failed(COMPUTE_NOT_FLOAT32, check="compute", component=name, dtype="float64",
+                                 sample=kwargs.get("sample", ""), shape=tuple(np.shape(x)), seed=kwargs.get("seed", 0))]))
     return report
 
 
@@ -730,6 +827,7 @@ def loss_function(component, keep_dtype=False):
 
     def fn(x, y):
         res, dt = base(x, y), np.asarray(x).dtype
+        fn.float32_seen = getattr(fn, "float32_seen", False) or has_float32(res)
         if not isinstance(res, (tuple, list)):      # the loss alone
             return res if res is None else np.asarray(res).astype(dt)
         loss, dx = res

@@ -27,15 +27,18 @@ QUIET = {"print", "pprint", "display", "get_ipython"}   # left out, but they do 
 # an assignment whose value calls one of these reads or writes files, the network or the terminal
 # (``log = open('results.txt', 'w')``, ``data = open('input.txt').read()``, ``path, _ = urlretrieve(url)``):
 # it begins the script part, like a call statement
-IO_CALLS = {"open", "input", "exec", "eval", "__import__", "urlretrieve", "urlopen", "breakpoint"}
+IO_CALLS = {"open", "input", "exec", "eval", "__import__", "urlretrieve", "urlopen", "breakpoint", "open_memmap"}
 IO_MODULES = {"urllib", "requests", "http", "socket", "subprocess", "shutil", "pickle", "cPickle", "gzip", "tarfile",
-              "zipfile", "wget", "gdown", "torchvision", "tensorflow", "tf", "keras", "pd", "pandas", "sklearn",
-              "plt", "matplotlib", "sqlite3", "tempfile", "glob"}
-IO_METHODS = {"read", "read_text", "read_bytes", "readline", "readlines", "write", "write_text", "write_bytes",
+              "zipfile", "wget", "gdown", "torchvision", "tensorflow", "tf", "keras", "sklearn", "sqlite3", "h5py",
+              "codecs", "glob"}
+IO_METHODS = {"open", "read", "read_text", "read_bytes", "readline", "readlines", "write", "write_text", "write_bytes",
               "load", "save", "savez", "savez_compressed", "savetxt", "loadtxt", "genfromtxt", "fromfile", "tofile",
-              "memmap", "urlretrieve", "urlopen", "download", "mkdir", "makedirs", "remove", "unlink", "rmtree",
-              "system", "popen", "listdir", "scandir", "walk", "chdir", "touch"}
-OS_PURE = {"path", "environ", "getenv", "getcwd", "sep", "linesep", "cpu_count", "fspath"}
+              "memmap", "open_memmap", "urlretrieve", "urlopen", "download", "mkdir", "makedirs", "remove", "unlink",
+              "rmtree", "system", "popen", "listdir", "scandir", "walk", "chdir", "touch", "mkstemp", "mkdtemp",
+              "NamedTemporaryFile", "TemporaryFile", "TemporaryDirectory", "File", "to_csv", "to_pickle"}
+IO_PREFIXES = ("read_", "load_", "fetch_", "download")     # pd.read_csv, d2l.load_data_fashion_mnist, fetch_openml
+OS_PURE = {"path", "environ", "getenv", "getcwd", "sep", "linesep", "cpu_count", "fspath", "getpid", "getppid",
+           "getuid", "uname"}
 NOT_RUN = "which parity does not run"
 PLANS = {}                                  # absolute path -> Plan, for the files imported through the loader
 
@@ -128,9 +131,11 @@ class _Pruner:
 
 def _does_io(stmt):
     """Whether a statement calls something that reads or writes outside the process (``IO_CALLS``...)."""
-    for c in ast.walk(stmt):
+    for c in _walk_outside_functions(stmt):
         if not isinstance(c, ast.Call):
             continue
+        if any(k.arg == "download" for k in c.keywords):          # datasets.MNIST(..., download=True)
+            return True
         func, names = c.func, []
         while isinstance(func, (ast.Attribute, ast.Call, ast.Subscript)):
             if isinstance(func, ast.Attribute):
@@ -139,9 +144,20 @@ def _does_io(stmt):
         root = func.id if isinstance(func, ast.Name) else None
         last = names[-1] if names else root
         if root in IO_CALLS and not names or root in IO_MODULES or last in IO_METHODS \
-                or root == "os" and names[:1] and names[0] not in OS_PURE:
+                or (last or "").startswith(IO_PREFIXES) or root == "os" and names[:1] and names[0] not in OS_PURE:
             return True
     return False
+
+
+def _walk_outside_functions(node):
+    """``ast.walk`` that does not enter a lambda's or a nested function's body: defining
+    ``load = lambda path: np.load(path)`` reads nothing."""
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        yield n
+        if not isinstance(n, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef)):
+            todo.extend(ast.iter_child_nodes(n))
 
 
 def _dotted(node):

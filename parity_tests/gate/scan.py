@@ -89,9 +89,13 @@ LOOKS_USEFUL = re.compile(r"^\s*(def \w+_(forward|backward)\w*|def backprop\b"
                           r"|def (" + "|".join(sorted(FO.FUNCTIONS)) + r")\b"
                           r"|def (" + "|".join(sorted(CS.NAMES)) + r")\b"
                           r"|def (" + "|".join(sorted(FO.UNCHECKED)) + r")\b|class \w*(Net|Network)\b|class (LinearSVM|Softmax)\b"
-                          r"|class (" + "|".join(sorted(LAYER_CLASSES | set(OPT_CLASSES) | MODEL_CLASSES | NNFS_CLASSES
-                                                        | set(LIST_KINDS)))
+                          r"|class (" + "|".join(sorted(LAYER_CLASSES | set(OPT_CLASSES) | MODEL_CLASSES | NNFS_CLASSES))
                           + r")\b)", re.M)
+
+
+# "Deep Learning from Scratch 2"'s other class names (Embedding, RNN, LSTM...) are common in torch code
+# too: a file defining one is imported only when it keeps self.grads
+LIST_CLASS = re.compile(r"^\s*class (" + "|".join(sorted(LIST_KINDS)) + r")\b", re.M)
 
 
 @dataclass
@@ -133,7 +137,7 @@ def user_code(paths):
             except OSError as e:
                 skipped.append((f, f"cannot read: {e}"))
                 continue
-            if LOOKS_USEFUL.search(text):
+            if LOOKS_USEFUL.search(text) or LIST_CLASS.search(text) and "self.grads" in text:
                 files.append(f)
     try:
         with definitions_only(files):
@@ -453,9 +457,6 @@ def _class(name, cls, targets, skipped, where):
             skipped.append((name, why))
         else:
             targets.append(Target(name, LIST_KINDS[name], "textbook2", cls, where))
-    elif _keeps_lists(cls) and hasattr(cls, "forward") and hasattr(cls, "backward"):
-        skipped.append((name, "a layer or network of \"Deep Learning from Scratch 2\" (params and grads as lists) "
-                              f"parity scan does not recognise by name (it checks {', '.join(sorted(LIST_KINDS))})"))
     elif name in MODEL_CLASSES and callable(getattr(cls, "loss", None)):
         targets.append(Target(name, "model", "model", cls, where))
     elif name in LAYER_CLASSES and hasattr(cls, "forward") and hasattr(cls, "backward"):
@@ -464,6 +465,9 @@ def _class(name, cls, targets, skipped, where):
             skipped.append((name, why))
         else:
             targets.append(Target(name, kind_of(name) or name.lower(), "textbook", cls, where))
+    elif _keeps_lists(cls) and hasattr(cls, "forward") and hasattr(cls, "backward"):
+        skipped.append((name, "a layer or network of \"Deep Learning from Scratch 2\" (params and grads as lists) "
+                              f"parity scan does not recognise by name (it checks {', '.join(sorted(LIST_KINDS))})"))
     elif hasattr(cls, "forward") and hasattr(cls, "backward"):
         skipped.append((name, "a layer class parity scan does not recognise by name"))
     elif name == "LinearClassifier" and callable(getattr(cls, "train", None)):
@@ -472,10 +476,13 @@ def _class(name, cls, targets, skipped, where):
                                                    or callable(getattr(cls, "predict", None))):
         skipped.append((name, f"a network parity scan does not recognise by name (it checks "
                               f"{', '.join(sorted(MODEL_CLASSES))}; its layers are checked where they are defined)"))
+    elif issubclass(cls, torch.nn.Module):
+        skipped.append((name, "a torch nn.Module: parity scan checks NumPy code"))
     elif (name in LAYER_CLASSES or name in LIST_KINDS or kind_of(name)) and not name.endswith("Base"):
         methods = [m for m in ("forward_pass", "backward_pass", "__call__", "gradient", "grad", "fn")
                    if callable(vars(cls).get(m))]
-        skipped.append((name, "named like a layer, but it has no forward() and backward()"
+        missing = [m for m in ("forward", "backward") if not callable(getattr(cls, m, None))]
+        skipped.append((name, f"named like a layer, but it has no {'() and '.join(missing)}()"
                               + (f" (it has {', '.join(methods)}: not a style parity scan knows)" if methods else "")))
 
 

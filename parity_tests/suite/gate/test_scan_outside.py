@@ -62,3 +62,13 @@ def test_layers_of_another_interface_are_listed_with_what_they_have(tmp_path):
     reasons = dict(skipped)
     assert outcomes == [] and "it has forward_pass, backward_pass" in reasons["Dropout"], reasons
     assert "it has __call__, gradient" in reasons["Sigmoid"], reasons
+
+
+def test_a_torch_file_with_a_class_named_like_the_second_books_is_not_imported(tmp_path):
+    """``class Embedding(nn.Module)`` in a torch repository: its file (here importing a package that is
+    not installed) is left alone; only files keeping ``self.grads`` are taken for the book's."""
+    (tmp_path / "model.py").write_text("import not_installed_anywhere\nimport torch\n"
+                                       "class Embedding(torch.nn.Module):\n    def forward(self, x):\n        return x\n")
+    (tmp_path / "act.py").write_text("import numpy as np\ndef relu(X):\n    return np.maximum(X, 0)\n")
+    outcomes, skipped = scan([str(tmp_path)], dtypes=F64)
+    assert verdicts(outcomes) == {"relu": ("PASS", {})} and not any("model.py" in w for w, _ in skipped), skipped

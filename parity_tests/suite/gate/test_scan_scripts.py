@@ -177,7 +177,10 @@ def test_what_runs_definitions_setup_and_the_constants_above_the_script():
                                        "log = open('results.txt', 'w')", "data = open('input.txt').read()",
                                        "path, _ = urllib.request.urlretrieve('http://x/m.npz', 'm.npz')",
                                        "W = np.load('weights.npy')", "files = os.listdir('.')",
-                                       "df = pd.read_csv('train.csv')", "answer = input('go? ')"])
+                                       "df = pd.read_csv('train.csv')", "answer = input('go? ')",
+                                       "log = Path(__file__).with_name('results.txt').open('w')",
+                                       "train = datasets.MNIST('data', download=True)",
+                                       "data = d2l.load_data_fashion_mnist(256)", "X = fetch_openml('mnist_784')"])
 def test_each_kind_of_script_statement_begins_the_script_part(statement):
     kept, plan = _kept(f"def helper(n):\n    return n\nclass Net:\n    pass\n{statement}\nAFTER = 1\n")
     line = 6 if statement.startswith("if") else 5       # the statement inside the if: what would have run
@@ -188,7 +191,9 @@ def test_each_kind_of_script_statement_begins_the_script_part(statement):
 @pytest.mark.parametrize("statement", ["print('hi')", "x", "X, y = np.zeros((3, 2)), np.arange(3)",
                                        "from .util import im2col", "if x:\n    y = 2\nelse:\n    pass",
                                        "here = os.path.dirname(os.path.abspath(__file__))", "name = 'a.b'.replace('.', '/')",
-                                       "rng = np.random.default_rng(0)", "cfg = json.loads('{}')"])
+                                       "rng = np.random.default_rng(0)", "cfg = json.loads('{}')",
+                                       "load_weights = lambda path: np.load(path)", "cmap = plt.get_cmap('gray')",
+                                       "pid = os.getpid()", "idx = pd.Index([1, 2])"])
 def test_what_does_not_begin_the_script_part(statement):
     kept, plan = _kept(f"import numpy as np\nx = 1\n{statement}\nAFTER = 1\n")
     assert plan.start is None and "AFTER = 1" in kept, (statement, plan)

@@ -13,7 +13,7 @@ from parity_tests import check_component, check_optimizer
 from parity_tests.cli import main
 from parity_tests.gate.scan import scan
 
-from .test_scan import F64, ROOT, example_module, seeded, verdicts
+from .test_scan import CS231N, F64, ROOT, example_module, seeded, verdicts
 
 BOOK2 = os.path.join(ROOT, "examples", "textbook2")
 DECLARED = "dropout=classic,softmax_eps=1e-7,dtype=promotes,adam_eps=folded,compute=float32"
@@ -86,6 +86,8 @@ BUGS = {
     "AdaGrad without the square": (O, "self.h[i] += grads[i] * grads[i]", "self.h[i] += np.abs(grads[i])", "AdaGrad",
                                    "param:w1"),
     "RMSprop never decays": (O, "self.h[i] *= self.decay_rate\n", "pass\n", "RMSprop", "param:w1"),
+    "Affine rebinds its gradient array": (L, "self.grads[0][...] = dW\n        self.grads[1][...] = db",
+                                          "self.grads[0] = dW\n        self.grads[1][...] = db", "Affine", "error"),
     "Adam without the sqrt in its correction": (O, "lr_t = self.lr * np.sqrt(1.0 - self.beta2**self.iter)",
                                                 "lr_t = self.lr * (1.0 - self.beta2**self.iter)", "Adam", "param:w1"),
 }
@@ -153,3 +155,65 @@ def test_a_network_of_the_second_book_is_listed_not_checked(tmp_path):
     assert verdicts(outcomes) == {"Affine": ("PASS", {})}
     reasons = dict(skipped)
     assert "Deep Learning from Scratch 2" in reasons["TwoLayerNet"], reasons
+
+
+def test_compute_float32_does_not_pass_float64_code_with_a_small_error(tmp_path):
+    """A 3e-6 error in a float64 rnn step is below float32's tolerance: the convention must not apply to
+    code that shows no float32 array."""
+    folder = seeded(tmp_path, CS231N, "rnn_layers.py", "da @ Wh.T, x.T @ da, prev_h.T @ da, da.sum(axis=0)",
+                    "da @ Wh.T, x.T @ da, prev_h.T @ da, da.sum(axis=0) * (1 + 3e-6)")
+    o = next(o for o in scan([os.path.join(folder, "rnn_layers.py")], only="rnn_step")[0])
+    assert o.verdict == "FAIL", (o.verdict, o.convention)
+    o = next(o for o in scan([os.path.join(folder, "rnn_layers.py")], only="rnn_step",
+                             conventions={"compute": "float32"})[0])
+    assert o.verdict == "FAIL" and "compute" in {r.check for r in o.report.failures}
+
+
+def test_a_book_named_layer_keeping_lists_is_checked_as_its_kind(tmp_path):
+    (tmp_path / "layers.py").write_text(
+        "import numpy as np\nclass Tanh:\n    def __init__(self):\n        self.params, self.grads = [], []\n"
+        "    def forward(self, x):\n        self.out = np.tanh(x)\n        return self.out\n"
+        "    def backward(self, dout):\n        return dout * (1 - self.out)\n")          # the square left out
+    o = scan([str(tmp_path)], dtypes=F64)[0][0]
+    assert (o.target.name, o.verdict) == ("Tanh", "FAIL") and "grad_input" in {r.check for r in o.report.failures}
+
+
+def test_list_optimizers_indexed_any_way(tmp_path):
+    (tmp_path / "optimizer.py").write_text(
+        "class SGD:\n    def __init__(self, lr=0.01):\n        self.lr = lr\n"
+        "    def update(self, params, grads):\n        n = len(params)\n        for j in range(n):\n"
+        "            params[j] -= self.lr * grads[j]\n"
+        "class Momentum:\n    def __init__(self, lr=0.01, momentum=0.9):\n        self.lr, self.momentum, self.v = lr, momentum, None\n"
+        "    def update(self, params, grads):\n        if self.v is None:\n            self.v = [0 * p for p in params]\n"
+        "        for key in range(len(params)):\n            self.v[key] = self.momentum * self.v[key] - self.lr * grads[key]\n"
+        "            params[key] += self.v[key]\n")
+    assert verdicts(scan([str(tmp_path)], dtypes=F64)[0]) == {"SGD": ("PASS", {}), "Momentum": ("PASS", {})}
+
+
+def test_the_api_says_what_is_wrong_with_states_and_lists():
+    layers = example_module(os.path.join(BOOK2, "common"), "common.time_layers")
+    rng = np.random.default_rng(1)
+    N, D, H = 3, 4, 5
+    x, h, c = rng.standard_normal((N, D)), rng.standard_normal((N, H)), rng.standard_normal((N, H))
+    Wx, Wh, b = rng.standard_normal((D, 4 * H)), rng.standard_normal((H, 4 * H)), rng.standard_normal(4 * H)
+    with pytest.raises(TypeError, match=r"LSTM: takes 2 states after x \(h_prev, c_prev\), got 1"):
+        check_component(layers.LSTM(Wx, Wh, b), x, h)
+    with pytest.raises(TypeError, match=r"state c_prev has shape \(3, 6\); expected \(N, H\) with H = 5"):
+        check_component(layers.LSTM(Wx, Wh, b), x, h, rng.standard_normal((N, H + 1)))
+    with pytest.raises(ValueError, match=r"state h_prev has shape \(4, 5\); expected \(N, H\) = \(3, 5\)"):
+        check_component(layers.LSTM(Wx, Wh, b), x, rng.standard_normal((N + 1, H)), c)
+    rnn = (rng.standard_normal((D, H)), rng.standard_normal((H, H)), rng.standard_normal(H))
+    with pytest.raises(TypeError, match="stateful=False"):
+        check_component(layers.TimeRNN(*rnn), rng.standard_normal((N, 2, D)), h)
+
+    class Half:
+        def __init__(self, W, b):
+            self.params, self.grads = [W, b], [np.zeros_like(W)]
+
+        def forward(self, x):
+            return x
+
+        def backward(self, dout):
+            return dout
+    with pytest.raises(TypeError, match="params holds 2 arrays and grads 1"):
+        check_component(Half(rng.standard_normal((D, 3)), np.zeros(3)), x)
