@@ -577,7 +577,8 @@ def reference(layer, conventions=None, overrides=None):
             module = (nn.MaxPool2d if kind == "max_pool" else nn.AvgPool2d)(size, stride=stride, padding=pad)
         targets = {}
     else:
-        raise MappingError(f"{layer.name}: no torch counterpart for kind {kind!r}; pass module= and params=")
+        raise MappingError(f"{layer.name}: no torch counterpart for kind {kind!r}; pass kind= (one of "
+                           f"{', '.join(sorted(set(LIST_KINDS.values()) - set(LOSS_KINDS)))}...) or module= and params=")
     params = {}
     for name in p:
         role = layer.roles.get(name)
