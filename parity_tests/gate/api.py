@@ -45,6 +45,7 @@ KNOWN_CRASHES = {
     "only 0-dimensional arrays can be converted to Python scalars":
         "recent NumPy refuses float() or int() of a one-element array with ndim > 0 (deprecated since 1.25; "
         "the Deep Learning Specialization's float(b) of a (1, 1, 1) b): write b.item(), which works in every version",
+    "name 'xrange' is not defined": "Python 2 code (the original network.py, cs231n before 2017): write range",
 }
 
 

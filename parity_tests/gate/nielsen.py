@@ -12,8 +12,13 @@ matrices, so the backward loop over the hidden layers runs twice):
   quadratic ``0.5 * |a - y|**2`` (``cost_derivative`` is ``a - y``); network2.py's ``cost=`` classes,
   each checked (``QuadraticCost``, ``CrossEntropyCost``: ``sum(-y log a - (1 - y) log(1 - a))``),
   with their ``fn(a, y)`` against torch's value;
-* ``update_mini_batch(mini_batch, eta[, lmbda, n])``: one step on 4 samples against torch's SGD on
-  the mean cost, with weight decay ``lmbda / n`` on the weights only (network2's L2).
+* ``update_mini_batch(mini_batch, eta[, lmbda, n])`` (by position, whatever their names): one step on
+  4 samples against torch's SGD on the mean cost, with weight decay ``lmbda / n`` on the weights only
+  (network2's L2).
+
+A class with ``feedforward`` and ``backprop`` built or called another way (``NeuralNetwork(x, y)``
+with ``backprop(self)``) is listed under "Skipped" (``unlike``). Cost classes are told apart by name
+(Quadratic..., CrossEntropy...), beside the network or beside its default ``cost=``.
 """
 import inspect
 
@@ -31,9 +36,27 @@ COSTS = {"quadratic": "QuadraticCost", "cross_entropy": "CrossEntropyCost"}
 
 
 def recognise(cls):
-    """Whether ``cls`` is a network in Nielsen's form: ``feedforward`` and ``backprop`` methods."""
+    """Whether ``cls`` has ``feedforward`` and ``backprop`` methods (Nielsen's, or another tutorial's:
+    ``unlike`` tells them apart)."""
     return inspect.isclass(cls) and callable(getattr(cls, "feedforward", None)) and \
         callable(getattr(cls, "backprop", None))
+
+
+def unlike(cls):
+    """Why a class with ``feedforward`` and ``backprop`` is not Nielsen's form (``Network(sizes)``,
+    ``feedforward(a)``, ``backprop(x, y)``): another tutorial's ``NeuralNetwork(x, y)`` with
+    ``backprop(self)``; None when it is."""
+    def required(fn):
+        try:
+            ps = list(inspect.signature(fn).parameters.values())[1:]
+        except (TypeError, ValueError):
+            return None
+        return [p.name for p in ps if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    init, ff, bp = required(cls.__init__), required(cls.feedforward), required(cls.backprop)
+    if init is None or ff is None or bp is None or (len(init) == 1 and len(ff) == 1 and len(bp) == 2):
+        return None
+    return (f"has feedforward({', '.join(ff)}) and backprop({', '.join(bp)}) built as {cls.__name__}({', '.join(init)}), "
+            "not Nielsen's Network(sizes), feedforward(a), backprop(x, y): parity scan does not know how to drive it")
 
 
 def costs(cls, namespace):
@@ -46,16 +69,28 @@ def costs(cls, namespace):
         params = {}
     if "cost" not in params:
         return [("quadratic", None)]
-    found = []
-    for kind, name in COSTS.items():
-        c = namespace.get(name)
-        if inspect.isclass(c) and callable(getattr(c, "delta", None)):
-            found.append((kind, c))
     default = params["cost"].default
-    if not found and inspect.isclass(default):
-        kind = next((k for k, n in COSTS.items() if n == default.__name__), None)
-        found = [(kind, default)] if kind else []
-    return found
+    spaces = [namespace]
+    if inspect.isclass(default) and inspect.getmodule(default) is not None:
+        spaces.append(vars(inspect.getmodule(default)))     # cost=C.CrossEntropyCost: its siblings too
+    found = {}
+    for space in spaces:
+        for name, c in space.items():
+            if inspect.isclass(c) and callable(getattr(c, "delta", None)) and callable(getattr(c, "fn", None)):
+                kind = _cost_kind(name)
+                if kind and c not in found.values():
+                    found.setdefault(kind, c)
+    return sorted(found.items())
+
+
+def _cost_kind(name):
+    """quadratic or cross_entropy from a cost class's name (QuadraticCost, CrossEntropy, LogLoss...)."""
+    n = name.lower()
+    if "quad" in n or "mse" in n or "squared" in n:
+        return "quadratic"
+    if "cross" in n or "entropy" in n or "logloss" in n:
+        return "cross_entropy"
+    return None
 
 
 def _cost_np(a, y, kind):
@@ -108,10 +143,6 @@ def check(name, cls, namespace, seed=0):
     """One ``Report`` for the network class ``cls``, every cost it takes."""
     report = Report()
     found = costs(cls, namespace)
-    if not found:
-        c = _Checks(None, component=name, dtype="float64", sample="cost", shape=(), seed=seed)
-        c.fail("error", "its constructor takes cost= but no QuadraticCost or CrossEntropyCost class is beside it")
-        return c.report()
     for kind, cost in found:
         label = f"{name}(cost={cost.__name__})" if cost is not None else name
         for sample, one_hot in (("x (4,1), y one-hot (3,1)", True), ("x (4,1), y in (0.1, 0.9) (3,1)", False)):
@@ -119,17 +150,33 @@ def check(name, cls, namespace, seed=0):
             c = _Checks(None, component=label, dtype="float64", sample=sample, shape=(SIZES[0], 1), seed=s)
             try:
                 _check_one(c, cls, cost, kind, np.random.default_rng(s), one_hot, s)
-            except Exception as e:                  # noqa: BLE001 -- the user's code
+            except (Exception, SystemExit) as e:    # noqa: BLE001 -- the user's code (sys.exit too)
                 c.crashed(e)
+            _explain(c)
             report.extend(c.report())
     return report
+
+
+def _explain(c):
+    """A forward that differs from the book's while every finite difference agrees: its backprop is
+    right for its own network, which is not the book's sigmoid one."""
+    fwd = [r for r in c.results if r.check == "forward" and not r.passed and r.max_abs > 0]
+    fd = [r for r in c.results if r.check.startswith("fd:")]
+    if fwd and fd and all(r.passed for r in fd):
+        fwd[0].note = (fwd[0].note + "; " if fwd[0].note else "") + (
+            "its backprop agrees with finite differences of its own feedforward: the network is not the book's "
+            "(sigmoid layers, w @ a + b)")
 
 
 def _check_one(c, cls, cost, kind, rng, one_hot, seed):
     net = _build(cls, cost, seed)
     for attr, want in (("weights", [(o, i) for i, o in zip(SIZES[:-1], SIZES[1:])]),
                        ("biases", [(o, 1) for o in SIZES[1:]])):
-        got = [np.shape(a) for a in getattr(net, attr, [])]
+        held = getattr(net, attr, None)
+        if not isinstance(held, (list, tuple)):
+            c.fail(f"init:{attr}", f"{attr} is {type(held).__name__}; the book keeps a list of arrays, one per layer")
+            return
+        got = [np.shape(a) for a in held]
         if got != want:
             c.fail(f"init:{attr}", f"{attr} built for sizes {list(SIZES)} have shapes {got}; the book's are {want} "
                                    f"({'(n_out, n_in)' if attr == 'weights' else '(n_out, 1)'})")
@@ -152,6 +199,11 @@ def _check_one(c, cls, cost, kind, rng, one_hot, seed):
         c.fail("error", f"backprop returned {type(res).__name__}; expected (nabla_b, nabla_w)")
         return
     nabla_b, nabla_w = res
+    shapes = [[np.shape(a) for a in part] if isinstance(part, (list, tuple)) else None for part in res]
+    if shapes == [[tuple(w.shape) for w in weights], [tuple(b.shape) for b in biases]]:
+        c.fail("error", "backprop returned (nabla_w, nabla_b): the book's order is (nabla_b, nabla_w), as "
+                        "update_mini_batch unpacks it")
+        return
     for i, (w, b) in enumerate(zip(ws, bs)):
         c.add(f"grad_param:weights[{i}]", _at(nabla_w, i), w.grad.numpy())
         c.add(f"grad_param:biases[{i}]", _at(nabla_b, i), b.grad.numpy())
@@ -185,14 +237,15 @@ def _check_step(c, net, weights, biases, kind, rng):
     fn = getattr(net, "update_mini_batch", None)
     if not callable(fn):
         return
-    names = list(inspect.signature(fn).parameters)
-    values = {"eta": ETA, "lmbda": LMBDA, "n": N_TRAIN}
-    if not names or any(n not in values for n in names[1:]):
-        return                                      # another signature: not the book's
+    names = [p.name for p in inspect.signature(fn).parameters.values()
+             if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(names) not in (2, 4):
+        return                                      # not the book's (mini_batch, eta[, lmbda, n]), by position
+    values = dict(zip(names[1:], (ETA, LMBDA, N_TRAIN)))          # by position: (eta[, lmbda, n])
     batch = [_pair(rng, True) for _ in range(BATCH)]
     net.weights, net.biases = [w.copy() for w in weights], [b.copy() for b in biases]
     ws, bs, forward = _torch_net(weights, biases)
-    decay = LMBDA / N_TRAIN if "lmbda" in names else 0.0
+    decay = LMBDA / N_TRAIN if len(names) == 4 else 0.0
     opt = torch.optim.SGD([{"params": ws, "weight_decay": decay}, {"params": bs}], lr=ETA)
     (sum(_cost_t(forward(x), torch.from_numpy(y), kind) for x, y in batch) / BATCH).backward()
     opt.step()

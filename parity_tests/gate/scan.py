@@ -337,7 +337,10 @@ def discover(modules, style="auto", only=None):
                 _function(name, obj, vars(mod), targets, skipped, where)
             elif inspect.isclass(obj) and style in ("auto", "nielsen") and NI.recognise(obj):
                 # "Neural Networks and Deep Learning": feedforward(a), backprop(x, y) on column vectors
-                targets.append(Target(name, "network", "nielsen", (obj, dict(vars(mod))), where))
+                if why := NI.unlike(obj):
+                    skipped.append((name, why))
+                else:
+                    targets.append(Target(name, "network", "nielsen", (obj, dict(vars(mod))), where))
             elif inspect.isclass(obj) and style in ("auto", "cs231n") and (kind := _linear_classifier(name, obj)):
                 targets.append(Target(f"{name}.loss", kind, "classifier",
                                       _classifier_loss(obj), where))

@@ -66,3 +66,43 @@ def test_each_seeded_bug_is_reported_at_its_component_and_check(tmp_path, bug):
 def test_a_network_class_without_backprop_is_not_taken_for_nielsens(tmp_path):
     (tmp_path / "net.py").write_text("class Network:\n    def feedforward(self, a):\n        return a\n")
     assert verdicts(scan([str(tmp_path)])[0]) == {}
+
+
+def _net(tmp_path, old, new, path="network2.py"):
+    return os.path.join(seeded(tmp_path, NIELSEN, path, old, new), path)
+
+
+def test_another_tutorials_feedforward_and_backprop_are_skipped_with_why(tmp_path):
+    """James Loy's NeuralNetwork(x, y) with feedforward(self) and backprop(self) is not Nielsen's."""
+    (tmp_path / "nn.py").write_text(
+        "import numpy as np\nclass NeuralNetwork:\n    def __init__(self, x, y):\n        self.input, self.y = x, y\n"
+        "    def feedforward(self):\n        pass\n    def backprop(self):\n        pass\n")
+    outcomes, skipped = scan([str(tmp_path)], dtypes=F64)
+    assert outcomes == [] and "not Nielsen's Network(sizes)" in dict(skipped)["NeuralNetwork"]
+
+
+def test_sys_exit_in_the_network_fails_its_component_not_the_scan(tmp_path):
+    o = next(o for o in scan([_net(tmp_path, "        delta = (self.cost).delta(", "        sys.exit()\n"
+                                   "        delta = (self.cost).delta(")], only="Network")[0])
+    assert o.verdict == "FAIL" and all("SystemExit" in r.note for r in o.report.failures)
+
+
+def test_update_arguments_by_position_cost_classes_by_name_and_the_return_order(tmp_path):
+    # network2's update with other argument names: still checked (here with L2 on the biases too)
+    o = scan([_net(tmp_path / "a", "def update_mini_batch(self, mini_batch, eta, lmbda, n):\n",
+                   "def update_mini_batch(self, batch, lr, lam, n_train):\n        mini_batch, eta, lmbda, n = "
+                   "batch, lr, lam, n_train\n        self.biases = [(1 - eta * lmbda / n) * b for b in self.biases]\n")],
+             only="Network")[0][0]
+    assert o.verdict == "FAIL" and {r.check for r in o.report.failures} >= {"step:biases[0]"}
+    # cost classes named CrossEntropy / Quadratic: both checked
+    path = _net(tmp_path / "b", "class CrossEntropyCost(object):", "class CrossEntropy(object):")
+    text = open(path).read().replace("cost=CrossEntropyCost", "cost=CrossEntropy").replace(
+        "class QuadraticCost(object):", "class Quadratic(object):")
+    open(path, "w").write(text)
+    o = scan([path], only="Network")[0][0]
+    assert o.verdict == "PASS" and {r.component for r in o.report.results} == {"Network(cost=CrossEntropy)",
+                                                                              "Network(cost=Quadratic)"}
+    # (nabla_w, nabla_b): one line that says so
+    o = scan([_net(tmp_path / "c", "        return (nabla_b, nabla_w)", "        return (nabla_w, nabla_b)",
+                   "network.py")], only="Network")[0][0]
+    assert o.verdict == "FAIL" and all("the book's order is (nabla_b, nabla_w)" in r.note for r in o.report.failures)
