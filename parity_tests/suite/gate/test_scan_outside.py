@@ -72,3 +72,13 @@ def test_a_torch_file_with_a_class_named_like_the_second_books_is_not_imported(t
     (tmp_path / "act.py").write_text("import numpy as np\ndef relu(X):\n    return np.maximum(X, 0)\n")
     outcomes, skipped = scan([str(tmp_path)], dtypes=F64)
     assert verdicts(outcomes) == {"relu": ("PASS", {})} and not any("model.py" in w for w, _ in skipped), skipped
+
+
+@pytest.mark.parametrize("body, what", [("np.exp(y) / np.sum(np.exp(y))", "every element at once"),
+                                        ("np.exp(y) / np.sum(np.exp(y), axis=0, keepdims=True)", "each column")])
+def test_a_softmax_over_another_axis_fails_and_says_which(tmp_path, body, what):
+    """Karpathy's min-char-rnn normalises one column vector: right there, not for rows (N, C)."""
+    (tmp_path / "act.py").write_text(f"import numpy as np\ndef softmax(y):\n    return {body}\n")
+    o = scan([str(tmp_path)], dtypes=F64)[0][0]
+    notes = [r.note for r in o.report.failures if r.sample.startswith("random")]
+    assert o.verdict == "FAIL" and notes and all(f"normalises over {what}" in n for n in notes), notes
