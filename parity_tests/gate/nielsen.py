@@ -12,6 +12,7 @@ matrices, so the backward loop over the hidden layers runs twice):
   quadratic ``0.5 * |a - y|**2`` (``cost_derivative`` is ``a - y``); network2.py's ``cost=`` classes,
   each checked (``QuadraticCost``, ``CrossEntropyCost``: ``sum(-y log a - (1 - y) log(1 - a))``),
   with their ``fn(a, y)`` against torch's value;
+* network2's ``total_cost(data, lmbda)``: the mean cost plus ``0.5 * (lmbda / len(data)) * sum(|w|**2)``;
 * ``update_mini_batch(mini_batch, eta[, lmbda, n])`` (by position, whatever their names): one step on
   4 samples against torch's SGD on the mean cost, with weight decay ``lmbda / n`` on the weights only
   (network2's L2).
@@ -211,7 +212,28 @@ def _check_one(c, cls, cost, kind, rng, one_hot, seed):
     for attr, grads in (("weights", nabla_w), ("biases", nabla_b)):
         for i, p in enumerate(getattr(net, attr)):
             c.add(f"fd:{attr}[{i}]", _at(grads, i), _fd(net, p, x, y, kind))
+    _check_total_cost(c, net, weights, biases, kind, rng)
     _check_step(c, net, weights, biases, kind, rng)
+
+
+def _check_total_cost(c, net, weights, biases, kind, rng):
+    """network2's ``total_cost(data, lmbda)``: the mean cost over the data plus
+    ``0.5 * (lmbda / len(data)) * sum(|w|**2)``, against torch."""
+    fn = getattr(net, "total_cost", None)
+    if not callable(fn):
+        return
+    names = [p.name for p in inspect.signature(fn).parameters.values()
+             if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(names) != 2:
+        return                                      # not the book's total_cost(data, lmbda[, convert])
+    data = [_pair(rng, True) for _ in range(BATCH + 1)]
+    net.weights, net.biases = [w.copy() for w in weights], [b.copy() for b in biases]
+    ws, bs, forward = _torch_net(weights, biases)
+    with torch.no_grad():
+        want = sum(_cost_t(forward(x), torch.from_numpy(y), kind) for x, y in data) / len(data) \
+            + 0.5 * (LMBDA / len(data)) * sum((w ** 2).sum() for w in ws)
+    got = fn([(x.copy(), y.copy()) for x, y in data], LMBDA)
+    c.add("total_cost", np.asarray(got, dtype=np.float64), want.numpy())
 
 
 def _at(arrays, i):

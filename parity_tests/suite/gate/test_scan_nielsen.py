@@ -22,7 +22,8 @@ def test_both_networks_their_costs_and_helpers_pass():
     net2 = next(o for o in outcomes if o.target.name == "Network" and o.target.where.endswith("network2.py"))
     assert {r.component for r in net2.report.results} == {"Network(cost=QuadraticCost)", "Network(cost=CrossEntropyCost)"}
     checks = {r.check for r in net2.report.results}
-    assert {"forward", "cost.fn", "grad_param:weights[0]", "fd:weights[2]", "step:weights[1]", "step:biases[0]"} <= checks
+    assert {"forward", "cost.fn", "grad_param:weights[0]", "fd:weights[2]", "step:weights[1]", "step:biases[0]",
+            "total_cost"} <= checks
     assert main(["scan", NIELSEN, "-q", "--strict", "--style", "nielsen"]) == 0
 
 
@@ -47,6 +48,9 @@ BUGS = {
     "cross-entropy delta with sigmoid_prime": ("network2.py", "        return (a-y)\n",
                                                "        return (a-y) * sigmoid_prime(z)\n",
                                                "Network(cost=CrossEntropyCost)", "grad_param:weights[2]"),
+    "total cost's L2 term without its 0.5": ("network2.py", "cost += 0.5*(lmbda/len(data))*sum(",
+                                             "cost += (lmbda/len(data))*sum(", "Network(cost=QuadraticCost)",
+                                             "total_cost"),
     "cross-entropy value without the (1 - y) term": ("network2.py", "np.nan_to_num(-y*np.log(a)-(1-y)*np.log(1-a))",
                                                      "np.nan_to_num(-y*np.log(a))", "Network(cost=CrossEntropyCost)",
                                                      "cost.fn"),
