@@ -95,10 +95,12 @@ class _Adapter:
             self._dtype = next((np.asarray(v).dtype for v in self.named_parameters().values()
                                 if np.asarray(v).dtype.kind == "f"), self._dtype)
         out = self._forward_masked(x, training)
-        kept = [getattr(self, "cache", None)] + list(vars(getattr(self, "obj", None) or object()).values()) \
-            if hasattr(self, "obj") else [getattr(self, "cache", None)]
-        self.float32_seen = getattr(self, "float32_seen", False) or has_float32(out, *kept)
+        self.float32_seen = getattr(self, "float32_seen", False) or has_float32(out, *self._kept())
         return self._as_input_dtype(out)
+
+    def _kept(self):
+        """What the code keeps after a forward (a function pair's cache), for ``compute=float32``."""
+        return [getattr(self, "cache", None)]
 
     def _forward_masked(self, x, training):
         if self.kind == "dropout" and training:
@@ -241,6 +243,9 @@ class ObjectLayer(_Adapter):
 
     def named_parameters(self):
         return {k: v for k, v in vars(self.obj).items() if k in PARAM_ROLES and isinstance(v, np.ndarray)}
+
+    def _kept(self):
+        return list(getattr(self.obj, "__dict__", {}).values())      # a mask, an output kept as an attribute
 
     def _grads(self):
         return {k: getattr(self.obj, "d" + k, None) for k in self.named_parameters()}
