@@ -68,6 +68,13 @@ def _derivative(fn, z):
     return t.grad
 
 
+def _grad_of(fn, p):
+    """The gradient of the scalar ``fn`` at ``p``, by autograd."""
+    t = _t(p).clone().requires_grad_(True)
+    fn(t).backward()
+    return t.grad
+
+
 def _softmax(X):
     return torch.softmax(_t(X), dim=-1)
 
@@ -114,6 +121,24 @@ FUNCTIONS = {
     # Nielsen's "Neural Networks and Deep Learning": the sigmoid's derivative, against autograd's
     "sigmoid_prime": [("random (5,7)", {"z": _randn(5, 7)}, lambda z: _derivative(torch.sigmoid, z)),
                       ("|z| near 800, both signs (4,5)", {"z": _huge(4, 5)}, lambda z: _derivative(torch.sigmoid, z))],
+    # the tutorials whose layers' backward takes a learning rate (lr_backward.py): an activation and its
+    # derivative, a loss f(y_true, y_pred) and its derivative in y_pred (the arguments matched by name when
+    # they say which is which: y_pred, y_hat, output..., else taken in this order)
+    "tanh": [("random (5,7)", {"x": _randn(5, 7)}, lambda x: torch.tanh(_t(x))),
+             ("|x| near 800, both signs (4,5)", {"x": _huge(4, 5)}, lambda x: torch.tanh(_t(x)))],
+    "tanh_prime": [("random (5,7)", {"x": _randn(5, 7)}, lambda x: _derivative(torch.tanh, x))],
+    "relu_prime": [("random (5,7)", {"x": _randn(5, 7)}, lambda x: _derivative(torch.relu, x))],
+    "mse": [("y_true (4,1), y_pred (4,1)", {"y_true": _randn(4, 1), "y_pred": _randn(4, 1)},
+             lambda y_true, y_pred: F.mse_loss(_t(y_pred), _t(y_true)))],
+    "mse_prime": [("y_true (4,1), y_pred (4,1)", {"y_true": _randn(4, 1), "y_pred": _randn(4, 1)},
+                   lambda y_true, y_pred: _grad_of(lambda p: F.mse_loss(p, _t(y_true)), y_pred))],
+    "binary_cross_entropy": [("y_true (5,1) of 0 and 1, y_pred (5,1) in (0.05, 0.95)",
+                              {"y_true": _bits(5, 1), "y_pred": _open_unit(5, 1)},
+                              lambda y_true, y_pred: F.binary_cross_entropy(_t(y_pred), _t(y_true)))],
+    "binary_cross_entropy_prime": [("y_true (5,1) of 0 and 1, y_pred (5,1) in (0.05, 0.95)",
+                                    {"y_true": _bits(5, 1), "y_pred": _open_unit(5, 1)},
+                                    lambda y_true, y_pred: _grad_of(lambda p: F.binary_cross_entropy(p, _t(y_true)),
+                                                                    y_pred))],
     "cross_entropy": [("probabilities (6,4), labels", {"y_hat": _probs(6, 4), "y": _labels(6, 4)}, _cross_entropy)],
     "squared_loss": [("y_hat (6,1), y (6,)", {"y_hat": _randn(6, 1), "y": _randn(6)}, _squared_loss)],
     "linreg": [("X (6,3) w (3,1) b (1,)", {"X": _randn(6, 3), "w": _randn(3, 1), "b": _randn(1)},
@@ -137,6 +162,9 @@ FUNCTIONS = {
 # the course's rnn_utils.softmax: over axis 0, its samples being columns (coursera.recognise says when)
 FUNCTIONS["softmax_columns"] = [(sample, args, lambda X: torch.softmax(_t(X), dim=0))
                                 for sample, args, _ in FUNCTIONS["softmax"]]
+# under --style lr-backward too: the activations and losses with their derivatives that style's layers use
+LR_BACKWARD = {"tanh", "tanh_prime", "sigmoid", "sigmoid_prime", "relu", "relu_prime", "softmax", "mse", "mse_prime",
+               "binary_cross_entropy", "binary_cross_entropy_prime"}
 # under --style coursera too: the course's own, and its utils' elementwise helpers (reg_utils.relu(x))
 COURSERA = {"compute_cost", "zero_pad", "conv_single_step", "relu", "sigmoid"}
 # d2l's from-scratch functions scan names but does not check: what it checks instead
@@ -171,6 +199,27 @@ def on_tensors(fn):
     own = mods(fn.__code__.co_names)
     every = mods(g)
     return "torch" in own and "numpy" not in own or ("torch" in every and "numpy" not in every)
+
+
+# what an argument's name says it is, for the entries whose arguments are y_true and y_pred
+ALIASES = {"y_true": {"y_true", "y", "target", "targets", "actual", "label", "labels", "truth", "expected", "y_real",
+                      "ytrue", "true", "y_target", "desired", "t"},
+           "y_pred": {"y_pred", "y_hat", "yhat", "pred", "preds", "prediction", "predictions", "predicted", "output",
+                      "outputs", "out", "ypred", "a", "activation", "y_predicted", "p", "probs"}}
+
+
+def order(name, fn):
+    """The entry's argument names in the order ``fn`` takes them: by name where its names say which is
+    which (``mse(y_pred, y_true)``, ``mse(predicted, actual)``), else the entry's own order."""
+    keys = list(FUNCTIONS[name][0][1])
+    try:
+        mine = [a.lower() for a in arguments(fn)][:len(keys)]
+    except (TypeError, ValueError):
+        return keys
+    if not set(keys) <= set(ALIASES) or len(mine) != len(keys):
+        return keys
+    found = [next((k for k in keys if m in ALIASES[k]), None) for m in mine]
+    return found if sorted(found, key=str) == sorted(keys) else keys
 
 
 def takes(name, fn):
@@ -208,7 +257,7 @@ def check(fn, name, dtypes=("float64", "float32"), conventions=None, seed=0, lab
                     for k, v in args.items()}                   # labels stay integers
             c = _Checks(None, component=label or name, dtype=dtype.name, sample=sample,
                         shape=tuple(np.shape(next(iter(args.values())))), seed=s)
-            _one(c, fn, name, list(args.values())[:arity], args, reference, dtype, cv)
+            _one(c, fn, name, [args[k] for k in order(name, fn)][:arity], args, reference, dtype, cv)
             report.extend(c.report())
     return report
 
@@ -234,10 +283,27 @@ def _one(c, fn, name, positional, args, reference, dtype, cv):
         c.add("forward", out, expected.mean() if name == "cross_entropy" and np.ndim(out) == 0 else expected)
         if name == "softmax" and not c.results[-1].passed:
             _softmax_axis(c.results[-1], out, positional[0])
+        if name in OF_OUTPUT and not c.results[-1].passed:
+            _of_output(c.results[-1], name, out, positional[0])
     if not isinstance(out, (float, int)):        # a Python number (float(np.squeeze(cost))) has no dtype to keep
         c.dtype("forward", out, dtype)
     for k, v in before.items():
         c.unchanged(f"the argument {k}", v, args[k])
+
+
+# a derivative written in terms of the activation's output, right when given sigmoid(z), not z
+OF_OUTPUT = {"sigmoid_prime": ("s * (1 - s)", lambda s: s * (1 - s)), "tanh_prime": ("1 - t**2", lambda t: 1 - t * t)}
+
+
+def _of_output(result, name, out, x):
+    """A derivative that is the activation's written in terms of its output (``x * (1 - x)``) is told so."""
+    form, fn = OF_OUTPUT[name]
+    x = np.asarray(x, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        if np.shape(out) == x.shape and np.allclose(out, fn(x), rtol=1e-4, atol=1e-7):
+            result.note = (result.note + "; " if result.note else "") + (
+                f"it is {form} of its argument: the derivative written for the activation's output, right only "
+                f"when given {name.split('_')[0]}(z); {name}(z) is checked as the derivative at z")
 
 
 def _softmax_axis(result, out, x):

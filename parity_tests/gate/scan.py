@@ -2,7 +2,7 @@
 losses and update rules it recognises by name and signature (cs231n function pairs and rules,
 "Deep Learning from Scratch" classes, "Neural Networks from Scratch" classes, d2l's forward-only
 functions, the Deep Learning Specialization's step-by-step functions, "Deep Learning from Scratch 2"'s
-params/grads lists, Nielsen's networks), check each against torch on
+params/grads lists, Nielsen's networks, layers whose backward takes a learning rate), check each against torch on
 several samples in float64 and float32, and give one verdict per component: PASS, FAIL, or CONVENTION name=value when the mismatch
 is exactly a known convention (``conventions.py``; ``--strict`` makes that a failure)."""
 import contextlib
@@ -23,6 +23,7 @@ from ..options import UsageError, count, number, output_path
 from . import conventions as conv
 from . import coursera as CS
 from . import forward_only as FO
+from . import lr_backward as LRB
 from . import nielsen as NI
 from . import recurrent_reference as recurrent
 from . import samples as S
@@ -84,11 +85,13 @@ for _configs in NNFS_OPTIMIZERS.values():
 NNFS_CLASSES = set(NNFS_LAYERS) | set(NNFS_LOSSES) | set(NNFS_OPTIMIZERS)
 OPT_STEPS = 20
 SKIP_DIRS = {"__pycache__", "site-packages", "node_modules", "build", "dist"}
-LOOKS_USEFUL = re.compile(r"^\s*(def \w+_(forward|backward)\w*|def backprop\b"
+LOOKS_USEFUL = re.compile(r"^\s*(def \w+_(forward|backward)\w*|def backprop\b|def \w+_(prime|derivative)\b"
                           r"|def ((svm|softmax)_loss\w*|sgd|sgd_momentum|rmsprop|adam)\b"
                           r"|def (" + "|".join(sorted(FO.FUNCTIONS)) + r")\b"
                           r"|def (" + "|".join(sorted(CS.NAMES)) + r")\b"
                           r"|def (" + "|".join(sorted(FO.UNCHECKED)) + r")\b|class \w*(Net|Network)\b|class (LinearSVM|Softmax)\b"
+                          r"|def (" + "|".join(LRB.BACKWARDS) + r")\(\s*self\s*,\s*\w+\s*,\s*(?i:"
+                          + "|".join(sorted(LRB.LR_NAMES)) + r")\s*[,)]"
                           r"|class (" + "|".join(sorted(LAYER_CLASSES | set(OPT_CLASSES) | MODEL_CLASSES | NNFS_CLASSES))
                           + r")\b)", re.M)
 
@@ -103,7 +106,8 @@ class Target:
     name: str                  # as written in the user's file
     kind: str                  # component kind (adapters.kind_of), "optimizer" for rules and optimizer classes
     style: str                 # "cs231n", "textbook", "textbook2" (the second book's params/grads lists),
-    #                            "nnfs", "d2l", "coursera", "classifier" or "model"
+    #                            "nnfs", "d2l", "coursera", "nielsen", "lr_backward" (backward(grad, learning_rate)),
+    #                            "classifier" or "model"
     obj: object                # (forward, backward), a function, or a class
     where: str = ""
 
@@ -301,6 +305,7 @@ def _import(path, roots, skipped):
 def discover(modules, style="auto", only=None):
     """``(targets, skipped)``: recognised components and ``(name, reason)`` for what looks like one but is not."""
     seen, targets, skipped = set(), [], []
+    pairs = LRB.function_pairs([vars(m) for m in modules]) if style in ("auto", "lr-backward") else []
     for mod in modules:
         for name, obj in sorted(vars(mod).items()):
             if getattr(obj, "__module__", None) != mod.__name__ or id(obj) in seen:
@@ -323,7 +328,8 @@ def discover(modules, style="auto", only=None):
             elif inspect.isfunction(obj) and name in FO.FUNCTIONS:
                 # the textbook's common/functions.py (sigmoid, softmax, cross_entropy_error...) too
                 if style not in ("auto", "d2l", "textbook") and not (style == "coursera" and name in FO.COURSERA) \
-                        and not (style == "nielsen" and name in ("sigmoid", "sigmoid_prime")):
+                        and not (style == "nielsen" and name in ("sigmoid", "sigmoid_prime")) \
+                        and not (style == "lr-backward" and name in FO.LR_BACKWARD):
                     continue
                 if FO.on_tensors(obj):
                     skipped.append((name, "written for torch tensors (it calls torch; d2l's PyTorch edition), "
@@ -341,6 +347,14 @@ def discover(modules, style="auto", only=None):
                     skipped.append((name, why))
                 else:
                     targets.append(Target(name, "network", "nielsen", (obj, dict(vars(mod))), where))
+            elif inspect.isclass(obj) and style in ("auto", "lr-backward") and (names := LRB.methods(obj)):
+                # backward(output_gradient, learning_rate) updating the weights itself (The Independent Code,
+                # Omar Aflak, Victor Zhou)
+                if not LRB.is_base(obj, names):
+                    found, why = LRB.targets(name, obj, names, pairs)
+                    targets.extend(Target(label, kind, "lr_backward", (make, names), where) for label, kind, make in found)
+                    if why and not (not found and LRB.subclassed(obj, modules)):
+                        skipped.append((name, why))     # Activation(f, f_prime) under Tanh(Activation): checked there
             elif inspect.isclass(obj) and style in ("auto", "cs231n") and (kind := _linear_classifier(name, obj)):
                 targets.append(Target(f"{name}.loss", kind, "classifier",
                                       _classifier_loss(obj), where))
@@ -623,6 +637,8 @@ def check_target(target, dtypes, cv, seed=0):
         return FO.check(target.obj, target.name, dtypes, cv, seed)
     if target.style == "nielsen":
         return NI.check(target.name, *target.obj, seed=seed)
+    if target.style == "lr_backward":
+        return LRB.check(target.name, target.kind, *target.obj, seed=seed)
     if target.kind == "optimizer" and target.style == "nnfs":
         return _check_nnfs_optimizer(target, dtypes, cv, seed)
     if target.kind == "regularization_loss":
@@ -1206,6 +1222,9 @@ def format_outcomes(outcomes, skipped, strict=False, quiet=False):
             if o.verdict == "FAIL" else []
         if stubs:
             verdict += f" (not written yet: {', '.join(stubs)} returned None)"
+        if any(r.extra.get("one_nonzero") for r in o.report.results):
+            verdict += (" (its backward is right for an output gradient with one nonzero entry, as cross-entropy "
+                        "gives it, and for no other)")
         if any(r.extra.get("loss_only") for r in o.report.results):
             verdict += " (the loss value only: it returns no gradient)"
         if o.refused:
@@ -1282,12 +1301,15 @@ def add_command(sub):
                        description="Import your file, folder or package, find the components it recognises "
                                    "(cs231n function pairs and update rules, 'Deep Learning from Scratch' and "
                                    "'Neural Networks from Scratch' classes, d2l's from-scratch functions, the "
-                                   "Deep Learning Specialization's step-by-step functions) "
+                                   "Deep Learning Specialization's step-by-step functions, 'Deep Learning from "
+                                   "Scratch 2' layers, Nielsen's networks, layers whose backward takes a learning "
+                                   "rate) "
                                    "and check each against torch. Exit 0 when every one passes (a CONVENTION verdict "
                                    "passes unless --strict), 1 on a parity failure or a file that fails to import, "
                                    "2 on a usage error.")
     p.add_argument("paths", nargs="+", metavar="PATH", help="a .py file, a folder or a package")
-    p.add_argument("--style", choices=["auto", "cs231n", "textbook", "nnfs", "d2l", "coursera", "nielsen"], default="auto")
+    p.add_argument("--style", choices=["auto", "cs231n", "textbook", "nnfs", "d2l", "coursera", "nielsen",
+                                                  "lr-backward"], default="auto")
     p.add_argument("--only", help="comma-separated name fragments, e.g. affine,adam")
     p.add_argument("--dtype", choices=["float64", "float32"], help="one dtype only (default both)")
     p.add_argument("--seed", type=count(0), default=0)
