@@ -128,17 +128,21 @@ FUNCTIONS = {
              ("|x| near 800, both signs (4,5)", {"x": _huge(4, 5)}, lambda x: torch.tanh(_t(x)))],
     "tanh_prime": [("random (5,7)", {"x": _randn(5, 7)}, lambda x: _derivative(torch.tanh, x))],
     "relu_prime": [("random (5,7)", {"x": _randn(5, 7)}, lambda x: _derivative(torch.relu, x))],
-    "mse": [("y_true (4,1), y_pred (4,1)", {"y_true": _randn(4, 1), "y_pred": _randn(4, 1)},
-             lambda y_true, y_pred: F.mse_loss(_t(y_pred), _t(y_true)))],
-    "mse_prime": [("y_true (4,1), y_pred (4,1)", {"y_true": _randn(4, 1), "y_pred": _randn(4, 1)},
-                   lambda y_true, y_pred: _grad_of(lambda p: F.mse_loss(p, _t(y_true)), y_pred))],
-    "binary_cross_entropy": [("y_true (5,1) of 0 and 1, y_pred (5,1) in (0.05, 0.95)",
-                              {"y_true": _bits(5, 1), "y_pred": _open_unit(5, 1)},
-                              lambda y_true, y_pred: F.binary_cross_entropy(_t(y_pred), _t(y_true)))],
-    "binary_cross_entropy_prime": [("y_true (5,1) of 0 and 1, y_pred (5,1) in (0.05, 0.95)",
-                                    {"y_true": _bits(5, 1), "y_pred": _open_unit(5, 1)},
+    # a column and a row: a derivative dividing by the rows instead of the size fails on the row
+    "mse": [(f"y_true {n}, y_pred {n}", {"y_true": _randn(*n), "y_pred": _randn(*n)},
+             lambda y_true, y_pred: F.mse_loss(_t(y_pred), _t(y_true))) for n in ((4, 1), (1, 5))],
+    "mse_prime": [(f"y_true {n}, y_pred {n}", {"y_true": _randn(*n), "y_pred": _randn(*n)},
+                   lambda y_true, y_pred: _grad_of(lambda p: F.mse_loss(p, _t(y_true)), y_pred))
+                  for n in ((4, 1), (1, 5))],
+    "binary_cross_entropy": [(f"y_true {n} of 0 and 1, y_pred {n} in (0.05, 0.95)",
+                              {"y_true": _bits(*n), "y_pred": _open_unit(*n)},
+                              lambda y_true, y_pred: F.binary_cross_entropy(_t(y_pred), _t(y_true)))
+                             for n in ((5, 1), (1, 6))],
+    "binary_cross_entropy_prime": [(f"y_true {n} of 0 and 1, y_pred {n} in (0.05, 0.95)",
+                                    {"y_true": _bits(*n), "y_pred": _open_unit(*n)},
                                     lambda y_true, y_pred: _grad_of(lambda p: F.binary_cross_entropy(p, _t(y_true)),
-                                                                    y_pred))],
+                                                                    y_pred))
+                                   for n in ((5, 1), (1, 6))],
     "cross_entropy": [("probabilities (6,4), labels", {"y_hat": _probs(6, 4), "y": _labels(6, 4)}, _cross_entropy)],
     "squared_loss": [("y_hat (6,1), y (6,)", {"y_hat": _randn(6, 1), "y": _randn(6)}, _squared_loss)],
     "linreg": [("X (6,3) w (3,1) b (1,)", {"X": _randn(6, 3), "w": _randn(3, 1), "b": _randn(1)},
@@ -222,10 +226,22 @@ def order(name, fn):
     return found if sorted(found, key=str) == sorted(keys) else keys
 
 
+def order_of_truth(fn):
+    """Whether ``fn``'s first two arguments are named (truth, prediction): ``(y_true, y_pred)``."""
+    try:
+        mine = [a.lower() for a in arguments(fn)][:2]
+    except (TypeError, ValueError):
+        return False
+    return len(mine) == 2 and mine[0] in ALIASES["y_true"] - {"y"} and mine[1] in ALIASES["y_pred"]
+
+
 def takes(name, fn):
     """Whether ``fn`` can be called as the entry ``name`` is: at least its drawn arguments, by position."""
     if name not in FUNCTIONS:
         return False
+    keys = list(FUNCTIONS[name][0][1])
+    if keys == ["y_hat", "y"] and order_of_truth(fn):
+        return False                                # cross_entropy(y_true, y_pred): another function than d2l's
     needed = [k for k in FUNCTIONS[name][0][1] if k not in OPTIONAL]
     try:
         params = arguments(fn)
@@ -285,6 +301,8 @@ def _one(c, fn, name, positional, args, reference, dtype, cv):
             _softmax_axis(c.results[-1], out, positional[0])
         if name in OF_OUTPUT and not c.results[-1].passed:
             _of_output(c.results[-1], name, out, positional[0])
+        if name in SCALED and not c.results[-1].passed:
+            _scaled(c.results[-1], out, expected, SCALED[name])
     if not isinstance(out, (float, int)):        # a Python number (float(np.squeeze(cost))) has no dtype to keep
         c.dtype("forward", out, dtype)
     for k, v in before.items():
@@ -304,6 +322,26 @@ def _of_output(result, name, out, x):
             result.note = (result.note + "; " if result.note else "") + (
                 f"it is {form} of its argument: the derivative written for the activation's output, right only "
                 f"when given {name.split('_')[0]}(z); {name}(z) is checked as the derivative at z")
+
+
+# the losses whose value or derivative is often written with another constant: what torch's is
+SCALED = {"mse": "mean of the squares", "mse_prime": "derivative of the mean of the squares",
+          "binary_cross_entropy": "mean over the elements", "binary_cross_entropy_prime":
+          "derivative of the mean over the elements"}
+
+
+def _scaled(result, out, expected, what):
+    """A loss (or its derivative) that is a constant times torch's: the sum, 0.5 * the sum..."""
+    try:
+        got, want = np.asarray(out, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+    except (TypeError, ValueError):
+        return
+    if got.shape != want.shape or not np.any(want):
+        return
+    ratio = float(np.sum(got * want) / np.sum(want * want))
+    if ratio and np.allclose(got, ratio * want, rtol=1e-4, atol=1e-9):
+        result.note = (result.note + "; " if result.note else "") + (
+            f"it is {ratio:.6g} times torch's, the {what} (a sum, or half of one, where the mean is meant?)")
 
 
 def _softmax_axis(result, out, x):

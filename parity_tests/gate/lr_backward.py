@@ -1,24 +1,33 @@
-"""``parity scan`` on layers whose backward takes a learning rate and updates the weights itself:
-``forward(input)`` and ``backward(output_gradient, learning_rate)`` returning the input gradient, the
-style of The Independent Code's "Neural Network from Scratch" (``Dense(input_size, output_size)`` on
-column vectors, ``Activation(activation, activation_prime)``, ``Tanh``, ``Softmax``,
-``Convolutional(input_shape, kernel_size, depth)``, ``Reshape``), of Omar Aflak's "Neural Network
-from scratch in Python" (``forward_propagation``/``backward_propagation``, ``FCLayer`` on rows,
-``ActivationLayer``) and of Victor Zhou's CNN (``backprop(d_L_d_out, learn_rate)``).
+"""``parity scan`` on layers that update their own weights, or keep their gradients in dicts, checked
+as objects: ``forward(input)`` and a backward returning the input gradient, in the styles of
 
-Checked in float64 (these tutorials' dtype), one sample at a time as they train:
+* The Independent Code's "Neural Network from Scratch" (``backward(output_gradient, learning_rate)``;
+  ``Dense(input_size, output_size)`` on column vectors, ``Activation(activation, activation_prime)``,
+  ``Tanh``, ``Softmax``, ``Convolutional(input_shape, kernel_size, depth)``, ``Reshape``), Omar Aflak's
+  "Neural Network from scratch in Python" (``forward_propagation``/``backward_propagation``, ``FCLayer``
+  on rows, ``ActivationLayer``) and Victor Zhou's CNN (``backprop(d_L_d_out, learn_rate)``): mode "lr";
+* the learning rate given to the constructor, ``backward(input, grad_output)`` (the YSDA / HSE
+  "Intro to Deep Learning" practical, ``Dense(input_units, output_units, learning_rate=0.1)``): mode
+  "input", or ``backward(grad)``: mode "attr";
+* Joel Grus's joelnet (``self.params`` and ``self.grads`` dicts by key, ``backward(grad)``): mode "dict".
+
+Checked in float64 (these tutorials' dtype), one sample at a time as they train (and on a batch when
+the layer takes one):
 
 * ``forward`` against torch, where the layer is one torch knows: a dense layer (found by its 2-D
-  weight: ``W @ x + b`` on a column, ``x @ W + b`` on a row), the activations by name (the class's,
-  or the function an ``Activation(f, f_prime)`` is built from: tanh, sigmoid, relu, softmax over the
-  vector), a convolution (kernels (F, C, k, k) with biases (F, H', W'), or filters (F, k, k) on a 2-D
-  image), a reshape;
-* the input gradient it returns, and each weight's gradient read from its update (``before - after``
-  with learning rate 1), against torch's gradient of ``sum(output_gradient * forward(x))`` AND against
-  finite differences of its own forward (the only oracle for a layer torch has no name for);
+  weight: ``W @ x + b`` on a column, ``x @ W + b`` on a row, then the activation its output shows), the
+  activations by name (the class's, or the function an ``Activation(f, f_prime)`` is built from: tanh,
+  sigmoid, relu, softmax over the vector), a convolution (kernels (F, C, k, k) with biases (F, H', W'),
+  or filters (F, k, k) on a 2-D image), a reshape;
+* the input gradient it returns, and each weight's gradient (read from its update at learning rate
+  ``LR``: ``(before - after) / LR``, or from ``self.grads``) against torch's gradient of
+  ``sum(output_gradient * forward(x))`` AND against finite differences of its own forward (the only
+  oracle for a layer torch has no name for); a weight is an array its forward reads (a momentum buffer
+  is not);
 * the input and the output gradient unchanged.
 
-A backward that updates the weights before it computes the input gradient is told so.
+A backward that updates the weights before it computes the input gradient is told so, and so is an
+update a constant times the gradient.
 """
 import ast
 import inspect
@@ -33,48 +42,83 @@ from .api import _Checks
 from .report import Report
 from .samples import seed_for
 
-LR_NAMES = {"learning_rate", "lr", "learn_rate", "learningrate", "eta", "alpha", "rate", "step_size", "lrate",
-            "l_rate", "learningrate", "learing_rate"}
+# what a learning rate is called ("alpha" and "rate" are a LeakyReLU's slope and a dropout's rate too)
+LR_NAMES = {"learning_rate", "lr", "learn_rate", "learningrate", "eta", "step_size", "lrate", "l_rate",
+            "learing_rate", "learning_rate_"}
+INPUT_NAMES = {"input", "inputs", "x", "a_prev", "inp", "input_data", "layer_input", "a", "prev_a", "x_in"}
 FORWARDS = ("forward", "forward_propagation", "forward_prop", "forward_pass")
 BACKWARDS = ("backward", "backward_propagation", "backward_prop", "backprop", "backward_pass")
-LR = 1.0                       # the update is then the gradient itself: before - after
+LR = 0.5                       # not 1: an update that drops the rate, or applies it twice, shows
 FD_STEP = 1e-6
+FORWARD_SEED = 1234            # the global RNG is seeded before each forward: a dropout mask is the same each time
+USER = (Exception, SystemExit, GeneratorExit)   # what the user's code may raise (sys.exit, os._exit too)
 D, H = 4, 3                    # a dense layer's sizes (different, so the weight's layout shows)
-N = 5                          # a batch, for the layers on rows that take one
+N = 5                          # a batch, for the layers that take one
 SIZES = {"input_size": D, "n_inputs": D, "n_input": D, "in_features": D, "input_dim": D, "input_len": D,
          "in_size": D, "inputs": D, "n_in": D, "fan_in": D, "num_inputs": D, "input_neurons": D, "nin": D,
          "input_nodes": D, "in_dim": D, "input_units": D,
          "output_size": H, "n_outputs": H, "n_output": H, "out_features": H, "output_dim": H, "nodes": H,
          "out_size": H, "outputs": H, "n_out": H, "fan_out": H, "num_outputs": H, "output_neurons": H, "nout": H,
          "output_nodes": H, "out_dim": H, "neurons": H, "units": H, "n_neurons": H, "output_units": H}
-IMAGE = (2, 6, 5)              # a convolution's or reshape's input_shape (C, H, W)
-OTHER = {"input_shape": IMAGE, "kernel_size": 3, "filter_size": 3, "depth": 4, "num_filters": 4,
-         "n_filters": 4, "filters": 4, "out_channels": 4}
+IMAGE = (4, 7, 6)              # an input_shape: (C, H, W) or (H, W, C), both leave a 3x3 kernel room
+OTHER = {"input_shape": IMAGE, "kernel_size": 3, "filter_size": 3, "depth": 5, "num_filters": 5,
+         "n_filters": 5, "filters": 5, "out_channels": 5, "kernel_shape": (3, 3), "layer_depth": 5,
+         "pool_size": 2}
 # a derivative's name from its function's: tanh -> tanh_prime, tanh_derivative, d_tanh...
 DERIVATIVE = re.compile(r"^(?:(?P<a>\w+?)_(?:prime|derivative|deriv|grad|gradient|der|backward|diff)"
                         r"|(?:d_?|derivative_(?:of_)?|deriv_)(?P<b>\w+))$")
 
 
-def _required(fn):
+def _positional(fn):
+    """``(names, required names)`` of ``fn``'s positional arguments (self included), or None."""
     try:
-        ps = list(inspect.signature(fn).parameters.values())
+        ps = [p for p in inspect.signature(fn).parameters.values() if p.kind in (p.POSITIONAL_ONLY,
+                                                                                 p.POSITIONAL_OR_KEYWORD)]
     except (TypeError, ValueError):
         return None
-    return [p.name for p in ps if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return [p.name for p in ps], [p.name for p in ps if p.default is p.empty]
+
+
+def _required(fn):
+    found = _positional(fn)
+    return found and found[1]
+
+
+def _gradient_name(name):
+    """Whether an argument's name says it is the output gradient (output_gradient, grad_output, dout,
+    d_L_d_out, delta, output_error...), not a target ``y``."""
+    n = name.lower()
+    return any(w in n for w in ("grad", "delta", "err", "upstream")) or \
+        bool(re.fullmatch(r"d_?[a-z]{1,3}\d*|d_?(out|output|values|l_d_out|loss)\w*", n))
+
+
+def _ctor_lr(cls):
+    found = _positional(cls.__init__)
+    return next((n for n in (found[0] if found else []) if n.lower() in LR_NAMES), None)
 
 
 def methods(cls):
-    """``(forward name, backward name, "lr")`` when ``cls`` has a forward and a backward taking
-    ``(output_gradient, learning_rate)``; ``(forward, backward, "dict")`` for a layer keeping
-    ``self.params`` and ``self.grads`` as dicts (Joel Grus's joelnet) whose backward takes the output
-    gradient alone; else None."""
+    """``(forward name, backward name, mode)`` for a layer of these styles, else None: mode "lr" for
+    ``backward(output_gradient, learning_rate)``, "input" for ``backward(input, grad_output)``, "attr"
+    for ``backward(grad)`` with the rate given to the constructor, "dict" for ``backward(grad)`` with
+    ``self.params`` and ``self.grads`` as dicts (joelnet). The forward takes the input alone."""
     fwd = next((m for m in FORWARDS if callable(getattr(cls, m, None))), None)
+    fargs = _positional(getattr(cls, fwd)) if fwd else None
+    if not fargs or len(fargs[1]) != 2:
+        return None
     for m in BACKWARDS:
-        args = _required(getattr(cls, m, None)) if callable(getattr(cls, m, None)) else None
-        if fwd and args and len(args) == 3 and args[2].lower() in LR_NAMES:
+        found = _positional(getattr(cls, m, None)) if callable(getattr(cls, m, None)) else None
+        if not found or len(found[0]) < 2:
+            continue
+        names, required = found[0][1:], found[1][1:]
+        if len(names) >= 2 and names[1].lower() in LR_NAMES and len(required) <= 2:
             return fwd, m, "lr"
-        if fwd and args and len(args) == 2 and _keeps_dicts(cls):
+        if len(required) == 2 and names[0].lower() in INPUT_NAMES and _gradient_name(names[1]):
+            return fwd, m, "input"
+        if len(required) == 1 and _gradient_name(names[0]) and _keeps_dicts(cls):
             return fwd, m, "dict"
+        if len(required) == 1 and _gradient_name(names[0]) and _ctor_lr(cls):
+            return fwd, m, "attr"
     return None
 
 
@@ -161,6 +205,8 @@ def targets(name, cls, names, pairs):
             fixed[p.name] = SIZES[key]
         elif key in OTHER:
             fixed[p.name] = OTHER[key]
+        elif key in LR_NAMES:
+            fixed[p.name] = LR                      # the rate its backward will update with
         elif key == "output_shape" and "input_shape" in [q.name for q in params]:
             fixed[p.name] = (int(np.prod(IMAGE)), 1)
         elif p.default is not p.empty:
@@ -170,10 +216,10 @@ def targets(name, cls, names, pairs):
         else:
             missing.append(p.name)
     if missing:
-        return [], (f"a layer whose backward takes a learning rate, built as {name}({', '.join(p.name for p in params)}): "
+        return [], (f"a layer that updates its own weights, built as {name}({', '.join(p.name for p in params)}): "
                     f"parity scan has no value for {', '.join(repr(m) for m in missing)}")
     if not callables:
-        return [(name, _kind(name, layer=True), lambda: cls(**fixed))], None
+        return [(name, _kind(name, layer=True), lambda: _construct(cls, fixed))], None
     if len(callables) != 2:
         return [], (f"a layer built from functions ({', '.join(callables)}): parity scan builds one from a "
                     "function and its derivative only")
@@ -183,9 +229,23 @@ def targets(name, cls, names, pairs):
     found = []
     for f, fp in pairs:
         def make(f=f, fp=fp):
-            return cls(**fixed, **dict(zip(callables, (f, fp))))
+            return _construct(cls, {**fixed, **dict(zip(callables, (f, fp)))})
         found.append((f"{name}({f.__name__}, {fp.__name__})", _kind(f.__name__), make))
     return found, None
+
+
+def _construct(cls, kwargs):
+    """``cls(**kwargs)``; an ``input_shape`` of three numbers it cannot take is given as two, (H, W)."""
+    try:
+        return cls(**kwargs)
+    except USER as e:
+        if "input_shape" not in kwargs:
+            raise
+        first = e
+    try:
+        return cls(**{**kwargs, "input_shape": IMAGE[1:]})
+    except USER:
+        raise first from None
 
 
 KINDS = {"tanh": "tanh", "sigmoid": "sigmoid", "logistic": "sigmoid", "relu": "relu", "softmax": "softmax",
@@ -195,7 +255,7 @@ KINDS = {"tanh": "tanh", "sigmoid": "sigmoid", "logistic": "sigmoid", "relu": "r
 def _kind(name, layer=False):
     """The kind a class (``layer``) or an activation function's name says."""
     n = re.sub(r"(layer|activation|_)", "", name.lower())
-    if re.fullmatch(r"(dense|fc|fullyconnected|linear|affine|fullconnected)", n) and (layer or n != "linear"):
+    if re.match(r"(dense|fc|fullyconnected|linear|affine|fullconnected)", n) and (layer or n != "linear"):
         return "dense"
     if n in KINDS:
         return KINDS[n]
@@ -205,54 +265,46 @@ def _kind(name, layer=False):
 
 
 # ----------------------------------------------------------------- checking
+ONE_NONZERO = "cross-entropy's output gradient (one nonzero entry, -1/p at the label)"
+BATCH = f"a batch of {N}"
+
+
 def check(label, kind, make, names, seed=0):
-    """One ``Report`` for the layer ``make()`` builds (forward name, backward name = ``names``)."""
-    samples = [("random", 1.0, False)] + ([("|x| near 800", 800.0, False)] if kind in ("sigmoid", "tanh") else []) \
-        + ([(ONE_NONZERO, 1.0, True)] if kind == "softmax" else [])
-    if _takes_batches(make, names, seed):
-        samples.append((BATCH, 1.0, False))
-    runs = []
-    for sample, size, sparse in samples:
-        s = seed_for(seed, label, sample)
-        c = _Checks(None, component=label, dtype="float64", sample=sample, shape=(), seed=s)
-        try:
-            _check_one(c, kind, make, names, np.random.default_rng(s), s, size, sparse, batch=sample == BATCH)
-        except (Exception, SystemExit) as e:        # noqa: BLE001 -- the user's code (sys.exit too)
-            c.crashed(e)
-        runs.append(c.report())
-    if kind == "softmax" and not runs[0].passed and runs[-1].passed:
+    """One ``Report`` for the layer ``make()`` builds (``names``: forward, backward, mode)."""
+    samples = [("random", 1.0, False)] + ([("|x| near 800", 800.0, False)]
+                                          if kind in ("sigmoid", "tanh", "softmax") else [])
+    try:
+        batch = _batch_shape(make, names, seed)
+    except USER:                                    # noqa: BLE001 -- the user's code refusing batches
+        batch = None
+    if batch:
+        samples.append((f"{BATCH} {batch}", 1.0, False))
+    runs = [_sample(label, kind, make, names, seed, *sample, batch=batch) for sample in samples]
+    if not runs[0][0].passed and getattr(runs[0][1], "distribution", False):
         # Victor Zhou's Softmax: "we know only 1 element of d_L_d_out will be nonzero", and its backward
         # returns at that element: right under cross-entropy, which is where it is used, and said so
-        for r in runs[-1].results:
-            r.extra["one_nonzero"] = True
-        runs = runs[-1:]
+        sparse = [_sample(label, kind, make, names, seed, f"{sample}, {ONE_NONZERO}", size, True,
+                          batch=batch if sample.startswith(BATCH) else None) for sample, size, _ in samples]
+        if all(r.passed for r, _ in sparse):
+            for r, _ in sparse:
+                for result in r.results:
+                    result.extra["one_nonzero"] = True
+            runs = sparse
     report = Report()
-    for r in runs:
+    for r, _ in runs:
         report.extend(r)
     return report
 
 
-BATCH = f"a batch of {N} rows"
-
-
-def _takes_batches(make, names, seed):
-    """Whether a dense layer on rows also trains on a batch: its forward and backward run on (N, D) and
-    leave its weights' shapes as they were (Omar Aflak's FCLayer does not: its bias takes the
-    whole output gradient, one sample at a time as its fit loop gives them)."""
+def _sample(label, kind, make, names, seed, sample, size, sparse, batch=None):
+    s = seed_for(seed, label, sample)
+    c = _Checks(None, component=label, dtype="float64", sample=sample, shape=(), seed=s)
     try:
-        obj = _build(make, seed)
-        before = {k: v.shape for k, v in _params(obj, names).items()}
-        dense = _dense(_params(obj, names))
-        if not dense or dense[2] != "row":
-            return False
-        out = np.asarray(_run(obj, names, np.ones((N, D))))
-        _run(obj, names, np.ones((N, D)), np.ones_like(out))
-        return out.shape[0] == N and all(np.shape(_params(obj, names).get(k)) == v for k, v in before.items())
-    except Exception:                               # noqa: BLE001 -- the user's code refusing batches
-        return False
-
-
-ONE_NONZERO = "cross-entropy's output gradient (one nonzero entry, -1/p at the label)"
+        _check_one(c, kind, make, names, np.random.default_rng(s), s, size, sparse,
+                   batch if sample.startswith(BATCH) else None)
+    except USER as e:                               # noqa: BLE001 -- the user's code (sys.exit too)
+        c.crashed(e)
+    return c.report(), c
 
 
 def _build(make, seed):
@@ -264,25 +316,47 @@ def _build(make, seed):
         np.random.set_state(state)
 
 
-def _params(obj, names):
-    """Its weights: the float arrays it holds (those its own update changes), or ``self.params``'s."""
-    held = obj.params if names[2] == "dict" and isinstance(getattr(obj, "params", None), dict) else vars(obj)
+def _store(obj):
+    """Where its arrays are: ``self.params`` when that is a dict (joelnet), else its attributes."""
+    return "dict" if isinstance(getattr(obj, "params", None), dict) else "attrs"
+
+
+def _params(obj):
+    """The float arrays it holds: ``self.params``'s, or its attributes (``__slots__`` too)."""
+    if _store(obj) == "dict":
+        held = obj.params
+    else:
+        try:
+            held = vars(obj)
+        except TypeError:                           # __slots__
+            held = {k: getattr(obj, k, None) for c in type(obj).__mro__ for k in getattr(c, "__slots__", ())}
     return {k: v for k, v in held.items() if isinstance(v, np.ndarray) and v.dtype.kind == "f"}
 
 
-def _set(obj, names, k, v):
-    if names[2] == "dict":
+def _set(obj, k, v):
+    if _store(obj) == "dict":
         obj.params[k] = v
     else:
         setattr(obj, k, v)
 
 
-def _backward(obj, names, g):
-    return getattr(obj, names[1])(g, LR) if names[2] == "lr" else getattr(obj, names[1])(g)
+def _label(obj, k):
+    return f"params[{k!r}]" if _store(obj) == "dict" else k
 
 
-def _param_label(names, k):
-    return f"params[{k!r}]" if names[2] == "dict" else k
+def _run(obj, names, x, g=None):
+    """Its forward of ``x`` (the global RNG seeded first: a dropout draws the same mask each time) and,
+    given ``g``, ``(out, backward's result)``."""
+    np.random.seed(FORWARD_SEED)
+    out = getattr(obj, names[0])(x)
+    if g is None:
+        return out
+    return out, _backward(obj, names, x, g)
+
+
+def _backward(obj, names, x, g):
+    fn, mode = getattr(obj, names[1]), names[2]
+    return fn(g, LR) if mode == "lr" else fn(x, g) if mode == "input" else fn(g)
 
 
 def _dense(params):
@@ -296,113 +370,163 @@ def _dense(params):
     return None
 
 
-def _inputs(kind, obj, params):
+def _inputs(obj, params):
     """The input shapes to try, in order: the one the layer's weights say, else a column, a row, a batch."""
     dense = _dense(params)
     if dense:
-        return [(D, 1)] if dense[2] == "column" else [(1, D), (N, D)]
-    if getattr(obj, "input_shape", None) is not None:
-        try:
-            return [tuple(int(n) for n in obj.input_shape)]
-        except TypeError:
-            pass
+        return [(D, 1)] if dense[2] == "column" else [(1, D)]
+    shape = getattr(obj, "input_shape", None)
+    if isinstance(shape, (tuple, list)) and all(isinstance(n, (int, np.integer)) for n in shape):
+        return [tuple(int(n) for n in shape)]
     if any(v.ndim == 3 for v in params.values()):          # filters (F, k, k) on a 2-D image
         return [(8, 7)]
-    return [(5, 1), (1, 5), (3, 4)]
+    return [(5, 1), (1, 5), (3, 4), IMAGE]
 
 
-def _run(obj, names, x, g=None):
-    out = getattr(obj, names[0])(x)
-    if g is None:
-        return out
-    return out, _backward(obj, names, g)
+def _batch_shape(make, names, seed):
+    """A batch for a dense layer that trains on one: (N, D) rows, or (D, N) columns, when its forward
+    and backward run on it and leave its weights' shapes as they were (Omar Aflak's FCLayer and The
+    Independent Code's Dense do not: their bias takes the whole output gradient, one sample at a time
+    as their training loops give them)."""
+    obj = _build(make, seed)
+    params = _params(obj)
+    dense = _dense(params)
+    if not dense:
+        return None
+    shape = (N, D) if dense[2] == "row" else (D, N)
+    before = {k: v.shape for k, v in params.items()}
+    x = np.ones(shape)
+    out = np.asarray(_run(obj, names, x))
+    _run(obj, names, x, np.ones_like(out))
+    ok = out.shape == ((N, H) if dense[2] == "row" else (H, N)) and \
+        all(np.shape(_params(obj).get(k)) == v for k, v in before.items())
+    return shape if ok else None
 
 
-def _pick(kind, make, names, shapes, seed, rng):
-    """The first input shape its forward and backward both take (for a softmax: whose output is one)."""
-    first, why = None, None
+def _pick(make, names, shapes, seed, rng):
+    """The first input shape its forward and backward both take with a non-empty output."""
+    first = None
     for shape in shapes:
-        obj = _build(make, seed)
         x = rng.standard_normal(shape)
         try:
-            out = np.asarray(_run(obj, names, x.copy()))
+            out = np.asarray(_run(_build(make, seed), names, x.copy()))
+            if out.size == 0:
+                raise ValueError(f"its forward of an input {shape} is empty, {out.shape}")
             _run(_build(make, seed), names, x.copy(), np.ones_like(out))
-        except Exception as e:                      # noqa: BLE001 -- the user's code refusing this layout
-            why = why or e
+        except USER as e:                           # noqa: BLE001 -- the user's code refusing this layout
+            first = first or e
             continue
-        if kind != "softmax" or np.isclose(out.sum(), 1.0):
-            return shape
-        first = first or shape
-    if first is None and why is not None:
-        raise why
-    return first or shapes[0]
+        return shape
+    raise first
 
 
-def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=False):
+def _reads(obj, names, x, k, v, out):
+    """Whether its forward reads the array ``k`` (a weight), not only keeps it (a momentum buffer)."""
+    try:
+        _set(obj, k, v + 1.0)
+        moved = np.asarray(_run(obj, names, x.copy()))
+        return moved.shape != out.shape or not np.array_equal(moved, out)
+    except USER:
+        return True
+    finally:
+        _set(obj, k, v.copy())
+
+
+def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None):
     obj = _build(make, seed)
-    shape = (N, D) if batch else _pick(kind, make, names, _inputs(kind, obj, _params(obj, names)), seed, rng)
+    shape = batch or _pick(make, names, _inputs(obj, _params(obj)), seed, rng)
     c.meta["shape"] = shape
     z = rng.standard_normal(shape)
     x = z if size == 1.0 else np.sign(z) * (size + 30.0 * np.abs(z))
     obj = _build(make, seed)
-    before = {k: v.copy() for k, v in _params(obj, names).items()}
+    arrays = {k: v.copy() for k, v in _params(obj).items()}
+    out0 = np.asarray(_run(obj, names, x.copy()))
+    weights = {k: v for k, v in arrays.items() if _reads(obj, names, x, k, v, out0)}
+    obj = _build(make, seed)
     x_in = x.copy()
     out = _run(obj, names, x_in)
-    c.unchanged("its input", x, x_in)
     if not isinstance(out, np.ndarray):
         c.fail("forward", f"{names[0]} returned {type(out).__name__}, not an array")
         return
     out = out.copy()
+    c.distribution = bool(out.size > 1 and np.all(out > 0) and abs(out.sum() - 1.0) < 1e-9)
     g = rng.standard_normal(out.shape)
     if sparse:                                      # d(-log p[label]) / dp
         g = np.zeros(out.shape)
         label = np.unravel_index(int(rng.integers(out.size)), out.shape)
         g[label] = -1.0 / out[label]
     g_in = g.copy()
-    dx = _backward(obj, names, g_in)
+    dx = _backward(obj, names, x_in, g_in)
+    c.unchanged("its input", x, x_in)               # by forward, or by backward through what it kept
     c.unchanged("the output gradient", g, g_in)
-    if names[2] == "lr":                            # the update at learning rate 1 is the gradient
-        after = {k: np.array(getattr(obj, k, None), dtype=np.float64, copy=True) for k in before}
-        grads = {k: (before[k] - after[k]) / LR if after[k].shape == before[k].shape else after[k] for k in before}
-    else:
+    if isinstance(dx, (tuple, list)):
+        c.fail("grad_input", f"{names[1]} returned a {type(dx).__name__} of {len(dx)}; expected the input "
+                             "gradient, one array")
+        return
+    after = {k: np.array(_params(obj).get(k), dtype=np.float64, copy=True) for k in arrays}
+    if names[2] == "dict":
         held = getattr(obj, "grads", None)
-        after = {k: np.array(_params(obj, names).get(k), dtype=np.float64, copy=True) for k in before}
-        grads = {k: (held.get(k) if isinstance(held, dict) else None) for k in before}
-    ref = _reference(kind, before, x, g, out.shape)
+        grads = {k: (held.get(k) if isinstance(held, dict) else None) for k in weights}
+    else:                                           # the update at learning rate LR is LR times the gradient
+        grads = {k: (arrays[k] - after[k]) / LR if after[k].shape == arrays[k].shape else after[k] for k in weights}
+    if dx is None and not weights:
+        c.fail("grad_input", f"{names[1]} returned None: no input gradient")
+        return
+    # torch's layer of every array it holds, those its forward reads first (a bias its forward forgets
+    # still belongs to the dense layer; a momentum buffer the size of the bias is not the bias)
+    held = {**weights, **{k: v for k, v in arrays.items() if k not in weights}}
+    ref = _reference(kind, held, x, g, out.shape)
     then = None
-    if ref is not None and _dense(before) and not _close(out, ref[0]):
+    if ref is not None and _dense(held) and not _close(out, ref[0]):
         # Dense(..., activation="relu"): the dense layer and the activation it applies after it
         then = next((a for a in ("relu", "sigmoid", "tanh", "softmax") if a != kind
-                     and _close(out, _reference(a, before, x, g, out.shape)[0])), None)
-        ref = _reference(then, before, x, g, out.shape) if then else ref
+                     and _close(out, _reference(a, held, x, g, out.shape)[0])), None)
+        ref = _reference(then, held, x, g, out.shape) if then else ref
     if ref is not None:
         c.add("forward", out, ref[0])
         if then:
             c.results[-1].reference = f"torch (a dense layer, then {then})"
         if dx is not None:
             c.add("grad_input", dx, ref[1])
-        for k in before:
+        for k in weights:
             if k in ref[2]:
-                c.add(f"grad_param:{_param_label(names, k)}", grads[k], ref[2][k])
+                c.add(f"grad_param:{_label(obj, k)}", grads[k], ref[2][k])
                 _explain_scale(c.results[-1], grads[k], ref[2][k], names)
-    # the third oracle: finite differences of its own forward, the weights as they were
-    for k, v in before.items():
-        _set(obj, names, k, v.copy())
+    # the third oracle: finite differences of its own forward, the arrays as they were
+    for k, v in arrays.items():
+        _set(obj, k, v.copy())
     if dx is not None:
         c.add("fd:grad_input", dx, _fd(lambda xx: _run(obj, names, xx), x, g))
-    for k, v in before.items():
+    for k, v in weights.items():
         def f(p, k=k):
-            _set(obj, names, k, p)
+            _set(obj, k, p)
             return _run(obj, names, x.copy())
-        c.add(f"fd:{_param_label(names, k)}", grads[k], _fd(f, v, g))
-        _set(obj, names, k, v.copy())
-        if names[2] == "lr" and not c.results[-1].passed and np.array_equal(before[k], after[k]):
+        c.add(f"fd:{_label(obj, k)}", grads[k], _fd(f, v, g))
+        _set(obj, k, v.copy())
+        if names[2] != "dict" and not c.results[-1].passed and np.array_equal(arrays[k], after[k]):
             c.results[-1].note = (c.results[-1].note + "; " if c.results[-1].note else "") + \
-                f"{names[1]}(output_gradient, learning_rate=1.0) left {k} unchanged"
-    if dx is None and c.results:
-        c.results[-1].note = c.results[-1].note or \
-            f"{names[1]} returned no input gradient (a first layer's): only its weights' gradients are checked"
-    _explain_stale(c, obj, names, x, g, dx, before, after)
+                f"its backward left {k} unchanged"
+    kept = [k for k in arrays if k not in weights and not np.array_equal(arrays[k], after[k])]
+    if kept and names[2] != "dict" and any(r.check.startswith(("grad_param", "fd:")) and r.check != "fd:grad_input"
+                                           and not r.passed for r in c.results):
+        for r in c.results:
+            if not r.passed and r.check != "fd:grad_input":
+                r.note = (r.note + "; " if r.note else "") + (
+                    f"its backward also changes {', '.join(kept)}, which its forward does not read: an optimizer "
+                    f"inside the layer (momentum, Adam)? The gradient is read from the weights' update as plain "
+                    f"SGD's, (before - after) / learning_rate")
+                break
+    _explain_stale(c, obj, names, x, g, dx, weights, after)
+    if dx is not None and np.shape(dx) == g.shape and np.array_equal(dx, g) and kind != "identity":
+        for r in c.results:
+            if r.check in ("grad_input", "fd:grad_input") and not r.passed:
+                r.note = (r.note + "; " if r.note else "") + (
+                    "its backward returns the output gradient unchanged: a layer whose gradient the loss computes "
+                    "with it (softmax with cross-entropy's p - y)? As a layer of its own, its forward has this "
+                    "gradient")
+    if dx is None:                                  # Victor Zhou's Conv3x3, a first layer: said beside the verdict
+        for r in c.results:
+            r.extra["no_input_grad"] = True
 
 
 def _close(got, want):
@@ -418,23 +542,24 @@ def _explain_scale(result, got, want, names):
     ratio = float(np.sum(got * want) / np.sum(want * want))
     if ratio and np.allclose(got, ratio * want, rtol=1e-6, atol=1e-9 * np.abs(want).max()):
         result.note = (result.note + "; " if result.note else "") + (
-            f"its update at learning_rate=1.0 is {ratio:.6g} times the gradient: is the learning rate used as "
-            "given, and the gradient scaled right?" if names[2] == "lr" else f"it is {ratio:.6g} times torch's")
+            f"its update at learning_rate={LR} is {ratio:.6g} times what that rate gives ({LR} times the gradient): "
+            "is the learning rate used once, as given, and the gradient scaled right?" if names[2] != "dict"
+            else f"it is {ratio:.6g} times torch's")
 
 
-def _explain_stale(c, obj, names, x, g, dx, before, after):
+def _explain_stale(c, obj, names, x, g, dx, weights, after):
     """An input gradient that is wrong for the weights before the update but right for those after
     it: the backward updated them first."""
     bad = [r for r in c.results if r.check in ("grad_input", "fd:grad_input") and not r.passed]
-    if not bad or dx is None or not any(np.any(before[k] != after[k]) for k in before):
+    if not bad or dx is None or not any(np.any(weights[k] != after[k]) for k in weights):
         return
-    for k, v in after.items():
-        _set(obj, names, k, v.copy())
+    for k in weights:
+        _set(obj, k, after[k].copy())
     try:
         stale = _fd(lambda xx: _run(obj, names, xx), x, g)
     finally:
-        for k, v in before.items():
-            _set(obj, names, k, v.copy())
+        for k, v in weights.items():
+            _set(obj, k, v.copy())
     if np.shape(dx) == stale.shape and np.allclose(dx, stale, rtol=1e-5, atol=1e-7):
         for r in bad:
             r.note = (r.note + "; " if r.note else "") + (
@@ -491,7 +616,9 @@ def _reference(kind, params, x, g, out_shape):
     else:
         return None
     if tuple(out.shape) != tuple(out_shape):
-        out = out.reshape(out_shape) if out.numel() == int(np.prod(out_shape)) else out
+        if kind == "conv" or out.numel() != int(np.prod(out_shape)):
+            return None   # not the layout torch was asked for (channels last: (H, W, C) kernels (k, k, C, F))
+        out = out.reshape(out_shape)    # a dense layer's (H,) for (1, H), or its (1, H) for (H,)
     (out * torch.from_numpy(g.reshape(out.shape) if g.size == out.numel() else np.zeros(tuple(out.shape)))).sum() \
         .backward()
     return out.detach().numpy(), xt.grad.numpy(), {k: t.grad.numpy() for k, t in pt.items() if t.grad is not None}
@@ -500,7 +627,8 @@ def _reference(kind, params, x, g, out_shape):
 def _conv_params(params, x):
     """``(kernel name, bias name or None, flat)`` for the convolutions torch is asked to redo."""
     for k, w in params.items():
-        if w.ndim == 4 and x.ndim == 3 and w.shape[1] == x.shape[0]:
+        if w.ndim == 4 and x.ndim == 3 and w.shape[1] == x.shape[0] and w.shape[2] <= x.shape[1] \
+                and w.shape[3] <= x.shape[2]:
             oh, ow = x.shape[1] - w.shape[2] + 1, x.shape[2] - w.shape[3] + 1
             bias = next((b for b, v in params.items() if b != k and v.shape in ((w.shape[0], oh, ow), (w.shape[0],),
                                                                                 (w.shape[0], 1))), None)

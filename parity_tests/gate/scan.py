@@ -91,7 +91,9 @@ LOOKS_USEFUL = re.compile(r"^\s*(def \w+_(forward|backward)\w*|def backprop\b|de
                           r"|def (" + "|".join(sorted(CS.NAMES)) + r")\b"
                           r"|def (" + "|".join(sorted(FO.UNCHECKED)) + r")\b|class \w*(Net|Network)\b|class (LinearSVM|Softmax)\b"
                           r"|def (" + "|".join(LRB.BACKWARDS) + r")\(\s*self\s*,\s*\w+\s*,\s*(?i:"
-                          + "|".join(sorted(LRB.LR_NAMES)) + r")\s*[,)]"
+                          + "|".join(sorted(LRB.LR_NAMES)) + r")\s*[,)=:]"
+                          r"|def (" + "|".join(LRB.BACKWARDS) + r")\(\s*self\s*,\s*(?:input|inputs|x)\s*,\s*\w*grad"
+                          r"|self\.(?:learning_rate|lr|eta)\s*\*"
                           r"|class (" + "|".join(sorted(LAYER_CLASSES | set(OPT_CLASSES) | MODEL_CLASSES | NNFS_CLASSES))
                           + r")\b)", re.M)
 
@@ -1222,6 +1224,8 @@ def format_outcomes(outcomes, skipped, strict=False, quiet=False):
             if o.verdict == "FAIL" else []
         if stubs:
             verdict += f" (not written yet: {', '.join(stubs)} returned None)"
+        if any(r.extra.get("no_input_grad") for r in o.report.results):
+            verdict += " (its backward returns no input gradient, as a first layer's: its weights' gradients are checked)"
         if any(r.extra.get("one_nonzero") for r in o.report.results):
             verdict += (" (its backward is right for an output gradient with one nonzero entry, as cross-entropy "
                         "gives it, and for no other)")

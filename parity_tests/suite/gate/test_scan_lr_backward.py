@@ -77,7 +77,7 @@ BUGS = {
         "Convolutional", "grad_input", ""),
     "kernels updated with a learning rate of its own": (
         "convolutional.py", "self.kernels -= learning_rate * kernels_gradient",
-        "self.kernels -= 0.1 * kernels_gradient", "Convolutional", "grad_param:kernels", "0.1 times the gradient"),
+        "self.kernels -= 0.1 * kernels_gradient", "Convolutional", "grad_param:kernels", "0.2 times what that rate gives"),
     "reshape back in the wrong order": ("reshape.py", "return np.reshape(output_gradient, self.input_shape)",
                                         "return np.reshape(output_gradient, self.input_shape, order='F')",
                                         "Reshape", "grad_input", ""),
@@ -253,11 +253,11 @@ def test_a_dense_layer_with_its_activation_on_batches(tmp_path):
     checked on a batch too, where a bias gradient averaged (not summed) shows."""
     folder = _write(tmp_path, {"layers.py": DENSE_ROWS})
     o = scan([folder])[0][0]
-    assert o.verdict == "PASS" and {r.sample for r in o.report.results} == {"random", "a batch of 5 rows"}
+    assert o.verdict == "PASS" and {r.sample for r in o.report.results} == {"random", "a batch of 5 (5, 4)"}
     (tmp_path / "layers.py").write_text(DENSE_ROWS.replace("dZ.sum(axis=0", "dZ.mean(axis=0"))
     o = scan([folder])[0][0]
-    assert o.verdict == "FAIL" and {r.sample for r in o.report.failures} == {"a batch of 5 rows"}
-    assert "0.2 times the gradient" in " ".join(r.message() for r in o.report.failures)
+    assert o.verdict == "FAIL" and {r.sample for r in o.report.failures} == {"a batch of 5 (5, 4)"}
+    assert "0.2 times what that rate gives" in " ".join(r.message() for r in o.report.failures)
 
 
 def test_losses_take_their_arguments_by_name(tmp_path):
@@ -364,7 +364,7 @@ def test_joel_gruss_joelnet_layers_keep_params_and_grads_as_dicts(tmp_path):
     linear = next(o for o in outcomes if o.target.name == "Linear")
     assert linear.target.kind == "dense"
     assert {"grad_param:params['w']", "fd:params['b']"} <= {r.check for r in linear.report.results}
-    assert {r.sample for r in linear.report.results} == {"random", "a batch of 5 rows"}
+    assert {r.sample for r in linear.report.results} == {"random", "a batch of 5 (5, 4)"}
     (tmp_path / "layers.py").write_text(JOELNET_LAYERS.replace('np.sum(grad, axis=0)', 'np.mean(grad, axis=0)'))
     verdict, checks, _ = _failures(scan([folder], only="linear")[0], "Linear")
     assert verdict == "FAIL" and "grad_param:params['b']" in checks
@@ -375,3 +375,141 @@ def test_a_derivative_written_for_the_activations_output_is_told_so(tmp_path):
                                          "def sigmoid_prime(x):\n    return x * (1 - x)\n"})
     verdict, _, text = _failures(scan([folder], dtypes=F64)[0], "sigmoid_prime")
     assert verdict == "FAIL" and "the derivative written for the activation's output" in text
+
+
+YSDA = '''import numpy as np
+
+
+class Layer:
+    def forward(self, input):
+        return input
+
+    def backward(self, input, grad_output):
+        return np.dot(grad_output, np.eye(input.shape[1]))
+
+
+class ReLU(Layer):
+    def forward(self, input):
+        return np.maximum(0, input)
+
+    def backward(self, input, grad_output):
+        return grad_output * (input > 0)
+
+
+class Dense(Layer):
+    def __init__(self, input_units, output_units, learning_rate=0.1):
+        self.learning_rate = learning_rate
+        self.weights = np.random.normal(0.0, np.sqrt(2 / (input_units + output_units)), (input_units, output_units))
+        self.biases = np.zeros(output_units)
+
+    def forward(self, input):
+        return np.dot(input, self.weights) + self.biases
+
+    def backward(self, input, grad_output):
+        grad_input = np.dot(grad_output, self.weights.T)
+        grad_weights = np.dot(input.T, grad_output)
+        grad_biases = grad_output.mean(axis=0) * input.shape[0]
+        self.weights = self.weights - self.learning_rate * grad_weights
+        self.biases = self.biases - self.learning_rate * grad_biases
+        return grad_input
+'''
+
+
+def test_the_rate_given_to_the_constructor_and_backward_taking_the_input(tmp_path):
+    """The YSDA / HSE practical: Dense(input_units, output_units, learning_rate), backward(input,
+    grad_output); built with the scan's rate, a dropped 'input.shape[0]' fails on the batch."""
+    folder = _write(tmp_path, {"layers.py": YSDA})
+    outcomes, _ = scan([folder])
+    assert verdicts(outcomes) == {n: ("PASS", {}) for n in ("Layer", "ReLU", "Dense")}
+    dense = next(o for o in outcomes if o.target.name == "Dense")
+    assert {"grad_param:weights", "fd:biases"} <= {r.check for r in dense.report.results}
+    (tmp_path / "layers.py").write_text(YSDA.replace("grad_output.mean(axis=0) * input.shape[0]", "grad_output.mean(axis=0)"))
+    verdict, checks, _ = _failures(scan([folder], only="dense")[0], "Dense")
+    assert verdict == "FAIL" and "grad_param:biases" in checks
+
+
+def _dense_rows(update, extra_init="", extra_backward="", signature="def backward(self, grad, learning_rate):"):
+    return ("import numpy as np\n\nclass Dense:\n    def __init__(self, n_in, n_out):\n"
+            "        self.W = np.random.randn(n_in, n_out)\n        self.b = np.zeros((1, n_out))\n" + extra_init +
+            "    def forward(self, x):\n        self.x = x\n        return x @ self.W + self.b\n"
+            f"    {signature}\n        dW, db = self.x.T @ grad, grad.sum(axis=0, keepdims=True)\n"
+            "        dx = grad @ self.W.T\n" + extra_backward + update + "        return dx\n")
+
+
+SGD = "        self.W -= learning_rate * dW\n        self.b -= learning_rate * db\n"
+
+
+@pytest.mark.parametrize("what, update, extra_init, extra_backward, verdict, why", [
+    ("plain SGD", SGD, "", "", "PASS", ""),
+    ("a default rate", SGD, "", "", "PASS", ""),
+    ("momentum buffers, which forward does not read",
+     "        self.vW = 0.9 * self.vW - learning_rate * dW\n        self.vb = 0.9 * self.vb - learning_rate * db\n"
+     "        self.W += self.vW\n        self.b += self.vb\n",
+     "        self.vW = np.zeros_like(self.W)\n        self.vb = np.zeros_like(self.b)\n", "", "PASS", ""),
+    ("Adam inside the layer",
+     "        self.m = 0.9 * self.m + 0.1 * dW\n        self.v = 0.999 * self.v + 0.001 * dW ** 2\n"
+     "        self.W -= learning_rate * (self.m / 0.1) / (np.sqrt(self.v / 0.001) + 1e-8)\n"
+     "        self.b -= learning_rate * db\n",
+     "        self.m = np.zeros_like(self.W)\n        self.v = np.zeros_like(self.W)\n", "", "FAIL",
+     "an optimizer inside the layer"),
+    ("the rate forgotten on the bias", "        self.W -= learning_rate * dW\n        self.b -= db\n", "", "",
+     "FAIL", "2 times what that rate gives"),
+    ("the rate applied twice", "        self.W -= learning_rate * learning_rate * dW\n        self.b -= learning_rate * db\n",
+     "", "", "FAIL", "0.5 times what that rate gives"),
+    ("the caller's input scaled in place", SGD, "", "        self.x *= 0\n", "FAIL", "its input was modified in place"),
+])
+def test_dense_layers_on_rows_with_an_update_of_their_own(tmp_path, what, update, extra_init, extra_backward,
+                                                          verdict, why):
+    sig = "def backward(self, grad, learning_rate=0.01):" if what == "a default rate" else \
+        "def backward(self, grad, learning_rate):"
+    folder = _write(tmp_path, {"dense.py": _dense_rows(update, extra_init, extra_backward, sig)})
+    outcomes, _ = scan([folder])
+    got, _, text = _failures(outcomes, "Dense")
+    assert got == verdict and why in text, (what, got, text)
+
+
+def test_a_dropout_drawing_from_the_global_generator_and_a_rate_kept_by_the_layer(tmp_path):
+    """The global RNG is seeded before each forward, so a dropout's mask is the same in the forward,
+    the backward and every finite difference; a rate given to the constructor, backward(grad)."""
+    folder = _write(tmp_path, {"layers.py": (
+        "import numpy as np\n\n"
+        "class Dropout:\n    def __init__(self, p=0.5):\n        self.p = p\n"
+        "    def forward(self, x):\n        self.mask = (np.random.rand(*x.shape) > self.p) / (1 - self.p)\n"
+        "        return x * self.mask\n"
+        "    def backward(self, grad, learning_rate):\n        return grad * self.mask\n\n"
+        "class DenseLR:\n    def __init__(self, n_in, n_out, lr=0.01):\n        self.lr = lr\n"
+        "        self.W = np.random.randn(n_in, n_out)\n        self.b = np.zeros((1, n_out))\n"
+        "    def forward(self, x):\n        self.x = x\n        return x @ self.W + self.b\n"
+        "    def backward(self, grad):\n        dx = grad @ self.W.T\n        self.W -= self.lr * self.x.T @ grad\n"
+        "        self.b -= self.lr * grad.sum(0, keepdims=True)\n        return dx\n")})
+    outcomes, _ = scan([folder])
+    assert verdicts(outcomes) == {"Dropout": ("PASS", {}), "DenseLR": ("PASS", {})}
+    assert next(o for o in outcomes if o.target.name == "DenseLR").target.kind == "dense"
+
+
+def test_what_a_backward_returns_instead_of_the_input_gradient(tmp_path):
+    """None from a layer without weights fails (a forgotten return); a softmax handing the output
+    gradient through (its gradient taken with cross-entropy's) fails and says so; a tuple fails."""
+    folder = _write(tmp_path, {"layers.py": (
+        "import numpy as np\n\n"
+        "class Tanh:\n    def forward(self, x):\n        self.y = np.tanh(x)\n        return self.y\n"
+        "    def backward(self, grad, learning_rate):\n        grad * (1 - self.y ** 2)\n\n"
+        "class Softmax:\n    def forward(self, x):\n        e = np.exp(x - x.max())\n        return e / e.sum()\n"
+        "    def backward(self, grad, learning_rate):\n        return grad\n\n"
+        "class Sigmoid:\n    def forward(self, x):\n        self.s = 1 / (1 + np.exp(-x))\n        return self.s\n"
+        "    def backward(self, grad, learning_rate):\n        return grad * self.s * (1 - self.s), None\n")})
+    outcomes, _ = scan([folder])
+    assert {n: v for n, (v, _) in verdicts(outcomes).items()} == {"Tanh": "FAIL", "Softmax": "FAIL", "Sigmoid": "FAIL"}
+    assert "returned None: no input gradient" in _failures(outcomes, "Tanh")[2]
+    assert "returns the output gradient unchanged" in _failures(outcomes, "Softmax")[2]
+    assert "returned a tuple of 2" in _failures(outcomes, "Sigmoid")[2]
+
+
+def test_losses_written_with_another_constant_or_the_truth_first(tmp_path):
+    folder = _write(tmp_path, {"losses.py": (
+        "import numpy as np\n\n"
+        "def mse(y_true, y_pred):\n    return 0.5 * np.sum((y_true - y_pred) ** 2)\n\n"
+        "def cross_entropy(y_true, y_pred):\n    return -np.sum(y_true * np.log(y_pred)) / y_true.shape[0]\n")})
+    outcomes, skipped = scan([folder], dtypes=F64)
+    assert "2 times torch's, the mean of the squares" in _failures(outcomes, "mse")[2]
+    assert ("cross_entropy", "named like d2l's cross_entropy but it takes (y_true, y_pred)") in skipped
