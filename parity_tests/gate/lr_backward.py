@@ -88,6 +88,8 @@ def _gradient_name(name):
     """Whether an argument's name says it is the output gradient (output_gradient, grad_output, dout,
     d_L_d_out, delta, output_error...), not a target ``y``."""
     n = name.lower()
+    if n in ("data", "dim", "dims", "den", "deg", "dir", "doc", "dtype", "device"):
+        return False
     return any(w in n for w in ("grad", "delta", "err", "upstream")) or \
         bool(re.fullmatch(r"d_?[a-z]{1,3}\d*|d_?(out|output|values|l_d_out|loss)\w*", n))
 
@@ -97,11 +99,14 @@ def _ctor_lr(cls):
     return next((n for n in (found[0] if found else []) if n.lower() in LR_NAMES), None)
 
 
-def methods(cls):
+def methods(cls, known=False):
     """``(forward name, backward name, mode)`` for a layer of these styles, else None: mode "lr" for
     ``backward(output_gradient, learning_rate)``, "input" for ``backward(input, grad_output)``, "attr"
     for ``backward(grad)`` with the rate given to the constructor, "dict" for ``backward(grad)`` with
-    ``self.params`` and ``self.grads`` as dicts (joelnet). The forward takes the input alone."""
+    ``self.params`` and ``self.grads`` as dicts (joelnet), and, for a class whose name no other style
+    knows (``known``: the books' Affine, Relu... have adapters of their own), "grads" for
+    ``backward(grad)`` leaving its gradients in attributes (``dW``, ``gradW``). The forward takes the
+    input alone."""
     fwd = next((m for m in FORWARDS if callable(getattr(cls, m, None))), None)
     fargs = _positional(getattr(cls, fwd)) if fwd else None
     if not fargs or len(fargs[1]) != 2:
@@ -119,6 +124,8 @@ def methods(cls):
             return fwd, m, "dict"
         if len(required) == 1 and _gradient_name(names[0]) and _ctor_lr(cls):
             return fwd, m, "attr"
+        if len(required) == 1 and _gradient_name(names[0]) and not known and not m.endswith("_pass"):
+            return fwd, m, "grads"                  # backward(grad) leaving dW, gradW... (a step() applies them)
     return None
 
 
@@ -155,8 +162,32 @@ def _not_written(fn):
 
 
 def is_base(cls, names):
-    """A base class (``Layer``): its forward and backward are not written."""
-    return all(_not_written(getattr(cls, n)) for n in names[:2])
+    """A base class (``Layer``): its forward and backward are not written, or only hand over to methods
+    that are not (the HSE modules' ``forward`` returning ``self.updateOutput(input)``, a ``pass``)."""
+    return all(_not_written(getattr(cls, n)) or _delegates_to_stub(cls, n) for n in names[:2])
+
+
+def _delegates_to_stub(cls, name):
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(getattr(cls, name))))
+    except (OSError, TypeError, SyntaxError):
+        return False
+    calls = [n.func.attr for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+             and isinstance(n.func.value, ast.Name) and n.func.value.id == "self"]
+    return bool(calls) and all(callable(getattr(cls, m, None)) and _not_written(getattr(cls, m)) for m in calls)
+
+
+# layers whose input is not one float array: a sequence in and (y, h) out, integer ids
+NOT_ARRAYS = re.compile(r"(rnn|lstm|gru|recurrent|embedding|embed)", re.I)
+
+
+def unlike(name, names):
+    """Why a class of these styles is not checked (it takes a sequence or integer ids), or None."""
+    if NOT_ARRAYS.search(name):
+        return (f"a recurrent layer or an embedding ({names[0]} takes a sequence or integer ids): parity scan "
+                "checks the layers of this style that take one float array; cs231n's rnn, lstm and word_embedding "
+                "pairs and the second book's RNN, LSTM and Embedding are checked in their own styles")
+    return None
 
 
 def subclassed(cls, modules):
@@ -219,7 +250,10 @@ def targets(name, cls, names, pairs):
         return [], (f"a layer that updates its own weights, built as {name}({', '.join(p.name for p in params)}): "
                     f"parity scan has no value for {', '.join(repr(m) for m in missing)}")
     if not callables:
-        return [(name, _kind(name, layer=True), lambda: _construct(cls, fixed))], None
+        def make():
+            return _construct(cls, fixed)
+        make.sized = any(k.lower() in SIZES for k in fixed)     # built for input size D: try D-wide inputs
+        return [(name, _kind(name, layer=True), make)], None
     if len(callables) != 2:
         return [], (f"a layer built from functions ({', '.join(callables)}): parity scan builds one from a "
                     "function and its derivative only")
@@ -316,15 +350,31 @@ def _build(make, seed):
         np.random.set_state(state)
 
 
+PARAM_DICTS, GRAD_DICTS = ("params", "parameters"), ("grads", "gradients")
+
+
+def _held(obj):
+    """Its ``self.params`` (or numpy-ml's ``self.parameters``) when a dict or a list of arrays, else None."""
+    for name in PARAM_DICTS:
+        held = getattr(obj, name, None)
+        if isinstance(held, dict) or (isinstance(held, list) and held and
+                                      all(isinstance(p, np.ndarray) for p in held)):
+            return held
+    return None
+
+
 def _store(obj):
-    """Where its arrays are: ``self.params`` when that is a dict (joelnet), else its attributes."""
-    return "dict" if isinstance(getattr(obj, "params", None), dict) else "attrs"
+    """Where its arrays are: a dict (joelnet's ``params``), a list of arrays, or its attributes."""
+    held = _held(obj)
+    return "attrs" if held is None else "dict" if isinstance(held, dict) else "list"
 
 
 def _params(obj):
     """The float arrays it holds: ``self.params``'s, or its attributes (``__slots__`` too)."""
     if _store(obj) == "dict":
-        held = obj.params
+        held = _held(obj)
+    elif _store(obj) == "list":
+        held = dict(enumerate(_held(obj)))
     else:
         try:
             held = vars(obj)
@@ -334,14 +384,14 @@ def _params(obj):
 
 
 def _set(obj, k, v):
-    if _store(obj) == "dict":
-        obj.params[k] = v
+    if _store(obj) in ("dict", "list"):
+        _held(obj)[k] = v
     else:
         setattr(obj, k, v)
 
 
 def _label(obj, k):
-    return f"params[{k!r}]" if _store(obj) == "dict" else k
+    return f"params[{k!r}]" if _store(obj) in ("dict", "list") else k
 
 
 def _run(obj, names, x, g=None):
@@ -360,47 +410,54 @@ def _backward(obj, names, x, g):
 
 
 def _dense(params):
-    """``(weight name, bias name or None, "column" | "row")`` for a layer holding a 2-D weight of the
-    sizes it was built with, else None."""
+    """``(weight name, bias name or None, orientation)`` for a layer holding a 2-D weight of the sizes
+    it was built with ("DH": ``x @ W``; "HD": ``W @ x`` on columns or ``x @ W.T`` on rows, as torch's
+    Linear), else None."""
     for k, w in params.items():
         if w.ndim == 2 and w.shape in ((H, D), (D, H)):
-            layout = "column" if w.shape == (H, D) else "row"
             bias = next((b for b, v in params.items() if b != k and v.size == H), None)
-            return k, bias, layout
+            return k, bias, "HD" if w.shape == (H, D) else "DH"
     return None
 
 
-def _inputs(obj, params):
-    """The input shapes to try, in order: the one the layer's weights say, else a column, a row, a batch."""
+def _inputs(kind, obj, params, sized):
+    """The input shapes to try, in order: what the layer's weights say, its ``input_shape``, a vector for
+    a softmax, D-wide rows for a layer built for input size D, else an image, a matrix, a column, a row."""
     dense = _dense(params)
     if dense:
-        return [(D, 1)] if dense[2] == "column" else [(1, D)]
+        return [(1, D)] if dense[2] == "DH" else [(D, 1), (1, D)]
     shape = getattr(obj, "input_shape", None)
-    if isinstance(shape, (tuple, list)) and all(isinstance(n, (int, np.integer)) for n in shape):
+    if isinstance(shape, (tuple, list)) and shape and all(isinstance(n, (int, np.integer)) for n in shape):
         return [tuple(int(n) for n in shape)]
     if any(v.ndim == 3 for v in params.values()):          # filters (F, k, k) on a 2-D image
         return [(8, 7)]
-    return [(5, 1), (1, 5), (3, 4), IMAGE]
+    if kind == "softmax":
+        return [(5, 1), (1, 5)]
+    if sized or params:                                     # a BatchNorm's gamma (1, D), a lazy Dense(units)
+        return [(N, D), (1, D), (D, 1), (D, N)]
+    return [IMAGE, (3, 4), (5, 1), (1, 5)]
 
 
 def _batch_shape(make, names, seed):
-    """A batch for a dense layer that trains on one: (N, D) rows, or (D, N) columns, when its forward
-    and backward run on it and leave its weights' shapes as they were (Omar Aflak's FCLayer and The
-    Independent Code's Dense do not: their bias takes the whole output gradient, one sample at a time
-    as their training loops give them)."""
-    obj = _build(make, seed)
-    params = _params(obj)
+    """A batch for a dense layer that trains on one: (N, D) rows or (D, N) columns, when its forward and
+    backward run on it, its output is (N, H) or (H, N), and its weights keep their shapes (Omar Aflak's
+    FCLayer and The Independent Code's Dense do not: their bias takes the whole output gradient, one
+    sample at a time as their training loops give them)."""
+    params = _params(_build(make, seed))
     dense = _dense(params)
     if not dense:
         return None
-    shape = (N, D) if dense[2] == "row" else (D, N)
-    before = {k: v.shape for k, v in params.items()}
-    x = np.ones(shape)
-    out = np.asarray(_run(obj, names, x))
-    _run(obj, names, x, np.ones_like(out))
-    ok = out.shape == ((N, H) if dense[2] == "row" else (H, N)) and \
-        all(np.shape(_params(obj).get(k)) == v for k, v in before.items())
-    return shape if ok else None
+    for shape, want in ([((N, D), (N, H))] if dense[2] == "DH" else [((D, N), (H, N)), ((N, D), (N, H))]):
+        obj = _build(make, seed)
+        try:
+            x = np.ones(shape)
+            out = np.asarray(_run(obj, names, x))
+            _run(obj, names, x, np.ones_like(out))
+        except USER:                                # noqa: BLE001 -- not this layout
+            continue
+        if out.shape == want and all(np.shape(_params(obj).get(k)) == v.shape for k, v in params.items()):
+            return shape
+    return None
 
 
 def _pick(make, names, shapes, seed, rng):
@@ -425,7 +482,7 @@ def _reads(obj, names, x, k, v, out):
     try:
         _set(obj, k, v + 1.0)
         moved = np.asarray(_run(obj, names, x.copy()))
-        return moved.shape != out.shape or not np.array_equal(moved, out)
+        return moved.shape != out.shape or not np.array_equal(moved, out, equal_nan=True)
     except USER:
         return True
     finally:
@@ -434,21 +491,25 @@ def _reads(obj, names, x, k, v, out):
 
 def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None):
     obj = _build(make, seed)
-    shape = batch or _pick(make, names, _inputs(obj, _params(obj)), seed, rng)
+    shapes = [batch] if batch else _inputs(kind, obj, _params(obj), getattr(make, "sized", False))
+    c.meta["shape"] = shapes[0]                     # the input tried, should the first one fail
+    shape = batch or _pick(make, names, shapes, seed, rng)
     c.meta["shape"] = shape
     z = rng.standard_normal(shape)
     x = z if size == 1.0 else np.sign(z) * (size + 30.0 * np.abs(z))
     obj = _build(make, seed)
-    arrays = {k: v.copy() for k, v in _params(obj).items()}
-    out0 = np.asarray(_run(obj, names, x.copy()))
-    weights = {k: v for k, v in arrays.items() if _reads(obj, names, x, k, v, out0)}
-    obj = _build(make, seed)
-    x_in = x.copy()
-    out = _run(obj, names, x_in)
+    built = set(_params(obj))                       # before any forward: no cached input or output among them
+    out = _run(obj, names, x.copy())                # weights made at the first forward (Dense(units)) exist now
     if not isinstance(out, np.ndarray):
         c.fail("forward", f"{names[0]} returned {type(out).__name__}, not an array")
         return
-    out = out.copy()
+    arrays = {k: v.copy() for k, v in _params(obj).items()}
+    weights = {k: v for k, v in arrays.items() if _reads(obj, names, x, k, v, out)}
+    if any(v.dtype == np.float32 for v in weights.values()):
+        c.meta["dtype"] = "float32"                 # its weights are float32: float32's tolerance, no finite differences
+    pristine = _copy(obj)                           # as before the backward, sub-layers' weights too (a Network)
+    x_in = x.copy()
+    out = np.array(_run(obj, names, x_in), copy=True)
     c.distribution = bool(out.size > 1 and np.all(out > 0) and abs(out.sum() - 1.0) < 1e-9)
     g = rng.standard_normal(out.shape)
     if sparse:                                      # d(-log p[label]) / dp
@@ -456,6 +517,7 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None):
         label = np.unravel_index(int(rng.integers(out.size)), out.shape)
         g[label] = -1.0 / out[label]
     g_in = g.copy()
+    attrs_before = _float_attrs(obj)
     dx = _backward(obj, names, x_in, g_in)
     c.unchanged("its input", x, x_in)               # by forward, or by backward through what it kept
     c.unchanged("the output gradient", g, g_in)
@@ -464,17 +526,13 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None):
                              "gradient, one array")
         return
     after = {k: np.array(_params(obj).get(k), dtype=np.float64, copy=True) for k in arrays}
-    if names[2] == "dict":
-        held = getattr(obj, "grads", None)
-        grads = {k: (held.get(k) if isinstance(held, dict) else None) for k in weights}
-    else:                                           # the update at learning rate LR is LR times the gradient
-        grads = {k: (arrays[k] - after[k]) / LR if after[k].shape == arrays[k].shape else after[k] for k in weights}
+    grads, source = _gradients(obj, names, weights, arrays, after, attrs_before)
     if dx is None and not weights:
         c.fail("grad_input", f"{names[1]} returned None: no input gradient")
         return
     # torch's layer of every array it holds, those its forward reads first (a bias its forward forgets
     # still belongs to the dense layer; a momentum buffer the size of the bias is not the bias)
-    held = {**weights, **{k: v for k, v in arrays.items() if k not in weights}}
+    held = {**weights, **{k: v for k, v in arrays.items() if k not in weights and k in built}}
     ref = _reference(kind, held, x, g, out.shape)
     then = None
     if ref is not None and _dense(held) and not _close(out, ref[0]):
@@ -491,23 +549,29 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None):
         for k in weights:
             if k in ref[2]:
                 c.add(f"grad_param:{_label(obj, k)}", grads[k], ref[2][k])
-                _explain_scale(c.results[-1], grads[k], ref[2][k], names)
-    # the third oracle: finite differences of its own forward, the arrays as they were
+                _explain_scale(c.results[-1], grads[k], ref[2][k], source)
+    # the third oracle: finite differences of its own forward, the arrays as they were (float64 only:
+    # in float32 they would measure rounding)
     for k, v in arrays.items():
         _set(obj, k, v.copy())
-    if dx is not None:
+    obj = pristine if pristine is not None else obj
+    fd = c.meta["dtype"] == "float64"
+    if dx is not None and fd:
         c.add("fd:grad_input", dx, _fd(lambda xx: _run(obj, names, xx), x, g))
-    for k, v in weights.items():
+    for k, v in weights.items() if fd else ():
         def f(p, k=k):
             _set(obj, k, p)
             return _run(obj, names, x.copy())
         c.add(f"fd:{_label(obj, k)}", grads[k], _fd(f, v, g))
         _set(obj, k, v.copy())
-        if names[2] != "dict" and not c.results[-1].passed and np.array_equal(arrays[k], after[k]):
-            c.results[-1].note = (c.results[-1].note + "; " if c.results[-1].note else "") + \
-                f"its backward left {k} unchanged"
-    kept = [k for k in arrays if k not in weights and not np.array_equal(arrays[k], after[k])]
-    if kept and names[2] != "dict" and any(r.check.startswith(("grad_param", "fd:")) and r.check != "fd:grad_input"
+    for r in c.results:
+        k = next((k for k in weights if r.check.endswith(":" + _label(obj, k))), None)
+        if k is not None and source == "update" and not r.passed and _same(arrays[k], after[k]):
+            r.note = (r.note + "; " if r.note else "") + f"its backward left {k} unchanged"
+        if k is not None and not r.passed and source.startswith("none"):
+            r.note = (r.note + "; " if r.note else "") + source[len("none: "):]
+    kept = [k for k in arrays if k not in weights and not _same(arrays[k], after[k])]
+    if kept and source == "update" and any(r.check.startswith(("grad_param", "fd:")) and r.check != "fd:grad_input"
                                            and not r.passed for r in c.results):
         for r in c.results:
             if not r.passed and r.check != "fd:grad_input":
@@ -529,12 +593,71 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None):
             r.extra["no_input_grad"] = True
 
 
+def _copy(obj):
+    """A deep copy of the layer as it is, or None when it cannot be copied (it holds a file, a generator)."""
+    import copy
+    try:
+        return copy.deepcopy(obj)
+    except Exception:                               # noqa: BLE001 -- whatever the user's object holds
+        return None
+
+
+def _same(a, b):
+    return np.shape(a) == np.shape(b) and np.array_equal(a, b)
+
+
+def _float_attrs(obj):
+    """Copies of the float arrays among its attributes (and in its gradient dicts), by name."""
+    try:
+        held = dict(vars(obj))
+    except TypeError:
+        held = {}
+    for name in GRAD_DICTS:
+        if isinstance(held.get(name), dict):
+            held.update({f"{name}[{k!r}]": v for k, v in held[name].items()})
+    return {k: np.array(v, copy=True) for k, v in held.items() if isinstance(v, np.ndarray) and v.dtype.kind == "f"}
+
+
+def _gradients(obj, names, weights, before, after, attrs_before):
+    """``({weight: its gradient}, source)``: read from the update at learning rate ``LR`` ("update"),
+    from ``self.grads``/``self.gradients`` by key ("dict"), or from the attributes its backward left
+    (``dW``, ``gradW``, ``weights_gradient``: "attrs"); "none: why" when there is none to read."""
+    changed = any(not _same(before[k], after[k]) for k in weights)
+    if changed or (names[2] in ("lr", "attr") and not weights):
+        return {k: (before[k] - after[k]) / LR if after[k].shape == before[k].shape else after[k]
+                for k in weights}, "update"
+    for name in GRAD_DICTS:
+        held = getattr(obj, name, None)
+        if isinstance(held, (dict, list)) and held:
+            pick = held if isinstance(held, dict) else dict(enumerate(held))
+            if all(k in pick for k in weights):
+                return {k: pick[k] for k in weights}, "dict"
+    attrs = _float_attrs(obj)
+    found = {}
+    for k in weights:
+        name = str(k)
+        cands = [c.lower() for c in ("d" + name, "d_" + name, "grad" + name, "grad_" + name, name + "_grad",
+                                     name + "grad", name + "_gradient", "gradient_" + name, "dl_d" + name,
+                                     "dloss_d" + name)]
+        by_name = {a.lower(): a for a in attrs}
+        hit = next((by_name[c] for c in cands if c in by_name), None)
+        if hit is None:                             # the one array of its shape that backward made or changed
+            new = [a for a, v in attrs.items() if v.shape == weights[k].shape and a not in before
+                   and not _same(v, attrs_before.get(a))]
+            hit = new[0] if len(new) == 1 else None
+        found[k] = attrs[hit] if hit is not None else None
+    if weights and all(v is None for v in found.values()):
+        return found, ("none: its backward neither updated it nor left its gradient (as d<name>, grad_<name>, "
+                       "<name>_grad, or in self.grads)")
+    return found, "attrs"
+
+
 def _close(got, want):
     got, want = np.asarray(got), np.asarray(want)
     return got.shape == want.shape and np.allclose(got, want, rtol=1e-9, atol=1e-12 * (np.abs(want).max() + 1e-300))
 
 
-def _explain_scale(result, got, want, names):
+def _explain_scale(result, got, want, source):
     """An update (a gradient) that is a constant times torch's (a learning rate of its own, a missing 1/N)."""
     got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
     if result.passed or got.shape != want.shape or not np.any(want):
@@ -543,7 +666,7 @@ def _explain_scale(result, got, want, names):
     if ratio and np.allclose(got, ratio * want, rtol=1e-6, atol=1e-9 * np.abs(want).max()):
         result.note = (result.note + "; " if result.note else "") + (
             f"its update at learning_rate={LR} is {ratio:.6g} times what that rate gives ({LR} times the gradient): "
-            "is the learning rate used once, as given, and the gradient scaled right?" if names[2] != "dict"
+            "is the learning rate used once, as given, and the gradient scaled right?" if source == "update"
             else f"it is {ratio:.6g} times torch's")
 
 
@@ -584,15 +707,18 @@ def _fd(f, p, g):
 
 def _reference(kind, params, x, g, out_shape):
     """``(out, dx, {param: grad})`` from torch, or None where torch has no name for the layer."""
-    xt = torch.tensor(x, requires_grad=True)
-    pt = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+    xt = torch.tensor(np.asarray(x, dtype=np.float64), requires_grad=True)
+    pt = {k: torch.tensor(np.asarray(v, dtype=np.float64), requires_grad=True) for k, v in params.items()}
     dense = _dense(params)
     if dense:
-        w, b, layout = dense
-        if layout == "column":
-            out = pt[w] @ xt + (pt[b].reshape(H, 1) if b else 0.0)
-        else:             # rows; a Softmax(input_len, nodes) flattening its input first (Victor Zhou's)
-            out = xt.reshape(-1, D) @ pt[w] + (pt[b].reshape(-1) if b else 0.0)
+        w, b, orientation = dense
+        bias = pt[b] if b is not None else None
+        if orientation == "DH":   # rows; a Softmax(input_len, nodes) flattening its input first (Victor Zhou's)
+            out = xt.reshape(-1, D) @ pt[w] + (bias.reshape(-1) if b is not None else 0.0)
+        elif x.ndim == 2 and x.shape[0] == D:       # columns, W @ x (The Independent Code)
+            out = pt[w] @ xt + (bias.reshape(H, 1) if b is not None else 0.0)
+        else:                                       # rows with torch's layout, x @ W.T
+            out = xt @ pt[w].T + (bias.reshape(-1) if b is not None else 0.0)
         if kind == "softmax":
             out = torch.softmax(out.reshape(-1), 0).reshape(out.shape)
         elif kind in ("tanh", "sigmoid", "relu"):

@@ -93,13 +93,15 @@ LOOKS_USEFUL = re.compile(r"^\s*(def \w+_(forward|backward)\w*|def backprop\b|de
                           r"|def (" + "|".join(LRB.BACKWARDS) + r")\(\s*self\s*,\s*\w+\s*,\s*(?i:"
                           + "|".join(sorted(LRB.LR_NAMES)) + r")\s*[,)=:]"
                           r"|def (" + "|".join(LRB.BACKWARDS) + r")\(\s*self\s*,\s*(?:input|inputs|x)\s*,\s*\w*grad"
-                          r"|self\.(?:learning_rate|lr|eta)\s*\*"
+                          r"|[^\n]*self\.(?:learning_rate|lr|eta)\s*\*"
                           r"|class (" + "|".join(sorted(LAYER_CLASSES | set(OPT_CLASSES) | MODEL_CLASSES | NNFS_CLASSES))
                           + r")\b)", re.M)
 
 
 # "Deep Learning from Scratch 2"'s other class names (Embedding, RNN, LSTM...) are common in torch code
 # too: a file defining one is imported only when it keeps self.grads
+# the names another style's adapter checks (their backward(dout) leaves dW: not lr_backward's "grads" form)
+KNOWN_CLASSES = LAYER_CLASSES | set(OPT_CLASSES) | MODEL_CLASSES | NNFS_CLASSES | set(LIST_KINDS)
 LIST_CLASS = re.compile(r"^\s*class (" + "|".join(sorted(LIST_KINDS)) + r")\b", re.M)
 
 
@@ -349,10 +351,13 @@ def discover(modules, style="auto", only=None):
                     skipped.append((name, why))
                 else:
                     targets.append(Target(name, "network", "nielsen", (obj, dict(vars(mod))), where))
-            elif inspect.isclass(obj) and style in ("auto", "lr-backward") and (names := LRB.methods(obj)):
+            elif inspect.isclass(obj) and style in ("auto", "lr-backward") and \
+                    (names := LRB.methods(obj, known=name in KNOWN_CLASSES)):
                 # backward(output_gradient, learning_rate) updating the weights itself (The Independent Code,
-                # Omar Aflak, Victor Zhou)
-                if not LRB.is_base(obj, names):
+                # Omar Aflak, Victor Zhou), or leaving its gradients in dicts (joelnet) or in dW, gradW...
+                if why := LRB.unlike(name, names):
+                    skipped.append((name, why))
+                elif not LRB.is_base(obj, names):
                     found, why = LRB.targets(name, obj, names, pairs)
                     targets.extend(Target(label, kind, "lr_backward", (make, names), where) for label, kind, make in found)
                     if why and not (not found and LRB.subclassed(obj, modules)):

@@ -513,3 +513,213 @@ def test_losses_written_with_another_constant_or_the_truth_first(tmp_path):
     outcomes, skipped = scan([folder], dtypes=F64)
     assert "2 times torch's, the mean of the squares" in _failures(outcomes, "mse")[2]
     assert ("cross_entropy", "named like d2l's cross_entropy but it takes (y_true, y_pred)") in skipped
+
+
+HSE_MODULES = '''import numpy as np
+
+
+class Module(object):
+    def __init__(self):
+        self.output = None
+        self.gradInput = None
+
+    def forward(self, input):
+        return self.updateOutput(input)
+
+    def backward(self, input, gradOutput):
+        self.updateGradInput(input, gradOutput)
+        self.accGradParameters(input, gradOutput)
+        return self.gradInput
+
+    def updateOutput(self, input):
+        pass
+
+    def updateGradInput(self, input, gradOutput):
+        pass
+
+    def accGradParameters(self, input, gradOutput):
+        pass
+
+
+class Linear(Module):
+    def __init__(self, n_in, n_out):
+        super(Linear, self).__init__()
+        stdv = 1. / np.sqrt(n_in)
+        self.W = np.random.uniform(-stdv, stdv, size=(n_out, n_in))
+        self.b = np.random.uniform(-stdv, stdv, size=n_out)
+        self.gradW = np.zeros_like(self.W)
+        self.gradb = np.zeros_like(self.b)
+
+    def updateOutput(self, input):
+        self.output = input.dot(self.W.T) + self.b
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        self.gradInput = gradOutput.dot(self.W)
+        return self.gradInput
+
+    def accGradParameters(self, input, gradOutput):
+        self.gradW += gradOutput.T.dot(input)
+        self.gradb += np.sum(gradOutput, axis=0)
+'''
+
+
+def test_gradients_left_in_attributes_and_torchs_weight_layout(tmp_path):
+    """The HSE modules homework: backward(input, gradOutput) leaving gradW and gradb for an optimizer,
+    W (n_out, n_in) used as input.dot(W.T), torch's layout; Module, whose forward hands over to a
+    stub, is its base and no component."""
+    folder = _write(tmp_path, {"modules.py": HSE_MODULES})
+    outcomes, skipped = scan([folder])
+    assert verdicts(outcomes) == {"Linear": ("PASS", {})} and skipped == []
+    linear = outcomes[0]
+    assert {r.sample for r in linear.report.results} == {"random", "a batch of 5 (5, 4)"}
+    assert {"forward", "grad_param:W", "fd:b"} <= {r.check for r in linear.report.results}
+    (tmp_path / "modules.py").write_text(HSE_MODULES.replace("gradOutput.T.dot(input)", "input.T.dot(gradOutput).T"
+                                                             ).replace("np.sum(gradOutput, axis=0)",
+                                                                       "np.mean(gradOutput, axis=0)"))
+    verdict, checks, _ = _failures(scan([folder])[0], "Linear")
+    assert verdict == "FAIL" and checks == {"grad_param:b", "fd:b"}
+
+
+OTHER_FORMS = '''import numpy as np
+
+
+class Linear:
+    """the rate kept, backward(grad) leaving dW and db, step() applying them"""
+    def __init__(self, in_features, out_features, lr=0.01):
+        self.lr = lr
+        self.W = np.random.randn(in_features, out_features) * 0.1
+        self.b = np.zeros(out_features)
+
+    def forward(self, x):
+        self.x = x
+        return x @ self.W + self.b
+
+    def backward(self, grad):
+        self.dW = self.x.T @ grad
+        self.db = grad.sum(axis=0)
+        return grad @ self.W.T
+
+    def step(self):
+        self.W -= self.lr * self.dW
+        self.b -= self.lr * self.db
+
+
+class LazyDense:
+    """Keras's Dense(units): its weights are made at the first forward"""
+    def __init__(self, units):
+        self.units = units
+        self.weights = None
+        self.bias = None
+
+    def forward(self, input):
+        if self.weights is None:
+            self.weights = np.random.randn(input.shape[1], self.units) * 0.1
+            self.bias = np.zeros((1, self.units))
+        self.input = input
+        return input @ self.weights + self.bias
+
+    def backward(self, output_gradient, learning_rate):
+        input_gradient = output_gradient @ self.weights.T
+        self.weights -= learning_rate * self.input.T @ output_gradient
+        self.bias -= learning_rate * output_gradient.sum(axis=0, keepdims=True)
+        return input_gradient
+
+
+class ListDense:
+    """its weights in a list, self.params = [W, b]"""
+    def __init__(self, input_size, output_size):
+        self.params = [np.random.randn(input_size, output_size), np.zeros(output_size)]
+
+    def forward(self, x):
+        self.x = x
+        return x @ self.params[0] + self.params[1]
+
+    def backward(self, grad, learning_rate):
+        dx = grad @ self.params[0].T
+        self.params[0] -= learning_rate * self.x.T @ grad
+        self.params[1] -= learning_rate * grad.sum(axis=0)
+        return dx
+
+
+class Tanh:
+    def forward(self, input):
+        self.input = input
+        return np.tanh(input)
+
+    def backward(self, output_gradient, learning_rate):
+        return output_gradient * (1 - np.tanh(self.input) ** 2)
+
+
+class Network:
+    """a container: its layers' weights change in its backward"""
+    def __init__(self, input_size, output_size):
+        self.layers = [ListDense(input_size, 6), Tanh(), ListDense(6, output_size)]
+
+    def forward(self, input):
+        for layer in self.layers:
+            input = layer.forward(input)
+        return input
+
+    def backward(self, output_gradient, learning_rate):
+        for layer in reversed(self.layers):
+            output_gradient = layer.backward(output_gradient, learning_rate)
+        return output_gradient
+
+
+class Flatten:
+    def forward(self, input):
+        self.shape = input.shape
+        return input.reshape(-1, 1)
+
+    def backward(self, output_gradient, learning_rate):
+        return output_gradient.reshape(self.shape)
+
+
+class RNN:
+    def forward(self, inputs):
+        return inputs, inputs
+
+    def backprop(self, d_y, learn_rate=2e-2):
+        return None
+'''
+
+
+def test_a_kept_rate_with_step_lazy_weights_a_list_a_container_an_image_and_a_recurrent_layer(tmp_path):
+    folder = _write(tmp_path, {"forms.py": OTHER_FORMS})
+    outcomes, skipped = scan([folder])
+    assert verdicts(outcomes) == {n: ("PASS", {}) for n in ("Linear", "LazyDense", "ListDense", "Tanh", "Network",
+                                                            "Flatten")}
+    assert {r.check for r in next(o for o in outcomes if o.target.name == "ListDense").report.results} >= \
+        {"grad_param:params[0]", "fd:params[1]"}
+    assert {r.check for r in next(o for o in outcomes if o.target.name == "LazyDense").report.results} >= \
+        {"grad_param:weights", "fd:bias"}
+    assert next(o for o in outcomes if o.target.name == "Flatten").report.results[0].shape == (4, 7, 6)
+    assert [n for n, _ in skipped] == ["RNN"] and "a recurrent layer or an embedding" in skipped[0][1]
+    bugs = {"Linear": ("self.db = grad.sum(axis=0)", "self.db = grad.mean(axis=0)", "grad_param:b"),
+            "Flatten": ("return output_gradient.reshape(self.shape)",
+                        "return output_gradient.reshape(self.shape[::-1]).transpose()", "grad_input"),
+            "Network": ("output_gradient = layer.backward(output_gradient, learning_rate)",
+                        "output_gradient = layer.backward(output_gradient, learning_rate) * 1.001", "fd:grad_input")}
+    for name, (old, new, check) in bugs.items():
+        (tmp_path / "forms.py").write_text(OTHER_FORMS.replace(old, new))
+        verdict, checks, _ = _failures(scan([folder], only=name)[0], name)
+        assert verdict == "FAIL" and check in checks, (name, verdict, checks)
+
+
+def test_float32_weights_are_judged_at_float32s_tolerance(tmp_path):
+    code = ("import numpy as np\n\nclass Dense:\n    def __init__(self, input_size, output_size):\n"
+            "        self.weights = (np.random.randn(output_size, input_size) * 0.1).astype(np.float32)\n"
+            "        self.bias = np.zeros((output_size, 1), dtype=np.float32)\n"
+            "    def forward(self, input):\n        self.input = input.astype(np.float32)\n"
+            "        return self.weights @ self.input + self.bias\n"
+            "    def backward(self, output_gradient, learning_rate):\n"
+            "        output_gradient = output_gradient.astype(np.float32)\n"
+            "        input_gradient = self.weights.T @ output_gradient\n"
+            "        self.weights -= learning_rate * (output_gradient @ self.input.T)\n"
+            "        self.bias -= learning_rate * output_gradient\n        return input_gradient\n")
+    folder = _write(tmp_path, {"dense.py": code})
+    o = scan([folder])[0][0]
+    assert o.verdict == "PASS" and {r.dtype for r in o.report.results} == {"float32"}
+    (tmp_path / "dense.py").write_text(code.replace("self.weights -= learning_rate * (", "self.weights -= 1.001 * learning_rate * ("))
+    assert scan([folder])[0][0].verdict == "FAIL"
