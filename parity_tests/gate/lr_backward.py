@@ -499,17 +499,19 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None):
     x = z if size == 1.0 else np.sign(z) * (size + 30.0 * np.abs(z))
     obj = _build(make, seed)
     built = set(_params(obj))                       # before any forward: no cached input or output among them
-    out = _run(obj, names, x.copy())                # weights made at the first forward (Dense(units)) exist now
+    x_in = x.copy()
+    out = _run(obj, names, x_in)                    # weights made at the first forward (Dense(units)) exist now
     if not isinstance(out, np.ndarray):
         c.fail("forward", f"{names[0]} returned {type(out).__name__}, not an array")
         return
+    out = np.array(out, copy=True)
     arrays = {k: v.copy() for k, v in _params(obj).items()}
-    weights = {k: v for k, v in arrays.items() if _reads(obj, names, x, k, v, out)}
+    # a weight is what its forward reads, found on a copy (its forward may keep what it saw: numpy-ml's X list)
+    pristine = _copy(obj)                           # as before the backward, sub-layers' weights too (a Network)
+    probe = _copy(obj) or obj
+    weights = {k: v for k, v in arrays.items() if _reads(probe, names, x, k, v, out)}
     if any(v.dtype == np.float32 for v in weights.values()):
         c.meta["dtype"] = "float32"                 # its weights are float32: float32's tolerance, no finite differences
-    pristine = _copy(obj)                           # as before the backward, sub-layers' weights too (a Network)
-    x_in = x.copy()
-    out = np.array(_run(obj, names, x_in), copy=True)
     c.distribution = bool(out.size > 1 and np.all(out > 0) and abs(out.sum() - 1.0) < 1e-9)
     g = rng.standard_normal(out.shape)
     if sparse:                                      # d(-log p[label]) / dp
