@@ -1,33 +1,30 @@
-"""``parity scan`` on layers that update their own weights, or keep their gradients in dicts, checked
-as objects: ``forward(input)`` and a backward returning the input gradient, in the styles of
+"""``parity scan`` on layers that update their own weights, or leave their gradients where no book's
+adapter reads them, checked as objects: ``forward(input)`` and a backward returning the input gradient,
+``names = (forward, backward, mode)``:
 
-* The Independent Code's "Neural Network from Scratch" (``backward(output_gradient, learning_rate)``;
-  ``Dense(input_size, output_size)`` on column vectors, ``Activation(activation, activation_prime)``,
-  ``Tanh``, ``Softmax``, ``Convolutional(input_shape, kernel_size, depth)``, ``Reshape``), Omar Aflak's
-  "Neural Network from scratch in Python" (``forward_propagation``/``backward_propagation``, ``FCLayer``
-  on rows, ``ActivationLayer``) and Victor Zhou's CNN (``backprop(d_L_d_out, learn_rate)``): mode "lr";
-* the learning rate given to the constructor, ``backward(input, grad_output)`` (the YSDA / HSE
-  "Intro to Deep Learning" practical, ``Dense(input_units, output_units, learning_rate=0.1)``): mode
-  "input", or ``backward(grad)``: mode "attr";
-* Joel Grus's joelnet (``self.params`` and ``self.grads`` dicts by key, ``backward(grad)``): mode "dict".
+* "lr": ``backward(output_gradient, learning_rate)`` (The Independent Code's "Neural Network from
+  Scratch": ``Dense(input_size, output_size)`` on columns, ``Activation(activation, activation_prime)``,
+  ``Convolutional(input_shape, kernel_size, depth)``; Omar Aflak's ``FCLayer`` on rows with
+  ``forward_propagation``/``backward_propagation``; Victor Zhou's ``backprop(d_L_d_out, learn_rate)``);
+* "input": ``backward(input, grad_output)`` (the YSDA / HSE practicals), the rate in the constructor
+  or none (the gradients left in ``gradW``, ``gradb``);
+* "attr": ``backward(grad)``, the rate in the constructor;
+* "dict": ``backward(grad)``, ``self.params``/``self.grads`` dicts (joelnet; numpy-ml's
+  ``parameters``/``gradients``);
+* "grads": ``backward(grad)`` leaving ``dW``, ``gradW``... in a class whose name no book's adapter takes.
 
-Checked in float64 (these tutorials' dtype), one sample at a time as they train (and on a batch when
-the layer takes one):
+A weight is a float array the layer holds (attributes, ``self.params`` as a dict or list, or made at
+its first forward) that its forward reads. Its gradient is read from its update at learning rate
+``LR`` (``(before - after) / LR``) or from where the backward left it. Checked in float64 (float32
+weights: at float32's tolerance, without finite differences), one input at a time as these tutorials
+train (a vector for a softmax; a dense layer also on a batch when it takes one):
 
-* ``forward`` against torch, where the layer is one torch knows: a dense layer (found by its 2-D
-  weight: ``W @ x + b`` on a column, ``x @ W + b`` on a row, then the activation its output shows), the
-  activations by name (the class's, or the function an ``Activation(f, f_prime)`` is built from: tanh,
-  sigmoid, relu, softmax over the vector), a convolution (kernels (F, C, k, k) with biases (F, H', W'),
-  or filters (F, k, k) on a 2-D image), a reshape;
-* the input gradient it returns, and each weight's gradient (read from its update at learning rate
-  ``LR``: ``(before - after) / LR``, or from ``self.grads``) against torch's gradient of
-  ``sum(output_gradient * forward(x))`` AND against finite differences of its own forward (the only
-  oracle for a layer torch has no name for); a weight is an array its forward reads (a momentum buffer
-  is not);
+* ``forward`` against torch where torch knows the layer (``_reference``: a dense layer by its 2-D
+  weight, then the activation its output shows; tanh, sigmoid, relu, softmax by name; a convolution
+  by name and layout; a reshape);
+* the input gradient and each weight's gradient against torch's gradient of
+  ``sum(output_gradient * forward(x))`` AND against finite differences of its own forward;
 * the input and the output gradient unchanged.
-
-A backward that updates the weights before it computes the input gradient is told so, and so is an
-update a constant times the gradient.
 """
 import ast
 import inspect
@@ -37,6 +34,8 @@ import textwrap
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+from numpy_impl.gradcheck import numerical_gradient
 
 from .api import _Checks
 from .report import Report
@@ -49,7 +48,6 @@ INPUT_NAMES = {"input", "inputs", "x", "a_prev", "inp", "input_data", "layer_inp
 FORWARDS = ("forward", "forward_propagation", "forward_prop", "forward_pass")
 BACKWARDS = ("backward", "backward_propagation", "backward_prop", "backprop", "backward_pass")
 LR = 0.5                       # not 1: an update that drops the rate, or applies it twice, shows
-FD_STEP = 1e-6
 FORWARD_SEED = 1234            # the global RNG is seeded before each forward: a dropout mask is the same each time
 USER = (Exception, SystemExit, GeneratorExit)   # what the user's code may raise (sys.exit, os._exit too)
 D, H = 4, 3                    # a dense layer's sizes (different, so the weight's layout shows)
@@ -107,6 +105,8 @@ def methods(cls, known=False):
     knows (``known``: the books' Affine, Relu... have adapters of their own), "grads" for
     ``backward(grad)`` leaving its gradients in attributes (``dW``, ``gradW``). The forward takes the
     input alone."""
+    if issubclass(cls, (torch.nn.Module, torch.autograd.Function)):
+        return None                                 # torch's own: forward(ctx, x), backward(ctx, g)
     fwd = next((m for m in FORWARDS if callable(getattr(cls, m, None))), None)
     fargs = _positional(getattr(cls, fwd)) if fwd else None
     if not fargs or len(fargs[1]) != 2:
@@ -305,20 +305,24 @@ BATCH = f"a batch of {N}"
 
 def check(label, kind, make, names, seed=0):
     """One ``Report`` for the layer ``make()`` builds (``names``: forward, backward, mode)."""
-    samples = [("random", 1.0, False)] + ([("|x| near 800", 800.0, False)]
-                                          if kind in ("sigmoid", "tanh", "softmax") else [])
+    samples = [("random", 1.0)]
+    try:
+        if kind in ("sigmoid", "tanh", "softmax") and not _params(_build(make, seed)):
+            samples.append(("|x| near 800", 800.0))    # where exp overflows, for the activation itself
+    except USER:                                    # noqa: BLE001 -- the constructor fails: _sample says so
+        pass
     try:
         batch = _batch_shape(make, names, seed)
     except USER:                                    # noqa: BLE001 -- the user's code refusing batches
         batch = None
     if batch:
-        samples.append((f"{BATCH} {batch}", 1.0, False))
-    runs = [_sample(label, kind, make, names, seed, *sample, batch=batch) for sample in samples]
+        samples.append((f"{BATCH} {batch}", 1.0))
+    runs = [_sample(label, kind, make, names, seed, sample, size, False, batch) for sample, size in samples]
     if not runs[0][0].passed and getattr(runs[0][1], "distribution", False):
         # Victor Zhou's Softmax: "we know only 1 element of d_L_d_out will be nonzero", and its backward
         # returns at that element: right under cross-entropy, which is where it is used, and said so
-        sparse = [_sample(label, kind, make, names, seed, f"{sample}, {ONE_NONZERO}", size, True,
-                          batch=batch if sample.startswith(BATCH) else None) for sample, size, _ in samples]
+        sparse = [_sample(label, kind, make, names, seed, f"{sample}, {ONE_NONZERO}", size, True, batch)
+                  for sample, size in samples]
         if all(r.passed for r, _ in sparse):
             for r, _ in sparse:
                 for result in r.results:
@@ -330,12 +334,19 @@ def check(label, kind, make, names, seed=0):
     return report
 
 
-def _sample(label, kind, make, names, seed, sample, size, sparse, batch=None):
+class Refused(ValueError):
+    """What the scan says of the layer itself (no input shape gives it a non-empty output)."""
+
+
+def _sample(label, kind, make, names, seed, sample, size, sparse, batch):
+    """``(report, checks)`` of one sample; ``batch``, the batch's shape, is used by the batch sample only."""
     s = seed_for(seed, label, sample)
     c = _Checks(None, component=label, dtype="float64", sample=sample, shape=(), seed=s)
     try:
         _check_one(c, kind, make, names, np.random.default_rng(s), s, size, sparse,
                    batch if sample.startswith(BATCH) else None)
+    except Refused as e:
+        c.fail("error", str(e))
     except USER as e:                               # noqa: BLE001 -- the user's code (sys.exit too)
         c.crashed(e)
     return c.report(), c
@@ -468,7 +479,7 @@ def _pick(make, names, shapes, seed, rng):
         try:
             out = np.asarray(_run(_build(make, seed), names, x.copy()))
             if out.size == 0:
-                raise ValueError(f"its forward of an input {shape} is empty, {out.shape}")
+                raise Refused(f"its forward of every input tried is empty: {out.shape} for {shape}")
             _run(_build(make, seed), names, x.copy(), np.ones_like(out))
         except USER as e:                           # noqa: BLE001 -- the user's code refusing this layout
             first = first or e
@@ -477,10 +488,11 @@ def _pick(make, names, shapes, seed, rng):
     raise first
 
 
-def _reads(obj, names, x, k, v, out):
-    """Whether its forward reads the array ``k`` (a weight), not only keeps it (a momentum buffer)."""
+def _reads(obj, names, x, k, v, out, rng):
+    """Whether its forward reads the array ``k`` (a weight), not only keeps it (a momentum buffer): a
+    random change of it (not a uniform one, which a bias before a softmax would not show) moves the output."""
     try:
-        _set(obj, k, v + 1.0)
+        _set(obj, k, v + rng.standard_normal(v.shape))
         moved = np.asarray(_run(obj, names, x.copy()))
         return moved.shape != out.shape or not np.array_equal(moved, out, equal_nan=True)
     except USER:
@@ -507,9 +519,9 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None):
     out = np.array(out, copy=True)
     arrays = {k: v.copy() for k, v in _params(obj).items()}
     # a weight is what its forward reads, found on a copy (its forward may keep what it saw: numpy-ml's X list)
-    pristine = _copy(obj)                           # as before the backward, sub-layers' weights too (a Network)
-    probe = _copy(obj) or obj
-    weights = {k: v for k, v in arrays.items() if _reads(probe, names, x, k, v, out)}
+    pristine = _copy(obj) or _again(make, names, seed, x)      # as before the backward, sub-layers' weights too
+    probe = _copy(obj) or _again(make, names, seed, x)
+    weights = {k: v for k, v in arrays.items() if _reads(probe, names, x, k, v, out, rng)}
     if any(v.dtype == np.float32 for v in weights.values()):
         c.meta["dtype"] = "float32"                 # its weights are float32: float32's tolerance, no finite differences
     c.distribution = bool(out.size > 1 and np.all(out > 0) and abs(out.sum() - 1.0) < 1e-9)
@@ -541,7 +553,8 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None):
         # Dense(..., activation="relu"): the dense layer and the activation it applies after it
         then = next((a for a in ("relu", "sigmoid", "tanh", "softmax") if a != kind
                      and _close(out, _reference(a, held, x, g, out.shape)[0])), None)
-        ref = _reference(then, held, x, g, out.shape) if then else ref
+        # a layer its name does not call dense, holding a weight of those sizes, is one only if it computes one
+        ref = _reference(then, held, x, g, out.shape) if then else None if kind == "layer" else ref
     if ref is not None:
         c.add("forward", out, ref[0])
         if then:
@@ -554,9 +567,7 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None):
                 _explain_scale(c.results[-1], grads[k], ref[2][k], source)
     # the third oracle: finite differences of its own forward, the arrays as they were (float64 only:
     # in float32 they would measure rounding)
-    for k, v in arrays.items():
-        _set(obj, k, v.copy())
-    obj = pristine if pristine is not None else obj
+    obj = pristine
     fd = c.meta["dtype"] == "float64"
     if dx is not None and fd:
         c.add("fd:grad_input", dx, _fd(lambda xx: _run(obj, names, xx), x, g))
@@ -572,7 +583,7 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None):
             r.note = (r.note + "; " if r.note else "") + f"its backward left {k} unchanged"
         if k is not None and not r.passed and source.startswith("none"):
             r.note = (r.note + "; " if r.note else "") + source[len("none: "):]
-    kept = [k for k in arrays if k not in weights and not _same(arrays[k], after[k])]
+    kept = [k for k in arrays if k not in weights and k in built and not _same(arrays[k], after[k])]
     if kept and source == "update" and any(r.check.startswith(("grad_param", "fd:")) and r.check != "fd:grad_input"
                                            and not r.passed for r in c.results):
         for r in c.results:
@@ -593,6 +604,14 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None):
     if dx is None:                                  # Victor Zhou's Conv3x3, a first layer: said beside the verdict
         for r in c.results:
             r.extra["no_input_grad"] = True
+
+
+def _again(make, names, seed, x):
+    """The layer built and run forward once more (seeded both times: the same state), for a layer that
+    cannot be deep-copied (it holds a module, a lock, a file)."""
+    obj = _build(make, seed)
+    _run(obj, names, x.copy())
+    return obj
 
 
 def _copy(obj):
@@ -676,7 +695,7 @@ def _explain_stale(c, obj, names, x, g, dx, weights, after):
     """An input gradient that is wrong for the weights before the update but right for those after
     it: the backward updated them first."""
     bad = [r for r in c.results if r.check in ("grad_input", "fd:grad_input") and not r.passed]
-    if not bad or dx is None or not any(np.any(weights[k] != after[k]) for k in weights):
+    if not bad or dx is None or all(_same(weights[k], after[k]) for k in weights):
         return
     for k in weights:
         _set(obj, k, after[k].copy())
@@ -693,18 +712,9 @@ def _explain_stale(c, obj, names, x, g, dx, weights, after):
 
 
 def _fd(f, p, g):
-    """d sum(g * f(p)) / dp by central differences."""
+    """d sum(g * f(p)) / dp by central differences (``numpy_impl.gradcheck``'s): ``f`` takes a copy of p."""
     p = np.array(p, dtype=np.float64, copy=True)
-    grad = np.zeros_like(p)
-    for idx in np.ndindex(p.shape):
-        old = p[idx]
-        p[idx] = old + FD_STEP
-        up = float(np.sum(g * np.asarray(f(p.copy()))))
-        p[idx] = old - FD_STEP
-        down = float(np.sum(g * np.asarray(f(p.copy()))))
-        p[idx] = old
-        grad[idx] = (up - down) / (2 * FD_STEP)
-    return grad
+    return numerical_gradient(lambda: np.asarray(f(p.copy()), dtype=np.float64), p, np.asarray(g, dtype=np.float64))
 
 
 def _reference(kind, params, x, g, out_shape):
@@ -747,8 +757,7 @@ def _reference(kind, params, x, g, out_shape):
         if kind == "conv" or out.numel() != int(np.prod(out_shape)):
             return None   # not the layout torch was asked for (channels last: (H, W, C) kernels (k, k, C, F))
         out = out.reshape(out_shape)    # a dense layer's (H,) for (1, H), or its (1, H) for (H,)
-    (out * torch.from_numpy(g.reshape(out.shape) if g.size == out.numel() else np.zeros(tuple(out.shape)))).sum() \
-        .backward()
+    (out * torch.from_numpy(g.reshape(out.shape))).sum().backward()
     return out.detach().numpy(), xt.grad.numpy(), {k: t.grad.numpy() for k, t in pt.items() if t.grad is not None}
 
 

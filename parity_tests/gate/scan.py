@@ -93,7 +93,8 @@ LOOKS_USEFUL = re.compile(r"^\s*(def \w+_(forward|backward)\w*|def backprop\b|de
                           r"|def (" + "|".join(LRB.BACKWARDS) + r")\(\s*self\s*,\s*\w+\s*,\s*(?i:"
                           + "|".join(sorted(LRB.LR_NAMES)) + r")\s*[,)=:]"
                           r"|def (" + "|".join(LRB.BACKWARDS) + r")\(\s*self\s*,\s*(?:input|inputs|x)\s*,\s*\w*grad"
-                          r"|[^\n]*self\.(?:learning_rate|lr|eta)\s*\*"
+                          r"|[^\n]*self\.(?:learning_rate|lr|eta|learn_rate|lrate)\b(?!\s*=[^=])"
+                          r"|[^\n]*self\.(?:d|grad_?|grads\[)\w*\s*(?:\+?=|\])"
                           r"|class (" + "|".join(sorted(LAYER_CLASSES | set(OPT_CLASSES) | MODEL_CLASSES | NNFS_CLASSES))
                           + r")\b)", re.M)
 
