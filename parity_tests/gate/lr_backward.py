@@ -580,27 +580,27 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None):
     for r in c.results:
         k = next((k for k in weights if r.check.endswith(":" + _label(obj, k))), None)
         if k is not None and source == "update" and not r.passed and _same(arrays[k], after[k]):
-            r.note = (r.note + "; " if r.note else "") + f"its backward left {k} unchanged"
+            _note(r, f"its backward left {k} unchanged")
         if k is not None and not r.passed and source.startswith("none"):
-            r.note = (r.note + "; " if r.note else "") + source[len("none: "):]
+            _note(r, source[len("none: "):])
     kept = [k for k in arrays if k not in weights and k in built and not _same(arrays[k], after[k])]
     if kept and source == "update" and any(r.check.startswith(("grad_param", "fd:")) and r.check != "fd:grad_input"
                                            and not r.passed for r in c.results):
         for r in c.results:
             if not r.passed and r.check != "fd:grad_input":
-                r.note = (r.note + "; " if r.note else "") + (
+                _note(r, (
                     f"its backward also changes {', '.join(kept)}, which its forward does not read: an optimizer "
                     f"inside the layer (momentum, Adam)? The gradient is read from the weights' update as plain "
-                    f"SGD's, (before - after) / learning_rate")
+                    f"SGD's, (before - after) / learning_rate"))
                 break
     _explain_stale(c, obj, names, x, g, dx, weights, after)
     if dx is not None and np.shape(dx) == g.shape and np.array_equal(dx, g) and kind != "identity":
         for r in c.results:
             if r.check in ("grad_input", "fd:grad_input") and not r.passed:
-                r.note = (r.note + "; " if r.note else "") + (
+                _note(r, (
                     "its backward returns the output gradient unchanged: a layer whose gradient the loss computes "
                     "with it (softmax with cross-entropy's p - y)? As a layer of its own, its forward has this "
-                    "gradient")
+                    "gradient"))
     if dx is None:                                  # Victor Zhou's Conv3x3, a first layer: said beside the verdict
         for r in c.results:
             r.extra["no_input_grad"] = True
@@ -621,6 +621,11 @@ def _copy(obj):
         return copy.deepcopy(obj)
     except Exception:                               # noqa: BLE001 -- whatever the user's object holds
         return None
+
+
+def _note(result, text):
+    """``text`` added to a result's note."""
+    result.note = (result.note + "; " if result.note else "") + text
 
 
 def _same(a, b):
@@ -685,10 +690,10 @@ def _explain_scale(result, got, want, source):
         return
     ratio = float(np.sum(got * want) / np.sum(want * want))
     if ratio and np.allclose(got, ratio * want, rtol=1e-6, atol=1e-9 * np.abs(want).max()):
-        result.note = (result.note + "; " if result.note else "") + (
+        _note(result, (
             f"its update at learning_rate={LR} is {ratio:.6g} times what that rate gives ({LR} times the gradient): "
             "is the learning rate used once, as given, and the gradient scaled right?" if source == "update"
-            else f"it is {ratio:.6g} times torch's")
+            else f"it is {ratio:.6g} times torch's"))
 
 
 def _explain_stale(c, obj, names, x, g, dx, weights, after):
@@ -706,9 +711,9 @@ def _explain_stale(c, obj, names, x, g, dx, weights, after):
             _set(obj, k, v.copy())
     if np.shape(dx) == stale.shape and np.allclose(dx, stale, rtol=1e-5, atol=1e-7):
         for r in bad:
-            r.note = (r.note + "; " if r.note else "") + (
+            _note(r, (
                 "it is the input gradient of the weights after the update: the backward updates the weights "
-                "before it uses them (compute the input gradient first)")
+                "before it uses them (compute the input gradient first)"))
 
 
 def _fd(f, p, g):
