@@ -151,7 +151,9 @@ def _not_written(fn):
         tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
     except (OSError, TypeError, SyntaxError):
         return False
-    body = tree.body[0].body if tree.body and hasattr(tree.body[0], "body") else []
+    if not tree.body or not isinstance(tree.body[0], (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False                                # forward = lambda self, x: ...: written
+    body = tree.body[0].body
     for stmt in body:
         if isinstance(stmt, ast.Pass) or (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)):
             continue

@@ -723,3 +723,13 @@ def test_float32_weights_are_judged_at_float32s_tolerance(tmp_path):
     assert o.verdict == "PASS" and {r.dtype for r in o.report.results} == {"float32"}
     (tmp_path / "dense.py").write_text(code.replace("self.weights -= learning_rate * (", "self.weights -= 1.001 * learning_rate * ("))
     assert scan([folder])[0][0].verdict == "FAIL"
+
+
+def test_a_forward_written_as_a_lambda_is_no_base_class(tmp_path):
+    code = ("import numpy as np\n\nclass Tanh:\n    forward = lambda self, x: np.tanh(x)\n\n"
+            "    def backward(self, grad, learning_rate):\n        return grad * (1 - np.tanh(self.x) ** 2)\n")
+    folder = _write(tmp_path, {"tanh.py": code})
+    assert verdicts(scan([folder])[0]) == {"Tanh": ("FAIL", {})}         # self.x: the lambda keeps nothing
+    (tmp_path / "tanh.py").write_text(code.replace("np.tanh(self.x)", "self.y").replace(
+        "forward = lambda self, x: np.tanh(x)", "forward = lambda self, x: setattr(self, 'y', np.tanh(x)) or self.y"))
+    assert verdicts(scan([folder])[0]) == {"Tanh": ("PASS", {})}
