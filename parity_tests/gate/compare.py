@@ -116,6 +116,25 @@ class Refused(Exception):
     reported as it is (not as an exception the user's code raised)."""
 
 
+def constant_ratio(actual, expected, rtol=1e-6):
+    """``c`` when ``actual`` is ``c * expected`` for one constant ``c != 0`` (a missing 1/N, a sum where the
+    mean is meant, a learning rate of its own), else None."""
+    try:
+        got, want = np.asarray(actual, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    if got.shape != want.shape or not np.all(np.isfinite(want)) or not np.any(want):
+        return None
+    ratio = float(np.sum(got * want) / np.sum(want * want))
+    ok = ratio and np.allclose(got, ratio * want, rtol=rtol, atol=1e-9 * np.abs(want).max())
+    return ratio if ok else None
+
+
+def add_note(result, text):
+    """``text`` added to a result's note."""
+    result.note = (result.note + "; " if result.note else "") + text
+
+
 def failed(note, **meta):
     """A check that failed before any comparison (an exception, a mutated input, a wrong dtype)."""
     return CheckResult(passed=False, note=note, **meta)

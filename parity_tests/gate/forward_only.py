@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from .api import _Checks
-from .compare import is_none
+from .compare import add_note, constant_ratio, is_none
 from .report import Report
 from .samples import seed_for
 
@@ -63,9 +63,7 @@ def _t(a):
 
 def _derivative(fn, z):
     """The elementwise derivative of ``fn`` at ``z``, by autograd."""
-    t = _t(z).clone().requires_grad_(True)
-    fn(t).sum().backward()
-    return t.grad
+    return _grad_of(lambda t: fn(t).sum(), z)
 
 
 def _grad_of(fn, p):
@@ -332,16 +330,9 @@ SCALED = {"mse": "mean of the squares", "mse_prime": "derivative of the mean of 
 
 def _scaled(result, out, expected, what):
     """A loss (or its derivative) that is a constant times torch's: the sum, 0.5 * the sum..."""
-    try:
-        got, want = np.asarray(out, dtype=np.float64), np.asarray(expected, dtype=np.float64)
-    except (TypeError, ValueError):
-        return
-    if got.shape != want.shape or not np.any(want):
-        return
-    ratio = float(np.sum(got * want) / np.sum(want * want))
-    if ratio and np.allclose(got, ratio * want, rtol=1e-4, atol=1e-9):
-        result.note = (result.note + "; " if result.note else "") + (
-            f"it is {ratio:.6g} times torch's, the {what} (a sum, or half of one, where the mean is meant?)")
+    ratio = constant_ratio(out, expected, rtol=1e-4)
+    if ratio is not None:
+        add_note(result, f"it is {ratio:.6g} times torch's, the {what} (a sum, or half of one, where the mean is meant?)")
 
 
 def _softmax_axis(result, out, x):

@@ -38,6 +38,7 @@ import torch.nn.functional as F
 from numpy_impl.gradcheck import numerical_gradient
 
 from .api import _Checks
+from .compare import add_note as _note, constant_ratio
 from .report import Report
 from .samples import seed_for
 
@@ -625,11 +626,6 @@ def _copy(obj):
         return None
 
 
-def _note(result, text):
-    """``text`` added to a result's note."""
-    result.note = (result.note + "; " if result.note else "") + text
-
-
 def _same(a, b):
     return np.shape(a) == np.shape(b) and np.array_equal(a, b)
 
@@ -687,15 +683,11 @@ def _close(got, want):
 
 def _explain_scale(result, got, want, source):
     """An update (a gradient) that is a constant times torch's (a learning rate of its own, a missing 1/N)."""
-    got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
-    if result.passed or got.shape != want.shape or not np.any(want):
-        return
-    ratio = float(np.sum(got * want) / np.sum(want * want))
-    if ratio and np.allclose(got, ratio * want, rtol=1e-6, atol=1e-9 * np.abs(want).max()):
-        _note(result, (
-            f"its update at learning_rate={LR} is {ratio:.6g} times what that rate gives ({LR} times the gradient): "
-            "is the learning rate used once, as given, and the gradient scaled right?" if source == "update"
-            else f"it is {ratio:.6g} times torch's"))
+    ratio = None if result.passed else constant_ratio(got, want)
+    if ratio is not None:
+        _note(result, f"its update at learning_rate={LR} is {ratio:.6g} times what that rate gives ({LR} times the "
+                      "gradient): is the learning rate used once, as given, and the gradient scaled right?"
+              if source == "update" else f"it is {ratio:.6g} times torch's")
 
 
 def _explain_stale(c, obj, names, x, g, dx, weights, after):
