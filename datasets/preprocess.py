@@ -40,8 +40,9 @@ def subset(X, y, n, seed=0):
 
 def to_float(X, dtype=np.float64, scale=True):
     """uint8 images to floats, in [0, 1] when ``scale``."""
+    dtype = np.dtype(dtype)                         # "float32", np.float32 and np.dtype("float32") alike
     X = X.astype(dtype)
-    return X / dtype(255) if scale else X
+    return X / dtype.type(255) if scale else X
 
 
 def mean_image(X_train):

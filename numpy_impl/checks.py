@@ -61,7 +61,19 @@ def weight_init(component, init, weight_scale):
         return initializers.by_name(init, std=check_number(component, "weight_scale", weight_scale, 0))
     if not callable(init):
         raise TypeError(f"{component}: init must be None, a name or a function init(shape, rng, dtype), got {init!r}")
-    return init
+
+    def checked(shape, rng=None, dtype=np.float64):
+        """The user's init, its result checked: the shape asked for, finite real numbers."""
+        W = init(shape, rng=rng, dtype=dtype)
+        a = np.asarray(W)
+        if a.shape != tuple(shape):
+            flipped = " (the transpose: torch's (out, in) layout?)" if a.shape == tuple(shape)[::-1] else ""
+            raise ValueError(f"{component}: init returned shape {a.shape}, expected {tuple(shape)}{flipped}")
+        if a.dtype.kind not in "fiu" or (a.dtype.kind == "f" and not np.isfinite(a).all()):
+            raise ValueError(f"{component}: init returned {a.dtype} values"
+                             + (" with NaN or inf" if a.dtype.kind == "f" else "") + "; expected finite real numbers")
+        return W
+    return checked
 
 
 def check_ndim(component, x, ndims, spec, what="input"):

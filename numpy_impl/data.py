@@ -1,7 +1,7 @@
 """The minibatch iterator shared by the NumPy trainer and the torch mirror (same batches, same order)."""
 import numpy as np
 
-from .checks import check_count
+from .checks import check_count, check_flag
 from .rng import as_rng
 
 
@@ -17,6 +17,7 @@ def minibatches(X, y, batch_size, shuffle=True, seed=None, drop_last=False, star
         raise ValueError(f"minibatches: X has {n} samples, y has {len(y)}")
     batch_size = check_count("minibatches", "batch_size", batch_size, 1)
     start = check_count("minibatches", "start", start, 0)
+    shuffle, drop_last = check_flag("minibatches", "shuffle", shuffle), check_flag("minibatches", "drop_last", drop_last)
     order = as_rng(seed, "minibatches").permutation(n) if shuffle else np.arange(n)
     stop = n - n % batch_size if drop_last else n
     for i in range(start * batch_size, stop, batch_size):

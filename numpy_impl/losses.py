@@ -150,16 +150,21 @@ def mse_loss(x, target):
     return x.dtype.type(np.mean(diff * diff)), diff * x.dtype.type(2.0 / x.size)
 
 
+def _not_a_weight(name):
+    """A bias (``b``, the GRU's ``bh``, attention's ``b_in``/``b_out``, ``bias``) or a norm's gamma/beta."""
+    return name in ("b", "bh", "bias", "beta", "gamma") or name.startswith(("b_", "bias_"))
+
+
 def l2_penalty(params, reg, names=None):
-    """``reg * sum(W**2)`` over the named parameters (default: every name not ending in 'b'/'beta'
-    /'gamma', i.e. weights only). Returns ``(penalty, grads)``; grads are ``2 * reg * W``, which is
-    torch's ``weight_decay = 2 * reg``."""
+    """``reg * sum(W**2)`` over the named parameters (default: weights only, every name whose last part
+    is not a bias or a norm's scale and shift: 'b', 'bh', 'b_in', 'b_out', 'bias', 'beta', 'gamma').
+    Returns ``(penalty, grads)``; grads are ``2 * reg * W``, which is torch's ``weight_decay = 2 * reg``."""
     if isinstance(reg, bool) or not isinstance(reg, (int, float, np.integer, np.floating)) or not reg >= 0 \
             or not np.isfinite(reg):
         raise ValueError(f"l2_penalty: reg must be a finite number >= 0, got {reg!r}")
     reg = float(reg)                                # a NumPy float64 reg would make float32 gradients float64
     if names is None:
-        names = [k for k in params if k.split(".")[-1] not in ("b", "beta", "gamma")]
+        names = [k for k in params if not _not_a_weight(k.split(".")[-1])]
     unknown = [k for k in names if k not in params]
     if unknown:
         raise ValueError(f"l2_penalty: no parameter named {unknown}; the parameters are {sorted(params)}")

@@ -65,7 +65,10 @@ def _finish(x, total, dx, reduction, count):
     if reduction == "mean":
         count = x.dtype.type(count)
         total, dx = total / count, dx / count
-    return x.dtype.type(total), np.asarray(dx, dtype=x.dtype)
+    dx = np.asarray(dx, dtype=x.dtype)
+    if not dx.flags.writeable:                      # a broadcast view: the caller may scale it in place
+        dx = dx.copy()
+    return x.dtype.type(total), dx
 
 
 # ---------------------------------------------------------------- class-index losses

@@ -66,6 +66,16 @@ def _has_batchnorm1d(model):
     return False
 
 
+def _steps_on_metric(scheduler):
+    """Whether ``scheduler.step`` needs an argument (ReduceLROnPlateau's metric)."""
+    import inspect
+    try:
+        params = inspect.signature(scheduler.step).parameters.values()
+    except (TypeError, ValueError, AttributeError):
+        return False
+    return any(p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
+
+
 class Trainer:
     def __init__(self, model, optimizer, scheduler=None, batch_size=64, seed=0, schedule_every="epoch",
                  train_acc_samples=1000, callbacks=(), progress=True, log=print):
@@ -82,6 +92,10 @@ class Trainer:
             raise TypeError("Trainer: optimizer must have a step() method, got None")
         if model is None:
             raise TypeError("Trainer: model must have a loss() method, got None")
+        self.on_metric = _steps_on_metric(scheduler)
+        if self.on_metric and schedule_every != "epoch":
+            raise ValueError(f"Trainer: {type(scheduler).__name__} steps on a metric, once an epoch; "
+                             f"schedule_every='step' is for schedules that step on nothing")
         self.model, self.optimizer, self.scheduler = model, optimizer, scheduler
         self.batch_size, self.seed, self.schedule_every = int(batch_size), int(seed), schedule_every
         self.train_acc_samples = train_acc_samples
@@ -98,7 +112,7 @@ class Trainer:
         self.history = {"loss": [], "epochs": [], "stopped": None}
         self.stopped = None
         self.config = None      # JSON-able settings of the run, saved in every checkpoint
-        self._acc_idx = None
+        self._acc_idx, self._acc_key = None, None
 
     # ------------------------------------------------------------------ checkpoints
     def state(self):
@@ -139,8 +153,9 @@ class Trainer:
             return None
         if n >= len(X):
             return self.evaluate(X, y)
-        if self._acc_idx is None or len(self._acc_idx) != n:
+        if self._acc_idx is None or self._acc_key != (n, len(X)):     # drawn again for other data
             self._acc_idx = np.random.default_rng([self.seed, 1 << 20]).choice(len(X), n, replace=False)
+            self._acc_key = (n, len(X))
         return self.evaluate(X[self._acc_idx], y[self._acc_idx])
 
     def evaluate(self, X, y):
@@ -215,6 +230,11 @@ class Trainer:
             raise ValueError(f"Trainer.fit: {len(X)} samples in batches of {self.batch_size} leave a last batch of 1, "
                              "and BatchNorm1d needs 2 or more in training (as torch); choose another batch size "
                              "or drop a sample")
+        if self.on_metric and getattr(self.scheduler, "mode", "min") == "max" and X_val is None \
+                and not self.train_acc_samples:
+            raise ValueError(f"Trainer.fit: {type(self.scheduler).__name__}(mode='max') steps on the validation "
+                             "accuracy (or the training accuracy without X_val); give X_val and y_val, or "
+                             "train_acc_samples > 0")
         if self.stopped:
             self.log(f"Trainer.fit: not training, this run was stopped: {self.stopped}")
             return self.history
@@ -278,7 +298,7 @@ class Trainer:
         return self.history
 
     def _end_epoch(self, X, y, X_val, y_val, losses_before, seconds, wall):
-        if self.scheduler is not None and self.schedule_every == "epoch":
+        if self.scheduler is not None and self.schedule_every == "epoch" and not self.on_metric:
             self.scheduler.step()
         losses = self.history["loss"][losses_before:]
         record = {"epoch": self.epoch + 1, "step": self.step,
@@ -287,6 +307,12 @@ class Trainer:
                   "val_acc": self.evaluate(X_val, y_val) if X_val is not None and len(X_val) else None,
                   "lr": [g["lr"] for g in self.optimizer.param_groups],
                   "seconds": seconds, "wall_seconds": wall}
+        if self.on_metric:                          # ReduceLROnPlateau: 'min' on the epoch's mean loss,
+            mode = getattr(self.scheduler, "mode", "min")       # 'max' on the validation (else training) accuracy
+            metric = record["loss"] if mode == "min" else \
+                record["val_acc"] if record["val_acc"] is not None else record["train_acc"]
+            self.scheduler.step(metric)
+            record["lr"] = [g["lr"] for g in self.optimizer.param_groups]
         self.epoch += 1
         self.batch = 0
         for cb in self.callbacks:

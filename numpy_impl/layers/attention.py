@@ -79,6 +79,9 @@ def scaled_dot_product_attention(q, k, v, attn_mask=None, is_causal=False, scale
             raise ValueError(f"{name}: attn_mask of shape {tuple(m.shape)} does not broadcast to the scores' "
                              f"shape {tuple(scores.shape)} (..., L, S)") from None
         scores = scores + m
+    if S == 0:                                            # no keys at all: zeros, as torch
+        p = np.zeros(scores.shape, dtype=q.dtype)
+        return p @ v, (q, k, v, p, scale)
     row_max = scores.max(axis=-1, keepdims=True)
     dead = row_max == -np.inf                             # every key masked: output 0, as torch; NaN stays NaN
     e = np.exp(scores - np.where(dead, 0, row_max))

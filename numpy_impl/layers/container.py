@@ -7,6 +7,16 @@ from .base import Layer
 class Sequential(Layer):
     def __init__(self, *layers):
         super().__init__()
+        seen = {}
+        for i, layer in enumerate(layers):
+            if not (callable(getattr(layer, "forward", None)) and callable(getattr(layer, "backward", None))):
+                raise TypeError(f"Sequential: layer {i} must be a layer with forward() and backward(), got "
+                                f"{type(layer).__name__}")
+            if id(layer) in seen:                   # its cache holds one input: the first call's gradient is lost
+                raise ValueError(f"Sequential: layers {seen[id(layer)]} and {i} are the same {type(layer).__name__} "
+                                 "object; a layer caches one forward, so the earlier use would get a wrong gradient "
+                                 "(and an optimizer would step its weights twice): build a layer per place")
+            seen[id(layer)] = i
         self.layers = list(layers)
 
     def children(self):

@@ -100,6 +100,9 @@ class InstanceNorm2d(Layer):
         spec = f"(N, {self.num_features}, H, W)"
         check_ndim(self.describe(), x, (4,), spec)
         check_dim(self.describe(), x, 1, self.num_features, spec)
+        if x.shape[2] * x.shape[3] == 1:            # each image normalised by itself: all zeros (torch refuses)
+            raise ValueError(f"{self.describe()}: expected more than 1 spatial element per channel, got shape "
+                             f"{tuple(x.shape)}")
         mean = x.mean(axis=(2, 3), keepdims=True)
         invstd = 1 / np.sqrt(x.var(axis=(2, 3), keepdims=True) + x.dtype.type(self.eps))
         xhat = (x - mean) * invstd

@@ -123,9 +123,16 @@ class MaxPool2d(_Pool2d):
         def block(b):
             ib, db, gb = idx[b], dxp[b], dout[b]
             hit = np.empty(ib.shape, dtype=bool)
+            finite = bool(np.isfinite(gb).all())    # else 0 * inf = NaN would reach every element of the window
             for k, sl in enumerate(slices):
                 np.equal(ib, k, out=hit)
-                if disjoint:
+                if not finite:
+                    part = np.where(hit, gb, 0)
+                    if disjoint:
+                        db[sl] = part
+                    else:
+                        db[sl] += part
+                elif disjoint:
                     np.multiply(hit, gb, out=db[sl])
                 else:
                     db[sl] += hit * gb

@@ -13,7 +13,7 @@ repeated; backward sums each sh x sw block.
 """
 import numpy as np
 
-from ..checks import check_ndim
+from ..checks import check_count, check_ndim
 from .base import Layer
 from .conv import pair
 
@@ -37,9 +37,11 @@ class AdaptiveAvgPool2d(Layer):
         super().__init__()
         if output_size is None or np.isscalar(output_size):
             output_size = (output_size, output_size)
-        self.output_size = tuple(None if s is None else int(s) for s in output_size)
-        if any(s is not None and s < 1 for s in self.output_size):
-            raise ValueError(f"{self.describe()}: output sizes must be >= 1 (or None), got {self.output_size}")
+        if not isinstance(output_size, (tuple, list)) or len(output_size) != 2:
+            raise ValueError(f"AdaptiveAvgPool2d: output_size must be one size or a pair (H, W), each an int >= 1 "
+                             f"or None, got {output_size!r}")
+        self.output_size = tuple(None if s is None else check_count("AdaptiveAvgPool2d", "output_size", s)
+                                 for s in output_size)
 
     def describe(self):
         return f"AdaptiveAvgPool2d({self.output_size})"

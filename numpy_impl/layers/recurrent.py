@@ -25,7 +25,7 @@ Layouts (the classic stacked form, gates side by side in the columns):
 """
 import numpy as np
 
-from ..checks import check_count, check_dim, check_flag, check_ndim, check_shape, float_dtype
+from ..checks import check_count, check_dim, check_flag, check_ndim, check_number, check_shape, float_dtype
 from ..rng import as_rng
 from .base import Layer
 
@@ -89,9 +89,10 @@ class TemporalAffine(Layer):
         dtype = float_dtype(type(self).__name__, dtype)
         self.in_features = check_count(type(self).__name__, "in_features", in_features)
         self.out_features = check_count(type(self).__name__, "out_features", out_features)
-        scale = 1 / np.sqrt(self.in_features) if weight_scale is None else weight_scale
+        scale = 1 / np.sqrt(self.in_features) if weight_scale is None else \
+            check_number(type(self).__name__, "weight_scale", weight_scale, 0)
         self.params["W"] = (scale * as_rng(rng).standard_normal((self.in_features, self.out_features))).astype(dtype)
-        if bias:
+        if check_flag(type(self).__name__, "bias", bias):
             self.params["b"] = np.zeros(self.out_features, dtype=dtype)
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
 
@@ -130,6 +131,9 @@ class _Recurrent(Layer):
         self.input_size = check_count(type(self).__name__, "input_size", input_size)
         self.hidden_size = check_count(type(self).__name__, "hidden_size", hidden_size)
         self.bias = check_flag(type(self).__name__, "bias", bias)
+        hidden_bias = check_flag(type(self).__name__, "hidden_bias", hidden_bias)
+        if weight_scale is not None:
+            check_number(type(self).__name__, "weight_scale", weight_scale, 0)
         if hidden_bias and not bias:
             raise ValueError(f"{self.describe()}: hidden_bias needs bias=True")
         rng = as_rng(rng)

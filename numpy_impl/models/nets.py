@@ -79,6 +79,7 @@ class FullyConnectedNet(Model):
         check_number(name, "reg", reg, 0)
         if isinstance(hidden_dims, (str, bytes)) or not hasattr(hidden_dims, "__iter__"):
             raise ValueError(f"{name}: hidden_dims must be a list of layer sizes, got {hidden_dims!r}")
+        batchnorm = check_flag(name, "batchnorm", batchnorm)    # the string "False" would switch it on
         rng = as_rng(seed, type(self).__name__)
         w_init = weight_init(name, init, weight_scale)      # a name, a function; a bad one named here
         dims = [input_dim] + list(hidden_dims)
@@ -189,12 +190,19 @@ def architecture(kind):
 def build_model(kind, input_shape, num_classes=10, reg=0.0, seed=0, dtype=np.float64, **settings):
     """A model of ``kind`` for samples of ``input_shape`` ((D,) flat, or (C, H, W) for ``conv``);
     ``settings`` override the kind's architecture (``architecture(kind)``)."""
+    unknown = sorted(set(settings) - set(SETTINGS))
+    if unknown:                                     # a misspelt setting would silently build the default net
+        raise ValueError(f"build_model: unknown setting(s) {unknown}; known: {sorted(SETTINGS)}")
     a = {**architecture(kind), **{k: v for k, v in settings.items() if v is not None}}
     dtype = np.dtype(dtype).type
+    if isinstance(input_shape, (str, bytes)) or not isinstance(input_shape, (tuple, list)) or not input_shape \
+            or not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1 for n in input_shape):
+        raise ValueError(f"build_model: input_shape must be the sample's shape, (D,) or (C, H, W) of sizes >= 1, "
+                         f"got {input_shape!r}")
     dim = int(np.prod(input_shape))
     if kind in ("softmax", "svm"):
         return LinearClassifier(dim, num_classes, loss=kind, reg=reg, seed=seed, dtype=dtype)
-    if kind in ("two-layer", "mlp") and (not isinstance(a["hidden"], (list, tuple)) or not a["hidden"]):
+    if kind in ("two-layer", "mlp", "conv") and (not isinstance(a["hidden"], (list, tuple)) or not a["hidden"]):
         raise ValueError(f"build_model: a {kind} model needs at least one hidden size, got hidden={a['hidden']!r}")
     if kind == "two-layer":
         return TwoLayerNet(dim, a["hidden"][0], num_classes, weight_scale=a["weight_scale"], reg=reg, seed=seed,

@@ -48,7 +48,7 @@ class Optimizer:
         if not groups or all(isinstance(g, dict) and isinstance(g.get("params"), dict) and not g["params"]
                              for g in groups):       # one empty group beside others is fine (torch too)
             raise ValueError(f"{name}: got an empty parameter list (as torch refuses)")
-        self.param_groups, seen = [], set()
+        self.param_groups, seen, arrays = [], set(), {}
         for g in groups:
             if not isinstance(g.get("params"), dict):
                 raise TypeError(f"{name}: each parameter group needs 'params' as a dict of name -> array")
@@ -62,6 +62,10 @@ class Optimizer:
             for k, p in g["params"].items():
                 if not isinstance(p, np.ndarray) or not np.issubdtype(p.dtype, np.floating):
                     raise TypeError(f"{name}: parameter '{k}' must be a floating-point ndarray")
+                if id(p) in arrays:             # a layer used twice: each step would update the array twice
+                    raise ValueError(f"{name}: parameters '{arrays[id(p)]}' and '{k}' are the same array (a layer "
+                                     "used twice?); each would update it once per step: list each array once")
+                arrays[id(p)] = k
             group = {**base, **g}
             self._validate(group)
             self.param_groups.append(group)
@@ -97,6 +101,7 @@ class Optimizer:
             raise TypeError(f"{name_}.step: grads must be a dict of name -> array, got {type(grads).__name__}")
         todo = []
         for group in self.param_groups:
+            self._validate(group)                   # a schedule may have set lr to a NumPy float (or worse)
             for name, p in group["params"].items():
                 g = grads.get(name)
                 if g is None:

@@ -11,10 +11,13 @@ adapter reads them, checked as objects: ``forward(input)`` and a backward return
 * "attr": ``backward(grad)``, the rate in the constructor;
 * "dict": ``backward(grad)``, ``self.params``/``self.grads`` dicts (joelnet; numpy-ml's
   ``parameters``/``gradients``);
-* "grads": ``backward(grad)`` leaving ``dW``, ``gradW``... in a class whose name no book's adapter takes.
+* "grads": ``backward(grad)`` leaving ``dW``, ``gradW``, ``dLdW``... in a class whose name no book's adapter
+  takes (CMU 11-785's MyTorch: ``Linear``, ``Conv2d_stride1``, ``MaxPool2d``...);
+* "local": ``backward()`` returning the elementwise dA/dZ (11-785's first handout's activations).
 
 A weight is a float array the layer holds (attributes, ``self.params`` as a dict or list, or made at
-its first forward) that its forward reads. Its gradient is read from its update at learning rate
+its first forward; the attributes of the layers it holds too, by path: ``layers[0].W``) that its forward
+reads; weights made all zeros or ones are checked at random values. Its gradient is read from its update at learning rate
 ``LR`` (``(before - after) / LR``) or from where the backward left it. Checked in float64 (float32
 weights: at float32's tolerance, without finite differences), one input at a time as these tutorials
 train (a vector for a softmax; a dense layer also on a batch when it takes one):
@@ -58,11 +61,14 @@ SIZES = {"input_size": D, "n_inputs": D, "n_input": D, "in_features": D, "input_
          "input_nodes": D, "in_dim": D, "input_units": D,
          "output_size": H, "n_outputs": H, "n_output": H, "out_features": H, "output_dim": H, "nodes": H,
          "out_size": H, "outputs": H, "n_out": H, "fan_out": H, "num_outputs": H, "output_neurons": H, "nout": H,
-         "output_nodes": H, "out_dim": H, "neurons": H, "units": H, "n_neurons": H, "output_units": H}
+         "output_nodes": H, "out_dim": H, "neurons": H, "units": H, "n_neurons": H, "output_units": H,
+         "num_features": D, "n_features": D, "features": D}
 IMAGE = (4, 7, 6)              # an input_shape: (C, H, W) or (H, W, C), both leave a 3x3 kernel room
 OTHER = {"input_shape": IMAGE, "kernel_size": 3, "filter_size": 3, "depth": 5, "num_filters": 5,
          "n_filters": 5, "filters": 5, "out_channels": 5, "kernel_shape": (3, 3), "layer_depth": 5,
-         "pool_size": 2}
+         "pool_size": 2, "in_channels": 3, "in_channel": 3, "input_channels": 3, "n_channels": 3, "channels": 3,
+         "out_channel": 5, "output_channels": 5, "kernel": 2, "stride": 2, "upsampling_factor": 2,
+         "downsampling_factor": 2, "factor": 2, "scale_factor": 2, "alpha": 0.5, "negative_slope": 0.1}
 # a derivative's name from its function's: tanh -> tanh_prime, tanh_derivative, d_tanh...
 DERIVATIVE = re.compile(r"^(?:(?P<a>\w+?)_(?:prime|derivative|deriv|grad|gradient|der|backward|diff)"
                         r"|(?:d_?|derivative_(?:of_)?|deriv_)(?P<b>\w+))$")
@@ -90,7 +96,7 @@ def _gradient_name(name):
     if n in ("data", "dim", "dims", "den", "deg", "dir", "doc", "dtype", "device"):
         return False
     return any(w in n for w in ("grad", "delta", "err", "upstream")) or \
-        bool(re.fullmatch(r"d_?[a-z]{1,3}\d*|d_?(out|output|values|l_d_out|loss)\w*", n))
+        bool(re.fullmatch(r"d_?[a-z]{1,3}\d*|d_?(out|output|values|l_d_out|loss)\w*|dl(oss)?_?d_?[a-z]\w*", n))
 
 
 def _ctor_lr(cls):
@@ -114,6 +120,8 @@ def methods(cls, known=False):
         return None
     for m in BACKWARDS:
         found = _positional(getattr(cls, m, None)) if callable(getattr(cls, m, None)) else None
+        if found and found[0] == ["self"] and not _varargs(getattr(cls, m)):
+            return fwd, m, "local"                  # backward() returning dA/dZ (11-785's first activations)
         if not found or len(found[0]) < 2:
             continue
         names, required = found[0][1:], found[1][1:]
@@ -128,6 +136,13 @@ def methods(cls, known=False):
         if len(required) == 1 and _gradient_name(names[0]) and not known and not m.endswith("_pass"):
             return fwd, m, "grads"                  # backward(grad) leaving dW, gradW... (a step() applies them)
     return None
+
+
+def _varargs(fn):
+    try:
+        return any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return True
 
 
 def _keeps_dicts(cls):
@@ -164,10 +179,19 @@ def _not_written(fn):
     return True
 
 
+def _raises(fn):
+    """Whether ``fn``'s body raises NotImplementedError (a base class's method)."""
+    try:
+        return "NotImplementedError" in inspect.getsource(fn)
+    except (OSError, TypeError):
+        return False
+
+
 def is_base(cls, names):
     """A base class (``Layer``): its forward and backward are not written, or only hand over to methods
     that are not (the HSE modules' ``forward`` returning ``self.updateOutput(input)``, a ``pass``)."""
-    return all(_not_written(getattr(cls, n)) or _delegates_to_stub(cls, n) for n in names[:2])
+    return all(_not_written(getattr(cls, n)) or _delegates_to_stub(cls, n) for n in names[:2]) or \
+        any(_not_written(getattr(cls, n)) and _raises(getattr(cls, n)) for n in names[:2])
 
 
 def _delegates_to_stub(cls, name):
@@ -250,13 +274,19 @@ def targets(name, cls, names, pairs):
         else:
             missing.append(p.name)
     if missing:
-        return [], (f"a layer that updates its own weights, built as {name}({', '.join(p.name for p in params)}): "
+        return [], (f"a layer built as {name}({', '.join(p.name for p in params)}): "
                     f"parity scan has no value for {', '.join(repr(m) for m in missing)}")
     if not callables:
-        def make():
-            return _construct(cls, fixed)
-        make.sized = any(k.lower() in SIZES for k in fixed)     # built for input size D: try D-wide inputs
-        return [(name, _kind(name, layer=True), make)], None
+        found = []
+        # as built by default, and once more with a padding of 1 where it takes one (its default 0
+        # would leave the padding's code unrun)
+        padded = [p.name for p in params if p.name.lower() in ("padding", "pad") and p.default in (0, None)]
+        for label, kwargs in [(name, fixed)] + [(f"{name}({k}=1)", {**fixed, k: 1}) for k in padded[:1]]:
+            def make(kwargs=kwargs):
+                return _construct(cls, kwargs)
+            make.sized = any(k.lower() in SIZES for k in kwargs)  # built for input size D: try D-wide inputs
+            found.append((label, _kind(name, layer=True), make))
+        return found, None
     if len(callables) != 2:
         return [], (f"a layer built from functions ({', '.join(callables)}): parity scan builds one from a "
                     "function and its derivative only")
@@ -291,13 +321,17 @@ KINDS = {"tanh": "tanh", "sigmoid": "sigmoid", "logistic": "sigmoid", "relu": "r
 
 def _kind(name, layer=False):
     """The kind a class (``layer``) or an activation function's name says."""
-    n = re.sub(r"(layer|activation|_)", "", name.lower())
+    n = re.sub(r"(layer|activation|module|_)", "", name.lower())
     if re.match(r"(dense|fc|fullyconnected|linear|affine|fullconnected)", n) and (layer or n != "linear"):
         return "dense"
     if n in KINDS:
         return KINDS[n]
     if re.fullmatch(r"conv\w*", n):
         return "conv"
+    if re.fullmatch(r"(max)pool\w*", n):
+        return "max_pool"
+    if re.fullmatch(r"(mean|avg|average)pool\w*", n):
+        return "avg_pool"
     return "layer"
 
 
@@ -384,24 +418,70 @@ def _store(obj):
 
 
 def _params(obj):
-    """The float arrays it holds: ``self.params``'s, or its attributes (``__slots__`` too)."""
+    """The float arrays it holds: ``self.params``'s, or its attributes (``__slots__`` too) and, by path
+    (``layers[0].W``, ``conv1d_stride1.W``), those of the layers it holds (a network, a wrapper)."""
     if _store(obj) == "dict":
         held = _held(obj)
     elif _store(obj) == "list":
         held = dict(enumerate(_held(obj)))
     else:
-        try:
-            held = vars(obj)
-        except TypeError:                           # __slots__
-            held = {k: getattr(obj, k, None) for c in type(obj).__mro__ for k in getattr(c, "__slots__", ())}
+        return _arrays(obj)
     return {k: v for k, v in held.items() if isinstance(v, np.ndarray) and v.dtype.kind == "f"}
+
+
+def _attributes(obj):
+    try:
+        return dict(vars(obj))
+    except TypeError:                               # __slots__
+        return {k: getattr(obj, k, None) for c in type(obj).__mro__ for k in getattr(c, "__slots__", ())
+                if isinstance(k, str)}
+
+
+def _user_object(v):
+    """A layer object of the user's (not NumPy's, torch's, a module, a class or a function)."""
+    module = getattr(type(v), "__module__", "") or ""
+    return hasattr(v, "__dict__") and module.split(".")[0] not in ("builtins", "numpy", "torch", "scipy") \
+        and not (inspect.ismodule(v) or inspect.isclass(v) or inspect.isroutine(v))
+
+
+def _arrays(obj, prefix="", depth=2, seen=None):
+    """``{path: array}``: the float arrays among its attributes, and (``depth`` levels down) those of the
+    user's objects it holds, alone or in lists (``layers[0].W``)."""
+    seen = seen if seen is not None else {id(obj)}
+    found = {}
+    for k, v in _attributes(obj).items():
+        if isinstance(v, np.ndarray) and v.dtype.kind == "f":
+            found[prefix + k] = v
+        elif depth and _user_object(v) and id(v) not in seen:
+            seen.add(id(v))
+            found.update(_arrays(v, f"{prefix}{k}.", depth - 1, seen))
+        elif depth and isinstance(v, (list, tuple)) and 0 < len(v) <= 64:
+            for i, item in enumerate(v):
+                if _user_object(item) and id(item) not in seen:
+                    seen.add(id(item))
+                    found.update(_arrays(item, f"{prefix}{k}[{i}].", depth - 1, seen))
+    return found
+
+
+PATH = re.compile(r"([A-Za-z_]\w*)((?:\[\d+\])*)")
+
+
+def _owner(obj, path):
+    """``(the object holding the array at path, its attribute name)``."""
+    parts = path.split(".")
+    for part in parts[:-1]:
+        name, index = PATH.fullmatch(part).groups()
+        obj = getattr(obj, name)
+        for i in re.findall(r"\d+", index):
+            obj = obj[int(i)]
+    return obj, parts[-1]
 
 
 def _set(obj, k, v):
     if _store(obj) in ("dict", "list"):
         _held(obj)[k] = v
     else:
-        setattr(obj, k, v)
+        setattr(*_owner(obj, k), v)
 
 
 def _label(obj, k):
@@ -420,6 +500,9 @@ def _run(obj, names, x, g=None):
 
 def _backward(obj, names, x, g):
     fn, mode = getattr(obj, names[1]), names[2]
+    if mode == "local":                             # dA/dZ, elementwise: the chain rule is the caller's
+        local = fn()
+        return g * local if isinstance(local, np.ndarray) and local.shape == np.shape(g) else local
     return fn(g, LR) if mode == "lr" else fn(x, g) if mode == "input" else fn(g)
 
 
@@ -443,13 +526,26 @@ def _inputs(kind, obj, params, sized):
     shape = getattr(obj, "input_shape", None)
     if isinstance(shape, (tuple, list)) and shape and all(isinstance(n, (int, np.integer)) for n in shape):
         return [tuple(int(n) for n in shape)]
-    if any(v.ndim == 3 for v in params.values()):          # filters (F, k, k) on a 2-D image
-        return [(8, 7)]
-    if kind == "softmax":
-        return [(5, 1), (1, 5)]
+    first = []
+    for w in params.values():               # (F, C, k, k) kernels on a batch of images; (F, C, k) on sequences
+        if w.ndim == 4:
+            first += [(2, w.shape[1], 8, 7), (w.shape[1], 8, 7)]
+        elif w.ndim == 3 and len(params) == 1 and w.shape[1] == w.shape[2]:
+            first += [(8, 7), (2, w.shape[1], 9)]           # Victor Zhou's filters (F, k, k) on a 2-D image first
+        elif w.ndim == 3:
+            first += [(2, w.shape[1], 9), (8, 7)]
+        elif w.ndim == 2 and "." in str(next(k for k, v in params.items() if v is w)):
+            first += [(N, w.shape[1]), (N, w.shape[0])]     # a network's first layer (11-785's MLP0: W (out, in))
+        else:
+            continue
+        break
+    if kind == "softmax":                                   # a batch of rows, a column, a row
+        return first + [(3, 5), (5, 1), (1, 5)]
     if sized or params:                                     # a BatchNorm's gamma (1, D), a lazy Dense(units)
-        return [(N, D), (1, D), (D, 1), (D, N)]
-    return [IMAGE, (3, 4), (5, 1), (1, 5)]
+        return first + [(N, D), (1, D), (D, 1), (D, N)]
+    if kind in ("max_pool", "avg_pool"):                    # (H, W, C) (Victor Zhou's), (N, C, H, W), (H, W)
+        return first + [IMAGE, (2, 3, 8, 7), (8, 7)]
+    return first + [IMAGE, (3, 4), (5, 1), (1, 5), (2, 3, 8, 7)]
 
 
 def _batch_shape(make, names, seed):
@@ -504,6 +600,23 @@ def _reads(obj, names, x, k, v, out, rng):
         _set(obj, k, v.copy())
 
 
+def _weights(probe, names, x, arrays, built, out, rng):
+    """The arrays its forward reads, found on ``probe``. Arrays made constant (all zeros: 11-785's Linear)
+    are set to values in [0.5, 1.5] there first: a layer of zero weights after another hides that the
+    other's weights are read (MLP4's five Linear layers and ReLUs)."""
+    flat = [k for k in arrays if k in built and arrays[k].size > 1 and np.ptp(arrays[k]) == 0]
+    if flat:
+        for k in flat:
+            _set(probe, k, rng.uniform(0.5, 1.5, arrays[k].shape).astype(arrays[k].dtype))
+        try:
+            out = np.asarray(_run(probe, names, x.copy()))
+        except USER:                                # noqa: BLE001 -- it cannot run so: probe as it was built
+            for k in flat:
+                _set(probe, k, arrays[k].copy())
+    now = _params(probe)
+    return {k: v for k, v in arrays.items() if _reads(probe, names, x, k, now.get(k, v), out, rng)}
+
+
 def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None):
     obj = _build(make, seed)
     shapes = [batch] if batch else _inputs(kind, obj, _params(obj), getattr(make, "sized", False))
@@ -524,7 +637,21 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None):
     # a weight is what its forward reads, found on a copy (its forward may keep what it saw: numpy-ml's X list)
     pristine = _copy(obj) or _again(make, names, seed, x)      # as before the backward, sub-layers' weights too
     probe = _copy(obj) or _again(make, names, seed, x)
-    weights = {k: v for k, v in arrays.items() if _reads(probe, names, x, k, v, out, rng)}
+    weights = _weights(probe, names, x, arrays, built, out, rng)
+    flat = [k for k in weights if k in built and weights[k].size > 1 and np.ptp(weights[k]) == 0]
+    if flat and not getattr(make, "spread", False):
+        # weights made all zeros or all ones (11-785's Linear, a BatchNorm's gamma): checked at random values
+        # instead, where a ReLU after them is off its kink and a forgotten gamma shows
+        values = {k: np.random.default_rng(seed).standard_normal(weights[k].shape).astype(weights[k].dtype)
+                  for k in flat}
+
+        def spread():
+            made = make()
+            for k, v in values.items():
+                _set(made, k, v.copy())
+            return made
+        spread.spread, spread.sized = True, getattr(make, "sized", False)
+        return _check_one(c, kind, spread, names, rng, seed, size, sparse, batch)
     if any(v.dtype == np.float32 for v in weights.values()):
         c.meta["dtype"] = "float32"                 # its weights are float32: float32's tolerance, no finite differences
     c.distribution = bool(out.size > 1 and np.all(out > 0) and abs(out.sum() - 1.0) < 1e-9)
@@ -549,8 +676,10 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None):
         return
     # torch's layer of every array it holds, those its forward reads first (a bias its forward forgets
     # still belongs to the dense layer; a momentum buffer the size of the bias is not the bias)
-    held = {**weights, **{k: v for k, v in arrays.items() if k not in weights and k in built}}
-    ref = _reference(kind, held, x, g, out.shape)
+    grads_at = {c for k in weights for c in _grad_names(k)}      # dLdW made with W: not a weight of torch's layer
+    held = {**weights, **{k: v for k, v in arrays.items() if k not in weights and k in built
+                          and str(k).lower() not in grads_at}}
+    ref = _reference(kind, held, x, g, out.shape, out)
     then = None
     if ref is not None and _dense(held) and not _close(out, ref[0]):
         # Dense(..., activation="relu"): the dense layer and the activation it applies after it
@@ -631,15 +760,24 @@ def _same(a, b):
 
 
 def _float_attrs(obj):
-    """Copies of the float arrays among its attributes (and in its gradient dicts), by name."""
-    try:
-        held = dict(vars(obj))
-    except TypeError:
-        held = {}
+    """Copies of the float arrays among its attributes, its layers' (by path) and in its gradient dicts."""
+    held = _attributes(obj)
+    found = dict(_arrays(obj))
     for name in GRAD_DICTS:
         if isinstance(held.get(name), dict):
-            held.update({f"{name}[{k!r}]": v for k, v in held[name].items()})
-    return {k: np.array(v, copy=True) for k, v in held.items() if isinstance(v, np.ndarray) and v.dtype.kind == "f"}
+            found.update({f"{name}[{k!r}]": v for k, v in held[name].items()
+                          if isinstance(v, np.ndarray) and v.dtype.kind == "f"})
+    return {k: np.array(v, copy=True) for k, v in found.items()}
+
+
+def _grad_names(k):
+    """Where a backward may leave the gradient of the weight at path ``k``, lower case: ``dW``,
+    ``grad_W``, ``W_grad``, ``dLdW``... beside it (``layers[0].dLdW`` for ``layers[0].W``)."""
+    prefix, _, name = str(k).rpartition(".")
+    prefix = prefix + "." if prefix else ""
+    return [(prefix + c).lower() for c in (
+        "d" + name, "d_" + name, "grad" + name, "grad_" + name, name + "_grad", name + "grad", name + "_gradient",
+        "gradient_" + name, "dl_d" + name, "dld" + name, "dloss_d" + name, "dl_d_" + name)]
 
 
 def _gradients(obj, names, weights, before, after, attrs_before):
@@ -658,16 +796,13 @@ def _gradients(obj, names, weights, before, after, attrs_before):
                 return {k: pick[k] for k in weights}, "dict"
     attrs = _float_attrs(obj)
     found = {}
+    by_name = {a.lower(): a for a in attrs}
     for k in weights:
-        name = str(k)
-        cands = [c.lower() for c in ("d" + name, "d_" + name, "grad" + name, "grad_" + name, name + "_grad",
-                                     name + "grad", name + "_gradient", "gradient_" + name, "dl_d" + name,
-                                     "dloss_d" + name)]
-        by_name = {a.lower(): a for a in attrs}
-        hit = next((by_name[c] for c in cands if c in by_name), None)
-        if hit is None:                             # the one array of its shape that backward made or changed
+        hit = next((by_name[c] for c in _grad_names(k) if c in by_name), None)
+        if hit is None:                             # the one array of its shape beside it that backward made or changed
+            beside = str(k).rpartition(".")[0]
             new = [a for a, v in attrs.items() if v.shape == weights[k].shape and a not in before
-                   and not _same(v, attrs_before.get(a))]
+                   and a.rpartition(".")[0] == beside and not _same(v, attrs_before.get(a))]
             hit = new[0] if len(new) == 1 else None
         found[k] = attrs[hit] if hit is not None else None
     if weights and all(v is None for v in found.values()):
@@ -716,8 +851,29 @@ def _fd(f, p, g):
     return numerical_gradient(lambda: np.asarray(f(p.copy()), dtype=np.float64), p, np.asarray(g, dtype=np.float64))
 
 
-def _reference(kind, params, x, g, out_shape):
-    """``(out, dx, {param: grad})`` from torch, or None where torch has no name for the layer."""
+def _reference(kind, params, x, g, out_shape, want=None):
+    """``(out, dx, {param: grad})`` from torch, or None where torch has no name for the layer. A
+    batched convolution or a pooling takes the stride and padding that give ``out_shape`` (and, of
+    those, the output ``want``)."""
+    if kind in ("conv", "max_pool", "avg_pool") and x.ndim in (3, 4):
+        first = None                                # none gives its output: the first of its output's shape
+        for stride, padding, size in _windows(kind, params, x):
+            ref = _reference_with(kind, params, x, g, out_shape, stride, padding, size)
+            if ref is not None and (want is None or _close(want, ref[0])):
+                return ref
+            first = first or ref
+        if first is not None or kind != "conv" or x.ndim == 4 or any(v.ndim == 3 for v in params.values()):
+            return first
+    return _reference_with(kind, params, x, g, out_shape, want=want)
+
+
+def _windows(kind, params, x):
+    """``(stride, padding, window)`` to try: stride 1 to 3, padding 0 to 2, the window 2 or 3 for a pooling."""
+    sizes = (2, 3, 1, 4) if kind != "conv" else (None,)
+    return [(s, p, k) for k in sizes for s in (1, 2, 3) for p in (0, 1, 2) if k is None or p <= k // 2]
+
+
+def _reference_with(kind, params, x, g, out_shape, stride=1, padding=0, size=None, want=None):
     xt = torch.tensor(np.asarray(x, dtype=np.float64), requires_grad=True)
     pt = {k: torch.tensor(np.asarray(v, dtype=np.float64), requires_grad=True) for k, v in params.items()}
     dense = _dense(params)
@@ -738,10 +894,20 @@ def _reference(kind, params, x, g, out_shape):
         out = getattr(torch, kind)(xt)
     elif kind == "identity" and not params:
         out = xt * 1.0
+    elif kind == "softmax" and not params and x.ndim == 2 and min(x.shape) > 1 and want is not None \
+            and (np.allclose(want.sum(axis=1), 1) or np.allclose(want.sum(axis=0), 1)):
+        out = torch.softmax(xt, 1 if np.allclose(want.sum(axis=1), 1) else 0)    # each row's, or each column's
     elif kind == "softmax" and not params:
         out = torch.softmax(xt.reshape(-1), 0).reshape(xt.shape)
     elif kind == "reshape" and not params:
         out = xt.reshape(out_shape)
+    elif kind in ("max_pool", "avg_pool") and not params and size:
+        pool = F.max_pool2d if kind == "max_pool" else F.avg_pool2d
+        out = pool(xt, size, stride, padding)
+    elif kind == "conv" and (kernels := _conv_params(params, x)) and kernels[2] == "batched":
+        k, b, _ = kernels
+        conv = F.conv2d if x.ndim == 4 else F.conv1d
+        out = conv(xt, pt[k], pt[b].reshape(-1) if b is not None else None, stride, padding)
     elif kind == "conv" and (kernels := _conv_params(params, x)):
         k, b, flat = kernels
         if flat:          # Victor Zhou's Conv3x3: filters (F, k, k) on (h, w), out (h', w', F), no bias
@@ -763,6 +929,9 @@ def _reference(kind, params, x, g, out_shape):
 def _conv_params(params, x):
     """``(kernel name, bias name or None, flat)`` for the convolutions torch is asked to redo."""
     for k, w in params.items():
+        if w.ndim == x.ndim and w.ndim in (3, 4) and w.shape[1] == x.shape[1] and w.shape[2] <= x.shape[2] + 4:
+            bias = next((b for b, v in params.items() if b != k and v.shape in ((w.shape[0],), (w.shape[0], 1))), None)
+            return k, bias, "batched"               # (F, C, k[, k]) kernels on (N, C, W) or (N, C, H, W)
         if w.ndim == 4 and x.ndim == 3 and w.shape[1] == x.shape[0] and w.shape[2] <= x.shape[1] \
                 and w.shape[3] <= x.shape[2]:
             oh, ow = x.shape[1] - w.shape[2] + 1, x.shape[2] - w.shape[3] + 1

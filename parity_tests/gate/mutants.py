@@ -133,7 +133,7 @@ MUTANTS = [
     Mutant('svm_loss_naive correct class not decremented', 'numpy_impl/losses.py', '                dx[i, y[i]] -= 1\n', '                dx[i, y[i]] -= 0\n', 'svm_loss_naive', 'svm_loss_naive [grad_input]'),
     Mutant('mse_loss gradient 1/size instead of 2/size', 'numpy_impl/losses.py', 'diff * x.dtype.type(2.0 / x.size)', 'diff * x.dtype.type(1.0 / x.size)', 'mse_loss', 'mse_loss [grad_input]'),
     Mutant('l2_penalty gradient reg*W instead of 2*reg*W', 'numpy_impl/losses.py', 'return penalty, {k: 2 * reg * params[k] for k in names}', 'return penalty, {k: reg * params[k] for k in names}', 'l2_penalty', 'l2_penalty [grad:*]'),
-    Mutant('l2_penalty on the biases too', 'numpy_impl/losses.py', 'names = [k for k in params if k.split(".")[-1] not in ("b", "beta", "gamma")]', 'names = list(params)', 'l2_penalty', 'l2_penalty [*]'),
+    Mutant('l2_penalty on the biases too', 'numpy_impl/losses.py', 'names = [k for k in params if not _not_a_weight(k.split(".")[-1])]', 'names = list(params)', 'l2_penalty', 'l2_penalty [*]'),
     Mutant('Model.loss data gradient 0.1% off where the penalty is added', 'numpy_impl/models/nets.py', '                g += grads[k]\n', '                g += grads[k] * 1.001\n', 'Model.loss', 'Model.loss [grad_param:*]'),
     Mutant('Model.loss penalises the biases', 'numpy_impl/models/nets.py', 'if k.endswith(".W")]', 'if k.endswith((".W", ".b"))]', 'Model.loss', 'Model.loss [*]'),
     Mutant('Model.loss penalty left out of the loss', 'numpy_impl/models/nets.py', 'return float(data_loss) + penalty, grads', 'return float(data_loss), grads', 'Model.loss', 'Model.loss [loss]'),
@@ -182,7 +182,7 @@ MUTANTS = [
     Mutant('resume restarts the epoch from its first batch', 'numpy_impl/train.py', 'self.epoch, self.batch, self.step, self.history = t["epoch"], t["batch"], t["step"], t["history"]', 'self.epoch, self.batch, self.step, self.history = t["epoch"], 0, t["step"], t["history"]', 'checkpoint', 'checkpoint round trip [bit-identical:*]'),
     Mutant('mean image from training and validation', 'datasets/preprocess.py', 'mu = mean_image(sets["train"])', 'mu = mean_image(np.concatenate([sets["train"], sets["val"]]))', 'preprocessing', 'preprocessing [mean image*]'),
     Mutant('channel statistics from training and test', 'datasets/preprocess.py', 'm, s = channel_stats(sets["train"])', 'm, s = channel_stats(np.concatenate([sets["train"], sets["test"]]))', 'preprocessing', 'preprocessing [channel*]'),
-    Mutant('pixels divided by 256', 'datasets/preprocess.py', 'return X / dtype(255) if scale else X', 'return X / dtype(256) if scale else X', 'preprocessing', 'preprocessing [*]'),
+    Mutant('pixels divided by 256', 'datasets/preprocess.py', 'return X / dtype.type(255) if scale else X', 'return X / dtype.type(256) if scale else X', 'preprocessing', 'preprocessing [*]'),
     # a second review's kinds: state kept between calls, non-finite input, edge shapes, one dtype only
     Mutant('Linear dW accumulated across backward calls', 'numpy_impl/layers/linear.py', 'self._set_grad("W", x.T @ dout)', 'self._set_grad("W", self.grads["W"] + x.T @ dout)', 'Linear', 'Linear [repeat:grad_param:W]'),
     Mutant('BatchNorm dbeta accumulated across backward calls', 'numpy_impl/layers/norm.py', 'self._set_grad("beta", dsum)', 'self._set_grad("beta", self.grads["beta"] + dsum)', 'BatchNorm', 'BatchNorm* [repeat:grad_param:beta]'),

@@ -23,7 +23,9 @@ from ..options import UsageError, count, number, output_path
 from . import conventions as conv
 from . import coursera as CS
 from . import forward_only as FO
+from . import loss_class as LC
 from . import lr_backward as LRB
+from . import model_optimizer as MO
 from . import nielsen as NI
 from . import recurrent_reference as recurrent
 from . import samples as S
@@ -93,6 +95,8 @@ LOOKS_USEFUL = re.compile(r"^\s*(def \w+_(forward|backward)\w*|def backprop\b|de
                           r"|def (" + "|".join(LRB.BACKWARDS) + r")\(\s*self\s*,\s*\w+\s*,\s*(?i:"
                           + "|".join(sorted(LRB.LR_NAMES)) + r")\s*[,)=:]"
                           r"|def (" + "|".join(LRB.BACKWARDS) + r")\(\s*self\s*,\s*(?:input|inputs|x)\s*,\s*\w*grad"
+                          r"|def (" + "|".join(LRB.BACKWARDS) + r")\(\s*self\s*(,\s*\w+\s*)?\)\s*:"
+                          r"|class \w*(?:Loss|Entropy|MSE|Mse)\w*\s*[(:]"
                           r"|[^\n]*self\.(?:learning_rate|lr|eta|learn_rate|lrate)\b(?!\s*=[^=])"
                           r"|[^\n]*self\.(?:d|grad_?|grads\[)\w*\s*(?:\+?=|\])"
                           r"|class (" + "|".join(sorted(LAYER_CLASSES | set(OPT_CLASSES) | MODEL_CLASSES | NNFS_CLASSES))
@@ -102,7 +106,11 @@ LOOKS_USEFUL = re.compile(r"^\s*(def \w+_(forward|backward)\w*|def backprop\b|de
 # "Deep Learning from Scratch 2"'s other class names (Embedding, RNN, LSTM...) are common in torch code
 # too: a file defining one is imported only when it keeps self.grads
 # the names another style's adapter checks (their backward(dout) leaves dW: not lr_backward's "grads" form)
-KNOWN_CLASSES = LAYER_CLASSES | set(OPT_CLASSES) | MODEL_CLASSES | NNFS_CLASSES | set(LIST_KINDS)
+# the styles whose layers, losses and optimizers are checked as objects (lr_backward.py, loss_class.py,
+# model_optimizer.py): "mytorch" is CMU 11-785's, the same checks under its own name
+OBJECTS = ("auto", "lr-backward", "mytorch")
+BOOK_CLASSES = LAYER_CLASSES | set(OPT_CLASSES) | MODEL_CLASSES | NNFS_CLASSES
+KNOWN_CLASSES = BOOK_CLASSES | set(LIST_KINDS)
 LIST_CLASS = re.compile(r"^\s*class (" + "|".join(sorted(LIST_KINDS)) + r")\b", re.M)
 
 
@@ -310,7 +318,7 @@ def _import(path, roots, skipped):
 def discover(modules, style="auto", only=None):
     """``(targets, skipped)``: recognised components and ``(name, reason)`` for what looks like one but is not."""
     seen, targets, skipped = set(), [], []
-    pairs = LRB.function_pairs([vars(m) for m in modules]) if style in ("auto", "lr-backward") else []
+    pairs = LRB.function_pairs([vars(m) for m in modules]) if style in OBJECTS else []
     for mod in modules:
         for name, obj in sorted(vars(mod).items()):
             if getattr(obj, "__module__", None) != mod.__name__ or id(obj) in seen:
@@ -352,8 +360,9 @@ def discover(modules, style="auto", only=None):
                     skipped.append((name, why))
                 else:
                     targets.append(Target(name, "network", "nielsen", (obj, dict(vars(mod))), where))
-            elif inspect.isclass(obj) and style in ("auto", "lr-backward") and \
-                    (names := LRB.methods(obj, known=name in KNOWN_CLASSES)):
+            elif inspect.isclass(obj) and style in OBJECTS and \
+                    (names := LRB.methods(obj, known=style != "mytorch" and (name in BOOK_CLASSES or (
+                        name in LIST_KINDS and _keeps_lists(obj))))):
                 # backward(output_gradient, learning_rate) updating the weights itself (The Independent Code,
                 # Omar Aflak, Victor Zhou), or leaving its gradients in dicts (joelnet) or in dW, gradW...
                 if why := LRB.unlike(name, names):
@@ -363,6 +372,22 @@ def discover(modules, style="auto", only=None):
                     targets.extend(Target(label, kind, "lr_backward", (make, names), where) for label, kind, make in found)
                     if why and not (not found and LRB.subclassed(obj, modules)):
                         skipped.append((name, why))     # Activation(f, f_prime) under Tanh(Activation): checked there
+            elif inspect.isclass(obj) and style in OBJECTS and MO.recognise(obj):
+                # SGD(model, lr, momentum).step() over model.layers' W and dLdW (11-785's MyTorch)
+                if why := MO.unlike(name, obj):
+                    skipped.append((name, why))
+                else:
+                    targets.append(Target(name, "optimizer", "model_optimizer", obj, where))
+            elif inspect.isclass(obj) and style in OBJECTS and name not in KNOWN_CLASSES and \
+                    (names := LC.methods(obj)):
+                # forward(prediction, target) and backward() (11-785's MSELoss, CrossEntropyLoss) or
+                # backward(prediction, target) (joelnet's MSE loss/grad)
+                if LRB.is_base(obj, names):
+                    continue                        # ML-From-Scratch's Loss: loss and gradient not written
+                if why := LC.unlike(name, obj):
+                    skipped.append((name, why))
+                else:
+                    targets.append(Target(name, LC.kind(name), "loss_class", (obj, names), where))
             elif inspect.isclass(obj) and style in ("auto", "cs231n") and (kind := _linear_classifier(name, obj)):
                 targets.append(Target(f"{name}.loss", kind, "classifier",
                                       _classifier_loss(obj), where))
@@ -645,6 +670,10 @@ def check_target(target, dtypes, cv, seed=0):
         return FO.check(target.obj, target.name, dtypes, cv, seed)
     if target.style == "nielsen":
         return NI.check(target.name, *target.obj, seed=seed)
+    if target.style == "model_optimizer":
+        return MO.check(target.name, target.obj, seed=seed)
+    if target.style == "loss_class":
+        return LC.check(target.name, *target.obj, target.kind, seed=seed)
     if target.style == "lr_backward":
         return LRB.check(target.name, target.kind, *target.obj, seed=seed)
     if target.kind == "optimizer" and target.style == "nnfs":
@@ -1313,13 +1342,13 @@ def add_command(sub):
                                    "'Neural Networks from Scratch' classes, d2l's from-scratch functions, the "
                                    "Deep Learning Specialization's step-by-step functions, 'Deep Learning from "
                                    "Scratch 2' layers, Nielsen's networks, layers whose backward takes a learning "
-                                   "rate) "
+                                   "rate, CMU 11-785's MyTorch layers, losses and optimizers) "
                                    "and check each against torch. Exit 0 when every one passes (a CONVENTION verdict "
                                    "passes unless --strict), 1 on a parity failure or a file that fails to import, "
                                    "2 on a usage error.")
     p.add_argument("paths", nargs="+", metavar="PATH", help="a .py file, a folder or a package")
     p.add_argument("--style", choices=["auto", "cs231n", "textbook", "nnfs", "d2l", "coursera", "nielsen",
-                                                  "lr-backward"], default="auto")
+                                                  "lr-backward", "mytorch"], default="auto")
     p.add_argument("--only", help="comma-separated name fragments, e.g. affine,adam")
     p.add_argument("--dtype", choices=["float64", "float32"], help="one dtype only (default both)")
     p.add_argument("--seed", type=count(0), default=0)

@@ -228,6 +228,31 @@ CASES = [
     (lambda: FullyConnectedNet(4, [3], 2, loss="hinge"), ValueError, "FullyConnectedNet: loss must be one of"),
     (lambda: ConvNet((28, 28)), ValueError, "ConvNet: input_shape must be (C, H, W), got (28, 28)"),
     (lambda: build_model("two-layer", (6,), hidden=[]), ValueError, "build_model: a two-layer model needs at least"),
+    # the fifth sweep: sharing, flags, sizes and shapes that used to pass silently or fail deep inside
+    (lambda: ni.Sequential(*[ni.Linear(3, 3)] * 2), ValueError, "Sequential: layers 0 and 1 are the same Linear object"),
+    (lambda: ni.Sequential(lambda x: x), TypeError, "Sequential: layer 0 must be a layer with forward() and backward()"),
+    (lambda: no.SGD({"a": (w := np.ones(3)), "b": w}, lr=0.1), ValueError,
+     "SGD: parameters 'a' and 'b' are the same array"),
+    (lambda: ni.Linear(2, 3, init=lambda s, rng=None, dtype=None: np.ones((3, 2))), ValueError,
+     "Linear: init returned shape (3, 2), expected (2, 3) (the transpose"),
+    (lambda: ni.Conv2d(2, 3, 2, init=lambda s, rng=None, dtype=None: np.full(s, np.nan)), ValueError,
+     "Conv2d: init returned float64 values with NaN or inf"),
+    (lambda: ni.AdaptiveAvgPool2d((2,)), ValueError, "AdaptiveAvgPool2d: output_size must be one size or a pair"),
+    (lambda: ni.AdaptiveAvgPool2d(2.7), ValueError, "AdaptiveAvgPool2d: output_size must be an integer >= 1, got 2.7"),
+    (lambda: ni.AdaptiveAvgPool2d("3"), ValueError, "AdaptiveAvgPool2d: output_size must be an integer >= 1, got '3'"),
+    (lambda: ni.InstanceNorm2d(2).forward(np.ones((2, 2, 1, 1))), ValueError,
+     "InstanceNorm2d(2): expected more than 1 spatial element per channel"),
+    (lambda: FullyConnectedNet(4, [3], 2, batchnorm="False"), TypeError, "batchnorm must be True or False"),
+    (lambda: ni.GRU(3, 4, hidden_bias="no"), TypeError, "GRU: hidden_bias must be True or False, got 'no'"),
+    (lambda: ni.GRU(3, 4, weight_scale=np.nan), ValueError, "GRU: weight_scale must be a finite number >= 0"),
+    (lambda: ni.TemporalAffine(3, 4, bias="False"), TypeError, "TemporalAffine: bias must be True or False"),
+    (lambda: list(minibatches(X, Y, 2, shuffle="no")), TypeError, "minibatches: shuffle must be True or False"),
+    (lambda: build_model("mlp", (6,), hiden=[4]), ValueError, "build_model: unknown setting(s) ['hiden']"),
+    (lambda: build_model("conv", (1, 8, 8), hidden=[]), ValueError, "build_model: a conv model needs at least"),
+    (lambda: build_model("softmax", ()), ValueError, "build_model: input_shape must be the sample's shape"),
+    (lambda: Trainer(FullyConnectedNet(4, [3], 2), (o := no.SGD(FullyConnectedNet(4, [3], 2).named_parameters(),
+                                                                  lr=0.1)), no.ReduceLROnPlateau(o),
+                     schedule_every="step"), ValueError, "Trainer: ReduceLROnPlateau steps on a metric, once an epoch"),
     (lambda: Trainer(None, no.SGD(params())), TypeError, "Trainer: model must have a loss() method, got None"),
     (lambda: list(minibatches(X, Y, 2.0)), ValueError, "minibatches: batch_size must be an integer >= 1, got 2.0"),
     (lambda: list(minibatches(X, Y, 2, start=-1)), ValueError, "minibatches: start must be an integer >= 0"),
@@ -367,3 +392,47 @@ def test_load_checkpoint_refuses_a_check_extra_that_is_not_a_function(tmp_path):
     path = save_checkpoint(tmp_path / "c.npz", model)
     with pytest.raises(TypeError, match="load_checkpoint: check_extra must be a function of the file's extra dict"):
         load_checkpoint(path, model, check_extra="x")
+
+
+def test_fifth_sweep_behaviour():
+    """What used to pass silently wrong or crash late: ReduceLROnPlateau in the Trainer, a NumPy float
+    lr from a schedule, a max pool's inf gradient, attention over no keys, a refit on other data, a
+    read-only summed gradient, datasets' dtype given as a string."""
+    rng = np.random.default_rng(0)
+    Xr, yr = rng.standard_normal((20, 4)), rng.integers(0, 2, 20)
+    model = FullyConnectedNet(4, [3], 2)
+    opt = no.SGD(model.named_parameters(), lr=0.1)
+    t = Trainer(model, opt, no.ReduceLROnPlateau(opt, patience=0, factor=0.5), batch_size=5, progress=False, log=None)
+    history = t.fit(Xr, yr, 3)                      # stepped on the epoch's mean loss ('min')
+    assert len(history["epochs"]) == 3 and all(len(r["lr"]) == 1 for r in history["epochs"])
+    with pytest.raises(ValueError, match="mode='max'.*give X_val"):
+        o2 = no.SGD(model.named_parameters(), lr=0.1)
+        Trainer(model, o2, no.ReduceLROnPlateau(o2, mode="max"), train_acc_samples=0, progress=False,
+                log=None).fit(Xr, yr, 1)
+    # a schedule returning NumPy floats: float32 state stays float32
+    m32 = FullyConnectedNet(4, [3], 2, dtype=np.float32)
+    o32 = no.SGD(m32.named_parameters(), lr=0.1, momentum=0.9, variant="classic")
+    sched = no.LambdaLR(o32, lambda e: np.float64(0.5) ** e)
+    for _ in range(2):
+        o32.step(m32.loss(Xr[:5].astype(np.float32), yr[:5])[1])
+        sched.step()
+    assert {v["velocity"].dtype for v in o32.state.values()} == {np.dtype(np.float32)}
+    # a max pool sends an inf upstream gradient to the window's maximum only, as torch
+    pool = ni.MaxPool2d(2)
+    pool.forward(rng.standard_normal((1, 1, 4, 4)))
+    d = np.ones((1, 1, 2, 2))
+    d[0, 0, 0, 0] = np.inf
+    dx = pool.backward(d)
+    assert np.isinf(dx).sum() == 1 and not np.isnan(dx).any()
+    # attention over no keys: zeros, as torch
+    out, _ = ni.layers.attention.scaled_dot_product_attention(np.ones((2, 3, 4)), np.ones((2, 0, 4)), np.ones((2, 0, 5)))
+    assert out.shape == (2, 3, 5) and not out.any()
+    # the training-accuracy sample is drawn again for other data
+    t2 = trainer(train_acc_samples=10, progress=False, log=None)
+    t2.fit(rng.standard_normal((200, 4)), rng.integers(0, 2, 200), 1)
+    t2.fit(Xr, yr, 2)
+    # a summed binary cross-entropy's gradient can be scaled in place
+    _, dx = losses_extra.binary_cross_entropy(np.full(3, 0.5), np.ones(3), reduction="sum")
+    dx *= 2
+    from datasets.preprocess import to_float
+    assert to_float(np.zeros((2, 3), np.uint8), "float32").dtype == np.float32

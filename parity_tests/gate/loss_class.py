@@ -1,0 +1,247 @@
+"""``parity scan`` on loss classes: ``forward(prediction, target)`` returning the loss, and either
+``backward()`` returning its gradient in the prediction from what the forward kept (CMU 11-785's
+MyTorch ``MSELoss`` and ``CrossEntropyLoss``) or ``backward(prediction, target)`` /
+``grad(prediction, target)`` (joelnet's ``MSE.loss``/``MSE.grad``).
+
+The kind comes from the class's name (mean squared error, cross-entropy, binary cross-entropy). What
+the class takes is found by trying, in float64: cross-entropy on logits or on probabilities, with
+one-hot targets (N, C) or integer labels (N,); binary cross-entropy on probabilities or on logits.
+The reading whose loss is torch's (or a constant times it) is checked:
+
+* ``forward``: the loss against torch's mean (a sum, or half of one, is told as the factor);
+* ``grad_input``: the gradient against torch's gradient of its mean, AND against finite differences
+  of the class's own forward;
+* the prediction and the target unchanged.
+"""
+import inspect
+import re
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from numpy_impl.gradcheck import numerical_gradient
+
+from .api import _Checks
+from .compare import add_note, constant_ratio
+from .forward_only import ALIASES
+from .samples import seed_for
+
+FORWARDS = ("forward", "loss", "__call__", "compute", "calculate")
+BACKWARDS = ("backward", "grad", "gradient", "derivative", "prime", "backward_pass")
+USER = (Exception, SystemExit, GeneratorExit)
+N, C = 5, 4
+KINDS = [("binary_cross_entropy", r"bce|binary|logloss|logistic"),
+         ("cross_entropy", r"crossentropy|xent|celoss|^ce$|softmaxloss|nll|categorical"),
+         ("mse", r"mse|meansquare|squarederror|squaredloss|squareloss|l2loss|quadratic")]
+WHAT = {"mse": "mean squared error", "cross_entropy": "cross-entropy", "binary_cross_entropy": "binary cross-entropy"}
+
+
+def _method(cls, name):
+    """``cls``'s own method ``name`` (or a base's), not ``object``'s."""
+    for c in cls.__mro__[:-1]:
+        if callable(vars(c).get(name)):
+            return vars(c)[name]
+    return None
+
+
+def _required(fn):
+    try:
+        ps = [p for p in inspect.signature(fn).parameters.values()
+              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty]
+    except (TypeError, ValueError):
+        return None
+    return [p.name for p in ps][1:]                  # without self
+
+
+def methods(cls):
+    """``(forward name, backward name, mode)`` for a loss class, else None: mode "kept" for ``backward()``
+    (the forward keeps what it needs), "args" for ``backward(prediction, target)``. Its name says it is a
+    loss (``MSELoss``, ``CrossEntropy``): a network's ``loss(x, t)`` and ``gradient(x, t)`` are not one."""
+    if kind(cls.__name__) is None and "loss" not in cls.__name__.lower() or _method(cls, "predict"):
+        return None
+    fwd = next((m for m in FORWARDS if _method(cls, m) and _required(_method(cls, m)) is not None
+                and len(_required(_method(cls, m))) == 2), None)
+    if fwd is None:
+        return None
+    for m in BACKWARDS:
+        req = _required(_method(cls, m)) if _method(cls, m) else None
+        if req == []:
+            return fwd, m, "kept"
+        if req is not None and len(req) == 2:
+            return fwd, m, "args"
+    return None
+
+
+def kind(name):
+    n = name.lower().replace("_", "")
+    return next((k for k, pattern in KINDS if re.search(pattern, n)), None)
+
+
+def unlike(name, cls):
+    """Why a loss class is not checked, or None."""
+    if kind(name) is None:
+        return (f"a loss class (forward(prediction, target) and a backward) parity scan does not recognise by name "
+                f"(it checks {', '.join(WHAT.values())}: MSELoss, CrossEntropyLoss, BCELoss...)")
+    if _required(cls.__init__):
+        return f"a loss class built as {name}({', '.join(_required(cls.__init__))}): parity scan builds it with no arguments"
+    return None
+
+
+def _one_hot(labels):
+    return np.eye(C)[labels]
+
+
+def _softmax(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+# kind -> [(what the prediction is, prediction, [(target form, target)], torch loss of (prediction, reduction))]
+def _readings(k, rng):
+    labels = rng.integers(0, C, N)
+    z = rng.standard_normal((N, C))
+    if k == "mse":
+        y = torch.from_numpy(rng.standard_normal((N, C)))
+        return [("predictions (5,4)", z, [("targets (5,4)", y.numpy())], lambda p, r: F.mse_loss(p, y, reduction=r))]
+    if k == "cross_entropy":
+        targets = [("one-hot targets (5,4)", _one_hot(labels)), ("labels (5,)", labels)]
+        lt = torch.from_numpy(labels)
+        return [("logits (5,4)", z, targets, lambda p, r: F.cross_entropy(p, lt, reduction=r)),
+                ("probabilities (5,4)", _softmax(z), targets, lambda p, r: F.nll_loss(torch.log(p), lt, reduction=r)),
+                # ML-From-Scratch's CrossEntropy: -y log p - (1 - y) log(1 - p) of each element, one-hot y
+                ("probabilities (5,4), each element's binary cross-entropy", _softmax(z), targets[:1],
+                 lambda p, r: F.binary_cross_entropy(p, torch.from_numpy(_one_hot(labels)), reduction=r))]
+    bits = (rng.random((6, 1)) < 0.5).astype(np.float64)
+    bt = torch.from_numpy(bits)
+    u = rng.standard_normal((6, 1))
+    return [("probabilities (6,1)", 1 / (1 + np.exp(-u)), [("targets (6,1) of 0 and 1", bits)],
+             lambda p, r: F.binary_cross_entropy(p, bt, reduction=r)),
+            ("logits (6,1)", u, [("targets (6,1) of 0 and 1", bits)],
+             lambda p, r: F.binary_cross_entropy_with_logits(p, bt, reduction=r))]
+
+
+def _truth_first(fn):
+    """Whether ``fn`` takes (target, prediction), by its argument names: ML-From-Scratch's
+    ``loss(y, y_pred)``; 11-785's ``forward(A, Y)`` and most others take the prediction first."""
+    try:                                            # a bound method: self is not among its parameters
+        names = [p.name.lower() for p in inspect.signature(fn).parameters.values()
+                 if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)][:2]
+    except (TypeError, ValueError):
+        return False
+    return len(names) == 2 and names[0] in ALIASES["y_true"] and names[1] in ALIASES["y_pred"] and \
+        names[0] not in ALIASES["y_pred"]
+
+
+def _call(fn, p, t):
+    return fn(t, p) if _truth_first(fn) else fn(p, t)
+
+
+def _forward(cls, names, p, t):
+    obj = cls()
+    return obj, _call(getattr(obj, names[0]), p, t)
+
+
+def _expected(value, p, ref):
+    """``(reduction, torch's loss)`` for what the forward returned: one number (the mean), or a loss per
+    element or per sample (unreduced: ML-From-Scratch's); None for another shape."""
+    a = np.asarray(value, dtype=np.float64) if not isinstance(value, (str, bytes)) else np.zeros((0,))
+    if a.size == 1:
+        return "mean", ref(torch.from_numpy(p), "mean").detach().numpy()
+    none = ref(torch.from_numpy(p), "none").detach().numpy()
+    return ("none", none) if a.shape == none.shape else None
+
+
+def check(label, cls, names, k, seed=0):
+    """One ``Report``: the reading of ``cls`` torch agrees with (else the first one it runs), checked."""
+    s = seed_for(seed, label, "loss")
+    found, scaled, first, errors = None, None, None, []
+    for what, p, targets, ref in _readings(k, np.random.default_rng(s)):
+        for form, t in targets:
+            try:
+                _, value = _forward(cls, names, p.copy(), t.copy())
+                got = _expected(value, p, ref)
+            except USER as e:                       # noqa: BLE001 -- not this reading
+                errors.append(e)
+                continue
+            reading = (what, p, form, t, ref)
+            first = first or reading
+            if got is None:
+                continue
+            v = np.asarray(value, dtype=np.float64).reshape(got[1].shape)
+            if np.allclose(v, got[1], rtol=1e-9, atol=1e-12):
+                found = reading
+                break
+            ratio = constant_ratio(v, got[1])
+            if scaled is None and ratio is not None and _factor(ratio):
+                scaled = reading                    # a sum, or half of one: checked, and told
+        if found:
+            break
+    c = _Checks(None, component=label, dtype="float64", sample="", shape=(N, C), seed=s)
+    reading = found or scaled or first
+    if reading is None:
+        c.meta["sample"] = "every reading"
+        c.crashed(errors[0])
+        return c.report()
+    what, p, form, t, ref = reading
+    c.meta.update(sample=f"{what}, {form}", shape=p.shape)
+    _check(c, cls, names, k, p, t, ref)
+    return c.report()
+
+
+def _factor(r):
+    """A factor a loss is often written with: 1/2, N, C, N*C, their inverses."""
+    return any(np.isclose(abs(r), f, rtol=1e-9) for f in (0.5, 2.0, N, C, N * C, 1 / N, 1 / C, 1 / (N * C),
+                                                           N / 2, 0.5 / N, 6, 1 / 6, 3.0))
+
+
+def _check(c, cls, names, k, p, t, ref):
+    p_in, t_in = p.copy(), t.copy()
+    try:
+        obj, value = _forward(cls, names, p_in, t_in)
+        got = _expected(value, p, ref)
+        if got is None:
+            c.fail("forward", f"{names[0]} returned shape {np.shape(value)}: expected the loss (one number, or one "
+                              f"per sample or element), for a prediction of shape {p.shape}")
+            return
+        reduction, want = got
+        pt = torch.from_numpy(p.copy()).requires_grad_(True)
+        ref(pt, reduction).sum().backward()
+        c.add("forward", np.asarray(value, dtype=np.float64).reshape(want.shape), want)
+        ratio = None if c.results[-1].passed else constant_ratio(np.asarray(value, dtype=np.float64).reshape(-1),
+                                                                  want.reshape(-1))
+        if ratio is not None:
+            what = f"the mean over the {_over(k)}" if reduction == "mean" else "its loss of each " + (
+                "sample" if k == "cross_entropy" else "element")
+            why = ("a sum, or half of one, where the mean is meant?" if reduction == "mean" else
+                   "half the square, 0.5 * (p - y)**2?" if k == "mse" and np.isclose(ratio, 0.5) else
+                   "another constant in the formula?")
+            add_note(c.results[-1], f"it is {ratio:.6g} times torch's, {what} (N={p.shape[0]}"
+                                    f"{'' if k == 'binary_cross_entropy' else f', C={p.shape[1]}'}): {why}")
+        fn = getattr(obj, names[1])
+        g = fn() if names[2] == "kept" else _call(fn, p_in, t_in)
+        c.unchanged("the prediction", p, p_in)
+        c.unchanged("the target", t, t_in)
+        if g is None or np.shape(g) != p.shape:
+            c.fail("grad_input", f"{names[1]} returned {'None' if g is None else f'shape {np.shape(g)}'}: expected the "
+                                 f"loss's gradient in the prediction, shape {p.shape}")
+            return
+        c.add("grad_input", np.asarray(g), pt.grad.numpy())
+        ratio = None if c.results[-1].passed else constant_ratio(np.asarray(g, dtype=np.float64), pt.grad.numpy())
+        if ratio is not None:
+            add_note(c.results[-1], f"it is {ratio:.6g} times torch's gradient of the "
+                                    + ("mean" if reduction == "mean" else "sum of the losses")
+                                    + (f" (N={p.shape[0]}: the mean's 1/N missing?)" if np.isclose(ratio, p.shape[0])
+                                       else ""))
+        q = p.copy()                                # numerical_gradient moves q in place
+
+        def own():                                  # the sum of what its own forward returns
+            return np.array([np.sum(np.asarray(_call(getattr(cls(), names[0]), q.copy(), t.copy()),
+                                               dtype=np.float64))])
+        c.add("fd:grad_input", np.asarray(g), numerical_gradient(own, q, np.ones(1)))
+    except USER as e:                               # noqa: BLE001 -- the user's code
+        c.crashed(e)
+
+
+def _over(k):
+    return {"mse": "elements", "cross_entropy": "samples", "binary_cross_entropy": "elements"}[k]
