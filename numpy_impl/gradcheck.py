@@ -75,29 +75,75 @@ def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, seed=0):
     return rows
 
 
+class _Frozen:
+    """A layer's random generators and buffers (running statistics) as they were: ``again()`` puts the
+    generators back before each forward (a dropout draws the same mask every time), ``restore()`` puts
+    both back at the end (a gradient check leaves the layer as it found it)."""
+
+    def __init__(self, layer):
+        import copy
+        self.layer, self.generators, todo, seen = layer, [], [layer], set()
+        while todo:
+            node = todo.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            for v in getattr(node, "__dict__", {}).values():
+                if isinstance(v, np.random.Generator):
+                    self.generators.append((v, copy.deepcopy(v.bit_generator.state)))
+            children = getattr(node, "children", None)
+            todo.extend(children() if callable(children) else ())
+        buffers = getattr(layer, "named_buffers", None)
+        self.buffers = {k: np.array(v, copy=True) for k, v in (buffers() if callable(buffers) else {}).items()}
+
+    def again(self):
+        for g, state in self.generators:
+            g.bit_generator.state = state
+
+    def restore(self):
+        self.again()
+        live = self.layer.named_buffers() if self.buffers else {}
+        for k, v in self.buffers.items():
+            if isinstance(live.get(k), np.ndarray) and live[k].shape == v.shape:
+                live[k][...] = v
+
+
 def layer_gradients(layer, x, dout, h=1e-5):
     """Numerical gradients of ``sum(layer.forward(x) * dout)`` with respect to the input and to
-    every parameter, in training mode. Returns ``{"input": dx, "<param>": dparam, ...}``."""
+    every parameter, in training mode, each forward with the layer's generators as they were (a
+    dropout's mask the same every time). Returns ``{"input": dx, "<param>": dparam, ...}``; the
+    layer's generators and running statistics are left as they were."""
     x = np.array(x, dtype=np.float64)
+    frozen = _Frozen(layer)
 
     def f():
+        frozen.again()
         return layer.forward(x, training=True)
 
-    out = {"input": numerical_gradient(f, x, dout, h)}
-    for name, p in layer.named_parameters().items():
-        out[name] = numerical_gradient(f, p, dout, h)
+    try:
+        out = {"input": numerical_gradient(f, x, dout, h)}
+        for name, p in layer.named_parameters().items():
+            out[name] = numerical_gradient(f, p, dout, h)
+    finally:
+        frozen.restore()
     return out
 
 
 def check_layer(layer, x, dout=None, h=1e-5, seed=0):
-    """Compare a layer's analytic gradients with finite differences. Returns ``{name: rel_error}``."""
+    """Compare a layer's analytic gradients with finite differences. Returns ``{name: rel_error}``.
+    The layer's generators and running statistics are left as they were."""
     x = np.array(x, dtype=np.float64)
-    if dout is None:
-        out = layer.forward(x, training=True)
-        dout = np.random.default_rng(seed).standard_normal(out.shape)
-    layer.forward(x, training=True)
-    analytic = {"input": layer.backward(dout)}
-    analytic.update({k: v.copy() for k, v in layer.named_grads().items()})
+    frozen = _Frozen(layer)
+    try:
+        if dout is None:
+            out = layer.forward(x, training=True)
+            dout = np.random.default_rng(seed).standard_normal(out.shape)
+        frozen.again()
+        layer.forward(x, training=True)
+        analytic = {"input": layer.backward(dout)}
+        analytic.update({k: v.copy() for k, v in layer.named_grads().items()})
+    finally:
+        frozen.restore()
     numeric = layer_gradients(layer, x, dout, h)
     return {k: rel_error(analytic[k], numeric[k]) for k in analytic}
 

@@ -37,11 +37,11 @@ def _draw(name, spec, rng):
         return spec[rng.integers(len(spec))]
     if isinstance(spec, tuple) and len(spec) == 2:
         low, high = spec
-        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in spec) \
-                or not (low > 0 and high >= low):
+        if not all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+                   and math.isfinite(v) for v in spec) or not (low > 0 and high >= low):
             raise ValueError(f"random_configs: '{name}' range must be 0 < low <= high, got {spec}")
         value = math.exp(rng.uniform(math.log(low), math.log(high)))
-        if isinstance(low, int) and isinstance(high, int):
+        if isinstance(low, (int, np.integer)) and isinstance(high, (int, np.integer)):
             return int(min(high, max(low, round(value))))
         return float(value)
     raise ValueError(f"random_configs: '{name}' must be a (low, high) range or a list of choices, got {spec!r}")
@@ -63,6 +63,13 @@ def search(train_fn, configs, seed=0, log=print):
     Each result: ``{"trial", "seed", "config", "val_acc", ..., "seconds"}``. A trial whose
     training stopped (a non-finite loss) or raised is kept with ``val_acc`` 0 and its reason."""
     log = log or (lambda *a: None)
+    if isinstance(configs, (dict, str, bytes)) or not hasattr(configs, "__iter__"):
+        raise TypeError(f"search: configs must be a list of dicts (grid(...) or random_configs(...)), got "
+                        f"{type(configs).__name__}")
+    configs = list(configs)                         # a generator too: its length is known before the first trial
+    bad = [c for c in configs if not isinstance(c, dict)]
+    if bad:
+        raise TypeError(f"search: each configuration must be a dict of name -> value, got {bad[0]!r}")
     results = []
     for i, config in enumerate(configs):
         t0 = time.perf_counter()
@@ -99,8 +106,10 @@ def results_table(results):
     head = "rank  " + "".join(f"{n:>10}" for n in names) + "  train acc  val acc   seconds"
     lines = [head]
     for rank, r in enumerate(results, 1):
-        vals = "".join(f"{r['config'][n]:>10.3g}" if isinstance(r["config"][n], float) else f"{r['config'][n]:>10}"
-                       for n in names)
-        lines.append(f"{rank:>4}  {vals}  {r.get('train_acc', float('nan')):>9.4f}  {r['val_acc']:>7.4f}"
+        vals = "".join(f"{r['config'][n]:>10.3g}" if isinstance(r["config"][n], float) else
+                       f"{str(r['config'][n]):>10}" for n in names)      # a list of sizes too
+        train = r.get("train_acc")
+        train = float("nan") if train is None else train
+        lines.append(f"{rank:>4}  {vals}  {train:>9.4f}  {r['val_acc']:>7.4f}"
                      f"  {r['seconds']:>8.1f}" + ("  " + r["failed"] if r.get("failed") else ""))
     return "\n".join(lines)

@@ -51,7 +51,7 @@ def check_int(component, name, value, least, allow_none=False):
 
 
 def _has_batchnorm1d(model):
-    """Whether a layer of ``model`` (or of its children) is a BatchNorm1d in training mode: one sample
+    """Whether a layer of ``model`` (or of its children) is a BatchNorm1d, which Model.loss trains: one sample
     gives it one value per feature (a BatchNorm2d still has H*W of them)."""
     todo, seen = [model], set()
     while todo:
@@ -59,7 +59,7 @@ def _has_batchnorm1d(model):
         if id(layer) in seen:
             continue
         seen.add(id(layer))
-        if type(layer).__name__ == "BatchNorm1d" and getattr(layer, "training", True):
+        if type(layer).__name__ == "BatchNorm1d":      # Model.loss trains it, even after eval()
             return True
         children = getattr(layer, "children", None)
         todo.extend(children() if callable(children) else ())

@@ -436,3 +436,22 @@ def test_fifth_sweep_behaviour():
     dx *= 2
     from datasets.preprocess import to_float
     assert to_float(np.zeros((2, 3), np.uint8), "float32").dtype == np.float32
+
+
+def test_gradcheck_and_search_take_what_users_pass():
+    """check_layer leaves a BatchNorm's running statistics as they were and checks a dropout on one
+    mask; search takes a generator of configurations; the table prints list values and a missing
+    train accuracy; ranges of NumPy numbers are drawn."""
+    from numpy_impl import gradcheck, search
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((5, 3))
+    bn = ni.BatchNorm1d(3)
+    before = {k: v.copy() for k, v in bn.named_buffers().items()}
+    assert max(gradcheck.check_layer(bn, x).values()) < 1e-4
+    assert all(np.array_equal(before[k], v) for k, v in bn.named_buffers().items())
+    assert gradcheck.check_layer(ni.Dropout(0.5, rng=1), x)["input"] < 1e-8
+    results = search.search(lambda c, s: {"val_acc": 0.5, "train_acc": None}, (c for c in search.grid(
+        {"hidden": [[64, 32], [128]]})), log=None)
+    assert len(results) == 2 and "[64, 32]" in search.results_table(results)
+    drawn = search.random_configs({"h": (np.int64(10), np.int64(100)), "lr": (np.float32(1e-3), np.float32(0.1))}, 3)
+    assert all(isinstance(c["h"], int) and 10 <= c["h"] <= 100 for c in drawn)
