@@ -126,8 +126,10 @@ def cross_entropy_loss(x, y, weight=None, ignore_index=-100, reduction="mean", l
     x: (N, C) or (N, C, d1, ...), y: (N,) or (N, d1, ...) -> (loss, dx of x's shape)."""
     name = "cross_entropy_loss"
     _reduction(name, reduction)
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"{name}: label_smoothing must lie in [0, 1], got {label_smoothing}")
+    if isinstance(label_smoothing, (bool, str, bytes)) or not isinstance(label_smoothing, (int, float, np.integer,
+                                                                                         np.floating)) \
+            or not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"{name}: label_smoothing must be a number in [0, 1], got {label_smoothing!r}")
     x, flat, yk, keep, w = _classes(name, x, y, weight, ignore_index)
     m, c = flat.shape
     rows = np.arange(m)

@@ -43,6 +43,9 @@ class Embedding(Layer):
         self.embedding_dim = check_count("Embedding", "embedding_dim", embedding_dim)
         self.padding_idx = None
         if padding_idx is not None:
+            if isinstance(padding_idx, (bool, np.bool_)) or not isinstance(padding_idx, (int, np.integer)):
+                raise ValueError(f"Embedding: padding_idx must be None or an integer in [-{num_embeddings}, "
+                                 f"{num_embeddings - 1}], got {padding_idx!r}")
             padding_idx = int(padding_idx)
             if not -self.num_embeddings <= padding_idx < self.num_embeddings:
                 raise ValueError(f"{self.describe()}: padding_idx must lie in [-{self.num_embeddings}, "

@@ -112,8 +112,13 @@ class ConvNet(Model):
     def __init__(self, input_shape=(1, 28, 28), channels=(16, 32), hidden_dim=128, num_classes=10, reg=0.0,
                  seed=0, dtype=np.float64):
         rng = as_rng(seed, "ConvNet")
-        if not hasattr(input_shape, "__len__") or len(input_shape) != 3:
-            raise ValueError(f"ConvNet: input_shape must be (C, H, W), got {input_shape!r}")
+        if not hasattr(input_shape, "__len__") or len(input_shape) != 3 or not all(
+                isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1 for n in input_shape):
+            raise ValueError(f"ConvNet: input_shape must be (C, H, W), integers >= 1, got {input_shape!r}")
+        if isinstance(channels, (str, bytes)) or not isinstance(channels, (list, tuple)) or not all(
+                isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1 for n in channels):
+            raise ValueError(f"ConvNet: channels must be a list of channel counts (integers >= 1), one per conv "
+                             f"block, got {channels!r}")
         c, h, w = input_shape
         if (h >> len(channels)) < 1 or (w >> len(channels)) < 1:
             fits = min(int(h).bit_length(), int(w).bit_length()) - 1

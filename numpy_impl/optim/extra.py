@@ -130,6 +130,9 @@ class LambdaLR(Scheduler):
             self.lr_lambdas = list(lr_lambda)
         else:
             self.lr_lambdas = [lr_lambda] * n
+        if not all(callable(f) for f in self.lr_lambdas):
+            raise TypeError(f"LambdaLR: lr_lambda must be a function of the epoch (or one per group), got "
+                            f"{next(f for f in self.lr_lambdas if not callable(f))!r}")
         super().__init__(optimizer)
 
     def get_lr(self):
@@ -268,6 +271,11 @@ class ReduceLROnPlateau(Scheduler):
         return a > best * (self.threshold + 1.0) if self.threshold_mode == "rel" else a > best + self.threshold
 
     def step(self, metric):
+        if isinstance(metric, np.ndarray) and metric.size == 1:
+            metric = metric.item()
+        if isinstance(metric, (bool, np.bool_)) or not isinstance(metric, (int, float, np.integer, np.floating)):
+            raise TypeError(f"ReduceLROnPlateau.step: metric must be a number (the validation loss or accuracy), "
+                            f"got {metric!r}")
         current = float(metric)
         self.last_epoch += 1
         if self._is_better(current, self.best):
