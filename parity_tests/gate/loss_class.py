@@ -109,6 +109,8 @@ def _readings(k, rng):
         lt = torch.from_numpy(labels)
         return [("logits (5,4)", z, targets, lambda p, r: F.cross_entropy(p, lt, reduction=r)),
                 ("probabilities (5,4)", _softmax(z), targets, lambda p, r: F.nll_loss(torch.log(p), lt, reduction=r)),
+                ("log-probabilities (5,4)", z - np.log(np.exp(z).sum(axis=1, keepdims=True)), targets,
+                 lambda p, r: F.nll_loss(p, lt, reduction=r)),
                 # ML-From-Scratch's CrossEntropy: -y log p - (1 - y) log(1 - p) of each element, one-hot y
                 ("probabilities (5,4), each element's binary cross-entropy", _softmax(z), targets[:1],
                  lambda p, r: F.binary_cross_entropy(p, torch.from_numpy(_one_hot(labels)), reduction=r))]
@@ -121,6 +123,11 @@ def _readings(k, rng):
              lambda p, r: F.binary_cross_entropy_with_logits(p, bt, reduction=r))]
 
 
+TRUTH = ALIASES["y_true"] | {"y_onehot", "onehot", "one_hot", "y_true_onehot", "gt", "ground_truth"}
+PREDICTION = ALIASES["y_pred"] | {"logits", "scores", "log_probs", "logprobs", "log_probas", "z", "x", "input",
+                                  "inputs", "probabilities", "probas", "yhat", "y_prob", "proba"}
+
+
 def _truth_first(fn):
     """Whether ``fn`` takes (target, prediction), by its argument names: ML-From-Scratch's
     ``loss(y, y_pred)``; 11-785's ``forward(A, Y)`` and most others take the prediction first."""
@@ -129,8 +136,7 @@ def _truth_first(fn):
                  if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)][:2]
     except (TypeError, ValueError):
         return False
-    return len(names) == 2 and names[0] in ALIASES["y_true"] and names[1] in ALIASES["y_pred"] and \
-        names[0] not in ALIASES["y_pred"]
+    return len(names) == 2 and names[0] in TRUTH and names[1] in PREDICTION and names[0] not in PREDICTION
 
 
 def _call(fn, p, t):
@@ -149,7 +155,7 @@ def _expected(value, p, ref):
     if a.size == 1:
         return "mean", ref(torch.from_numpy(p), "mean").detach().numpy()
     none = ref(torch.from_numpy(p), "none").detach().numpy()
-    return ("none", none) if a.shape == none.shape else None
+    return ("none", none) if a.size == none.size and a.squeeze().shape == none.squeeze().shape else None
 
 
 def check(label, cls, names, k, seed=0):
@@ -210,7 +216,7 @@ def _check(c, cls, names, k, p, t, ref):
         c.add("forward", np.asarray(value, dtype=np.float64).reshape(want.shape), want)
         ratio = None if c.results[-1].passed else constant_ratio(np.asarray(value, dtype=np.float64).reshape(-1),
                                                                   want.reshape(-1))
-        if ratio is not None:
+        if ratio is not None and _factor(ratio):
             what = f"the mean over the {_over(k)}" if reduction == "mean" else "its loss of each " + (
                 "sample" if k == "cross_entropy" else "element")
             why = ("a sum, or half of one, where the mean is meant?" if reduction == "mean" else
@@ -228,7 +234,7 @@ def _check(c, cls, names, k, p, t, ref):
             return
         c.add("grad_input", np.asarray(g), pt.grad.numpy())
         ratio = None if c.results[-1].passed else constant_ratio(np.asarray(g, dtype=np.float64), pt.grad.numpy())
-        if ratio is not None:
+        if ratio is not None and _factor(ratio):
             add_note(c.results[-1], f"it is {ratio:.6g} times torch's gradient of the "
                                     + ("mean" if reduction == "mean" else "sum of the losses")
                                     + (f" (N={p.shape[0]}: the mean's 1/N missing?)" if np.isclose(ratio, p.shape[0])

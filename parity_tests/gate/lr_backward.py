@@ -50,7 +50,7 @@ LR_NAMES = {"learning_rate", "lr", "learn_rate", "learningrate", "eta", "step_si
             "learing_rate", "learning_rate_"}
 INPUT_NAMES = {"input", "inputs", "x", "a_prev", "inp", "input_data", "layer_input", "a", "prev_a", "x_in"}
 FORWARDS = ("forward", "forward_propagation", "forward_prop", "forward_pass")
-BACKWARDS = ("backward", "backward_propagation", "backward_prop", "backprop", "backward_pass")
+BACKWARDS = ("backward", "backward_propagation", "backward_prop", "backprop", "backward_pass", "derivative")
 LR = 0.5                       # not 1: an update that drops the rate, or applies it twice, shows
 FORWARD_SEED = 1234            # the global RNG is seeded before each forward: a dropout mask is the same each time
 USER = (Exception, SystemExit, GeneratorExit)   # what the user's code may raise (sys.exit, os._exit too)
@@ -62,7 +62,8 @@ SIZES = {"input_size": D, "n_inputs": D, "n_input": D, "in_features": D, "input_
          "output_size": H, "n_outputs": H, "n_output": H, "out_features": H, "output_dim": H, "nodes": H,
          "out_size": H, "outputs": H, "n_out": H, "fan_out": H, "num_outputs": H, "output_neurons": H, "nout": H,
          "output_nodes": H, "out_dim": H, "neurons": H, "units": H, "n_neurons": H, "output_units": H,
-         "num_features": D, "n_features": D, "features": D}
+         "num_features": D, "n_features": D, "features": D, "in_feature": D, "out_feature": H,
+         "input_features": D, "output_features": H}
 IMAGE = (4, 7, 6)              # an input_shape: (C, H, W) or (H, W, C), both leave a 3x3 kernel room
 OTHER = {"input_shape": IMAGE, "kernel_size": 3, "filter_size": 3, "depth": 5, "num_filters": 5,
          "n_filters": 5, "filters": 5, "out_channels": 5, "kernel_shape": (3, 3), "layer_depth": 5,
@@ -119,6 +120,8 @@ def methods(cls, known=False):
     if not fargs or len(fargs[1]) != 2:
         return None
     for m in BACKWARDS:
+        if m == "derivative" and any(callable(getattr(cls, b, None)) for b in BACKWARDS if b != m):
+            continue                                # 11-785's older derivative(): only where no backward is
         found = _positional(getattr(cls, m, None)) if callable(getattr(cls, m, None)) else None
         if found and found[0] == ["self"] and not _varargs(getattr(cls, m)):
             return fwd, m, "local"                  # backward() returning dA/dZ (11-785's first activations)
@@ -173,7 +176,7 @@ def _not_written(fn):
     for stmt in body:
         if isinstance(stmt, ast.Pass) or (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)):
             continue
-        if isinstance(stmt, ast.Raise) and "NotImplementedError" in ast.dump(stmt):
+        if isinstance(stmt, ast.Raise) and "NotImplemented" in ast.dump(stmt):      # or the handout's NotImplemented
             continue
         return False
     return True
@@ -265,6 +268,9 @@ def targets(name, cls, names, pairs):
             fixed[p.name] = OTHER[key]
         elif key in LR_NAMES:
             fixed[p.name] = LR                      # the rate its backward will update with
+        elif p.default is p.empty and (key.endswith("init_fn") or key in (
+                "weight_init", "bias_init", "initializer", "weight_initializer", "bias_initializer", "init_fn")):
+            fixed[p.name] = _random_bias if "bias" in key else _random_init    # 11-785's Linear(..., weight_init_fn)
         elif key == "output_shape" and "input_shape" in [q.name for q in params]:
             fixed[p.name] = (int(np.prod(IMAGE)), 1)
         elif p.default is not p.empty:
@@ -281,7 +287,9 @@ def targets(name, cls, names, pairs):
         # as built by default, and once more with a padding of 1 where it takes one (its default 0
         # would leave the padding's code unrun)
         padded = [p.name for p in params if p.name.lower() in ("padding", "pad") and p.default in (0, None)]
-        for label, kwargs in [(name, fixed)] + [(f"{name}({k}=1)", {**fixed, k: 1}) for k in padded[:1]]:
+        strided = [p.name for p in params if p.name.lower() in ("stride", "strides") and p.default == 1]
+        for label, kwargs in [(name, fixed)] + [(f"{name}({k}=1)", {**fixed, k: 1}) for k in padded[:1]] + \
+                [(f"{name}({k}=2)", {**fixed, k: 2}) for k in strided[:1]]:
             def make(kwargs=kwargs):
                 return _construct(cls, kwargs)
             make.sized = any(k.lower() in SIZES for k in kwargs)  # built for input size D: try D-wide inputs
@@ -301,6 +309,19 @@ def targets(name, cls, names, pairs):
     return found, None
 
 
+def _random_init(*shape):
+    """An init function given where a constructor takes one: ``weight_init_fn(d0, d1)``, standard normal
+    from the global generator (seeded at the build)."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return np.random.standard_normal(shape)
+
+
+def _random_bias(*shape):
+    """A bias init function: a row (1, d) for ``bias_init_fn(d)``, as 11-785's tests give it."""
+    return _random_init((1,) + shape if len(shape) == 1 and isinstance(shape[0], (int, np.integer)) else shape)
+
+
 def _construct(cls, kwargs):
     """``cls(**kwargs)``; an ``input_shape`` of three numbers it cannot take is given as two, (H, W)."""
     try:
@@ -316,7 +337,34 @@ def _construct(cls, kwargs):
 
 
 KINDS = {"tanh": "tanh", "sigmoid": "sigmoid", "logistic": "sigmoid", "relu": "relu", "softmax": "softmax",
-         "reshape": "reshape", "flatten": "reshape", "linear": "identity", "identity": "identity"}
+         "reshape": "reshape", "flatten": "reshape", "linear": "identity", "identity": "identity",
+         "elu": "elu", "gelu": "gelu", "swish": "silu", "silu": "silu", "leakyrelu": "leaky_relu",
+         "softplus": "softplus"}
+# activations torch has, by their hyperparameters as the layer keeps them (its attributes)
+SLOPES = ("negative_slope", "alpha", "slope", "leak", "leakiness", "a")
+
+
+def _activation(kind, xt, hyper, want):
+    """torch's ``kind`` of ``xt``; GELU exact or by tanh, whichever the layer's output ``want`` is."""
+    if kind == "elu":
+        return F.elu(xt, float(hyper.get("alpha", 1.0)))
+    if kind == "leaky_relu":
+        return F.leaky_relu(xt, float(next((hyper[k] for k in SLOPES if k in hyper), 0.01)))
+    if kind == "silu":
+        return xt * torch.sigmoid(float(hyper.get("beta", 1.0)) * xt)
+    if kind == "softplus":
+        return F.softplus(xt)
+    exact = F.gelu(xt)
+    if want is not None and not _close(want, exact.detach().numpy()) and \
+            _close(want, F.gelu(xt, approximate="tanh").detach().numpy()):
+        return F.gelu(xt, approximate="tanh")
+    return exact
+
+
+def _scalars(obj):
+    """Its number-valued attributes (an ELU's alpha, a Swish's beta)."""
+    return {k: v for k, v in _attributes(obj).items() if isinstance(v, (int, float, np.integer, np.floating))
+            and not isinstance(v, (bool, np.bool_))}
 
 
 def _kind(name, layer=False):
@@ -492,17 +540,45 @@ def _run(obj, names, x, g=None):
     """Its forward of ``x`` (the global RNG seeded first: a dropout draws the same mask each time) and,
     given ``g``, ``(out, backward's result)``."""
     np.random.seed(FORWARD_SEED)
+    for gen in _generators(obj):                    # its own generators too (a dropout's default_rng())
+        if isinstance(gen, np.random.RandomState):
+            gen.seed(FORWARD_SEED)
+        else:
+            gen.bit_generator.state = type(gen.bit_generator)(FORWARD_SEED).state
     out = getattr(obj, names[0])(x)
     if g is None:
         return out
     return out, _backward(obj, names, x, g)
 
 
+def _generators(obj, depth=2, seen=None):
+    """The NumPy generators (``Generator``, ``RandomState``) among its attributes and its layers'."""
+    seen = seen if seen is not None else {id(obj)}
+    found = []
+    for v in _attributes(obj).values():
+        if isinstance(v, (np.random.Generator, np.random.RandomState)):
+            found.append(v)
+        elif depth and _user_object(v) and id(v) not in seen:
+            seen.add(id(v))
+            found += _generators(v, depth - 1, seen)
+        elif depth and isinstance(v, (list, tuple)) and 0 < len(v) <= 64:
+            for item in v:
+                if _user_object(item) and id(item) not in seen:
+                    seen.add(id(item))
+                    found += _generators(item, depth - 1, seen)
+    return found
+
+
 def _backward(obj, names, x, g):
     fn, mode = getattr(obj, names[1]), names[2]
     if mode == "local":                             # dA/dZ, elementwise: the chain rule is the caller's
         local = fn()
-        return g * local if isinstance(local, np.ndarray) and local.shape == np.shape(g) else local
+        try:                                        # an array of the output's shape, or a number (Identity's 1.0)
+            ok = not isinstance(local, (bool, str, bytes)) and np.asarray(local).dtype.kind in "fiub" and \
+                np.broadcast_shapes(np.shape(local), np.shape(g)) == np.shape(g)
+        except (ValueError, TypeError):
+            ok = False
+        return g * local if ok else local
     return fn(g, LR) if mode == "lr" else fn(x, g) if mode == "input" else fn(g)
 
 
@@ -511,7 +587,7 @@ def _dense(params):
     it was built with ("DH": ``x @ W``; "HD": ``W @ x`` on columns or ``x @ W.T`` on rows, as torch's
     Linear), else None."""
     for k, w in params.items():
-        if w.ndim == 2 and w.shape in ((H, D), (D, H)):
+        if w.ndim == 2 and w.shape in ((H, D), (D, H)) and "." not in str(k):   # its own, not a layer's it holds
             bias = next((b for b, v in params.items() if b != k and v.size == H), None)
             return k, bias, "HD" if w.shape == (H, D) else "DH"
     return None
@@ -579,6 +655,8 @@ def _pick(make, names, shapes, seed, rng):
             out = np.asarray(_run(_build(make, seed), names, x.copy()))
             if out.size == 0:
                 raise Refused(f"its forward of every input tried is empty: {out.shape} for {shape}")
+            if out.ndim > x.ndim and out.shape[-x.ndim:] == x.shape:     # broadcast up (a mask (N, C, 1, 1))
+                raise Refused(f"its forward made {out.shape} of {shape}: not the input it is written for")
             _run(_build(make, seed), names, x.copy(), np.ones_like(out))
         except USER as e:                           # noqa: BLE001 -- the user's code refusing this layout
             first = first or e
@@ -637,21 +715,38 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None):
     # a weight is what its forward reads, found on a copy (its forward may keep what it saw: numpy-ml's X list)
     pristine = _copy(obj) or _again(make, names, seed, x)      # as before the backward, sub-layers' weights too
     probe = _copy(obj) or _again(make, names, seed, x)
-    weights = _weights(probe, names, x, arrays, built, out, rng)
+    found = _weights(probe, names, x, arrays, built, out, rng)
+    known = getattr(make, "known", ())             # found before its weights were spread (a dead ReLU hides some now)
+    weights = {k: v for k, v in arrays.items() if k in found or k in known}
     flat = [k for k in weights if k in built and weights[k].size > 1 and np.ptp(weights[k]) == 0]
-    if flat and not getattr(make, "spread", False):
+    single = [k for k in weights if k in built and weights[k].dtype == np.float32]
+    if (flat or single) and not getattr(make, "spread", False):
         # weights made all zeros or all ones (11-785's Linear, a BatchNorm's gamma): checked at random values
-        # instead, where a ReLU after them is off its kink and a forgotten gamma shows
-        values = {k: np.random.default_rng(seed).standard_normal(weights[k].shape).astype(weights[k].dtype)
-                  for k in flat}
-
-        def spread():
-            made = make()
-            for k, v in values.items():
-                _set(made, k, v.copy())
-            return made
-        spread.spread, spread.sized = True, getattr(make, "sized", False)
-        return _check_one(c, kind, spread, names, rng, seed, size, sparse, batch)
+        # instead, where a ReLU after them is off its kink and a forgotten gamma shows; weights made float32
+        # (the handout's dtype="f") as float64, so that finite differences check them too, unless the layer
+        # computes in float32 whatever its weights are (then at float32's tolerance, as they were)
+        made = _spread(make, weights, flat, single, seed, upcast=True)
+        made.fallback = _spread(make, weights, flat, single, seed, upcast=False) if single else None
+        made.known = set(weights)
+        if made.fallback is None:
+            return _check_one(c, kind, made, names, rng, seed, size, sparse, batch)
+        made.fallback.known = set(weights)
+        # as float64 first; where that fails and the float32 weights pass (a layer casting its input to
+        # float32 too), it is a float32 layer: judged as one
+        runs = []
+        for attempt in (made, made.fallback):
+            c2 = _Checks(None, **dict(c.meta))
+            _check_one(c2, kind, attempt, names, np.random.default_rng(seed), seed, size, sparse, batch)
+            runs.append(c2)
+            if all(r.passed for r in c2.results):
+                break
+        pick = runs[1] if len(runs) == 2 and all(r.passed for r in runs[1].results) else runs[0]
+        c.meta.update(pick.meta)
+        c.results.extend(pick.results)
+        c.distribution = getattr(pick, "distribution", False)
+        return None
+    if getattr(make, "fallback", None) is not None and out.dtype == np.float32:
+        return _check_one(c, kind, make.fallback, names, rng, seed, size, sparse, batch)
     if any(v.dtype == np.float32 for v in weights.values()):
         c.meta["dtype"] = "float32"                 # its weights are float32: float32's tolerance, no finite differences
     c.distribution = bool(out.size > 1 and np.all(out > 0) and abs(out.sum() - 1.0) < 1e-9)
@@ -663,6 +758,8 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None):
     g_in = g.copy()
     attrs_before = _float_attrs(obj)
     dx = _backward(obj, names, x_in, g_in)
+    if dx is NotImplemented:                        # the older 11-785 handout's `return NotImplemented`: none
+        dx = None
     c.unchanged("its input", x, x_in)               # by forward, or by backward through what it kept
     c.unchanged("the output gradient", g, g_in)
     if isinstance(dx, (tuple, list)):
@@ -679,7 +776,7 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None):
     grads_at = {c for k in weights for c in _grad_names(k)}      # dLdW made with W: not a weight of torch's layer
     held = {**weights, **{k: v for k, v in arrays.items() if k not in weights and k in built
                           and str(k).lower() not in grads_at}}
-    ref = _reference(kind, held, x, g, out.shape, out)
+    ref = _reference(kind, held, x, g, out.shape, out, _scalars(obj))
     then = None
     if ref is not None and _dense(held) and not _close(out, ref[0]):
         # Dense(..., activation="relu"): the dense layer and the activation it applies after it
@@ -689,6 +786,8 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None):
         ref = _reference(then, held, x, g, out.shape) if then else None if kind == "layer" else ref
     if ref is not None:
         c.add("forward", out, ref[0])
+        if not c.results[-1].passed and kind in OVERFLOW and not np.isfinite(out).all() and np.isfinite(ref[0]).all():
+            _note(c.results[-1], OVERFLOW[kind])
         if then:
             c.results[-1].reference = f"torch (a dense layer, then {then})"
         if dx is not None:
@@ -736,6 +835,33 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None):
     if dx is None:                                  # Victor Zhou's Conv3x3, a first layer: said beside the verdict
         for r in c.results:
             r.extra["no_input_grad"] = True
+    if not any(r.check.startswith(("forward", "grad", "fd:")) for r in c.results):
+        c.fail("checks", "nothing could be compared: torch has no reference for this layer, and its float32 "
+                         "arithmetic rules out finite differences; not a pass")
+
+
+def _spread(make, weights, flat, single, seed, upcast):
+    """``make`` with the weights ``flat`` set to random values and, with ``upcast``, those ``single``
+    (float32) as float64."""
+    rng = np.random.default_rng(seed)
+    values = {}
+    for k in list(dict.fromkeys(flat + single)):
+        v = rng.standard_normal(weights[k].shape) if k in flat else weights[k]
+        values[k] = np.array(v, dtype=np.float64 if upcast and k in single else weights[k].dtype)
+
+    def spread():
+        made = make()
+        for k, v in values.items():
+            _set(made, k, v.copy())
+        return made
+    spread.spread, spread.sized, spread.fallback = True, getattr(make, "sized", False), None
+    return spread
+
+
+OVERFLOW = {"softmax": "exp overflows for inputs this large: subtract each row's max before exp (the same "
+                       "probabilities, exp(x - max) / sum(exp(x - max)))",
+            "sigmoid": "exp overflows for inputs this large: 0.5 * (1 + tanh(x / 2)) is the same function without it",
+            "tanh": "exp overflows for inputs this large: np.tanh does not"}
 
 
 def _again(make, names, seed, x):
@@ -775,6 +901,8 @@ def _grad_names(k):
     ``grad_W``, ``W_grad``, ``dLdW``... beside it (``layers[0].dLdW`` for ``layers[0].W``)."""
     prefix, _, name = str(k).rpartition(".")
     prefix = prefix + "." if prefix else ""
+    if name in ("data", "value", "val") and prefix:  # a Parameter object: weight.data beside weight.grad
+        return [(prefix + c).lower() for c in ("grad", "gradient", "grad_data")]
     return [(prefix + c).lower() for c in (
         "d" + name, "d_" + name, "grad" + name, "grad_" + name, name + "_grad", name + "grad", name + "_gradient",
         "gradient_" + name, "dl_d" + name, "dld" + name, "dloss_d" + name, "dl_d_" + name)]
@@ -805,6 +933,9 @@ def _gradients(obj, names, weights, before, after, attrs_before):
                    and a.rpartition(".")[0] == beside and not _same(v, attrs_before.get(a))]
             hit = new[0] if len(new) == 1 else None
         found[k] = attrs[hit] if hit is not None else None
+        if found[k] is not None and found[k].shape != weights[k].shape and found[k].size == weights[k].size and \
+                found[k].squeeze().shape == weights[k].squeeze().shape:
+            found[k] = found[k].reshape(weights[k].shape)   # db (1, d) kept for a bias (d,): the same numbers
     if weights and all(v is None for v in found.values()):
         return found, ("none: its backward neither updated it nor left its gradient (as d<name>, grad_<name>, "
                        "<name>_grad, or in self.grads)")
@@ -851,7 +982,7 @@ def _fd(f, p, g):
     return numerical_gradient(lambda: np.asarray(f(p.copy()), dtype=np.float64), p, np.asarray(g, dtype=np.float64))
 
 
-def _reference(kind, params, x, g, out_shape, want=None):
+def _reference(kind, params, x, g, out_shape, want=None, hyper=None):
     """``(out, dx, {param: grad})`` from torch, or None where torch has no name for the layer. A
     batched convolution or a pooling takes the stride and padding that give ``out_shape`` (and, of
     those, the output ``want``)."""
@@ -864,7 +995,7 @@ def _reference(kind, params, x, g, out_shape, want=None):
             first = first or ref
         if first is not None or kind != "conv" or x.ndim == 4 or any(v.ndim == 3 for v in params.values()):
             return first
-    return _reference_with(kind, params, x, g, out_shape, want=want)
+    return _reference_with(kind, params, x, g, out_shape, want=want, hyper=hyper)
 
 
 def _windows(kind, params, x):
@@ -873,7 +1004,7 @@ def _windows(kind, params, x):
     return [(s, p, k) for k in sizes for s in (1, 2, 3) for p in (0, 1, 2) if k is None or p <= k // 2]
 
 
-def _reference_with(kind, params, x, g, out_shape, stride=1, padding=0, size=None, want=None):
+def _reference_with(kind, params, x, g, out_shape, stride=1, padding=0, size=None, want=None, hyper=None):
     xt = torch.tensor(np.asarray(x, dtype=np.float64), requires_grad=True)
     pt = {k: torch.tensor(np.asarray(v, dtype=np.float64), requires_grad=True) for k, v in params.items()}
     dense = _dense(params)
@@ -894,6 +1025,8 @@ def _reference_with(kind, params, x, g, out_shape, stride=1, padding=0, size=Non
         out = getattr(torch, kind)(xt)
     elif kind == "identity" and not params:
         out = xt * 1.0
+    elif kind in ("elu", "gelu", "silu", "leaky_relu", "softplus") and not params:
+        out = _activation(kind, xt, hyper or {}, want)
     elif kind == "softmax" and not params and x.ndim == 2 and min(x.shape) > 1 and want is not None \
             and (np.allclose(want.sum(axis=1), 1) or np.allclose(want.sum(axis=0), 1)):
         out = torch.softmax(xt, 1 if np.allclose(want.sum(axis=1), 1) else 0)    # each row's, or each column's
@@ -930,7 +1063,8 @@ def _conv_params(params, x):
     """``(kernel name, bias name or None, flat)`` for the convolutions torch is asked to redo."""
     for k, w in params.items():
         if w.ndim == x.ndim and w.ndim in (3, 4) and w.shape[1] == x.shape[1] and w.shape[2] <= x.shape[2] + 4:
-            bias = next((b for b, v in params.items() if b != k and v.shape in ((w.shape[0],), (w.shape[0], 1))), None)
+            bias = next((b for b, v in params.items() if b != k and v.shape in ((w.shape[0],), (w.shape[0], 1),
+                                                                                 (1, w.shape[0]))), None)
             return k, bias, "batched"               # (F, C, k[, k]) kernels on (N, C, W) or (N, C, H, W)
         if w.ndim == 4 and x.ndim == 3 and w.shape[1] == x.shape[0] and w.shape[2] <= x.shape[1] \
                 and w.shape[3] <= x.shape[2]:

@@ -41,16 +41,20 @@ def recognise(cls):
     return bool(init) and init[0].lower() in MODEL_NAMES and step == []
 
 
-def _attributes(cls):
-    """The attribute names its methods read (``.W``, ``.dLdW``, ``.lr``...)."""
-    names = set()
+def _nodes(cls):
+    """Every AST node of the class's source and its bases'."""
     for c in cls.__mro__[:-1]:
         try:
-            tree = ast.parse(textwrap.dedent(inspect.getsource(c)))
+            yield from ast.walk(ast.parse(textwrap.dedent(inspect.getsource(c))))
         except (OSError, TypeError, SyntaxError):
             continue
-        names |= {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
-    return names
+
+
+def _attributes(cls):
+    """The attribute names its methods read (``.W``, ``.dLdW``, ``.lr``, and ``getattr(layer, "W")``)."""
+    return {n.attr for n in _nodes(cls) if isinstance(n, ast.Attribute)} | \
+        {n.value for n in _nodes(cls) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+         and n.value.isidentifier()}
 
 
 def pairs(cls):
@@ -87,12 +91,22 @@ class _Stub:
     """A layer, or the model holding them."""
 
 
+def _layer_class(cls):
+    """The class its step picks layers by (``isinstance(layer, Linear)``), from its module, else ``_Stub``."""
+    names = {n.args[1].id for n in _nodes(cls) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+             and n.func.id == "isinstance" and len(n.args) == 2 and isinstance(n.args[1], ast.Name)}
+    space = getattr(cls.__init__, "__globals__", {})
+    return next((space[n] for n in sorted(names) if inspect.isclass(space.get(n))), _Stub)
+
+
 class _OnModel:
     """``update(params, grads)`` (``optimizer_check``'s "update" style) for an optimizer built on a model:
-    the weights and gradients are set on the model's layers, ``step()`` runs, the weights are read back."""
+    the weights and gradients are set on the model's layers, ``step()`` runs, the weights are read back.
+    ``between``: an activation (no weights) after each layer in ``model.layers`` (an optimizer taking
+    ``model.layers[::2]``)."""
 
-    def __init__(self, cls, kwargs, found):
-        self.cls, self.kwargs, self.pairs, self.opt = cls, kwargs, found, None
+    def __init__(self, cls, kwargs, found, between=False):
+        self.cls, self.kwargs, self.pairs, self.opt, self.between = cls, kwargs, found, None, between
 
     def _place(self, k):
         layer, attr = re.fullmatch(r"layers\[(\d+)\]\.(\w+)", k).groups()
@@ -101,13 +115,14 @@ class _OnModel:
     def update(self, params, grads):
         grad_of = dict(self.pairs)
         if self.opt is None:
-            self.layers = [_Stub() for _ in SHAPES[0]]
+            kind = _layer_class(self.cls)
+            self.layers = [object.__new__(kind) if kind is not _Stub else _Stub() for _ in SHAPES[0]]
             for k, v in params.items():
                 layer, attr = self._place(k)
                 setattr(layer, attr, v.copy())
                 setattr(layer, grad_of[attr], np.zeros_like(v))
             model = _Stub()
-            model.layers = self.layers
+            model.layers = [x for layer in self.layers for x in ((layer, _Stub()) if self.between else (layer,))]
             self.opt = self.cls(model, **self.kwargs)
         for k, v in params.items():
             layer, attr = self._place(k)
@@ -179,6 +194,11 @@ def check(label, cls, seed=0):
         run = dict(hints=False, steps=STEPS, seed=seed, name=name)
         got = check_optimizer(_OnModel(cls, mine, found), torch_cls, theirs,
                               params={k: v.copy() for k, v in params.items()}, **run)
+        if not got.passed:                          # its model holds an activation after each layer
+            again = check_optimizer(_OnModel(cls, mine, found, between=True), torch_cls, theirs,
+                                    params={k: v.copy() for k, v in params.items()}, **run)
+            if again.passed:
+                got = again
         if not got.passed and torch_cls is not torch.optim.SGD and check_optimizer(
                 _OnModel(cls, mine, found), EpsInsideAdam, theirs, params={k: v.copy() for k, v in params.items()},
                 **run).passed:

@@ -388,6 +388,9 @@ def discover(modules, style="auto", only=None):
                     skipped.append((name, why))
                 else:
                     targets.append(Target(name, LC.kind(name), "loss_class", (obj, names), where))
+            elif inspect.isclass(obj) and style == "mytorch" and callable(getattr(obj, "forward", None)) and \
+                    callable(getattr(obj, "backward", None)):
+                skipped.append((name, unrecognised(name)))  # said under its own style too (RNNCell, CTCLoss)
             elif inspect.isclass(obj) and style in ("auto", "cs231n") and (kind := _linear_classifier(name, obj)):
                 targets.append(Target(f"{name}.loss", kind, "classifier",
                                       _classifier_loss(obj), where))
@@ -519,7 +522,7 @@ def _class(name, cls, targets, skipped, where):
         skipped.append((name, "a layer or network of \"Deep Learning from Scratch 2\" (params and grads as lists) "
                               f"parity scan does not recognise by name (it checks {', '.join(sorted(LIST_KINDS))})"))
     elif hasattr(cls, "forward") and hasattr(cls, "backward"):
-        skipped.append((name, "a layer class parity scan does not recognise by name"))
+        skipped.append((name, unrecognised(name)))
     elif name == "LinearClassifier" and callable(getattr(cls, "train", None)):
         pass                                        # cs231n's base of LinearSVM and Softmax: their loss is checked
     elif callable(getattr(cls, "loss", None)) and (callable(getattr(cls, "gradient", None))
@@ -534,6 +537,16 @@ def _class(name, cls, targets, skipped, where):
         missing = [m for m in ("forward", "backward") if not callable(getattr(cls, m, None))]
         skipped.append((name, f"named like a layer, but it has no {'() and '.join(missing)}()"
                               + (f" (it has {', '.join(methods)}: not a style parity scan knows)" if methods else "")))
+
+
+def unrecognised(name):
+    """Why a class with forward and backward is not checked."""
+    if re.search(r"ctc", name, re.I):
+        return "a CTC loss (forward(logits, target, input_lengths, target_lengths)): not checked by parity scan"
+    if LRB.NOT_ARRAYS.search(name):
+        return ("a recurrent cell or layer (its forward takes the input and a hidden state, or a sequence): parity "
+                "scan checks cs231n's rnn/lstm pairs and the second book's RNN and LSTM, not this form")
+    return "a layer class parity scan does not recognise by name"
 
 
 def _not_the_books_update(name, cls):
@@ -1081,6 +1094,8 @@ def _judge(target, dtypes, declared, seed, report):
         return Outcome(target, "PASS", {}, report)
     if all(UNBUILT in r.note or NOT_RUN in r.note for r in report.failures):     # it cannot run here: no convention will help
         return Outcome(target, "UNBUILT", {}, report)
+    if target.style in ("lr_backward", "loss_class", "model_optimizer"):
+        return Outcome(target, "FAIL", {}, report)  # checked as objects: no convention applies (a rerun would repeat it)
     kind = "adam" if target.kind == "optimizer" and target.name.lower() == "adam" else target.kind
     # a convention declared for the whole scan that this component does not follow (cs231n's linear
     # classifiers take reg * sum(W**2), its networks 0.5 * reg): torch's own behaviour always passes

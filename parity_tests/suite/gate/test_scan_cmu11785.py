@@ -234,3 +234,143 @@ def test_loss_classes_taking_the_target_first_and_returning_a_loss_per_element(t
         .replace("return -2 * (y - y_pred)", "return -(y - y_pred)")
     verdict, checks, text = _failures(scan([_write(tmp_path / "half", {"loss_functions.py": half})])[0], "SquareLoss")
     assert verdict == "FAIL" and "forward" in checks and "half the square" in text
+
+
+OUTSIDE = {   # what the review of this style wrote as others write it
+    "layers.py": '''import numpy as np
+
+class ELUModule(object):
+    def __init__(self, alpha):
+        self.alpha = alpha
+
+    def forward(self, x):
+        self.x = x
+        return np.where(x > 0, x, self.alpha * (np.exp(x) - 1))
+
+    def backward(self, dout):
+        return dout * np.where(self.x > 0, 1, self.alpha * np.exp(self.x))
+
+
+class SpatialDropout:
+    def __init__(self, p=0.5, seed=0):
+        self.p = p
+        self.rng = np.random.default_rng(seed)
+
+    def forward(self, x):
+        N, C = x.shape[:2]
+        self.mask = (self.rng.random((N, C, 1, 1)) >= self.p) / (1 - self.p)
+        return x * self.mask
+
+    def backward(self, delta):
+        return delta * self.mask
+
+
+class Linear:
+    def __init__(self, in_feature, out_feature, weight_init_fn, bias_init_fn):
+        self.W = np.asarray(weight_init_fn(in_feature, out_feature), dtype="f")
+        self.b = bias_init_fn(out_feature)
+
+    def forward(self, x):
+        self.x = x
+        return x @ self.W + self.b
+
+    def backward(self, delta):
+        self.dW = self.x.T @ delta
+        self.db = np.sum(delta, axis=0, keepdims=True)
+        return delta @ self.W.T
+
+
+class Conv2D:
+    def __init__(self, in_channels, out_channels, kernel_size=3, strides=1):
+        self.s, self.k = strides, kernel_size
+        self.W = np.random.randn(out_channels, in_channels, kernel_size, kernel_size)
+        self.b = np.zeros(out_channels)
+
+    def forward(self, x):
+        self.x = x
+        N, C, H, W = x.shape
+        k, s = self.k, self.s
+        oh, ow = (H - k) // s + 1, (W - k) // s + 1
+        cols = np.stack([x[:, :, i * s:i * s + k, j * s:j * s + k].reshape(N, -1)
+                         for i in range(oh) for j in range(ow)], axis=1)          # (N, oh*ow, C*k*k)
+        self.cols = cols
+        out = cols @ self.W.reshape(len(self.W), -1).T + self.b
+        return out.transpose(0, 2, 1).reshape(N, -1, oh, ow)
+
+    def backward(self, dout):
+        N, F, oh, ow = dout.shape
+        k, s = self.k, self.s
+        d = dout.reshape(N, F, -1).transpose(0, 2, 1)                            # (N, oh*ow, F)
+        self.dW = np.einsum("npf,npc->fc", d, self.cols).reshape(self.W.shape)
+        self.db = d.sum(axis=(0, 1))
+        dcols = d @ self.W.reshape(F, -1)
+        dx = np.zeros(self.x.shape)
+        for p, (i, j) in enumerate((i, j) for i in range(oh) for j in range(ow)):
+            dx[:, :, i * s:i * s + k, j * s:j * s + k] += dcols[:, p].reshape(N, -1, k, k)
+        return dx
+''',
+    "mlp.py": '''import numpy as np
+from layers import Linear
+
+class Tanh:
+    def forward(self, x):
+        self.state = np.tanh(x)
+        return self.state
+
+    def derivative(self):
+        return 1 - self.state ** 2
+
+class MLP:
+    def __init__(self):
+        zeros = lambda *shape: np.zeros(shape)
+        self.layers = [Linear(3, 4, zeros, zeros), Linear(4, 2, zeros, zeros)]
+        self.f = Tanh()
+
+    def forward(self, x):
+        return self.layers[1].forward(self.f.forward(self.layers[0].forward(x)))
+
+    def backward(self, delta):
+        delta = self.layers[1].backward(delta)
+        self.layers[0].backward(delta * self.f.derivative())
+        return NotImplemented
+''',
+}
+
+
+def test_code_written_elsewhere_in_these_forms(tmp_path):
+    """An ELU by torch's F.elu with the layer's alpha; a dropout drawing from its own generator (drawn
+    again from the same state before each forward, and checked on images, not broadcast up); float32
+    weights made by init functions the scan supplies, checked as float64 with finite differences; a
+    bias gradient kept (1, d) for a bias (d,); a strided convolution also built with strides=2; the
+    older handout's derivative() and an MLP whose backward returns NotImplemented."""
+    outcomes, skipped = scan([_write(tmp_path, OUTSIDE)], dtypes=F64)
+    assert verdicts(outcomes) == {n: ("PASS", {}) for n in (
+        "Conv2D", "Conv2D(strides=2)", "ELUModule", "Linear", "MLP", "SpatialDropout", "Tanh")}, \
+        [(o.target.name, o.verdict, [r.message() for r in o.report.failures][:2]) for o in outcomes]
+    assert "forward" in _checks(outcomes, "ELUModule")
+    assert {"fd:W", "fd:b"} <= _checks(outcomes, "Linear")
+    assert {"fd:layers[0].W", "fd:layers[1].W"} <= _checks(outcomes, "MLP")
+    (tmp_path / "bad").mkdir()
+    bad = {"layers.py": OUTSIDE["layers.py"].replace("dx[:, :, i * s:i * s + k, j * s:j * s + k]",
+                                                     "dx[:, :, i:i + k, j:j + k]"), "mlp.py": OUTSIDE["mlp.py"]}
+    verdict, checks, _ = _failures(scan([_write(tmp_path / "bad", bad)], only="Conv2D", dtypes=F64)[0],
+                                   "Conv2D(strides=2)")
+    assert verdict == "FAIL" and "grad_input" in checks
+    (tmp_path / "elu").mkdir()
+    elu = {"layers.py": OUTSIDE["layers.py"].replace("self.alpha * (np.exp(x) - 1)", "self.alpha * np.exp(x)")
+           .replace("self.alpha * np.exp(self.x))", "self.alpha * np.exp(self.x))  # consistent"),
+           "mlp.py": OUTSIDE["mlp.py"]}
+    verdict, checks, _ = _failures(scan([_write(tmp_path / "elu", elu)], only="ELU", dtypes=F64)[0], "ELUModule")
+    assert verdict == "FAIL" and "forward" in checks  # its backward matches its own forward: only torch sees it
+
+
+def test_recurrent_cells_and_ctc_are_listed_with_why(tmp_path):
+    files = {"rnn.py": "class RNNCell:\n    def __init__(self, input_size, hidden_size):\n        pass\n"
+                       "    def forward(self, x, h_prev_t):\n        return h_prev_t\n"
+                       "    def backward(self, delta, h_t, h_prev_l, h_prev_t):\n        return delta, delta\n\n"
+                       "class CTCLoss:\n    def forward(self, logits, target, input_lengths, target_lengths):\n"
+                       "        return 0.0\n    def backward(self):\n        return None\n"}
+    for style in ("auto", "mytorch"):
+        _, skipped = scan([_write(tmp_path, files)], style=style)
+        reasons = dict(skipped)
+        assert "recurrent cell" in reasons["RNNCell"] and "CTC loss" in reasons["CTCLoss"], (style, reasons)
