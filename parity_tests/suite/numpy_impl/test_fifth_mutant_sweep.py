@@ -132,3 +132,17 @@ def test_checkpoints_are_written_every_n_updates_across_epochs(tmp_path, monkeyp
     monkeypatch.setattr(t, "save", lambda path: steps.append(t.step))
     t.fit(X, y, 3, checkpoint=str(tmp_path / "ck.npz"), checkpoint_every=2)
     assert [s for s in steps if s % 3] == [2, 4, 8]         # every 2 updates (6 ends an epoch too)
+
+
+def test_train_sgd_shuffles_each_epoch_anew():
+    """Each epoch a new seeded order, as the classic train loop draws one per epoch: the batches of
+    epoch 2 are not those of epoch 1."""
+    from numpy_impl.models import LinearClassifier
+    rng = np.random.default_rng(6)
+    X, y = rng.standard_normal((12, 3)), rng.integers(0, 2, 12)
+    model = LinearClassifier(3, 2, seed=0)
+    seen = []
+    loss = model.loss
+    model.loss = lambda xb, yb: seen.append(tuple(yb.tolist()) + tuple(xb[:, 0].round(6))) or loss(xb, yb)
+    model.train_sgd(X, y, lr=0.0, epochs=2, batch_size=4, seed=0)
+    assert len(seen) == 6 and seen[:3] != seen[3:]
