@@ -42,6 +42,13 @@ def example_module(folder, dotted):
             del sys.modules[m]
 
 
+def write_files(tmp_path, files):
+    """``{name: text}`` written into ``tmp_path``; returns the folder, to scan."""
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    return str(tmp_path)
+
+
 def verdicts(outcomes):
     return {o.target.name: (o.verdict, o.convention) for o in outcomes}
 

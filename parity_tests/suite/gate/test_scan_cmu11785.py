@@ -14,6 +14,7 @@ from parity_tests.cli import main
 from parity_tests.gate.scan import scan
 
 from .test_scan import F64, ROOT, seeded, verdicts
+from .test_scan import failed_checks as _failures, write_files as _write
 
 EXAMPLE = os.path.join(ROOT, "examples", "cmu11785")
 NAMES = ("Adam", "AdamW", "BatchNorm1d", "Conv1d", "Conv1d(padding=1)", "Conv1d_stride1", "Conv2d",
@@ -21,17 +22,6 @@ NAMES = ("Adam", "AdamW", "BatchNorm1d", "Conv1d", "Conv1d(padding=1)", "Conv1d_
          "Downsample1d", "Downsample2d", "Flatten", "Identity", "Linear", "MLP0", "MLP4", "MSELoss", "MaxPool2d",
          "MaxPool2d_stride1", "MeanPool2d", "MeanPool2d_stride1", "ReLU", "SGD", "Sigmoid", "Softmax", "Tanh",
          "Upsample1d")
-
-
-def _write(tmp_path, files):
-    for name, text in files.items():
-        (tmp_path / name).write_text(text)
-    return str(tmp_path)
-
-
-def _failures(outcomes, name):
-    o = next(o for o in outcomes if o.target.name == name)
-    return o.verdict, {r.check for r in o.report.failures}, " ".join(r.message() for r in o.report.failures)
 
 
 def _checks(outcomes, name):

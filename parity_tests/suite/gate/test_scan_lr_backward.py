@@ -12,19 +12,9 @@ from parity_tests.cli import main
 from parity_tests.gate.scan import scan
 
 from .test_scan import F64, ROOT, seeded, verdicts
+from .test_scan import failed_checks as _failures, write_files as _write
 
 EXAMPLE = os.path.join(ROOT, "examples", "lr_backward")
-
-
-def _write(tmp_path, files):
-    for name, text in files.items():
-        (tmp_path / name).write_text(text)
-    return str(tmp_path)
-
-
-def _failures(outcomes, name):
-    o = next(o for o in outcomes if o.target.name == name)
-    return o.verdict, {r.check for r in o.report.failures}, " ".join(r.message() for r in o.report.failures)
 
 
 def test_the_example_passes_every_layer_activation_and_loss(capsys):
