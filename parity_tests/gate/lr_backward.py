@@ -40,6 +40,7 @@ import torch.nn.functional as F
 
 from numpy_impl.gradcheck import numerical_gradient
 
+from . import batchnorm_state as BN
 from .api import _Checks
 from .compare import add_note as _note, constant_ratio
 from .report import Report
@@ -264,8 +265,8 @@ def targets(name, cls, names, pairs):
         key = p.name.lower()
         if key in SIZES:
             fixed[p.name] = SIZES[key]
-        elif key in OTHER:
-            fixed[p.name] = OTHER[key]
+        elif key in OTHER and not (p.default is not p.empty and _kind(name, layer=True) == "batchnorm"):
+            fixed[p.name] = OTHER[key]              # (a BatchNorm's alpha is its momentum: its own default)
         elif key in LR_NAMES:
             fixed[p.name] = LR                      # the rate its backward will update with
         elif p.default is p.empty and (key.endswith("init_fn") or key in (
@@ -374,6 +375,8 @@ def _kind(name, layer=False):
         return "dense"
     if n in KINDS:
         return KINDS[n]
+    if re.fullmatch(r"(spatial)?batchnorm\w*|bn\d*(1d|2d)?", n):
+        return "batchnorm"
     if re.fullmatch(r"conv\w*", n):
         return "conv"
     if re.fullmatch(r"(max)pool\w*", n):
@@ -388,8 +391,9 @@ ONE_NONZERO = "cross-entropy's output gradient (one nonzero entry, -1/p at the l
 BATCH = f"a batch of {N}"
 
 
-def check(label, kind, make, names, seed=0):
-    """One ``Report`` for the layer ``make()`` builds (``names``: forward, backward, mode)."""
+def check(label, kind, make, names, seed=0, cv=None):
+    """One ``Report`` for the layer ``make()`` builds (``names``: forward, backward, mode; ``cv``: the
+    conventions declared, of which a BatchNorm's running_var is read)."""
     samples = [("random", 1.0)]
     try:
         if kind in ("sigmoid", "tanh", "softmax") and not _params(_build(make, seed)):
@@ -402,11 +406,11 @@ def check(label, kind, make, names, seed=0):
         batch = None
     if batch:
         samples.append((f"{BATCH} {batch}", 1.0))
-    runs = [_sample(label, kind, make, names, seed, sample, size, False, batch) for sample, size in samples]
+    runs = [_sample(label, kind, make, names, seed, sample, size, False, batch, cv) for sample, size in samples]
     if not runs[0][0].passed and getattr(runs[0][1], "distribution", False):
         # Victor Zhou's Softmax: "we know only 1 element of d_L_d_out will be nonzero", and its backward
         # returns at that element: right under cross-entropy, which is where it is used, and said so
-        sparse = [_sample(label, kind, make, names, seed, f"{sample}, {ONE_NONZERO}", size, True, batch)
+        sparse = [_sample(label, kind, make, names, seed, f"{sample}, {ONE_NONZERO}", size, True, batch, cv)
                   for sample, size in samples]
         if all(r.passed for r, _ in sparse):
             for r, _ in sparse:
@@ -423,13 +427,13 @@ class Refused(ValueError):
     """What the scan says of the layer itself (no input shape gives it a non-empty output)."""
 
 
-def _sample(label, kind, make, names, seed, sample, size, sparse, batch):
+def _sample(label, kind, make, names, seed, sample, size, sparse, batch, cv=None):
     """``(report, checks)`` of one sample; ``batch``, the batch's shape, is used by the batch sample only."""
     s = seed_for(seed, label, sample)
     c = _Checks(None, component=label, dtype="float64", sample=sample, shape=(), seed=s)
     try:
         _check_one(c, kind, make, names, np.random.default_rng(s), s, size, sparse,
-                   batch if sample.startswith(BATCH) else None)
+                   batch if sample.startswith(BATCH) else None, cv)
     except Refused as e:
         c.fail("error", str(e))
     except USER as e:                               # noqa: BLE001 -- the user's code (sys.exit too)
@@ -545,7 +549,8 @@ def _run(obj, names, x, g=None):
             gen.seed(FORWARD_SEED)
         else:
             gen.bit_generator.state = type(gen.bit_generator)(FORWARD_SEED).state
-    out = getattr(obj, names[0])(x)
+    fn = getattr(obj, names[0])
+    out = fn(x, **BN.flag(fn))                      # a mode argument (eval=False, training=True): training
     if g is None:
         return out
     return out, _backward(obj, names, x, g)
@@ -617,6 +622,8 @@ def _inputs(kind, obj, params, sized):
         break
     if kind == "softmax":                                   # a batch of rows, a column, a row
         return first + [(3, 5), (5, 1), (1, 5)]
+    if kind == "batchnorm":                                 # rows, images (N, C, H, W) or (N, H, W, C), columns
+        return first + [(N, D), (2, D, 5, 3), (2, 5, 3, D), (D, N)]
     if sized or params:                                     # a BatchNorm's gamma (1, D), a lazy Dense(units)
         return first + [(N, D), (1, D), (D, 1), (D, N)]
     if kind in ("max_pool", "avg_pool"):                    # (H, W, C) (Victor Zhou's), (N, C, H, W), (H, W)
@@ -695,7 +702,7 @@ def _weights(probe, names, x, arrays, built, out, rng):
     return {k: v for k, v in arrays.items() if _reads(probe, names, x, k, now.get(k, v), out, rng)}
 
 
-def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None):
+def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None, cv=None):
     obj = _build(make, seed)
     shapes = [batch] if batch else _inputs(kind, obj, _params(obj), getattr(make, "sized", False))
     c.meta["shape"] = shapes[0]                     # the input tried, should the first one fail
@@ -729,14 +736,14 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None):
         made.fallback = _spread(make, weights, flat, single, seed, upcast=False) if single else None
         made.known = set(weights)
         if made.fallback is None:
-            return _check_one(c, kind, made, names, rng, seed, size, sparse, batch)
+            return _check_one(c, kind, made, names, rng, seed, size, sparse, batch, cv)
         made.fallback.known = set(weights)
         # as float64 first; where that fails and the float32 weights pass (a layer casting its input to
         # float32 too), it is a float32 layer: judged as one
         runs = []
         for attempt in (made, made.fallback):
             c2 = _Checks(None, **dict(c.meta))
-            _check_one(c2, kind, attempt, names, np.random.default_rng(seed), seed, size, sparse, batch)
+            _check_one(c2, kind, attempt, names, np.random.default_rng(seed), seed, size, sparse, batch, cv)
             runs.append(c2)
             if all(r.passed for r in c2.results):
                 break
@@ -746,7 +753,7 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None):
         c.distribution = getattr(pick, "distribution", False)
         return None
     if getattr(make, "fallback", None) is not None and out.dtype == np.float32:
-        return _check_one(c, kind, make.fallback, names, rng, seed, size, sparse, batch)
+        return _check_one(c, kind, make.fallback, names, rng, seed, size, sparse, batch, cv)
     if any(v.dtype == np.float32 for v in weights.values()):
         c.meta["dtype"] = "float32"                 # its weights are float32: float32's tolerance, no finite differences
     c.distribution = bool(out.size > 1 and np.all(out > 0) and abs(out.sum() - 1.0) < 1e-9)
@@ -776,8 +783,9 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None):
     grads_at = {c for k in weights for c in _grad_names(k)}      # dLdW made with W: not a weight of torch's layer
     held = {**weights, **{k: v for k, v in arrays.items() if k not in weights and k in built
                           and str(k).lower() not in grads_at}}
-    ref = _reference(kind, held, x, g, out.shape, out, _scalars(obj))
-    then = None
+    ref, then, told, eps = _reference(kind, held, x, g, out.shape, out, _scalars(obj)), None, None, None
+    if kind == "batchnorm" and (found_bn := BN.reference(weights, x, g, out, _scalars(obj))):
+        ref, told, eps = found_bn
     if ref is not None and _dense(held) and not _close(out, ref[0]):
         # Dense(..., activation="relu"): the dense layer and the activation it applies after it
         then = next((a for a in ("relu", "sigmoid", "tanh", "softmax") if a != kind
@@ -788,8 +796,10 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None):
         c.add("forward", out, ref[0])
         if not c.results[-1].passed and kind in OVERFLOW and not np.isfinite(out).all() and np.isfinite(ref[0]).all():
             _note(c.results[-1], OVERFLOW[kind])
-        if then:
-            c.results[-1].reference = f"torch (a dense layer, then {then})"
+        if then or told:
+            c.results[-1].reference = told or f"torch (a dense layer, then {then})"
+        if len(ref) > 3 and not c.results[-1].passed:
+            _note(c.results[-1], ref[3])            # a BatchNorm's eps outside the square root...
         if dx is not None:
             c.add("grad_input", dx, ref[1])
         for k in weights:
@@ -835,6 +845,8 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None):
     if dx is None:                                  # Victor Zhou's Conv3x3, a first layer: said beside the verdict
         for r in c.results:
             r.extra["no_input_grad"] = True
+    if kind == "batchnorm" and eps is not None and size == 1.0 and not sparse and batch is None:
+        BN.check_state(c, make, names, shape, weights, _scalars(obj), eps, cv, np.random.default_rng(seed + 1))
     if not any(r.check.startswith(("forward", "grad", "fd:")) for r in c.results):
         c.fail("checks", "nothing could be compared: torch has no reference for this layer, and its float32 "
                          "arithmetic rules out finite differences; not a pass")
@@ -950,7 +962,7 @@ def _close(got, want):
 def _explain_scale(result, got, want, source):
     """An update (a gradient) that is a constant times torch's (a learning rate of its own, a missing 1/N)."""
     ratio = None if result.passed else constant_ratio(got, want)
-    if ratio is not None:
+    if ratio is not None and abs(ratio - 1) > 1e-6:     # not "1 times": a small error of another kind
         _note(result, f"its update at learning_rate={LR} is {ratio:.6g} times what that rate gives ({LR} times the "
                       "gradient): is the learning rate used once, as given, and the gradient scaled right?"
               if source == "update" else f"it is {ratio:.6g} times torch's")

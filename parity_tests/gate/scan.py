@@ -514,7 +514,11 @@ def _class(name, cls, targets, skipped, where):
         targets.append(Target(name, "model", "model", cls, where))
     elif name in LAYER_CLASSES and hasattr(cls, "forward") and hasattr(cls, "backward"):
         why = _unfillable(name, cls, kind_of(name) or name.lower())
-        if why:
+        if why and (found := _as_object(name, cls)):
+            # not the book's constructor, but a layer object of its own (a blog's BatchNormalization(n_features)
+            # keeping gamma, beta and dgamma): checked as one
+            targets.extend(Target(label, kind, "lr_backward", (make, names), where) for label, kind, make, names in found)
+        elif why:
             skipped.append((name, why))
         else:
             targets.append(Target(name, kind_of(name) or name.lower(), "textbook", cls, where))
@@ -562,6 +566,15 @@ def _not_the_books_update(name, cls):
         return None
     return (f"named like the book's {name}, but its update takes ({', '.join(p.name for p in args)}), not the book's "
             f"update(params, grads) on dicts or lists: parity scan does not know how to drive it")
+
+
+def _as_object(name, cls):
+    """``[(label, kind, make, names)]`` for a class named like a book's layer that the object checks can
+    build and drive (``lr_backward.py``), else []."""
+    names = LRB.methods(cls)
+    if not names or LRB.unlike(name, names) or LRB.is_base(cls, names):
+        return []
+    return [(label, kind, make, names) for label, kind, make in LRB.targets(name, cls, names, [])[0]]
 
 
 def _unfillable(name, cls, kind):
@@ -688,7 +701,7 @@ def check_target(target, dtypes, cv, seed=0):
     if target.style == "loss_class":
         return LC.check(target.name, *target.obj, target.kind, seed=seed)
     if target.style == "lr_backward":
-        return LRB.check(target.name, target.kind, *target.obj, seed=seed)
+        return LRB.check(target.name, target.kind, *target.obj, seed=seed, cv=cv)
     if target.kind == "optimizer" and target.style == "nnfs":
         return _check_nnfs_optimizer(target, dtypes, cv, seed)
     if target.kind == "regularization_loss":
@@ -1094,7 +1107,8 @@ def _judge(target, dtypes, declared, seed, report):
         return Outcome(target, "PASS", {}, report)
     if all(UNBUILT in r.note or NOT_RUN in r.note for r in report.failures):     # it cannot run here: no convention will help
         return Outcome(target, "UNBUILT", {}, report)
-    if target.style in ("lr_backward", "loss_class", "model_optimizer"):
+    objects = target.style in ("lr_backward", "loss_class", "model_optimizer")
+    if objects and target.kind != "batchnorm":
         return Outcome(target, "FAIL", {}, report)  # checked as objects: no convention applies (a rerun would repeat it)
     kind = "adam" if target.kind == "optimizer" and target.name.lower() == "adam" else target.kind
     # a convention declared for the whole scan that this component does not follow (cs231n's linear
@@ -1112,7 +1126,8 @@ def _judge(target, dtypes, declared, seed, report):
     # declared half for the networks, and its dW made with np.zeros in float64)
     best = (0, {}, report)
     for base, base_report in bases:
-        options = [o for o in conv.candidates(kind, base) if _may_follow(target, o)]
+        options = [o for o in conv.candidates(kind, base) if _may_follow(target, o)
+                   and (not objects or o[0] == "running_var")]     # an object's BatchNorm reads that one alone
         pairs = [dict([a, b]) for i, a in enumerate(options) for b in options[i + 1:] if a[0] != b[0]]
         for extra in [dict([o]) for o in options] + pairs:
             retry = _refusals(check_target(target, dtypes, {**base, **extra}, seed))[0]

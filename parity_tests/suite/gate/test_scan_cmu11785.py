@@ -1,6 +1,6 @@
 """``parity scan`` on CMU 11-785's MyTorch (``examples/cmu11785``): layers whose ``backward(dLdZ)``
 returns dLdA and leaves ``dLdW``/``dLdb`` (Linear, Conv1d/Conv2d and their stride-1 halves, pools,
-resampling, Flatten, BatchNorm1d), activations, loss classes with ``forward(A, Y)`` and ``backward()``,
+resampling, Flatten, BatchNorm1d with its running statistics and eval forward), activations, loss classes with ``forward(A, Y)`` and ``backward()``,
 optimizers built on the model (``SGD(model, lr, momentum).step()``, Adam, AdamW) and the MLPs holding
 the layers. The example passes; each seeded bug fails at its component and check, with a line saying
 why where one can. Also: the older handout's ``backward()`` returning dA/dZ, losses taking
@@ -35,11 +35,17 @@ def example():
 
 def test_the_example_passes_every_component(example, capsys):
     outcomes, skipped = example
-    assert verdicts(outcomes) == {n: ("PASS", {}) for n in NAMES}
+    # the handout's BatchNorm1d keeps the biased (np.var) variance in running_V; torch the unbiased one
+    assert verdicts(outcomes) == {**{n: ("PASS", {}) for n in NAMES},
+                                  "BatchNorm1d": ("CONVENTION", {"running_var": "biased"})}
     assert skipped == []
-    assert main(["scan", EXAMPLE, "-q", "--strict"]) == 0
+    assert main(["scan", EXAMPLE, "-q"]) == 0
+    assert f"{len(NAMES)} components: {len(NAMES) - 1} pass, 1 convention" in capsys.readouterr().out
+    assert main(["scan", EXAMPLE, "-q", "--strict"]) == 1
+    declared = ["--convention", "running_var=biased", "--strict"]
+    assert main(["scan", EXAMPLE, "-q", *declared]) == 0
     assert f"{len(NAMES)} components: {len(NAMES)} pass" in capsys.readouterr().out
-    assert main(["scan", EXAMPLE, "-q", "--strict", "--style", "mytorch"]) == 0     # the same, by its name
+    assert main(["scan", EXAMPLE, "-q", "--style", "mytorch", *declared]) == 0     # the same, by its name
     assert f"{len(NAMES)} components: {len(NAMES)} pass" in capsys.readouterr().out
 
 
@@ -54,7 +60,9 @@ def test_what_each_component_is_checked_on(example):
     assert {"forward", "grad_input"} <= _checks(outcomes, "MaxPool2d")
     # the MLP's layers, made with zero weights, checked at random ones (else every gradient is 0 past a ReLU)
     assert {f"fd:layers[{i}].{w}" for i in range(5) for w in "Wb"} <= _checks(outcomes, "MLP4")
-    assert {"fd:BW", "fd:Bb", "fd:grad_input"} <= _checks(outcomes, "BatchNorm1d")
+    # against torch's batch_norm too, its running statistics after a step, and its eval forward from them
+    assert {"forward", "grad_input", "grad_param:BW", "grad_param:Bb", "fd:BW", "fd:Bb", "fd:grad_input",
+            "running_mean:running_M", "running_var:running_V", "eval_forward"} <= _checks(outcomes, "BatchNorm1d")
     assert {"forward", "grad_input", "fd:grad_input"} == _checks(outcomes, "CrossEntropyLoss")
     sgd = next(o for o in outcomes if o.target.name == "SGD").report.results
     assert {r.component for r in sgd} == {"SGD(momentum=0.0)", "SGD(momentum=0.9)"}
@@ -84,6 +92,26 @@ BUGS = {
         "MSELoss", "forward", "0.5 times torch's"),
     "BatchNorm1d: gamma left out of the input gradient": (
         "mytorch/nn/batchnorm.py", "dLdNZ = dLdBZ * self.BW", "dLdNZ = dLdBZ", "BatchNorm1d", "fd:grad_input", ""),
+    "BatchNorm1d: eps added outside the square root": (
+        "mytorch/nn/batchnorm.py", "self.NZ = (Z - self.M) / np.sqrt(self.V + self.eps)",
+        "self.NZ = (Z - self.M) / (np.sqrt(self.V) + self.eps)", "BatchNorm1d", "forward",
+        "eps added outside the square root"),
+    "BatchNorm1d: running mean's momentum the wrong way round": (
+        "mytorch/nn/batchnorm.py", "self.running_M = self.alpha * self.running_M + (1 - self.alpha) * self.M",
+        "self.running_M = (1 - self.alpha) * self.running_M + self.alpha * self.M", "BatchNorm1d",
+        "running_mean:running_M", "the momentum the wrong way round"),
+    "BatchNorm1d: running variance from the standard deviation": (
+        "mytorch/nn/batchnorm.py", "(1 - self.alpha) * self.V", "(1 - self.alpha) * np.sqrt(self.V)",
+        "BatchNorm1d", "running_var:running_V", ""),
+    "BatchNorm1d: eval normalises by the batch's statistics": (
+        "mytorch/nn/batchnorm.py", "NZ = (Z - self.running_M) / np.sqrt(self.running_V + self.eps)",
+        "NZ = (Z - Z.mean(axis=0)) / np.sqrt(Z.var(axis=0) + self.eps)", "BatchNorm1d", "eval_forward", ""),
+    "BatchNorm1d: eval leaves gamma out": (
+        "mytorch/nn/batchnorm.py", "return self.BW * NZ + self.Bb", "return NZ + self.Bb", "BatchNorm1d",
+        "eval_forward", ""),
+    "BatchNorm1d: eval updates the running mean": (
+        "mytorch/nn/batchnorm.py", "        if eval:\n", "        if eval:\n            self.running_M = 0.5 * self.running_M\n",
+        "BatchNorm1d", "eval_forward", "updated in training only"),
     "Conv1d_stride1: kernel not flipped in the input gradient": (
         "mytorch/nn/conv.py", "sliding_window_view(padded, K, axis=2), self.W[:, :, ::-1])",
         "sliding_window_view(padded, K, axis=2), self.W)", "Conv1d_stride1", "grad_input", ""),
