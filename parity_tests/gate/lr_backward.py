@@ -40,7 +40,7 @@ import torch.nn.functional as F
 
 from numpy_impl.gradcheck import numerical_gradient
 
-from . import batchnorm_state as BN
+from . import norm_object as NORM
 from .api import _Checks
 from .compare import add_note as _note, constant_ratio
 from .report import Report
@@ -64,7 +64,8 @@ SIZES = {"input_size": D, "n_inputs": D, "n_input": D, "in_features": D, "input_
          "out_size": H, "outputs": H, "n_out": H, "fan_out": H, "num_outputs": H, "output_neurons": H, "nout": H,
          "output_nodes": H, "out_dim": H, "neurons": H, "units": H, "n_neurons": H, "output_units": H,
          "num_features": D, "n_features": D, "features": D, "in_feature": D, "out_feature": H,
-         "input_features": D, "output_features": H}
+         "input_features": D, "output_features": H, "d_model": D, "normalized_shape": D, "embed_dim": D,
+         "emb_dim": D, "model_dim": D, "feature_dim": D, "n_embd": D}
 IMAGE = (4, 7, 6)              # an input_shape: (C, H, W) or (H, W, C), both leave a 3x3 kernel room
 OTHER = {"input_shape": IMAGE, "kernel_size": 3, "filter_size": 3, "depth": 5, "num_filters": 5,
          "n_filters": 5, "filters": 5, "out_channels": 5, "kernel_shape": (3, 3), "layer_depth": 5,
@@ -377,6 +378,8 @@ def _kind(name, layer=False):
         return KINDS[n]
     if re.fullmatch(r"(spatial)?batchnorm\w*|bn\d*(1d|2d)?", n):
         return "batchnorm"
+    if re.fullmatch(r"layernorm\w*|ln\d*", name.lower().replace("_", "")):     # before "layer" is taken off
+        return "layernorm"
     if re.fullmatch(r"conv\w*", n):
         return "conv"
     if re.fullmatch(r"(max)pool\w*", n):
@@ -550,7 +553,7 @@ def _run(obj, names, x, g=None):
         else:
             gen.bit_generator.state = type(gen.bit_generator)(FORWARD_SEED).state
     fn = getattr(obj, names[0])
-    out = fn(x, **BN.flag(fn))                      # a mode argument (eval=False, training=True): training
+    out = fn(x, **NORM.flag(fn))                      # a mode argument (eval=False, training=True): training
     if g is None:
         return out
     return out, _backward(obj, names, x, g)
@@ -784,8 +787,8 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None, 
     held = {**weights, **{k: v for k, v in arrays.items() if k not in weights and k in built
                           and str(k).lower() not in grads_at}}
     ref, then, told, eps = _reference(kind, held, x, g, out.shape, out, _scalars(obj)), None, None, None
-    if kind == "batchnorm" and (found_bn := BN.reference(weights, x, g, out, _scalars(obj))):
-        ref, told, eps = found_bn
+    if kind in ("batchnorm", "layernorm") and (found := NORM.reference(kind, weights, x, g, out, _scalars(obj))):
+        ref, told, eps = found
     if ref is not None and _dense(held) and not _close(out, ref[0]):
         # Dense(..., activation="relu"): the dense layer and the activation it applies after it
         then = next((a for a in ("relu", "sigmoid", "tanh", "softmax") if a != kind
@@ -846,7 +849,7 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None, 
         for r in c.results:
             r.extra["no_input_grad"] = True
     if kind == "batchnorm" and eps is not None and size == 1.0 and not sparse and batch is None:
-        BN.check_state(c, make, names, shape, weights, _scalars(obj), eps, cv, np.random.default_rng(seed + 1))
+        NORM.check_state(c, make, names, shape, weights, _scalars(obj), eps, cv, np.random.default_rng(seed + 1))
     if not any(r.check.startswith(("forward", "grad", "fd:")) for r in c.results):
         c.fail("checks", "nothing could be compared: torch has no reference for this layer, and its float32 "
                          "arithmetic rules out finite differences; not a pass")

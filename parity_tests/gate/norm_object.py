@@ -1,16 +1,20 @@
-"""A BatchNorm layer checked as an object (``lr_backward.py``'s styles: CMU 11-785's ``BatchNorm1d`` with
-``BW``/``Bb``/``running_M``/``running_V`` and ``forward(Z, eval=False)``, blog-style classes holding
-``gamma``/``beta``/``running_mean``/``running_var`` and a ``training`` flag):
+"""A BatchNorm or LayerNorm layer checked as an object (``lr_backward.py``'s styles: CMU 11-785's
+``BatchNorm1d`` with ``BW``/``Bb``/``running_M``/``running_V`` and ``forward(Z, eval=False)``, blog-style
+classes holding ``gamma``/``beta``/``running_mean``/``running_var`` and a ``training`` flag, a
+``LayerNorm(d_model)``):
 
 * ``reference``: its training forward and gradients against torch's ``F.batch_norm`` over the batch
-  (and the spatial axes), gamma and beta told apart by their names (else by which order matches), eps
-  its own (``eps``/``epsilon``) or, without one, the usual value its output shows;
-* ``check_state``: the running statistics after a training forward, from what they were before:
-  ``w * old + (1 - w) * batch statistic``, ``w`` the larger of its momentum attribute and one minus it
-  (11-785's ``alpha=0.9``, cs231n's ``momentum=0.9`` and torch's ``momentum=0.1`` all keep 0.9 of the
-  old value), the variance torch's unbiased one (``running_var=biased`` declared: the 1/N one); then
-  the eval forward (``eval=True``, ``training=False``, ``mode='test'``, ``.eval()`` or a ``training``
-  attribute set False) against torch's from those running statistics, leaving them as they were.
+  (and the spatial axes) or ``F.layer_norm`` over the trailing axes gamma covers, gamma and beta told
+  apart by their names (else by which order matches), eps its own (``eps``/``epsilon``) or, without
+  one, the usual value its output shows; a forward that is not torch's is told what it computes where
+  it is one of the usual slips (eps outside the square root, the unbiased variance, no eps);
+* ``check_state`` (BatchNorm): the running statistics after a training forward, from what they were
+  before: ``w * old + (1 - w) * batch statistic``, ``w`` the larger of its momentum attribute and one
+  minus it (11-785's ``alpha=0.9``, cs231n's ``momentum=0.9`` and torch's ``momentum=0.1`` all keep 0.9
+  of the old value), the variance torch's unbiased one (``running_var=biased`` declared: the 1/N one);
+  then the eval forward (``eval=True``, ``training=False``, ``mode='test'``, ``.eval()`` or a
+  ``training`` attribute set False) against torch's from those running statistics, leaving them as
+  they were.
 """
 import inspect
 import re
@@ -139,68 +143,99 @@ def affine(weights):
     return named or [(a, b), (b, a)]
 
 
-def reference(weights, x, g, out, hyper):
+def _trailing(x, c):
+    """How many trailing axes of ``x`` hold ``c`` numbers (a LayerNorm's normalised shape), or None."""
+    for k in range(1, x.ndim):
+        if int(np.prod(x.shape[-k:])) == c:
+            return k
+    return None
+
+
+def _torch_ln(x, gamma, beta, eps, k, g=None):
+    """``(out, dx, dgamma, dbeta)`` of ``F.layer_norm`` over the last ``k`` axes, in float64."""
+    xt = torch.tensor(np.asarray(x, dtype=np.float64), requires_grad=True)
+    shape = tuple(x.shape[-k:])
+    pt = [torch.tensor(np.asarray(p, dtype=np.float64).reshape(shape), requires_grad=True) if p is not None else None
+          for p in (gamma, beta)]
+    out = F.layer_norm(xt, shape, pt[0], pt[1], eps)
+    if g is not None:
+        (out * torch.tensor(np.asarray(g, dtype=np.float64))).sum().backward()
+    grads = [None if p is None or p.grad is None else p.grad.numpy().reshape(q.shape)
+             for p, q in zip(pt, (gamma, beta))]
+    return out.detach().numpy(), xt.grad.numpy() if xt.grad is not None else None, grads[0], grads[1]
+
+
+def _layout(kind, x, weights, gamma_k):
+    """``(torch's function of (gamma, beta, eps, g), the axes its statistics are over)`` or None."""
+    c = next((w.size for w in weights.values()), None) or (x.shape[1] if kind == "batchnorm" and x.ndim > 1
+                                                         else x.shape[-1])
+    if kind == "layernorm":
+        k = _trailing(x, c) if x.ndim > 1 else None
+        if k is None:
+            return None
+        return (lambda gm, bt, e, g=None: _torch_ln(x, gm, bt, e, k, g)), tuple(range(x.ndim - k, x.ndim))
+    ref_w = weights.get(gamma_k) if gamma_k else None
+    axis = _axis(x, c, ref_w.shape if ref_w is not None else None)
+    if axis is None or x.ndim < 2:
+        return None
+    return (lambda gm, bt, e, g=None: _torch_bn(x, gm, bt, e, axis, g)), tuple(i for i in range(x.ndim) if i != axis)
+
+
+def reference(kind, weights, x, g, out, hyper):
     """``((out, dx, {weight: grad}[, what it computes instead]), what torch was asked, eps)`` for the
-    training forward ``out`` of ``x``, or None where no reading gives torch's layout."""
+    training forward ``out`` of ``x`` (``kind``: "batchnorm" or "layernorm"), or None where no reading
+    gives torch's layout."""
     eps = eps_of(hyper)
     best = None
     for gamma_k, beta_k in affine(weights):
-        ref_w = weights.get(gamma_k) if gamma_k else None
-        c = next((w.size for w in weights.values()), None) or (x.shape[1] if x.ndim > 1 else None)
-        axis = _axis(x, c, ref_w.shape if ref_w is not None else None) if c else None
-        if axis is None:
+        layout = _layout(kind, x, weights, gamma_k)
+        if layout is None:
             continue
+        gamma, beta = (weights.get(k) if k else None for k in (gamma_k, beta_k))
         for e in ((eps,) if eps is not None else USUAL_EPS):
-            ref = _torch_bn(x, ref_w, weights.get(beta_k) if beta_k else None, e, axis, g)
+            ref = layout[0](gamma, beta, e, g)
             if ref is None or ref[0].shape != np.shape(out):
                 continue
             err = float(np.max(np.abs(ref[0] - out))) if np.isfinite(out).all() else np.inf
             if best is None or err < best[0]:
                 grads = {k: v for k, v in ((gamma_k, ref[2]), (beta_k, ref[3])) if k is not None}
-                best = (err, (ref[0], ref[1], grads), e, gamma_k, beta_k)
+                best = (err, (ref[0], ref[1], grads), e, gamma_k, beta_k, layout[1], gamma, beta)
     if best is None:
         return None
-    _, ref, e, gamma_k, beta_k = best
-    if not _close(out, ref[0]) and (why := _explain(x, out, weights.get(gamma_k) if gamma_k else None,
-                                                    weights.get(beta_k) if beta_k else None, e)):
+    _, ref, e, gamma_k, beta_k, axes, gamma, beta = best
+    if not _close(out, ref[0]) and (why := _explain(x, out, gamma, beta, e, axes, kind)):
         ref = (ref[0], ref[1], ref[2], why)
     said = f"eps={e:g}" + ("" if eps is not None else ", the usual eps nearest its output: it keeps none")
-    roles = ", ".join(f"{k} as gamma" if r == "g" else f"{k} as beta" for k, r in ((gamma_k, "g"), (beta_k, "b")) if k)
-    return ref, f"torch (batch_norm on the batch's statistics, {said}" + (f"; {roles})" if roles else ")"), e
+    roles = ", ".join(f"{k} as {r}" for k, r in ((gamma_k, "gamma"), (beta_k, "beta")) if k and _last(k).lower() != r)
+    what = "batch_norm on the batch's statistics" if kind == "batchnorm" else "layer_norm over each sample's features"
+    return ref, f"torch ({what}, {said}" + (f"; {roles})" if roles else ")"), e
 
 
 MISREAD = (("eps added outside the square root: torch divides by sqrt(var + eps)",
-            lambda xc, v, e: xc / (np.sqrt(v) + e)),
-           ("the unbiased 1/(N-1) variance: torch normalises a training batch by the biased 1/N one",
-            lambda xc, v, e: xc / np.sqrt(v * _n(xc) / max(_n(xc) - 1, 1) + e)),
-           ("no eps: torch divides by sqrt(var + eps)", lambda xc, v, e: xc / np.sqrt(v)),
+            lambda xc, v, e, n: xc / (np.sqrt(v) + e)),
+           ("the unbiased 1/(N-1) variance: torch normalises by the biased 1/N one",
+            lambda xc, v, e, n: xc / np.sqrt(v * n / max(n - 1, 1) + e)),
+           ("no eps: torch divides by sqrt(var + eps)", lambda xc, v, e, n: xc / np.sqrt(v)),
            ("the standard deviation where the variance goes: torch divides by sqrt(var + eps)",
-            lambda xc, v, e: xc / np.sqrt(np.sqrt(v) + e)),
-           ("dividing by var + eps, not its square root", lambda xc, v, e: xc / (v + e)))
+            lambda xc, v, e, n: xc / np.sqrt(np.sqrt(v) + e)),
+           ("dividing by var + eps, not its square root", lambda xc, v, e, n: xc / (v + e)))
 
 
-def _n(xc):
-    return xc.size // xc.shape[1]
-
-
-def _explain(x, out, gamma, beta, eps):
+def _explain(x, out, gamma, beta, eps, axes, kind):
     """What a training forward that is not torch's computes instead, or None."""
-    c = (gamma if gamma is not None else beta).size if gamma is not None or beta is not None else x.shape[1]
-    axis = _axis(x, c, gamma.shape if gamma is not None else None)
-    if axis is None:
-        return None
-    xm = np.moveaxis(np.asarray(x, dtype=np.float64), axis, 1)
-    axes = tuple(i for i in range(xm.ndim) if i != 1)
+    xm = np.asarray(x, dtype=np.float64)
     xc = xm - xm.mean(axis=axes, keepdims=True)
     v = xm.var(axis=axes, keepdims=True)
-    shape = [1] * xm.ndim
-    shape[1] = c
+    n = int(np.prod([xm.shape[i] for i in axes]))
+    keep = [1 if i in axes else xm.shape[i] for i in range(xm.ndim)] if kind == "batchnorm" else None
+    shape = keep if keep else xm.shape[-len(axes):]
     g = np.reshape(gamma, shape) if gamma is not None else 1.0
     b = np.reshape(beta, shape) if beta is not None else 0.0
+    what = "the batch" if kind == "batchnorm" else "each sample"
     for why, norm in MISREAD:
         with np.errstate(all="ignore"):
-            if _close(np.moveaxis(g * norm(xc, v, eps) + b, 1, axis), out):
-                return f"its output is the batch normalised with {why}"
+            if _close(g * norm(xc, v, eps, n) + b, out):
+                return f"its output is {what} normalised with {why}"
     return None
 
 

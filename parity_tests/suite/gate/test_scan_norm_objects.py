@@ -1,10 +1,12 @@
-"""``parity scan`` on BatchNorm layers written as objects in the forms met outside the courses' handouts:
+"""``parity scan`` on BatchNorm and LayerNorm layers written as objects in the forms met outside the courses'
+handouts:
 a blog's ``BatchNormalization(n_features, momentum=0.9)`` with a ``training`` attribute (named like the
 book's, but not built like it), a torch-like ``BatchNorm(momentum=0.1)`` whose ``forward(x, training=False)``
 defaults to eval, and a ``BatchNorm2d`` on (N, C, H, W) with (1, C, 1, 1) parameters. Each is checked
 against torch's batch_norm (forward, input and parameter gradients), its running statistics after a
-training step (the momentum read either way round from its attribute) and its eval forward; seeded
-bugs fail at their check, with a line saying why where one can."""
+training step (the momentum read either way round from its attribute) and its eval forward; a
+transformer-style ``LayerNorm(d_model, eps=1e-6)`` against torch's layer_norm. Seeded bugs fail at
+their check, with a line saying why where one can."""
 import pytest
 
 from parity_tests.gate.scan import check_target, scan
@@ -104,6 +106,31 @@ class BatchNorm2d:
                       - self.xhat * (g * self.xhat).mean(axis=(0, 2, 3), keepdims=True))
 '''
 
+LAYER_NORM = '''import numpy as np
+
+
+class LayerNorm:
+    def __init__(self, d_model, eps=1e-6):
+        self.gamma = np.ones(d_model)
+        self.beta = np.zeros(d_model)
+        self.eps = eps
+
+    def forward(self, x):
+        self.mean = x.mean(axis=-1, keepdims=True)
+        self.var = x.var(axis=-1, keepdims=True)
+        self.xhat = (x - self.mean) / np.sqrt(self.var + self.eps)
+        return self.gamma * self.xhat + self.beta
+
+    def backward(self, dout):
+        self.dgamma = (dout * self.xhat).sum(axis=0)
+        self.dbeta = dout.sum(axis=0)
+        d = dout.shape[-1]
+        dxhat = dout * self.gamma
+        inv = 1 / np.sqrt(self.var + self.eps)
+        return inv / d * (d * dxhat - dxhat.sum(-1, keepdims=True)
+                          - self.xhat * (dxhat * self.xhat).sum(-1, keepdims=True))
+'''
+
 STATE = {"running_mean:running_mean", "running_var:running_var", "eval_forward"}
 
 
@@ -117,6 +144,14 @@ def test_each_form_passes_against_torch_with_its_running_statistics_and_eval(tmp
     checks = {r.check for r in outcomes[0].report.results}
     assert {"forward", "grad_input", *(f"grad_param:{p}" for p in params), *(f"fd:{p}" for p in params)} | STATE \
         <= checks, checks
+
+
+def test_a_layer_norm_passes_against_torchs_layer_norm(tmp_path):
+    outcomes, skipped = scan([write_files(tmp_path, {"ln.py": LAYER_NORM})], dtypes=F64)
+    assert verdicts(outcomes) == {"LayerNorm": ("PASS", {})} and skipped == []
+    assert outcomes[0].target.kind == "layernorm"
+    assert {"forward", "grad_input", "grad_param:gamma", "grad_param:beta", "fd:gamma"} <= \
+        {r.check for r in outcomes[0].report.results}
 
 
 BUGS = {
@@ -143,6 +178,14 @@ BUGS = {
     "spatial: statistics over the batch only": (
         SPATIAL, "self.mu = x.mean(axis=(0, 2, 3), keepdims=True)", "self.mu = x.mean(axis=0, keepdims=True)",
         "forward", ""),
+    "layer norm: eps added outside the square root": (
+        LAYER_NORM, "self.xhat = (x - self.mean) / np.sqrt(self.var + self.eps)",
+        "self.xhat = (x - self.mean) / (np.sqrt(self.var) + self.eps)", "forward", "eps added outside"),
+    "layer norm: statistics over the batch": (
+        LAYER_NORM, "self.mean = x.mean(axis=-1, keepdims=True)", "self.mean = x.mean(axis=0, keepdims=True)",
+        "forward", ""),
+    "layer norm: beta's gradient averaged": (
+        LAYER_NORM, "self.dbeta = dout.sum(axis=0)", "self.dbeta = dout.mean(axis=0)", "grad_param:beta", "0.2 times"),
     "spatial: eps left out": (
         SPATIAL, "self.xhat = (x - self.mu) / np.sqrt(self.var + self.eps)", "self.xhat = (x - self.mu) / np.sqrt(self.var)",
         "forward", "no eps"),
