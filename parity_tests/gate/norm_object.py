@@ -274,7 +274,8 @@ def check_state(c, make, names, shape, weights, hyper, eps, cv, rng):
     the training forward matched)."""
     from . import lr_backward as lrb                # its object helpers (it imports this module)
     obj = lrb._build(make, 0)
-    built = set(lrb._params(obj))                  # made by its constructor (a cache of the forward's is not)
+    made = {k: np.array(v, copy=True) for k, v in lrb._params(obj).items()}
+    built = set(made)                               # made by its constructor (a cache of the forward's is not)
     x1 = rng.standard_normal(shape)
     x2 = 1.5 + 2.0 * rng.standard_normal(shape)     # statistics far from the last ones: an update shows
     x3 = rng.standard_normal(shape) - 0.5
@@ -295,6 +296,15 @@ def check_state(c, make, names, shape, weights, hyper, eps, cv, rng):
     grad_names = {n for k in ws for n in lrb._grad_names(k)}
     running = _running(before, {k: v for k, v in after.items() if k in built or RUNNING.search(_last(k))}, ws,
                        (stats["mean"], stats["biased"], stats["unbiased"]), cs, grad_names)
+    # one named running_... / moving_... that two training steps left as it was made: never updated
+    for k, v in made.items():
+        last = _last(k)
+        if k not in running.values() and k not in ws and RUNNING.search(last) and (MEAN.search(last) or VAR.search(
+                last)) and np.size(v) == cs and np.array_equal(v, after.get(k)):
+            role = "var" if VAR.search(last) else "mean"
+            if role not in running:
+                c.fail(f"running_{role}:{lrb._label(obj, k)}", f"two training forwards left {lrb._label(obj, k)} as "
+                       "it was made: the running statistics are never updated")
     biased = (cv or {}).get("running_var") == "biased"
     var = stats["biased" if biased else "unbiased"]
     keeps = _momenta(hyper)

@@ -162,6 +162,9 @@ BUGS = {
     "blog: running variance from the standard deviation": (
         BLOG, "(1 - self.momentum) * var * n / (n - 1)", "(1 - self.momentum) * np.sqrt(var)",
         "running_var:running_var", ""),
+    "blog: running mean never updated": (
+        BLOG, "            self.running_mean = self.momentum * self.running_mean + (1 - self.momentum) * mean\n", "",
+        "running_mean:running_mean", "never updated"),
     "blog: eval mode normalises by the batch": (
         BLOG, "mean, var = self.running_mean, self.running_var", "mean, var = X.mean(axis=0), X.var(axis=0)",
         "eval_forward", ""),
