@@ -4,7 +4,7 @@ import os
 
 import numpy as np
 
-from numpy_impl.checks import FLOAT_DTYPES
+from numpy_impl.checks import FLOAT_DTYPES, check_flag
 from numpy_impl.rng import as_rng
 from numpy_impl.atomic import atomic_write
 from numpy_impl.data import minibatches  # noqa: F401  (re-exported: the shared iterator)
@@ -15,33 +15,53 @@ CLASSIC_SPLITS = {"cifar10": (49_000, 1_000), "mnist": (55_000, 5_000), "fashion
 
 
 
+def _float_dtype(component, dtype):
+    """float32 or float64 as a NumPy dtype; anything else (a misspelt name too) named by ``component``."""
+    try:
+        d = np.dtype(dtype)
+    except TypeError:
+        d = None
+    if d is None or d not in FLOAT_DTYPES:
+        raise ValueError(f"{component}: dtype must be a floating-point type (float32, float64), got "
+                         f"{d if d is not None else repr(dtype)}")
+    return d
+
+
+def _samples(component, X, y):
+    """X (N, ...) and y (N, ...) as arrays (lists too: they are indexed with an index array below)."""
+    X, y = np.asarray(X), np.asarray(y)
+    if X.ndim == 0 or y.ndim == 0:
+        raise ValueError(f"{component}: expected X (N, ...) and y (N, ...), got shapes {X.shape} and {y.shape}")
+    if len(y) != len(X):
+        raise ValueError(f"{component}: X has {len(X)} samples, y has {len(y)}")
+    return X, y
+
+
 def train_val_split(X, y, num_val, seed=None):
     """Hold out ``num_val`` training samples for validation: the last ones (the classic exercises)
     when ``seed`` is None, a seeded random choice otherwise."""
+    X, y = _samples("train_val_split", X, y)
     n = len(X)
-    if len(y) != n:
-        raise ValueError(f"train_val_split: X has {n} samples, y has {len(y)}")
     if isinstance(num_val, bool) or not isinstance(num_val, (int, np.integer)) or not 0 <= num_val < n:
         raise ValueError(f"train_val_split: num_val must lie in [0, {n}), got {num_val}")
-    order = np.arange(n) if seed is None else as_rng(seed).permutation(n)
+    order = np.arange(n) if seed is None else as_rng(seed, "train_val_split").permutation(n)
     tr, va = order[: n - num_val], order[n - num_val:]
     return X[tr], y[tr], X[va], y[va]
 
 
 def subset(X, y, n, seed=0):
     """A seeded random development subset of ``n`` samples."""
-    if len(y) != len(X):
-        raise ValueError(f"subset: X has {len(X)} samples, y has {len(y)}")
+    X, y = _samples("subset", X, y)
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 0 <= n <= len(X):
         raise ValueError(f"subset: n must be an integer in [0, {len(X)}], got {n!r}")
-    idx = as_rng(seed).choice(len(X), n, replace=False)
+    idx = as_rng(seed, "subset").choice(len(X), n, replace=False)
     return X[idx], y[idx]
 
 
 def to_float(X, dtype=np.float64, scale=True):
     """uint8 images to floats, in [0, 1] when ``scale``."""
-    dtype = np.dtype(dtype)                         # "float32", np.float32 and np.dtype("float32") alike
-    X = X.astype(dtype)
+    dtype = _float_dtype("to_float", dtype)         # "float32", np.float32 and np.dtype("float32") alike
+    X, scale = np.asarray(X).astype(dtype), check_flag("to_float", "scale", scale)
     return X / dtype.type(255) if scale else X
 
 
@@ -51,15 +71,24 @@ def mean_image(X_train):
 
 def channel_stats(X_train):
     """Per-channel mean and std over (N, H, W) of an (N, C, H, W) array."""
+    X_train = np.asarray(X_train)
+    if X_train.ndim != 4:
+        raise ValueError(f"channel_stats: expected images of shape (N, C, H, W), got shape {X_train.shape}")
     return X_train.mean(axis=(0, 2, 3), keepdims=True)[0], X_train.std(axis=(0, 2, 3), keepdims=True)[0]
 
 
 def flatten(X):
+    X = np.asarray(X)
+    if X.ndim == 0:
+        raise ValueError(f"flatten: expected samples of shape (N, ...), got shape {X.shape}")
     return X.reshape(X.shape[0], int(np.prod(X.shape[1:])))      # also for an empty split (--val 0)
 
 
 def add_bias_column(X):
     """The bias trick: append a column of ones to (N, D) data."""
+    X = np.asarray(X)
+    if X.ndim != 2:
+        raise ValueError(f"add_bias_column: expected data of shape (N, D), got shape {X.shape} (flatten it first)")
     return np.hstack([X, np.ones((X.shape[0], 1), dtype=X.dtype)])
 
 
@@ -74,8 +103,10 @@ def prepare(name, root=None, num_val=None, split_seed=None, dev=0, dtype=np.floa
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0):
             raise ValueError(f"prepare: {option} must be an integer >= 0{' or None' if option == 'num_val' else ''}, "
                              f"got {value!r}")
-    if np.dtype(dtype) not in FLOAT_DTYPES:
-        raise ValueError(f"prepare: dtype must be a floating-point type (float32, float64), got {np.dtype(dtype)}")
+    dtype = _float_dtype("prepare", dtype)
+    scale, subtract_mean, standardize, flat, bias_trick = (     # the string "no" would switch one on
+        check_flag("prepare", k, v) for k, v in (("scale", scale), ("subtract_mean", subtract_mean),
+                                                ("standardize", standardize), ("flat", flat), ("bias_trick", bias_trick)))
     data = load(name, root, layout="nchw", **load_kw)
     _, default_val = CLASSIC_SPLITS.get(canonical(name), (None, 1000))
     if num_val is None:          # the classic split, or a tenth of a smaller training set

@@ -123,6 +123,10 @@ def load_checkpoint(path, model, optimizer=None, scheduler=None, check_extra=Non
     if check_extra is not None and not callable(check_extra):
         raise TypeError(f"load_checkpoint: check_extra must be a function of the file's extra dict, got "
                         f"{type(check_extra).__name__}")
+    for what, obj, method in (("model", model, "named_parameters"), ("optimizer", optimizer, "load_state_dict"),
+                              ("scheduler", scheduler, "load_state_dict")):
+        if (obj is not None or what == "model") and not callable(getattr(obj, method, None)):
+            raise TypeError(f"load_checkpoint: {what} must have a {method}() method, got {type(obj).__name__}")
     data, meta = read_checkpoint(path)
     targets = [("param/", model.named_parameters()), ("buffer/", model.named_buffers())]
     for prefix, named in targets:
@@ -173,6 +177,11 @@ def load_checkpoint(path, model, optimizer=None, scheduler=None, check_extra=Non
         sd = {"state": state, "variant": meta["optimizer"]["variant"], "param_groups": groups}
         try:
             optimizer.check_state_dict(sd)
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"load_checkpoint({path!r}): {e}; nothing was loaded") from None
+    if scheduler is not None and callable(getattr(scheduler, "check_state_dict", None)):
+        try:
+            scheduler.check_state_dict(meta["scheduler"]["state"])
         except (TypeError, ValueError) as e:
             raise ValueError(f"load_checkpoint({path!r}): {e}; nothing was loaded") from None
 

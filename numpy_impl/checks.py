@@ -76,6 +76,19 @@ def weight_init(component, init, weight_scale):
     return checked
 
 
+def check_mask(component, mask, what="mask"):
+    """A keep-mask as a bool array: booleans, or numbers that are all 0 or 1. A 0.5 or a NaN would
+    otherwise count as True (or weight a term by 0.5, or make the loss NaN) without a word."""
+    mask = np.asarray(mask)
+    if mask.dtype != bool:
+        if mask.dtype.kind not in "iuf":
+            raise TypeError(f"{component}: {what} must hold True/False (or 1/0), got dtype {mask.dtype}")
+        bad = (mask != 0) & (mask != 1)             # NaN is bad too
+        if bad.any():
+            raise ValueError(f"{component}: {what} must hold True/False (or 1/0), got {mask[bad].flat[0].item()!r}")
+    return mask.astype(bool, copy=False)
+
+
 def check_ndim(component, x, ndims, spec, what="input"):
     """Raise unless ``x.ndim`` is in ``ndims``; ``spec`` is a readable shape such as ``(N, D)``."""
     if x.ndim not in ndims:

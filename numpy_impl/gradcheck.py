@@ -4,7 +4,7 @@ Use float64 only (float32 central differences are too noisy to judge anything).
 """
 import numpy as np
 
-from .checks import check_number
+from .checks import check_count, check_number
 
 
 def rel_error(a, b, floor=1e-8):
@@ -57,6 +57,11 @@ def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, seed=0):
     """Check ``num_checks`` random elements of ``analytic_grad`` (of the scalar ``f()`` with
     respect to ``x``). Returns a list of ``(index, numerical, analytic, rel_error)``."""
     _perturbable("grad_check_sparse", x, h)
+    num_checks = check_count("grad_check_sparse", "num_checks", num_checks, 0)
+    if np.shape(analytic_grad) != x.shape:          # indexed with x's indices: another shape reads other elements
+        raise ValueError(f"grad_check_sparse: analytic_grad must have x's shape {x.shape}, got {np.shape(analytic_grad)}")
+    if x.size == 0 and num_checks:
+        raise ValueError(f"grad_check_sparse: x of shape {x.shape} has no element to check")
     rng = np.random.default_rng(seed)
     rows = []
     for _ in range(num_checks):

@@ -62,7 +62,7 @@ def gain(nonlinearity="leaky_relu", param=None):
     if nonlinearity == "relu":
         return math.sqrt(2.0)
     if nonlinearity == "leaky_relu":
-        slope = 0.01 if param is None else param
+        slope = 0.01 if param is None else check_number("gain", "param (the negative slope)", param)
         return math.sqrt(2.0 / (1 + slope ** 2))
     if nonlinearity == "selu":
         return 3.0 / 4
@@ -70,11 +70,11 @@ def gain(nonlinearity="leaky_relu", param=None):
 
 
 def zeros(shape, rng=None, dtype=np.float64, layout=None):
-    return np.zeros(shape, dtype=dtype)
+    return np.zeros(_shape("init.zeros", shape), dtype=float_dtype("init", dtype))
 
 
 def constant(shape, value, rng=None, dtype=np.float64, layout=None):
-    return np.full(shape, value, dtype=dtype)
+    return np.full(_shape("init.constant", shape), value, dtype=float_dtype("init", dtype))
 
 
 def normal(shape, rng=None, dtype=np.float64, layout=None, std=0.01, mean=0.0):
@@ -87,6 +87,8 @@ def normal(shape, rng=None, dtype=np.float64, layout=None, std=0.01, mean=0.0):
 
 def uniform(shape, rng=None, dtype=np.float64, layout=None, a=0.0, b=1.0):
     dtype = float_dtype("init", dtype)
+    shape = _shape("init.uniform", shape)
+    check_number("init.uniform", "a", a), check_number("init.uniform", "b", b)     # -inf would overflow the draw
     if not b >= a:
         raise ValueError(f"init.uniform: expected a <= b, got a={a!r}, b={b!r}")
     return as_rng(rng).uniform(a, b, shape).astype(dtype)
@@ -94,11 +96,13 @@ def uniform(shape, rng=None, dtype=np.float64, layout=None, a=0.0, b=1.0):
 
 def xavier_normal(shape, rng=None, dtype=np.float64, layout=None, gain_=1.0):
     fi, fo = _nonzero_fans(shape, layout)
+    gain_ = check_number("xavier_normal", "gain_", gain_, 0)
     return normal(shape, rng, dtype, std=gain_ * math.sqrt(2.0 / (fi + fo)))
 
 
 def xavier_uniform(shape, rng=None, dtype=np.float64, layout=None, gain_=1.0):
     fi, fo = _nonzero_fans(shape, layout)
+    gain_ = check_number("xavier_uniform", "gain_", gain_, 0)
     bound = gain_ * math.sqrt(6.0 / (fi + fo))
     return uniform(shape, rng, dtype, a=-bound, b=bound)
 

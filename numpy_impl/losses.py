@@ -163,6 +163,11 @@ def l2_penalty(params, reg, names=None):
             or not np.isfinite(reg):
         raise ValueError(f"l2_penalty: reg must be a finite number >= 0, got {reg!r}")
     reg = float(reg)                                # a NumPy float64 reg would make float32 gradients float64
+    if not hasattr(params, "items"):
+        raise TypeError(f"l2_penalty: params must be a dict of name -> array (model.named_parameters()), got "
+                        f"{type(params).__name__}")
+    if isinstance(names, (str, bytes)):             # would be read letter by letter
+        raise TypeError(f"l2_penalty: names must be a list of parameter names, got the string {names!r}")
     if names is None:
         names = [k for k in params if not _not_a_weight(k.split(".")[-1])]
     unknown = [k for k in names if k not in params]

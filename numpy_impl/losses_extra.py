@@ -24,7 +24,7 @@ expected and actual shapes.
 """
 import numpy as np
 
-from .checks import as_float_array, check_ndim, check_number
+from .checks import as_float_array, check_flag, check_mask, check_ndim, check_number
 
 REDUCTIONS = ("mean", "sum")
 _BCE_EPS = float(np.float32(1e-12))     # torch's EPSILON is the float32 1e-12 (9.9999999600e-13)
@@ -74,6 +74,8 @@ def _finish(x, total, dx, reduction, count):
 # ---------------------------------------------------------------- class-index losses
 def _classes(component, x, y, weight, ignore_index):
     """(N, C, d...) scores and (N, d...) ids -> flat (M, C) scores, (M,) ids, (M,) kept mask, weights."""
+    if isinstance(ignore_index, (bool, np.bool_)) or not isinstance(ignore_index, (int, np.integer)):
+        raise TypeError(f"{component}: ignore_index must be an integer (a class id never used), got {ignore_index!r}")
     x = as_float_array(component, x, "input")
     check_ndim(component, x, tuple(range(2, 9)), "(N, C) or (N, C, d1, ...)", "input")
     n, c = x.shape[:2]
@@ -169,9 +171,7 @@ def temporal_softmax_loss(x, y, mask=None):
         raise TypeError(f"{name}: expected integer labels, got dtype {y.dtype}")
     if y.size and (y.min() < 0 or y.max() >= v):
         raise ValueError(f"{name}: labels must lie in [0, {v}), got {int(y[(y < 0) | (y >= v)].flat[0])}")
-    if mask is None:
-        mask = np.ones((n, t), dtype=bool)
-    mask = np.asarray(mask)
+    mask = np.ones((n, t), dtype=bool) if mask is None else check_mask(name, mask)
     if mask.shape != (n, t):
         raise ValueError(f"{name}: expected mask of shape {(n, t)}, got shape {tuple(mask.shape)}")
     if n == 0:
@@ -280,6 +280,7 @@ def kl_div_loss(logq, p, reduction="mean", log_target=False):
     reduction: 'batchmean' (sum / N: the KL divergence), 'sum', or 'mean' (sum / number of elements)."""
     name = "kl_div_loss"
     _reduction(name, reduction, ("batchmean", "sum", "mean"))
+    log_target = check_flag(name, "log_target", log_target)      # the string "False" would switch it on
     logq, p = _pair(name, logq, p)
     if log_target:
         tp = np.exp(p)

@@ -15,6 +15,8 @@ import time
 
 import numpy as np
 
+from .rng import as_rng
+
 
 MAX_TRIALS = 1_000_000        # each trial trains a model: more is a slip of the keyboard, not a search
 
@@ -54,7 +56,7 @@ def random_configs(space, trials, seed=0):
                          f"run), got {trials!r}")
     if not isinstance(space, dict) or not space:
         raise ValueError(f"random_configs: space must be a non-empty dict of name -> range or list, got {space!r}")
-    rng = np.random.default_rng(seed)
+    rng = as_rng(seed, "random_configs")
     return [{name: _draw(name, spec, rng) for name, spec in space.items()} for _ in range(trials)]
 
 
@@ -63,6 +65,11 @@ def search(train_fn, configs, seed=0, log=print):
     Each result: ``{"trial", "seed", "config", "val_acc", ..., "seconds"}``. A trial whose
     training stopped (a non-finite loss) or raised is kept with ``val_acc`` 0 and its reason."""
     log = log or (lambda *a: None)
+    for what, f in (("train_fn", train_fn), ("log", log)):
+        if not callable(f):
+            raise TypeError(f"search: {what} must be a function, got {type(f).__name__}")
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"search: seed must be an integer >= 0 (trial i gets [seed, i]), got {seed!r}")
     if isinstance(configs, (dict, str, bytes)) or not hasattr(configs, "__iter__"):
         raise TypeError(f"search: configs must be a list of dicts (grid(...) or random_configs(...)), got "
                         f"{type(configs).__name__}")

@@ -66,6 +66,16 @@ def _has_batchnorm1d(model):
     return False
 
 
+def _forward_takes_training(model):
+    """Whether ``model.forward(X, training=False)`` can be called (a library model; a user's model needs
+    only ``loss``)."""
+    import inspect
+    try:
+        return "training" in inspect.signature(model.forward).parameters
+    except (TypeError, ValueError, AttributeError):
+        return False
+
+
 def _steps_on_metric(scheduler):
     """Whether ``scheduler.step`` needs an argument (ReduceLROnPlateau's metric)."""
     import inspect
@@ -96,6 +106,16 @@ class Trainer:
         if self.on_metric and schedule_every != "epoch":
             raise ValueError(f"Trainer: {type(scheduler).__name__} steps on a metric, once an epoch; "
                              f"schedule_every='step' is for schedules that step on nothing")
+        if scheduler is not None and getattr(scheduler, "optimizer", optimizer) is not optimizer:
+            raise ValueError(f"Trainer: the {type(scheduler).__name__} schedules another optimizer than the one "
+                             "given; build it over this trainer's optimizer")
+        named = model.named_parameters() if callable(getattr(model, "named_parameters", None)) else {}
+        foreign = [k for g in getattr(optimizer, "param_groups", ()) if isinstance(g, dict)
+                   for k, p in g.get("params", {}).items() if k in named and p is not named[k]]
+        if foreign:                                 # it would step those arrays, never the model's
+            raise ValueError(f"Trainer: the optimizer's parameters {foreign[:4]} are not this model's arrays (an "
+                             "optimizer built over another model, or over copies?); build it over "
+                             "model.named_parameters()")
         self.model, self.optimizer, self.scheduler = model, optimizer, scheduler
         self.batch_size, self.seed, self.schedule_every = int(batch_size), int(seed), schedule_every
         self.train_acc_samples = train_acc_samples
@@ -197,6 +217,14 @@ class Trainer:
         self.history["stopped"] = self.stopped
         self.log(self.stopped)
 
+    def _fits(self, what, X):
+        """The scores of X's first two samples, in eval mode; a wrong feature size or dtype is named."""
+        try:
+            return self.model.forward(X[:2], training=False)
+        except (TypeError, ValueError) as e:
+            raise type(e)(f"Trainer.fit: {what} of shape {X.shape} does not fit the model (its first two "
+                          f"samples: {e})") from None
+
     def fit(self, X, y, epochs, X_val=None, y_val=None, checkpoint=None, checkpoint_every=None, max_steps=None):
         """Train until ``epochs`` epochs are complete in all (a resumed trainer continues its count).
         Returns the history: ``loss`` per step and one record per epoch (mean loss, train and
@@ -210,6 +238,12 @@ class Trainer:
         if X.ndim == 0 or y.ndim != 1 or len(X) != len(y) or len(X) == 0:
             raise ValueError(f"Trainer.fit: expected X of shape (N, ...) and y of shape (N,) with N >= 1, got "
                              f"shapes {X.shape} and {y.shape}")
+        if _forward_takes_training(self.model):
+            # two samples through the model in eval mode (no statistics move, no mask is drawn): a float,
+            # negative or too large label anywhere in y is refused now, not after some updates
+            scores = self._fits("X", X)
+            if np.ndim(scores) == 2:
+                check_labels("Trainer.fit (y)", y, len(X), scores.shape[1])
         if (X_val is None) != (y_val is None) or (X_val is not None and len(X_val) != len(y_val)):
             raise ValueError("Trainer.fit: X_val and y_val must be given together, with as many samples each")
         if y_val is not None:                       # before training, not at the first epoch's end
@@ -220,11 +254,7 @@ class Trainer:
             # two validation samples through the model in eval mode (no statistics move, no mask is
             # drawn): a wrong feature size, dtype or label is refused now, not after an epoch of training
             X_val = np.asarray(X_val)
-            try:
-                scores = self.model.forward(X_val[:2], training=False)
-            except (TypeError, ValueError) as e:
-                raise type(e)(f"Trainer.fit: X_val of shape {X_val.shape} does not fit the model (its first two "
-                              f"samples: {e})") from None
+            scores = self._fits("X_val", X_val)
             check_labels("Trainer.fit (y_val)", y_val, len(X_val), scores.shape[1])
         if len(X) % self.batch_size == 1 and _has_batchnorm1d(self.model):
             raise ValueError(f"Trainer.fit: {len(X)} samples in batches of {self.batch_size} leave a last batch of 1, "

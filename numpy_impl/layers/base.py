@@ -9,7 +9,7 @@
 """
 import numpy as np
 
-from ..checks import as_float_array, backward_before_forward, check_shape
+from ..checks import as_float_array, backward_before_forward, check_flag, check_shape
 
 
 class Layer:
@@ -22,7 +22,7 @@ class Layer:
 
     # -- mode ------------------------------------------------------------
     def train(self, mode=True):
-        self.training = mode
+        self.training = check_flag(f"{self.describe()}.train", "mode", mode)    # "False" would mean training
         for child in self.children():
             child.train(mode)
         return self

@@ -8,7 +8,7 @@ parity suite shares torch's mask), and ``self.mask`` holds the last one used.
 """
 import numpy as np
 
-from ..checks import check_flag, check_shape
+from ..checks import check_flag, check_mask, check_shape
 from .base import Layer
 from ..rng import as_rng
 
@@ -28,7 +28,7 @@ class Dropout(Layer):
 
     def set_mask(self, mask):
         """Use this boolean keep-mask for the next training forward."""
-        self._next_mask = np.asarray(mask).astype(bool, copy=False)
+        self._next_mask = check_mask(self.describe() + ".set_mask", mask)
 
     def _scale(self, dtype):
         if not self.inverted:

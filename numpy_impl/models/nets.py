@@ -10,7 +10,7 @@ from .. import init as initializers
 from ..rng import as_rng
 from ..layers import (BatchNorm1d, Conv2d, Dropout, Flatten, Linear, MaxPool2d, ReLU, Sequential, Sigmoid,
                       Tanh)
-from ..checks import as_float_array, check_count, check_flag, check_labels, check_number, weight_init
+from ..checks import as_float_array, check_count, check_flag, check_labels, check_number, float_dtype, weight_init
 from ..losses import LOSSES, l2_penalty
 
 ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh}
@@ -199,7 +199,7 @@ def build_model(kind, input_shape, num_classes=10, reg=0.0, seed=0, dtype=np.flo
     if unknown:                                     # a misspelt setting would silently build the default net
         raise ValueError(f"build_model: unknown setting(s) {unknown}; known: {sorted(SETTINGS)}")
     a = {**architecture(kind), **{k: v for k, v in settings.items() if v is not None}}
-    dtype = np.dtype(dtype).type
+    dtype = float_dtype("build_model", dtype).type      # a misspelt one named here, not by NumPy
     if isinstance(input_shape, (str, bytes)) or not isinstance(input_shape, (tuple, list)) or not input_shape \
             or not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1 for n in input_shape):
         raise ValueError(f"build_model: input_shape must be the sample's shape, (D,) or (C, H, W) of sizes >= 1, "

@@ -12,6 +12,7 @@ Clipping works on a dict of gradients in place, as torch's ``clip_grad_norm_`` /
 (the norm of the per-tensor norms) and scales every gradient by ``min(1, max_norm / (total +
 1e-6))``.
 """
+import functools
 import math
 
 import numpy as np
@@ -118,6 +119,14 @@ class RAdam(Optimizer):
 
 
 # ---------------------------------------------------------------- schedules
+def _checked_factor(f):
+    """``f`` whose result must be a finite number: a string or None is named, not a bare TypeError."""
+    @functools.wraps(f)
+    def factor(epoch):
+        return check_number("LambdaLR", f"lr_lambda({epoch})", f(epoch))
+    return factor
+
+
 class LambdaLR(Scheduler):
     """``lr = initial_lr * lr_lambda(epoch)`` (one function, or one per group)."""
 
@@ -133,6 +142,7 @@ class LambdaLR(Scheduler):
         if not all(callable(f) for f in self.lr_lambdas):
             raise TypeError(f"LambdaLR: lr_lambda must be a function of the epoch (or one per group), got "
                             f"{next(f for f in self.lr_lambdas if not callable(f))!r}")
+        self.lr_lambdas = [_checked_factor(f) for f in self.lr_lambdas]
         super().__init__(optimizer)
 
     def get_lr(self):
@@ -169,22 +179,6 @@ class OneCycleLR(Scheduler):
         self.cycle_momentum = check_flag("OneCycleLR", "cycle_momentum", cycle_momentum)
         self.three_phase = check_flag("OneCycleLR", "three_phase", three_phase)
         self.div_factor, self.final_div_factor = float(div_factor), float(final_div_factor)
-        groups = optimizer.param_groups
-        self.max_lrs = self._per_group("max_lr", max_lr, len(groups))
-        for g, m in zip(groups, self.max_lrs):
-            g["initial_lr"] = m / self.div_factor
-            g["max_lr"] = m
-            g["min_lr"] = g["initial_lr"] / self.final_div_factor
-        if self.cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError(f"OneCycleLR: cycle_momentum needs an optimizer with momentum or betas, "
-                                 f"got {type(optimizer).__name__}")
-            self.use_beta1 = "betas" in optimizer.defaults
-            self.max_momentums = self._per_group("max_momentum", max_momentum, len(groups))
-            self.base_momentums = self._per_group("base_momentum", base_momentum, len(groups))
-            for g, hi, lo in zip(groups, self.max_momentums, self.base_momentums):
-                self._set_momentum(g, hi)
-                g["max_momentum"], g["base_momentum"] = hi, lo
         n = self.total_steps
         if self.three_phase:
             self.phases = [(float(pct_start * n) - 1, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
@@ -193,6 +187,27 @@ class OneCycleLR(Scheduler):
         else:
             self.phases = [(float(pct_start * n) - 1, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
                            (n - 1, "max_lr", "min_lr", "base_momentum", "max_momentum")]
+        ends = [0.0] + [float(p[0]) for p in self.phases]
+        if any(b == a for a, b in zip(ends, ends[1:])):     # torch divides by the phase's length: ZeroDivisionError
+            raise ValueError(f"OneCycleLR: pct_start={pct_start:g} of total_steps={n} leaves a phase of 0 steps "
+                             f"(phases end at steps {ends[1:]}); choose another pct_start or more total_steps")
+        groups = optimizer.param_groups
+        self.max_lrs = self._per_group("max_lr", max_lr, len(groups))
+        if self.cycle_momentum:                     # every check before the groups are written
+            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+                raise ValueError(f"OneCycleLR: cycle_momentum needs an optimizer with momentum or betas, "
+                                 f"got {type(optimizer).__name__}")
+            self.use_beta1 = "betas" in optimizer.defaults
+            self.max_momentums = self._per_group("max_momentum", max_momentum, len(groups))
+            self.base_momentums = self._per_group("base_momentum", base_momentum, len(groups))
+        for g, m in zip(groups, self.max_lrs):
+            g["initial_lr"] = m / self.div_factor
+            g["max_lr"] = m
+            g["min_lr"] = g["initial_lr"] / self.final_div_factor
+        if self.cycle_momentum:
+            for g, hi, lo in zip(groups, self.max_momentums, self.base_momentums):
+                self._set_momentum(g, hi)
+                g["max_momentum"], g["base_momentum"] = hi, lo
         super().__init__(optimizer)
 
     @staticmethod

@@ -50,7 +50,7 @@ class Optimizer:
             raise ValueError(f"{name}: got an empty parameter list (as torch refuses)")
         self.param_groups, seen, arrays = [], set(), {}
         for g in groups:
-            if not isinstance(g.get("params"), dict):
+            if not isinstance(g, dict) or not isinstance(g.get("params"), dict):
                 raise TypeError(f"{name}: each parameter group needs 'params' as a dict of name -> array")
             extra = set(g) - set(self.defaults) - {"params"}
             if extra:
@@ -125,6 +125,9 @@ class Optimizer:
             self._update(p, g.astype(p.dtype, copy=False), self.state[name], group)
 
     def zero_grad(self, grads):
+        if not hasattr(grads, "values"):
+            raise TypeError(f"{type(self).__name__}.zero_grad: grads must be a dict of name -> array, got "
+                            f"{type(grads).__name__}")
         for g in grads.values():
             g[...] = 0
 

@@ -38,7 +38,22 @@ class Scheduler:
     def state_dict(self):
         return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
 
+    def check_state_dict(self, sd):
+        """Raise, changing nothing, unless ``sd`` is a ``state_dict()`` of this kind of schedule over as
+        many parameter groups (another schedule's would be taken in without a word, as torch does)."""
+        name, own = f"{type(self).__name__}.load_state_dict", self.state_dict()
+        if not isinstance(sd, dict):
+            raise TypeError(f"{name}: expected a dict, as state_dict() returns, got {type(sd).__name__}")
+        if set(sd) != set(own):
+            raise ValueError(f"{name}: expected the keys {sorted(own)} of this schedule's state_dict(), got "
+                             f"{sorted(map(str, sd))} (another schedule's?)")
+        groups = len(self.optimizer.param_groups)
+        for key in ("base_lrs", "min_lrs", "max_lrs", "max_momentums", "base_momentums"):
+            if key in sd and (not isinstance(sd[key], (list, tuple)) or len(sd[key]) != groups):
+                raise ValueError(f"{name}: {key} must hold one value per parameter group ({groups}), got {sd[key]!r}")
+
     def load_state_dict(self, sd):
+        self.check_state_dict(sd)
         self.__dict__.update(sd)
 
     def _lrs(self):

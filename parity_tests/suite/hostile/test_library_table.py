@@ -9,9 +9,9 @@ import numpy_impl.optim as no
 from numpy_impl import init, losses, losses_extra
 from numpy_impl.checkpoint import load_checkpoint, read_checkpoint, save_checkpoint
 from numpy_impl.data import minibatches, num_batches
-from numpy_impl.gradcheck import numerical_gradient
+from numpy_impl.gradcheck import grad_check_sparse, numerical_gradient
 from numpy_impl.models import ConvNet, FullyConnectedNet, build_model
-from numpy_impl.search import grid, random_configs
+from numpy_impl.search import grid, random_configs, search
 from numpy_impl.train import Trainer
 
 
@@ -271,6 +271,78 @@ CASES = [
     (lambda: numerical_gradient(lambda: 1.0, np.ones(2), h=0), ValueError, "numerical_gradient: h must be a finite number > 0"),
     (lambda: trainer().fit(X, Y, 1, X_val=X, y_val=Y.astype(float)), ValueError,
      "Trainer.fit: expected y_val of integer labels, shape (6,), got shape (6,) dtype float64"),
+    # the sixth sweep: masks, flags and bounds that passed silently, lists, and crashes from deep inside
+    (lambda: losses_extra.temporal_softmax_loss(np.zeros((2, 3, 4)), np.zeros((2, 3), int), np.full((2, 3), np.nan)),
+     ValueError, "temporal_softmax_loss: mask must hold True/False (or 1/0), got nan"),
+    (lambda: losses_extra.temporal_softmax_loss(np.zeros((2, 3, 4)), np.zeros((2, 3), int), np.full((2, 3), 0.5)),
+     ValueError, "temporal_softmax_loss: mask must hold True/False (or 1/0), got 0.5"),
+    (lambda: losses_extra.temporal_softmax_loss(np.zeros((2, 3, 4)), np.zeros((2, 3), int), np.full((2, 3), None)),
+     TypeError, "temporal_softmax_loss: mask must hold True/False (or 1/0), got dtype object"),
+    (lambda: ni.Dropout(0.5).set_mask(np.full((2, 3), 0.5)), ValueError,
+     "Dropout(p=0.5).set_mask: mask must hold True/False (or 1/0), got 0.5"),
+    (lambda: D.train_val_split(3, [0], 1), ValueError, "train_val_split: expected X (N, ...) and y (N, ...), got shapes ()"),
+    (lambda: D.subset(X, Y, 2, seed="a"), ValueError, "subset: seed must be None, an integer >= 0"),
+    (lambda: init.uniform((2,), a=-np.inf), ValueError, "init.uniform: a must be a finite number, got -inf"),
+    (lambda: init.uniform((2,), b="1"), ValueError, "init.uniform: b must be a finite number, got '1'"),
+    (lambda: init.uniform((-1,)), ValueError, "init.uniform: shape must be a tuple of integers >= 0, got (-1,)"),
+    (lambda: init.zeros((2,), dtype=np.int64), TypeError, "init: dtype must be float32 or float64, got int64"),
+    (lambda: init.kaiming_normal((3, 4), a="x"), ValueError, "gain: param (the negative slope) must be a finite number"),
+    (lambda: init.xavier_normal((3, 4), gain_=np.nan), ValueError, "xavier_normal: gain_ must be a finite number >= 0"),
+    (lambda: no.OneCycleLR(no.SGD(params(), momentum=0.9), 1.0, total_steps=10, pct_start=0.1), ValueError,
+     "OneCycleLR: pct_start=0.1 of total_steps=10 leaves a phase of 0 steps (phases end at steps [0.0, 9.0])"),
+    (lambda: no.OneCycleLR(no.SGD(params(), momentum=0.9), 1.0, total_steps=5, pct_start=1.0), ValueError,
+     "OneCycleLR: pct_start=1 of total_steps=5 leaves a phase of 0 steps"),
+    (lambda: no.OneCycleLR(no.SGD(params(), momentum=0.9), 1.0, total_steps=4, pct_start=0.25, three_phase=True),
+     ValueError, "leaves a phase of 0 steps (phases end at steps [0.0, 0.0, 3.0])"),
+    (lambda: ni.Linear(2, 3).train("False"), TypeError, "Linear(2, 3).train: mode must be True or False, got 'False'"),
+    (lambda: losses_extra.nll_loss(np.zeros((2, 3)), np.zeros(2, int), ignore_index=2.5), TypeError,
+     "nll_loss: ignore_index must be an integer (a class id never used), got 2.5"),
+    (lambda: losses_extra.cross_entropy_loss(np.zeros((2, 3)), np.zeros(2, int), ignore_index="a"), TypeError,
+     "cross_entropy_loss: ignore_index must be an integer"),
+    (lambda: losses_extra.kl_div_loss(np.zeros((2, 3)), np.full((2, 3), 0.3), log_target="False"), TypeError,
+     "kl_div_loss: log_target must be True or False, got 'False'"),
+    (lambda: losses.l2_penalty([np.ones(2)], 0.1), TypeError, "l2_penalty: params must be a dict of name -> array"),
+    (lambda: losses.l2_penalty(params(), 0.1, names="W"), TypeError,
+     "l2_penalty: names must be a list of parameter names, got the string 'W'"),
+    (lambda: no.SGD([5]), TypeError, "SGD: each parameter group needs 'params' as a dict of name -> array"),
+    (lambda: no.SGD(params()).zero_grad([np.ones(2)]), TypeError, "SGD.zero_grad: grads must be a dict of name -> array"),
+    (lambda: no.StepLR(no.SGD(params()), 2).load_state_dict(None), TypeError,
+     "StepLR.load_state_dict: expected a dict, as state_dict() returns, got NoneType"),
+    (lambda: no.StepLR(no.SGD(params()), 2).load_state_dict(no.CosineAnnealingLR(no.SGD(params()), 5).state_dict()),
+     ValueError, "StepLR.load_state_dict: expected the keys ['_step_count', 'base_lrs', 'gamma', 'last_epoch', 'step_size']"),
+    (lambda: no.StepLR(no.SGD(params()), 2).load_state_dict({**no.StepLR(no.SGD(params()), 2).state_dict(),
+                                                            "base_lrs": [0.1, 0.2]}), ValueError,
+     "StepLR.load_state_dict: base_lrs must hold one value per parameter group (1), got [0.1, 0.2]"),
+    (lambda: no.LambdaLR(no.SGD(params()), lambda e: "x"), ValueError,
+     "LambdaLR: lr_lambda(0) must be a finite number, got 'x'"),
+    (lambda: Trainer(FullyConnectedNet(4, [3], 2), no.SGD(FullyConnectedNet(4, [3], 2).named_parameters())), ValueError,
+     "Trainer: the optimizer's parameters ['0.W', '0.b', '2.W', '2.b'] are not this model's arrays"),
+    (lambda: Trainer((m := FullyConnectedNet(4, [3], 2)), no.SGD(m.named_parameters()), no.StepLR(no.SGD(params()), 1)),
+     ValueError, "Trainer: the StepLR schedules another optimizer than the one given"),
+    (lambda: trainer().fit(X, Y + 7, 1), ValueError, "Trainer.fit (y): labels must lie in [0, 2), got 7"),
+    (lambda: trainer().fit(X, Y.astype(float), 1), TypeError, "Trainer.fit (y): expected integer labels, got dtype float64"),
+    (lambda: trainer().fit(np.zeros((6, 5)), Y, 1), ValueError,
+     "Trainer.fit: X of shape (6, 5) does not fit the model (its first two samples: Linear(4, 3): expected input"),
+    (lambda: load_checkpoint("x.npz", None), TypeError, "load_checkpoint: model must have a named_parameters() method"),
+    (lambda: grad_check_sparse(lambda: 1.0, np.ones((3, 4)), np.ones((5, 5))),
+     ValueError, "grad_check_sparse: analytic_grad must have x's shape (3, 4), got (5, 5)"),
+    (lambda: grad_check_sparse(lambda: 1.0, np.ones((3, 4)), np.ones((3, 4)), num_checks=2.5), ValueError, "grad_check_sparse: num_checks must be an integer >= 0, got 2.5"),
+    (lambda: grad_check_sparse(lambda: 1.0, np.ones((0, 4)), np.ones((0, 4))),
+     ValueError, "grad_check_sparse: x of shape (0, 4) has no element to check"),
+    (lambda: search(3, [{}], log=None), TypeError, "search: train_fn must be a function, got int"),
+    (lambda: search(lambda c, s: {"val_acc": 1.0}, [{}], seed=-1, log=None),
+     ValueError, "search: seed must be an integer >= 0 (trial i gets [seed, i]), got -1"),
+    (lambda: random_configs({"lr": (1e-3, 1e-1)}, 2, seed="a"), ValueError, "random_configs: seed must be None"),
+    (lambda: build_model("mlp", (6,), dtype="flaot32"), TypeError, "build_model: dtype must be float32 or float64, got 'flaot32'"),
+    (lambda: D.to_float(np.zeros((2, 2), np.uint8), np.int32), ValueError,
+     "to_float: dtype must be a floating-point type (float32, float64), got int32"),
+    (lambda: D.to_float(np.zeros((2, 2), np.uint8), scale="False"), TypeError, "to_float: scale must be True or False"),
+    (lambda: D.flatten(np.float64(1.0)), ValueError, "flatten: expected samples of shape (N, ...), got shape ()"),
+    (lambda: D.add_bias_column(np.zeros(5)), ValueError, "add_bias_column: expected data of shape (N, D), got shape (5,)"),
+    (lambda: D.channel_stats(np.zeros((3, 4))), ValueError, "channel_stats: expected images of shape (N, C, H, W)"),
+    (lambda: D.prepare("mnist", dtype="flaot32"), ValueError, "prepare: dtype must be a floating-point type (float32, "
+                                                             "float64), got 'flaot32'"),
+    (lambda: D.prepare("mnist", subtract_mean="no"), TypeError, "prepare: subtract_mean must be True or False, got 'no'"),
 ]
 
 
@@ -463,3 +535,55 @@ def test_gradcheck_and_search_take_what_users_pass():
     assert len(results) == 2 and "[64, 32]" in search.results_table(results)
     drawn = search.random_configs({"h": (np.int64(10), np.int64(100)), "lr": (np.float32(1e-3), np.float32(0.1))}, 3)
     assert all(isinstance(c["h"], int) and 10 <= c["h"] <= 100 for c in drawn)
+
+
+def test_sixth_sweep_behaviour(tmp_path):
+    """What the sixth sweep settled beside the table: datasets' splits take Python lists; a refused
+    OneCycleLR leaves the optimizer's groups as they were; a bad label late in y is refused before the
+    first update; a checkpoint whose schedule state does not fit changes nothing; 0/1 masks of numbers
+    are still masks; a 0-d ignore_index and 0/1 train modes still work."""
+    Xl, yl = [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], [0, 1, 0]
+    Xtr, ytr, Xva, yva = D.train_val_split(Xl, yl, 1)
+    assert Xtr.tolist() == Xl[:2] and yva.tolist() == [0]
+    Xs, ys = D.subset(Xl, yl, 2, seed=0)
+    assert Xs.shape == (2, 2) and ys.shape == (2,)
+    opt = no.SGD(params(), lr=0.1, momentum=0.9)
+    before = [dict(g) for g in opt.param_groups]
+    with pytest.raises(ValueError, match="leaves a phase of 0 steps"):
+        no.OneCycleLR(opt, 1.0, total_steps=10, pct_start=0.1)
+    assert [{k: v for k, v in g.items() if k != "params"} for g in opt.param_groups] == \
+        [{k: v for k, v in g.items() if k != "params"} for g in before]
+    rng = np.random.default_rng(0)
+    Xr, yr = rng.standard_normal((20, 4)), np.arange(20) % 2
+    yr[-1] = 7                                      # in some batch after the first
+    model = FullyConnectedNet(4, [3], 2)
+    start = {k: v.copy() for k, v in model.named_parameters().items()}
+    t = Trainer(model, no.SGD(model.named_parameters(), lr=0.1), batch_size=5, progress=False, log=None)
+    with pytest.raises(ValueError, match=r"Trainer.fit \(y\): labels must lie in \[0, 2\), got 7"):
+        t.fit(Xr, yr, 1)
+    assert t.step == 0 and all(np.array_equal(start[k], v) for k, v in model.named_parameters().items())
+    # a checkpoint whose StepLR state holds two groups' base_lrs: refused before the model is written
+    o = no.SGD(model.named_parameters(), lr=0.1)
+    sched = no.StepLR(o, 2)
+    save_checkpoint(tmp_path / "c.npz", model, o, sched)
+    data, meta = read_checkpoint(tmp_path / "c.npz")
+    meta["scheduler"]["state"]["base_lrs"] = [0.1, 0.1]
+    import json
+    np.savez(tmp_path / "bad.npz", **data, meta=np.array(json.dumps(meta)))
+    other = FullyConnectedNet(4, [3], 2, seed=3)
+    kept = {k: v.copy() for k, v in other.named_parameters().items()}
+    o2 = no.SGD(other.named_parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="base_lrs must hold one value per parameter group.*nothing was loaded"):
+        load_checkpoint(tmp_path / "bad.npz", other, o2, no.StepLR(o2, 2))
+    assert all(np.array_equal(kept[k], v) for k, v in other.named_parameters().items())
+    s2 = no.StepLR(o2, 2)
+    load_checkpoint(tmp_path / "c.npz", other, o2, s2)           # the good one loads, schedule included
+    assert s2.last_epoch == sched.last_epoch
+    # 0/1 numbers are masks as before; a NumPy integer ignore_index and 0/1 modes are accepted
+    x3, y3 = rng.standard_normal((2, 3, 4)), np.zeros((2, 3), int)
+    m01 = np.array([[1, 0, 1], [1, 1, 0]])
+    assert losses_extra.temporal_softmax_loss(x3, y3, m01)[0] == losses_extra.temporal_softmax_loss(
+        x3, y3, m01.astype(bool))[0] == losses_extra.temporal_softmax_loss(x3, y3, m01.astype(float))[0]
+    losses_extra.cross_entropy_loss(np.zeros((2, 3)), np.array([0, 1]), ignore_index=np.int64(1))
+    seq = ni.Sequential(ni.Linear(2, 2), ni.Dropout(0.5)).train(0)
+    assert seq.training is False and seq[1].training is False
