@@ -25,6 +25,7 @@ from torch_ref.mapping import Param, as_param
 from . import conventions as conv
 from . import recurrent_reference as recurrent
 from .api import check_layer, check_loss
+from .lr_backward import _generators
 from .report import Report
 
 PARAM_ROLES = {"w": "weight", "W": "weight", "weight": "weight", "weights": "weight", "b": "bias", "bias": "bias",
@@ -102,13 +103,29 @@ class _Adapter:
         """What the code keeps after a forward (a function pair's cache), for ``compute=float32``."""
         return [getattr(self, "cache", None)]
 
+    def _rng_state(self):
+        """np.random's state and that of the generators the user's object keeps (``self.rng =
+        np.random.default_rng(seed)``), to draw the same mask again."""
+        gens = _generators(self.obj) if getattr(self, "obj", None) is not None else []
+        return np.random.get_state(), [(g, g.get_state() if isinstance(g, np.random.RandomState)
+                                        else g.bit_generator.state) for g in gens]
+
+    @staticmethod
+    def _set_rng_state(state):
+        np.random.set_state(state[0])
+        for g, st in state[1]:
+            if isinstance(g, np.random.RandomState):
+                g.set_state(st)
+            else:
+                g.bit_generator.state = st
+
     def _forward_masked(self, x, training):
         if self.kind == "dropout" and training:
             if self._replay:                        # finite differences: the same mask again
-                np.random.set_state(self._state)
+                self._set_rng_state(self._state)
                 self._replay = False
             else:
-                self._state = np.random.get_state()
+                self._state = self._rng_state()
             out = self._forward(x, training)
             self.mask = out != 0
             return out
@@ -140,11 +157,11 @@ class _Adapter:
     def peek(self, x):
         """The keep-mask the user's dropout will draw for ``x``: its output on ones of that shape (so an
         input that is 0 after a ReLU cannot pass for a dropped unit); np.random is restored after."""
-        state = np.random.get_state()
+        state = self._rng_state()
         try:
             return self._forward(np.ones_like(x), True) != 0
         finally:
-            np.random.set_state(state)
+            self._set_rng_state(state)
 
     def set_mask(self, mask):
         self._replay = True

@@ -1,7 +1,7 @@
 """``parity scan`` on code from outside the five styles it knows (ML-From-Scratch, numpy-ml, a
 Nielsen-style sigmoid): a class named like a known component but with another interface is listed
-under "Skipped" with why, never failed as if the user's code were wrong; and a known component that
-is wrong only past exp's overflow is caught."""
+under "Skipped" with why, never failed as if the user's code were wrong; a known component that
+is wrong only past exp's overflow is caught; a book-named dropout drawing from its own generator."""
 import pytest
 
 from parity_tests.gate.scan import scan
@@ -82,3 +82,36 @@ def test_a_softmax_over_another_axis_fails_and_says_which(tmp_path, body, what):
     o = scan([str(tmp_path)], dtypes=F64)[0][0]
     notes = [r.note for r in o.report.failures if r.sample.startswith("random")]
     assert o.verdict == "FAIL" and notes and all(f"normalises over {what}" in n for n in notes), notes
+
+
+OWN_RNG_DROPOUT = '''import numpy as np
+
+
+class Dropout:
+    def __init__(self, dropout_ratio=0.5, seed=0):
+        self.dropout_ratio = dropout_ratio
+        self.rng = np.random.default_rng(seed)
+        self.mask = None
+
+    def forward(self, x, train_flg=True):
+        if train_flg:
+            self.mask = self.rng.random(x.shape) > self.dropout_ratio
+            return x * self.mask / (1.0 - self.dropout_ratio)
+        return x
+
+    def backward(self, dout):
+        return dout * self.mask / (1.0 - self.dropout_ratio)
+'''
+
+
+@pytest.mark.parametrize("change, verdict", [
+    (None, "PASS"),
+    (("return x * self.mask / (1.0 - self.dropout_ratio)", "return x * self.mask"), "FAIL"),   # no convention
+    (("return dout * self.mask / (1.0 - self.dropout_ratio)",
+      "return dout * (self.rng.random(dout.shape) > self.dropout_ratio) / (1.0 - self.dropout_ratio)"), "FAIL")])
+def test_a_book_named_dropout_drawing_from_its_own_generator(tmp_path, change, verdict):
+    """The book's Dropout drawing its mask from a generator of its own (``self.rng``), not np.random: the
+    same mask is drawn again for finite differences and torch's mirror (it failed as if wrong); one
+    unscaled in training but not in eval, or a backward drawing a new mask, still fails."""
+    (tmp_path / "layers.py").write_text(OWN_RNG_DROPOUT if change is None else OWN_RNG_DROPOUT.replace(*change))
+    assert verdicts(scan([str(tmp_path)], dtypes=F64)[0])["Dropout"][0] == verdict
