@@ -30,6 +30,7 @@
 Each pair is checked by ``check_component`` against a torch module written in the same layout, so
 a failure's shapes and indices are the user's own. ``compute_cost(AL, Y)`` is a forward-only
 function (``forward_only``)."""
+import functools
 import inspect
 
 import numpy as np
@@ -120,6 +121,10 @@ PAIRS = {
     "sigmoid": ("sigmoid_backward", ("Z",)),
     "conv_forward": ("conv_backward", ("A_prev", "W", "b", "hparameters")),
     "pool_forward": ("pool_backward", ("A_prev", "hparameters", "mode")),
+    # Piotr Skalski's "Let's code a Neural Network in plain NumPy": (A, Z) from the forward, and
+    # (dA_prev, dW, db) from single_layer_backward_propagation(dA, W, b, Z, A_prev, activation)
+    "single_layer_forward_propagation": ("single_layer_backward_propagation", ("A_prev", "W_curr", "b_curr",
+                                                                               "activation")),
 }
 RULES = {"update_parameters": ("parameters", "grads", "learning_rate"),
          "update_parameters_with_gd": ("parameters", "grads", "learning_rate"),
@@ -238,9 +243,11 @@ def _cases(name, fwd, back, rng, dtype, cv):
     """``(sample, x, FunctionPair, module, params)`` for each sample of ``name``."""
     def arr(shape):
         return rng.standard_normal(shape).astype(dtype)
-    if name in ("linear_forward", "linear_activation_forward"):
+    if name == "single_layer_forward_propagation":
+        fwd, back = _skalski(fwd, back)
+    if name in ("linear_forward", "linear_activation_forward", "single_layer_forward_propagation"):
         for sample, shape, spec in LINEAR_SAMPLES:
-            acts = ("relu", "sigmoid") if name == "linear_activation_forward" else (None,)
+            acts = (None,) if name == "linear_forward" else ("relu", "sigmoid")
             x, W, b = arr(shape), arr(spec["W"]), arr(spec["b"])
             for act in acts:
                 args = {"W": W.copy(), "b": b.copy()}
@@ -263,7 +270,8 @@ def _cases(name, fwd, back, rng, dtype, cv):
             x = arr(shape)
             if "zeros" in sample:
                 x[rng.random(shape) < 0.3] = 0
-            pair = FunctionPair(fwd, back, {}, name=name, kind=name, keep_dtype=cv.get("dtype") == "promotes")
+            pair = FunctionPair(_with_input(fwd, back), back, {}, name=name, kind=name,
+                                keep_dtype=cv.get("dtype") == "promotes")
             yield sample, x, pair, nn.ReLU() if name == "relu" else nn.Sigmoid(), {}
     elif name == "conv_forward":
         for sample, shape, spec in CONV_SAMPLES:
@@ -291,6 +299,36 @@ def _cases(name, fwd, back, rng, dtype, cv):
                 pair = FunctionPair(fwd, backward, args, name=name, kind="max_pool" if mode == "max" else "avg_pool",
                                     keep_dtype=cv.get("dtype") == "promotes")
                 yield f"{sample}, {mode}", arr(shape), pair, ChannelsLast(inner), {}
+
+
+def _skalski(fwd, back):
+    """Skalski's ``single_layer_forward_propagation(A_prev, W, b, activation)`` returning ``(A, Z)`` and
+    its backward ``(dA, W, b, Z, A_prev, activation)`` as the course's pair on a cache ``(A_prev, W, b, Z)``."""
+    @functools.wraps(fwd)
+    def forward(A_prev, W, b, activation):
+        res = fwd(A_prev, W, b, activation)
+        if not isinstance(res, (tuple, list)) or len(res) != 2:
+            return res                              # said by the pair: not (A, Z)
+        return res[0], (A_prev, W, b, res[1])
+
+    @functools.wraps(back)
+    def backward(dA, cache, activation):
+        A_prev, W, b, Z = cache
+        return back(dA, W, b, Z, A_prev, activation)
+    return forward, backward
+
+
+def _with_input(fwd, back):
+    """``relu(Z)`` as the course's, returning ``(A, cache)``, where its backward takes the forward's input
+    instead of a cache (Piotr Skalski's "Let's code a Neural Network in plain NumPy": ``relu(Z)`` returns
+    A alone beside ``relu_backward(dA, Z)``)."""
+    if _positional(back)[1:2] == ["cache"]:
+        return fwd
+
+    @functools.wraps(fwd)
+    def forward(z):
+        return fwd(z), z
+    return forward
 
 
 def check(target_name, obj, kind, dtypes=("float64", "float32"), conventions=None, seed=0):

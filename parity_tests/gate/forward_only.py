@@ -155,6 +155,9 @@ FUNCTIONS = {
     # the Deep Learning Specialization's (coursera.py has its pairs and update rules)
     "compute_cost": [("AL (1,8), Y (1,8) of 0 and 1", {"AL": _open_unit(1, 8), "Y": _bits(1, 8)},
                       lambda AL, Y: F.binary_cross_entropy(_t(AL), _t(Y)))],
+    # Piotr Skalski's "Let's code a Neural Network in plain NumPy": the same cost, by another name
+    "get_cost_value": [("Y_hat (1,8), Y (1,8) of 0 and 1", {"Y_hat": _open_unit(1, 8), "Y": _bits(1, 8)},
+                        lambda Y_hat, Y: F.binary_cross_entropy(_t(Y_hat), _t(Y)))],
     "zero_pad": [("X (2,3,4,2) pad 2", {"X": _randn(2, 3, 4, 2), "pad": 2},
                   lambda X, pad: F.pad(_t(X), (0, 0, pad, pad, pad, pad)))],
     "conv_single_step": [("a_slice_prev (3,3,4) W (3,3,4) b (1,1,1)",
@@ -168,7 +171,7 @@ FUNCTIONS["softmax_columns"] = [(sample, args, lambda X: torch.softmax(_t(X), di
 LR_BACKWARD = {"tanh", "tanh_prime", "sigmoid", "sigmoid_prime", "relu", "relu_prime", "softmax", "mse", "mse_prime",
                "binary_cross_entropy", "binary_cross_entropy_prime"}
 # under --style coursera too: the course's own, and its utils' elementwise helpers (reg_utils.relu(x))
-COURSERA = {"compute_cost", "zero_pad", "conv_single_step", "relu", "sigmoid"}
+COURSERA = {"compute_cost", "get_cost_value", "zero_pad", "conv_single_step", "relu", "sigmoid"}
 # d2l's from-scratch functions scan names but does not check: what it checks instead
 _STATEFUL = "d2l's {}({}) keeps its state in what it returns: not checked by parity scan ({})"
 UNCHECKED = {
