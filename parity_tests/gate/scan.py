@@ -1091,6 +1091,23 @@ def judge(target, dtypes, declared, seed=0):
     return outcome
 
 
+NOT_ARRAY = re.compile(r"'numpy\.ndarray' object has no attribute '(\w+)'")
+
+
+def _takes_own_type(target, report):
+    """The autograd class (a micrograd-like ``Tensor`` beside it, with ``backward`` and arithmetic of its
+    own) that a function takes instead of NumPy arrays, when every failure is it calling a method of
+    that class on the array it was given (``logits.log_softmax()``); else None."""
+    fn = target.obj if inspect.isfunction(target.obj) else None
+    if fn is None or not report.failures or not all(NOT_ARRAY.search(r.note) for r in report.failures):
+        return None
+    method = NOT_ARRAY.search(report.failures[0].note).group(1)
+    engines = [v for v in getattr(fn, "__globals__", {}).values() if inspect.isclass(v) and callable(
+        getattr(v, "backward", None)) and any(m in vars(v) for m in ("__mul__", "__matmul__", "__add__"))
+        and hasattr(v, method)]                     # x.maximum(0) on an array is the user's slip, not a Tensor's
+    return f"{engines[0].__name__} (it calls .{method}() on what it is given)" if engines else None
+
+
 def _refusals(report):
     """``(report, refused)``: the samples the component refused with its own assert before anything
     ran (cs231n's max_pool_forward_reshape: square windows that tile the input only) are taken out
@@ -1107,6 +1124,8 @@ def _judge(target, dtypes, declared, seed, report):
         return Outcome(target, "PASS", {}, report)
     if all(UNBUILT in r.note or NOT_RUN in r.note for r in report.failures):     # it cannot run here: no convention will help
         return Outcome(target, "UNBUILT", {}, report)
+    if (engine := _takes_own_type(target, report)):
+        return Outcome(target, "OTHER_TYPE", {"engine": engine}, report)
     objects = target.style in ("lr_backward", "loss_class", "model_optimizer")
     if objects and target.kind != "batchnorm":
         return Outcome(target, "FAIL", {}, report)  # checked as objects: no convention applies (a rerun would repeat it)
@@ -1264,7 +1283,10 @@ def scan(paths, style="auto", only=None, dtypes=("float64", "float32"), conventi
     unbuilt = [(o.target.name, ("could not run what it needs: " if NOT_RUN in o.report.failures[0].note else
                                 "could not import what it needs: ") + o.report.failures[0].note.split("); ", 1)[-1])
                for o in outcomes if o.verdict == "UNBUILT"]
-    return [o for o in outcomes if o.verdict != "UNBUILT"], skipped + not_recognised + unbuilt
+    own = [(o.target.name, f"takes objects of its autograd class {o.convention['engine']}, not NumPy arrays: "
+                           "parity scan checks code on arrays (the layers built on that class are not checked)")
+           for o in outcomes if o.verdict == "OTHER_TYPE"]
+    return [o for o in outcomes if o.verdict not in ("UNBUILT", "OTHER_TYPE")], skipped + not_recognised + unbuilt + own
 
 
 def format_outcomes(outcomes, skipped, strict=False, quiet=False):

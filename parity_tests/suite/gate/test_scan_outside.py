@@ -115,3 +115,57 @@ def test_a_book_named_dropout_drawing_from_its_own_generator(tmp_path, change, v
     unscaled in training but not in eval, or a backward drawing a new mask, still fails."""
     (tmp_path / "layers.py").write_text(OWN_RNG_DROPOUT if change is None else OWN_RNG_DROPOUT.replace(*change))
     assert verdicts(scan([str(tmp_path)], dtypes=F64)[0])["Dropout"][0] == verdict
+
+
+AUTOGRAD = '''import numpy as np
+
+
+class Tensor:
+    def __init__(self, data, _children=()):
+        self.data = np.asarray(data, dtype=np.float64)
+        self.grad = np.zeros_like(self.data)
+        self._backward, self._prev = (lambda: None), set(_children)
+
+    def __mul__(self, other):
+        out = Tensor(self.data * other.data, (self, other))
+
+        def _backward():
+            self.grad += other.data * out.grad
+            other.grad += self.data * out.grad
+        out._backward = _backward
+        return out
+
+    def log_softmax(self):
+        z = self.data - self.data.max(axis=1, keepdims=True)
+        out = Tensor(z - np.log(np.exp(z).sum(axis=1, keepdims=True)), (self,))
+
+        def _backward():
+            self.grad += out.grad - np.exp(out.data) * out.grad.sum(axis=1, keepdims=True)
+        out._backward = _backward
+        return out
+
+    def backward(self):
+        self.grad = np.ones_like(self.data)
+        self._backward()
+
+
+def cross_entropy(logits, y):
+    return logits.log_softmax()
+
+
+def relu(x):
+    return np.maximum(x, 0)
+'''
+
+
+def test_a_function_taking_an_autograd_tensor_is_skipped_not_failed(tmp_path):
+    """A micrograd-like engine's ``cross_entropy(logits: Tensor, y)`` is not d2l's on arrays: it is listed
+    with why (it failed as if wrong, raising on the array it was given); an array function beside it is
+    still checked, and an array function with a typo still fails."""
+    (tmp_path / "engine.py").write_text(AUTOGRAD)
+    outcomes, skipped = scan([str(tmp_path)], dtypes=F64)
+    assert verdicts(outcomes) == {"relu": ("PASS", {})}
+    why = dict(skipped)["cross_entropy"]
+    assert "autograd class Tensor (it calls .log_softmax() on what it is given)" in why, why
+    (tmp_path / "engine.py").write_text(AUTOGRAD.replace("np.maximum(x, 0)", "x.maximum(0)"))
+    assert verdicts(scan([str(tmp_path)], dtypes=F64)[0])["relu"][0] == "FAIL"
