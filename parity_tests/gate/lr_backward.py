@@ -40,7 +40,7 @@ import torch.nn.functional as F
 
 from numpy_impl.gradcheck import numerical_gradient
 
-from . import norm_object as NORM
+from . import dropout_object as DROPOUT, norm_object as NORM
 from .api import _Checks
 from .compare import add_note as _note, constant_ratio
 from .report import Report
@@ -266,6 +266,8 @@ def targets(name, cls, names, pairs):
         key = p.name.lower()
         if key in SIZES:
             fixed[p.name] = SIZES[key]
+        elif key in DROPOUT.BUILD and _kind(name, layer=True) == "dropout":
+            fixed[p.name] = DROPOUT.BUILD[key]      # Dropout(rate), Dropout(keep_prob=...)
         elif key in OTHER and not (p.default is not p.empty and _kind(name, layer=True) == "batchnorm"):
             fixed[p.name] = OTHER[key]              # (a BatchNorm's alpha is its momentum: its own default)
         elif key in LR_NAMES:
@@ -296,6 +298,9 @@ def targets(name, cls, names, pairs):
                 return _construct(cls, kwargs)
             make.sized = any(k.lower() in SIZES for k in kwargs)  # built for input size D: try D-wide inputs
             found.append((label, _kind(name, layer=True), make))
+        if (empty := _empty_container(found[0][2])):
+            return [], (f"a container built empty ({empty} = []; Sequential().add(...) fills it): nothing to check "
+                        "in it; its layers are checked where they are defined")
         return found, None
     if len(callables) != 2:
         return [], (f"a layer built from functions ({', '.join(callables)}): parity scan builds one from a "
@@ -309,6 +314,21 @@ def targets(name, cls, names, pairs):
             return _construct(cls, {**fixed, **dict(zip(callables, (f, fp)))})
         found.append((f"{name}({f.__name__}, {fp.__name__})", _kind(f.__name__), make))
     return found, None
+
+
+CONTAINERS = ("layers", "_layers", "modules", "_modules", "children", "blocks", "sequence", "network")
+
+
+def _empty_container(make):
+    """The name of the empty list of layers a container is built with (a Keras-like ``Sequential()``), or
+    None: built so, its forward is the identity and nothing of it can be checked."""
+    try:
+        obj = _build(make, 0)
+    except USER:                                    # noqa: BLE001 -- said when it is checked
+        return None
+    held = _attributes(obj)
+    return next((k for k in CONTAINERS if isinstance(held.get(k), (list, tuple)) and not held[k]
+                 and not _params(obj)), None)
 
 
 def _random_init(*shape):
@@ -378,6 +398,8 @@ def _kind(name, layer=False):
         return KINDS[n]
     if re.fullmatch(r"(spatial)?batchnorm\w*|bn\d*(1d|2d)?", n):
         return "batchnorm"
+    if re.fullmatch(r"(inverted)?dropout\w*", n):
+        return "dropout"
     if re.fullmatch(r"layernorm\w*|ln\d*", name.lower().replace("_", "")):     # before "layer" is taken off
         return "layernorm"
     if re.fullmatch(r"conv\w*", n):
@@ -848,6 +870,8 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None, 
     if dx is None:                                  # Victor Zhou's Conv3x3, a first layer: said beside the verdict
         for r in c.results:
             r.extra["no_input_grad"] = True
+    if kind == "dropout" and fd and size == 1.0 and not sparse and batch is None:
+        DROPOUT.check(c, make, names, x, out, _scalars(obj), cv or {})
     if kind == "batchnorm" and eps is not None and size == 1.0 and not sparse and batch is None:
         NORM.check_state(c, make, names, shape, weights, _scalars(obj), eps, cv, np.random.default_rng(seed + 1))
     if not any(r.check.startswith(("forward", "grad", "fd:")) for r in c.results):

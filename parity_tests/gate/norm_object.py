@@ -65,7 +65,7 @@ def flag(fn, training=True):
     return None if not training else {}
 
 
-def _to_eval(obj, fn):
+def to_eval(obj, fn):
     """Puts ``obj`` in eval mode: ``(forward's keyword arguments, how)``, or None where it has no eval mode."""
     kw = flag(fn, training=False)
     if kw:
@@ -334,7 +334,7 @@ def check_state(c, make, names, shape, weights, hyper, eps, cv, rng):
     if "mean" not in running or "var" not in running:
         return
     fn = getattr(obj, names[0])
-    mode = _to_eval(obj, fn)
+    mode = to_eval(obj, fn)
     if mode is None:                                # no eval mode: nothing reads the running statistics
         return
     kw, how = mode

@@ -24,6 +24,7 @@ from . import conventions as conv
 from . import coursera as CS
 from . import forward_only as FO
 from . import loss_class as LC
+from . import layer_optimizer as LO
 from . import lr_backward as LRB
 from . import model_optimizer as MO
 from . import nielsen as NI
@@ -397,6 +398,9 @@ def discover(modules, style="auto", only=None):
             elif inspect.isclass(obj) and name in NNFS_CLASSES:
                 if style in ("auto", "nnfs"):
                     _nnfs_class(name, obj, targets, skipped, where)
+            elif inspect.isclass(obj) and style in OBJECTS + ("textbook",) and LO.recognise(name, obj):
+                # Adam/SGD with update(layer) on layer.weights/dweights (the blogs', beside their Dense)
+                targets.append(Target(name, "optimizer", "layer_update", obj, where))
             elif inspect.isclass(obj) and (style in ("auto", "textbook") or name in MODEL_CLASSES):
                 _class(name, obj, targets, skipped, where)      # networks are classes in both styles
     if only:
@@ -513,7 +517,7 @@ def _class(name, cls, targets, skipped, where):
     elif name in MODEL_CLASSES and callable(getattr(cls, "loss", None)):
         targets.append(Target(name, "model", "model", cls, where))
     elif name in LAYER_CLASSES and hasattr(cls, "forward") and hasattr(cls, "backward"):
-        why = _unfillable(name, cls, kind_of(name) or name.lower())
+        why = _unfillable(name, cls, kind_of(name) or name.lower()) or _not_the_books(name, cls)
         if why and (found := _as_object(name, cls)):
             # not the book's constructor, but a layer object of its own (a blog's BatchNormalization(n_features)
             # keeping gamma, beta and dgamma): checked as one
@@ -566,6 +570,23 @@ def _not_the_books_update(name, cls):
         return None
     return (f"named like the book's {name}, but its update takes ({', '.join(p.name for p in args)}), not the book's "
             f"update(params, grads) on dicts or lists: parity scan does not know how to drive it")
+
+
+# the arrays the book's layers are built with (``Affine(W, b)``, ``BatchNormalization(gamma, beta)``)
+BOOK_ARRAYS = {"Affine": ("W", "b"), "Convolution": ("W", "b"), "BatchNormalization": ("gamma", "beta")}
+
+
+def _not_the_books(name, cls):
+    """Why a class named like one of the book's layers that are built from arrays is not the book's (a
+    Keras-like ``BatchNormalization(momentum=0.99, epsilon=1e-3)`` making its gamma at the first
+    forward), or None."""
+    try:
+        params = set(list(inspect.signature(cls.__init__).parameters)[1:])
+    except (TypeError, ValueError):
+        return None
+    if name in BOOK_ARRAYS and not set(BOOK_ARRAYS[name]) <= params:
+        return f"named like the book's {name}, but not built from {', '.join(BOOK_ARRAYS[name])}"
+    return None
 
 
 def _as_object(name, cls):
@@ -700,6 +721,9 @@ def check_target(target, dtypes, cv, seed=0):
         return MO.check(target.name, target.obj, seed=seed)
     if target.style == "loss_class":
         return LC.check(target.name, *target.obj, target.kind, seed=seed)
+    if target.style == "layer_update":
+        return LO.check(target.name, target.obj, dtypes, _seed(seed, target.name),
+                        lambda label, dtype, note: _error(target, f"{OPT_STEPS} steps", dtype, seed, np.zeros(()), note))
     if target.style == "lr_backward":
         return LRB.check(target.name, target.kind, *target.obj, seed=seed, cv=cv)
     if target.kind == "optimizer" and target.style == "nnfs":
@@ -1126,8 +1150,8 @@ def _judge(target, dtypes, declared, seed, report):
         return Outcome(target, "UNBUILT", {}, report)
     if (engine := _takes_own_type(target, report)):
         return Outcome(target, "OTHER_TYPE", {"engine": engine}, report)
-    objects = target.style in ("lr_backward", "loss_class", "model_optimizer")
-    if objects and target.kind != "batchnorm":
+    objects = target.style in ("lr_backward", "loss_class", "model_optimizer", "layer_update")
+    if objects and target.kind not in OBJECT_CONVENTIONS:
         return Outcome(target, "FAIL", {}, report)  # checked as objects: no convention applies (a rerun would repeat it)
     kind = "adam" if target.kind == "optimizer" and target.name.lower() == "adam" else target.kind
     # a convention declared for the whole scan that this component does not follow (cs231n's linear
@@ -1146,7 +1170,7 @@ def _judge(target, dtypes, declared, seed, report):
     best = (0, {}, report)
     for base, base_report in bases:
         options = [o for o in conv.candidates(kind, base) if _may_follow(target, o)
-                   and (not objects or o[0] == "running_var")]     # an object's BatchNorm reads that one alone
+                   and (not objects or o[0] in OBJECT_CONVENTIONS[target.kind])]
         pairs = [dict([a, b]) for i, a in enumerate(options) for b in options[i + 1:] if a[0] != b[0]]
         for extra in [dict([o]) for o in options] + pairs:
             retry = _refusals(check_target(target, dtypes, {**base, **extra}, seed))[0]
@@ -1156,6 +1180,10 @@ def _judge(target, dtypes, declared, seed, report):
             if n > best[0] and len(extra) == 1:
                 best = (n, extra, retry)
     return Outcome(target, "FAIL", best[1], best[2])
+
+
+# the conventions the object checks read (norm_object.py, dropout_object.py), by kind
+OBJECT_CONVENTIONS = {"batchnorm": ("running_var",), "dropout": ("dropout",)}
 
 
 def _may_follow(target, option):

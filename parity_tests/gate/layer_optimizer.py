@@ -1,0 +1,96 @@
+"""An optimizer class whose ``update(layer)`` steps one layer's ``weights``/``biases`` by its
+``dweights``/``dbiases`` (the blogs' ``Adam``/``SGD`` beside their ``Dense`` layers; "Neural Networks
+from Scratch" names the same method ``update_params``): built with its own defaults (an SGD taking a
+``momentum`` also with 0.9), its hyperparameters read from its attributes (``learning_rate``/``lr``,
+``momentum``, ``beta1``/``beta_1``, ``beta2``, ``eps``/``epsilon``, ``rho``/``decay_rate``), then 20
+steps on two layers beside the torch optimizer of its name (``optimizer_check.py``)."""
+import inspect
+import re
+
+import torch
+
+from .optimizer_check import check_optimizer
+from .report import Report
+
+T = torch.optim
+TORCH = {"sgd": T.SGD, "momentum": T.SGD, "nesterov": T.SGD, "adam": T.Adam, "rmsprop": T.RMSprop,
+         "adagrad": T.Adagrad}
+LR = ("learning_rate", "lr", "eta", "step_size", "alpha")
+READS = re.compile(r"\b(?:layer|l|lyr)\.(dweights|dbiases)\b")
+
+
+def _kind(name):
+    return re.sub(r"^(optimizer_?)|_", "", name.lower())
+
+
+def recognise(name, cls):
+    """Whether ``cls`` is such an optimizer: named like one, ``update(layer)`` reading ``layer.dweights``."""
+    update = getattr(cls, "update", None)
+    if _kind(name) not in TORCH or not callable(update):
+        return False
+    try:
+        required = [p.name for p in inspect.signature(update).parameters.values()
+                    if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)][1:]
+        src = inspect.getsource(update)
+    except (TypeError, ValueError, OSError):
+        return False
+    return len(required) == 1 and required[0] in ("layer", "l", "lyr") and bool(READS.search(src))
+
+
+def _first(attrs, names, default=None):
+    return next((float(attrs[k]) for k in names if isinstance(attrs.get(k), (int, float)) and
+                 not isinstance(attrs.get(k), bool)), default)
+
+
+def hyper(kind, opt):
+    """torch's keyword arguments for the optimizer ``opt`` as built, from its attributes."""
+    a = vars(opt)
+    lr = _first(a, LR)
+    if kind in ("sgd", "momentum", "nesterov"):
+        momentum = _first(a, ("momentum", "mu", "beta", "gamma"), 0.0)
+        return {"lr": lr, "momentum": momentum, **({"nesterov": True} if kind == "nesterov" else {})}
+    if kind == "adam":
+        return {"lr": lr, "betas": (_first(a, ("beta1", "beta_1", "b1"), 0.9), _first(a, ("beta2", "beta_2", "b2"),
+                                                                                        0.999)),
+                "eps": _first(a, ("eps", "epsilon"), 1e-8)}
+    if kind == "rmsprop":
+        return {"lr": lr, "alpha": _first(a, ("rho", "decay_rate", "decay", "beta", "gamma"), 0.99),
+                "eps": _first(a, ("eps", "epsilon"), 1e-8)}
+    return {"lr": lr, "eps": _first(a, ("eps", "epsilon"), 1e-10)}
+
+
+class _Steps:
+    """``update(layer)`` as ``update_params(layer)``, the form ``optimizer_check`` drives."""
+
+    def __init__(self, opt):
+        self.opt = opt
+
+    def update_params(self, layer):
+        self.opt.update(layer)
+
+
+def check(name, cls, dtypes, seed, error):
+    """A ``Report``: each configuration, 20 steps against torch (``error(label, dtype, note)``: a failed
+    result for a constructor that raises)."""
+    kind = _kind(name)
+    params = inspect.signature(cls.__init__).parameters
+    configs = [{}]
+    if kind == "sgd" and "momentum" in params and params["momentum"].default in (0, 0.0):
+        configs.append({"momentum": 0.9})
+    report = Report()
+    for config in configs:
+        label = name + "".join(f"({k}={v})" for k, v in config.items())
+        for dtype in dtypes:
+            try:
+                opt = cls(**config)
+            except (Exception, SystemExit) as e:    # noqa: BLE001 -- the user's constructor
+                report.extend(Report([error(label, dtype, f"building it raised {type(e).__name__}: {e}")]))
+                continue
+            kw = hyper(kind, opt)
+            if kw["lr"] is None:
+                report.extend(Report([error(label, dtype, "no learning rate found among its attributes ("
+                                                          + ", ".join(LR) + ")")]))
+                continue
+            report.extend(check_optimizer(_Steps(opt), TORCH[kind], kw, hints=False, steps=20, dtype=dtype,
+                                          seed=seed, name=label))
+    return report

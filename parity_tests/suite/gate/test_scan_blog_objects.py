@@ -1,0 +1,183 @@
+"""``parity scan`` on the object forms of the blogs' and Keras-like from-scratch frameworks: a
+``Dropout(rate)`` (its scale against torch's inverted dropout with the mask it drew, the share it keeps,
+its eval forward), a ``BatchNormalization(momentum=0.99, epsilon=1e-3)`` that makes its gamma at the
+first forward (checked as an object, not as the book's layer it is named after), an ``Adam``/``SGD``
+whose ``update(layer)`` steps ``layer.weights`` by ``layer.dweights`` (20 steps against torch), and a
+``Sequential()`` built empty (listed under "Skipped": nothing in it to check). Seeded bugs fail at their
+check, with a line saying why where one can."""
+import pytest
+
+from parity_tests.gate.scan import scan
+
+from .test_scan import F64, failed_checks, verdicts, write_files
+
+SOURCE = '''import numpy as np
+
+
+class Dropout:
+    def __init__(self, rate):
+        self.rate = rate
+        self.training = True
+
+    def forward(self, inputs):
+        if not self.training:
+            return inputs
+        self.mask = (np.random.rand(*inputs.shape) > self.rate) / (1 - self.rate)
+        return inputs * self.mask
+
+    def backward(self, dvalues):
+        return dvalues * self.mask
+
+
+class BatchNormalization:
+    def __init__(self, momentum=0.99, epsilon=1e-3):
+        self.momentum, self.epsilon, self.built = momentum, epsilon, False
+
+    def forward(self, x, training=True):
+        if not self.built:
+            d = x.shape[1]
+            self.gamma, self.beta = np.ones(d), np.zeros(d)
+            self.moving_mean, self.moving_var = np.zeros(d), np.ones(d)
+            self.built = True
+        if training:
+            mu, var = x.mean(axis=0), x.var(axis=0)
+            n = x.shape[0]
+            self.moving_mean = self.momentum * self.moving_mean + (1 - self.momentum) * mu
+            self.moving_var = self.momentum * self.moving_var + (1 - self.momentum) * var * n / (n - 1)
+        else:
+            mu, var = self.moving_mean, self.moving_var
+        self.inv_std = 1.0 / np.sqrt(var + self.epsilon)
+        self.x_hat = (x - mu) * self.inv_std
+        return self.gamma * self.x_hat + self.beta
+
+    def backward(self, grad):
+        n = grad.shape[0]
+        self.dgamma = (grad * self.x_hat).sum(axis=0)
+        self.dbeta = grad.sum(axis=0)
+        dx_hat = grad * self.gamma
+        return self.inv_std / n * (n * dx_hat - dx_hat.sum(axis=0) - self.x_hat * (dx_hat * self.x_hat).sum(axis=0))
+
+
+class SGD:
+    def __init__(self, learning_rate=0.01, momentum=0.0):
+        self.learning_rate, self.momentum = learning_rate, momentum
+
+    def update(self, layer):
+        if not hasattr(layer, "v_w"):
+            layer.v_w, layer.v_b = np.zeros_like(layer.weights), np.zeros_like(layer.biases)
+        layer.v_w = self.momentum * layer.v_w + layer.dweights
+        layer.v_b = self.momentum * layer.v_b + layer.dbiases
+        layer.weights -= self.learning_rate * layer.v_w
+        layer.biases -= self.learning_rate * layer.v_b
+
+
+class Adam:
+    def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
+        self.learning_rate, self.beta1, self.beta2, self.eps = learning_rate, beta1, beta2, eps
+
+    def update(self, layer):
+        if not hasattr(layer, "t"):
+            layer.m_w, layer.v_w = np.zeros_like(layer.weights), np.zeros_like(layer.weights)
+            layer.m_b, layer.v_b = np.zeros_like(layer.biases), np.zeros_like(layer.biases)
+            layer.t = 0
+        layer.t += 1
+        layer.m_w = self.beta1 * layer.m_w + (1 - self.beta1) * layer.dweights
+        layer.v_w = self.beta2 * layer.v_w + (1 - self.beta2) * layer.dweights ** 2
+        layer.m_b = self.beta1 * layer.m_b + (1 - self.beta1) * layer.dbiases
+        layer.v_b = self.beta2 * layer.v_b + (1 - self.beta2) * layer.dbiases ** 2
+        m_hat_w, v_hat_w = layer.m_w / (1 - self.beta1 ** layer.t), layer.v_w / (1 - self.beta2 ** layer.t)
+        m_hat_b, v_hat_b = layer.m_b / (1 - self.beta1 ** layer.t), layer.v_b / (1 - self.beta2 ** layer.t)
+        layer.weights -= self.learning_rate * m_hat_w / (np.sqrt(v_hat_w) + self.eps)
+        layer.biases -= self.learning_rate * m_hat_b / (np.sqrt(v_hat_b) + self.eps)
+
+
+class Sequential:
+    def __init__(self, layers=None):
+        self.layers = list(layers) if layers else []
+
+    def add(self, layer):
+        self.layers.append(layer)
+
+    def forward(self, x, training=True):
+        for layer in self.layers:
+            x = layer.forward(x, training=training)
+        return x
+
+    def backward(self, grad):
+        for layer in reversed(self.layers):
+            grad = layer.backward(grad)
+        return grad
+'''
+
+
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory):
+    return scan([write_files(tmp_path_factory.mktemp("blog"), {"nn.py": SOURCE})], dtypes=F64)
+
+
+def test_each_form_is_checked_and_passes(outcomes):
+    found, skipped = outcomes
+    assert verdicts(found) == {n: ("PASS", {}) for n in ("Dropout", "BatchNormalization", "SGD", "Adam")}
+    checks = {o.target.name: {r.check for r in o.report.results} for o in found}
+    assert {"forward", "keep_share", "eval_forward", "fd:grad_input"} <= checks["Dropout"]
+    assert {"forward", "grad_param:gamma", "running_mean:moving_mean", "running_var:moving_var",
+            "eval_forward"} <= checks["BatchNormalization"]
+    assert {r.component for o in found if o.target.name == "SGD" for r in o.report.results} == \
+        {"SGD", "SGD(momentum=0.9)"}
+    assert dict(skipped)["Sequential"].startswith("a container built empty (layers = []")
+
+
+BUGS = {
+    "dropout not scaled": ("self.mask = (np.random.rand(*inputs.shape) > self.rate) / (1 - self.rate)",
+                           "self.mask = np.random.rand(*inputs.shape) > self.rate", "Dropout", "forward",
+                           "not divided by 1 - p"),
+    "dropout scaled by the rate": ("self.mask = (np.random.rand(*inputs.shape) > self.rate) / (1 - self.rate)",
+                                   "self.mask = (np.random.rand(*inputs.shape) > self.rate) / self.rate", "Dropout",
+                                   "forward", "divided by p, the drop probability"),
+    "dropout keeps the rate": ("self.mask = (np.random.rand(*inputs.shape) > self.rate) / (1 - self.rate)",
+                               "self.mask = (np.random.rand(*inputs.shape) < self.rate) / (1 - self.rate)",
+                               "Dropout", "keep_share", "the drop probability"),
+    "batchnorm eps outside the square root": ("self.inv_std = 1.0 / np.sqrt(var + self.epsilon)",
+                                              "self.inv_std = 1.0 / (np.sqrt(var) + self.epsilon)",
+                                              "BatchNormalization", "forward", "eps added outside"),
+    "adam without the bias correction's t": ("layer.t += 1\n", "layer.t = 1\n", "Adam", "param:*", ""),
+    "sgd momentum's sign": ("layer.v_w = self.momentum * layer.v_w + layer.dweights",
+                            "layer.v_w = self.momentum * layer.v_w - layer.dweights", "SGD", "param:*", ""),
+}
+
+
+@pytest.mark.parametrize("bug", sorted(BUGS))
+def test_each_seeded_bug_fails_at_its_check(tmp_path, bug):
+    old, new, component, check, why = BUGS[bug]
+    assert SOURCE.count(old) == 1, old
+    found = scan([write_files(tmp_path, {"nn.py": SOURCE.replace(old, new)})], only=component, dtypes=F64)[0]
+    verdict, checks, text = failed_checks(found, component)
+    assert verdict == "FAIL" and why in text, (verdict, checks, text)
+    if check.endswith("*"):
+        assert any(c.startswith(check[:-1]) for c in checks), checks
+    else:
+        assert check in checks, checks
+
+
+CLASSIC = '''import numpy as np
+
+
+class Dropout:
+    def __init__(self, p=0.5):
+        self.p = p
+
+    def forward(self, x, training=True):
+        if training:
+            self.mask = np.random.rand(*x.shape) > self.p
+            return x * self.mask
+        return x * (1 - self.p)
+
+    def backward(self, grad):
+        return grad * self.mask
+'''
+
+
+def test_classic_dropout_scaling_in_eval_is_the_convention(tmp_path):
+    folder = write_files(tmp_path, {"d.py": CLASSIC})
+    assert verdicts(scan([folder], dtypes=F64)[0]) == {"Dropout": ("CONVENTION", {"dropout": "classic"})}
+    assert verdicts(scan([folder], dtypes=F64, conventions={"dropout": "classic"})[0]) == {"Dropout": ("PASS", {})}
