@@ -266,6 +266,9 @@ def targets(name, cls, names, pairs):
         key = p.name.lower()
         if key in SIZES:
             fixed[p.name] = SIZES[key]
+        elif key in ("dim", "size", "n", "c", "num_channels", "channels", "d", "width") and \
+                _kind(name, layer=True) in ("layernorm", "batchnorm"):
+            fixed[p.name] = D                       # LayerNorm(dim), BatchNorm(channels): the features normalised
         elif key in DROPOUT.BUILD and _kind(name, layer=True) == "dropout":
             fixed[p.name] = DROPOUT.BUILD[key]      # Dropout(rate), Dropout(keep_prob=...)
         elif key in OTHER and not (p.default is not p.empty and _kind(name, layer=True) == "batchnorm"):

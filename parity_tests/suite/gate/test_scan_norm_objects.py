@@ -146,8 +146,10 @@ def test_each_form_passes_against_torch_with_its_running_statistics_and_eval(tmp
         <= checks, checks
 
 
-def test_a_layer_norm_passes_against_torchs_layer_norm(tmp_path):
-    outcomes, skipped = scan([write_files(tmp_path, {"ln.py": LAYER_NORM})], dtypes=F64)
+@pytest.mark.parametrize("size", ["d_model", "dim", "normalized_shape", "n_embd"])
+def test_a_layer_norm_passes_against_torchs_layer_norm(tmp_path, size):
+    source = LAYER_NORM.replace("d_model", size)
+    outcomes, skipped = scan([write_files(tmp_path, {"ln.py": source})], dtypes=F64)
     assert verdicts(outcomes) == {"LayerNorm": ("PASS", {})} and skipped == []
     assert outcomes[0].target.kind == "layernorm"
     assert {"forward", "grad_input", "grad_param:gamma", "grad_param:beta", "fd:gamma"} <= \
