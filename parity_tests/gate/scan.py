@@ -391,7 +391,7 @@ def discover(modules, style="auto", only=None):
                     targets.append(Target(name, LC.kind(name), "loss_class", (obj, names), where))
             elif inspect.isclass(obj) and style == "mytorch" and callable(getattr(obj, "forward", None)) and \
                     callable(getattr(obj, "backward", None)):
-                skipped.append((name, unrecognised(name)))  # said under its own style too (RNNCell, CTCLoss)
+                skipped.append((name, unrecognised(name, obj)))  # said under its own style too (RNNCell, CTCLoss)
             elif inspect.isclass(obj) and style in ("auto", "cs231n") and (kind := _linear_classifier(name, obj)):
                 targets.append(Target(f"{name}.loss", kind, "classifier",
                                       _classifier_loss(obj), where))
@@ -530,7 +530,7 @@ def _class(name, cls, targets, skipped, where):
         skipped.append((name, "a layer or network of \"Deep Learning from Scratch 2\" (params and grads as lists) "
                               f"parity scan does not recognise by name (it checks {', '.join(sorted(LIST_KINDS))})"))
     elif hasattr(cls, "forward") and hasattr(cls, "backward"):
-        skipped.append((name, unrecognised(name)))
+        skipped.append((name, unrecognised(name, cls)))
     elif name == "LinearClassifier" and callable(getattr(cls, "train", None)):
         pass                                        # cs231n's base of LinearSVM and Softmax: their loss is checked
     elif callable(getattr(cls, "loss", None)) and (callable(getattr(cls, "gradient", None))
@@ -547,8 +547,19 @@ def _class(name, cls, targets, skipped, where):
                               + (f" (it has {', '.join(methods)}: not a style parity scan knows)" if methods else "")))
 
 
-def unrecognised(name):
+LABELS = {"y", "y_true", "targets", "target", "labels", "label", "y_onehot", "t", "y_batch"}
+
+
+def unrecognised(name, cls=None):
     """Why a class with forward and backward is not checked."""
+    try:
+        args = list(inspect.signature(cls.backward).parameters)[1:] if cls is not None else []
+    except (TypeError, ValueError):
+        args = []
+    if len(args) >= 2 and LABELS & {a.lower() for a in args}:
+        return (f"a network whose backward takes the labels (backward({', '.join(args)})): parity scan drives the "
+                "networks of the styles it knows (cs231n's, the books', Nielsen's, the course's); the functions "
+                "and layers beside it are checked where they are written")
     if re.search(r"ctc", name, re.I):
         return "a CTC loss (forward(logits, target, input_lengths, target_lengths)): not checked by parity scan"
     if LRB.NOT_ARRAYS.search(name):

@@ -169,3 +169,18 @@ def test_a_function_taking_an_autograd_tensor_is_skipped_not_failed(tmp_path):
     assert "autograd class Tensor (it calls .log_softmax() on what it is given)" in why, why
     (tmp_path / "engine.py").write_text(AUTOGRAD.replace("np.maximum(x, 0)", "x.maximum(0)"))
     assert verdicts(scan([str(tmp_path)], dtypes=F64)[0])["relu"][0] == "FAIL"
+
+
+def test_a_network_whose_backward_takes_the_labels_is_listed_as_one(tmp_path):
+    """Raschka's NeuralNetMLP: ``forward(x) -> (a_h, a_out)``, ``backward(x, a_h, a_out, y)`` returning its
+    gradients: a network of another style, said so (it was "a layer class ... not recognised by name")."""
+    (tmp_path / "net.py").write_text(
+        "import numpy as np\n\ndef sigmoid(z):\n    return 1. / (1. + np.exp(-z))\n\n"
+        "class NeuralNetMLP:\n    def __init__(self, num_features, num_hidden, num_classes):\n"
+        "        self.weight_h = np.zeros((num_hidden, num_features))\n\n"
+        "    def forward(self, x):\n        a_h = sigmoid(x @ self.weight_h.T)\n        return a_h, a_h\n\n"
+        "    def backward(self, x, a_h, a_out, y):\n        return (a_out - y, a_h)\n")
+    outcomes, skipped = scan([str(tmp_path)], dtypes=F64)
+    assert verdicts(outcomes) == {"sigmoid": ("PASS", {})}
+    assert dict(skipped)["NeuralNetMLP"].startswith("a network whose backward takes the labels (backward(x, a_h, "
+                                                     "a_out, y))")
