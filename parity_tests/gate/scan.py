@@ -362,7 +362,7 @@ def discover(modules, style="auto", only=None):
                 else:
                     targets.append(Target(name, "network", "nielsen", (obj, dict(vars(mod))), where))
             elif inspect.isclass(obj) and style in OBJECTS and \
-                    (names := LRB.methods(obj, known=style != "mytorch" and (name in BOOK_CLASSES or (
+                    (names := LRB.methods(obj, known=style == "auto" and (name in BOOK_CLASSES or (
                         name in LIST_KINDS and _keeps_lists(obj))))):
                 # backward(output_gradient, learning_rate) updating the weights itself (The Independent Code,
                 # Omar Aflak, Victor Zhou), or leaving its gradients in dicts (joelnet) or in dW, gradW...

@@ -181,3 +181,10 @@ def test_classic_dropout_scaling_in_eval_is_the_convention(tmp_path):
     folder = write_files(tmp_path, {"d.py": CLASSIC})
     assert verdicts(scan([folder], dtypes=F64)[0]) == {"Dropout": ("CONVENTION", {"dropout": "classic"})}
     assert verdicts(scan([folder], dtypes=F64, conventions={"dropout": "classic"})[0]) == {"Dropout": ("PASS", {})}
+
+
+def test_the_lr_backward_style_checks_book_named_classes_as_objects(tmp_path):
+    """Under ``--style lr-backward`` a class named like the book's (``BatchNormalization``, ``Dropout``) is
+    checked as an object: that style runs no book adapter, so they were left out without a word."""
+    found, _ = scan([write_files(tmp_path, {"nn.py": SOURCE})], style="lr-backward", dtypes=F64)
+    assert {"Dropout", "BatchNormalization", "SGD", "Adam"} <= set(verdicts(found))
