@@ -22,12 +22,16 @@ BUILD = {**dict.fromkeys(DROP, 0.4), **dict.fromkeys(KEEP, 0.6)}
 SHARE_SHAPE, SHARE_SLACK = (200, 250), 0.02
 
 
-def drop_of(hyper):
-    """``(p, how it was read)`` from its attributes, or None."""
+def drop_of(hyper, cv=None):
+    """``(p, how it was read)`` from its attributes (``dropout_p=keep``: ``p``, ``rate``... read as the keep
+    probability, as cs231n's older ``dropout_param['p']``), or None."""
+    keep = (cv or {}).get("dropout_p") == "keep"
     for k in DROP:
         v = hyper.get(k, hyper.get("_" + k))
-        if v is not None and 0 <= float(v) < 1:
+        if v is not None and 0 <= float(v) < 1 and not keep:
             return float(v), f"{k}={float(v):g}, the drop probability"
+        if v is not None and 0 < float(v) <= 1 and keep:
+            return 1.0 - float(v), f"{k}={float(v):g} read as the keep probability (dropout_p=keep)"
     for k in KEEP:
         v = hyper.get(k, hyper.get("_" + k))
         if v is not None and 0 < float(v) <= 1:
@@ -39,7 +43,7 @@ def check(c, make, names, x, out, hyper, cv):
     """The training forward, the share kept and the eval forward (see the module's docstring)."""
     from . import lr_backward as lrb                # its object helpers (it imports this module)
     from .norm_object import to_eval
-    found = drop_of(hyper)
+    found = drop_of(hyper, cv)
     if found is None or not isinstance(out, np.ndarray) or out.shape != x.shape:
         return
     p, how = found

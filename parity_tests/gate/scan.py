@@ -1194,7 +1194,7 @@ def _judge(target, dtypes, declared, seed, report):
 
 
 # the conventions the object checks read (norm_object.py, dropout_object.py), by kind
-OBJECT_CONVENTIONS = {"batchnorm": ("running_var",), "dropout": ("dropout",)}
+OBJECT_CONVENTIONS = {"batchnorm": ("running_var",), "dropout": ("dropout", "dropout_p")}
 
 
 def _may_follow(target, option):

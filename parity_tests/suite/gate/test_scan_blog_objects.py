@@ -188,3 +188,12 @@ def test_the_lr_backward_style_checks_book_named_classes_as_objects(tmp_path):
     checked as an object: that style runs no book adapter, so they were left out without a word."""
     found, _ = scan([write_files(tmp_path, {"nn.py": SOURCE})], style="lr-backward", dtypes=F64)
     assert {"Dropout", "BatchNormalization", "SGD", "Adam"} <= set(verdicts(found))
+
+
+def test_a_dropout_whose_p_keeps_is_the_keep_convention(tmp_path):
+    source = CLASSIC.replace("class Dropout:", "class DropoutLayer:").replace(
+        "self.mask = np.random.rand(*x.shape) > self.p\n            return x * self.mask",
+        "self.mask = (np.random.rand(*x.shape) < self.p) / self.p\n            return x * self.mask").replace(
+        "return x * (1 - self.p)", "return x")
+    outcomes = scan([write_files(tmp_path, {"d.py": source})], dtypes=F64)[0]
+    assert verdicts(outcomes) == {"DropoutLayer": ("CONVENTION", {"dropout_p": "keep"})}
