@@ -401,7 +401,8 @@ def discover(modules, style="auto", only=None):
             elif inspect.isclass(obj) and style in OBJECTS + ("textbook",) and LO.recognise(name, obj):
                 # Adam/SGD with update(layer) on layer.weights/dweights (the blogs', beside their Dense)
                 targets.append(Target(name, "optimizer", "layer_update", obj, where))
-            elif inspect.isclass(obj) and (style in ("auto", "textbook") or name in MODEL_CLASSES):
+            elif inspect.isclass(obj) and (style in ("auto", "textbook") or name in MODEL_CLASSES or (
+                    style == "lr-backward" and name in OPT_CLASSES)):   # update(params, grads) beside such layers
                 _class(name, obj, targets, skipped, where)      # networks are classes in both styles
     if only:
         pats = [p.strip().lower() for p in only.split(",") if p.strip()]

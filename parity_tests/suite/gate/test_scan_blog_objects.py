@@ -183,11 +183,35 @@ def test_classic_dropout_scaling_in_eval_is_the_convention(tmp_path):
     assert verdicts(scan([folder], dtypes=F64, conventions={"dropout": "classic"})[0]) == {"Dropout": ("PASS", {})}
 
 
+BOOK_ADAM = '''import numpy as np
+
+
+class Adam:
+    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999):
+        self.lr, self.beta1, self.beta2, self.iter, self.m, self.v = lr, beta1, beta2, 0, None, None
+
+    def update(self, params, grads):
+        if self.m is None:
+            self.m = {k: np.zeros_like(v) for k, v in params.items()}
+            self.v = {k: np.zeros_like(v) for k, v in params.items()}
+        self.iter += 1
+        lr_t = self.lr * np.sqrt(1.0 - self.beta2 ** self.iter) / (1.0 - self.beta1 ** self.iter)
+        for key in params.keys():
+            self.m[key] += (1 - self.beta1) * (grads[key] - self.m[key])
+            self.v[key] += (1 - self.beta2) * (grads[key] ** 2 - self.v[key])
+            params[key] -= lr_t * self.m[key] / (np.sqrt(self.v[key]) + 1e-7)
+'''
+
+
 def test_the_lr_backward_style_checks_book_named_classes_as_objects(tmp_path):
     """Under ``--style lr-backward`` a class named like the book's (``BatchNormalization``, ``Dropout``) is
-    checked as an object: that style runs no book adapter, so they were left out without a word."""
+    checked as an object, and an optimizer with the book's ``update(params, grads)`` as the book's: that
+    style runs no book adapter, so they were left out without a word."""
     found, _ = scan([write_files(tmp_path, {"nn.py": SOURCE})], style="lr-backward", dtypes=F64)
     assert {"Dropout", "BatchNormalization", "SGD", "Adam"} <= set(verdicts(found))
+    (tmp_path / "book").mkdir()
+    book = scan([write_files(tmp_path / "book", {"opt.py": BOOK_ADAM})], style="lr-backward", dtypes=F64)[0]
+    assert verdicts(book)["Adam"][0] == "CONVENTION"          # the book's eps before the bias correction
 
 
 def test_a_dropout_whose_p_keeps_is_the_keep_convention(tmp_path):
