@@ -52,7 +52,16 @@ class _BatchNorm(Layer):
         self.buffers["running_var"] = start_var(c, dtype=dtype)
 
     def describe(self):
-        return f"{type(self).__name__}({self.num_features})"
+        return f"{type(self).__name__}({self.num_features}{self._settings()})"
+
+    def _settings(self):
+        """The settings that differ from the defaults, as torch's repr writes them (a checkpoint of a
+        model with another eps or momentum is refused by them)."""
+        default = 0.1 if self.convention == "torch" else 0.9
+        said = [f"eps={self.eps:g}" if self.eps != 1e-5 else "", f"momentum={self.momentum:g}"
+                if self.momentum != default else "", "affine=False" if not self.affine else "",
+                "convention='classic'" if self.convention != "torch" else ""]
+        return "".join(", " + s for s in said if s)
 
     # The statistics are per channel over (N, H, W). x is viewed as (N, C, H*W) so every reduction
     # runs over contiguous rows; the centred input ``xc`` is kept (xhat = xc * invstd is never
@@ -178,7 +187,7 @@ class BatchNorm1d(_BatchNorm):
     spec, ndims = "(N, D)", (2,)
 
     def describe(self):
-        return f"BatchNorm1d({self.num_features})"
+        return f"BatchNorm1d({self.num_features}{self._settings()})"
 
 
 class BatchNorm2d(_BatchNorm):
@@ -204,7 +213,9 @@ class LayerNorm(Layer):
             self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
 
     def describe(self):
-        return f"LayerNorm({self.normalized_shape})"
+        said = (f", eps={self.eps:g}" if self.eps != 1e-5 else "") + (", elementwise_affine=False" if not self.affine
+                                                                      else "")
+        return f"LayerNorm({self.normalized_shape}{said})"
 
     def forward(self, x, training=None):
         x = self._input(x)

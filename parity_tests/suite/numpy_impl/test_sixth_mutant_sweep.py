@@ -5,6 +5,7 @@ settings and the bias trick, the search's draws and failed trials, the validatio
 development subset, the Trainer's per-step schedule, max-mode plateau metric and recorded lr, its
 divergence limits, max_steps checkpoint and stopped runs, and grad_check_sparse's seed."""
 import numpy as np
+import pytest
 import torch
 
 import numpy_impl.optim as no
@@ -265,3 +266,20 @@ def test_grad_check_sparse_checks_the_same_elements_for_a_seed():
     f = lambda: float(np.sum(x ** 2))               # noqa: E731
     picks = [[r[0] for r in gradcheck.grad_check_sparse(f, x, 2 * x, num_checks=6, seed=s)] for s in (1, 1, 2)]
     assert picks[0] == picks[1] != picks[2]
+
+
+def test_a_checkpoint_of_a_batchnorm_with_other_settings_is_refused(tmp_path):
+    """A BatchNorm's eps and momentum are part of the model's description (torch's repr shows them), so
+    loading a checkpoint saved with other settings is refused, not silently run with the wrong ones."""
+    import numpy_impl as ni
+    from numpy_impl.checkpoint import load_checkpoint, save_checkpoint
+    path = str(tmp_path / "bn.ckpt")
+    model = ni.Sequential(ni.Linear(4, 3), ni.BatchNorm1d(3, eps=1e-3))
+    save_checkpoint(path, model)
+    assert "eps=0.001" in model.describe()
+    other = ni.Sequential(ni.Linear(4, 3), ni.BatchNorm1d(3))
+    before = {k: v.copy() for k, v in other.named_parameters().items()}
+    with pytest.raises(ValueError, match="eps=0.001"):
+        load_checkpoint(path, other)
+    assert all(np.array_equal(v, before[k]) for k, v in other.named_parameters().items())
+    load_checkpoint(path, ni.Sequential(ni.Linear(4, 3), ni.BatchNorm1d(3, eps=1e-3)))
