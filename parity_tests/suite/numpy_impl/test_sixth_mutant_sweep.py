@@ -283,3 +283,50 @@ def test_a_checkpoint_of_a_batchnorm_with_other_settings_is_refused(tmp_path):
         load_checkpoint(path, other)
     assert all(np.array_equal(v, before[k]) for k, v in other.named_parameters().items())
     load_checkpoint(path, ni.Sequential(ni.Linear(4, 3), ni.BatchNorm1d(3, eps=1e-3)))
+
+
+def test_radam_at_exactly_rho_5_takes_the_plain_momentum_step_as_torch():
+    """torch rectifies only when rho_t > 5: with beta2 = 0.8397685748659791, rho_6 is exactly 5.0, so
+    the sixth step is still the un-rectified momentum step."""
+    b2 = 0.8397685748659791
+    w0 = np.array([0.5, -1.0, 2.0])
+    w = w0.copy()
+    opt = no.RAdam({"w": w}, lr=0.1, betas=(0.9, b2))
+    p = torch.tensor(w0, requires_grad=True)
+    topt = torch.optim.RAdam([p], lr=0.1, betas=(0.9, b2))
+    for step in range(6):
+        g = np.array([0.3, -0.2, 0.1]) * (step + 1)
+        opt.step({"w": g})
+        p.grad = torch.tensor(g)
+        topt.step()
+    np.testing.assert_allclose(w, p.detach().numpy(), rtol=1e-12)
+
+
+def test_float64_gradients_step_float32_parameters_in_float32_as_torch():
+    """A float64 gradient is cast to the parameter's float32 first (torch's grads have the
+    parameter's dtype): the state stays float32 and the steps are exactly those on the cast gradient."""
+    w0 = np.array([0.5, -1.0, 2.0], dtype=np.float32)
+    g = np.array([0.1 + 1e-9, -0.3, 1 / 3])                       # not representable in float32
+    for name, kw in (("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", dict(lr=0.1))):
+        w, cast = w0.copy(), w0.copy()
+        opt, opt32 = getattr(no, name)({"w": w}, **kw), getattr(no, name)({"w": cast}, **kw)
+        p = torch.tensor(w0, requires_grad=True)
+        topt = getattr(torch.optim, name)([p], **kw)
+        for _ in range(3):
+            opt.step({"w": g})
+            opt32.step({"w": g.astype(np.float32)})
+            p.grad = torch.tensor(g, dtype=torch.float32)
+            topt.step()
+        assert w.dtype == np.float32
+        assert all(v.dtype == np.float32 for v in opt.state["w"].values() if np.ndim(v))
+        np.testing.assert_array_equal(w, cast)
+        np.testing.assert_allclose(w, p.detach().numpy(), rtol=1e-6)
+
+
+def test_l2_penalty_with_a_numpy_float64_reg_keeps_float32_gradients():
+    from numpy_impl.losses import l2_penalty
+    W = np.array([[0.5, -1.0], [2.0, 0.25]], dtype=np.float32)
+    penalty, grads = l2_penalty({"W": W, "b": np.zeros(2, dtype=np.float32)}, np.float64(0.1))
+    assert grads["W"].dtype == np.float32 and set(grads) == {"W"}
+    np.testing.assert_allclose(grads["W"], 2 * np.float32(0.1) * W, rtol=1e-6)
+    np.testing.assert_allclose(penalty, 0.1 * float(np.sum(W.astype(np.float64) ** 2)), rtol=1e-6)
