@@ -16,6 +16,8 @@ softmax_eps        1e-7       the softmax loss VALUE is ``-log(p_y + 1e-7)`` (it
                               from Scratch" and Keras compute it (its gradient stays exact)
 svm_scale          mean       the SVM loss is torch's MultiMarginLoss as is: also averaged over the C classes
                               (default: the classic sum over classes, ``C * multi_margin_loss``)
+mse_scale          half       a loss class's squared error is ``0.5 * (p - y)**2`` (gradient ``p - y``), as
+                              ML-From-Scratch's ``SquareLoss`` and cs229 write it (torch: ``(p - y)**2``)
 reg                half       the L2 penalty is ``0.5 * reg * sum(W**2)`` (gradient ``reg * W``), as in cs231n's
                               networks (default: ``reg * sum(W**2)``, as in its linear classifiers)
 pool_ties          all        max pooling's backward gives the upstream gradient to EVERY tied maximum
@@ -52,6 +54,7 @@ CONVENTIONS = {
                     "the loss value matches -log(p_y + 1e-7) (1e-7) or -log(clip(p_y, 1e-7, 1 - 1e-7)) (clip)"),
     "svm_scale": (("mean",), ("svm_loss", "linear_svm"),
                   "the loss matches the hinge averaged over classes (MultiMarginLoss)"),
+    "mse_scale": (("half",), ("mse",), "the loss matches half the squared error, 0.5 * (p - y)**2 (gradient p - y)"),
     "reg": (("half",), ("linear_svm", "linear_softmax", "model"),
             "the L2 penalty matches 0.5 * reg * sum(W**2) (gradient reg * W)"),
     "pool_ties": (("all", "split"), ("max_pool",), "every tied maximum receives the gradient (or an equal share)"),

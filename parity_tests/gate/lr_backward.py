@@ -295,8 +295,14 @@ def targets(name, cls, names, pairs):
         # would leave the padding's code unrun)
         padded = [p.name for p in params if p.name.lower() in ("padding", "pad") and p.default in (0, None)]
         strided = [p.name for p in params if p.name.lower() in ("stride", "strides") and p.default == 1]
+        # a dense layer applying an activation it is given (numpy-ml's FullyConnected(n_out, act_fn=None),
+        # a Keras-like Dense(units, activation=None)): also built with each, where its constructor takes it
+        acts = [(p.name, a) for p in params if p.name.lower() in ACTIVATION_ARGS and (
+            p.default is None or str(p.default).lower() in ("linear", "identity", "affine", "none", ""))
+            for a in ("relu", "sigmoid", "tanh") if _builds(cls, {**fixed, p.name: a})][:3]
         for label, kwargs in [(name, fixed)] + [(f"{name}({k}=1)", {**fixed, k: 1}) for k in padded[:1]] + \
-                [(f"{name}({k}=2)", {**fixed, k: 2}) for k in strided[:1]]:
+                [(f"{name}({k}=2)", {**fixed, k: 2}) for k in strided[:1]] + \
+                [(f"{name}({k}={a!r})", {**fixed, k: a}) for k, a in acts]:
             def make(kwargs=kwargs):
                 return _construct(cls, kwargs)
             make.sized = any(k.lower() in SIZES for k in kwargs)  # built for input size D: try D-wide inputs
@@ -317,6 +323,17 @@ def targets(name, cls, names, pairs):
             return _construct(cls, {**fixed, **dict(zip(callables, (f, fp)))})
         found.append((f"{name}({f.__name__}, {fp.__name__})", _kind(f.__name__), make))
     return found, None
+
+
+ACTIVATION_ARGS = ("act_fn", "activation", "act", "activation_fn", "nonlinearity", "act_func", "activation_function")
+
+
+def _builds(cls, kwargs):
+    try:
+        _construct(cls, kwargs)
+        return True
+    except USER:                                    # noqa: BLE001 -- it takes no such value: not built so
+        return False
 
 
 CONTAINERS = ("layers", "_layers", "modules", "_modules", "children", "blocks", "sequence", "network")

@@ -404,10 +404,48 @@ def discover(modules, style="auto", only=None):
             elif inspect.isclass(obj) and (style in ("auto", "textbook") or name in MODEL_CLASSES or (
                     style == "lr-backward" and name in OPT_CLASSES)):   # update(params, grads) beside such layers
                 _class(name, obj, targets, skipped, where)      # networks are classes in both styles
+    if style in OBJECTS:                            # what looks like a component is checked or listed, never silent
+        said = {t.name.split("(")[0].split(".")[0] for t in targets} | {n for n, _ in skipped}
+        for mod in modules:
+            for name, obj in sorted(vars(mod).items()):
+                if inspect.isclass(obj) and getattr(obj, "__module__", None) == mod.__name__ and name not in said \
+                        and (why := _unchecked_form(name, obj)):
+                    skipped.append((name, why))
+                    said.add(name)
     if only:
         pats = [p.strip().lower() for p in only.split(",") if p.strip()]
         targets = [t for t in targets if any(p in t.name.lower() for p in pats)]
     return targets, skipped
+
+
+FORWARD_LIKE = LRB.FORWARDS + ("__call__", "fn", "call", "loss")
+BACKWARD_LIKE = LRB.BACKWARDS + ("gradient", "grad", "deriv")
+OPTIMIZER_NAME = re.compile(r"(sgd|adam|rmsprop|adagrad|adadelta|momentum|nesterov|optimi[sz]er|gradientdescent)", re.I)
+
+
+def _unchecked_form(name, cls):
+    """Why a class that looks like a layer, an activation, a loss or an optimizer, and that no style took,
+    is not checked (ML-From-Scratch's ``forward_pass``/``backward_pass`` layers, ``__call__``/``gradient``
+    activations, ``update(w, grad_wrt_w)`` optimizers), or None."""
+    def own(names):
+        return [m for m in names if callable(getattr(cls, m, None)) and m in {k for c in cls.__mro__[:-1]
+                                                                             for k in vars(c)}]
+    fwd, back = own(FORWARD_LIKE), own(BACKWARD_LIKE)
+    if fwd and back:
+        if LRB.is_base(cls, (fwd[0], back[0])):
+            return None                             # a base class: its subclasses are what is checked
+        return (f"has {fwd[0]}() and {back[0]}(): not a form parity scan checks (it drives forward(x) with "
+                "backward(grad), the books' and courses' own forms, and the losses and optimizers described in "
+                "the README)")
+    update = own(("update", "step", "update_params", "apply_gradients"))
+    if update and OPTIMIZER_NAME.search(name):
+        try:
+            args = ", ".join(list(inspect.signature(getattr(cls, update[0])).parameters)[1:])
+        except (TypeError, ValueError):
+            args = "..."
+        return (f"an optimizer whose {update[0]}({args}) parity scan does not drive (it drives the books' "
+                "update(params, grads), update(layer) on layer.weights/dweights, and step() over a model's layers)")
+    return None
 
 
 def _function(name, fn, namespace, targets, skipped, where):
@@ -732,7 +770,7 @@ def check_target(target, dtypes, cv, seed=0):
     if target.style == "model_optimizer":
         return MO.check(target.name, target.obj, seed=seed)
     if target.style == "loss_class":
-        return LC.check(target.name, *target.obj, target.kind, seed=seed)
+        return LC.check(target.name, *target.obj, target.kind, seed=seed, cv=cv)
     if target.style == "layer_update":
         return LO.check(target.name, target.obj, dtypes, _seed(seed, target.name),
                         lambda label, dtype, note: _error(target, f"{OPT_STEPS} steps", dtype, seed, np.zeros(()), note))
@@ -1195,7 +1233,7 @@ def _judge(target, dtypes, declared, seed, report):
 
 
 # the conventions the object checks read (norm_object.py, dropout_object.py), by kind
-OBJECT_CONVENTIONS = {"batchnorm": ("running_var",), "dropout": ("dropout", "dropout_p")}
+OBJECT_CONVENTIONS = {"batchnorm": ("running_var",), "dropout": ("dropout", "dropout_p"), "mse": ("mse_scale",)}
 
 
 def _may_follow(target, option):

@@ -221,3 +221,98 @@ def test_a_dropout_whose_p_keeps_is_the_keep_convention(tmp_path):
         "return x * (1 - self.p)", "return x")
     outcomes = scan([write_files(tmp_path, {"d.py": source})], dtypes=F64)[0]
     assert verdicts(outcomes) == {"DropoutLayer": ("CONVENTION", {"dropout_p": "keep"})}
+
+
+WITH_ACTIVATION = '''import numpy as np
+
+
+class Dense:
+    def __init__(self, n_in, n_out, activation=None):
+        self.W = np.random.randn(n_in, n_out) * 0.1
+        self.b = np.zeros(n_out)
+        self.activation = activation
+
+    def forward(self, x):
+        self.x, self.z = x, x @ self.W + self.b
+        if self.activation == "relu":
+            return np.maximum(self.z, 0)
+        if self.activation == "sigmoid":
+            return 1 / (1 + np.exp(-self.z))
+        if self.activation == "tanh":
+            return np.tanh(self.z)
+        return self.z
+
+    def backward(self, grad):
+        if self.activation == "relu":
+            grad = grad * (self.z > 0)
+        elif self.activation == "sigmoid":
+            s = 1 / (1 + np.exp(-self.z))
+            grad = grad * s * (1 - s)
+        elif self.activation == "tanh":
+            grad = grad * (1 - np.tanh(self.z) ** 2)
+        self.dW, self.db = self.x.T @ grad, grad.sum(axis=0)
+        return grad @ self.W.T
+'''
+
+
+def test_a_layer_taking_an_activation_is_also_built_with_each(tmp_path):
+    """``Dense(n_in, n_out, activation=None)``: built as it comes and with "relu", "sigmoid" and "tanh",
+    whose branches were never run (numpy-ml's ``FullyConnected(act_fn=None)``); a wrong derivative in one
+    branch fails there."""
+    found = scan([write_files(tmp_path, {"d.py": WITH_ACTIVATION})], dtypes=F64)[0]
+    assert verdicts(found) == {n: ("PASS", {}) for n in ("Dense", "Dense(activation='relu')",
+                                                         "Dense(activation='sigmoid')", "Dense(activation='tanh')")}
+    bad = scan([write_files(tmp_path, {"d.py": WITH_ACTIVATION.replace("grad * s * (1 - s)", "grad * s")})],
+               dtypes=F64)[0]
+    assert {k: v[0] for k, v in verdicts(bad).items()} == {"Dense": "PASS", "Dense(activation='relu')": "PASS",
+                                                           "Dense(activation='sigmoid')": "FAIL",
+                                                           "Dense(activation='tanh')": "PASS"}
+
+
+OTHER_FORMS = '''import numpy as np
+
+
+class Layer:
+    def forward_pass(self, X, training=True):
+        raise NotImplementedError()
+
+    def backward_pass(self, accum_grad):
+        raise NotImplementedError()
+
+
+class Conv2D(Layer):
+    def forward_pass(self, X, training=True):
+        return X
+
+    def backward_pass(self, accum_grad):
+        return accum_grad
+
+
+class SoftPlus:
+    def __call__(self, x):
+        return np.log(1 + np.exp(x))
+
+    def gradient(self, x):
+        return 1 / (1 + np.exp(-x))
+
+
+class StochasticGradientDescent:
+    def __init__(self, learning_rate=0.01):
+        self.learning_rate = learning_rate
+
+    def update(self, w, grad_wrt_w):
+        return w - self.learning_rate * grad_wrt_w
+'''
+
+
+def test_classes_of_forms_no_style_checks_are_listed_not_dropped(tmp_path):
+    """ML-From-Scratch's ``forward_pass``/``backward_pass`` layers, ``__call__``/``gradient`` activations and
+    ``update(w, grad_wrt_w)`` optimizers, named as no style knows, were left out without a word; a base
+    class whose methods are not written is not listed."""
+    found, skipped = scan([write_files(tmp_path, {"m.py": OTHER_FORMS, "d.py": WITH_ACTIVATION})], dtypes=F64)
+    why = dict(skipped)
+    assert why["Conv2D"].startswith("has forward_pass() and backward_pass(): not a form parity scan checks")
+    assert why["SoftPlus"].startswith("has __call__() and gradient()")
+    assert why["StochasticGradientDescent"].startswith("an optimizer whose update(w, grad_wrt_w) parity scan "
+                                                       "does not drive")
+    assert "Layer" not in why

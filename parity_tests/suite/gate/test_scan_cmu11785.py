@@ -11,7 +11,7 @@ import os
 import pytest
 
 from parity_tests.cli import main
-from parity_tests.gate.scan import scan
+from parity_tests.gate.scan import check_target, scan
 
 from .test_scan import F64, ROOT, seeded, verdicts
 from .test_scan import failed_checks as _failures, write_files as _write
@@ -243,15 +243,24 @@ class CrossEntropy(Loss):
 
 def test_loss_classes_taking_the_target_first_and_returning_a_loss_per_element(tmp_path):
     """ML-From-Scratch: ``loss(y, y_pred)`` and ``gradient(y, y_pred)``, unreduced; the base class is
-    not a component. Its own SquareLoss is 0.5 * (y - p)**2: half torch's, told as such."""
+    not a component. Its own SquareLoss is 0.5 * (y - p)**2 with the gradient -(y - p): half torch's,
+    consistently, which is the convention mse_scale=half; strictly read, told as such."""
     outcomes, skipped = scan([_write(tmp_path, {"loss_functions.py": ML_FROM_SCRATCH})])
     assert verdicts(outcomes) == {"CrossEntropy": ("PASS", {}), "SquareLoss": ("PASS", {})}
     assert skipped == []
     (tmp_path / "half").mkdir()
     half = ML_FROM_SCRATCH.replace("return np.power((y - y_pred), 2)", "return 0.5 * np.power((y - y_pred), 2)") \
         .replace("return -2 * (y - y_pred)", "return -(y - y_pred)")
-    verdict, checks, text = _failures(scan([_write(tmp_path / "half", {"loss_functions.py": half})])[0], "SquareLoss")
-    assert verdict == "FAIL" and "forward" in checks and "half the square" in text
+    found = scan([_write(tmp_path / "half", {"loss_functions.py": half})])[0]
+    assert verdicts(found)["SquareLoss"] == ("CONVENTION", {"mse_scale": "half"})
+    strict = check_target(next(o.target for o in found if o.target.name == "SquareLoss"), F64, {})
+    assert "forward" in {r.check for r in strict.failures}
+    assert "half the square" in " ".join(r.message() for r in strict.failures)
+    # half the loss with the full gradient is no convention: its forward fails, and its gradient against it
+    wrong = half.replace("return -(y - y_pred)", "return -2 * (y - y_pred)")
+    (tmp_path / "wrong").mkdir()
+    verdict, checks, _ = _failures(scan([_write(tmp_path / "wrong", {"loss_functions.py": wrong})])[0], "SquareLoss")
+    assert verdict == "FAIL" and {"forward", "fd:grad_input"} <= checks
 
 
 OUTSIDE = {   # what the review of this style wrote as others write it
