@@ -13,7 +13,8 @@ adapter reads them, checked as objects: ``forward(input)`` and a backward return
   ``parameters``/``gradients``);
 * "grads": ``backward(grad)`` leaving ``dW``, ``gradW``, ``dLdW``... in a class whose name no book's adapter
   takes (CMU 11-785's MyTorch: ``Linear``, ``Conv2d_stride1``, ``MaxPool2d``...);
-* "local": ``backward()`` returning the elementwise dA/dZ (11-785's first handout's activations).
+* "local": ``backward()`` returning the elementwise dA/dZ (11-785's first handout's activations);
+* "local_x": ``__call__(x)`` and ``gradient(x)`` returning dA/dZ at x (ML-From-Scratch's activations).
 
 A weight is a float array the layer holds (attributes, ``self.params`` as a dict or list, or made at
 its first forward; the attributes of the layers it holds too, by path: ``layers[0].W``) that its forward
@@ -118,6 +119,14 @@ def methods(cls, known=False):
     if issubclass(cls, (torch.nn.Module, torch.autograd.Function)):
         return None                                 # torch's own: forward(ctx, x), backward(ctx, g)
     fwd = next((m for m in FORWARDS if callable(getattr(cls, m, None))), None)
+    if fwd is None and "__call__" in {k for c in cls.__mro__[:-1] for k in vars(c)}:
+        # an activation as ML-From-Scratch writes one: __call__(x) and gradient(x), the derivative at x
+        call = _positional(cls.__call__)
+        for m in ("gradient", "grad", "derivative", "deriv", "prime"):
+            found = _positional(getattr(cls, m)) if callable(getattr(cls, m, None)) else None
+            if call and len(call[1]) == 2 and found and len(found[1]) == 2:
+                return "__call__", m, "local_x"
+        return None
     fargs = _positional(getattr(cls, fwd)) if fwd else None
     if not fargs or len(fargs[1]) != 2:
         return None
@@ -621,8 +630,8 @@ def _generators(obj, depth=2, seen=None):
 
 def _backward(obj, names, x, g):
     fn, mode = getattr(obj, names[1]), names[2]
-    if mode == "local":                             # dA/dZ, elementwise: the chain rule is the caller's
-        local = fn()
+    if mode in ("local", "local_x"):                # dA/dZ, elementwise: the chain rule is the caller's
+        local = fn() if mode == "local" else fn(np.array(x, copy=True))
         try:                                        # an array of the output's shape, or a number (Identity's 1.0)
             ok = not isinstance(local, (bool, str, bytes)) and np.asarray(local).dtype.kind in "fiub" and \
                 np.broadcast_shapes(np.shape(local), np.shape(g)) == np.shape(g)
@@ -880,6 +889,11 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None, 
                     f"SGD's, (before - after) / learning_rate"))
                 break
     _explain_stale(c, obj, names, x, g, dx, weights, after)
+    if kind == "softmax" and dx is not None and np.shape(dx) == g.shape and np.allclose(dx, g * out * (1 - out)):
+        for r in c.results:
+            if r.check in ("grad_input", "fd:grad_input") and not r.passed:
+                _note(r, "its gradient is g * p * (1 - p), the Jacobian's diagonal alone: each output depends on "
+                         "every input of its row, so the input gradient is p * (g - sum(g * p)) over the row")
     if dx is not None and np.shape(dx) == g.shape and np.array_equal(dx, g) and kind != "identity":
         for r in c.results:
             if r.check in ("grad_input", "fd:grad_input") and not r.passed:

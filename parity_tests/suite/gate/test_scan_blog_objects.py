@@ -306,13 +306,60 @@ class StochasticGradientDescent:
 
 
 def test_classes_of_forms_no_style_checks_are_listed_not_dropped(tmp_path):
-    """ML-From-Scratch's ``forward_pass``/``backward_pass`` layers, ``__call__``/``gradient`` activations and
-    ``update(w, grad_wrt_w)`` optimizers, named as no style knows, were left out without a word; a base
-    class whose methods are not written is not listed."""
+    """ML-From-Scratch's ``forward_pass``/``backward_pass`` layers and ``update(w, grad_wrt_w)`` optimizers,
+    named as no style knows, were left out without a word; a base class whose methods are not written is
+    not listed."""
     found, skipped = scan([write_files(tmp_path, {"m.py": OTHER_FORMS, "d.py": WITH_ACTIVATION})], dtypes=F64)
     why = dict(skipped)
     assert why["Conv2D"].startswith("has forward_pass() and backward_pass(): not a form parity scan checks")
-    assert why["SoftPlus"].startswith("has __call__() and gradient()")
+    assert verdicts(found)["SoftPlus"] == ("PASS", {})        # __call__ and gradient(x): checked
     assert why["StochasticGradientDescent"].startswith("an optimizer whose update(w, grad_wrt_w) parity scan "
                                                        "does not drive")
     assert "Layer" not in why
+
+
+CALL_GRADIENT = '''import numpy as np
+
+
+class Sigmoid():
+    def __call__(self, x):
+        return 1 / (1 + np.exp(-x))
+
+    def gradient(self, x):
+        return self.__call__(x) * (1 - self.__call__(x))
+
+
+class LeakyReLU():
+    def __init__(self, alpha=0.2):
+        self.alpha = alpha
+
+    def __call__(self, x):
+        return np.where(x >= 0, x, self.alpha * x)
+
+    def gradient(self, x):
+        return np.where(x >= 0, 1, self.alpha)
+
+
+class Softmax():
+    def __call__(self, x):
+        e_x = np.exp(x - np.max(x, axis=-1, keepdims=True))
+        return e_x / np.sum(e_x, axis=-1, keepdims=True)
+
+    def gradient(self, x):
+        p = self.__call__(x)
+        return p * (1 - p)
+'''
+
+
+def test_activations_with_call_and_gradient_are_checked(tmp_path):
+    """ML-From-Scratch's activations, ``__call__(x)`` and ``gradient(x)`` (dA/dZ at x), against torch with
+    their own alpha; its Softmax's elementwise ``p * (1 - p)`` is the Jacobian's diagonal alone, and is
+    told so (they were listed as having no forward())."""
+    found = scan([write_files(tmp_path, {"activation_functions.py": CALL_GRADIENT})], dtypes=F64)[0]
+    assert {k: v[0] for k, v in verdicts(found).items()} == {"Sigmoid": "PASS", "LeakyReLU": "PASS",
+                                                             "Softmax": "FAIL"}
+    verdict, checks, text = failed_checks(found, "Softmax")
+    assert "grad_input" in checks and "the Jacobian's diagonal alone" in text
+    bad = CALL_GRADIENT.replace("return np.where(x >= 0, 1, self.alpha)", "return np.where(x >= 0, 1, 0)")
+    (tmp_path / "bad").mkdir()
+    assert verdicts(scan([write_files(tmp_path / "bad", {"a.py": bad})], dtypes=F64)[0])["LeakyReLU"][0] == "FAIL"
