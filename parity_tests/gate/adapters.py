@@ -802,14 +802,11 @@ def _float32_compute(cv, dtype, kwargs):
             "tolerances": {"float64": POLICY["float32"], **(kwargs.get("tolerances") or {})}}
 
 
-SHARE_SHAPE, SHARE_SLACK = (200, 250), 0.02      # 50,000 elements: 0.02 is 10 standard deviations or more
-
-
 def _keep_share(layer, cv, dtype, kwargs):
     """The share of elements a dropout keeps in training, on 50,000 ones, against the keep probability
     its p stands for (1 - p; p under ``dropout_p=keep``): the values compared elsewhere are read from
     its own output, so a mask that keeps the wrong share (p for 1 - p, or everything) shows here."""
-    from .compare import CheckResult, failed
+    from .compare import SHARE_SHAPE, failed, kept_share
     p = float(_hyper(layer, "p", "dropout_ratio", default=0.5))
     keep = p if cv.get("dropout_p") == "keep" else 1 - p
     meta = dict(component=layer.name, check="keep_share", dtype=dtype.name, sample=kwargs.get("sample", ""),
@@ -824,14 +821,9 @@ def _keep_share(layer, cv, dtype, kwargs):
         np.random.set_state(state)
     if out is None or np.shape(out) != SHARE_SHAPE:
         return Report([])                           # the forward check says what is wrong
-    kept = float(np.mean(np.asarray(out) != 0))
     what = f"p = {p:g} read as the keep probability" if cv.get("dropout_p") == "keep" else \
         f"1 - p, p = {p:g} the drop probability"
-    ok = abs(kept - keep) <= SHARE_SLACK
-    return Report([CheckResult(passed=ok, max_abs=abs(kept - keep), max_rel=abs(kept - keep) / max(keep, 1e-12),
-                               total=1, mismatches=int(not ok), tolerance=f"within {SHARE_SLACK:g}",
-                               note="" if ok else f"kept {kept:.1%} of {out.size:,} elements in training; expected "
-                                                  f"{keep:.0%} ({what})", extra={"statistic": True}, **meta)])
+    return Report([kept_share(out, keep, what, **meta)])
 
 
 def loss_function(component, keep_dtype=False):

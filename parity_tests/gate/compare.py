@@ -135,6 +135,21 @@ def add_note(result, text):
     result.note = (result.note + "; " if result.note else "") + text
 
 
+# dropout's share of units kept, on 50,000 ones: 0.02 is 10 standard deviations or more
+SHARE_SHAPE, SHARE_SLACK = (200, 250), 0.02
+
+
+def kept_share(out, keep, what, **meta):
+    """The ``keep_share`` result of a dropout's training output ``out`` on ones of ``SHARE_SHAPE``: the
+    share of elements it kept, within ``SHARE_SLACK`` of ``keep`` (``what``: how keep was read)."""
+    kept = float(np.mean(np.asarray(out) != 0))
+    ok = abs(kept - keep) <= SHARE_SLACK
+    return CheckResult(passed=ok, max_abs=abs(kept - keep), max_rel=abs(kept - keep) / max(keep, 1e-12), total=1,
+                       mismatches=int(not ok), tolerance=f"within {SHARE_SLACK:g}",
+                       note="" if ok else f"kept {kept:.1%} of {np.size(out):,} elements in training; expected "
+                                          f"{keep:.0%} ({what})", extra={"statistic": True}, **meta)
+
+
 def failed(note, **meta):
     """A check that failed before any comparison (an exception, a mutated input, a wrong dtype)."""
     return CheckResult(passed=False, note=note, **meta)

@@ -12,14 +12,13 @@ Its backward is checked by ``lr_backward.py`` against finite differences of its 
 same mask."""
 import numpy as np
 
-from .compare import CheckResult, add_note
+from .compare import SHARE_SHAPE, add_note, kept_share
 
 DROP = ("p", "rate", "dropout_rate", "drop_rate", "dropout_ratio", "drop_prob", "dropout", "drop_probability",
         "p_drop", "prob", "dropout_prob")
 KEEP = ("keep_prob", "keep_rate", "keep", "keep_probability", "p_keep", "retain_prob", "keep_ratio")
 # constructor arguments, by name, and the value the scan builds the layer with
 BUILD = {**dict.fromkeys(DROP, 0.4), **dict.fromkeys(KEEP, 0.6)}
-SHARE_SHAPE, SHARE_SLACK = (200, 250), 0.02
 
 
 def drop_of(hyper, cv=None):
@@ -66,13 +65,7 @@ def check(c, make, names, x, out, hyper, cv):
     ones = np.ones(SHARE_SHAPE)
     big = np.asarray(lrb._run(obj, names, ones))
     if big.shape == SHARE_SHAPE:
-        kept = float(np.mean(big != 0))
-        ok = abs(kept - (1 - p)) <= SHARE_SLACK
-        c.results.append(CheckResult(
-            passed=ok, max_abs=abs(kept - (1 - p)), max_rel=abs(kept - (1 - p)) / max(1 - p, 1e-12), total=1,
-            mismatches=int(not ok), tolerance=f"within {SHARE_SLACK:g}", check="keep_share",
-            note="" if ok else f"kept {kept:.1%} of {big.size:,} elements in training; expected {1 - p:.0%} ({how})",
-            extra={"statistic": True}, **{**c.meta, "shape": SHARE_SHAPE}))
+        c.results.append(kept_share(big, 1 - p, how, **{**c.meta, "check": "keep_share", "shape": SHARE_SHAPE}))
     mode = to_eval(obj, getattr(obj, names[0]))
     if mode is None:
         if classic:
