@@ -137,6 +137,12 @@ BUGS = {
     "dropout keeps the rate": ("self.mask = (np.random.rand(*inputs.shape) > self.rate) / (1 - self.rate)",
                                "self.mask = (np.random.rand(*inputs.shape) < self.rate) / (1 - self.rate)",
                                "Dropout", "keep_share", "the drop probability"),
+    "dropout scales in eval too": ("        if not self.training:\n            return inputs\n",
+                                   "        if not self.training:\n            return inputs * (1 - self.rate)\n",
+                                   "Dropout", "eval_forward", ""),
+    "batchnorm running variance 0.1% off": (
+        "(1 - self.momentum) * var * n / (n - 1)", "(1 - self.momentum) * var * n / (n - 1) * 1.001",
+        "BatchNormalization", "running_var:moving_var", ""),
     "batchnorm eps outside the square root": ("self.inv_std = 1.0 / np.sqrt(var + self.epsilon)",
                                               "self.inv_std = 1.0 / (np.sqrt(var) + self.epsilon)",
                                               "BatchNormalization", "forward", "eps added outside"),
