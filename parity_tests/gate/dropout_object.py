@@ -41,7 +41,7 @@ def drop_of(hyper, cv=None):
 def check(c, make, names, x, out, hyper, cv):
     """The training forward, the share kept and the eval forward (see the module's docstring)."""
     from . import lr_backward as lrb                # its object helpers (it imports this module)
-    from .norm_object import to_eval
+    from .norm_object import run_eval, to_eval
     found = drop_of(hyper, cv)
     if found is None or not isinstance(out, np.ndarray) or out.shape != x.shape:
         return
@@ -73,6 +73,8 @@ def check(c, make, names, x, out, hyper, cv):
                                    "training argument, eval() or training attribute): its output is never scaled")
         return
     kw, way = mode
-    got = getattr(obj, names[0])(x.copy(), **kw)
+    ran, got = run_eval(c, obj, names, x, kw, way)
+    if not ran:
+        return
     c.add("eval_forward", got, x * (1.0 - p) if classic else x)
     c.results[-1].reference = f"torch (dropout in eval: {'x * (1 - p)' if classic else 'x'}; eval by {way})"

@@ -33,7 +33,7 @@ RUNNING = re.compile(r"(running|moving|mov_|ema|global|pop|avg|average)", re.I)
 MOMENTUM = re.compile(r"^_?(alpha|momentum|decay|rho|mom|bn_momentum|avg_decay|moving_average\w*|ema\w*|"
                       r"running_momentum|average_factor)$", re.I)
 EPS = ("eps", "epsilon", "eps_", "_eps", "epsilon_", "_epsilon")
-USUAL_EPS = (1e-5, 1e-8, 1e-7, 1e-6, 1e-3, 1e-4, 1e-12, 0.0)     # torch, 11-785, Keras/DLFS-like, ...
+USUAL_EPS = (1e-5, 1e-8, 1e-7, 1e-6, 1e-3, 1e-4, 1e-12)          # torch, 11-785, Keras/DLFS-like, ... (> 0: torch's)
 KEEPS = (0.9, 0.99, 0.999, 0.95, 0.8)                              # w, where it keeps no momentum attribute
 # a forward's mode argument, by name: its value in training (eval: the other one)
 TRAIN_FLAGS = {"training": True, "train": True, "is_training": True, "train_mode": True, "train_flg": True,
@@ -89,6 +89,18 @@ def to_eval(obj, fn):
     return None
 
 
+def run_eval(c, obj, names, x, kw, how):
+    """``(ran, its eval forward of a copy of x)``; ``ran`` False, with an ``eval_forward`` failure, where it
+    raises (an output of None is compared, and fails, as any other)."""
+    from .api import where
+    from .lr_backward import USER
+    try:
+        return True, getattr(obj, names[0])(x.copy(), **kw)
+    except USER as e:                               # noqa: BLE001 -- the user's eval mode
+        c.fail("eval_forward", f"its eval forward ({how}) raised {type(e).__name__}: {e}{where(e)}")
+        return False, None
+
+
 def _last(k):
     return str(k).rpartition(".")[2]
 
@@ -123,7 +135,7 @@ def _torch_bn(x, gamma, beta, eps, axis, g=None, mean=None, var=None):
 
 
 def eps_of(hyper):
-    return next((float(hyper[k]) for k in EPS if k in hyper and 0 <= float(hyper[k]) < 1), None)
+    return next((float(hyper[k]) for k in EPS if k in hyper and 0 < float(hyper[k]) < 1), None)
 
 
 def affine(weights):
@@ -339,7 +351,9 @@ def check_state(c, make, names, shape, weights, hyper, eps, cv, rng):
         return
     kw, how = mode
     held = {k: np.array(v, copy=True) for k, v in lrb._params(obj).items()}
-    got = getattr(obj, names[0])(x3.copy(), **kw)
+    ran, got = run_eval(c, obj, names, x3, kw, how)
+    if not ran:
+        return
     ref = _torch_bn(x3, held.get(gamma_k) if gamma_k else None, held.get(beta_k) if beta_k else None,
                     eps, axis,
                     mean=held[running["mean"]], var=held[running["var"]])

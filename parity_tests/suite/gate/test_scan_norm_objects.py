@@ -170,6 +170,9 @@ BUGS = {
     "blog: eval mode normalises by the batch": (
         BLOG, "mean, var = self.running_mean, self.running_var", "mean, var = X.mean(axis=0), X.var(axis=0)",
         "eval_forward", ""),
+    "blog: eval mode not written (it raises)": (
+        BLOG, "            mean, var = self.running_mean, self.running_var",
+        "            raise NotImplementedError('eval')", "eval_forward", "its eval forward (training = False) raised"),
     "blog: gamma and beta swapped in the forward": (
         BLOG, "return self.gamma * self.X_norm + self.beta", "return self.beta * self.X_norm + self.gamma",
         "forward", ""),
