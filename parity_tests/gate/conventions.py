@@ -35,6 +35,11 @@ velocity           torch      reads an update rule's kept ``velocity`` as torch'
                    negated    reads it as lr times the buffer (``v = mu*v + lr*dw; w -= v``)
 adam_t             next       reads Adam's kept ``t`` as the step to come (``setdefault('t', 1)``, stored t + 1)
                               (default: the steps taken, as torch's ``step``)
+momentum           average    SGD's velocity is an average of the gradients, ``v = mu*v + (1 - mu)*g`` from
+                              ``v = 0``, then ``w -= lr*v`` (ML-From-Scratch's StochasticGradientDescent)
+                              (torch: ``v = mu*v + g``, starting at ``v = g``)
+sqrt_eps           inside     Adagrad and RMSprop divide by ``sqrt(G + eps)`` (ML-From-Scratch's, d2l's)
+                              (torch: ``sqrt(G) + eps``)
 =================  =========  ==============================================================================
 """
 import math
@@ -67,6 +72,10 @@ CONVENTIONS = {
     "velocity": (("torch", "negated"), ("optimizer",),
                  "the parameters match; velocity is kept as torch's momentum buffer (torch) or lr times it (negated)"),
     "adam_t": (("next",), ("adam",), "the parameters match; t is kept as the step to come (t + 1)"),
+    "momentum": (("average",), ("sgd",),
+                 "the parameters match SGD whose velocity averages the gradients, v = mu*v + (1 - mu)*g from 0"),
+    "sqrt_eps": (("inside",), ("rmsprop", "adagrad"),
+                 "the parameters match the update divided by sqrt(G + eps), eps inside the square root"),
 }
 
 
@@ -214,6 +223,45 @@ class FoldedEpsAdam(torch.optim.Optimizer):
                 st["exp_avg_sq"].mul_(b2).addcmul_(p.grad, p.grad, value=1 - b2)
                 lr_t = group["lr"] * math.sqrt(1 - b2 ** t) / (1 - b1 ** t)
                 p.addcdiv_(st["exp_avg"], st["exp_avg_sq"].sqrt().add_(group["eps"]), value=-lr_t)
+
+
+class AveragedMomentumSGD(torch.optim.Optimizer):
+    """SGD whose velocity averages the gradients: ``v = mu*v + (1 - mu)*g`` from ``v = 0``, ``p -= lr*v``
+    (ML-From-Scratch's ``StochasticGradientDescent``). torch's ``dampening=mu`` differs at the first step
+    only, where its buffer starts at ``g``. State name as ``torch.optim.SGD``'s."""
+
+    def __init__(self, params, lr, momentum=0.0, **unused):
+        super().__init__(params, dict(lr=lr, momentum=momentum))
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            mu = group["momentum"]
+            for p in group["params"]:
+                buf = self.state[p].setdefault("momentum_buffer", torch.zeros_like(p))
+                buf.mul_(mu).add_(p.grad, alpha=1 - mu)
+                p.add_(buf, alpha=-group["lr"])
+
+
+class InsideEps(torch.optim.Optimizer):
+    """Adagrad (``alpha`` None: ``G += g*g``) or RMSprop (``G = alpha*G + (1 - alpha)*g*g``) dividing by
+    ``sqrt(G + eps)``, eps inside the square root; state names as torch's (``sum``, ``square_avg``)."""
+
+    def __init__(self, params, lr, eps, alpha=None, **unused):
+        super().__init__(params, dict(lr=lr, eps=eps, alpha=alpha))
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            alpha = group["alpha"]
+            for p in group["params"]:
+                st = self.state[p]
+                if alpha is None:
+                    g2 = st.setdefault("sum", torch.zeros_like(p)).addcmul_(p.grad, p.grad)
+                else:
+                    g2 = st.setdefault("square_avg", torch.zeros_like(p)).mul_(alpha).addcmul_(
+                        p.grad, p.grad, value=1 - alpha)
+                p.addcdiv_(p.grad, (g2 + group["eps"]).sqrt(), value=-group["lr"])
 
 
 class TiedMaxPool(torch.nn.Module):

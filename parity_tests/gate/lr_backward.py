@@ -14,7 +14,11 @@ adapter reads them, checked as objects: ``forward(input)`` and a backward return
 * "grads": ``backward(grad)`` leaving ``dW``, ``gradW``, ``dLdW``... in a class whose name no book's adapter
   takes (CMU 11-785's MyTorch: ``Linear``, ``Conv2d_stride1``, ``MaxPool2d``...);
 * "local": ``backward()`` returning the elementwise dA/dZ (11-785's first handout's activations);
-* "local_x": ``__call__(x)`` and ``gradient(x)`` returning dA/dZ at x (ML-From-Scratch's activations).
+* "local_x": ``__call__(x)`` and ``gradient(x)`` returning dA/dZ at x (ML-From-Scratch's activations);
+* "opt": ``forward_pass(X, training=True)`` and ``backward_pass(accum_grad)`` stepping each weight with
+  the optimizer ``initialize(optimizer)`` gave it, ``W = self.W_opt.update(W, grad_w)`` (ML-From-Scratch's
+  ``Dense``, ``Conv2D``, ``BatchNormalization``...): built with the input shape ``set_input_shape`` takes and
+  given plain SGD at ``LR``, so the gradients are read from the update as in "lr".
 
 A weight is a float array the layer holds (attributes, ``self.params`` as a dict or list, or made at
 its first forward; the attributes of the layers it holds too, by path: ``layers[0].W``) that its forward
@@ -66,10 +70,12 @@ SIZES = {"input_size": D, "n_inputs": D, "n_input": D, "in_features": D, "input_
          "output_nodes": H, "out_dim": H, "neurons": H, "units": H, "n_neurons": H, "output_units": H,
          "num_features": D, "n_features": D, "features": D, "in_feature": D, "out_feature": H,
          "input_features": D, "output_features": H, "d_model": D, "normalized_shape": D, "embed_dim": D,
-         "emb_dim": D, "model_dim": D, "feature_dim": D, "n_embd": D}
+         "emb_dim": D, "model_dim": D, "feature_dim": D, "n_embd": D, "n_units": H, "num_units": H}
 IMAGE = (4, 7, 6)              # an input_shape: (C, H, W) or (H, W, C), both leave a 3x3 kernel room
+POOLED = (3, 8, 6)             # a pooling's (C, H, W) where 2x2 windows at stride 1 or 2 fit exactly
 OTHER = {"input_shape": IMAGE, "kernel_size": 3, "filter_size": 3, "depth": 5, "num_filters": 5,
-         "n_filters": 5, "filters": 5, "out_channels": 5, "kernel_shape": (3, 3), "layer_depth": 5,
+         "n_filters": 5, "filters": 5, "out_channels": 5, "kernel_shape": (3, 3), "filter_shape": (3, 3),
+         "layer_depth": 5,
          "pool_size": 2, "in_channels": 3, "in_channel": 3, "input_channels": 3, "n_channels": 3, "channels": 3,
          "out_channel": 5, "output_channels": 5, "kernel": 2, "stride": 2, "upsampling_factor": 2,
          "downsampling_factor": 2, "factor": 2, "scale_factor": 2, "alpha": 0.5, "negative_slope": 0.1}
@@ -149,6 +155,8 @@ def methods(cls, known=False):
             return fwd, m, "dict"
         if len(required) == 1 and _gradient_name(names[0]) and _ctor_lr(cls):
             return fwd, m, "attr"
+        if len(required) == 1 and _gradient_name(names[0]) and m == "backward_pass" and fwd == "forward_pass":
+            return fwd, m, "opt"                    # ML-From-Scratch: the weights stepped by initialize()'s optimizer
         if len(required) == 1 and _gradient_name(names[0]) and not known and not m.endswith("_pass"):
             return fwd, m, "grads"                  # backward(grad) leaving dW, gradW... (a step() applies them)
     return None
@@ -208,6 +216,23 @@ def is_base(cls, names):
     that are not (the HSE modules' ``forward`` returning ``self.updateOutput(input)``, a ``pass``)."""
     return all(_not_written(getattr(cls, n)) or _delegates_to_stub(cls, n) for n in names[:2]) or \
         any(_not_written(getattr(cls, n)) and _raises(getattr(cls, n)) for n in names[:2])
+
+
+def abstract(cls, names, modules):
+    """Whether ``cls`` is a base class its subclasses complete: its forward or backward calls a method of
+    ``self`` that it lacks and a subclass in ``modules`` defines (ML-From-Scratch's ``PoolingLayer``, whose
+    ``forward_pass`` calls the ``_pool_forward`` of ``MaxPooling2D`` and ``AveragePooling2D``)."""
+    lacking = set()
+    for n in names[:2]:
+        try:
+            tree = ast.parse(textwrap.dedent(inspect.getsource(getattr(cls, n))))
+        except (OSError, TypeError, SyntaxError):
+            continue
+        lacking |= {c.func.attr for c in ast.walk(tree) if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute)
+                    and isinstance(c.func.value, ast.Name) and c.func.value.id == "self"
+                    and not hasattr(cls, c.func.attr)}
+    return bool(lacking) and any(inspect.isclass(c) and c is not cls and cls in c.__mro__ and
+                                 any(hasattr(c, m) for m in lacking) for m_ in modules for c in vars(m_).values())
 
 
 def _delegates_to_stub(cls, name):
@@ -270,11 +295,13 @@ def targets(name, cls, names, pairs):
         params = list(inspect.signature(cls.__init__).parameters.values())[1:]
     except (TypeError, ValueError):
         params = []
-    fixed, callables, missing = {}, [], []
+    fixed, callables, missing, named = {}, [], [], []
     for p in params:
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
             continue
         key = p.name.lower()
+        if key in ("stride", "strides") and p.default == 1:
+            continue                                # its default, and once more at 2 (below)
         if key in SIZES:
             fixed[p.name] = SIZES[key]
         elif key in ("dim", "size", "n", "c", "num_channels", "channels", "d", "width") and \
@@ -293,10 +320,28 @@ def targets(name, cls, names, pairs):
             fixed[p.name] = (int(np.prod(IMAGE)), 1)
         elif p.default is not p.empty:
             continue
+        elif key in NAMED and re.search("activation", name, re.I):
+            named.append(p.name)                    # ML-From-Scratch's Activation(name): built with each name
         elif "activation" in key or "prime" in key or "deriv" in key or key in ("f", "df", "fn", "func", "function"):
             callables.append(p.name)
         else:
             missing.append(p.name)
+    opt = names[2] == "opt"
+
+    def build(kwargs, kind):
+        obj = _construct(cls, kwargs)
+        return _initialize(obj, kind) if opt else obj
+    if named and not missing and not callables:
+        found = []
+        for a in NAMED_KINDS:
+            kwargs = {**fixed, named[0]: a}
+            if _builds(cls, kwargs):
+                def make(kwargs=kwargs, kind=_kind(a)):
+                    return build(kwargs, kind)
+                make.sized, make.batched = False, opt
+                found.append((f"{name}({a!r})", _kind(a), make))
+        return found, None if found else (f"a layer built as {name}({', '.join(p.name for p in params)}): none of "
+                                          f"{', '.join(map(repr, NAMED_KINDS))} builds it")
     if missing:
         return [], (f"a layer built as {name}({', '.join(p.name for p in params)}): "
                     f"parity scan has no value for {', '.join(repr(m) for m in missing)}")
@@ -305,6 +350,10 @@ def targets(name, cls, names, pairs):
         # as built by default, and once more with a padding of 1 where it takes one (its default 0
         # would leave the padding's code unrun)
         padded = [p.name for p in params if p.name.lower() in ("padding", "pad") and p.default in (0, None)]
+        # ML-From-Scratch's padding='same' (or 'valid'): the other one too
+        worded = [(p.name, {"same": "valid", "valid": "same"}[p.default.lower()]) for p in params if p.name.lower()
+                  in ("padding", "pad") and isinstance(p.default, str) and p.default.lower() in ("same", "valid")
+                  and _kind(name, layer=True) == "conv"]      # (torch pools with no padding='same')
         strided = [p.name for p in params if p.name.lower() in ("stride", "strides") and p.default == 1]
         # a dense layer applying an activation it is given (numpy-ml's FullyConnected(n_out, act_fn=None),
         # a Keras-like Dense(units, activation=None)): also built with each, where its constructor takes it
@@ -312,11 +361,13 @@ def targets(name, cls, names, pairs):
             p.default is None or str(p.default).lower() in ("linear", "identity", "affine", "none", ""))
             for a in ("relu", "sigmoid", "tanh") if _builds(cls, {**fixed, p.name: a})][:3]
         for label, kwargs in [(name, fixed)] + [(f"{name}({k}=1)", {**fixed, k: 1}) for k in padded[:1]] + \
+                [(f"{name}({k}={w!r})", {**fixed, k: w}) for k, w in worded[:1]] + \
                 [(f"{name}({k}=2)", {**fixed, k: 2}) for k in strided[:1]] + \
                 [(f"{name}({k}={a!r})", {**fixed, k: a}) for k, a in acts]:
             def make(kwargs=kwargs):
-                return _construct(cls, kwargs)
+                return build(kwargs, _kind(name, layer=True))
             make.sized = any(k.lower() in SIZES for k in kwargs)  # built for input size D: try D-wide inputs
+            make.batched = opt                      # its input_shape leaves the batch out
             found.append((label, _kind(name, layer=True), make))
         if (empty := _empty_container(found[0][2])):
             return [], (f"a container built empty ({empty} = []; Sequential().add(...) fills it): nothing to check "
@@ -337,6 +388,30 @@ def targets(name, cls, names, pairs):
 
 
 ACTIVATION_ARGS = ("act_fn", "activation", "act", "activation_fn", "nonlinearity", "act_func", "activation_function")
+# an Activation(name) layer's argument, and the names it is built with (those without a hyperparameter of
+# their own: an ELU's alpha kept inside the function object it builds would go unread)
+NAMED = ("name", "activation_name", "act_name", "function_name")
+NAMED_KINDS = ("relu", "sigmoid", "tanh", "softmax")
+
+
+class RateSGD:
+    """The optimizer ``initialize(optimizer)`` is given (ML-From-Scratch's layers copy it once per weight):
+    plain SGD at ``LR``, ``update(w, grad) -> w - LR * grad``, so that a weight's gradient is read from
+    its update as for the layers that update their own weights."""
+    learning_rate = LR
+
+    def update(self, w, grad, *rest, **kwargs):
+        return w - LR * np.asarray(grad)
+
+
+def _initialize(obj, kind):
+    """An ML-From-Scratch layer made ready as its network makes it: ``set_input_shape`` where it was not
+    given one (a row of D features; a pooling's image, (C, H, W)), then ``initialize(optimizer)``."""
+    if getattr(obj, "input_shape", None) is None and callable(getattr(obj, "set_input_shape", None)):
+        obj.set_input_shape(POOLED if kind in ("max_pool", "avg_pool", "conv") else (D,))
+    if callable(getattr(obj, "initialize", None)):
+        obj.initialize(RateSGD())
+    return obj
 
 
 def _builds(cls, kwargs):
@@ -654,7 +729,7 @@ def _dense(params):
     return None
 
 
-def _inputs(kind, obj, params, sized):
+def _inputs(kind, obj, params, sized, batched=False):
     """The input shapes to try, in order: what the layer's weights say, its ``input_shape``, a vector for
     a softmax, D-wide rows for a layer built for input size D, else an image, a matrix, a column, a row."""
     dense = _dense(params)
@@ -662,7 +737,8 @@ def _inputs(kind, obj, params, sized):
         return [(1, D)] if dense[2] == "DH" else [(D, 1), (1, D)]
     shape = getattr(obj, "input_shape", None)
     if isinstance(shape, (tuple, list)) and shape and all(isinstance(n, (int, np.integer)) for n in shape):
-        return [tuple(int(n) for n in shape)]
+        shape = tuple(int(n) for n in shape)
+        return [((N,) if len(shape) == 1 else (2,)) + shape] if batched else [shape]
     first = []
     for w in params.values():               # (F, C, k, k) kernels on a batch of images; (F, C, k) on sequences
         if w.ndim == 4:
@@ -760,7 +836,8 @@ def _weights(probe, names, x, arrays, built, out, rng):
 
 def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None, cv=None):
     obj = _build(make, seed)
-    shapes = [batch] if batch else _inputs(kind, obj, _params(obj), getattr(make, "sized", False))
+    shapes = [batch] if batch else _inputs(kind, obj, _params(obj), getattr(make, "sized", False),
+                                           getattr(make, "batched", False))
     c.meta["shape"] = shapes[0]                     # the input tried, should the first one fail
     shape = batch or _pick(make, names, shapes, seed, rng)
     c.meta["shape"] = shape
@@ -930,6 +1007,7 @@ def _spread(make, weights, flat, single, seed, upcast):
             _set(made, k, v.copy())
         return made
     spread.spread, spread.sized, spread.fallback = True, getattr(make, "sized", False), None
+    spread.batched = getattr(make, "batched", False)
     return spread
 
 
@@ -988,7 +1066,7 @@ def _gradients(obj, names, weights, before, after, attrs_before):
     from ``self.grads``/``self.gradients`` by key ("dict"), or from the attributes its backward left
     (``dW``, ``gradW``, ``weights_gradient``: "attrs"); "none: why" when there is none to read."""
     changed = any(not _same(before[k], after[k]) for k in weights)
-    if changed or (names[2] in ("lr", "attr") and not weights):
+    if changed or (names[2] in ("lr", "attr", "opt") and not weights):
         return {k: (before[k] - after[k]) / LR if after[k].shape == before[k].shape else after[k]
                 for k in weights}, "update"
     for name in GRAD_DICTS:

@@ -120,7 +120,8 @@ def check_optimizer(optimizer, torch_optimizer, hyper, *, hints=True, **kwargs):
     if report.passed:
         return report
     if not hints:
-        return _explain_nesterov(report, fresh, optimizer, torch_optimizer, hyper, kwargs)
+        return _explain_adam(_explain_nesterov(report, fresh, optimizer, torch_optimizer, hyper, kwargs),
+                             fresh, optimizer, torch_optimizer, hyper, kwargs)
     adam = torch_optimizer is torch.optim.Adam
     options = [("adam_eps", "folded")] * adam + [("velocity", "torch"), ("velocity", "negated")] * (not adam) \
         + [("adam_t", "next")] * adam
@@ -132,7 +133,43 @@ def check_optimizer(optimizer, torch_optimizer, hyper, *, hints=True, **kwargs):
             for r in report.failures:
                 r.note = (r.note + "; " if r.note else "") + "hint: " + conv.hint(name, value)
             return report
-    return _explain_nesterov(report, fresh, optimizer, torch_optimizer, hyper, kwargs)
+    return _explain_adam(_explain_nesterov(report, fresh, optimizer, torch_optimizer, hyper, kwargs),
+                         fresh, optimizer, torch_optimizer, hyper, kwargs)
+
+
+class UncorrectedStepAdam(torch.optim.Adam):
+    """Adam whose bias corrections divide by ``1 - beta1`` and ``1 - beta2`` at every step, the step
+    count ``t`` left out of ``1 - beta**t`` (ML-From-Scratch's ``Adam``). Not a convention: used only to
+    say what a failing Adam does."""
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            b1, b2 = group["betas"]
+            for p in group["params"]:
+                st = self.state[p]
+                if not st:
+                    st["step"] = torch.tensor(0.0)
+                    st["exp_avg"], st["exp_avg_sq"] = torch.zeros_like(p), torch.zeros_like(p)
+                st["step"] += 1
+                st["exp_avg"].lerp_(p.grad, 1 - b1)
+                st["exp_avg_sq"].mul_(b2).addcmul_(p.grad, p.grad, value=1 - b2)
+                p.addcdiv_(st["exp_avg"] / (1 - b1), (st["exp_avg_sq"] / (1 - b2)).sqrt() + group["eps"],
+                           value=-group["lr"])
+
+
+def _explain_adam(report, fresh, optimizer, torch_optimizer, hyper, kwargs):
+    """A failing Adam that steps exactly as Adam without ``t`` in its bias corrections says so."""
+    import copy
+    if report.passed or torch_optimizer is not torch.optim.Adam or fresh is optimizer or \
+            conv.parse(kwargs.get("conventions") or {}).get("adam_eps"):
+        return report
+    if _check(copy.deepcopy(fresh), UncorrectedStepAdam, hyper, **kwargs).passed:
+        for r in report.failures:
+            r.note = (r.note + "; " if r.note else "") + (
+                "it steps as Adam whose bias corrections divide by 1 - beta1 and 1 - beta2: the step count t is "
+                "missing (m_hat = m / (1 - beta1**t), v_hat = v / (1 - beta2**t))")
+    return report
 
 
 class AfterStepNesterov(torch.optim.Optimizer):
@@ -195,14 +232,22 @@ def _check(optimizer, torch_optimizer, hyper, *, config=None, steps=20, dtype="f
         params = {k: rng.standard_normal(shape) for k, (shape, _) in PARAMS.items()}
     params = {k: np.array(v, dtype=dtype) for k, v in params.items()}
     tensors = {k: torch.tensor(v.copy(), requires_grad=True) for k, v in params.items()}
+    base_cls = torch_optimizer                      # the state names' (a convention's class keeps them)
     if cv.get("adam_eps") == "folded":
         if torch_optimizer is not torch.optim.Adam:
             raise ValueError(f"convention adam_eps=folded applies to torch.optim.Adam, not {torch_optimizer.__name__}")
         torch_optimizer = conv.FoldedEpsAdam
+    if cv.get("momentum") == "average" and torch_optimizer is torch.optim.SGD and not hyper.get("nesterov"):
+        torch_optimizer = conv.AveragedMomentumSGD
+    if cv.get("sqrt_eps") == "inside" and torch_optimizer in (torch.optim.Adagrad, torch.optim.RMSprop):
+        hyper = {"lr": hyper.get("lr", 1e-2), "eps": hyper.get("eps", 1e-10 if torch_optimizer is torch.optim.Adagrad
+                                                                 else 1e-8),
+                 "alpha": hyper.get("alpha", 0.99) if torch_optimizer is torch.optim.RMSprop else None}
+        torch_optimizer = conv.InsideEps
     try:
         style = style or _style(optimizer)
         topt = torch_optimizer(list(tensors.values()), **hyper)
-        smap = _state_map(torch.optim.Adam if torch_optimizer is conv.FoldedEpsAdam else torch_optimizer, state)
+        smap = _state_map(base_cls, state)
         if cv.get("velocity") == "torch":           # v = mu*v + dw; w -= lr*v: the buffer itself
             smap["velocity"] = ("momentum_buffer", 1.0)
         elif cv.get("velocity") == "negated":       # v = mu*v + lr*dw; w -= v: lr times the buffer

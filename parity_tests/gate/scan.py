@@ -30,6 +30,7 @@ from . import model_optimizer as MO
 from . import nielsen as NI
 from . import recurrent_reference as recurrent
 from . import samples as S
+from . import weight_optimizer as WO
 from .adapters import LIST_KINDS, check_component, kind_of, torch_loss
 from .api import UNBUILT, where
 from .compare import NOT_WRITTEN
@@ -368,7 +369,7 @@ def discover(modules, style="auto", only=None):
                 # Omar Aflak, Victor Zhou), or leaving its gradients in dicts (joelnet) or in dW, gradW...
                 if why := LRB.unlike(name, names):
                     skipped.append((name, why))
-                elif not LRB.is_base(obj, names):
+                elif not LRB.is_base(obj, names) and not LRB.abstract(obj, names, modules):
                     found, why = LRB.targets(name, obj, names, pairs)
                     targets.extend(Target(label, kind, "lr_backward", (make, names), where) for label, kind, make in found)
                     if why and not (not found and LRB.subclassed(obj, modules)):
@@ -398,6 +399,9 @@ def discover(modules, style="auto", only=None):
             elif inspect.isclass(obj) and name in NNFS_CLASSES:
                 if style in ("auto", "nnfs"):
                     _nnfs_class(name, obj, targets, skipped, where)
+            elif inspect.isclass(obj) and style in OBJECTS + ("textbook",) and WO.recognise(name, obj):
+                # update(w, grad) returning the next weight, one copy per weight (ML-From-Scratch's)
+                targets.append(Target(name, WO.kind(name), "weight_update", obj, where))
             elif inspect.isclass(obj) and style in OBJECTS + ("textbook",) and LO.recognise(name, obj):
                 # Adam/SGD with update(layer) on layer.weights/dweights (the blogs', beside their Dense)
                 targets.append(Target(name, "optimizer", "layer_update", obj, where))
@@ -409,7 +413,7 @@ def discover(modules, style="auto", only=None):
         for mod in modules:
             for name, obj in sorted(vars(mod).items()):
                 if inspect.isclass(obj) and getattr(obj, "__module__", None) == mod.__name__ and name not in said \
-                        and (why := _unchecked_form(name, obj)):
+                        and (why := _unchecked_form(name, obj, modules)):
                     skipped.append((name, why))
                     said.add(name)
     if only:
@@ -423,7 +427,7 @@ BACKWARD_LIKE = LRB.BACKWARDS + ("gradient", "grad", "deriv")
 OPTIMIZER_NAME = re.compile(r"(sgd|adam|rmsprop|adagrad|adadelta|momentum|nesterov|optimi[sz]er|gradientdescent)", re.I)
 
 
-def _unchecked_form(name, cls):
+def _unchecked_form(name, cls, modules=()):
     """Why a class that looks like a layer, an activation, a loss or an optimizer, and that no style took,
     is not checked (ML-From-Scratch's ``forward_pass``/``backward_pass`` layers, ``__call__``/``gradient``
     activations, ``update(w, grad_wrt_w)`` optimizers), or None."""
@@ -432,7 +436,7 @@ def _unchecked_form(name, cls):
                                                                              for k in vars(c)}]
     fwd, back = own(FORWARD_LIKE), own(BACKWARD_LIKE)
     if fwd and back:
-        if LRB.is_base(cls, (fwd[0], back[0])):
+        if LRB.is_base(cls, (fwd[0], back[0])) or LRB.abstract(cls, (fwd[0], back[0]), modules):
             return None                             # a base class: its subclasses are what is checked
         return (f"has {fwd[0]}() and {back[0]}(): not a form parity scan checks (it drives forward(x) with "
                 "backward(grad), the books' and courses' own forms, and the losses and optimizers described in "
@@ -771,6 +775,10 @@ def check_target(target, dtypes, cv, seed=0):
         return MO.check(target.name, target.obj, seed=seed)
     if target.style == "loss_class":
         return LC.check(target.name, *target.obj, target.kind, seed=seed, cv=cv)
+    if target.style == "weight_update":
+        return WO.check(target.name, target.obj, dtypes, _seed(seed, target.name),
+                        lambda label, dtype, note: _error(target, f"{OPT_STEPS} steps", dtype, seed, np.zeros(()), note),
+                        cv)
     if target.style == "layer_update":
         return LO.check(target.name, target.obj, dtypes, _seed(seed, target.name),
                         lambda label, dtype, note: _error(target, f"{OPT_STEPS} steps", dtype, seed, np.zeros(()), note))
@@ -1200,7 +1208,7 @@ def _judge(target, dtypes, declared, seed, report):
         return Outcome(target, "UNBUILT", {}, report)
     if (engine := _takes_own_type(target, report)):
         return Outcome(target, "OTHER_TYPE", {"engine": engine}, report)
-    objects = target.style in ("lr_backward", "loss_class", "model_optimizer", "layer_update")
+    objects = target.style in ("lr_backward", "loss_class", "model_optimizer", "layer_update", "weight_update")
     if objects and target.kind not in OBJECT_CONVENTIONS:
         return Outcome(target, "FAIL", {}, report)  # checked as objects: no convention applies (a rerun would repeat it)
     kind = "adam" if target.kind == "optimizer" and target.name.lower() == "adam" else target.kind
@@ -1233,7 +1241,8 @@ def _judge(target, dtypes, declared, seed, report):
 
 
 # the conventions the object checks read (norm_object.py, dropout_object.py), by kind
-OBJECT_CONVENTIONS = {"batchnorm": ("running_var",), "dropout": ("dropout", "dropout_p"), "mse": ("mse_scale",)}
+OBJECT_CONVENTIONS = {"batchnorm": ("running_var",), "dropout": ("dropout", "dropout_p"), "mse": ("mse_scale",),
+                      **WO.CONVENTIONS}
 
 
 def _may_follow(target, option):

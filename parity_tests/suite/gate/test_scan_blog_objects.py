@@ -286,12 +286,13 @@ class Layer:
         raise NotImplementedError()
 
 
-class Conv2D(Layer):
+class Flatten(Layer):
     def forward_pass(self, X, training=True):
-        return X
+        self.prev_shape = X.shape
+        return X.reshape((X.shape[0], -1))
 
     def backward_pass(self, accum_grad):
-        return accum_grad
+        return accum_grad.reshape(self.prev_shape)
 
 
 class SoftPlus:
@@ -308,20 +309,38 @@ class StochasticGradientDescent:
 
     def update(self, w, grad_wrt_w):
         return w - self.learning_rate * grad_wrt_w
+
+
+class NesterovAcceleratedGradient:
+    def __init__(self, learning_rate=0.001, momentum=0.4):
+        self.learning_rate, self.momentum, self.w_updt = learning_rate, momentum, np.array([])
+
+    def update(self, w, grad_func):
+        return w - self.learning_rate * grad_func(w)
+
+
+class Mystery:
+    def forward_pass(self, X, mask, training=True):
+        return X * mask
+
+    def backward_pass(self, accum_grad):
+        return accum_grad
 '''
 
 
 def test_classes_of_forms_no_style_checks_are_listed_not_dropped(tmp_path):
-    """ML-From-Scratch's ``forward_pass``/``backward_pass`` layers and ``update(w, grad_wrt_w)`` optimizers,
-    named as no style knows, were left out without a word; a base class whose methods are not written is
-    not listed."""
+    """ML-From-Scratch's ``forward_pass``/``backward_pass`` layers and ``update(w, grad_wrt_w)`` optimizers
+    are checked (test_scan_ml_from_scratch.py); forms of theirs no style drives (a forward taking more than
+    the input, ``update(w, grad_func)``) are listed, never dropped without a word; a base class whose
+    methods are not written is not listed."""
     found, skipped = scan([write_files(tmp_path, {"m.py": OTHER_FORMS, "d.py": WITH_ACTIVATION})], dtypes=F64)
     why = dict(skipped)
-    assert why["Conv2D"].startswith("has forward_pass() and backward_pass(): not a form parity scan checks")
-    assert verdicts(found)["SoftPlus"] == ("PASS", {})        # __call__ and gradient(x): checked
-    assert why["StochasticGradientDescent"].startswith("an optimizer whose update(w, grad_wrt_w) parity scan "
-                                                       "does not drive")
-    assert "Layer" not in why
+    got = verdicts(found)
+    assert got["Flatten"] == got["SoftPlus"] == got["StochasticGradientDescent"] == ("PASS", {}), got
+    assert why["Mystery"].startswith("has forward_pass() and backward_pass(): not a form parity scan checks")
+    assert why["NesterovAcceleratedGradient"].startswith("an optimizer whose update(w, grad_func) parity scan "
+                                                         "does not drive")
+    assert "Layer" not in why and "Layer" not in got
 
 
 CALL_GRADIENT = '''import numpy as np

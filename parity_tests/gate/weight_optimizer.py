@@ -1,0 +1,106 @@
+"""An optimizer class whose ``update(w, grad)`` returns the next value of ONE weight, the layers keeping
+a copy of it per weight (ML-From-Scratch's ``StochasticGradientDescent``, ``Adam``, ``RMSprop``,
+``Adagrad``, ``Adadelta``: ``self.W = self.W_opt.update(self.W, grad_w)``, ``self.W_opt =
+copy.copy(optimizer)``). Built with its own defaults (one taking a ``momentum`` of 0 also with 0.9), one
+copy per weight, its hyperparameters read from its attributes (``layer_optimizer.hyper``), then 20 steps
+on several weights beside the torch optimizer of its name (``optimizer_check.py``).
+
+Declared conventions it reads: ``momentum=average`` (the velocity an average of the gradients, from 0)
+and ``sqrt_eps=inside`` (Adagrad, RMSprop: ``sqrt(G + eps)``), as ML-From-Scratch writes them; and
+``adam_eps=folded``."""
+import ast
+import copy
+import inspect
+import re
+import textwrap
+
+import numpy as np
+import torch
+
+from .layer_optimizer import LR, hyper
+from .optimizer_check import check_optimizer
+from .report import Report
+
+T = torch.optim
+TORCH = {"sgd": T.SGD, "adam": T.Adam, "rmsprop": T.RMSprop, "adagrad": T.Adagrad, "adadelta": T.Adadelta}
+NAMES = {"sgd": "sgd", "stochasticgradientdescent": "sgd", "gradientdescent": "sgd", "momentum": "sgd",
+         "sgdmomentum": "sgd", "adam": "adam", "rmsprop": "rmsprop", "adagrad": "adagrad", "adadelta": "adadelta"}
+WEIGHT = ("w", "weight", "weights", "param", "parameter", "p", "theta", "x", "var", "value", "tensor")
+CONVENTIONS = {"sgd": ("momentum",), "rmsprop": ("sqrt_eps",), "adagrad": ("sqrt_eps",), "adam": ("adam_eps",)}
+
+
+def kind(name):
+    """``sgd``, ``adam``, ``rmsprop``, ``adagrad`` or ``adadelta`` for an optimizer class's name, else None."""
+    return NAMES.get(re.sub(r"(optimi[sz]er|_)", "", name.lower()))
+
+
+def recognise(name, cls):
+    """Whether ``cls`` is such an optimizer: named like one, ``update(w, grad)`` taking one weight and its
+    gradient and returning a value (the next weight)."""
+    update = getattr(cls, "update", None)
+    if kind(name) is None or not callable(update):
+        return False
+    try:
+        required = [p.name for p in inspect.signature(update).parameters.values()
+                    if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)][1:]
+        tree = ast.parse(textwrap.dedent(inspect.getsource(update)))
+    except (TypeError, ValueError, OSError, SyntaxError):
+        return False
+    if len(required) != 2 or required[0].lower() not in WEIGHT:
+        return False
+    grad = required[1].lower()
+    if "grad" not in grad and not re.fullmatch(r"d_?w\w*|dx|g|gw|dparam\w*", grad) or re.search(r"(func|fn)$", grad):
+        return False                                # NesterovAcceleratedGradient's update(w, grad_func)
+    return any(isinstance(n, ast.Return) and n.value is not None for n in ast.walk(tree))
+
+
+class _PerWeight:
+    """``update(params, grads)`` on a dict, the form ``optimizer_check`` drives: each weight stepped by
+    its own copy of the optimizer, ``params[k] = copy.update(params[k], grads[k])``."""
+
+    def __init__(self, opt):
+        self._proto, self._copies = opt, {}
+
+    def update(self, params, grads):
+        for k, w in list(params.items()):
+            opt = self._copies.setdefault(k, copy.deepcopy(self._proto))
+            new = opt.update(w, grads[k])
+            if new is not None:
+                params[k] = np.asarray(new)
+
+
+def _hyper(k, opt):
+    if k == "adadelta":
+        a = vars(opt)
+        num = {n: float(v) for n, v in a.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        return {"lr": next((num[n] for n in LR if n in num), 1.0), "rho": num.get("rho", 0.9),
+                "eps": next((num[n] for n in ("eps", "epsilon") if n in num), 1e-6)}
+    return hyper(k, opt)
+
+
+def check(name, cls, dtypes, seed, error, cv=None):
+    """A ``Report``: each configuration, 20 steps against torch (``error(label, dtype, note)``: a failed
+    result for a constructor that raises)."""
+    k = kind(name)
+    params = inspect.signature(cls.__init__).parameters
+    configs = [{}]
+    if k == "sgd" and "momentum" in params and params["momentum"].default in (0, 0.0):
+        configs.append({"momentum": 0.9})
+    conventions = {n: v for n, v in (cv or {}).items() if n in CONVENTIONS.get(k, ())}
+    report = Report()
+    for config in configs:
+        label = name + "".join(f"({n}={v})" for n, v in config.items())
+        for dtype in dtypes:
+            try:
+                opt = cls(**config)
+            except (Exception, SystemExit) as e:    # noqa: BLE001 -- the user's constructor
+                report.extend(Report([error(label, dtype, f"building it raised {type(e).__name__}: {e}")]))
+                continue
+            kw = _hyper(k, opt)
+            if kw["lr"] is None:
+                report.extend(Report([error(label, dtype, "no learning rate found among its attributes ("
+                                                          + ", ".join(LR) + ")")]))
+                continue
+            report.extend(check_optimizer(_PerWeight(opt), TORCH[k], kw, hints=False, steps=20, dtype=dtype,
+                                          seed=seed, name=label, conventions=conventions))
+    return report
