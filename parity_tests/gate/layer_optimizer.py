@@ -50,8 +50,8 @@ def hyper(kind, opt):
         momentum = _first(a, ("momentum", "mu", "beta", "gamma"), 0.0)
         return {"lr": lr, "momentum": momentum, **({"nesterov": True} if kind == "nesterov" else {})}
     if kind == "adam":
-        return {"lr": lr, "betas": (_first(a, ("beta1", "beta_1", "b1"), 0.9), _first(a, ("beta2", "beta_2", "b2"),
-                                                                                        0.999)),
+        return {"lr": lr, "betas": (_first(a, ("beta1", "beta_1", "b1", "decay1"), 0.9),
+                                    _first(a, ("beta2", "beta_2", "b2", "decay2"), 0.999)),
                 "eps": _first(a, ("eps", "epsilon"), 1e-8)}
     if kind == "rmsprop":
         return {"lr": lr, "alpha": _first(a, ("rho", "decay_rate", "decay", "beta", "gamma"), 0.99),

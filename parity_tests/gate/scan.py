@@ -442,7 +442,7 @@ def _unchecked_form(name, cls, modules=()):
                 "backward(grad), the books' and courses' own forms, and the losses and optimizers described in "
                 "the README)")
     update = own(("update", "step", "update_params", "apply_gradients"))
-    if update and OPTIMIZER_NAME.search(name):
+    if update and OPTIMIZER_NAME.search(name) and not LRB._not_written(getattr(cls, update[0])):
         try:
             args = ", ".join(list(inspect.signature(getattr(cls, update[0])).parameters)[1:])
         except (TypeError, ValueError):

@@ -1,9 +1,15 @@
-"""An optimizer class whose ``update(w, grad)`` returns the next value of ONE weight, the layers keeping
-a copy of it per weight (ML-From-Scratch's ``StochasticGradientDescent``, ``Adam``, ``RMSprop``,
-``Adagrad``, ``Adadelta``: ``self.W = self.W_opt.update(self.W, grad_w)``, ``self.W_opt =
-copy.copy(optimizer)``). Built with its own defaults (one taking a ``momentum`` of 0 also with 0.9), one
-copy per weight, its hyperparameters read from its attributes (``layer_optimizer.hyper``), then 20 steps
-on several weights beside the torch optimizer of its name (``optimizer_check.py``).
+"""An optimizer class whose ``update`` returns the next value of ONE weight:
+
+* ``update(w, grad)``, the layers keeping a copy of it per weight (ML-From-Scratch's
+  ``StochasticGradientDescent``, ``Adam``, ``RMSprop``, ``Adagrad``, ``Adadelta``: ``self.W =
+  self.W_opt.update(self.W, grad_w)``, ``self.W_opt = copy.copy(optimizer)``);
+* ``update(param, param_grad, param_name, cur_loss=None)``, one object for every weight, its state kept
+  by name (numpy-ml's ``SGD``, ``AdaGrad``, ``RMSProp``, ``Adam``, their hyperparameters in
+  ``self.hyperparameters``).
+
+Built with its own defaults (one taking a ``momentum`` of 0 also with 0.9), its hyperparameters read
+from its attributes (``layer_optimizer.hyper``), then 20 steps on several weights beside the torch
+optimizer of its name (``optimizer_check.py``).
 
 Declared conventions it reads: ``momentum=average`` (the velocity an average of the gradients, from 0)
 and ``sqrt_eps=inside`` (Adagrad, RMSprop: ``sqrt(G + eps)``), as ML-From-Scratch writes them; and
@@ -13,6 +19,7 @@ import copy
 import inspect
 import re
 import textwrap
+from types import SimpleNamespace
 
 import numpy as np
 import torch
@@ -26,6 +33,7 @@ TORCH = {"sgd": T.SGD, "adam": T.Adam, "rmsprop": T.RMSprop, "adagrad": T.Adagra
 NAMES = {"sgd": "sgd", "stochasticgradientdescent": "sgd", "gradientdescent": "sgd", "momentum": "sgd",
          "sgdmomentum": "sgd", "adam": "adam", "rmsprop": "rmsprop", "adagrad": "adagrad", "adadelta": "adadelta"}
 WEIGHT = ("w", "weight", "weights", "param", "parameter", "p", "theta", "x", "var", "value", "tensor")
+NAME = ("param_name", "name", "key", "param_key", "pname", "param_id")
 CONVENTIONS = {"sgd": ("momentum",), "rmsprop": ("sqrt_eps",), "adagrad": ("sqrt_eps",), "adam": ("adam_eps",)}
 
 
@@ -46,7 +54,8 @@ def recognise(name, cls):
         tree = ast.parse(textwrap.dedent(inspect.getsource(update)))
     except (TypeError, ValueError, OSError, SyntaxError):
         return False
-    if len(required) != 2 or required[0].lower() not in WEIGHT:
+    if len(required) not in (2, 3) or required[0].lower() not in WEIGHT or \
+            len(required) == 3 and required[2].lower() not in NAME:
         return False
     grad = required[1].lower()
     if "grad" not in grad and not re.fullmatch(r"d_?w\w*|dx|g|gw|dparam\w*", grad) or re.search(r"(func|fn)$", grad):
@@ -54,24 +63,37 @@ def recognise(name, cls):
     return any(isinstance(n, ast.Return) and n.value is not None for n in ast.walk(tree))
 
 
+def _named(cls):
+    """Whether its update takes the weight's name too (numpy-ml's)."""
+    return len([p for p in inspect.signature(cls.update).parameters.values()
+                if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]) == 4
+
+
 class _PerWeight:
     """``update(params, grads)`` on a dict, the form ``optimizer_check`` drives: each weight stepped by
-    its own copy of the optimizer, ``params[k] = copy.update(params[k], grads[k])``."""
+    its own copy of the optimizer, ``params[k] = copy.update(params[k], grads[k])``, or, for an update
+    taking the weight's name, by the one optimizer, ``params[k] = opt.update(params[k], grads[k], k)``."""
 
     def __init__(self, opt):
-        self._proto, self._copies = opt, {}
+        self._proto, self._copies, self._named = opt, {}, _named(type(opt))
 
     def update(self, params, grads):
         for k, w in list(params.items()):
-            opt = self._copies.setdefault(k, copy.deepcopy(self._proto))
-            new = opt.update(w, grads[k])
+            if self._named:
+                new = self._proto.update(w, grads[k], k)
+            else:
+                new = self._copies.setdefault(k, copy.deepcopy(self._proto)).update(w, grads[k])
             if new is not None:
                 params[k] = np.asarray(new)
 
 
 def _hyper(k, opt):
+    """torch's keyword arguments, from its attributes and those in its ``hyperparameters`` dict (numpy-ml's
+    ``lr``, ``decay1``, ``decay2``, ``decay``, ``eps``, ``momentum``)."""
+    held = getattr(opt, "hyperparameters", None)
+    a = {**(held if isinstance(held, dict) else {}), **vars(opt)}
+    opt = SimpleNamespace(**{n: v for n, v in a.items() if isinstance(n, str)})
     if k == "adadelta":
-        a = vars(opt)
         num = {n: float(v) for n, v in a.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
         return {"lr": next((num[n] for n in LR if n in num), 1.0), "rho": num.get("rho", 0.9),
                 "eps": next((num[n] for n in ("eps", "epsilon") if n in num), 1e-6)}
