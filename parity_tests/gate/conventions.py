@@ -40,6 +40,11 @@ momentum           average    SGD's velocity is an average of the gradients, ``v
                               (torch: ``v = mu*v + g``, starting at ``v = g``)
 sqrt_eps           inside     Adagrad and RMSprop divide by ``sqrt(G + eps)`` (ML-From-Scratch's, d2l's)
                               (torch: ``sqrt(G) + eps``)
+loss_reduction     sum        a loss class's loss is the sum over the batch (torch's ``reduction="sum"``), its
+                              gradient that of the sum (numpy-ml's losses) (torch's default: the mean)
+xent_grad          logits     a cross-entropy class taking probabilities returns its gradient in the logits
+                              behind them, ``p - y`` (numpy-ml's ``CrossEntropy.grad``) (default: in the
+                              probabilities it takes, ``-y / p``)
 =================  =========  ==============================================================================
 """
 import math
@@ -76,6 +81,10 @@ CONVENTIONS = {
                  "the parameters match SGD whose velocity averages the gradients, v = mu*v + (1 - mu)*g from 0"),
     "sqrt_eps": (("inside",), ("rmsprop", "adagrad"),
                  "the parameters match the update divided by sqrt(G + eps), eps inside the square root"),
+    "loss_reduction": (("sum",), ("mse", "cross_entropy", "binary_cross_entropy"),
+                       "the loss is the sum over the batch, its gradient that of the sum"),
+    "xent_grad": (("logits",), ("cross_entropy",),
+                  "its gradient is p - y, in the logits behind the probabilities it takes"),
 }
 
 

@@ -1,7 +1,9 @@
 """``parity scan`` on loss classes: ``forward(prediction, target)`` returning the loss, and either
 ``backward()`` returning its gradient in the prediction from what the forward kept (CMU 11-785's
 MyTorch ``MSELoss`` and ``CrossEntropyLoss``) or ``backward(prediction, target)`` /
-``grad(prediction, target)`` (joelnet's ``MSE.loss``/``MSE.grad``).
+``grad(prediction, target)`` (joelnet's ``MSE.loss``/``MSE.grad``; numpy-ml's static ``loss(y, y_pred)``
+and ``grad(y, y_pred)``), or ``grad(y, y_pred, z, act_fn)``, the gradient in the pre-activation z of
+the output layer (numpy-ml's ``SquaredError``: given z = y_pred and the identity as ``act_fn``).
 
 The kind comes from the class's name (mean squared error, cross-entropy, binary cross-entropy). What
 the class takes is found by trying, in float64: cross-entropy on logits or on probabilities, with
@@ -12,6 +14,11 @@ The reading whose loss is torch's (or a constant times it) is checked:
 * ``grad_input``: the gradient against torch's gradient of its mean, AND against finite differences
   of the class's own forward;
 * the prediction and the target unchanged.
+
+Conventions it reads: ``mse_scale=half``; ``loss_reduction=sum`` (the loss summed over the batch, as
+torch's ``reduction="sum"``, its gradient that of the sum: numpy-ml's); ``xent_grad=logits`` (a
+cross-entropy of probabilities whose gradient is in the logits behind them, ``p - y``: numpy-ml's
+``CrossEntropy.grad``, "the gradient with respect to the input to the softmax").
 """
 import inspect
 import re
@@ -46,12 +53,13 @@ def _method(cls, name):
 
 
 def _required(fn):
+    static = isinstance(fn, staticmethod)
     try:
-        ps = [p for p in inspect.signature(fn).parameters.values()
+        ps = [p for p in inspect.signature(fn.__func__ if static else fn).parameters.values()
               if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty]
     except (TypeError, ValueError):
         return None
-    return [p.name for p in ps][1:]                  # without self
+    return [p.name for p in ps][0 if static else 1:]     # without self
 
 
 def methods(cls):
@@ -70,7 +78,34 @@ def methods(cls):
             return fwd, m, "kept"
         if req is not None and len(req) == 2:
             return fwd, m, "args"
+        if req is not None and len(req) == 4 and req[2].lower() in ("z", "z_out", "pre_act", "zl") and \
+                "act" in req[3].lower():
+            return fwd, m, "act"                    # numpy-ml's grad(y, y_pred, z, act_fn)
     return None
+
+
+class Identity:
+    """The output layer's activation ``grad(y, y_pred, z, act_fn)`` is given: z = y_pred, dA/dZ = 1."""
+
+    def __call__(self, z):
+        return z
+
+    fn = __call__
+
+    def grad(self, z):
+        return np.ones_like(z)
+
+
+class Sigmoid(Identity):
+    """... and once a sigmoid, y_pred = sigmoid(z): a gradient that takes dA/dZ at y_pred, not z, shows."""
+
+    def __call__(self, z):
+        return 1 / (1 + np.exp(-z))
+
+    fn = __call__
+
+    def grad(self, z):
+        return self(z) * (1 - self(z))
 
 
 def kind(name):
@@ -139,8 +174,9 @@ def _truth_first(fn):
     return len(names) == 2 and names[0] in TRUTH and names[1] in PREDICTION and names[0] not in PREDICTION
 
 
-def _call(fn, p, t):
-    return fn(t, p) if _truth_first(fn) else fn(p, t)
+def _call(fn, p, t, act=False):
+    rest = (p, Identity()) if act is True else act or ()    # grad(y, y_pred, z, act_fn): z = y_pred, the identity
+    return fn(t, p, *rest) if _truth_first(fn) else fn(p, t, *rest)
 
 
 def _forward(cls, names, p, t):
@@ -164,9 +200,12 @@ def check(label, cls, names, k, seed=0, cv=None):
     s = seed_for(seed, label, "loss")
     found, scaled, first, errors = None, None, None, []
     half = k == "mse" and (cv or {}).get("mse_scale") == "half"
+    summed = (cv or {}).get("loss_reduction") == "sum"
     for what, p, targets, ref in _readings(k, np.random.default_rng(s)):
         if half:
             ref = (lambda r: lambda t, reduction: 0.5 * r(t, reduction))(ref)
+        if summed:                                  # torch's reduction="sum" where it would take the mean
+            ref = (lambda r: lambda t, reduction: r(t, "sum" if reduction == "mean" else reduction))(ref)
         for form, t in targets:
             try:
                 _, value = _forward(cls, names, p.copy(), t.copy())
@@ -195,7 +234,8 @@ def check(label, cls, names, k, seed=0, cv=None):
         return c.report()
     what, p, form, t, ref = reading
     c.meta.update(sample=f"{what}, {form}", shape=p.shape)
-    _check(c, cls, names, k, p, t, ref)
+    logits = k == "cross_entropy" and what == "probabilities (5,4)" and (cv or {}).get("xent_grad") == "logits"
+    _check(c, cls, names, k, p, t, ref, logits)
     return c.report()
 
 
@@ -205,7 +245,9 @@ def _factor(r):
                                                            N / 2, 0.5 / N, 6, 1 / 6, 3.0))
 
 
-def _check(c, cls, names, k, p, t, ref):
+def _check(c, cls, names, k, p, t, ref, logits=False):
+    """``logits``: its gradient is in the logits z behind the probabilities p it takes (softmax(z) = p,
+    z = log p), compared with torch's and with finite differences in z."""
     p_in, t_in = p.copy(), t.copy()
     try:
         obj, value = _forward(cls, names, p_in, t_in)
@@ -215,8 +257,8 @@ def _check(c, cls, names, k, p, t, ref):
                               f"per sample or element), for a prediction of shape {p.shape}")
             return
         reduction, want = got
-        pt = torch.from_numpy(p.copy()).requires_grad_(True)
-        ref(pt, reduction).sum().backward()
+        pt = torch.from_numpy(np.log(p) if logits else p.copy()).requires_grad_(True)
+        ref(torch.softmax(pt, 1) if logits else pt, reduction).sum().backward()
         c.add("forward", np.asarray(value, dtype=np.float64).reshape(want.shape), want)
         ratio = None if c.results[-1].passed else constant_ratio(np.asarray(value, dtype=np.float64).reshape(-1),
                                                                   want.reshape(-1))
@@ -229,7 +271,7 @@ def _check(c, cls, names, k, p, t, ref):
             add_note(c.results[-1], f"it is {ratio:.6g} times torch's, {what} (N={p.shape[0]}"
                                     f"{'' if k == 'binary_cross_entropy' else f', C={p.shape[1]}'}): {why}")
         fn = getattr(obj, names[1])
-        g = fn() if names[2] == "kept" else _call(fn, p_in, t_in)
+        g = fn() if names[2] == "kept" else _call(fn, p_in, t_in, names[2] == "act")
         c.unchanged("the prediction", p, p_in)
         c.unchanged("the target", t, t_in)
         if g is None or np.shape(g) != p.shape:
@@ -237,16 +279,25 @@ def _check(c, cls, names, k, p, t, ref):
                                  f"loss's gradient in the prediction, shape {p.shape}")
             return
         c.add("grad_input", np.asarray(g), pt.grad.numpy())
+        if logits:
+            c.results[-1].reference = "torch (the gradient in the logits z, softmax(z) = the probabilities given)"
+        if names[2] == "act" and k == "mse":          # through a sigmoid output layer: z, y_pred = sigmoid(z)
+            zt = torch.from_numpy(p.copy()).requires_grad_(True)
+            ref(torch.sigmoid(zt), reduction).sum().backward()
+            c.add("grad_input:through_sigmoid", np.asarray(_call(fn, Sigmoid()(p), t.copy(), (p.copy(), Sigmoid())),
+                                                           dtype=np.float64), zt.grad.numpy())
+            c.results[-1].reference = "torch (the gradient in z of the loss of sigmoid(z), act_fn a sigmoid)"
         ratio = None if c.results[-1].passed else constant_ratio(np.asarray(g, dtype=np.float64), pt.grad.numpy())
         if ratio is not None and _factor(ratio):
             add_note(c.results[-1], f"it is {ratio:.6g} times torch's gradient of the "
                                     + ("mean" if reduction == "mean" else "sum of the losses")
                                     + (f" (N={p.shape[0]}: the mean's 1/N missing?)" if np.isclose(ratio, p.shape[0])
                                        else ""))
-        q = p.copy()                                # numerical_gradient moves q in place
+        q = np.log(p) if logits else p.copy()       # numerical_gradient moves q in place
 
         def own():                                  # the sum of what its own forward returns
-            return np.array([np.sum(np.asarray(_call(getattr(cls(), names[0]), q.copy(), t.copy()),
+            x = np.exp(q) / np.exp(q).sum(axis=1, keepdims=True) if logits else q.copy()
+            return np.array([np.sum(np.asarray(_call(getattr(cls(), names[0]), x, t.copy()),
                                                dtype=np.float64))])
         c.add("fd:grad_input", np.asarray(g), numerical_gradient(own, q, np.ones(1)))
     except USER as e:                               # noqa: BLE001 -- the user's code

@@ -1241,8 +1241,9 @@ def _judge(target, dtypes, declared, seed, report):
 
 
 # the conventions the object checks read (norm_object.py, dropout_object.py), by kind
-OBJECT_CONVENTIONS = {"batchnorm": ("running_var",), "dropout": ("dropout", "dropout_p"), "mse": ("mse_scale",),
-                      **WO.CONVENTIONS}
+OBJECT_CONVENTIONS = {"batchnorm": ("running_var",), "dropout": ("dropout", "dropout_p"),
+                      "mse": ("mse_scale", "loss_reduction"), "cross_entropy": ("loss_reduction", "xent_grad"),
+                      "binary_cross_entropy": ("loss_reduction",), **WO.CONVENTIONS}
 
 
 def _may_follow(target, option):

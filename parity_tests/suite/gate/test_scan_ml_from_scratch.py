@@ -228,3 +228,74 @@ def test_numpy_mls_named_updates(tmp_path, old, new, component):
         verdict, checks, _ = failed_checks(found, component.split("(")[0])
         failing = {r.component for o in found for r in o.report.failures}
         assert verdict == "FAIL" and "param:w1" in checks and component in failing, (verdict, checks, failing)
+
+
+NUMPY_ML_LOSSES = '''import numpy as np
+from abc import ABC, abstractmethod
+
+
+class ObjectiveBase(ABC):
+    @abstractmethod
+    def loss(self, y_true, y_pred):
+        pass
+
+    @abstractmethod
+    def grad(self, y_true, y_pred, **kwargs):
+        pass
+
+
+class SquaredError(ObjectiveBase):
+    def __call__(self, y, y_pred):
+        return self.loss(y, y_pred)
+
+    @staticmethod
+    def loss(y, y_pred):
+        return 0.5 * np.linalg.norm(y_pred - y) ** 2
+
+    @staticmethod
+    def grad(y, y_pred, z, act_fn):
+        return (y_pred - y) * act_fn.grad(z)
+
+
+class CrossEntropy(ObjectiveBase):
+    def __call__(self, y, y_pred):
+        return self.loss(y, y_pred)
+
+    @staticmethod
+    def loss(y, y_pred):
+        eps = np.finfo(float).eps
+        return -np.sum(y * np.log(y_pred + eps))
+
+    @staticmethod
+    def grad(y, y_pred):
+        return y_pred - y
+'''
+LOSSES_OWN = {"SquaredError": {"loss_reduction": "sum", "mse_scale": "half"},
+              "CrossEntropy": {"loss_reduction": "sum", "xent_grad": "logits"}}
+
+
+@pytest.mark.parametrize("old, new, component, check", [
+    (None, None, None, None),
+    ("return y_pred - y\n", "return y - y_pred\n", "CrossEntropy", "grad_input"),
+    ("return 0.5 * np.linalg.norm(y_pred - y) ** 2", "return np.linalg.norm(y_pred - y) ** 2", "SquaredError",
+     "forward"),
+    ("return (y_pred - y) * act_fn.grad(z)", "return (y_pred - y) * act_fn.grad(y_pred)", "SquaredError",
+     "grad_input:through_sigmoid"),
+    ("return -np.sum(y * np.log(y_pred + eps))", "return -np.mean(y * np.log(y_pred + eps))", "CrossEntropy",
+     "forward")])
+def test_numpy_mls_losses(tmp_path, old, new, component, check):
+    """numpy-ml's losses: static ``loss(y, y_pred)``, summed over the batch (torch's reduction="sum");
+    the squared error's ``grad(y, y_pred, z, act_fn)`` in the output layer's pre-activation (given the
+    identity), the cross-entropy's ``grad(y, y_pred)`` in the logits behind the probabilities: its own
+    conventions, named; declared, what is left is the bug."""
+    (tmp_path / "losses.py").write_text(NUMPY_ML_LOSSES if old is None else NUMPY_ML_LOSSES.replace(old, new))
+    if old is None:
+        found, skipped = scan([str(tmp_path)], dtypes=F64)
+        assert verdicts(found) == {k: ("CONVENTION", v) for k, v in LOSSES_OWN.items()} and not skipped, \
+            (verdicts(found), skipped)
+        declared = {k: v for c in LOSSES_OWN.values() for k, v in c.items()}
+        assert {v for v, _ in verdicts(scan([str(tmp_path)], dtypes=F64, conventions=declared)[0]).values()} == {"PASS"}
+        return
+    found, _ = scan([str(tmp_path)], dtypes=F64, conventions=LOSSES_OWN[component])
+    verdict, checks, text = failed_checks(found, component)
+    assert verdict == "FAIL" and check in checks, (verdict, checks, text)
