@@ -22,6 +22,7 @@ from numpy_impl.atomic import atomic_write
 from ..options import UsageError, count, number, output_path
 from . import conventions as conv
 from . import coursera as CS
+from . import dict_network as DN
 from . import forward_only as FO
 from . import loss_class as LC
 from . import layer_optimizer as LO
@@ -329,7 +330,12 @@ def discover(modules, style="auto", only=None):
             where = os.path.relpath(getattr(mod, "__file__", "") or "")
             found = CS.recognise(name, obj, vars(mod)) if inspect.isfunction(obj) and style in ("auto", "coursera") \
                 else None
-            if found:                                   # the Deep Learning Specialization's, by its argument names
+            if inspect.isfunction(obj) and style == "auto" and DN.recognise(name, vars(mod)):
+                # Brownlee's lists of neuron dicts: forward_propagate, backward_propagate_error, update_weights
+                targets.append(Target(name, "network", "dict_network", dict(vars(mod)), where))
+            elif inspect.isfunction(obj) and style == "auto" and DN.checked_through(name, vars(mod)):
+                continue
+            elif found:                                   # the Deep Learning Specialization's, by its argument names
                 targets.append(Target(name, found[0], "coursera", found[1], where))
             elif inspect.isfunction(obj) and style in ("auto", "coursera") and CS.checked_through(name, vars(mod)):
                 continue                                # a backward checked with its forward, a helper through it
@@ -775,6 +781,8 @@ def check_target(target, dtypes, cv, seed=0):
         return MO.check(target.name, target.obj, seed=seed)
     if target.style == "loss_class":
         return LC.check(target.name, *target.obj, target.kind, seed=seed, cv=cv)
+    if target.style == "dict_network":
+        return DN.check(target.name, target.obj, seed=seed)
     if target.style == "weight_update":
         return WO.check(target.name, target.obj, dtypes, _seed(seed, target.name),
                         lambda label, dtype, note: _error(target, f"{OPT_STEPS} steps", dtype, seed, np.zeros(()), note),
@@ -1208,7 +1216,8 @@ def _judge(target, dtypes, declared, seed, report):
         return Outcome(target, "UNBUILT", {}, report)
     if (engine := _takes_own_type(target, report)):
         return Outcome(target, "OTHER_TYPE", {"engine": engine}, report)
-    objects = target.style in ("lr_backward", "loss_class", "model_optimizer", "layer_update", "weight_update")
+    objects = target.style in ("lr_backward", "loss_class", "model_optimizer", "layer_update", "weight_update",
+                               "dict_network")
     if objects and target.kind not in OBJECT_CONVENTIONS:
         return Outcome(target, "FAIL", {}, report)  # checked as objects: no convention applies (a rerun would repeat it)
     kind = "adam" if target.kind == "optimizer" and target.name.lower() == "adam" else target.kind
