@@ -127,13 +127,17 @@ def methods(cls, known=False):
     if issubclass(cls, (torch.nn.Module, torch.autograd.Function)):
         return None                                 # torch's own: forward(ctx, x), backward(ctx, g)
     fwd = next((m for m in FORWARDS if callable(getattr(cls, m, None))), None)
-    if fwd is None and "__call__" in {k for c in cls.__mro__[:-1] for k in vars(c)}:
-        # an activation as ML-From-Scratch writes one: __call__(x) and gradient(x), the derivative at x
-        call = _positional(cls.__call__)
-        for m in ("gradient", "grad", "derivative", "deriv", "prime"):
-            found = _positional(getattr(cls, m)) if callable(getattr(cls, m, None)) else None
-            if call and len(call[1]) == 2 and found and len(found[1]) == 2:
-                return "__call__", m, "local_x"
+    own = {k for c in cls.__mro__[:-1] for k in vars(c)}
+    calls = [m for m in ("__call__", "function", "fn") if m in own]
+    if fwd is None and calls:
+        # an activation as ML-From-Scratch writes one: __call__(x) (or its first version's function(x)) and
+        # gradient(x), the derivative at x
+        for name in calls:
+            call = _positional(getattr(cls, name))
+            for m in ("gradient", "grad", "derivative", "deriv", "prime"):
+                found = _positional(getattr(cls, m)) if callable(getattr(cls, m, None)) else None
+                if call and len(call[1]) == 2 and found and len(found[1]) == 2:
+                    return name, m, "local_x"
         return None
     fargs = _positional(getattr(cls, fwd)) if fwd else None
     if not fargs or len(fargs[1]) != 2:

@@ -299,3 +299,54 @@ def test_numpy_mls_losses(tmp_path, old, new, component, check):
     found, _ = scan([str(tmp_path)], dtypes=F64, conventions=LOSSES_OWN[component])
     verdict, checks, text = failed_checks(found, component)
     assert verdict == "FAIL" and check in checks, (verdict, checks, text)
+
+
+FIRST_VERSION = '''import numpy as np
+
+
+class Sigmoid():
+    def __init__(self): pass
+
+    def function(self, x):
+        return 1 / (1 + np.exp(-x))
+
+    def gradient(self, x):
+        return self.function(x) * (1 - self.function(x))
+
+
+class TanH():
+    def __init__(self): pass
+
+    def function(self, x):
+        return 2 / (1 + np.exp(-2 * x)) - 1
+
+    def gradient(self, x):
+        return 1 - np.power(self.function(x), 2)
+
+
+class GradientDescent():
+    def __init__(self, learning_rate=0.01, momentum=0):
+        self.learning_rate = learning_rate
+        self.momentum = momentum
+        self.w_updt = np.array([])
+
+    def update(self, w, grad_wrt_w):
+        if not self.w_updt.any():
+            self.w_updt = np.zeros(np.shape(w))
+        self.w_updt = self.momentum * self.w_updt + grad_wrt_w
+        return w - self.learning_rate * self.w_updt
+'''
+
+
+@pytest.mark.parametrize("old, new, component", [
+    (None, None, None), ("return 1 - np.power(self.function(x), 2)", "return 1 - np.power(x, 2)", "TanH"),
+    ("self.w_updt = self.momentum * self.w_updt + grad_wrt_w", "self.w_updt = self.momentum * self.w_updt - grad_wrt_w",
+     "GradientDescent")])
+def test_the_first_versions_function_and_gradient(tmp_path, old, new, component):
+    """ML-From-Scratch's 2017 release: activations with ``function(x)`` and ``gradient(x)``, and
+    ``GradientDescent.update(w, grad_wrt_w)`` with torch's momentum (from a zero velocity)."""
+    (tmp_path / "first.py").write_text(FIRST_VERSION if old is None else FIRST_VERSION.replace(old, new))
+    found, skipped = scan([str(tmp_path)], dtypes=F64)
+    got = verdicts(found)
+    assert set(got) == {"Sigmoid", "TanH", "GradientDescent"} and not skipped, (got, skipped)
+    assert {n for n, (v, _) in got.items() if v != "PASS"} == ({component} if component else set()), got
