@@ -43,20 +43,63 @@ def _first(attrs, names, default=None):
 
 
 def hyper(kind, opt):
-    """torch's keyword arguments for the optimizer ``opt`` as built, from its attributes."""
+    """torch's keyword arguments for the optimizer ``opt`` as built, from its attributes: the rate, the
+    decays, eps, and the options torch has beside them where it keeps them (``weight_decay``,
+    ``nesterov``, ``dampening``, RMSprop's ``momentum`` and ``centered``, Adagrad's
+    ``initial_accumulator_value`` and ``lr_decay``, Adam's ``amsgrad``)."""
     a = vars(opt)
+    lr_name = next((k for k in LR if isinstance(a.get(k), (int, float)) and not isinstance(a.get(k), bool)), None)
     lr = _first(a, LR)
+    extra = {k: _first(a, (k,)) for k in ("weight_decay",) if _first(a, (k,))}
     if kind in ("sgd", "momentum", "nesterov"):
         momentum = _first(a, ("momentum", "mu", "beta", "gamma"), 0.0)
-        return {"lr": lr, "momentum": momentum, **({"nesterov": True} if kind == "nesterov" else {})}
+        nesterov = kind == "nesterov" or (a.get("nesterov") is True and momentum > 0)
+        dampening = _first(a, ("dampening",), 0.0)
+        return {"lr": lr, "momentum": momentum, **({"nesterov": True} if nesterov else {}),
+                **({"dampening": dampening} if dampening and not nesterov else {}), **extra}
     if kind == "adam":
         return {"lr": lr, "betas": (_first(a, ("beta1", "beta_1", "b1", "decay1"), 0.9),
                                     _first(a, ("beta2", "beta_2", "b2", "decay2"), 0.999)),
-                "eps": _first(a, ("eps", "epsilon"), 1e-8)}
+                "eps": _first(a, ("eps", "epsilon"), 1e-8), **extra,
+                **({"amsgrad": True} if a.get("amsgrad") is True else {})}
     if kind == "rmsprop":
-        return {"lr": lr, "alpha": _first(a, ("rho", "decay_rate", "decay", "beta", "gamma"), 0.99),
-                "eps": _first(a, ("eps", "epsilon"), 1e-8)}
-    return {"lr": lr, "eps": _first(a, ("eps", "epsilon"), 1e-10)}
+        decay = ("rho", "decay_rate", "decay", "beta", "gamma") + (("alpha",) if lr_name != "alpha" else ())
+        return {"lr": lr, "alpha": _first(a, decay, 0.99), "eps": _first(a, ("eps", "epsilon"), 1e-8), **extra,
+                **({"momentum": _first(a, ("momentum",))} if _first(a, ("momentum",)) else {}),
+                **({"centered": True} if a.get("centered") is True else {})}
+    return {"lr": lr, "eps": _first(a, ("eps", "epsilon"), 1e-10), **extra,
+            **{k: _first(a, (k,)) for k in ("initial_accumulator_value", "lr_decay") if _first(a, (k,))}}
+
+
+REQUIRED = {**{n: 0.01 for n in LR}, "momentum": 0.9, "mu": 0.9}
+
+
+def build_args(cls):
+    """The arguments its constructor needs that have no default and that an optimizer's hyperparameter
+    names (a learning rate, 0.01; a momentum, 0.9), so that ``SGD(learning_rate)`` is built; {} else."""
+    try:
+        params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    except (TypeError, ValueError):
+        return {}
+    return {p.name: REQUIRED[p.name.lower()] for p in params if p.default is p.empty and p.name.lower() in REQUIRED
+            and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+
+
+def configs(kind, cls):
+    """The constructor arguments it is built with: none but those it requires (``build_args``), then, for an
+    SGD whose momentum defaults to 0, a momentum of 0.9, and for one whose ``nesterov`` defaults to False,
+    Nesterov momentum: the branches its defaults leave unrun."""
+    try:
+        params = inspect.signature(cls.__init__).parameters
+    except (TypeError, ValueError):
+        params = {}
+    base = build_args(cls)
+    out = [base]
+    if kind == "sgd" and "momentum" in params and params["momentum"].default in (0, 0.0):
+        out.append({**base, "momentum": 0.9})
+    if kind == "sgd" and "nesterov" in params and params["nesterov"].default is False:
+        out.append({**base, **({"momentum": 0.9} if "momentum" in params else {}), "nesterov": True})
+    return out
 
 
 class _Steps:
@@ -73,13 +116,9 @@ def check(name, cls, dtypes, seed, error):
     """A ``Report``: each configuration, 20 steps against torch (``error(label, dtype, note)``: a failed
     result for a constructor that raises)."""
     kind = _kind(name)
-    params = inspect.signature(cls.__init__).parameters
-    configs = [{}]
-    if kind == "sgd" and "momentum" in params and params["momentum"].default in (0, 0.0):
-        configs.append({"momentum": 0.9})
     report = Report()
-    for config in configs:
-        label = name + "".join(f"({k}={v})" for k, v in config.items())
+    for config in configs(kind, cls):
+        label = name + "".join(f"({k}={v})" for k, v in config.items() if k.lower() not in LR)
         for dtype in dtypes:
             try:
                 opt = cls(**config)

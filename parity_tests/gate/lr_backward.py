@@ -77,7 +77,7 @@ OTHER = {"input_shape": IMAGE, "kernel_size": 3, "filter_size": 3, "depth": 5, "
          "n_filters": 5, "filters": 5, "out_channels": 5, "kernel_shape": (3, 3), "filter_shape": (3, 3),
          "layer_depth": 5,
          "pool_size": 2, "in_channels": 3, "in_channel": 3, "input_channels": 3, "n_channels": 3, "channels": 3,
-         "out_channel": 5, "output_channels": 5, "kernel": 2, "stride": 2, "upsampling_factor": 2,
+         "out_channel": 5, "output_channels": 5, "out_ch": 5, "kernel_width": 3, "kernel": 2, "stride": 2, "upsampling_factor": 2,
          "downsampling_factor": 2, "factor": 2, "scale_factor": 2, "alpha": 0.5, "negative_slope": 0.1}
 # a derivative's name from its function's: tanh -> tanh_prime, tanh_derivative, d_tanh...
 DERIVATIVE = re.compile(r"^(?:(?P<a>\w+?)_(?:prime|derivative|deriv|grad|gradient|der|backward|diff)"
@@ -140,6 +140,8 @@ def methods(cls, known=False):
                     return name, m, "local_x"
         return None
     fargs = _positional(getattr(cls, fwd)) if fwd else None
+    if fargs and len(fargs[1]) == 3 and fargs[1][2].lower() in NORM.TRAIN_FLAGS:
+        fargs = (fargs[0], fargs[1][:2])            # forward_pass(self, X, training): the flag given (training)
     if not fargs or len(fargs[1]) != 2:
         return None
     for m in BACKWARDS:
@@ -332,9 +334,9 @@ def targets(name, cls, names, pairs):
             missing.append(p.name)
     opt = names[2] == "opt"
 
-    def build(kwargs, kind):
+    def build(kwargs, kind, shape=None):
         obj = _construct(cls, kwargs)
-        return _initialize(obj, kind) if opt else obj
+        return _initialize(obj, kind, shape) if opt else obj
     if named and not missing and not callables:
         found = []
         for a in NAMED_KINDS:
@@ -368,8 +370,10 @@ def targets(name, cls, names, pairs):
                 [(f"{name}({k}={w!r})", {**fixed, k: w}) for k, w in worded[:1]] + \
                 [(f"{name}({k}=2)", {**fixed, k: 2}) for k in strided[:1]] + \
                 [(f"{name}({k}={a!r})", {**fixed, k: a}) for k, a in acts]:
-            def make(kwargs=kwargs):
-                return build(kwargs, _kind(name, layer=True))
+            shape = _input_shape(cls, kwargs, _kind(name, layer=True), names) if opt else None
+
+            def make(kwargs=kwargs, shape=shape):
+                return build(kwargs, _kind(name, layer=True), shape)
             make.sized = any(k.lower() in SIZES for k in kwargs)  # built for input size D: try D-wide inputs
             make.batched = opt                      # its input_shape leaves the batch out
             found.append((label, _kind(name, layer=True), make))
@@ -408,14 +412,38 @@ class RateSGD:
         return w - LR * np.asarray(grad)
 
 
-def _initialize(obj, kind):
+def _initialize(obj, kind, shape=None):
     """An ML-From-Scratch layer made ready as its network makes it: ``set_input_shape`` where it was not
-    given one (a row of D features; a pooling's image, (C, H, W)), then ``initialize(optimizer)``."""
+    given one (``shape``; else a row of D features, a pooling's image (C, H, W)), then
+    ``initialize(optimizer)``; made trainable (its network's ``set_trainable`` may have frozen it)."""
     if getattr(obj, "input_shape", None) is None and callable(getattr(obj, "set_input_shape", None)):
-        obj.set_input_shape(POOLED if kind in ("max_pool", "avg_pool", "conv") else (D,))
+        obj.set_input_shape(shape or (POOLED if kind in ("max_pool", "avg_pool", "conv") else (D,)))
+    if getattr(obj, "trainable", None) is False:
+        obj.trainable = True
     if callable(getattr(obj, "initialize", None)):
         obj.initialize(RateSGD())
     return obj
+
+
+SHAPES = [(D,), (D, 5, 3)]       # what set_input_shape is given: rows of D features, else (C, H, W) images
+
+
+def _input_shape(cls, kwargs, kind, names):
+    """The input shape an ML-From-Scratch layer built from ``kwargs`` runs on: (D,) rows, else (D, 5, 3)
+    images (a spatial BatchNormalization over (N, C, H, W)); None where it is given one or runs on neither."""
+    if kind in ("max_pool", "avg_pool", "conv"):
+        return None
+    for shape in SHAPES:
+        try:
+            obj = _initialize(_construct(cls, kwargs), kind, shape)
+            x = np.random.default_rng(0).standard_normal(((N,) if len(shape) == 1 else (2,)) + tuple(
+                getattr(obj, "input_shape", None) or shape))
+            out = getattr(obj, names[0])(x, **NORM.flag(getattr(obj, names[0])))
+            getattr(obj, names[1])(np.ones_like(np.asarray(out, dtype=np.float64)))
+            return shape
+        except USER:                                # noqa: BLE001 -- not this shape: the next
+            continue
+    return None
 
 
 def _builds(cls, kwargs):
@@ -906,6 +934,9 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None, 
         dx = None
     c.unchanged("its input", x, x_in)               # by forward, or by backward through what it kept
     c.unchanged("the output gradient", g, g_in)
+    if isinstance(dx, (tuple, list)) and len(dx) == len(x) and all(np.shape(d) == x.shape[1:] for d in dx):
+        dx = np.stack([np.asarray(d, dtype=np.float64) for d in dx])    # a forward taking a list of inputs (numpy-ml's
+        #                                                                 Add, Multiply): one gradient per input
     if isinstance(dx, (tuple, list)):
         c.fail("grad_input", f"{names[1]} returned a {type(dx).__name__} of {len(dx)}; expected the input "
                              "gradient, one array")
@@ -984,7 +1015,10 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None, 
                     "its backward returns the output gradient unchanged: a layer whose gradient the loss computes "
                     "with it (softmax with cross-entropy's p - y)? As a layer of its own, its forward has this "
                     "gradient"))
-    if dx is None:                                  # Victor Zhou's Conv3x3, a first layer: said beside the verdict
+    if dx is None and names[2] == "opt":            # its network passes on what it returns: every layer must
+        c.fail("grad_input", f"{names[1]} returned None: its network passes on what it returns "
+                             f"(loss_grad = layer.{names[1]}(loss_grad)), the input gradient")
+    elif dx is None:                                # Victor Zhou's Conv3x3, a first layer: said beside the verdict
         for r in c.results:
             r.extra["no_input_grad"] = True
     if kind == "dropout" and fd and size == 1.0 and not sparse and batch is None:

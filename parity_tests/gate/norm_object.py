@@ -51,7 +51,7 @@ def flag(fn, training=True):
         return {}
     for p in ps:
         n = p.name.lower()
-        if n in TRAIN_FLAGS and p.default is not p.empty and isinstance(p.default, (bool, int, type(None))):
+        if n in TRAIN_FLAGS and (p.default is p.empty or isinstance(p.default, (bool, int, type(None)))):
             return {p.name: TRAIN_FLAGS[n] if training else not TRAIN_FLAGS[n]}
         if n == "mode" and isinstance(p.default, str) and p.default.lower() in MODES:
             if training:

@@ -24,7 +24,7 @@ from types import SimpleNamespace
 import numpy as np
 import torch
 
-from .layer_optimizer import LR, hyper
+from .layer_optimizer import LR, configs, hyper
 from .optimizer_check import check_optimizer
 from .report import Report
 
@@ -104,14 +104,10 @@ def check(name, cls, dtypes, seed, error, cv=None):
     """A ``Report``: each configuration, 20 steps against torch (``error(label, dtype, note)``: a failed
     result for a constructor that raises)."""
     k = kind(name)
-    params = inspect.signature(cls.__init__).parameters
-    configs = [{}]
-    if k == "sgd" and "momentum" in params and params["momentum"].default in (0, 0.0):
-        configs.append({"momentum": 0.9})
     conventions = {n: v for n, v in (cv or {}).items() if n in CONVENTIONS.get(k, ())}
     report = Report()
-    for config in configs:
-        label = name + "".join(f"({n}={v})" for n, v in config.items())
+    for config in configs(k, cls):
+        label = name + "".join(f"({n}={v})" for n, v in config.items() if n.lower() not in LR)
         for dtype in dtypes:
             try:
                 opt = cls(**config)
