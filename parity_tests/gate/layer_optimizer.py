@@ -50,14 +50,15 @@ def hyper(kind, opt):
     a = vars(opt)
     lr_name = next((k for k in LR if isinstance(a.get(k), (int, float)) and not isinstance(a.get(k), bool)), None)
     lr = _first(a, LR)
-    extra = {k: _first(a, (k,)) for k in ("weight_decay",) if _first(a, (k,))}
+    wd = _first(a, ("weight_decay", "wd"), 0.0)
+    extra = {"weight_decay": wd} if wd or kind == "adamw" else {}
     if kind in ("sgd", "momentum", "nesterov"):
         momentum = _first(a, ("momentum", "mu", "beta", "gamma"), 0.0)
         nesterov = kind == "nesterov" or (a.get("nesterov") is True and momentum > 0)
         dampening = _first(a, ("dampening",), 0.0)
         return {"lr": lr, "momentum": momentum, **({"nesterov": True} if nesterov else {}),
                 **({"dampening": dampening} if dampening and not nesterov else {}), **extra}
-    if kind == "adam":
+    if kind in ("adam", "adamw"):
         return {"lr": lr, "betas": (_first(a, ("beta1", "beta_1", "b1", "decay1"), 0.9),
                                     _first(a, ("beta2", "beta_2", "b2", "decay2"), 0.999)),
                 "eps": _first(a, ("eps", "epsilon"), 1e-8), **extra,

@@ -29,9 +29,11 @@ from .optimizer_check import check_optimizer
 from .report import Report
 
 T = torch.optim
-TORCH = {"sgd": T.SGD, "adam": T.Adam, "rmsprop": T.RMSprop, "adagrad": T.Adagrad, "adadelta": T.Adadelta}
+TORCH = {"sgd": T.SGD, "adam": T.Adam, "adamw": T.AdamW, "rmsprop": T.RMSprop, "adagrad": T.Adagrad,
+         "adadelta": T.Adadelta}
 NAMES = {"sgd": "sgd", "stochasticgradientdescent": "sgd", "gradientdescent": "sgd", "momentum": "sgd",
-         "sgdmomentum": "sgd", "adam": "adam", "rmsprop": "rmsprop", "adagrad": "adagrad", "adadelta": "adadelta"}
+         "sgdmomentum": "sgd", "adam": "adam", "adamw": "adamw", "rmsprop": "rmsprop", "adagrad": "adagrad",
+         "adadelta": "adadelta"}
 WEIGHT = ("w", "weight", "weights", "param", "parameter", "p", "theta", "x", "var", "value", "tensor")
 NAME = ("param_name", "name", "key", "param_key", "pname", "param_id")
 CONVENTIONS = {"sgd": ("momentum",), "rmsprop": ("sqrt_eps",), "adagrad": ("sqrt_eps",), "adam": ("adam_eps",)}
@@ -60,7 +62,20 @@ def recognise(name, cls):
     grad = required[1].lower()
     if "grad" not in grad and not re.fullmatch(r"d_?w\w*|dx|g|gw|dparam\w*", grad) or re.search(r"(func|fn)$", grad):
         return False                                # NesterovAcceleratedGradient's update(w, grad_func)
-    return any(isinstance(n, ast.Return) and n.value is not None for n in ast.walk(tree))
+    weight = required[0]
+    return any(isinstance(n, ast.Return) and n.value is not None for n in ast.walk(tree)) or any(
+        # or steps the weight in place: w -= ..., w[...] = ..., np.subtract(w, ..., out=w)
+        isinstance(n, ast.AugAssign) and isinstance(n.target, (ast.Name, ast.Subscript)) and
+        _root(n.target) == weight or isinstance(n, ast.Assign) and any(
+            isinstance(t, ast.Subscript) and _root(t) == weight for t in n.targets) or
+        isinstance(n, ast.keyword) and n.arg == "out" and isinstance(n.value, ast.Name) and n.value.id == weight
+        for n in ast.walk(tree))
+
+
+def _root(node):
+    while isinstance(node, ast.Subscript):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
 
 
 def _named(cls):

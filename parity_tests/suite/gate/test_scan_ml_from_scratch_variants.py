@@ -406,3 +406,49 @@ def test_a_nesterov_flag_off_by_default_is_also_run(tmp_path):
                                                      "step = grad_wrt_w + self.v"))
     o = scan([str(tmp_path)], dtypes=F64)[0][0]
     assert o.verdict == "FAIL" and {r.component for r in o.report.failures} == {"SGD(momentum=0.9)(nesterov=True)"}
+
+
+ADAMW_AND_IN_PLACE = '''import numpy as np
+
+
+class AdamW:
+    def __init__(self, learning_rate=0.001, b1=0.9, b2=0.999, eps=1e-8, weight_decay=0.01):
+        self.learning_rate, self.b1, self.b2, self.eps, self.weight_decay = learning_rate, b1, b2, eps, weight_decay
+        self.m = self.v = None
+        self.t = 0
+
+    def update(self, w, grad_wrt_w):
+        if self.m is None:
+            self.m, self.v = np.zeros_like(w), np.zeros_like(w)
+        self.t += 1
+        w = w * (1 - self.learning_rate * self.weight_decay)
+        self.m = self.b1 * self.m + (1 - self.b1) * grad_wrt_w
+        self.v = self.b2 * self.v + (1 - self.b2) * grad_wrt_w ** 2
+        m_hat = self.m / (1 - self.b1 ** self.t)
+        v_hat = self.v / (1 - self.b2 ** self.t)
+        return w - self.learning_rate * m_hat / (np.sqrt(v_hat) + self.eps)
+
+
+class SGD:
+    def __init__(self, lr=0.1, momentum=0.0):
+        self.lr, self.momentum, self.v = lr, momentum, None
+
+    def update(self, w, grad):
+        if self.v is None:
+            self.v = np.zeros_like(w)
+        self.v = self.momentum * self.v + grad
+        w -= self.lr * self.v
+'''
+
+
+@pytest.mark.parametrize("old, new, failing", [
+    (None, None, None),
+    ("w = w * (1 - self.learning_rate * self.weight_decay)", "w = w * (1 - self.weight_decay)", "AdamW"),
+    ("        w -= self.lr * self.v", "        w += self.lr * self.v", "SGD")])
+def test_adamw_and_an_update_in_place(tmp_path, old, new, failing):
+    """AdamW (torch's decoupled weight decay, read from its attribute) and an update that steps the weight
+    in place and returns nothing (``w -= lr * v``) are checked too."""
+    (tmp_path / "opt.py").write_text(ADAMW_AND_IN_PLACE if old is None else ADAMW_AND_IN_PLACE.replace(old, new))
+    got = verdicts(scan([str(tmp_path)], dtypes=F64)[0])
+    assert set(got) == {"AdamW", "SGD"}, got
+    assert {k for k, (v, _) in got.items() if v == "FAIL"} == ({failing} if failing else set()), got
