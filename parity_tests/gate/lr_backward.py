@@ -773,8 +773,8 @@ def _inputs(kind, obj, params, sized, batched=False):
         return [((N,) if len(shape) == 1 else (2,)) + shape] if batched else [shape]
     first = []
     for w in params.values():               # (F, C, k, k) kernels on a batch of images; (F, C, k) on sequences
-        if w.ndim == 4:
-            first += [(2, w.shape[1], 8, 7), (w.shape[1], 8, 7)]
+        if w.ndim == 4:                             # (F, C, k, k) on (N, C, H, W); (k, k, C, F) on (N, H, W, C)
+            first += [(2, w.shape[1], 8, 7), (w.shape[1], 8, 7), (2, 8, 7, w.shape[2])]
         elif w.ndim == 3 and len(params) == 1 and w.shape[1] == w.shape[2]:
             first += [(8, 7), (2, w.shape[1], 9)]           # Victor Zhou's filters (F, k, k) on a 2-D image first
         elif w.ndim == 3:
@@ -1228,6 +1228,11 @@ def _reference_with(kind, params, x, g, out_shape, stride=1, padding=0, size=Non
     elif kind in ("max_pool", "avg_pool") and not params and size:
         pool = F.max_pool2d if kind == "max_pool" else F.avg_pool2d
         out = pool(xt, size, stride, padding)
+    elif kind == "conv" and (kernels := _channels_last(params, x, out_shape)):
+        # numpy-ml's Conv2D: x (N, H, W, C), W (kh, kw, C, F), b (1, 1, 1, F), out (N, H', W', F)
+        k, b = kernels
+        out = F.conv2d(xt.permute(0, 3, 1, 2), pt[k].permute(3, 2, 0, 1), pt[b].reshape(-1) if b is not None else None,
+                       stride, padding).permute(0, 2, 3, 1)
     elif kind == "conv" and (kernels := _conv_params(params, x)) and kernels[2] == "batched":
         k, b, _ = kernels
         conv = F.conv2d if x.ndim == 4 else F.conv1d
@@ -1248,6 +1253,20 @@ def _reference_with(kind, params, x, g, out_shape, stride=1, padding=0, size=Non
         out = out.reshape(out_shape)    # a dense layer's (H,) for (1, H), or its (1, H) for (H,)
     (out * torch.from_numpy(g.reshape(out.shape))).sum().backward()
     return out.detach().numpy(), xt.grad.numpy(), {k: t.grad.numpy() for k, t in pt.items() if t.grad is not None}
+
+
+def _channels_last(params, x, out_shape):
+    """``(kernel name, bias name or None)`` for kernels (kh, kw, C, F) on images (N, H, W, C) whose output is
+    (N, H', W', F) (numpy-ml's layout), else None."""
+    if x.ndim != 4 or len(out_shape) != 4:
+        return None
+    for k, w in params.items():
+        if w.ndim == 4 and w.shape[2] == x.shape[3] and out_shape[3] == w.shape[3] and out_shape[0] == x.shape[0] \
+                and w.shape[0] <= x.shape[1] + 4 and w.shape[1] <= x.shape[2] + 4:
+            bias = next((b for b, v in params.items() if b != k and v.size == w.shape[3] and v.shape[-1] == w.shape[3]),
+                        None)
+            return k, bias
+    return None
 
 
 def _conv_params(params, x):

@@ -452,3 +452,57 @@ def test_adamw_and_an_update_in_place(tmp_path, old, new, failing):
     got = verdicts(scan([str(tmp_path)], dtypes=F64)[0])
     assert set(got) == {"AdamW", "SGD"}, got
     assert {k for k, (v, _) in got.items() if v == "FAIL"} == ({failing} if failing else set()), got
+
+
+CHANNELS_LAST_CONV = '''import numpy as np
+
+
+class Conv2D:
+    """Channels last, as numpy-ml: X (N, H, W, C), W (kh, kw, C, F), b (1, 1, 1, F)."""
+
+    def __init__(self, out_ch, kernel_shape=(3, 3), stride=1, in_ch=3):
+        rng = np.random.default_rng(0)
+        self.W = rng.standard_normal(kernel_shape + (in_ch, out_ch))
+        self.b = rng.standard_normal((1, 1, 1, out_ch))
+        self.stride = stride
+
+    def forward(self, X):
+        self.X = X
+        kh, kw, _, F = self.W.shape
+        s = self.stride
+        N, H, Wd, _ = X.shape
+        Ho, Wo = (H - kh) // s + 1, (Wd - kw) // s + 1
+        out = np.zeros((N, Ho, Wo, F))
+        for i in range(Ho):
+            for j in range(Wo):
+                patch = X[:, i * s:i * s + kh, j * s:j * s + kw, :]
+                out[:, i, j, :] = np.tensordot(patch, self.W, axes=([1, 2, 3], [0, 1, 2]))
+        return out + self.b
+
+    def backward(self, dLdy):
+        X, (kh, kw, _, F), s = self.X, self.W.shape, self.stride
+        dX, self.dW = np.zeros_like(X), np.zeros_like(self.W)
+        self.db = dLdy.sum(axis=(0, 1, 2), keepdims=True)
+        for i in range(dLdy.shape[1]):
+            for j in range(dLdy.shape[2]):
+                patch = X[:, i * s:i * s + kh, j * s:j * s + kw, :]
+                self.dW += np.tensordot(patch, dLdy[:, i, j, :], axes=([0], [0]))
+                dX[:, i * s:i * s + kh, j * s:j * s + kw, :] += np.tensordot(dLdy[:, i, j, :], self.W, axes=([1], [3]))
+        return dX
+'''
+
+
+@pytest.mark.parametrize("old, new", [(None, None), (
+    "np.tensordot(patch, self.W, axes=([1, 2, 3], [0, 1, 2]))",
+    "np.tensordot(patch, self.W[::-1, ::-1], axes=([1, 2, 3], [0, 1, 2]))")], ids=["correct", "kernel flipped"])
+def test_a_channels_last_convolution_against_torch(tmp_path, old, new):
+    """Kernels (kh, kw, C, F) on images (N, H, W, C), numpy-ml's layout: run on such images and compared
+    with torch's conv2d (permuted), so a kernel flipped in the forward, whose gradients its own finite
+    differences would agree with for the weights, fails at the forward."""
+    (tmp_path / "conv.py").write_text(CHANNELS_LAST_CONV if old is None else CHANNELS_LAST_CONV.replace(old, new))
+    found, _ = scan([str(tmp_path)], dtypes=F64)
+    checks = {r.check for o in found for r in o.report.results}
+    assert {"forward", "grad_input", "grad_param:W", "grad_param:b"} <= checks, checks
+    failed = {r.check for o in found for r in o.report.failures}
+    assert (not failed) if old is None else "forward" in failed, failed
+    assert {r.shape for o in found for r in o.report.results} == {(2, 8, 7, 3)}
