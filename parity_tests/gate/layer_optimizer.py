@@ -72,6 +72,23 @@ def hyper(kind, opt):
             **{k: _first(a, (k,)) for k in ("initial_accumulator_value", "lr_decay") if _first(a, (k,))}}
 
 
+KEEPS = {"lr": LR, "eps": ("eps", "epsilon"), "momentum": ("momentum", "mu"),
+         "betas": ("beta1", "beta_1", "b1", "decay1", "beta2", "beta_2", "b2", "decay2"),
+         "alpha": ("rho", "decay_rate", "decay", "beta", "gamma")}
+
+
+def kept(kind, opt):
+    """The keyword arguments of ``hyper`` that ``opt`` keeps as attributes of its own (an ``epsilon`` of
+    1e-8 where the book's Adam writes 1e-7 into its update), so that they replace the book's values."""
+    try:
+        a = vars(opt)
+    except TypeError:
+        return {}
+    full = hyper(kind, opt)
+    return {k: v for k, v in full.items() if any(isinstance(a.get(n), (int, float)) and not isinstance(a.get(n), bool)
+                                                 for n in KEEPS.get(k, (k,)))}
+
+
 REQUIRED = {**{n: 0.01 for n in LR}, "momentum": 0.9, "mu": 0.9}
 
 

@@ -38,6 +38,7 @@ import ast
 import inspect
 import re
 import textwrap
+from types import SimpleNamespace
 
 import numpy as np
 import torch
@@ -485,15 +486,30 @@ def _random_bias(*shape):
 def _construct(cls, kwargs):
     """``cls(**kwargs)``; an ``input_shape`` of three numbers it cannot take is given as two, (H, W)."""
     try:
-        return cls(**kwargs)
+        return _connected(cls(**kwargs))
     except USER as e:
         if "input_shape" not in kwargs:
             raise
         first = e
     try:
-        return cls(**{**kwargs, "input_shape": IMAGE[1:]})
+        return _connected(cls(**{**kwargs, "input_shape": IMAGE[1:]}))
     except USER:
         raise first from None
+
+
+def _connected(obj):
+    """A layer that makes its weights in ``connect_to(prev_layer=None)`` as its first layer (NumpyDL's
+    ``Linear(n_out, n_in)``, whose model calls it), made so; as it was where that raises."""
+    connect = getattr(obj, "connect_to", None)
+    if callable(connect) and not inspect.isclass(obj):
+        before = SimpleNamespace(out_shape=(None, D), output_shape=(None, D))   # a layer of D features before it
+        for args in ((), (before,)):
+            try:
+                connect(*args)
+                break
+            except USER:                            # noqa: BLE001 -- not so: the next, else as built
+                continue
+    return obj
 
 
 KINDS = {"tanh": "tanh", "sigmoid": "sigmoid", "logistic": "sigmoid", "relu": "relu", "softmax": "softmax",

@@ -803,12 +803,22 @@ def check_target(target, dtypes, cv, seed=0):
                 opt, config = target.obj, dict(init)
             else:
                 params = inspect.signature(target.obj.__init__).parameters
+                takes_any = any(p.kind == p.VAR_KEYWORD for p in params.values())   # SGD(*args, **kwargs) (npdl)
                 try:
-                    opt, config = target.obj(**{k: v for k, v in init.items() if k in params}), None
+                    try:
+                        opt = target.obj(**{k: v for k, v in init.items() if k in params or takes_any})
+                    except TypeError:
+                        if not takes_any:
+                            raise               # its own arguments, named: what it raised is said
+                        # **kwargs handed to a base that takes fewer: the rate alone, then its defaults
+                        opt = _build_any(target.obj, init)
+                    config = None
                 except (Exception, SystemExit) as e:    # noqa: BLE001 -- the user's constructor
                     report.extend(Report([_error(target, f"{OPT_STEPS} steps", dtype, seed, np.zeros(()),
                                                  f"building it raised {type(e).__name__}: {e}{where(e)}")]))
                     continue
+                # its own hyperparameters where it keeps them (npdl's Adam: epsilon 1e-8, not the book's 1e-7)
+                hyper = {**hyper, **LO.kept(WO.kind(target.name) or "sgd", opt)}
             report.extend(check_optimizer(opt, torch_cls, hyper, hints=False, config=config, steps=OPT_STEPS,
                                           dtype=dtype, seed=_seed(seed, target.name), name=target.name,
                                           conventions=_applicable(cv, torch_cls)))
@@ -1165,6 +1175,16 @@ def _applicable(cv, torch_cls):
     return {k: v for k, v in cv.items() if k not in ("adam_eps", "adam_t") or torch_cls is T.Adam}
 
 
+def _build_any(cls, init):
+    """An optimizer whose constructor passes ``**kwargs`` on to a base taking fewer: with the rate alone,
+    else with nothing."""
+    rate = {k: v for k, v in init.items() if k in ("lr", "learning_rate")}
+    try:
+        return cls(**rate)
+    except TypeError:
+        return cls()
+
+
 def _error(target, sample, dtype, seed, x, note):
     from .compare import failed
     return failed(note, component=target.name, check="error", dtype=dtype, sample=sample, shape=tuple(x.shape),
@@ -1221,9 +1241,15 @@ def _judge(target, dtypes, declared, seed, report):
     if objects and target.kind not in OBJECT_CONVENTIONS:
         return Outcome(target, "FAIL", {}, report)  # checked as objects: no convention applies (a rerun would repeat it)
     kind = "adam" if target.kind == "optimizer" and target.name.lower() == "adam" else target.kind
+    # an optimizer's own kind's conventions too (an RMSprop's sqrt_eps), beside the update rules' (velocity)
+    also = WO.kind(target.name) if target.kind == "optimizer" and not objects else None
+
+    def candidates(base):
+        found = conv.candidates(kind, base)
+        return found + [o for o in (conv.candidates(also, base) if also else []) if o not in found]
     # a convention declared for the whole scan that this component does not follow (cs231n's linear
     # classifiers take reg * sum(W**2), its networks 0.5 * reg): torch's own behaviour always passes
-    mine = [k for k in declared if k in dict(conv.candidates(kind, {}))]
+    mine = [k for k in declared if k in dict(candidates({}))]
     bases = [(declared, report)]
     for drop in [[k] for k in mine] + ([mine] if len(mine) > 1 else []):
         base = {n: v for n, v in declared.items() if n not in drop}
@@ -1236,7 +1262,7 @@ def _judge(target, dtypes, declared, seed, report):
     # declared half for the networks, and its dW made with np.zeros in float64)
     best = (0, {}, report)
     for base, base_report in bases:
-        options = [o for o in conv.candidates(kind, base) if _may_follow(target, o)
+        options = [o for o in candidates(base) if _may_follow(target, o)
                    and (not objects or o[0] in OBJECT_CONVENTIONS[target.kind])]
         pairs = [dict([a, b]) for i, a in enumerate(options) for b in options[i + 1:] if a[0] != b[0]]
         for extra in [dict([o]) for o in options] + pairs:
