@@ -21,6 +21,7 @@ from numpy_impl.atomic import atomic_write
 
 from ..options import UsageError, count, number, output_path
 from . import conventions as conv
+from . import britz as BZ
 from . import coursera as CS
 from . import dict_network as DN
 from . import forward_only as FO
@@ -91,6 +92,7 @@ NNFS_CLASSES = set(NNFS_LAYERS) | set(NNFS_LOSSES) | set(NNFS_OPTIMIZERS)
 OPT_STEPS = 20
 SKIP_DIRS = {"__pycache__", "site-packages", "node_modules", "build", "dist"}
 LOOKS_USEFUL = re.compile(r"^\s*(def \w+_(forward|backward)\w*|def backprop\b|def \w+_(prime|derivative)\b"
+                          r"|def (build_model\(\s*nn_hdim|calculate_loss\(\s*model|backward_propagate_error)\b"
                           r"|def ((svm|softmax)_loss\w*|sgd|sgd_momentum|rmsprop|adam)\b"
                           r"|def (" + "|".join(sorted(FO.FUNCTIONS)) + r")\b"
                           r"|def (" + "|".join(sorted(CS.NAMES)) + r")\b"
@@ -335,6 +337,10 @@ def discover(modules, style="auto", only=None):
                 targets.append(Target(name, "network", "dict_network", dict(vars(mod)), where))
             elif inspect.isfunction(obj) and style == "auto" and DN.checked_through(name, vars(mod)):
                 continue
+            elif inspect.isfunction(obj) and style == "auto" and BZ.recognise(name, vars(mod)):
+                # Denny Britz's build_model / calculate_loss over the module's X, y, epsilon, reg_lambda
+                targets.append(Target(name, "network" if name == "build_model" else "loss", "britz", dict(vars(mod)),
+                                      where))
             elif found:                                   # the Deep Learning Specialization's, by its argument names
                 targets.append(Target(name, found[0], "coursera", found[1], where))
             elif inspect.isfunction(obj) and style in ("auto", "coursera") and CS.checked_through(name, vars(mod)):
@@ -781,6 +787,8 @@ def check_target(target, dtypes, cv, seed=0):
         return MO.check(target.name, target.obj, seed=seed)
     if target.style == "loss_class":
         return LC.check(target.name, *target.obj, target.kind, seed=seed, cv=cv)
+    if target.style == "britz":
+        return BZ.check(target.name, target.obj, seed=seed)
     if target.style == "dict_network":
         return DN.check(target.name, target.obj, seed=seed)
     if target.style == "weight_update":
@@ -1237,7 +1245,7 @@ def _judge(target, dtypes, declared, seed, report):
     if (engine := _takes_own_type(target, report)):
         return Outcome(target, "OTHER_TYPE", {"engine": engine}, report)
     objects = target.style in ("lr_backward", "loss_class", "model_optimizer", "layer_update", "weight_update",
-                               "dict_network")
+                               "dict_network", "britz")
     if objects and target.kind not in OBJECT_CONVENTIONS:
         return Outcome(target, "FAIL", {}, report)  # checked as objects: no convention applies (a rerun would repeat it)
     kind = "adam" if target.kind == "optimizer" and target.name.lower() == "adam" else target.kind
