@@ -42,6 +42,8 @@ sqrt_eps           inside     Adagrad and RMSprop divide by ``sqrt(G + eps)`` (M
                               (torch: ``sqrt(G) + eps``)
 loss_reduction     sum        a loss class's loss is the sum over the batch (torch's ``reduction="sum"``), its
                               gradient that of the sum (numpy-ml's losses) (torch's default: the mean)
+                   batch      ... or each sample's sum over its elements, averaged over the batch (the
+                              squared error summed over the outputs, 1/N over the samples)
 xent_grad          logits     a cross-entropy class taking probabilities returns its gradient in the logits
                               behind them, ``p - y`` (numpy-ml's ``CrossEntropy.grad``) (default: in the
                               probabilities it takes, ``-y / p``)
@@ -81,8 +83,9 @@ CONVENTIONS = {
                  "the parameters match SGD whose velocity averages the gradients, v = mu*v + (1 - mu)*g from 0"),
     "sqrt_eps": (("inside",), ("rmsprop", "adagrad"),
                  "the parameters match the update divided by sqrt(G + eps), eps inside the square root"),
-    "loss_reduction": (("sum",), ("mse", "cross_entropy", "binary_cross_entropy"),
-                       "the loss is the sum over the batch, its gradient that of the sum"),
+    "loss_reduction": (("sum", "batch"), ("mse", "cross_entropy", "binary_cross_entropy"),
+                       "the loss is the sum over the batch (or each sample's sum, averaged over the batch), its "
+                       "gradient that of it"),
     "xent_grad": (("logits",), ("cross_entropy",),
                   "its gradient is p - y, in the logits behind the probabilities it takes"),
 }

@@ -108,8 +108,14 @@ class Sigmoid(Identity):
         return self(z) * (1 - self(z))
 
 
+# losses named beside a kind that are another loss (a focal binary cross-entropy, label smoothing): no kind
+OTHER_LOSSES = r"focal|smooth|hinge|huber|dice|contrastive|triplet|kld|kldiv|kullback|wasserstein|weighted|margin"
+
+
 def kind(name):
     n = name.lower().replace("_", "")
+    if re.search(OTHER_LOSSES, n):
+        return None
     return next((k for k, pattern in KINDS if re.search(pattern, n)), None)
 
 
@@ -200,12 +206,14 @@ def check(label, cls, names, k, seed=0, cv=None):
     s = seed_for(seed, label, "loss")
     found, scaled, first, errors = None, None, None, []
     half = k == "mse" and (cv or {}).get("mse_scale") == "half"
-    summed = (cv or {}).get("loss_reduction") == "sum"
+    reduction = (cv or {}).get("loss_reduction")
     for what, p, targets, ref in _readings(k, np.random.default_rng(s)):
         if half:
             ref = (lambda r: lambda t, reduction: 0.5 * r(t, reduction))(ref)
-        if summed:                                  # torch's reduction="sum" where it would take the mean
-            ref = (lambda r: lambda t, reduction: r(t, "sum" if reduction == "mean" else reduction))(ref)
+        if reduction == "sum":                      # torch's reduction="sum" where it would take the mean
+            ref = (lambda r: lambda t, red: r(t, "sum" if red == "mean" else red))(ref)
+        elif reduction == "batch":                  # the sum over each sample's elements, averaged over the batch
+            ref = (lambda r: lambda t, red: r(t, "sum") / t.shape[0] if red == "mean" else r(t, red))(ref)
         for form, t in targets:
             try:
                 _, value = _forward(cls, names, p.copy(), t.copy())

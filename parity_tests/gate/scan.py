@@ -379,7 +379,7 @@ def discover(modules, style="auto", only=None):
                         name in LIST_KINDS and _keeps_lists(obj))))):
                 # backward(output_gradient, learning_rate) updating the weights itself (The Independent Code,
                 # Omar Aflak, Victor Zhou), or leaving its gradients in dicts (joelnet) or in dW, gradW...
-                if why := LRB.unlike(name, names):
+                if why := LRB.unlike(name, names, obj):
                     skipped.append((name, why))
                 elif not LRB.is_base(obj, names) and not LRB.abstract(obj, names, modules):
                     found, why = LRB.targets(name, obj, names, pairs)
@@ -659,7 +659,7 @@ def _as_object(name, cls):
     """``[(label, kind, make, names)]`` for a class named like a book's layer that the object checks can
     build and drive (``lr_backward.py``), else []."""
     names = LRB.methods(cls)
-    if not names or LRB.unlike(name, names) or LRB.is_base(cls, names):
+    if not names or LRB.unlike(name, names, cls) or LRB.is_base(cls, names):
         return []
     return [(label, kind, make, names) for label, kind, make in LRB.targets(name, cls, names, [])[0]]
 
