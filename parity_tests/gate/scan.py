@@ -296,6 +296,13 @@ def _import(path, roots, skipped):
         same = sys.modules.get(top)
         if same is not None and os.path.abspath(getattr(same, "__file__", "") or "") == os.path.abspath(path):
             return same
+        missing = getattr(e, "name", None) if isinstance(e, ModuleNotFoundError) else None
+        if missing and missing.split(".")[0] not in (top, stem) and not os.path.exists(
+                os.path.join(base, *missing.split(".")[:1])):
+            # a module it needs that is not installed (numba): said as such, not as what importing the file
+            # on its own would raise after it (a relative import with no parent package)
+            skipped.append((path, f"could not import: {type(e).__name__}: {e}"))
+            return None
         # a folder named like a standard module (code/, test/): the standard one wins the package
         # name, so the file is imported on its own, its folder first on sys.path
         if name == stem or not isinstance(sys.modules.get(top), type(sys)) or _inside(sys.modules[top], [folder]):

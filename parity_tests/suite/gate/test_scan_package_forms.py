@@ -236,3 +236,17 @@ def test_models_text_layers_and_focal_losses_are_listed_not_failed(tmp_path):
     assert why["Autoencoder"].startswith("a model (compile(), fit())")
     assert why["TextVectorization"].startswith("a text preprocessing layer")
     assert "does not recognise by name" in why["BinaryFocalLoss"]
+
+
+def test_a_missing_dependency_of_a_package_is_named(tmp_path):
+    """A package file importing, through its package, a module that is not installed (numpynet's numba) is
+    said to lack that module, not to fail a relative import (what importing the file alone would raise)."""
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "utils.py").write_text("import not_installed_anywhere_xyz\n")
+    (pkg / "layers.py").write_text("from .utils import *\n\n\nclass Relu:\n    def forward(self, x):\n"
+                                   "        return x\n\n    def backward(self, dout):\n        return dout\n")
+    _, skipped = scan([str(pkg)], dtypes=F64)
+    reasons = [why for where, why in skipped if where.endswith("layers.py")]
+    assert reasons and "No module named 'not_installed_anywhere_xyz'" in reasons[0], skipped
