@@ -83,7 +83,7 @@ CONVENTIONS = {
                  "the parameters match SGD whose velocity averages the gradients, v = mu*v + (1 - mu)*g from 0"),
     "sqrt_eps": (("inside",), ("rmsprop", "adagrad"),
                  "the parameters match the update divided by sqrt(G + eps), eps inside the square root"),
-    "loss_reduction": (("sum", "batch"), ("mse", "cross_entropy", "binary_cross_entropy"),
+    "loss_reduction": (("sum", "batch"), ("mse", "mae", "cross_entropy", "binary_cross_entropy"),
                        "the loss is the sum over the batch (or each sample's sum, averaged over the batch), its "
                        "gradient that of it"),
     "xent_grad": (("logits",), ("cross_entropy",),

@@ -40,8 +40,10 @@ USER = (Exception, SystemExit, GeneratorExit)
 N, C = 5, 4
 KINDS = [("binary_cross_entropy", r"bce|binary|logloss|logistic"),
          ("cross_entropy", r"crossentropy|xent|celoss|^ce$|softmaxloss|nll|categorical"),
-         ("mse", r"mse|meansquare|squarederror|squaredloss|squareloss|l2loss|quadratic")]
-WHAT = {"mse": "mean squared error", "cross_entropy": "cross-entropy", "binary_cross_entropy": "binary cross-entropy"}
+         ("mse", r"mse|meansquare|squarederror|squaredloss|squareloss|l2loss|quadratic"),
+         ("mae", r"^mae$|meanabsolute|absoluteerror|l1loss")]
+WHAT = {"mse": "mean squared error", "cross_entropy": "cross-entropy", "binary_cross_entropy": "binary cross-entropy",
+        "mae": "mean absolute error"}
 
 
 def _method(cls, name):
@@ -142,9 +144,10 @@ def _softmax(z):
 def _readings(k, rng):
     labels = rng.integers(0, C, N)
     z = rng.standard_normal((N, C))
-    if k == "mse":
+    if k in ("mse", "mae"):
         y = torch.from_numpy(rng.standard_normal((N, C)))
-        return [("predictions (5,4)", z, [("targets (5,4)", y.numpy())], lambda p, r: F.mse_loss(p, y, reduction=r))]
+        loss = F.mse_loss if k == "mse" else F.l1_loss
+        return [("predictions (5,4)", z, [("targets (5,4)", y.numpy())], lambda p, r: loss(p, y, reduction=r))]
     if k == "cross_entropy":
         targets = [("one-hot targets (5,4)", _one_hot(labels)), ("labels (5,)", labels)]
         lt = torch.from_numpy(labels)
@@ -187,7 +190,12 @@ def _call(fn, p, t, act=False):
 
 def _forward(cls, names, p, t):
     obj = cls()
-    return obj, _call(getattr(obj, names[0]), p, t)
+    value = _call(getattr(obj, names[0]), p, t)
+    a = np.asarray(value) if not isinstance(value, (str, bytes)) else None
+    if a is not None and a.ndim == 1 and p.ndim == 2 and p.shape[0] != p.shape[1] and a.size == p.shape[1] \
+            and a.dtype.kind == "f":
+        value = a.sum()                             # a loss per output, over the batch (numpy-nn's MSE): its total
+    return obj, value
 
 
 def _expected(value, p, ref):
@@ -313,4 +321,4 @@ def _check(c, cls, names, k, p, t, ref, logits=False):
 
 
 def _over(k):
-    return {"mse": "elements", "cross_entropy": "samples", "binary_cross_entropy": "elements"}[k]
+    return {"mse": "elements", "mae": "elements", "cross_entropy": "samples", "binary_cross_entropy": "elements"}[k]

@@ -101,7 +101,7 @@ LOOKS_USEFUL = re.compile(r"^\s*(def \w+_(forward|backward)\w*|def backprop\b|de
                           + "|".join(sorted(LRB.LR_NAMES)) + r")\s*[,)=:]"
                           r"|def (" + "|".join(LRB.BACKWARDS) + r")\(\s*self\s*,\s*(?:input|inputs|x)\s*,\s*\w*grad"
                           r"|def (" + "|".join(LRB.BACKWARDS) + r")\(\s*self\s*(,\s*\w+\s*)?\)\s*:"
-                          r"|class \w*(?:Loss|Entropy|MSE|Mse)\w*\s*[(:]"
+                          r"|class \w*(?:Loss|Entropy|MSE|Mse|SquaredError|AbsoluteError)\w*\s*[(:]"
                           r"|[^\n]*self\.(?:learning_rate|lr|eta|learn_rate|lrate)\b(?!\s*=[^=])"
                           r"|[^\n]*self\.(?:d|grad_?|grads\[)\w*\s*(?:\+?=|\])"
                           r"|class (" + "|".join(sorted(LAYER_CLASSES | set(OPT_CLASSES) | MODEL_CLASSES | NNFS_CLASSES))
@@ -457,6 +457,9 @@ def _unchecked_form(name, cls, modules=()):
     if fwd and back:
         if LRB.is_base(cls, (fwd[0], back[0])) or LRB.abstract(cls, (fwd[0], back[0]), modules):
             return None                             # a base class: its subclasses are what is checked
+        takes = [LC._required(LC._method(cls, m)) or [] for m in (fwd[0], back[0])]
+        if len(takes[0]) == 2 and len(takes[1]) in (0, 2):     # (prediction, target): a loss of a kind not known
+            return LC.unlike(name, cls) or LC.unlike("Unknown", cls)
         return (f"has {fwd[0]}() and {back[0]}(): not a form parity scan checks (it drives forward(x) with "
                 "backward(grad), the books' and courses' own forms, and the losses and optimizers described in "
                 "the README)")
@@ -1292,7 +1295,8 @@ def _judge(target, dtypes, declared, seed, report):
 
 # the conventions the object checks read (norm_object.py, dropout_object.py), by kind
 OBJECT_CONVENTIONS = {"batchnorm": ("running_var",), "dropout": ("dropout", "dropout_p"),
-                      "mse": ("mse_scale", "loss_reduction"), "cross_entropy": ("loss_reduction", "xent_grad"),
+                      "mse": ("mse_scale", "loss_reduction"), "mae": ("loss_reduction",),
+                      "cross_entropy": ("loss_reduction", "xent_grad"),
                       "binary_cross_entropy": ("loss_reduction",), **WO.CONVENTIONS}
 
 

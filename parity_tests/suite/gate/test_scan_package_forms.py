@@ -250,3 +250,35 @@ def test_a_missing_dependency_of_a_package_is_named(tmp_path):
     _, skipped = scan([str(pkg)], dtypes=F64)
     reasons = [why for where, why in skipped if where.endswith("layers.py")]
     assert reasons and "No module named 'not_installed_anywhere_xyz'" in reasons[0], skipped
+
+
+PER_OUTPUT_LOSSES = '''import numpy as np
+
+
+class MeanSquaredError:
+    def __call__(self, y, y_pred):
+        self.last_y, self.last_y_pred = y, y_pred
+        return np.sum((y - y_pred) ** 2, axis=0) / y.shape[0]
+
+    def gradient(self):
+        return -2 * (self.last_y - self.last_y_pred) / self.last_y.shape[0]
+
+
+class MeanAbsoluteError:
+    def __call__(self, y, y_pred):
+        self.last_y, self.last_y_pred = y, y_pred
+        return np.mean(np.abs(y_pred - y))
+
+    def gradient(self):
+        return np.sign(self.last_y_pred - self.last_y) / self.last_y.size
+'''
+
+
+def test_a_loss_per_output_and_the_mean_absolute_error(tmp_path):
+    """numpy-nn's MSE returns one loss per output (C,), summed over the batch over N: its total is compared
+    (``loss_reduction=batch``); the mean absolute error is checked against torch's ``l1_loss``."""
+    (tmp_path / "losses.py").write_text(PER_OUTPUT_LOSSES)
+    assert verdicts(scan([str(tmp_path)], dtypes=F64)[0]) == {
+        "MeanSquaredError": ("CONVENTION", {"loss_reduction": "batch"}), "MeanAbsoluteError": ("PASS", {})}
+    (tmp_path / "losses.py").write_text(PER_OUTPUT_LOSSES.replace("/ self.last_y.size", ""))
+    assert verdicts(scan([str(tmp_path)], dtypes=F64)[0])["MeanAbsoluteError"][0] == "FAIL"
