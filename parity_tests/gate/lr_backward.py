@@ -537,7 +537,7 @@ def _connected(obj):
 KINDS = {"tanh": "tanh", "sigmoid": "sigmoid", "logistic": "sigmoid", "relu": "relu", "softmax": "softmax",
          "reshape": "reshape", "flatten": "reshape", "linear": "identity", "identity": "identity",
          "elu": "elu", "gelu": "gelu", "swish": "silu", "silu": "silu", "leakyrelu": "leaky_relu",
-         "softplus": "softplus"}
+         "softplus": "softplus", "selu": "selu"}
 # activations torch has, by their hyperparameters as the layer keeps them (its attributes)
 SLOPES = ("negative_slope", "alpha", "slope", "leak", "leakiness", "a")
 
@@ -552,6 +552,9 @@ def _activation(kind, xt, hyper, want):
         return xt * torch.sigmoid(float(hyper.get("beta", 1.0)) * xt)
     if kind == "softplus":
         return F.softplus(xt)
+    if kind == "selu":                              # its own alpha and scale where it keeps them (torch's by default)
+        alpha, scale = float(hyper.get("alpha", 1.6732632423543772)), float(hyper.get("scale", 1.0507009873554805))
+        return scale * F.elu(xt, alpha)
     exact = F.gelu(xt)
     if want is not None and not _close(want, exact.detach().numpy()) and \
             _close(want, F.gelu(xt, approximate="tanh").detach().numpy()):
@@ -1279,7 +1282,7 @@ def _reference_with(kind, params, x, g, out_shape, stride=1, padding=0, size=Non
         out = getattr(torch, kind)(xt)
     elif kind == "identity" and not params:
         out = xt * 1.0
-    elif kind in ("elu", "gelu", "silu", "leaky_relu", "softplus") and not params:
+    elif kind in ("elu", "gelu", "silu", "leaky_relu", "softplus", "selu") and not params:
         out = _activation(kind, xt, hyper or {}, want)
     elif kind == "softmax" and not params and x.ndim == 2 and min(x.shape) > 1 and want is not None \
             and (np.allclose(want.sum(axis=1), 1) or np.allclose(want.sum(axis=0), 1)):
