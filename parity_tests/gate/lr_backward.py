@@ -869,22 +869,31 @@ def _batch_shape(make, names, seed):
 
 
 def _pick(make, names, shapes, seed, rng):
-    """The first input shape its forward and backward both take with a non-empty output."""
-    first = None
+    """The first input shape its forward and backward both take with a non-empty output. Where none is,
+    what it raised on the first shape its forward took (its backward failing there: numpy-ml's
+    ``Pool2D(pad=1)``), else on the first shape tried, the shape kept as ``tried_shape``."""
+    first = forwarded = None
     for shape in shapes:
         x = rng.standard_normal(shape)
+        ran = False
         try:
             out = np.asarray(_run(_build(make, seed), names, x.copy()))
             if out.size == 0:
                 raise Refused(f"its forward of every input tried is empty: {out.shape} for {shape}")
             if out.ndim > x.ndim and out.shape[-x.ndim:] == x.shape:     # broadcast up (a mask (N, C, 1, 1))
                 raise Refused(f"its forward made {out.shape} of {shape}: not the input it is written for")
+            ran = True
             _run(_build(make, seed), names, x.copy(), np.ones_like(out))
         except USER as e:                           # noqa: BLE001 -- the user's code refusing this layout
+            try:
+                e.tried_shape = shape
+            except (AttributeError, TypeError):         # an exception of the user's refusing attributes
+                pass
             first = first or e
+            forwarded = forwarded or (e if ran else None)
             continue
         return shape
-    raise first
+    raise forwarded or first
 
 
 def _reads(obj, names, x, k, v, out, rng):
@@ -922,7 +931,11 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None, 
     shapes = [batch] if batch else _inputs(kind, obj, _params(obj), getattr(make, "sized", False),
                                            getattr(make, "batched", False))
     c.meta["shape"] = shapes[0]                     # the input tried, should the first one fail
-    shape = batch or _pick(make, names, shapes, seed, rng)
+    try:
+        shape = batch or _pick(make, names, shapes, seed, rng)
+    except USER as e:
+        c.meta["shape"] = getattr(e, "tried_shape", shapes[0])
+        raise
     c.meta["shape"] = shape
     z = rng.standard_normal(shape)
     x = z if size == 1.0 else np.sign(z) * (size + 30.0 * np.abs(z))

@@ -282,3 +282,16 @@ def test_a_loss_per_output_and_the_mean_absolute_error(tmp_path):
         "MeanSquaredError": ("CONVENTION", {"loss_reduction": "batch"}), "MeanAbsoluteError": ("PASS", {})}
     (tmp_path / "losses.py").write_text(PER_OUTPUT_LOSSES.replace("/ self.last_y.size", ""))
     assert verdicts(scan([str(tmp_path)], dtypes=F64)[0])["MeanAbsoluteError"][0] == "FAIL"
+
+
+def test_a_backward_that_fails_on_every_input_is_reported_where_its_forward_ran(tmp_path):
+    """A layer whose forward takes (N, C, H, W) images but whose backward always raises: the error said is
+    its backward's on that input, not the forward's refusal of the first shape tried."""
+    (tmp_path / "pool.py").write_text(
+        "import numpy as np\n\n\nclass MaxPool:\n    def forward(self, x):\n        assert x.ndim == 4\n"
+        "        self.x = x\n        return x[:, :, ::2, ::2]\n\n    def backward(self, dout):\n"
+        "        raise ValueError('the backward of this pool is not written for padding')\n")
+    o = scan([str(tmp_path)], dtypes=F64)[0][0]
+    notes = [r.note for r in o.report.failures]
+    assert o.verdict == "FAIL" and any("not written for padding" in n for n in notes), notes
+    assert all(len(r.shape) == 4 for r in o.report.failures), [r.shape for r in o.report.failures]
