@@ -66,6 +66,7 @@ def check(label, namespace, seed=0):
                 shape=(N, d), seed=s)
     c_ = _Checks(None, **meta)
     names = ("X", "y", "num_examples", "epsilon", "reg_lambda", "nn_input_dim", "nn_output_dim")
+    state = np.random.get_state()                   # build_model seeds NumPy's generator: put back after
     fn_globals = namespace[label].__globals__      # the module's own (``namespace`` may be a copy)
     saved = {k: fn_globals[k] for k in names if k in fn_globals}
     fn_globals.update(X=x, y=y, num_examples=N, epsilon=eps, reg_lambda=reg, nn_input_dim=d, nn_output_dim=c)
@@ -92,6 +93,7 @@ def check(label, namespace, seed=0):
     except USER as e:                               # noqa: BLE001 -- the user's code
         c_.crashed(e)
     finally:
+        np.random.set_state(state)
         for k in names:
             fn_globals.pop(k, None)
         fn_globals.update(saved)

@@ -108,10 +108,14 @@ def check(label, namespace, seed=0):
     label_ = 1
     expected = [0.0] * C
     expected[label_] = 1.0
+    state, np_state = random.getstate(), np.random.get_state()
     try:
         _check(c, namespace, w1, w2, x, label_, expected)
     except USER as e:                               # noqa: BLE001 -- the user's code
         c.crashed(e)
+    finally:                                        # its generators as they were (the user's code may seed them)
+        random.setstate(state)
+        np.random.set_state(np_state)
     return c.report()
 
 

@@ -64,7 +64,8 @@ def hyper(kind, opt):
                 "eps": _first(a, ("eps", "epsilon"), 1e-8), **extra,
                 **({"amsgrad": True} if a.get("amsgrad") is True else {})}
     if kind == "rmsprop":
-        decay = ("rho", "decay_rate", "decay", "beta", "gamma") + (("alpha",) if lr_name != "alpha" else ())
+        # Keras's decay is the learning rate's: the averaging rate's other names first
+        decay = ("rho", "decay_rate", "beta", "gamma") + (("alpha",) if lr_name != "alpha" else ()) + ("decay",)
         return {"lr": lr, "alpha": _first(a, decay, 0.99), "eps": _first(a, ("eps", "epsilon"), 1e-8), **extra,
                 **({"momentum": _first(a, ("momentum",))} if _first(a, ("momentum",)) else {}),
                 **({"centered": True} if a.get("centered") is True else {})}
@@ -89,7 +90,9 @@ def kept(kind, opt):
                                                  for n in KEEPS.get(k, (k,)))}
 
 
-REQUIRED = {**{n: 0.01 for n in LR}, "momentum": 0.9, "mu": 0.9}
+REQUIRED = {**{n: 0.01 for n in LR}, "momentum": 0.9, "mu": 0.9, "beta1": 0.9, "beta_1": 0.9, "b1": 0.9,
+            "decay1": 0.9, "beta2": 0.999, "beta_2": 0.999, "b2": 0.999, "decay2": 0.999, "eps": 1e-8,
+            "epsilon": 1e-8, "rho": 0.9, "decay_rate": 0.9}
 
 
 def build_args(cls):

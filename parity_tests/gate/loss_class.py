@@ -92,10 +92,12 @@ class Identity:
     def __call__(self, z):
         return z
 
-    fn = __call__
+    fn = forward = f = __call__
 
     def grad(self, z):
         return np.ones_like(z)
+
+    gradient = derivative = deriv = prime = grad
 
 
 class Sigmoid(Identity):
@@ -104,10 +106,12 @@ class Sigmoid(Identity):
     def __call__(self, z):
         return 1 / (1 + np.exp(-z))
 
-    fn = __call__
+    fn = forward = f = __call__
 
     def grad(self, z):
         return self(z) * (1 - self(z))
+
+    gradient = derivative = deriv = prime = grad
 
 
 # losses named beside a kind that are another loss (a focal binary cross-entropy, label smoothing): no kind
@@ -188,10 +192,10 @@ def _call(fn, p, t, act=False):
     return fn(t, p, *rest) if _truth_first(fn) else fn(p, t, *rest)
 
 
-def _forward(cls, names, p, t):
+def _forward(cls, names, p, t, k=None):
     obj = cls()
     value = _call(getattr(obj, names[0]), p, t)
-    a = np.asarray(value) if not isinstance(value, (str, bytes)) else None
+    a = np.asarray(value) if not isinstance(value, (str, bytes)) and k in ("mse", "mae") else None
     if a is not None and a.ndim == 1 and p.ndim == 2 and p.shape[0] != p.shape[1] and a.size == p.shape[1] \
             and a.dtype.kind == "f":
         value = a.sum()                             # a loss per output, over the batch (numpy-nn's MSE): its total
@@ -224,7 +228,7 @@ def check(label, cls, names, k, seed=0, cv=None):
             ref = (lambda r: lambda t, red: r(t, "sum") / t.shape[0] if red == "mean" else r(t, red))(ref)
         for form, t in targets:
             try:
-                _, value = _forward(cls, names, p.copy(), t.copy())
+                _, value = _forward(cls, names, p.copy(), t.copy(), k)
                 got = _expected(value, p, ref)
             except USER as e:                       # noqa: BLE001 -- not this reading
                 errors.append(e)
@@ -266,7 +270,7 @@ def _check(c, cls, names, k, p, t, ref, logits=False):
     z = log p), compared with torch's and with finite differences in z."""
     p_in, t_in = p.copy(), t.copy()
     try:
-        obj, value = _forward(cls, names, p_in, t_in)
+        obj, value = _forward(cls, names, p_in, t_in, k)
         got = _expected(value, p, ref)
         if got is None:
             c.fail("forward", f"{names[0]} returned shape {np.shape(value)}: expected the loss (one number, or one "

@@ -250,6 +250,10 @@ def abstract(cls, names, modules):
         lacking |= {c.func.attr for c in ast.walk(tree) if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute)
                     and isinstance(c.func.value, ast.Name) and c.func.value.id == "self"
                     and not hasattr(cls, c.func.attr)}
+    try:                                            # a callable it is given in __init__ (self.act = act) is its own
+        lacking -= set(re.findall(r"self\.(\w+)\s*=", inspect.getsource(cls)))
+    except (OSError, TypeError):
+        pass
     return bool(lacking) and any(inspect.isclass(c) and c is not cls and cls in c.__mro__ and
                                  any(hasattr(c, m) for m in lacking) for m_ in modules for c in vars(m_).values())
 
@@ -269,7 +273,7 @@ NOT_ARRAYS = re.compile(r"(rnn|lstm|gru|recurrent|embedding|embed)", re.I)
 
 
 MODEL_METHODS = ("compile", "fit", "train_on_batch", "add")       # a model's (Keras-like), not a layer's
-TEXT = re.compile(r"(text|vectori[sz]|tokeni[sz]|stringlookup|hashing)", re.I)
+TEXT = re.compile(r"(^|_)(?i:text)(_|$)|(^|[a-z])Text([A-Z]|$)|(?i:vectori[sz]|tokeni[sz]|stringlookup|hashing)")
 
 
 def unlike(name, names, cls=None):

@@ -237,9 +237,13 @@ def _check(optimizer, torch_optimizer, hyper, *, config=None, steps=20, dtype="f
         if torch_optimizer is not torch.optim.Adam:
             raise ValueError(f"convention adam_eps=folded applies to torch.optim.Adam, not {torch_optimizer.__name__}")
         torch_optimizer = conv.FoldedEpsAdam
-    if cv.get("momentum") == "average" and torch_optimizer is torch.optim.SGD and not hyper.get("nesterov"):
+    # a convention's reference has only the rate, the decay and eps: an optimizer keeping another option
+    # (weight decay, RMSprop's momentum) is checked against torch's, so that the option is never dropped
+    others = {k for k, v in hyper.items() if v and k not in ("lr", "momentum", "eps", "alpha")}
+    if cv.get("momentum") == "average" and torch_optimizer is torch.optim.SGD and not others:
         torch_optimizer = conv.AveragedMomentumSGD
-    if cv.get("sqrt_eps") == "inside" and torch_optimizer in (torch.optim.Adagrad, torch.optim.RMSprop):
+    if cv.get("sqrt_eps") == "inside" and torch_optimizer in (torch.optim.Adagrad, torch.optim.RMSprop) and \
+            not others and not hyper.get("momentum"):
         hyper = {"lr": hyper.get("lr", 1e-2), "eps": hyper.get("eps", 1e-10 if torch_optimizer is torch.optim.Adagrad
                                                                  else 1e-8),
                  "alpha": hyper.get("alpha", 0.99) if torch_optimizer is torch.optim.RMSprop else None}

@@ -110,7 +110,8 @@ def _hyper(k, opt):
     opt = SimpleNamespace(**{n: v for n, v in a.items() if isinstance(n, str)})
     if k == "adadelta":
         num = {n: float(v) for n, v in a.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
-        return {"lr": next((num[n] for n in LR if n in num), 1.0), "rho": num.get("rho", 0.9),
+        return {"lr": next((num[n] for n in LR if n in num), 1.0),
+                "rho": next((num[n] for n in ("rho", "gamma", "beta", "decay_rate", "decay") if n in num), 0.9),
                 "eps": next((num[n] for n in ("eps", "epsilon") if n in num), 1e-6)}
     return hyper(k, opt)
 
