@@ -86,10 +86,15 @@ def check(label, namespace, seed=0):
             j, t = _objective(one, x, y, reg)
             j.backward()
             for k in ("W1", "b1", "W2", "b2"):
-                c_.add(f"step:{k}", np.asarray(two[k], dtype=np.float64).reshape(one[k].shape),
-                       one[k] - eps * t[k].grad.numpy())
+                got = np.asarray(two[k], dtype=np.float64).reshape(one[k].shape)
+                c_.add(f"step:{k}", got, one[k] - eps * t[k].grad.numpy())
                 c_.results[-1].reference = (f"torch (a gradient-descent step at epsilon={eps:g} from the model after one "
                                             "pass, of the sum of the cross-entropies + reg_lambda/2 * (|W1|^2 + |W2|^2))")
+                if not c_.results[-1].passed and np.allclose(got, one[k] - eps * t[k].grad.numpy() / N, rtol=1e-9,
+                                                             atol=1e-12):
+                    c_.results[-1].note += ("; it is the step of the mean, what calculate_loss reports (1/N of the "
+                                            "tutorial's, whose step is of the sum): the same direction, a rate N times "
+                                            "smaller")
     except USER as e:                               # noqa: BLE001 -- the user's code
         c_.crashed(e)
     finally:

@@ -112,3 +112,15 @@ def test_the_modules_globals_are_put_back(tmp_path):
     for name in ("build_model", "calculate_loss"):
         assert britz.check(name, vars(mod)).passed
     assert mod.X is x and mod.num_examples == 200 and mod.epsilon == 0.01 and not hasattr(mod, "nn_hdim")
+
+
+def test_a_step_of_the_mean_is_told(tmp_path):
+    """A build_model stepping on the mean loss (calculate_loss's own objective) fails, told that it is the
+    tutorial's step over N."""
+    folder = write(tmp_path, "        delta3[range(num_examples), y] -= 1\n",
+                   "        delta3[range(num_examples), y] -= 1\n        delta3 /= num_examples\n")
+    text = (tmp_path / "nn_from_scratch.py").read_text().replace("dW2 += reg_lambda * W2", "dW2 += reg_lambda / num_examples * W2") \
+        .replace("dW1 += reg_lambda * W1", "dW1 += reg_lambda / num_examples * W1")
+    (tmp_path / "nn_from_scratch.py").write_text(text)
+    verdict, checks, message = failed_checks(scan([folder], dtypes=F64)[0], "build_model")
+    assert verdict == "FAIL" and "it is the step of the mean" in message, message
