@@ -449,6 +449,17 @@ def _initialize(obj, kind, shape=None):
         obj.trainable = True
     if callable(getattr(obj, "initialize", None)):
         obj.initialize(RateSGD())
+        return obj
+    # or made in two steps, Keras-like: build() (or build(input_shape)) and set_optimizer(optimizer)
+    build, shape = getattr(obj, "build", None), getattr(obj, "input_shape", None)
+    if callable(build) and not inspect.isclass(build):
+        needs = _required(build)
+        if needs is not None and len(needs) == 0:
+            build()
+        elif needs is not None and len(needs) == 1 and shape is not None:
+            build(shape)
+    if callable(getattr(obj, "set_optimizer", None)):
+        obj.set_optimizer(RateSGD())
     return obj
 
 

@@ -506,3 +506,55 @@ def test_a_channels_last_convolution_against_torch(tmp_path, old, new):
     failed = {r.check for o in found for r in o.report.failures}
     assert (not failed) if old is None else "forward" in failed, failed
     assert {r.shape for o in found for r in o.report.results} == {(2, 8, 7, 3)}
+
+
+KERAS_BUILD = '''import copy
+import math
+import numpy as np
+
+
+class Dense:
+    def __init__(self, n_units, input_shape=None):
+        self.n_units = n_units
+        self.input_shape = input_shape
+        self.trainable = True
+        self.W = None
+        self.b = None
+
+    def set_input_shape(self, shape):
+        self.input_shape = shape
+
+    def set_optimizer(self, optimizer):
+        self.W_opt = copy.copy(optimizer)
+        self.b_opt = copy.copy(optimizer)
+
+    def build(self):
+        limit = 1 / math.sqrt(self.input_shape[0])
+        self.W = np.random.uniform(-limit, limit, (self.input_shape[0], self.n_units))
+        self.b = np.zeros((1, self.n_units))
+
+    def forward_pass(self, X, training=True):
+        self.layer_input = X
+        return X.dot(self.W) + self.b
+
+    def backward_pass(self, accum_grad):
+        W = self.W
+        if self.trainable:
+            grad_w = self.layer_input.T.dot(accum_grad)
+            grad_b = np.sum(accum_grad, axis=0, keepdims=True)
+            self.W = self.W_opt.update(self.W, grad_w)
+            self.b = self.b_opt.update(self.b, grad_b)
+        return accum_grad.dot(W.T)
+
+    def output_shape(self):
+        return (self.n_units,)
+'''
+
+
+def test_a_layer_built_in_two_steps(tmp_path):
+    """Weights made by ``build()`` and optimizers given by ``set_optimizer()`` (no ``initialize``): both called
+    as its network would; its bug shows."""
+    (tmp_path / "layers.py").write_text(KERAS_BUILD)
+    assert verdicts(scan([str(tmp_path)], dtypes=F64)[0]) == {"Dense": ("PASS", {})}
+    (tmp_path / "layers.py").write_text(KERAS_BUILD.replace("return accum_grad.dot(W.T)", "return accum_grad.dot(self.W.T)"))
+    assert verdicts(scan([str(tmp_path)], dtypes=F64)[0]) == {"Dense": ("FAIL", {})}
