@@ -1513,7 +1513,10 @@ def scan_command(args):
         data = {"passed": not bad, "strict": args.strict, "declared": declared,
                 "components": [{"name": o.target.name, "kind": o.target.kind, "style": o.target.style,
                                 "file": o.target.where, "verdict": o.verdict, "convention": o.convention,
-                                "refused": sorted({r.sample for r in o.refused})}
+                                "refused": sorted({r.sample for r in o.refused}),
+                                # the component name its results carry (read under a convention: suffixed)
+                                "results_under": f"{o.target.name} [{conv.label(o.convention)}]" if o.convention
+                                else o.target.name}
                                for o in outcomes],
                 "skipped": [{"name": n, "reason": why} for n, why in skipped],
                 "results": [r.as_dict() for r in report.results]}

@@ -350,3 +350,19 @@ def test_the_first_versions_function_and_gradient(tmp_path, old, new, component)
     got = verdicts(found)
     assert set(got) == {"Sigmoid", "TanH", "GradientDescent"} and not skipped, (got, skipped)
     assert {n for n, (v, _) in got.items() if v != "PASS"} == ({component} if component else set()), got
+
+
+def test_the_json_says_under_which_name_a_components_results_are(tmp_path):
+    """A component read under a convention has its results under ``name [convention]``: the components list
+    says so (``results_under``), so a reader of the JSON finds them."""
+    import json
+
+    from parity_tests.cli import main
+    out = tmp_path / "r.json"
+    assert main(["scan", EXAMPLE, "--only", "adagrad,dense", "--dtype", "float64", "--json", str(out)]) == 0
+    data = json.loads(out.read_text())
+    by_name = {c["name"]: c for c in data["components"]}
+    assert by_name["Adagrad"]["results_under"] == "Adagrad [sqrt_eps=inside]"
+    assert by_name["Dense"]["results_under"] == "Dense"
+    for c in data["components"]:
+        assert any(r["component"] == c["results_under"] for r in data["results"]), c
