@@ -3,8 +3,8 @@
 PY ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed-stamp
-# extra pytest options, e.g. PYTEST_ARGS="-n 2" with pytest-xdist installed
-PYTEST_ARGS ?=
+# pytest's options: two workers (pytest-xdist, installed with the test extras); PYTEST_ARGS= runs in one process
+PYTEST_ARGS ?= -n 2
 
 .PHONY: check test bench docs mutants clean
 
