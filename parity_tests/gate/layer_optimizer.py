@@ -137,6 +137,13 @@ def check(name, cls, dtypes, seed, error):
     """A ``Report``: each configuration, 20 steps against torch (``error(label, dtype, note)``: a failed
     result for a constructor that raises)."""
     kind = _kind(name)
+    return run_configs(name, cls, kind, dtypes, seed, error, _Steps, TORCH[kind], lambda opt: hyper(kind, opt))
+
+
+def run_configs(name, cls, kind, dtypes, seed, error, adapt, torch_cls, read, conventions=None):
+    """Each configuration of ``configs`` in each dtype: ``cls`` built (a constructor that raises, or no
+    learning rate among its attributes, is an ``error``), its hyperparameters ``read(opt)``, and 20 steps
+    of ``adapt(opt)`` (the form ``optimizer_check`` drives) beside ``torch_cls``."""
     report = Report()
     for config in configs(kind, cls):
         label = name + "".join(f"({k}={v})" for k, v in config.items() if k.lower() not in LR)
@@ -146,11 +153,11 @@ def check(name, cls, dtypes, seed, error):
             except (Exception, SystemExit) as e:    # noqa: BLE001 -- the user's constructor
                 report.extend(Report([error(label, dtype, f"building it raised {type(e).__name__}: {e}")]))
                 continue
-            kw = hyper(kind, opt)
+            kw = read(opt)
             if kw["lr"] is None:
                 report.extend(Report([error(label, dtype, "no learning rate found among its attributes ("
                                                           + ", ".join(LR) + ")")]))
                 continue
-            report.extend(check_optimizer(_Steps(opt), TORCH[kind], kw, hints=False, steps=20, dtype=dtype,
-                                          seed=seed, name=label))
+            report.extend(check_optimizer(adapt(opt), torch_cls, kw, hints=False, steps=20, dtype=dtype,
+                                          seed=seed, name=label, conventions=conventions))
     return report

@@ -24,9 +24,7 @@ from types import SimpleNamespace
 import numpy as np
 import torch
 
-from .layer_optimizer import LR, configs, hyper
-from .optimizer_check import check_optimizer
-from .report import Report
+from .layer_optimizer import LR, hyper, run_configs
 
 T = torch.optim
 TORCH = {"sgd": T.SGD, "adam": T.Adam, "adamw": T.AdamW, "rmsprop": T.RMSprop, "adagrad": T.Adagrad,
@@ -121,20 +119,5 @@ def check(name, cls, dtypes, seed, error, cv=None):
     result for a constructor that raises)."""
     k = kind(name)
     conventions = {n: v for n, v in (cv or {}).items() if n in CONVENTIONS.get(k, ())}
-    report = Report()
-    for config in configs(k, cls):
-        label = name + "".join(f"({n}={v})" for n, v in config.items() if n.lower() not in LR)
-        for dtype in dtypes:
-            try:
-                opt = cls(**config)
-            except (Exception, SystemExit) as e:    # noqa: BLE001 -- the user's constructor
-                report.extend(Report([error(label, dtype, f"building it raised {type(e).__name__}: {e}")]))
-                continue
-            kw = _hyper(k, opt)
-            if kw["lr"] is None:
-                report.extend(Report([error(label, dtype, "no learning rate found among its attributes ("
-                                                          + ", ".join(LR) + ")")]))
-                continue
-            report.extend(check_optimizer(_PerWeight(opt), TORCH[k], kw, hints=False, steps=20, dtype=dtype,
-                                          seed=seed, name=label, conventions=conventions))
-    return report
+    return run_configs(name, cls, k, dtypes, seed, error, _PerWeight, TORCH[k], lambda opt: _hyper(k, opt),
+                       conventions)
