@@ -230,11 +230,15 @@ class FoldedEpsAdam(torch.optim.Optimizer):
                     st["exp_avg"] = torch.zeros_like(p)
                     st["exp_avg_sq"] = torch.zeros_like(p)
                 st["step"] += 1
-                t = float(st["step"])
                 st["exp_avg"].lerp_(p.grad, 1 - b1)
                 st["exp_avg_sq"].mul_(b2).addcmul_(p.grad, p.grad, value=1 - b2)
-                lr_t = group["lr"] * math.sqrt(1 - b2 ** t) / (1 - b1 ** t)
-                p.addcdiv_(st["exp_avg"], st["exp_avg_sq"].sqrt().add_(group["eps"]), value=-lr_t)
+                self._apply(p, st, group, float(st["step"]), b1, b2)
+
+    @staticmethod
+    def _apply(p, st, group, t, b1, b2):
+        """The step from the moments just updated (a variant changes this alone)."""
+        lr_t = group["lr"] * math.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+        p.addcdiv_(st["exp_avg"], st["exp_avg_sq"].sqrt().add_(group["eps"]), value=-lr_t)
 
 
 class AveragedMomentumSGD(torch.optim.Optimizer):

@@ -137,25 +137,15 @@ def check_optimizer(optimizer, torch_optimizer, hyper, *, hints=True, **kwargs):
                          fresh, optimizer, torch_optimizer, hyper, kwargs)
 
 
-class UncorrectedStepAdam(torch.optim.Adam):
+class UncorrectedStepAdam(conv.FoldedEpsAdam):
     """Adam whose bias corrections divide by ``1 - beta1`` and ``1 - beta2`` at every step, the step
-    count ``t`` left out of ``1 - beta**t`` (ML-From-Scratch's ``Adam``). Not a convention: used only to
-    say what a failing Adam does."""
+    count ``t`` left out of ``1 - beta**t`` (ML-From-Scratch's ``Adam``): the moments as Adam's, the step
+    from them without t. Not a convention: used only to say what a failing Adam does."""
 
-    @torch.no_grad()
-    def step(self):
-        for group in self.param_groups:
-            b1, b2 = group["betas"]
-            for p in group["params"]:
-                st = self.state[p]
-                if not st:
-                    st["step"] = torch.tensor(0.0)
-                    st["exp_avg"], st["exp_avg_sq"] = torch.zeros_like(p), torch.zeros_like(p)
-                st["step"] += 1
-                st["exp_avg"].lerp_(p.grad, 1 - b1)
-                st["exp_avg_sq"].mul_(b2).addcmul_(p.grad, p.grad, value=1 - b2)
-                p.addcdiv_(st["exp_avg"] / (1 - b1), (st["exp_avg_sq"] / (1 - b2)).sqrt() + group["eps"],
-                           value=-group["lr"])
+    @staticmethod
+    def _apply(p, st, group, t, b1, b2):
+        p.addcdiv_(st["exp_avg"] / (1 - b1), (st["exp_avg_sq"] / (1 - b2)).sqrt() + group["eps"],
+                   value=-group["lr"])
 
 
 def _explain_adam(report, fresh, optimizer, torch_optimizer, hyper, kwargs):
