@@ -81,8 +81,17 @@ def check(label, namespace, seed=0):
                                         f"reg_lambda={reg:g})")
         else:
             build = fn_globals["build_model"]
-            one = {k: np.array(v, dtype=np.float64) for k, v in build(H, num_passes=1, print_loss=False).items()}
-            two = build(H, num_passes=2, print_loss=False)
+            quiet = {"print_loss": False} if "print_loss" in inspect.signature(build).parameters else {}
+            one, two = (build(H, num_passes=n, **quiet) for n in (1, 2))
+            keys = ("W1", "b1", "W2", "b2")
+            wrong = [m for m in (one, two) if not isinstance(m, dict) or not all(k in m for k in keys)]
+            if wrong:
+                bad = wrong[0]
+                c_.fail("step:model", f"build_model returned {type(bad).__name__}"
+                        + (f" with keys {sorted(map(str, bad))}" if isinstance(bad, dict) else "")
+                        + ": expected the model dict {'W1', 'b1', 'W2', 'b2'}")
+                return c_.report()
+            one = {k: np.array(one[k], dtype=np.float64) for k in keys}
             j, t = _objective(one, x, y, reg)
             j.backward()
             for k in ("W1", "b1", "W2", "b2"):

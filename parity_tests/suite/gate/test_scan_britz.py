@@ -124,3 +124,22 @@ def test_a_step_of_the_mean_is_told(tmp_path):
     (tmp_path / "nn_from_scratch.py").write_text(text)
     verdict, checks, message = failed_checks(scan([folder], dtypes=F64)[0], "build_model")
     assert verdict == "FAIL" and "it is the step of the mean" in message, message
+
+
+@pytest.mark.parametrize("old, new, said", [
+    ("    return model\n", "    return None\n", "build_model returned NoneType"),
+    ("    return model\n", "    return {'W1': W1}\n", "with keys ['W1']"),
+    ("def build_model(nn_hdim, num_passes=20000, print_loss=False):", "def build_model(nn_hdim, num_passes=20000):",
+     None)])
+def test_a_build_model_of_another_shape(tmp_path, old, new, said):
+    """A model that is not the dict of four arrays is said in one line; no print_loss argument is fine."""
+    text = NETWORK.replace(old, new)
+    if said is None:
+        text = text.replace("        if print_loss and i % 1000 == 0:\n", "        if False:\n") \
+            .replace("model = build_model(3, print_loss=True)", "model = build_model(3)")
+    (tmp_path / "nn_from_scratch.py").write_text(text)
+    o = next(o for o in scan([str(tmp_path)], dtypes=F64)[0] if o.target.name == "build_model")
+    if said is None:
+        assert o.verdict == "PASS", [r.message() for r in o.report.failures]
+    else:
+        assert o.verdict == "FAIL" and any(said in r.note for r in o.report.failures), [r.note for r in o.report.failures]
