@@ -18,10 +18,10 @@ class Param:
     transpose: bool = False
 
     def to_torch(self, array):
-        return np.ascontiguousarray(array.T if self.transpose else array)
+        return np.asarray(array.T if self.transpose else array, order="C")     # a 0-d count stays 0-d
 
     def to_numpy(self, array):
-        return np.ascontiguousarray(array.T if self.transpose else array)
+        return np.asarray(array.T if self.transpose else array, order="C")     # a 0-d count stays 0-d
 
 
 def as_param(spec):
@@ -65,7 +65,9 @@ def copy_to_torch(arrays, module, mapping):
             raise ValueError(f"parameter '{name}' -> '{param.torch_name}': NumPy shape {arrays[name].shape} "
                              f"becomes {value.shape} in torch layout, torch has {tuple(t.shape)}")
         with torch.no_grad():
-            t.copy_(torch.from_numpy(value.astype(np.float64 if t.dtype == torch.float64 else np.float32)))
+            if t.is_floating_point():
+                value = value.astype(np.float64 if t.dtype == torch.float64 else np.float32)
+            t.copy_(torch.from_numpy(np.asarray(value)))       # a count (num_batches_tracked) stays an integer
 
 
 def to_numpy_dict(module, mapping, grads=False):

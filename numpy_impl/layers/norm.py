@@ -8,6 +8,10 @@ new batch statistic, running_var stores the UNBIASED batch variance (x M/(M-1), 
 channel), and running stats start at mean 0, var 1. ``convention="classic"`` is the cs231n form:
 ``momentum`` (0.9) is the weight of the OLD value, running_var stores the biased variance and both
 start at 0. Normalisation always uses the biased batch variance, as in both.
+
+``momentum=None`` is torch's cumulative moving average in either convention: the n-th training
+batch is given the weight 1/n (so the running statistics are the plain average of every batch's),
+counted in the buffer ``num_batches_tracked`` as torch counts it.
 """
 import numpy as np
 
@@ -25,12 +29,22 @@ def _ordered_sum(arrays, empty):
     return empty if total is None else total
 
 
+class _ByConvention:
+    """BatchNorm's default momentum: torch's 0.1 or the classic 0.9, as the convention says."""
+
+    def __repr__(self):
+        return "0.1 (torch) or 0.9 (classic)"
+
+
+BY_CONVENTION = _ByConvention()
+
+
 class _BatchNorm(Layer):
     spec = ""
     ndims = ()
     block_bytes = 1 << 20
 
-    def __init__(self, num_features, eps=1e-5, momentum=None, affine=True, convention="torch",
+    def __init__(self, num_features, eps=1e-5, momentum=BY_CONVENTION, affine=True, convention="torch",
                  dtype=np.float64):
         super().__init__()
         dtype = float_dtype(type(self).__name__, dtype)
@@ -39,8 +53,9 @@ class _BatchNorm(Layer):
         name = type(self).__name__
         self.num_features = check_count(name, "num_features", num_features)
         self.eps, self.convention = check_number(name, "eps", eps, 0, low_open=True), convention
-        self.momentum = check_number(name, "momentum", momentum if momentum is not None else
-                                     (0.1 if convention == "torch" else 0.9), 0, 1)
+        if momentum is BY_CONVENTION:
+            momentum = 0.1 if convention == "torch" else 0.9
+        self.momentum = None if momentum is None else check_number(name, "momentum", momentum, 0, 1)
         self.affine = check_flag(name, "affine", affine)
         c = self.num_features
         if self.affine:
@@ -50,6 +65,8 @@ class _BatchNorm(Layer):
         start_var = np.ones if convention == "torch" else np.zeros
         self.buffers["running_mean"] = np.zeros(c, dtype=dtype)
         self.buffers["running_var"] = start_var(c, dtype=dtype)
+        if self.momentum is None:                   # the cumulative average needs the count
+            self.buffers["num_batches_tracked"] = np.zeros((), dtype=np.int64)
 
     def describe(self):
         return f"{type(self).__name__}({self.num_features}{self._settings()})"
@@ -58,8 +75,8 @@ class _BatchNorm(Layer):
         """The settings that differ from the defaults, as torch's repr writes them (a checkpoint of a
         model with another eps or momentum is refused by them)."""
         default = 0.1 if self.convention == "torch" else 0.9
-        said = [f"eps={self.eps:g}" if self.eps != 1e-5 else "", f"momentum={self.momentum:g}"
-                if self.momentum != default else "", "affine=False" if not self.affine else "",
+        said = [f"eps={self.eps:g}" if self.eps != 1e-5 else "", "momentum=None" if self.momentum is None else
+                f"momentum={self.momentum:g}" if self.momentum != default else "", "affine=False" if not self.affine else "",
                 "convention='classic'" if self.convention != "torch" else ""]
         return "".join(", " + s for s in said if s)
 
@@ -142,6 +159,11 @@ class _BatchNorm(Layer):
     def _update_running(self, mean, var, m):
         rm, rv = self.buffers["running_mean"], self.buffers["running_var"]
         mom = self.momentum
+        if mom is None:                             # the cumulative average: weight 1/n to the n-th batch
+            self.buffers["num_batches_tracked"] += 1
+            mom = 1.0 / int(self.buffers["num_batches_tracked"])
+            if self.convention == "classic":
+                mom = 1 - mom
         if self.convention == "torch":
             rm[...] = (1 - mom) * rm + mom * mean
             rv[...] = (1 - mom) * rv + mom * var * (m / (m - 1))

@@ -792,8 +792,8 @@ DEFAULT_ALIASES = {"LinearWarmup": "optim.lr_scheduler.LinearLR", "cross_entropy
 # (NumPy name or "*", parameter): why its default deliberately differs from torch's
 DEFAULT_DIFFERENCES = {
     ("*", "dtype"): "NumPy layers are float64 unless told; torch uses its global default (float32)",
-    ("BatchNorm1d", "momentum"): "None resolves by convention: 0.1 for torch's (checked on an instance), "
-                                 "0.9 of the old value for the classic one",
+    ("BatchNorm1d", "momentum"): "the default resolves by convention: 0.1 for torch's (checked on an instance), "
+                                 "0.9 of the old value for the classic one; None is torch's cumulative average",
     ("BatchNorm2d", "momentum"): "as BatchNorm1d",
     ("Softmax", "dim"): "torch's None is its deprecated implicit dim (1 for 4-D input); NumPy takes the last axis",
     ("LogSoftmax", "dim"): "as Softmax",
@@ -885,7 +885,7 @@ def defaults(dtype, seed):
                     f"{name}({key}={ours!r}) by default, torch's {getattr(t_obj, '__qualname__', t_obj)} has "
                     f"{key}={theirs!r}", "defaults")
     from numpy_impl.layers import BatchNorm1d as _BN1
-    p.claim("BatchNorm momentum=None", _BN1(3).momentum == 0.1, "BatchNorm1d(3).momentum should be torch's 0.1",
+    p.claim("BatchNorm momentum", _BN1(3).momentum == 0.1, "BatchNorm1d(3).momentum should be torch's 0.1",
             "defaults")
     return p.report()
 

@@ -320,9 +320,9 @@ def conv(shape, rng, dtype, cls=ni.Conv2d, out=4, k=3, stride=1, pad=0, dil=1, b
     return layer
 
 
-def batchnorm(shape, rng, dtype, affine=True, convention="torch"):
+def batchnorm(shape, rng, dtype, affine=True, convention="torch", **momentum):
     cls = ni.BatchNorm1d if len(shape) == 2 else ni.BatchNorm2d
-    layer = cls(shape[1], affine=affine, convention=convention, dtype=dtype)
+    layer = cls(shape[1], affine=affine, convention=convention, dtype=dtype, **momentum)
     return _randomise(layer, rng, 0.5, 1.0)
 
 
@@ -388,9 +388,10 @@ def torch_pool(cls):
     return lambda shape, **kw: (cls(**kw), {}, {})
 
 
-def torch_batchnorm(shape, affine=True):
+def torch_batchnorm(shape, affine=True, **momentum):
     cls = nn.BatchNorm1d if len(shape) == 2 else nn.BatchNorm2d
-    return cls(shape[1], affine=affine), {"gamma": "weight", "beta": "bias"} if affine else {}, BN_BUFFERS
+    buffers = dict(BN_BUFFERS, num_batches_tracked="num_batches_tracked") if momentum.get("momentum", 0) is None else BN_BUFFERS
+    return cls(shape[1], affine=affine, **momentum), {"gamma": "weight", "beta": "bias"} if affine else {}, buffers
 
 
 def torch_layernorm(shape, dims=1, affine=True):
@@ -488,6 +489,8 @@ ENTRIES = [
         Sample("random", random_shape((2, 8), (1, 6))),
         Sample("batch of 2", (2, 3)),
         Sample("no affine", (6, 4), {"affine": False}),
+        Sample("momentum=None: the cumulative average", (5, 3), {"momentum": None}),
+        Sample("momentum=0.3", (4, 3), {"momentum": 0.3}),
     ], eval_mode=True, extra_batches=3, torch_module=torch_batchnorm,
         doc="torch momentum/eps; running_var from the unbiased variance; checked after 4 training steps, then eval"),
     OpInfo("BatchNorm2d", batchnorm, [
@@ -495,6 +498,7 @@ ENTRIES = [
         Sample("batch of 1", (1, 3, 4, 5)),
         Sample("single channel", (3, 1, 4, 4)),
         Sample("no affine", (2, 2, 3, 3), {"affine": False}),
+        Sample("momentum=None: the cumulative average", (2, 3, 4, 4), {"momentum": None}),
         # past one 1 MB block of samples in both dtypes: each block's own rows, beta added once
         Sample("(40, 8, 32, 32): several sample blocks", (40, 8, 32, 32), fd=False),
     ], eval_mode=True, extra_batches=3, torch_module=torch_batchnorm, doc="per channel over (N, H, W)"),

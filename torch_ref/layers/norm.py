@@ -5,14 +5,14 @@ import numpy_impl.layers as L
 from ..mapping import Param
 
 _AFFINE = {"gamma": Param("weight"), "beta": Param("bias")}
-BUFFERS = {"running_mean": Param("running_mean"), "running_var": Param("running_var")}
 
 
 def batch_norm(layer):
     """The torch module closest to the NumPy BatchNorm. For ``convention="classic"`` torch's
-    momentum is ``1 - momentum``; running_var still differs by the N/(N-1) factor (by design)."""
+    momentum is ``1 - momentum``; running_var still differs by the N/(N-1) factor (by design).
+    ``momentum=None`` (the cumulative average) is torch's None in both."""
     cls = nn.BatchNorm1d if isinstance(layer, L.BatchNorm1d) else nn.BatchNorm2d
-    momentum = layer.momentum if layer.convention == "torch" else 1 - layer.momentum
+    momentum = layer.momentum if layer.convention == "torch" or layer.momentum is None else 1 - layer.momentum
     module = cls(layer.num_features, eps=layer.eps, momentum=momentum, affine=layer.affine)
     return module, dict(_AFFINE) if layer.affine else {}
 

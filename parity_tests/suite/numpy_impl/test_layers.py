@@ -86,6 +86,43 @@ def test_batchnorm_classic_starts_at_zero():
     np.testing.assert_array_equal(c.buffers["running_var"], 0)
 
 
+
+@pytest.mark.parametrize("convention", ["torch", "classic"])
+def test_batchnorm_momentum_none_is_the_plain_average_of_every_batch(convention):
+    """torch's ``momentum=None``: the n-th batch weighs 1/n, so after n batches the running mean is
+    the mean of the n batch means, whatever the start; the count is a buffer (checkpointed, copied
+    to and from torch's ``num_batches_tracked``)."""
+    from torch_ref.interop import load_state_dict, to_state_dict
+    rng = np.random.default_rng(3)
+    bn = ni.BatchNorm1d(4, momentum=None, convention=convention)
+    tb = torch.nn.BatchNorm1d(4, momentum=None).double()
+    batches = [rng.standard_normal((6, 4)) * (k + 1) + k for k in range(5)]
+    for b in batches:
+        bn.forward(b, training=True)
+        tb(torch.tensor(b))
+    np.testing.assert_allclose(bn.buffers["running_mean"], np.mean([b.mean(axis=0) for b in batches], axis=0),
+                               rtol=1e-13)
+    var = np.mean([b.var(axis=0, ddof=1 if convention == "torch" else 0) for b in batches], axis=0)
+    np.testing.assert_allclose(bn.buffers["running_var"], var, rtol=1e-13)
+    assert int(bn.buffers["num_batches_tracked"]) == 5 == int(tb.num_batches_tracked)
+    assert "momentum=None" in bn.describe()
+    if convention == "torch":
+        np.testing.assert_allclose(bn.buffers["running_var"], tb.running_var.numpy(), rtol=1e-13)
+        other = ni.BatchNorm1d(4, momentum=None)
+        load_state_dict(other, to_state_dict(bn))
+        assert int(other.buffers["num_batches_tracked"]) == 5
+        np.testing.assert_array_equal(other.buffers["running_mean"], bn.buffers["running_mean"])
+    bn.forward(batches[0], training=False)                  # eval counts nothing
+    assert int(bn.buffers["num_batches_tracked"]) == 5
+
+
+def test_batchnorm_default_momentum_names_both_conventions():
+    import inspect
+    default = inspect.signature(ni.BatchNorm2d).parameters["momentum"].default
+    assert repr(default) == "0.1 (torch) or 0.9 (classic)"
+    assert ni.BatchNorm2d(2).momentum == 0.1 and ni.BatchNorm2d(2, convention="classic").momentum == 0.9
+    assert "num_batches_tracked" not in ni.BatchNorm2d(2).buffers      # checkpoints of such models unchanged
+
 def test_dropout_keep_rate():
     """Keep rate over 10^6 elements within 5 standard deviations of 1 - p."""
     for p in (0.1, 0.5, 0.8):
