@@ -475,7 +475,18 @@ ENTRIES = [
                nonfinite=True),
         Sample("-inf windows beside padding", (2, 2, 7, 6), {"kernel_size": 3, "stride": 2, "padding": 1}, fd=False,
                inputs=with_neg_inf_corners, nonfinite=True),
-    ], inputs=distinct, torch_module=torch_pool(nn.MaxPool2d), doc="pads with -inf; a tie sends the gradient to the first maximum, as torch"),
+        # ceil mode: the last window runs past the input (7 = 2*3 + 1; 3x3 s2 on 8 with p1 overruns by one)
+        Sample("2x2 s2 ceil_mode on odd 7x9", (2, 2, 7, 9), {"kernel_size": 2, "ceil_mode": True}),
+        Sample("3x3 s2 p1 ceil_mode", (1, 2, 8, 6), {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True}),
+        Sample("-inf windows ceil_mode", (2, 1, 8, 8), {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True},
+               fd=False, inputs=with_neg_inf_corners, nonfinite=True),
+        # 2x2 s2 p1 on 5: rounding up gives a 4th window, which would start in the right padding: 3
+        Sample("2x2 s2 p1 ceil_mode on 5x7", (2, 2, 5, 7), {"kernel_size": 2, "padding": 1, "ceil_mode": True}),
+        Sample("3x3 dilation 2", (2, 2, 9, 8), {"kernel_size": 3, "dilation": 2}),
+        Sample("k(2,3) s(2,1) p1 dilation (3,2) ceil_mode", (1, 2, 9, 10),
+               {"kernel_size": (2, 3), "stride": (2, 1), "padding": 1, "dilation": (3, 2), "ceil_mode": True}),
+    ], inputs=distinct, torch_module=torch_pool(nn.MaxPool2d),
+        doc="pads with -inf; a tie sends the gradient to the first maximum, as torch; dilation, ceil_mode"),
     OpInfo("AvgPool2d", simple(ni.AvgPool2d), [
         Sample("2x2 s2", (2, 3, 6, 6), {"kernel_size": 2}),
         Sample("3x3 s2 p1", (1, 2, 7, 8), {"kernel_size": 3, "stride": 2, "padding": 1}),
@@ -484,7 +495,14 @@ ENTRIES = [
         Sample("k(2,3) s(1,2) p(0,1)", (2, 3, 7, 8), {"kernel_size": (2, 3), "stride": (1, 2), "padding": (0, 1)}),
         Sample("k(3,2) s(2,1) p(1,0) exclude pad, batch of 1", (1, 2, 9, 7),
                {"kernel_size": (3, 2), "stride": (2, 1), "padding": (1, 0), "count_include_pad": False}),
-    ], torch_module=torch_pool(nn.AvgPool2d)),
+        # ceil mode: the overrun past the padded input is not counted in the divisor, the padding is
+        Sample("3x3 s2 p1 ceil_mode", (2, 2, 6, 8), {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True}),
+        Sample("3x3 s2 p1 ceil_mode exclude pad", (1, 2, 8, 6),
+               {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True, "count_include_pad": False}),
+        Sample("2x2 s2 ceil_mode on odd 5x7", (2, 3, 5, 7), {"kernel_size": 2, "ceil_mode": True}),
+        Sample("2x2 s2 p1 ceil_mode on 5x7", (1, 2, 5, 7), {"kernel_size": 2, "padding": 1, "ceil_mode": True}),
+        Sample("divisor_override=5", (2, 2, 6, 7), {"kernel_size": 3, "stride": 2, "padding": 1, "divisor_override": 5}),
+    ], torch_module=torch_pool(nn.AvgPool2d), doc="zero padding; count_include_pad, ceil_mode, divisor_override as torch"),
     OpInfo("BatchNorm1d", batchnorm, [
         Sample("random", random_shape((2, 8), (1, 6))),
         Sample("batch of 2", (2, 3)),
