@@ -11,6 +11,20 @@ def _umask():
     return mask
 
 
+def _sync_folder(folder):
+    """The rename itself on disk (where the system lets a folder be synced)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def atomic_write(dest, write):
     """``write(binary_file)`` into a temporary file beside ``dest``, then rename it into place: a
     reader never sees half a file, and an interrupted write leaves the previous file intact.
@@ -39,8 +53,11 @@ def atomic_write(dest, write):
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
+            f.flush()
+            os.fsync(f.fileno())                    # on disk before the rename: a power cut leaves old or new
         os.chmod(tmp, 0o666 & ~_umask())          # mkstemp makes 0600; give the usual permissions
         os.replace(tmp, dest)
+        _sync_folder(folder)
     except BaseException as e:
         if os.path.exists(tmp):
             os.unlink(tmp)

@@ -15,14 +15,15 @@ import zipfile
 import numpy as np
 
 from .atomic import atomic_write
+from .layers.container import _describe, _walk
 
 FORMAT = "numpy-impl-checkpoint/1"
 
 
-def _walk(layer):
-    yield layer
-    for child in layer.children():
-        yield from _walk(child)
+def _buffers(model):
+    """The model's buffers (running statistics); none where a model of your own has no named_buffers()."""
+    named = getattr(model, "named_buffers", None)
+    return named() if callable(named) else {}
 
 
 def layer_generators(model):
@@ -53,8 +54,8 @@ def save_checkpoint(path, model, optimizer=None, scheduler=None, extra=None):
         if (obj is not None or name == "model") and not callable(getattr(obj, method, None)):
             raise TypeError(f"save_checkpoint: {name} must have a {method}() method, got {type(obj).__name__}")
     arrays = {f"param/{k}": v for k, v in model.named_parameters().items()}
-    arrays.update({f"buffer/{k}": v for k, v in model.named_buffers().items()})
-    meta = {"format": FORMAT, "model": model.describe(), "extra": extra or {},
+    arrays.update({f"buffer/{k}": v for k, v in _buffers(model).items()})
+    meta = {"format": FORMAT, "model": _describe(model), "extra": extra or {},
             "generators": [g.bit_generator.state for g in layer_generators(model)]}
     if optimizer is not None:
         sd = optimizer.state_dict()
@@ -111,7 +112,38 @@ def read_checkpoint(path):
     missing = [k for k in ("model", "extra", "generators") if k not in meta]
     if missing:
         raise ValueError(f"{where}: truncated or corrupted header (no {', '.join(map(repr, missing))})")
+    damaged = _damaged_header(meta)
+    if damaged:
+        raise ValueError(f"{where}: truncated or corrupted header ({damaged}); nothing was loaded")
     return data, meta
+
+
+def _damaged_header(meta):
+    """What is of the wrong kind in a checkpoint header (hand-edited or damaged), or ''."""
+    kinds = [("extra", dict), ("generators", list)]
+    if "optimizer" in meta:
+        kinds += [("optimizer", dict), ("optim_scalars", dict)]
+    if "scheduler" in meta:
+        kinds += [("scheduler", dict)]
+    for key, kind in kinds:
+        if not isinstance(meta.get(key), kind):
+            return f"{key} is {type(meta.get(key)).__name__ if key in meta else 'missing'}, expected a {kind.__name__}"
+    if not all(isinstance(g, dict) for g in meta["generators"]):
+        return "a generator state is not a dict"
+    if "optimizer" in meta:
+        opt = meta["optimizer"]
+        groups = opt.get("param_groups")
+        if not isinstance(opt.get("class"), str) or "variant" not in opt:
+            return "the optimizer's class or variant is missing"
+        if not isinstance(groups, list) or not all(isinstance(g, dict) and isinstance(g.get("params"), list)
+                                                   for g in groups):
+            return "the optimizer's param_groups are not a list of dicts with their params"
+        if not all(isinstance(v, dict) for v in meta["optim_scalars"].values()):
+            return "an optimizer state entry is not a dict"
+    if "scheduler" in meta and not (isinstance(meta["scheduler"].get("class"), str)
+                                    and isinstance(meta["scheduler"].get("state"), dict)):
+        return "the schedule's class or state is missing"
+    return ""
 
 
 def load_checkpoint(path, model, optimizer=None, scheduler=None, check_extra=None):
@@ -128,7 +160,7 @@ def load_checkpoint(path, model, optimizer=None, scheduler=None, check_extra=Non
         if (obj is not None or what == "model") and not callable(getattr(obj, method, None)):
             raise TypeError(f"load_checkpoint: {what} must have a {method}() method, got {type(obj).__name__}")
     data, meta = read_checkpoint(path)
-    targets = [("param/", model.named_parameters()), ("buffer/", model.named_buffers())]
+    targets = [("param/", model.named_parameters()), ("buffer/", _buffers(model))]
     for prefix, named in targets:
         saved = {k[len(prefix):]: v for k, v in data.items() if k.startswith(prefix)}
         if set(saved) != set(named):
@@ -139,8 +171,8 @@ def load_checkpoint(path, model, optimizer=None, scheduler=None, check_extra=Non
     gens = layer_generators(model)
     if len(gens) != len(meta["generators"]):
         _mismatch(path, "numbers of layer random generators", len(meta["generators"]), len(gens))
-    if meta.get("model") != model.describe():           # same shapes, other settings (dropout p, eps...)
-        _mismatch(path, "models", meta.get("model"), model.describe())
+    if meta.get("model") != _describe(model):           # same shapes, other settings (dropout p, eps...)
+        _mismatch(path, "models", meta.get("model"), _describe(model))
     if optimizer is not None:
         if "optimizer" not in meta:
             raise ValueError(f"load_checkpoint({path!r}): the file holds no optimizer state")
@@ -170,7 +202,7 @@ def load_checkpoint(path, model, optimizer=None, scheduler=None, check_extra=Non
         state = {name: dict(scalars) for name, scalars in meta["optim_scalars"].items()}
         for k, v in data.items():
             if k.startswith("optim/"):
-                _, name, key = k.split("/", 2)
+                name, key = k[len("optim/"):].rsplit("/", 1)       # a parameter's name may hold "/"
                 state.setdefault(name, {})[key] = v
         groups = [{k: tuple(v) if isinstance(v, list) and k != "params" else v for k, v in g.items()}
                   for g in meta["optimizer"]["param_groups"]]

@@ -13,7 +13,10 @@ def as_float_array(component, x, what="input"):
     """Return ``x`` as an ndarray after checking it is a float32 or float64 array, without copying.
     Other floating types (float16, longdouble) are refused too: NumPy has no BLAS for them, and the
     torch mirrors and the tolerance policy cover float32 and float64 only."""
-    if not isinstance(x, np.ndarray):
+    if isinstance(x, np.ma.MaskedArray):          # np.asarray would use the masked values as numbers
+        raise TypeError(f"{component}: got a masked array as {what}; pass x.filled(value) or "
+                        f"x.compressed() as a plain ndarray")
+    if type(x) is not np.ndarray:                  # lists, and subclasses such as np.matrix (whose * is a matmul)
         x = np.asarray(x)
     if x.dtype not in FLOAT_DTYPES:
         floating = np.issubdtype(x.dtype, np.floating)

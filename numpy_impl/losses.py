@@ -173,8 +173,9 @@ def l2_penalty(params, reg, names=None):
     unknown = [k for k in names if k not in params]
     if unknown:
         raise ValueError(f"l2_penalty: no parameter named {unknown}; the parameters are {sorted(params)}")
-    penalty = sum(float(np.sum(params[k] * params[k])) for k in names) * reg
-    return penalty, {k: 2 * reg * params[k] for k in names}
+    weights = {k: as_float_array(f"l2_penalty: parameter '{k}'", params[k], "array") for k in names}
+    penalty = sum(float(np.sum(w * w)) for w in weights.values()) * reg
+    return penalty, {k: 2 * reg * w for k, w in weights.items()}
 
 
 LOSSES = {"softmax": softmax_loss, "softmax_naive": softmax_loss_naive,

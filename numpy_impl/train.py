@@ -86,6 +86,24 @@ def _steps_on_metric(scheduler):
     return any(p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
 
 
+def _check_position(path, t):
+    """A saved trainer position whose every field is of its kind (a hand-edited or damaged header is
+    refused before anything is restored)."""
+    def bad(what):
+        raise ValueError(f"Trainer.resume({path!r}): truncated or corrupted trainer position ({what}); "
+                         f"nothing was loaded")
+    if not isinstance(t, dict):
+        bad(f"a {type(t).__name__}, expected a dict")
+    for key in ("epoch", "batch", "step", "batch_size", "seed"):
+        if not isinstance(t.get(key), int) or isinstance(t.get(key), bool) or t[key] < 0:
+            bad(f"{key}={t.get(key)!r}, expected an integer >= 0")
+    if "schedule_every" not in t:
+        bad("no schedule_every")
+    h = t.get("history")
+    if not isinstance(h, dict) or not isinstance(h.get("loss"), list) or not isinstance(h.get("epochs"), list):
+        bad(f"history={h!r:.60}, expected a dict with 'loss' and 'epochs' lists")
+
+
 class Trainer:
     def __init__(self, model, optimizer, scheduler=None, batch_size=64, seed=0, schedule_every="epoch",
                  train_acc_samples=1000, callbacks=(), progress=True, log=print):
@@ -124,7 +142,21 @@ class Trainer:
         if not isinstance(callbacks, (list, tuple)):
             raise TypeError(f"Trainer: callbacks must be a list of objects with on_step/on_epoch, got "
                             f"{type(callbacks).__name__}")
+        hooks = ("on_step", "on_epoch", "epoch_text")
+        for i, cb in enumerate(callbacks):
+            if not any(callable(getattr(cb, h, None)) for h in hooks):
+                raise TypeError(f"Trainer: callback {i} ({type(cb).__name__}) has none of the methods "
+                                f"{', '.join(hooks)}, so it would never be called (a plain function? wrap it in "
+                                f"an object with on_step(trainer, X_batch, y_batch, loss))")
         self.callbacks = list(callbacks)
+        if log is not None and log is not False and not callable(log):
+            raise TypeError(f"Trainer: log must be a function of a line of text (print), or None for quiet, got "
+                            f"{type(log).__name__}")
+        if not (progress is None or isinstance(progress, (bool, np.bool_))
+                or (isinstance(progress, numbers.Integral) and progress in (0, 1))
+                or callable(getattr(progress, "write", None))):
+            raise TypeError(f"Trainer: progress must be True, False or a file to draw the bar on (sys.stderr), "
+                            f"got {progress!r:.40}")
         self.progress, self.log = progress, log or (lambda *a, **k: None)
         self.epoch = 0          # completed epochs
         self.batch = 0          # batches done in the current epoch
@@ -154,6 +186,7 @@ class Trainer:
             if "trainer" not in extra:
                 raise ValueError(f"Trainer.resume({path!r}): the checkpoint holds no trainer position "
                                  f"(saved by save_checkpoint, not by a Trainer)")
+            _check_position(path, extra["trainer"])
             for key in ("batch_size", "seed", "schedule_every"):
                 if extra["trainer"][key] != getattr(self, key):
                     raise ValueError(f"Trainer.resume({path!r}): the checkpoint was made with "

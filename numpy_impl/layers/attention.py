@@ -27,7 +27,7 @@ PE[t, 2i+1] = cos(t / 10000^(2i/D)) (Vaswani et al.; odd D ends with a sine colu
 """
 import numpy as np
 
-from ..checks import as_float_array, check_count, check_dim, check_flag, check_ndim, float_dtype
+from ..checks import as_float_array, check_count, check_dim, check_flag, check_ndim, check_number, float_dtype
 from ..rng import as_rng
 from .activations import ReLU
 from .activations_extra import GELU
@@ -36,13 +36,25 @@ from .linear import Linear
 from .norm import LayerNorm
 
 
-def _additive_mask(mask, dtype, allowed_is_true):
+def _additive_mask(mask, dtype, allowed_is_true, component, what):
     """A boolean mask (True = allowed, or True = masked) or a float mask -> additive 0 / -inf floats."""
     mask = np.asarray(mask)
     if mask.dtype == bool:
         allowed = mask if allowed_is_true else ~mask
         return np.where(allowed, 0.0, -np.inf).astype(dtype)
-    return as_float_array("attention", mask, "mask").astype(dtype, copy=False)
+    if mask.dtype not in (np.float32, np.float64):     # torch too takes bool or float masks only
+        meaning = "True = attend" if allowed_is_true else "True = masked out"
+        hint = " (0/1 integers? pass mask.astype(bool))" if np.issubdtype(mask.dtype, np.integer) else ""
+        raise TypeError(f"{component}: {what} must be boolean ({meaning}) or float (added to the scores), "
+                        f"got dtype {mask.dtype}{hint}")
+    return mask.astype(dtype, copy=False)
+
+
+def _check_scale(name, scale):
+    if scale is not None and (isinstance(scale, bool) or not isinstance(scale, (int, float, np.integer, np.floating))
+                              or not np.isfinite(scale)):
+        raise ValueError(f"{name}: scale must be a finite number or None, got {scale!r}")
+    return scale
 
 
 def scaled_dot_product_attention(q, k, v, attn_mask=None, is_causal=False, scale=None):
@@ -63,16 +75,14 @@ def scaled_dot_product_attention(q, k, v, attn_mask=None, is_causal=False, scale
                          f"shapes {tuple(q.shape)}, {tuple(k.shape)}, {tuple(v.shape)}") from None
     if is_causal and attn_mask is not None:
         raise ValueError(f"{name}: give attn_mask or is_causal, not both (as torch)")
-    if scale is not None and (isinstance(scale, bool) or not isinstance(scale, (int, float, np.integer, np.floating))
-                              or not np.isfinite(scale)):
-        raise ValueError(f"{name}: scale must be a finite number or None, got {scale!r}")
+    _check_scale(name, scale)
     L, S = q.shape[-2], k.shape[-2]
     scale = 1.0 / np.sqrt(q.shape[-1]) if scale is None else float(scale)
     scores = (q @ np.swapaxes(k, -1, -2)) * q.dtype.type(scale)
     if is_causal:
         scores = scores + np.where(np.tril(np.ones((L, S), dtype=bool)), 0.0, -np.inf).astype(q.dtype)
     elif attn_mask is not None:
-        m = _additive_mask(attn_mask, q.dtype, allowed_is_true=True)
+        m = _additive_mask(attn_mask, q.dtype, True, name, "attn_mask")
         try:
             np.broadcast_shapes(m.shape, scores.shape)
         except ValueError:
@@ -110,7 +120,8 @@ class ScaledDotProductAttention(Layer):
 
     def __init__(self, is_causal=False, scale=None):
         super().__init__()
-        self.is_causal, self.scale = check_flag("ScaledDotProductAttention", "is_causal", is_causal), scale
+        self.is_causal = check_flag("ScaledDotProductAttention", "is_causal", is_causal)
+        self.scale = _check_scale("ScaledDotProductAttention", scale)
 
     def describe(self):
         return f"ScaledDotProductAttention(is_causal={self.is_causal})"
@@ -173,7 +184,7 @@ class MultiheadAttention(Layer):
     def _mask(self, n, L, S, dtype, key_padding_mask, attn_mask):
         total = None
         if attn_mask is not None:
-            m = _additive_mask(attn_mask, dtype, allowed_is_true=False)
+            m = _additive_mask(attn_mask, dtype, False, self.describe(), "attn_mask")
             if m.shape == (L, S):
                 total = m[None, None]
             elif m.shape == (n * self.num_heads, L, S):
@@ -182,7 +193,7 @@ class MultiheadAttention(Layer):
                 raise ValueError(f"{self.describe()}: expected attn_mask of shape {(L, S)} or "
                                  f"{(n * self.num_heads, L, S)}, got shape {tuple(m.shape)}")
         if key_padding_mask is not None:
-            m = _additive_mask(key_padding_mask, dtype, allowed_is_true=False)
+            m = _additive_mask(key_padding_mask, dtype, False, self.describe(), "key_padding_mask")
             if m.shape != (n, S):
                 raise ValueError(f"{self.describe()}: expected key_padding_mask of shape {(n, S)}, "
                                  f"got shape {tuple(m.shape)}")
@@ -193,6 +204,9 @@ class MultiheadAttention(Layer):
     def forward(self, query, training=None, key=None, value=None, key_padding_mask=None, attn_mask=None):
         self._mode(training, " (pass key and value by keyword: forward(query, key=key, value=value))")
         self_attention = key is None and value is None
+        if key is None and value is not None:
+            raise ValueError(f"{self.describe()}: value given without key; pass both (key=..., value=...), or "
+                             f"neither for self-attention")
         query = self._check(query, "query")
         key = query if key is None else self._check(key, "key")
         value = key if value is None else self._check(value, "value")
@@ -246,8 +260,13 @@ class TransformerEncoderLayer(Layer):
         if activation not in ("relu", "gelu"):
             raise ValueError(f"TransformerEncoderLayer: activation must be 'relu' or 'gelu', got {activation!r}")
         rng = as_rng(rng)
-        self.d_model, self.nhead, self.dim_feedforward = int(d_model), int(nhead), int(dim_feedforward)
-        self.activation, self.layer_norm_eps, self.norm_first = activation, float(layer_norm_eps), check_flag("TransformerEncoderLayer", "norm_first", norm_first)
+        name = "TransformerEncoderLayer"
+        self.d_model, self.nhead = check_count(name, "d_model", d_model), check_count(name, "nhead", nhead)
+        self.dim_feedforward = check_count(name, "dim_feedforward", dim_feedforward)
+        if self.d_model % self.nhead:
+            raise ValueError(f"{name}: d_model ({self.d_model}) must be divisible by nhead ({self.nhead})")
+        self.layer_norm_eps = check_number(name, "layer_norm_eps", layer_norm_eps, 0, low_open=True)
+        self.activation, self.norm_first = activation, check_flag(name, "norm_first", norm_first)
         self.self_attn = MultiheadAttention(d_model, nhead, rng=rng, dtype=dtype)
         self.linear1 = Linear(d_model, dim_feedforward, weight_scale=1 / np.sqrt(d_model), rng=rng, dtype=dtype)
         self.linear2 = Linear(dim_feedforward, d_model, weight_scale=1 / np.sqrt(dim_feedforward), rng=rng, dtype=dtype)

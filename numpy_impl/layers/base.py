@@ -24,7 +24,8 @@ class Layer:
     def train(self, mode=True):
         self.training = check_flag(f"{self.describe()}.train", "mode", mode)    # "False" would mean training
         for child in self.children():
-            child.train(mode)
+            if callable(getattr(child, "train", None)):     # a layer of your own may have no modes
+                child.train(mode)
         return self
 
     def eval(self):

@@ -4,26 +4,44 @@ import inspect
 from .base import Layer
 
 
+def _describe(layer):
+    describe = getattr(layer, "describe", None)
+    return describe() if callable(describe) else type(layer).__name__
+
+
+def _walk(layer):
+    """``layer`` and every layer inside it (through ``children()``)."""
+    yield layer
+    children = getattr(layer, "children", None)
+    for child in (children() if callable(children) else []):
+        yield from _walk(child)
+
+
 class Sequential(Layer):
     def __init__(self, *layers):
         super().__init__()
         seen = {}
         for i, layer in enumerate(layers):
+            if isinstance(layer, type):
+                raise TypeError(f"Sequential: layer {i} is the class {layer.__name__}, not a layer: write "
+                                f"{layer.__name__}(...)")
             if not (callable(getattr(layer, "forward", None)) and callable(getattr(layer, "backward", None))):
                 raise TypeError(f"Sequential: layer {i} must be a layer with forward() and backward(), got "
                                 f"{type(layer).__name__}")
-            if id(layer) in seen:                   # its cache holds one input: the first call's gradient is lost
-                raise ValueError(f"Sequential: layers {seen[id(layer)]} and {i} are the same {type(layer).__name__} "
-                                 "object; a layer caches one forward, so the earlier use would get a wrong gradient "
-                                 "(and an optimizer would step its weights twice): build a layer per place")
-            seen[id(layer)] = i
+            for inner in _walk(layer):              # a layer inside a nested Sequential counts too
+                if id(inner) in seen:               # its cache holds one input: the first call's gradient is lost
+                    raise ValueError(f"Sequential: layers {seen[id(inner)]} and {i} hold the same "
+                                     f"{type(inner).__name__} object; a layer caches one forward, so the earlier "
+                                     "use would get a wrong gradient (and an optimizer would step its weights "
+                                     "twice): build a layer per place")
+                seen[id(inner)] = i
         self.layers = list(layers)
 
     def children(self):
         return list(self.layers)
 
     def describe(self):
-        return "Sequential(" + ", ".join(layer.describe() for layer in self.layers) + ")"
+        return "Sequential(" + ", ".join(_describe(layer) for layer in self.layers) + ")"
 
     def __getitem__(self, i):
         return self.layers[i]
@@ -34,7 +52,8 @@ class Sequential(Layer):
     def _named(self, attr):
         out = {}
         for i, layer in enumerate(self.layers):
-            for name, value in getattr(layer, attr)().items():
+            named = getattr(layer, attr, None)      # a layer of your own with forward/backward alone has none
+            for name, value in (named() if callable(named) else {}).items():
                 out[f"{i}.{name}"] = value
         return out
 
@@ -49,7 +68,9 @@ class Sequential(Layer):
 
     def zero_grad(self):
         for layer in self.layers:
-            layer.zero_grad()
+            zero_grad = getattr(layer, "zero_grad", None)
+            if callable(zero_grad):
+                zero_grad()
 
     def forward(self, x, training=None):
         for layer in self.layers:

@@ -66,7 +66,7 @@ class Flatten(Layer):
 
     def forward(self, x, training=None):
         x = self._input(x)
-        check_ndim(self.describe(), x, tuple(range(1, 8)), "(N, ...)")
+        check_ndim(self.describe(), x, tuple(range(2, 8)), "(N, d1, ...)")   # (N,) would be N samples of 1 value
         self._cache = x.shape
         out = x.reshape(x.shape[0], int(np.prod(x.shape[1:])))      # not -1: N may be 0
         self._out_shape, self._out_dtype = out.shape, out.dtype

@@ -91,7 +91,8 @@ class Upsample(Layer):
         super().__init__()
         if mode != "nearest":
             raise ValueError(f"Upsample: only mode='nearest' is implemented, got {mode!r}")
-        sf = (scale_factor, scale_factor) if np.isscalar(scale_factor) else tuple(scale_factor)
+        sf = (scale_factor, scale_factor) if np.ndim(scale_factor) == 0 else tuple(np.ravel(scale_factor).tolist())
+        sf = tuple(s.item() if isinstance(s, np.ndarray) else s for s in sf)      # np.array(2) is 2
         real = all(isinstance(s, (int, float, np.integer, np.floating)) and not isinstance(s, bool) for s in sf)
         if len(sf) != 2 or not real or any(not np.isfinite(s) or float(s) != int(s) or int(s) < 1 for s in sf):
             raise ValueError(f"Upsample: scale_factor must be a positive integer or a pair of them, got {scale_factor!r}")

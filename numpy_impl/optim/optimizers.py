@@ -128,6 +128,11 @@ class Optimizer:
         if not hasattr(grads, "values"):
             raise TypeError(f"{type(self).__name__}.zero_grad: grads must be a dict of name -> array, got "
                             f"{type(grads).__name__}")
+        for name, g in grads.items():
+            if not isinstance(g, np.ndarray) or not g.flags.writeable:
+                raise TypeError(f"{type(self).__name__}.zero_grad: grads['{name}'] must be a writable array "
+                                f"(zeroed in place), got "
+                                f"{'a read-only array' if isinstance(g, np.ndarray) else type(g).__name__}")
         for g in grads.values():
             g[...] = 0
 
@@ -155,11 +160,8 @@ class Optimizer:
         for k, st in sd["state"].items():
             if k not in params or not isinstance(st, dict):
                 raise ValueError(f"{name}: state for {k!r}, which is not a parameter of this optimizer ({names})")
-            for key, v in st.items():
-                if isinstance(v, np.ndarray) and v.ndim and (v.shape != params[k].shape or v.dtype != params[k].dtype):
-                    raise ValueError(f"{name}: state {key!r} of {k!r} is {v.dtype} {v.shape}, the parameter is "
-                                     f"{params[k].dtype} {params[k].shape}")
-        if sd.get("variant", self.variant) not in self.variants:
+        variant = sd.get("variant", self.variant)
+        if variant not in self.variants:
             raise ValueError(f"{name}: variant must be one of {self.variants}, got {sd.get('variant')!r}")
         hypers = []
         for group, saved_group in zip(self.param_groups, sd["param_groups"]):
@@ -170,7 +172,49 @@ class Optimizer:
             merged = {**group, **hyper}
             self._validate(merged)                  # lr="fast", a beta of 2: refused here, not at step()
             hypers.append({k: merged[k] for k in hyper})
+            for k in group["params"]:
+                if sd["state"].get(k):
+                    self._check_state(name, k, sd["state"][k], self._state_layout(params[k], merged, variant))
         return hypers
+
+    def _state_layout(self, p, group, variant):
+        """The state this rule keeps for ``p`` after one step under ``group``'s settings (amsgrad,
+        momentum...) and ``variant``: {key: an example value}. A step on a scratch copy, zero gradient."""
+        scratch, kept = {}, self.variant
+        self.variant = variant
+        try:
+            with np.errstate(all="ignore"):
+                self._update(p.copy(), np.zeros_like(p), scratch, group)
+        finally:
+            self.variant = kept
+        return scratch
+
+    @staticmethod
+    def _check_state(name, k, st, layout):
+        """A saved state entry of the layout one step makes: the same keys, arrays of the parameter's
+        shape and dtype, counts as integers >= 0, numbers as finite numbers."""
+        for key, want in layout.items():
+            if key not in st:
+                continue
+            v = st[key]
+            if isinstance(want, np.ndarray):
+                ok = isinstance(v, np.ndarray) and v.shape == want.shape and v.dtype == want.dtype
+                expected = f"an array {want.dtype} {want.shape}"
+            elif isinstance(want, (int, np.integer)) and not isinstance(want, bool):
+                ok = isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) and v >= 0
+                expected = "an integer >= 0"
+            elif isinstance(want, (float, np.floating)):
+                ok = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)) \
+                    and bool(np.isfinite(v))
+                expected = "a finite number"
+            else:
+                continue
+            if not ok:
+                got = f"{v.dtype} {v.shape}" if isinstance(v, np.ndarray) else repr(v)[:40]
+                raise ValueError(f"{name}: state {key!r} of {k!r} is {got}, expected {expected}")
+        if set(st) != set(layout):
+            raise ValueError(f"{name}: the state of {k!r} has keys {sorted(st)}, this optimizer with these "
+                             f"settings keeps {sorted(layout)}")
 
     def load_state_dict(self, sd):
         """Load a ``state_dict()``: everything is checked first (``check_state_dict``), so a bad one

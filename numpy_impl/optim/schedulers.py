@@ -4,9 +4,18 @@ Construct after the optimizer (this applies the epoch-0 value, as torch does), c
 once per epoch (or per iteration) after ``optimizer.step``. The recursive forms are torch's, so
 the learning rates agree to the last bit, not only to rounding.
 """
+import copy
+import inspect
 import math
 
+import numpy as np
+
 from ..checks import check_count, check_number
+
+
+def _real(v):
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)) \
+        and bool(np.isfinite(v))
 
 
 def check_optimizer(component, optimizer):
@@ -51,6 +60,30 @@ class Scheduler:
         for key in ("base_lrs", "min_lrs", "max_lrs", "max_momentums", "base_momentums"):
             if key in sd and (not isinstance(sd[key], (list, tuple)) or len(sd[key]) != groups):
                 raise ValueError(f"{name}: {key} must hold one value per parameter group ({groups}), got {sd[key]!r}")
+            if key in sd and not all(_real(v) and v >= 0 for v in sd[key]):
+                raise ValueError(f"{name}: {key} must hold finite numbers >= 0, got {sd[key]!r}")
+        for key in ("last_epoch", "_step_count"):
+            if key in sd and not (isinstance(sd[key], int) and not isinstance(sd[key], bool) and sd[key] >= -1):
+                raise ValueError(f"{name}: {key} must be an integer >= -1, got {sd[key]!r}")
+        self._check_settings(name, sd)
+
+    def _check_settings(self, name, sd):
+        """The saved settings through this schedule's own constructor checks, on a stand-in of the
+        optimizer (nothing real changes): a step_size of 0 or a mode of 'maximum' is refused when
+        loading, not at the next step(). Settings saved under another name are left to the checks above."""
+        params = [p for p in list(inspect.signature(type(self).__init__).parameters.values())[2:]
+                  if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        kwargs = {p.name: sd[p.name] for p in params if p.name in sd}
+        kwargs.update({p.name: sd[p.name + "s"] for p in params         # max_lr kept per group as max_lrs
+                       if p.name not in sd and p.default is p.empty and p.name + "s" in sd})
+        if any(p.name not in kwargs and p.default is p.empty for p in params):
+            return
+        stand_in = copy.copy(self.optimizer)
+        stand_in.param_groups = [dict(g) for g in self.optimizer.param_groups]
+        try:
+            type(self)(stand_in, **kwargs)
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"{name}: a saved setting is refused ({e})") from None
 
     def load_state_dict(self, sd):
         self.check_state_dict(sd)

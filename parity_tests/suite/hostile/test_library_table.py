@@ -234,7 +234,7 @@ CASES = [
     (lambda: ConvNet((28, 28)), ValueError, "ConvNet: input_shape must be (C, H, W), integers >= 1, got (28, 28)"),
     (lambda: build_model("two-layer", (6,), hidden=[]), ValueError, "build_model: a two-layer model needs at least"),
     # the fifth sweep: sharing, flags, sizes and shapes that used to pass silently or fail deep inside
-    (lambda: ni.Sequential(*[ni.Linear(3, 3)] * 2), ValueError, "Sequential: layers 0 and 1 are the same Linear object"),
+    (lambda: ni.Sequential(*[ni.Linear(3, 3)] * 2), ValueError, "Sequential: layers 0 and 1 hold the same Linear object"),
     (lambda: ni.Sequential(lambda x: x), TypeError, "Sequential: layer 0 must be a layer with forward() and backward()"),
     (lambda: no.SGD({"a": (w := np.ones(3)), "b": w}, lr=0.1), ValueError,
      "SGD: parameters 'a' and 'b' are the same array"),
