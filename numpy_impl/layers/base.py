@@ -7,12 +7,40 @@
 * ``params`` / ``grads`` / ``buffers`` are dicts of arrays by name. Optimizers update ``params``
   in place, so the dict entries stay the same objects.
 """
+import functools
+
 import numpy as np
 
 from ..checks import as_float_array, backward_before_forward, check_flag, check_shape
 
 
+def _naming_memory_errors(method):
+    """``method`` with a MemoryError (NumPy's "Unable to allocate 728 TiB for an array with shape ...")
+    prefixed by the layer it happened in: Linear(10000000, 10000000), not a bare error from inside."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except MemoryError as e:
+            if getattr(e, "named", False):         # an inner layer (or super()) named it already
+                raise
+            try:
+                who = self.describe() if method.__name__ != "__init__" else type(self).__name__
+            except Exception:                   # noqa: BLE001 -- a half-built layer: its class names it
+                who = type(self).__name__
+            err = MemoryError(f"{who}.{method.__name__.strip('_')}: {e}")
+            err.named = True
+            raise err from None
+    return wrapper
+
+
 class Layer:
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name in ("__init__", "forward", "backward"):
+            if name in cls.__dict__:
+                setattr(cls, name, _naming_memory_errors(cls.__dict__[name]))
+
     def __init__(self):
         self.params = {}
         self.grads = {}

@@ -253,7 +253,21 @@ def _from_factory(spec):
         if not np.issubdtype(X.dtype, np.floating) or X.ndim < 2 or y.ndim != 1 or len(X) != len(y) or not len(X):
             raise UsageError(f"--factory: {spec}() returned X of shape {X.shape} ({X.dtype}) and y of shape "
                              f"{y.shape}; expected float X (N, ...) and integer labels y (N,), N >= 1")
+        if not np.isfinite(X).all():                # bad input, not a layer's divergence
+            where = tuple(int(i) for i in np.argwhere(~np.isfinite(X))[0])
+            raise UsageError(f"--factory: {spec}() returned X holding {X[where]} at {where}; diagnose needs "
+                             f"finite inputs")
     return model, X, y
+
+
+def _check_dtypes(model, X):
+    """A project model's parameters and the batch in one dtype: the mirror is built in X's, so a
+    float32 model fed float64 would show its own rounding as a divergence."""
+    params = model.named_parameters() if callable(getattr(model, "named_parameters", None)) else {}
+    dtypes = {p.dtype for p in params.values()}
+    if dtypes and X.dtype not in dtypes:
+        raise UsageError(f"--factory: the model's parameters are {'/'.join(sorted(d.name for d in dtypes))} but X is "
+                         f"{X.dtype}: return X.astype(np.{next(iter(dtypes)).name}) (or a model of X's dtype)")
 
 
 def user_model(model):
@@ -269,9 +283,12 @@ def user_model(model):
         from torch_ref import mirror as _m
         _m(model)
         return None                         # the project's own model: its mirror
-    except TypeError:
-        pass
+    except TypeError as e:
+        no_mirror = str(e)
     loss = next((getattr(model, n) for n in ("last_layer", "lastLayer", "loss_layer") if hasattr(model, n)), None)
+    if loss is None and callable(getattr(model, "loss", None)):     # a project model holding a layer of your own
+        raise UsageError(f"{type(model).__name__}: {no_mirror.split(':')[0]}, a layer of your own inside it: return "
+                         "(layers, loss_layer, X, y) from the factory to diagnose your layers one by one")
     if loss is None:
         raise UsageError(f"{type(model).__name__}: a model of your own layers needs its loss layer as last_layer "
                          "or lastLayer, or return (layers, loss, X, y) from the factory")
@@ -348,6 +365,8 @@ def run_command(args):
                 raise UsageError(f"--weights {args.weights!r}: not a state_dict of this model ({type(e).__name__}: "
                                  f"{first})") from None
     user = user_model(model)
+    if user is None and args.factory:
+        _check_dtypes(model, np.asarray(X))
     if user is not None:
         layers, loss = user
         rows, first = diagnose_layers(layers, loss, X, y, conventions=declared, seed=args.seed or 0)

@@ -257,3 +257,75 @@ def test_lists_where_arrays_go():
         l2_penalty({"W": np.array([1, 2])}, 0.1)
     penalty, grads = l2_penalty({"W": [[1.0, 2.0]]}, 0.1)
     assert penalty == pytest.approx(0.5) and grads["W"].tolist() == [[0.2, 0.4]]
+
+
+# ------------------------------------------------------------------ diagnose --factory
+FACTORIES = '''
+import numpy as np
+from numpy_impl.layers import Layer, Linear
+from numpy_impl.models import FullyConnectedNet, Model
+
+
+def float32_model():
+    return FullyConnectedNet(4, [3], 2, dtype=np.float32), np.ones((2, 4)), np.array([0, 1])
+
+
+def nan_batch():
+    X = np.ones((2, 4))
+    X[1, 2] = np.nan
+    return FullyConnectedNet(4, [3], 2), X, np.array([0, 1])
+
+
+class Square(Layer):
+    def forward(self, x, training=None):
+        self.x = x
+        return x * x
+
+    def backward(self, dout):
+        return 2 * self.x * dout
+
+
+def own_layer_inside():
+    return Model(Linear(4, 3), Square(), Linear(3, 2)), np.ones((2, 4)), np.array([0, 1])
+
+
+def float32_both():
+    return FullyConnectedNet(4, [3], 2, dtype=np.float32), np.ones((2, 4), np.float32), np.array([0, 1])
+'''
+
+
+@pytest.mark.parametrize("name, code, message", [
+    ("float32_model", 2, "the model's parameters are float32 but X is float64: return X.astype(np.float32)"),
+    ("nan_batch", 2, "returned X holding nan at (1, 2); diagnose needs finite inputs"),
+    ("own_layer_inside", 2, "Model: no torch mirror for Square, a layer of your own inside it"),
+    ("float32_both", 0, ""),
+])
+def test_diagnose_factory_bad_batches_are_input_errors_not_divergences(tmp_path, capsys, name, code, message):
+    from parity_tests.cli import main
+    (tmp_path / "factories.py").write_text(FACTORIES)
+    assert main(["diagnose", "--factory", f"{tmp_path / 'factories.py'}:{name}"]) == code
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == (1 if code else 0), err
+
+
+@pytest.mark.parametrize("call, named", [
+    (lambda: ni.Linear(10 ** 7, 10 ** 7), "Linear.init: Unable to allocate"),
+    (lambda: ni.Conv2d(10 ** 6, 10 ** 6, 3), "Conv2d.init: Unable to allocate"),
+    (lambda: ni.Conv2d(1, 1, 3, padding=10 ** 6).forward(np.zeros((1, 1, 3, 3))), "padding=(1000000, 1000000)"),
+    (lambda: ni.PositionalEncoding(512, 10 ** 9), "PositionalEncoding.init: Unable to allocate"),
+])
+def test_sizes_no_machine_holds_name_the_layer(call, named):
+    with pytest.raises(MemoryError, match=None) as err:
+        call()
+    assert named in str(err.value) and "TiB" in str(err.value)
+
+
+def test_a_layer_of_your_own_subclassing_layer_keeps_its_signature_and_source():
+    import inspect
+
+    class Twice(ni.layers.Layer):
+        def forward(self, x, training=None):
+            return 2 * x
+
+    assert list(inspect.signature(Twice.forward).parameters) == ["self", "x", "training"]
+    assert "return 2 * x" in inspect.getsource(Twice.forward)
