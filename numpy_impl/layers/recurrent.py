@@ -160,6 +160,9 @@ class _Recurrent(Layer):
     def _state(self, s, n, dtype, what):
         if s is None:
             return np.zeros((n, self.hidden_size), dtype=dtype)
+        if np.shape(s) == (1, n, self.hidden_size):     # torch's (num_layers, N, H) layout: say how to pass it
+            raise ValueError(f"{self.describe()}: expected initial state {what} of shape {(n, self.hidden_size)}, got "
+                             f"torch's layout {np.shape(s)}: pass {what}[0]")
         s = check_shape(self.describe(), s, (n, self.hidden_size), f"initial state {what}")
         return s.astype(dtype, copy=False)
 

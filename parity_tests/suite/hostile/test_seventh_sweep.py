@@ -329,3 +329,9 @@ def test_a_layer_of_your_own_subclassing_layer_keeps_its_signature_and_source():
 
     assert list(inspect.signature(Twice.forward).parameters) == ["self", "x", "training"]
     assert "return 2 * x" in inspect.getsource(Twice.forward)
+
+
+@pytest.mark.parametrize("cls", [ni.RNN, ni.LSTM, ni.GRU])
+def test_a_recurrent_initial_state_in_torchs_layout_says_how_to_pass_it(cls):
+    with pytest.raises(ValueError, match=r"got torch's layout \(1, 2, 5\): pass h0\[0\]"):
+        cls(4, 5).forward(np.zeros((2, 3, 4)), h0=np.zeros((1, 2, 5)))
