@@ -672,6 +672,12 @@ def gradcheck_helpers(dtype, seed):
     p.within("grad_check_sparse", worst, 1e-7, "worst relative difference of 8 sampled elements to torch's",
              "sin(x) x^2")
     p.claim("x restored", np.array_equal(x, x0), "the helpers left x perturbed", "sin(x) x^2")
+    # every element can be drawn: a wrong gradient in the last row or column (a bias, the last class) is seen
+    drawn = {i for i, *_ in G.grad_check_sparse(lambda: float(np.sum(x)), x, np.ones_like(x), num_checks=200,
+                                                seed=seed)}
+    p.claim("grad_check_sparse reaches every element", len(drawn) == x.size,
+            f"200 draws on a (3, 4) x reached {len(drawn)} of its 12 elements (missing "
+            f"{sorted(set(np.ndindex(x.shape)) - drawn)})", "(3, 4)")
     zeros = np.zeros(5)
     p.claim("rel_error of equal arrays", G.rel_error(zeros, zeros) == 0 and G.rel_error(x, x) == 0,
             f"rel_error(zeros, zeros) = {G.rel_error(zeros, zeros)}, rel_error(x, x) = {G.rel_error(x, x)}", "zeros")

@@ -299,3 +299,13 @@ def test_relu_nan_and_inf_like_torch(dtype):
     np.testing.assert_array_equal(out, ot.detach().numpy())
     np.testing.assert_array_equal(dx, xt.grad.numpy())
     assert out.dtype == dx.dtype == np.dtype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_row_sums_and_dots_stay_in_the_input_dtype(dtype):
+    """rows.rowsum/rowdot are the norm layers' and softmax loss's reductions: a float32 input summed
+    in float64 would be cast back and pass every value check, but it is not torch's float32 sum."""
+    from numpy_impl.rows import rowdot, rowsum
+    a = np.arange(12, dtype=dtype).reshape(3, 4) / 7
+    assert rowsum(a).dtype == dtype and rowdot(a, a).dtype == dtype
+    np.testing.assert_allclose(rowsum(a), a.sum(axis=-1), rtol=1e-6)
