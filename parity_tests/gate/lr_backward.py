@@ -578,9 +578,11 @@ def _activation(kind, xt, hyper, want):
 
 
 def _scalars(obj):
-    """Its number-valued attributes (an ELU's alpha, a Swish's beta)."""
-    return {k: v for k, v in _attributes(obj).items() if isinstance(v, (int, float, np.integer, np.floating))
-            and not isinstance(v, (bool, np.bool_))}
+    """Its number-valued attributes (an ELU's alpha, a Swish's beta), a private one under its public name
+    too where that is not taken (tinynn's ``self._slope``, ``self._alpha``): the value it computes with."""
+    found = {k: v for k, v in _attributes(obj).items() if isinstance(v, (int, float, np.integer, np.floating))
+             and not isinstance(v, (bool, np.bool_))}
+    return {**{k.lstrip("_"): v for k, v in found.items() if k.startswith("_") and k.lstrip("_")}, **found}
 
 
 def _kind(name, layer=False):
