@@ -1256,7 +1256,7 @@ def _judge(target, dtypes, declared, seed, report):
         return Outcome(target, "OTHER_TYPE", {"engine": engine}, report)
     objects = target.style in ("lr_backward", "loss_class", "model_optimizer", "layer_update", "weight_update",
                                "dict_network", "britz")
-    if objects and target.kind not in OBJECT_CONVENTIONS:
+    if objects and not _object_conventions(target):
         return Outcome(target, "FAIL", {}, report)  # checked as objects: no convention applies (a rerun would repeat it)
     kind = "adam" if target.kind == "optimizer" and target.name.lower() == "adam" else target.kind
     # an optimizer's own kind's conventions too (an RMSprop's sqrt_eps), beside the update rules' (velocity)
@@ -1281,7 +1281,7 @@ def _judge(target, dtypes, declared, seed, report):
     best = (0, {}, report)
     for base, base_report in bases:
         options = [o for o in candidates(base) if _may_follow(target, o)
-                   and (not objects or o[0] in OBJECT_CONVENTIONS[target.kind])]
+                   and (not objects or o[0] in _object_conventions(target))]
         pairs = [dict([a, b]) for i, a in enumerate(options) for b in options[i + 1:] if a[0] != b[0]]
         for extra in [dict([o]) for o in options] + pairs:
             retry = _refusals(check_target(target, dtypes, {**base, **extra}, seed))[0]
@@ -1298,6 +1298,12 @@ OBJECT_CONVENTIONS = {"batchnorm": ("running_var",), "dropout": ("dropout", "dro
                       "mse": ("mse_scale", "loss_reduction"), "mae": ("loss_reduction",),
                       "cross_entropy": ("loss_reduction", "xent_grad"),
                       "binary_cross_entropy": ("loss_reduction",), **WO.CONVENTIONS}
+
+
+def _object_conventions(target):
+    """The conventions an object check of ``target`` reads: its kind's, and for a layer checked as an object
+    ``compute=float32`` (a layer computing in float32 whatever it is given)."""
+    return OBJECT_CONVENTIONS.get(target.kind, ()) + (("compute",) if target.style == "lr_backward" else ())
 
 
 def _may_follow(target, option):

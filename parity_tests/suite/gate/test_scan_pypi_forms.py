@@ -131,3 +131,282 @@ def test_a_binary_cross_entropy_on_several_outputs(tmp_path, bug):
         verdict, checks, why = failed_checks(found, "BinaryCrossEntropy")
         assert verdict == "FAIL" and checks == {"grad_input", "fd:grad_input"}, why
         assert "divided by N alone, where the loss is the mean over N*C elements" in why, why
+
+
+TUPLES = '''import numpy as np
+
+
+class MaxPool2D:
+    """tinynn's form: channels last, pool_size and stride as (h, w)."""
+
+    def __init__(self, pool_size=(2, 2), stride=None):
+        self.kernel_shape = pool_size
+        self.stride = stride if stride is not None else pool_size
+
+    def forward(self, inputs):
+        (s_h, s_w), (k_h, k_w) = self.stride, self.kernel_shape
+        n, h, w, c = inputs.shape
+        out_h, out_w = (h - k_h) // s_h + 1, (w - k_w) // s_w + 1
+        out = np.empty((n, out_h, out_w, c))
+        self.arg = np.empty((n, out_h, out_w, c), dtype=int)
+        for r in range(out_h):
+            for q in range(out_w):
+                pool = inputs[:, r * s_h:r * s_h + k_h, q * s_w:q * s_w + k_w, :].reshape(n, -1, c)
+                self.arg[:, r, q, :] = np.argmax(pool, axis=1)
+                out[:, r, q, :] = pool.max(axis=1)
+        self.shape = inputs.shape
+        return out
+
+    def backward(self, grad):
+        (s_h, s_w), (k_h, k_w) = self.stride, self.kernel_shape
+        n, h, w, c = self.shape
+        d_in = np.zeros(self.shape)
+        for r in range(self.arg.shape[1]):
+            for q in range(self.arg.shape[2]):
+                mask = np.eye(k_h * k_w)[self.arg[:, r, q, :]].transpose(0, 2, 1)
+                patch = grad[:, r, q, :][:, None, :] * mask
+                d_in[:, r * s_h:r * s_h + k_h, q * s_w:q * s_w + k_w, :] += patch.reshape(n, k_h, k_w, c)
+        return d_in
+
+
+class Conv2D:
+    """tinynn's form: kernel (kh, kw, in, out), stride (h, w), channels last."""
+
+    def __init__(self, kernel, stride=(1, 1)):
+        self.kernel_shape, self.stride = kernel, stride
+        rng = np.random.default_rng(0)
+        self.params = {"w": rng.standard_normal(kernel), "b": rng.standard_normal(kernel[-1])}
+        self.grads = {}
+
+    def forward(self, inputs):
+        k_h, k_w, _, out_c = self.kernel_shape
+        s_h, s_w = self.stride
+        n, h, w, _ = inputs.shape
+        self.X = inputs
+        out = np.empty((n, (h - k_h) // s_h + 1, (w - k_w) // s_w + 1, out_c))
+        for i in range(out.shape[1]):
+            for j in range(out.shape[2]):
+                patch = inputs[:, i * s_h:i * s_h + k_h, j * s_w:j * s_w + k_w, :]
+                out[:, i, j, :] = np.tensordot(patch, self.params["w"], axes=([1, 2, 3], [0, 1, 2]))
+        return out + self.params["b"]
+
+    def backward(self, grad):
+        k_h, k_w, _, _ = self.kernel_shape
+        s_h, s_w = self.stride
+        X, W = self.X, self.params["w"]
+        dX, dW = np.zeros_like(X), np.zeros_like(W)
+        for i in range(grad.shape[1]):
+            for j in range(grad.shape[2]):
+                dW += np.tensordot(X[:, i * s_h:i * s_h + k_h, j * s_w:j * s_w + k_w, :], grad[:, i, j, :], axes=([0], [0]))
+                dX[:, i * s_h:i * s_h + k_h, j * s_w:j * s_w + k_w, :] += np.tensordot(grad[:, i, j, :], W, axes=([1], [3]))
+        self.grads = {"w": dW, "b": grad.sum(axis=(0, 1, 2))}
+        return dX
+
+
+class AvgPool2D:
+    """Its window as a dict: nothing parity scan guesses builds it."""
+
+    def __init__(self, pool_size):
+        self.h, self.w = pool_size["h"], pool_size["w"]
+
+    def forward(self, inputs):
+        return inputs
+
+    def backward(self, grad):
+        return grad
+'''
+
+
+@pytest.mark.parametrize("bug", [
+    None, ("self.arg[:, r, q, :] = np.argmax(", "self.arg[:, r, q, :] = np.argmin("),
+    ("dW += np.tensordot(X[:, i * s_h:i * s_h + k_h, j * s_w:j * s_w + k_w, :]", "dW += np.tensordot(X[:, i:i + k_h, j:j + k_w, :]")])
+def test_windows_given_as_tuples(tmp_path, bug):
+    """tinynn's pool_size=(2, 2), stride=(2, 2) and Conv2D(kernel=(kh, kw, in, out)): where the integers the
+    scan guesses raise, the layer is built with tuples and compared with torch (channels last); a layer no
+    guess builds is listed under Skipped with what it raised, not failed."""
+    (tmp_path / "layers.py").write_text(TUPLES if bug is None else TUPLES.replace(*bug))
+    found, skipped = scan([str(tmp_path)], dtypes=F64)
+    got = verdicts(found)
+    assert "AvgPool2D" in dict(skipped) and "by parity scan's guess raised TypeError" in dict(skipped)["AvgPool2D"]
+    if bug is None:
+        assert got == {"MaxPool2D": ("PASS", {}), "Conv2D": ("PASS", {}), "Conv2D(stride=(2, 2))": ("PASS", {})}, got
+        for o in found:
+            assert {"forward", "grad_input"} <= {r.check for r in o.report.results if r.reference == "torch"}, o.target.name
+    elif "arg" in bug[0]:
+        verdict, checks, why = failed_checks(found, "MaxPool2D")
+        assert verdict == "FAIL" and {"grad_input", "fd:grad_input"} <= checks and "forward" not in checks, why
+    else:
+        assert got["Conv2D"] == ("PASS", {}), got
+        verdict, checks, why = failed_checks(found, "Conv2D(stride=(2, 2))")
+        assert verdict == "FAIL" and "grad_param:params['w']" in checks and "forward" not in checks, why
+
+
+FLOAT32 = '''import numpy as np
+
+DTYPE = np.float32
+
+
+class ReLU:
+    """mpneuralnetwork's: float32 whatever it is given."""
+
+    def forward(self, input_batch, training=True):
+        self.input = input_batch
+        return np.maximum(0, input_batch, dtype=DTYPE)
+
+    def backward(self, output_gradient_batch):
+        return np.multiply(output_gradient_batch, self.input > 0)
+
+
+class Activation:
+    def __init__(self, f, f_prime):
+        self.f, self.f_prime = f, f_prime
+
+    def forward(self, input_batch, training=True):
+        self.input = input_batch
+        return self.f(input_batch)
+
+    def backward(self, output_gradient_batch):
+        return output_gradient_batch * self.f_prime(self.input)
+
+
+class Swish(Activation):
+    """A float64 output computed from float32 values, in lambdas it is given."""
+
+    def __init__(self):
+        super().__init__(lambda x: x / (1 + np.exp(-x, dtype=DTYPE)),
+                         lambda x: (1 + np.exp(-x, dtype=DTYPE) + x * np.exp(-x, dtype=DTYPE))
+                         / (1 + np.exp(-x, dtype=DTYPE)) ** 2)
+
+
+class Sigmoid:
+    """The book's class form (forward(x), backward(dout)), float32 whatever it is given."""
+
+    def forward(self, x):
+        self.out = 1 / (1 + np.exp(-x, dtype=DTYPE))
+        return self.out
+
+    def backward(self, dout):
+        return dout * self.out * (1 - self.out)
+
+
+class Softplus:
+    """float64 throughout, off by 1e-7: no float32 in sight, so compute=float32 does not excuse it."""
+
+    def forward(self, x):
+        self.x = x
+        return np.logaddexp(0, x) * (1 + 1e-7)
+
+    def backward(self, grad):
+        return grad / (1 + np.exp(-self.x))
+'''
+
+
+@pytest.mark.parametrize("bug", [None, ("(1 + np.exp(-x, dtype=DTYPE) + x * np.exp", "(1 + x * np.exp"),
+                                 ("dout * self.out * (1 - self.out)", "dout * self.out")])
+def test_a_layer_computing_in_float32_is_said_so(tmp_path, bug):
+    """mpneuralnetwork computes in float32 whatever it is given: its layers get ``CONVENTION compute=float32``
+    (judged at float32's tolerance, no finite differences on a float32 function), not float64 failures of
+    float32 rounding nor ``dtype=promotes``; declared, they pass; a wrong gradient still fails; float64 code
+    with an error of 1e-7 still fails under it."""
+    (tmp_path / "acts.py").write_text(FLOAT32 if bug is None else FLOAT32.replace(*bug))
+    found, _ = scan([str(tmp_path)], dtypes=F64)
+    got = verdicts(found)
+    assert got["Softplus"][0] == "FAIL", got
+    declared, _ = scan([str(tmp_path)], dtypes=F64, conventions={"compute": "float32"})
+    assert verdicts(declared)["Softplus"][0] == "FAIL", verdicts(declared)
+    f32 = ("CONVENTION", {"compute": "float32"})
+    if bug is None:
+        assert {k: got[k] for k in ("ReLU", "Swish", "Sigmoid")} == {"ReLU": f32, "Swish": f32, "Sigmoid": f32}, got
+        assert {k: v for k, v in verdicts(declared).items() if k != "Softplus"} == {
+            "ReLU": ("PASS", {}), "Swish": ("PASS", {}), "Sigmoid": ("PASS", {})}, verdicts(declared)
+        relu = next(o for o in found if o.target.name == "ReLU")
+        assert not any(r.check.startswith("fd:") for r in relu.report.results), relu.report.results
+    else:
+        name = "Swish" if "DTYPE" in bug[0] else "Sigmoid"
+        assert got[name][0] == "FAIL" and verdicts(declared)[name][0] == "FAIL", (got, verdicts(declared))
+        assert "grad_input" in failed_checks(declared, name)[1]
+
+
+def test_the_note_of_a_layer_computing_in_float32(tmp_path):
+    from parity_tests.gate import lr_backward as LRB
+    (tmp_path / "acts.py").write_text(FLOAT32)
+    found, _ = scan([str(tmp_path)], dtypes=F64, only="ReLU")
+    relu = next(o for o in found if o.target.name == "ReLU")
+    report = LRB.check("ReLU", "relu", relu.target.obj[0], relu.target.obj[1])
+    assert [r.check for r in report.failures] == ["compute"] and "its output is float32 for float64 input" in \
+        report.failures[0].note, [r.message() for r in report.failures]
+
+
+TWO_STEP = '''import numpy as np
+
+
+class Dense:
+    """mpneuralnetwork's: its model calls build(input_size), then init_weights()."""
+
+    def __init__(self, output_size, input_size=None):
+        self.output_size = output_size
+        if input_size is not None:
+            self.build(input_size)
+
+    def build(self, input_size):
+        self.input_size = input_size
+
+    def init_weights(self):
+        self.weights = np.random.randn(self.input_size, self.output_size) * 0.1
+        self.biases = np.random.randn(1, self.output_size)
+
+    def forward(self, input_batch, training=True):
+        self.input = input_batch
+        return self.input @ self.weights + self.biases
+
+    def backward(self, output_gradient_batch):
+        self.weights_gradient = self.input.T @ output_gradient_batch
+        self.biases_gradient = np.sum(output_gradient_batch, axis=0, keepdims=True)
+        return output_gradient_batch @ self.weights.T
+
+
+class BatchNormalization:
+    """Its weights made by build(input_size), which its model calls."""
+
+    def __init__(self, momentum=0.9, epsilon=1e-8):
+        self.momentum, self.epsilon = momentum, epsilon
+
+    def build(self, input_size):
+        self.gamma, self.beta = np.ones((1, input_size)), np.zeros((1, input_size))
+        self.cache_m, self.cache_v = np.zeros((1, input_size)), np.ones((1, input_size))
+
+    def forward(self, input_batch, training=True):
+        n = input_batch.shape[0]
+        if training:
+            mean, var = input_batch.mean(axis=0, keepdims=True), input_batch.var(axis=0, keepdims=True)
+            self.cache_m = self.momentum * self.cache_m + (1 - self.momentum) * mean
+            self.cache_v = self.momentum * self.cache_v + (1 - self.momentum) * var * n / (n - 1)
+        else:
+            mean, var = self.cache_m, self.cache_v
+        self.std_inv = 1 / np.sqrt(var + self.epsilon)
+        self.x_norm = (input_batch - mean) * self.std_inv
+        return self.gamma * self.x_norm + self.beta
+
+    def backward(self, output_gradient_batch):
+        g, n = output_gradient_batch, output_gradient_batch.shape[0]
+        self.gamma_gradient = np.sum(g * self.x_norm, axis=0, keepdims=True)
+        self.beta_gradient = np.sum(g, axis=0, keepdims=True)
+        d = g * self.gamma
+        return self.std_inv / n * (n * d - d.sum(0, keepdims=True) - self.x_norm * (d * self.x_norm).sum(0, keepdims=True))
+'''
+
+
+@pytest.mark.parametrize("bug", [None, ("self.input.T @ output_gradient_batch", "self.input.T @ output_gradient_batch / 2"),
+                                 ("np.sum(g * self.x_norm, axis=0", "np.sum(g, axis=0")])
+def test_layers_made_ready_by_build_and_init_weights(tmp_path, bug):
+    """mpneuralnetwork's model calls ``build(input_size)`` and ``init_weights()`` before a layer runs: the scan
+    does too, where the layer as built cannot run."""
+    (tmp_path / "layers.py").write_text(TWO_STEP if bug is None else TWO_STEP.replace(*bug))
+    found, _ = scan([str(tmp_path)], dtypes=F64)
+    got = verdicts(found)
+    if bug is None:
+        assert got == {"Dense": ("PASS", {}), "BatchNormalization": ("PASS", {})}, got
+    else:
+        name = "Dense" if "input.T" in bug[0] else "BatchNormalization"
+        verdict, checks, why = failed_checks(found, name)
+        assert verdict == "FAIL" and any(c.startswith("grad_param") for c in checks) and "forward" not in checks, why
