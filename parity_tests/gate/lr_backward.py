@@ -72,7 +72,9 @@ SIZES = {"input_size": D, "n_inputs": D, "n_input": D, "in_features": D, "input_
          "output_nodes": H, "out_dim": H, "neurons": H, "units": H, "n_neurons": H, "output_units": H,
          "num_features": D, "n_features": D, "features": D, "in_feature": D, "out_feature": H,
          "input_features": D, "output_features": H, "d_model": D, "normalized_shape": D, "embed_dim": D,
-         "emb_dim": D, "model_dim": D, "feature_dim": D, "n_embd": D, "n_units": H, "num_units": H}
+         "emb_dim": D, "model_dim": D, "feature_dim": D, "n_embd": D, "n_units": H, "num_units": H,
+         "num_in": D, "num_input": D, "dim_in": D, "size_in": D, "in_units": D, "n_inp": D,
+         "num_out": H, "num_output": H, "dim_out": H, "size_out": H, "out_units": H, "num_neurons": H}
 IMAGE = (4, 7, 6)              # an input_shape: (C, H, W) or (H, W, C), both leave a 3x3 kernel room
 POOLED = (3, 8, 6)             # a pooling's (C, H, W) where 2x2 windows at stride 1 or 2 fit exactly
 OTHER = {"input_shape": IMAGE, "kernel_size": 3, "filter_size": 3, "depth": 5, "num_filters": 5,

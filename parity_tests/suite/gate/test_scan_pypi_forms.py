@@ -410,3 +410,38 @@ def test_layers_made_ready_by_build_and_init_weights(tmp_path, bug):
         name = "Dense" if "input.T" in bug[0] else "BatchNormalization"
         verdict, checks, why = failed_checks(found, name)
         assert verdict == "FAIL" and any(c.startswith("grad_param") for c in checks) and "forward" not in checks, why
+
+
+NUM_OUT = '''import numpy as np
+
+
+class Dense:
+    """tinynn's: Dense(num_out), its weight made at the first forward, params and grads dicts."""
+
+    def __init__(self, num_out):
+        self.num_out = num_out
+        self.params = {"w": None, "b": None}
+        self.grads = {}
+
+    def forward(self, inputs):
+        if self.params["w"] is None:
+            self.params["w"] = np.random.randn(inputs.shape[1], self.num_out) * 0.1
+            self.params["b"] = np.zeros(self.num_out)
+        self.X = inputs
+        return inputs @ self.params["w"] + self.params["b"]
+
+    def backward(self, grad):
+        self.grads["w"] = self.X.T @ grad
+        self.grads["b"] = np.sum(grad, axis=0)
+        return grad @ self.params["w"].T
+'''
+
+
+@pytest.mark.parametrize("bug", [None, ('self.grads["b"] = np.sum(grad, axis=0)', 'self.grads["b"] = np.mean(grad, axis=0)')])
+def test_a_dense_layer_of_num_out(tmp_path, bug):
+    """``Dense(num_out)`` (tinynn) is built with the output size, not skipped for want of a value."""
+    (tmp_path / "dense.py").write_text(NUM_OUT if bug is None else NUM_OUT.replace(*bug))
+    found, skipped = scan([str(tmp_path)], dtypes=F64)
+    assert not skipped, skipped
+    verdict, checks, why = failed_checks(found, "Dense")
+    assert (verdict, checks) == (("PASS", set()) if bug is None else ("FAIL", {"grad_param:params['b']", "fd:params['b']"})), why
