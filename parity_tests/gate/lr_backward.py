@@ -175,6 +175,55 @@ def methods(cls, known=False):
     return None
 
 
+def namespace(cls):
+    """``(forward name, backward name)`` of a class used as a namespace of functions, its methods called on
+    the class with the array as their one argument (neowise's ``Tanh.forward(x)``, ``Tanh.backward(x)``
+    returning dA/dZ at x, written ``def forward(self)``), else None: no constructor of its own, and a
+    forward and a backward of one positional parameter each, not static methods."""
+    if "__init__" in {k for c in cls.__mro__[:-1] for k in vars(c)}:
+        return None
+    found = []
+    for group in (FORWARDS, BACKWARDS):
+        m = next((m for m in group if m in vars(cls) and inspect.isfunction(vars(cls)[m])), None)
+        args = _positional(vars(cls)[m]) if m else None
+        if not args or len(args[0]) != 1 or _varargs(vars(cls)[m]):
+            return None
+        found.append(m)
+    return tuple(found)
+
+
+class Namespace:
+    """A namespace class driven as a layer of the "local_x" form: ``forward(x)`` is ``cls.forward(x)``,
+    ``gradient(x)`` is ``cls.backward(x)``, dA/dZ at x."""
+
+    def __init__(self, cls, names):
+        self.cls, self.names = cls, names
+
+    def forward(self, x):
+        return getattr(self.cls, self.names[0])(x)
+
+    def gradient(self, x):
+        return getattr(self.cls, self.names[1])(x)
+
+
+def namespace_target(name, cls, names):
+    """``([(label, kind, make, names)], skipped reason or None)`` for a namespace class: checked as its
+    functions where its forward of an array is an array of that shape."""
+    try:
+        out = getattr(cls, names[0])(np.linspace(-1.0, 1.0, 6).reshape(2, 3))
+        works = isinstance(out, np.ndarray) and out.shape == (2, 3)
+    except USER:                                    # noqa: BLE001 -- not a function of an array
+        works = False
+    if not works:
+        return [], (f"a class whose {names[0]}() and {names[1]}() take one argument and no instance of it is made: "
+                    f"{name}.{names[0]}(x) on an array does not return one of its shape, so it is not checked")
+
+    def make():
+        return Namespace(cls, names)
+    make.sized = make.batched = False
+    return [(name, _kind(name, layer=True), make, ("forward", "gradient", "local_x"))], None
+
+
 def params_kept(cls):
     """Whether ``cls``'s constructor takes arguments (a layer with weights), by its signature."""
     try:

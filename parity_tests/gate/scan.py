@@ -381,6 +381,12 @@ def discover(modules, style="auto", only=None):
                     skipped.append((name, why))
                 else:
                     targets.append(Target(name, "network", "nielsen", (obj, dict(vars(mod))), where))
+            elif inspect.isclass(obj) and style in OBJECTS and (names := LRB.namespace(obj)):
+                # a namespace of functions, its methods called on the class (neowise's Tanh.forward(x))
+                found, why = LRB.namespace_target(name, obj, names)
+                targets.extend(Target(label, kind, "lr_backward", (make, how), where) for label, kind, make, how in found)
+                if why:
+                    skipped.append((name, why))
             elif inspect.isclass(obj) and style in OBJECTS and \
                     (names := LRB.methods(obj, known=style == "auto" and (name in BOOK_CLASSES or (
                         name in LIST_KINDS and _keeps_lists(obj))))):

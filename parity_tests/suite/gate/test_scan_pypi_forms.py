@@ -445,3 +445,50 @@ def test_a_dense_layer_of_num_out(tmp_path, bug):
     assert not skipped, skipped
     verdict, checks, why = failed_checks(found, "Dense")
     assert (verdict, checks) == (("PASS", set()) if bug is None else ("FAIL", {"grad_param:params['b']", "fd:params['b']"})), why
+
+
+NAMESPACES = '''import numpy as np
+
+
+class Tanh:
+    """neowise's: a namespace, Tanh.forward(x), the array its 'self'."""
+
+    def forward(self):
+        return np.tanh(self)
+
+    def backward(self):
+        return 1 - np.square(Tanh.forward(self))
+
+
+class Relu:
+    def forward(arr):
+        return np.maximum(0, arr)
+
+    def backward(arr):
+        return (arr > 0).astype(float)
+
+
+class Total:
+    def forward(self):
+        return float(np.sum(self))
+
+    def backward(self):
+        return np.ones_like(self)
+'''
+
+
+@pytest.mark.parametrize("bug", [None, ("1 - np.square(Tanh.forward(self))", "1 - Tanh.forward(self)")])
+def test_classes_used_as_namespaces_of_functions(tmp_path, bug):
+    """Methods called on the class with the array as their one argument (``def forward(self)`` or
+    ``def forward(arr)``) are checked as the function and its derivative, not instantiated and failed; one
+    whose forward of an array is not an array of its shape is listed under Skipped."""
+    (tmp_path / "acts.py").write_text(NAMESPACES if bug is None else NAMESPACES.replace(*bug))
+    found, skipped = scan([str(tmp_path)], dtypes=F64)
+    got = verdicts(found)
+    assert "does not return one of its shape" in dict(skipped)["Total"], skipped
+    assert got["Relu"] == ("PASS", {}), got
+    if bug is None:
+        assert got["Tanh"] == ("PASS", {}), got
+    else:
+        verdict, checks, why = failed_checks(found, "Tanh")
+        assert verdict == "FAIL" and checks == {"grad_input", "fd:grad_input"}, why
