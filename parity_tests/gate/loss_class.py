@@ -34,12 +34,12 @@ from .compare import add_note, constant_ratio
 from .forward_only import ALIASES
 from .samples import seed_for
 
-FORWARDS = ("forward", "loss", "__call__", "compute", "calculate")
-BACKWARDS = ("backward", "grad", "gradient", "derivative", "prime", "backward_pass")
+FORWARDS = ("forward", "loss", "__call__", "compute", "calculate", "compute_loss")       # nano-keras's compute_loss
+BACKWARDS = ("backward", "grad", "gradient", "derivative", "prime", "backward_pass", "compute_derivative")
 USER = (Exception, SystemExit, GeneratorExit)
 N, C = 5, 4
 KINDS = [("binary_cross_entropy", r"bce|binary|logloss|logistic|sigmoid"),     # tinynn's SigmoidCrossEntropy
-         ("cross_entropy", r"crossentropy|xent|celoss|^ce$|softmaxloss|nll|categorical"),
+         ("cross_entropy", r"crossentropy|xent|celoss|^ce$|^cce$|softmaxloss|nll|categorical"),
          ("mse", r"mse|meansquare|squarederror|squaredloss|squareloss|l2loss|quadratic"),
          ("mae", r"^mae$|meanabsolute|absoluteerror|l1loss")]
 WHAT = {"mse": "mean squared error", "cross_entropy": "cross-entropy", "binary_cross_entropy": "binary cross-entropy",

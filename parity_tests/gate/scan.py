@@ -101,7 +101,7 @@ LOOKS_USEFUL = re.compile(r"^\s*(def \w+_(forward|backward)\w*|def backprop\b|de
                           + "|".join(sorted(LRB.LR_NAMES)) + r")\s*[,)=:]"
                           r"|def (" + "|".join(LRB.BACKWARDS) + r")\(\s*self\s*,\s*(?:input|inputs|x)\s*,\s*\w*grad"
                           r"|def (" + "|".join(LRB.BACKWARDS) + r")\(\s*self\s*(,\s*\w+\s*)?\)\s*:"
-                          r"|class \w*(?:Loss|Entropy|MSE|Mse|SquaredError|AbsoluteError)\w*\s*[(:]"
+                          r"|class \w*(?i:loss|entropy|mse|mae|bce|cce|nll|squarederror|absoluteerror)\w*\s*[(:]"
                           r"|[^\n]*self\.(?:learning_rate|lr|eta|learn_rate|lrate)\b(?!\s*=[^=])"
                           r"|[^\n]*self\.(?:d|grad_?|grads\[)\w*\s*(?:\+?=|\])"
                           r"|class (" + "|".join(sorted(LAYER_CLASSES | set(OPT_CLASSES) | MODEL_CLASSES | NNFS_CLASSES))
@@ -447,8 +447,8 @@ def discover(modules, style="auto", only=None):
     return targets, skipped
 
 
-FORWARD_LIKE = LRB.FORWARDS + ("__call__", "fn", "call", "loss")
-BACKWARD_LIKE = LRB.BACKWARDS + ("gradient", "grad", "deriv")
+FORWARD_LIKE = LRB.FORWARDS + ("__call__", "fn", "call", "loss", "compute_loss")
+BACKWARD_LIKE = LRB.BACKWARDS + ("gradient", "grad", "deriv", "compute_derivative")
 OPTIMIZER_NAME = re.compile(r"(sgd|adam|rmsprop|adagrad|adadelta|momentum|nesterov|optimi[sz]er|gradientdescent)", re.I)
 
 
