@@ -24,7 +24,8 @@ A weight is a float array the layer holds (attributes, ``self.params`` as a dict
 its first forward; the attributes of the layers it holds too, by path: ``layers[0].W``) that its forward
 reads; weights made all zeros or ones are checked at random values. Its gradient is read from its update at learning rate
 ``LR`` (``(before - after) / LR``) or from where the backward left it. Checked in float64 (float32
-weights: at float32's tolerance, without finite differences), one input at a time as these tutorials
+weights, or a float32 output for float64 input, which fails ``compute`` unless ``compute=float32`` is
+declared: at float32's tolerance, without finite differences), one input at a time as these tutorials
 train (a vector for a softmax; a dense layer also on a batch when it takes one):
 
 * ``forward`` against torch where torch knows the layer (``_reference``: a dense layer by its 2-D
@@ -506,7 +507,8 @@ def _same_case(word, like):
 
 
 # the arguments the scan guesses as one integer that a package may want as (h, w) (tinynn's)
-WINDOW_ARGS = ("kernel", "kernel_size", "filter_size", "pool_size", "stride", "strides", "pool", "window", "window_size")
+WINDOW_ARGS = ("kernel", "kernel_size", "filter_size", "pool_size", "stride", "strides", "pool", "window",
+               "window_size")
 
 
 def _windows_given(kwargs):
@@ -713,8 +715,9 @@ def _activation(kind, xt, hyper, want):
     """torch's ``kind`` of ``xt``; GELU exact or by tanh, whichever the layer's output ``want`` is."""
     if kind == "elu":
         return F.elu(xt, float(hyper.get("alpha", 1.0)))
-    if kind in ("leaky_relu", "prelu"):           # a PReLU of one slope it holds as a number: torch's PReLU's 0.25 else
-        return F.leaky_relu(xt, float(next((hyper[k] for k in SLOPES if k in hyper), 0.01 if kind == "leaky_relu" else 0.25)))
+    if kind in ("leaky_relu", "prelu"):           # a PReLU of one slope it holds as a number (torch's PReLU's 0.25 else)
+        default = 0.01 if kind == "leaky_relu" else 0.25
+        return F.leaky_relu(xt, float(next((hyper[k] for k in SLOPES if k in hyper), default)))
     if kind == "silu":
         return xt * torch.sigmoid(float(hyper.get("beta", 1.0)) * xt)
     if kind == "softplus":
@@ -1183,7 +1186,8 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None, 
         # In float32 (its weights, or its arithmetic) the floor is float32's epsilon of it, for the same reason.
         single = computes32 or c.meta["dtype"] == "float32"
         base = POLICY["float32" if single else c.meta["dtype"]]
-        floor = Tolerance(base.rtol, base.scale, (np.finfo(np.float32).eps if single else 1e-10) * float(np.abs(g).max()))
+        share = np.finfo(np.float32).eps if single else 1e-10
+        floor = Tolerance(base.rtol, base.scale, share * float(np.abs(g).max()))
         c.tolerances = {**(getattr(c, "tolerances", None) or {}), "grad_input": floor}
     g_in = g.copy()
     attrs_before = _float_attrs(obj)
