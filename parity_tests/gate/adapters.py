@@ -736,7 +736,7 @@ def casts_back(conventions):
 def _check_once(fresh, x, y, kind, name, cv, module, params, buffers, eval_mode, kwargs, hyper=None):
     component, args = fresh
     k = _kind(component, kind, name)
-    if "compute" in cv and k not in conv.CONVENTIONS["compute"][1]:
+    if "compute" in cv and not {"*", k} & set(conv.CONVENTIONS["compute"][1]):
         cv = {n: v for n, v in cv.items() if n != "compute"}   # declared for a whole scan: not this kind's
     if k in LOSS_KINDS or y is not None:
         fn = loss_function(component, keep_dtype=casts_back(cv))

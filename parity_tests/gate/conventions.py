@@ -72,8 +72,7 @@ CONVENTIONS = {
     "pool_ties": (("all", "split"), ("max_pool",), "every tied maximum receives the gradient (or an equal share)"),
     "lstm_gates": (("ifgo",), ("lstm_step", "lstm"), "the LSTM matches the gates in torch's order i, f, g, o"),
     "dtype": (("promotes",), ("*",), "float32 input gives float64 outputs or gradients (arrays made without a dtype)"),
-    "compute": (("float32",), ("rnn_step", "rnn", "lstm_step", "lstm", "word_embedding", "temporal_affine",
-                               "time_softmax_loss", "dropout"),
+    "compute": (("float32",), ("*",),
                 "float64 input gives float32 outputs and gradients (arrays made with dtype='f'), right to float32's "
                 "precision"),
     "velocity": (("torch", "negated"), ("optimizer",),

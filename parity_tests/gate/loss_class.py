@@ -34,12 +34,12 @@ from .compare import add_note, constant_ratio
 from .forward_only import ALIASES
 from .samples import seed_for
 
-FORWARDS = ("forward", "loss", "__call__", "compute", "calculate")
-BACKWARDS = ("backward", "grad", "gradient", "derivative", "prime", "backward_pass")
+FORWARDS = ("forward", "loss", "__call__", "compute", "calculate", "compute_loss")       # nano-keras's compute_loss
+BACKWARDS = ("backward", "grad", "gradient", "derivative", "prime", "backward_pass", "compute_derivative")
 USER = (Exception, SystemExit, GeneratorExit)
 N, C = 5, 4
-KINDS = [("binary_cross_entropy", r"bce|binary|logloss|logistic"),
-         ("cross_entropy", r"crossentropy|xent|celoss|^ce$|softmaxloss|nll|categorical"),
+KINDS = [("binary_cross_entropy", r"bce|binary|logloss|logistic|sigmoid"),     # tinynn's SigmoidCrossEntropy
+         ("cross_entropy", r"crossentropy|xent|celoss|^ce$|^cce$|softmaxloss|nll|categorical"),
          ("mse", r"mse|meansquare|squarederror|squaredloss|squareloss|l2loss|quadratic"),
          ("mae", r"^mae$|meanabsolute|absoluteerror|l1loss")]
 WHAT = {"mse": "mean squared error", "cross_entropy": "cross-entropy", "binary_cross_entropy": "binary cross-entropy",
@@ -162,13 +162,31 @@ def _readings(k, rng):
                 # ML-From-Scratch's CrossEntropy: -y log p - (1 - y) log(1 - p) of each element, one-hot y
                 ("probabilities (5,4), each element's binary cross-entropy", _softmax(z), targets[:1],
                  lambda p, r: F.binary_cross_entropy(p, torch.from_numpy(_one_hot(labels)), reduction=r))]
-    bits = (rng.random((6, 1)) < 0.5).astype(np.float64)
+    return _binary(rng, (6, 1))
+
+
+def _binary(rng, shape):
+    """A binary cross-entropy's readings on ``shape``: probabilities, and logits."""
+    bits = (rng.random(shape) < 0.5).astype(np.float64)
     bt = torch.from_numpy(bits)
-    u = rng.standard_normal((6, 1))
-    return [("probabilities (6,1)", 1 / (1 + np.exp(-u)), [("targets (6,1) of 0 and 1", bits)],
+    u = rng.standard_normal(shape)
+    size = ",".join(map(str, shape))
+    return [(f"probabilities ({size})", 1 / (1 + np.exp(-u)), [(f"targets ({size}) of 0 and 1", bits)],
              lambda p, r: F.binary_cross_entropy(p, bt, reduction=r)),
-            ("logits (6,1)", u, [("targets (6,1) of 0 and 1", bits)],
+            (f"logits ({size})", u, [(f"targets ({size}) of 0 and 1", bits)],
              lambda p, r: F.binary_cross_entropy_with_logits(p, bt, reduction=r))]
+
+
+def _conventional(ref, k, cv):
+    """torch's loss ``ref`` under the conventions declared: ``mse_scale=half``, ``loss_reduction``."""
+    if k == "mse" and (cv or {}).get("mse_scale") == "half":
+        ref = (lambda r: lambda t, reduction: 0.5 * r(t, reduction))(ref)
+    reduction = (cv or {}).get("loss_reduction")
+    if reduction == "sum":                          # torch's reduction="sum" where it would take the mean
+        ref = (lambda r: lambda t, red: r(t, "sum" if red == "mean" else red))(ref)
+    elif reduction == "batch":                      # the sum over each sample's elements, averaged over the batch
+        ref = (lambda r: lambda t, red: r(t, "sum") / t.shape[0] if red == "mean" else r(t, red))(ref)
+    return ref
 
 
 TRUTH = ALIASES["y_true"] | {"y_onehot", "onehot", "one_hot", "y_true_onehot", "gt", "ground_truth"}
@@ -217,15 +235,8 @@ def check(label, cls, names, k, seed=0, cv=None):
     (``cv``: the conventions declared, of which ``mse_scale=half`` halves torch's squared error)."""
     s = seed_for(seed, label, "loss")
     found, scaled, first, errors = None, None, None, []
-    half = k == "mse" and (cv or {}).get("mse_scale") == "half"
-    reduction = (cv or {}).get("loss_reduction")
     for what, p, targets, ref in _readings(k, np.random.default_rng(s)):
-        if half:
-            ref = (lambda r: lambda t, reduction: 0.5 * r(t, reduction))(ref)
-        if reduction == "sum":                      # torch's reduction="sum" where it would take the mean
-            ref = (lambda r: lambda t, red: r(t, "sum" if red == "mean" else red))(ref)
-        elif reduction == "batch":                  # the sum over each sample's elements, averaged over the batch
-            ref = (lambda r: lambda t, red: r(t, "sum") / t.shape[0] if red == "mean" else r(t, red))(ref)
+        ref = _conventional(ref, k, cv)
         for form, t in targets:
             try:
                 _, value = _forward(cls, names, p.copy(), t.copy(), k)
@@ -256,7 +267,28 @@ def check(label, cls, names, k, seed=0, cv=None):
     c.meta.update(sample=f"{what}, {form}", shape=p.shape)
     logits = k == "cross_entropy" and what == "probabilities (5,4)" and (cv or {}).get("xent_grad") == "logits"
     _check(c, cls, names, k, p, t, ref, logits)
-    return c.report()
+    report = c.report()
+    if k == "binary_cross_entropy":
+        report.extend(_several_outputs(label, cls, names, k, what, s, cv))
+    return report
+
+
+def _several_outputs(label, cls, names, k, what, seed, cv):
+    """A binary cross-entropy's second sample, four outputs a sample ((6, 4), the same reading as the first:
+    probabilities or logits), where a loss taking the mean over N*C elements and a gradient divided by N
+    alone shows (on (6, 1) they agree). A loss that refuses this shape, or returns neither one number nor
+    one per element of it (written for one output), is not checked on it."""
+    wide = next(r for r in _binary(np.random.default_rng(seed + 1), (6, C)) if r[0].split(" ")[0] == what.split(" ")[0])
+    what, p, [(form, t)], ref = wide
+    ref = _conventional(ref, k, cv)
+    try:
+        if _expected(_forward(cls, names, p.copy(), t.copy(), k)[1], p, ref) is None:
+            return []
+    except USER:                                    # noqa: BLE001 -- written for one output
+        return []
+    c = _Checks(None, component=label, dtype="float64", sample=f"{what}, {form}", shape=p.shape, seed=seed + 1)
+    _check(c, cls, names, k, p, t, ref)
+    return c.report().results
 
 
 def _factor(r):
@@ -312,6 +344,8 @@ def _check(c, cls, names, k, p, t, ref, logits=False):
             add_note(c.results[-1], f"it is {ratio:.6g} times torch's gradient of the "
                                     + ("mean" if reduction == "mean" else "sum of the losses")
                                     + (f" (N={p.shape[0]}: the mean's 1/N missing?)" if np.isclose(ratio, p.shape[0])
+                                       else f" (C={p.shape[1]}: divided by N alone, where the loss is the mean over "
+                                            "N*C elements?)" if _over(k) == "elements" and np.isclose(ratio, p.shape[1])
                                        else ""))
         q = np.log(p) if logits else p.copy()       # numerical_gradient moves q in place
 

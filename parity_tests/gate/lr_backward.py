@@ -24,7 +24,8 @@ A weight is a float array the layer holds (attributes, ``self.params`` as a dict
 its first forward; the attributes of the layers it holds too, by path: ``layers[0].W``) that its forward
 reads; weights made all zeros or ones are checked at random values. Its gradient is read from its update at learning rate
 ``LR`` (``(before - after) / LR``) or from where the backward left it. Checked in float64 (float32
-weights: at float32's tolerance, without finite differences), one input at a time as these tutorials
+weights, or a float32 output for float64 input, which fails ``compute`` unless ``compute=float32`` is
+declared: at float32's tolerance, without finite differences), one input at a time as these tutorials
 train (a vector for a softmax; a dense layer also on a batch when it takes one):
 
 * ``forward`` against torch where torch knows the layer (``_reference``: a dense layer by its 2-D
@@ -72,7 +73,9 @@ SIZES = {"input_size": D, "n_inputs": D, "n_input": D, "in_features": D, "input_
          "output_nodes": H, "out_dim": H, "neurons": H, "units": H, "n_neurons": H, "output_units": H,
          "num_features": D, "n_features": D, "features": D, "in_feature": D, "out_feature": H,
          "input_features": D, "output_features": H, "d_model": D, "normalized_shape": D, "embed_dim": D,
-         "emb_dim": D, "model_dim": D, "feature_dim": D, "n_embd": D, "n_units": H, "num_units": H}
+         "emb_dim": D, "model_dim": D, "feature_dim": D, "n_embd": D, "n_units": H, "num_units": H,
+         "num_in": D, "num_input": D, "dim_in": D, "size_in": D, "in_units": D, "n_inp": D,
+         "num_out": H, "num_output": H, "dim_out": H, "size_out": H, "out_units": H, "num_neurons": H}
 IMAGE = (4, 7, 6)              # an input_shape: (C, H, W) or (H, W, C), both leave a 3x3 kernel room
 POOLED = (3, 8, 6)             # a pooling's (C, H, W) where 2x2 windows at stride 1 or 2 fit exactly
 OTHER = {"input_shape": IMAGE, "kernel_size": 3, "filter_size": 3, "depth": 5, "num_filters": 5,
@@ -171,6 +174,55 @@ def methods(cls, known=False):
         if len(required) == 1 and _gradient_name(names[0]) and not known and not m.endswith("_pass"):
             return fwd, m, "grads"                  # backward(grad) leaving dW, gradW... (a step() applies them)
     return None
+
+
+def namespace(cls):
+    """``(forward name, backward name)`` of a class used as a namespace of functions, its methods called on
+    the class with the array as their one argument (neowise's ``Tanh.forward(x)``, ``Tanh.backward(x)``
+    returning dA/dZ at x, written ``def forward(self)``), else None: no constructor of its own, and a
+    forward and a backward of one positional parameter each, not static methods."""
+    if "__init__" in {k for c in cls.__mro__[:-1] for k in vars(c)}:
+        return None
+    found = []
+    for group in (FORWARDS, BACKWARDS):
+        m = next((m for m in group if m in vars(cls) and inspect.isfunction(vars(cls)[m])), None)
+        args = _positional(vars(cls)[m]) if m else None
+        if not args or len(args[0]) != 1 or _varargs(vars(cls)[m]):
+            return None
+        found.append(m)
+    return tuple(found)
+
+
+class Namespace:
+    """A namespace class driven as a layer of the "local_x" form: ``forward(x)`` is ``cls.forward(x)``,
+    ``gradient(x)`` is ``cls.backward(x)``, dA/dZ at x."""
+
+    def __init__(self, cls, names):
+        self.cls, self.names = cls, names
+
+    def forward(self, x):
+        return getattr(self.cls, self.names[0])(x)
+
+    def gradient(self, x):
+        return getattr(self.cls, self.names[1])(x)
+
+
+def namespace_target(name, cls, names):
+    """``([(label, kind, make, names)], skipped reason or None)`` for a namespace class: checked as its
+    functions where its forward of an array is an array of that shape."""
+    try:
+        out = getattr(cls, names[0])(np.linspace(-1.0, 1.0, 6).reshape(2, 3))
+        works = isinstance(out, np.ndarray) and out.shape == (2, 3)
+    except USER:                                    # noqa: BLE001 -- not a function of an array
+        works = False
+    if not works:
+        return [], (f"a class whose {names[0]}() and {names[1]}() take one argument and no instance of it is made: "
+                    f"{name}.{names[0]}(x) on an array does not return one of its shape, so it is not checked")
+
+    def make():
+        return Namespace(cls, names)
+    make.sized = make.batched = False
+    return [(name, _kind(name, layer=True), make, ("forward", "gradient", "local_x"))], None
 
 
 def params_kept(cls):
@@ -333,7 +385,7 @@ def targets(name, cls, names, pairs):
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
             continue
         key = p.name.lower()
-        if key in ("stride", "strides") and p.default == 1:
+        if key in ("stride", "strides") and _ones(p.default):
             continue                                # its default, and once more at 2 (below)
         if key in SIZES:
             fixed[p.name] = SIZES[key]
@@ -384,10 +436,13 @@ def targets(name, cls, names, pairs):
         # would leave the padding's code unrun)
         padded = [p.name for p in params if p.name.lower() in ("padding", "pad") and p.default in (0, None)]
         # ML-From-Scratch's padding='same' (or 'valid'): the other one too
-        worded = [(p.name, {"same": "valid", "valid": "same"}[p.default.lower()]) for p in params if p.name.lower()
-                  in ("padding", "pad") and isinstance(p.default, str) and p.default.lower() in ("same", "valid")
+        worded = [(p.name, _same_case({"same": "valid", "valid": "same"}[p.default.lower()], p.default)) for p in params
+                  if p.name.lower() in ("padding", "pad") and isinstance(p.default, str)
+                  and p.default.lower() in ("same", "valid")
                   and _kind(name, layer=True) == "conv"]      # (torch pools with no padding='same')
-        strided = [p.name for p in params if p.name.lower() in ("stride", "strides") and p.default == 1]
+        # a stride of default 1 (or (1, 1), tinynn's) once more at 2 (or (2, 2))
+        strided = [(p.name, 2 if p.default == 1 else (2, 2)) for p in params
+                   if p.name.lower() in ("stride", "strides") and _ones(p.default)]
         # a dense layer applying an activation it is given (numpy-ml's FullyConnected(n_out, act_fn=None),
         # a Keras-like Dense(units, activation=None)): also built with each, where its constructor takes it
         acts = [(p.name, a) for p in params if p.name.lower() in ACTIVATION_ARGS and (
@@ -395,14 +450,34 @@ def targets(name, cls, names, pairs):
             for a in ("relu", "sigmoid", "tanh") if _builds(cls, {**fixed, p.name: a})][:3]
         for label, kwargs in [(name, fixed)] + [(f"{name}({k}=1)", {**fixed, k: 1}) for k in padded[:1]] + \
                 [(f"{name}({k}={w!r})", {**fixed, k: w}) for k, w in worded[:1]] + \
-                [(f"{name}({k}=2)", {**fixed, k: 2}) for k in strided[:1]] + \
+                [(f"{name}({k}={v})", {**fixed, k: v}) for k, v in strided[:1]] + \
                 [(f"{name}({k}={a!r})", {**fixed, k: a}) for k, a in acts]:
-            shape = _input_shape(cls, kwargs, _kind(name, layer=True), names) if opt else None
+            def maker(kwargs, ready=False):
+                shape = _input_shape(cls, kwargs, _kind(name, layer=True), names) if opt else None
 
-            def make(kwargs=kwargs, shape=shape):
-                return build(kwargs, _kind(name, layer=True), shape)
-            make.sized = any(k.lower() in SIZES for k in kwargs)  # built for input size D: try D-wide inputs
-            make.batched = opt                      # its input_shape leaves the batch out
+                def make(kwargs=kwargs, shape=shape):
+                    made = build(kwargs, _kind(name, layer=True), shape)
+                    return _made_ready(made) if ready else made
+                make.sized = any(k.lower() in SIZES for k in kwargs)  # built for input size D: try D-wide inputs
+                make.batched = opt                  # its input_shape leaves the batch out
+                return make
+            make = maker(kwargs)
+            windows, two_step = _windows_given(kwargs), not opt and _two_step(cls)
+            refused = _refuses(make, _kind(name, layer=True), names) if windows or two_step else None
+            if refused is not None:
+                # the integers the scan guessed (kernel=2, stride=2) where tuples are wanted (tinynn's
+                # pool_size=(2, 2), Conv2D(kernel=(3, 3, 3, 5), stride=(1, 1))): built with those instead; a
+                # layer its model makes ready (build(input_size), init_weights()): made so
+                forms = [kwargs] + (_as_tuples(kwargs, re.search("conv", name, re.I)) if windows else [])
+                make = next((m for ready in ((False, True) if two_step else (False,)) for form in forms
+                             if (form is not kwargs or ready)
+                             and _refuses(m := maker(form, ready), _kind(name, layer=True), names) is None), None)
+                if make is None and not found and windows and _int_refused(refused):
+                    given = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
+                    return [], (f"a layer built as {name}({given}) by parity scan's guess raised "
+                                f"{type(refused).__name__}: {refused}, and built with (h, w) pairs it did not run "
+                                "either: its arguments are not ones parity scan can guess")
+                make = make or maker(kwargs)        # a failure of its own: said when it is checked
             found.append((label, _kind(name, layer=True), make))
         if (empty := _empty_container(found[0][2])):
             return [], (f"a container built empty ({empty} = []; Sequential().add(...) fills it): nothing to check "
@@ -420,6 +495,85 @@ def targets(name, cls, names, pairs):
             return _construct(cls, {**fixed, **dict(zip(callables, (f, fp)))})
         found.append((f"{name}({f.__name__}, {fp.__name__})", _kind(f.__name__), make))
     return found, None
+
+
+def _ones(default):
+    """A stride's default of 1: ``1`` or ``(1, 1)``."""
+    return default == 1 or (isinstance(default, (tuple, list)) and len(default) == 2 and all(v == 1 for v in default))
+
+
+def _same_case(word, like):
+    return word.upper() if like.isupper() else word
+
+
+# the arguments the scan guesses as one integer that a package may want as (h, w) (tinynn's)
+WINDOW_ARGS = ("kernel", "kernel_size", "filter_size", "pool_size", "stride", "strides", "pool", "window",
+               "window_size")
+
+
+def _windows_given(kwargs):
+    return any(k.lower() in WINDOW_ARGS and type(v) is int for k, v in kwargs.items())
+
+
+def _as_tuples(kwargs, conv):
+    """The other forms of ``kwargs`` to try: each guessed window integer as a pair (h, w), and for a
+    convolution (``conv``: a transposed one too) its kernel also as (kh, kw, in_channels, out_channels),
+    tinynn's layout."""
+    pairs = {k: (v, v) if k.lower() in WINDOW_ARGS and type(v) is int else v for k, v in kwargs.items()}
+    forms = [pairs]
+    kernel = next((k for k in pairs if k.lower() in ("kernel", "kernel_size", "filter_size")), None)
+    if conv and kernel:
+        forms.append({**pairs, kernel: (3, 3, OTHER["in_channels"], OTHER["out_channels"])})
+    return forms
+
+
+def _refuses(make, kind, names):
+    """What building ``make`` and running it forward and backward on every input tried raised, or None
+    when it runs on one."""
+    try:
+        obj = _build(make, 0)
+        _pick(make, names, _inputs(kind, obj, _params(obj), make.sized, make.batched), 0, np.random.default_rng(0))
+    except USER as e:                               # noqa: BLE001 -- the user's code refusing what it was given
+        return e
+    return None
+
+
+READY = ("init_weights", "initialize_weights", "init_params", "initialize_parameters")
+# what a two-step layer's init method is given where it requires them (mpneuralnetwork's init_weights(method, no_bias))
+READY_ARGS = {"method": "xavier", "initialization": "xavier", "init": "xavier", "no_bias": False, "use_bias": True,
+              "bias": True}
+
+
+def _two_step(cls):
+    """Whether its model makes it ready in two steps: ``build(input_size)`` or an ``init_weights`` method."""
+    return any(callable(getattr(cls, m, None)) for m in ("build",) + READY)
+
+
+def _made_ready(obj):
+    """A layer made ready as its model makes it (mpneuralnetwork's Dense: ``build(input_size)`` where it has no
+    input size yet, then ``init_weights(method, no_bias)``; its BatchNormalization: ``build(input_size)``)."""
+    build = getattr(obj, "build", None)
+    if callable(build) and not inspect.isclass(build) and getattr(obj, "input_size", None) is None \
+            and getattr(obj, "input_shape", None) is None and len(_required(build) or [None, None]) == 1:
+        for size in (D, (D,)):
+            try:
+                build(size)
+                break
+            except USER:                            # noqa: BLE001 -- not this form: the next
+                continue
+    for m in READY:
+        fn = getattr(obj, m, None)
+        needs = _required(fn) if callable(fn) and not inspect.isclass(fn) else None
+        if needs is not None and all(n.lower() in READY_ARGS for n in needs):
+            fn(*(READY_ARGS[n.lower()] for n in needs))
+            break
+    return obj
+
+
+def _int_refused(e):
+    """Whether ``e`` is an integer refused where a sequence was wanted ("cannot unpack non-iterable int
+    object", "'int' object is not subscriptable")."""
+    return isinstance(e, TypeError) and bool(re.search(r"\bint\b", str(e)))
 
 
 ACTIVATION_ARGS = ("act_fn", "activation", "act", "activation_fn", "nonlinearity", "act_func", "activation_function")
@@ -552,7 +706,7 @@ def _connected(obj):
 KINDS = {"tanh": "tanh", "sigmoid": "sigmoid", "logistic": "sigmoid", "relu": "relu", "softmax": "softmax",
          "reshape": "reshape", "flatten": "reshape", "linear": "identity", "identity": "identity",
          "elu": "elu", "gelu": "gelu", "swish": "silu", "silu": "silu", "leakyrelu": "leaky_relu",
-         "softplus": "softplus", "selu": "selu"}
+         "softplus": "softplus", "selu": "selu", "prelu": "prelu"}
 # activations torch has, by their hyperparameters as the layer keeps them (its attributes)
 SLOPES = ("negative_slope", "alpha", "slope", "leak", "leakiness", "a")
 
@@ -561,8 +715,9 @@ def _activation(kind, xt, hyper, want):
     """torch's ``kind`` of ``xt``; GELU exact or by tanh, whichever the layer's output ``want`` is."""
     if kind == "elu":
         return F.elu(xt, float(hyper.get("alpha", 1.0)))
-    if kind == "leaky_relu":
-        return F.leaky_relu(xt, float(next((hyper[k] for k in SLOPES if k in hyper), 0.01)))
+    if kind in ("leaky_relu", "prelu"):           # a PReLU of one slope it holds as a number (torch's PReLU's 0.25 else)
+        default = 0.01 if kind == "leaky_relu" else 0.25
+        return F.leaky_relu(xt, float(next((hyper[k] for k in SLOPES if k in hyper), default)))
     if kind == "silu":
         return xt * torch.sigmoid(float(hyper.get("beta", 1.0)) * xt)
     if kind == "softplus":
@@ -578,9 +733,11 @@ def _activation(kind, xt, hyper, want):
 
 
 def _scalars(obj):
-    """Its number-valued attributes (an ELU's alpha, a Swish's beta)."""
-    return {k: v for k, v in _attributes(obj).items() if isinstance(v, (int, float, np.integer, np.floating))
-            and not isinstance(v, (bool, np.bool_))}
+    """Its number-valued attributes (an ELU's alpha, a Swish's beta), a private one under its public name
+    too where that is not taken (tinynn's ``self._slope``, ``self._alpha``): the value it computes with."""
+    found = {k: v for k, v in _attributes(obj).items() if isinstance(v, (int, float, np.integer, np.floating))
+             and not isinstance(v, (bool, np.bool_))}
+    return {**{k.lstrip("_"): v for k, v in found.items() if k.startswith("_") and k.lstrip("_")}, **found}
 
 
 def _kind(name, layer=False):
@@ -606,6 +763,8 @@ def _kind(name, layer=False):
 
 
 # ----------------------------------------------------------------- checking
+COMPUTES_FLOAT32 = ("computes in float32: its output is float32 for float64 input, so it is judged at float32's "
+                    "tolerance and without finite differences (declare compute=float32 if intended)")
 ONE_NONZERO = "cross-entropy's output gradient (one nonzero entry, -1/p at the label)"
 BATCH = f"a batch of {N}"
 
@@ -836,7 +995,8 @@ def _inputs(kind, obj, params, sized, batched=False):
     shape = getattr(obj, "input_shape", None)
     if isinstance(shape, (tuple, list)) and shape and all(isinstance(n, (int, np.integer)) for n in shape):
         shape = tuple(int(n) for n in shape)
-        return [((N,) if len(shape) == 1 else (2,)) + shape] if batched else [shape]
+        batch = ((N,) if len(shape) == 1 else (2,)) + shape
+        return [batch] if batched else [shape, batch]      # (a layer built for (D,) may take batches only)
     first = []
     for w in params.values():               # (F, C, k, k) kernels on a batch of images; (F, C, k) on sequences
         if w.ndim == 4:                             # (F, C, k, k) on (N, C, H, W); (k, k, C, F) on (N, H, W, C)
@@ -858,7 +1018,8 @@ def _inputs(kind, obj, params, sized, batched=False):
         return first + [(N, D), (1, D), (D, 1), (D, N)]
     if kind in ("max_pool", "avg_pool"):                    # (H, W, C) (Victor Zhou's), (N, C, H, W), (H, W)
         return first + [IMAGE, (2, 3, 8, 7), (8, 7)]
-    return first + [IMAGE, (3, 4), (5, 1), (1, 5), (2, 3, 8, 7)]
+    # last, images channels last with the 3 channels a convolution is built for (tinynn's (N, H, W, C))
+    return first + [IMAGE, (3, 4), (5, 1), (1, 5), (2, 3, 8, 7), (2, 8, 7, OTHER["in_channels"])]
 
 
 def _batch_shape(make, names, seed):
@@ -998,8 +1159,19 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None, 
         return None
     if getattr(make, "fallback", None) is not None and out.dtype == np.float32:
         return _check_one(c, kind, make.fallback, names, rng, seed, size, sparse, batch, cv)
+    computes32 = False
     if any(v.dtype == np.float32 for v in weights.values()):
         c.meta["dtype"] = "float32"                 # its weights are float32: float32's tolerance, no finite differences
+    elif (out.dtype == np.float32 or (cv or {}).get("compute") == "float32" and _names_float32(obj, names)) \
+            and x.dtype == np.float64:
+        # it computes in float32 whatever it is given (mpneuralnetwork's DTYPE, tinynn's np.empty): judged at
+        # float32's tolerance, without finite differences (of a float32 function they measure its rounding,
+        # 1%); said as what it is, a convention to declare. A float64 output computed from float32 values
+        # (mpneuralnetwork's Swish: x / (1 + np.exp(-x, dtype=DTYPE))) is so under compute=float32 only
+        computes32 = True
+        c.tolerances = {**(getattr(c, "tolerances", None) or {}), "float64": POLICY["float32"]}
+        if (cv or {}).get("compute") != "float32":
+            c.fail("compute", COMPUTES_FLOAT32)
     c.distribution = bool(out.size > 1 and np.all(out > 0) and abs(out.sum() - 1.0) < 1e-9)
     g = rng.standard_normal(out.shape)
     if sparse:                                      # d(-log p[label]) / dp
@@ -1011,7 +1183,11 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None, 
         # one clipping its input at +-50 (a common guard against overflow) leaves 2e-22. Compared with a floor
         # of 1e-10 of the output gradient's magnitude: what an error below it moves is below float64's rounding
         # of any step taken with it. (The sample is there for overflow: a NaN or an inf still fails.)
-        floor = Tolerance(POLICY[c.meta["dtype"]].rtol, POLICY[c.meta["dtype"]].scale, 1e-10 * float(np.abs(g).max()))
+        # In float32 (its weights, or its arithmetic) the floor is float32's epsilon of it, for the same reason.
+        single = computes32 or c.meta["dtype"] == "float32"
+        base = POLICY["float32" if single else c.meta["dtype"]]
+        share = np.finfo(np.float32).eps if single else 1e-10
+        floor = Tolerance(base.rtol, base.scale, share * float(np.abs(g).max()))
         c.tolerances = {**(getattr(c, "tolerances", None) or {}), "grad_input": floor}
     g_in = g.copy()
     attrs_before = _float_attrs(obj)
@@ -1070,7 +1246,7 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None, 
     # the third oracle: finite differences of its own forward, the arrays as they were (float64 only:
     # in float32 they would measure rounding)
     obj = pristine
-    fd = c.meta["dtype"] == "float64"
+    fd = c.meta["dtype"] == "float64" and not computes32
     if dx is not None and fd:
         c.add("fd:grad_input", dx, _fd(lambda xx: _run(obj, names, xx), x, g))
     for k, v in weights.items() if fd else ():
@@ -1121,6 +1297,34 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None, 
     if not any(r.check.startswith(("forward", "grad", "fd:")) for r in c.results):
         c.fail("checks", "nothing could be compared: torch has no reference for this layer, and its float32 "
                          "arithmetic rules out finite differences; not a pass")
+
+
+def _names_float32(obj, names):
+    """Whether its forward or backward, or a function it holds (mpneuralnetwork's ``Activation(f, f_prime)``
+    lambdas), names float32: ``np.float32``, ``"float32"``, or a global bound to float32 (mpneuralnetwork's
+    ``DTYPE = np.float32``)."""
+    fns = [getattr(obj, n, None) for n in names[:2]] + [v for v in _attributes(obj).values() if inspect.isfunction(v)]
+    for fn in fns:
+        fn = getattr(fn, "__func__", fn)
+        code, space = getattr(fn, "__code__", None), getattr(fn, "__globals__", {})
+        codes = [code] if code is not None else []
+        while codes:                                # its nested functions and lambdas too
+            code = codes.pop()
+            codes += [c for c in code.co_consts if inspect.iscode(c)]
+            if "float32" in code.co_names or {"float32", "f4"} & {c for c in code.co_consts if isinstance(c, str)} \
+                    or any(_is_float32(space.get(n)) for n in code.co_names):
+                return True
+    return False
+
+
+def _is_float32(v):
+    """Whether ``v`` is float32 as a dtype: ``np.float32``, ``np.dtype('float32')``, ``"float32"``."""
+    if not isinstance(v, (type, np.dtype, str)):
+        return False
+    try:
+        return np.dtype(v) == np.float32
+    except (TypeError, ValueError):
+        return False
 
 
 def _spread(make, weights, flat, single, seed, upcast):
@@ -1272,8 +1476,8 @@ def _reference(kind, params, x, g, out_shape, want=None, hyper=None, act=None):
     those, the output ``want``); ``act``: a convolution followed by that activation."""
     if kind in ("conv", "max_pool", "avg_pool") and x.ndim in (3, 4):
         first = None                                # none gives its output: the first of its output's shape
-        for stride, padding, size in _windows(kind, params, x):
-            ref = _reference_with(kind, params, x, g, out_shape, stride, padding, size, act=act)
+        for stride, padding, size, last in _windows(kind, params, x):
+            ref = _reference_with(kind, params, x, g, out_shape, stride, padding, size, act=act, last=last)
             if ref is not None and (want is None or _close(want, ref[0])):
                 return ref
             first = first or ref
@@ -1283,12 +1487,16 @@ def _reference(kind, params, x, g, out_shape, want=None, hyper=None, act=None):
 
 
 def _windows(kind, params, x):
-    """``(stride, padding, window)`` to try: stride 1 to 3, padding 0 to 2, the window 2 or 3 for a pooling."""
+    """``(stride, padding, window, channels last)`` to try: stride 1 to 3, padding 0 to 2, the window 2 or 3
+    for a pooling, of images (N, C, H, W) or, for a pooling, (N, H, W, C) (tinynn's)."""
     sizes = (2, 3, 1, 4) if kind != "conv" else (None,)
-    return [(s, p, k) for k in sizes for s in (1, 2, 3) for p in (0, 1, 2) if k is None or p <= k // 2]
+    layouts = (False, True) if kind != "conv" and x.ndim == 4 else (False,)
+    return [(s, p, k, last) for last in layouts for k in sizes for s in (1, 2, 3) for p in (0, 1, 2)
+            if k is None or p <= k // 2]
 
 
-def _reference_with(kind, params, x, g, out_shape, stride=1, padding=0, size=None, want=None, hyper=None, act=None):
+def _reference_with(kind, params, x, g, out_shape, stride=1, padding=0, size=None, want=None, hyper=None, act=None,
+                    last=False):
     xt = torch.tensor(np.asarray(x, dtype=np.float64), requires_grad=True)
     pt = {k: torch.tensor(np.asarray(v, dtype=np.float64), requires_grad=True) for k, v in params.items()}
     dense = _dense(params)
@@ -1310,7 +1518,7 @@ def _reference_with(kind, params, x, g, out_shape, stride=1, padding=0, size=Non
         out = getattr(torch, kind)(xt)
     elif kind == "identity" and not params:
         out = xt * 1.0
-    elif kind in ("elu", "gelu", "silu", "leaky_relu", "softplus", "selu") and not params:
+    elif kind in ("elu", "gelu", "silu", "leaky_relu", "softplus", "selu", "prelu") and not params:
         out = _activation(kind, xt, hyper or {}, want)
     elif kind == "softmax" and not params and x.ndim == 2 and min(x.shape) > 1 and want is not None \
             and (np.allclose(want.sum(axis=1), 1) or np.allclose(want.sum(axis=0), 1)):
@@ -1321,7 +1529,11 @@ def _reference_with(kind, params, x, g, out_shape, stride=1, padding=0, size=Non
         out = xt.reshape(out_shape)
     elif kind in ("max_pool", "avg_pool") and not params and size:
         pool = F.max_pool2d if kind == "max_pool" else F.avg_pool2d
-        out = pool(xt, size, stride, padding)
+        try:
+            out = pool(xt.permute(0, 3, 1, 2), size, stride, padding).permute(0, 2, 3, 1) if last else \
+                pool(xt, size, stride, padding)
+        except RuntimeError:                        # a window larger than the image read this way
+            return None
     elif kind == "conv" and (kernels := _channels_last(params, x, out_shape)):
         # numpy-ml's Conv2D: x (N, H, W, C), W (kh, kw, C, F), b (1, 1, 1, F), out (N, H', W', F)
         k, b = kernels

@@ -101,7 +101,7 @@ LOOKS_USEFUL = re.compile(r"^\s*(def \w+_(forward|backward)\w*|def backprop\b|de
                           + "|".join(sorted(LRB.LR_NAMES)) + r")\s*[,)=:]"
                           r"|def (" + "|".join(LRB.BACKWARDS) + r")\(\s*self\s*,\s*(?:input|inputs|x)\s*,\s*\w*grad"
                           r"|def (" + "|".join(LRB.BACKWARDS) + r")\(\s*self\s*(,\s*\w+\s*)?\)\s*:"
-                          r"|class \w*(?:Loss|Entropy|MSE|Mse|SquaredError|AbsoluteError)\w*\s*[(:]"
+                          r"|class \w*(?i:loss|entropy|mse|mae|bce|cce|nll|squarederror|absoluteerror)\w*\s*[(:]"
                           r"|[^\n]*self\.(?:learning_rate|lr|eta|learn_rate|lrate)\b(?!\s*=[^=])"
                           r"|[^\n]*self\.(?:d|grad_?|grads\[)\w*\s*(?:\+?=|\])"
                           r"|class (" + "|".join(sorted(LAYER_CLASSES | set(OPT_CLASSES) | MODEL_CLASSES | NNFS_CLASSES))
@@ -381,6 +381,12 @@ def discover(modules, style="auto", only=None):
                     skipped.append((name, why))
                 else:
                     targets.append(Target(name, "network", "nielsen", (obj, dict(vars(mod))), where))
+            elif inspect.isclass(obj) and style in OBJECTS and (names := LRB.namespace(obj)):
+                # a namespace of functions, its methods called on the class (neowise's Tanh.forward(x))
+                found, why = LRB.namespace_target(name, obj, names)
+                targets.extend(Target(label, kind, "lr_backward", (make, how), where) for label, kind, make, how in found)
+                if why:
+                    skipped.append((name, why))
             elif inspect.isclass(obj) and style in OBJECTS and \
                     (names := LRB.methods(obj, known=style == "auto" and (name in BOOK_CLASSES or (
                         name in LIST_KINDS and _keeps_lists(obj))))):
@@ -441,8 +447,8 @@ def discover(modules, style="auto", only=None):
     return targets, skipped
 
 
-FORWARD_LIKE = LRB.FORWARDS + ("__call__", "fn", "call", "loss")
-BACKWARD_LIKE = LRB.BACKWARDS + ("gradient", "grad", "deriv")
+FORWARD_LIKE = LRB.FORWARDS + ("__call__", "fn", "call", "loss", "compute_loss")
+BACKWARD_LIKE = LRB.BACKWARDS + ("gradient", "grad", "deriv", "compute_derivative")
 OPTIMIZER_NAME = re.compile(r"(sgd|adam|rmsprop|adagrad|adadelta|momentum|nesterov|optimi[sz]er|gradientdescent)", re.I)
 
 
@@ -1256,7 +1262,7 @@ def _judge(target, dtypes, declared, seed, report):
         return Outcome(target, "OTHER_TYPE", {"engine": engine}, report)
     objects = target.style in ("lr_backward", "loss_class", "model_optimizer", "layer_update", "weight_update",
                                "dict_network", "britz")
-    if objects and target.kind not in OBJECT_CONVENTIONS:
+    if objects and not _object_conventions(target):
         return Outcome(target, "FAIL", {}, report)  # checked as objects: no convention applies (a rerun would repeat it)
     kind = "adam" if target.kind == "optimizer" and target.name.lower() == "adam" else target.kind
     # an optimizer's own kind's conventions too (an RMSprop's sqrt_eps), beside the update rules' (velocity)
@@ -1281,7 +1287,7 @@ def _judge(target, dtypes, declared, seed, report):
     best = (0, {}, report)
     for base, base_report in bases:
         options = [o for o in candidates(base) if _may_follow(target, o)
-                   and (not objects or o[0] in OBJECT_CONVENTIONS[target.kind])]
+                   and (not objects or o[0] in _object_conventions(target))]
         pairs = [dict([a, b]) for i, a in enumerate(options) for b in options[i + 1:] if a[0] != b[0]]
         for extra in [dict([o]) for o in options] + pairs:
             retry = _refusals(check_target(target, dtypes, {**base, **extra}, seed))[0]
@@ -1298,6 +1304,12 @@ OBJECT_CONVENTIONS = {"batchnorm": ("running_var",), "dropout": ("dropout", "dro
                       "mse": ("mse_scale", "loss_reduction"), "mae": ("loss_reduction",),
                       "cross_entropy": ("loss_reduction", "xent_grad"),
                       "binary_cross_entropy": ("loss_reduction",), **WO.CONVENTIONS}
+
+
+def _object_conventions(target):
+    """The conventions an object check of ``target`` reads: its kind's, and for a layer checked as an object
+    ``compute=float32`` (a layer computing in float32 whatever it is given)."""
+    return OBJECT_CONVENTIONS.get(target.kind, ()) + (("compute",) if target.style == "lr_backward" else ())
 
 
 def _may_follow(target, option):
