@@ -110,7 +110,7 @@ def _gradient_name(name):
     n = name.lower()
     if n in ("data", "dim", "dims", "den", "deg", "dir", "doc", "dtype", "device"):
         return False
-    if n in ("g", "gy", "gout", "g_out"):          # backward(self, g)
+    if n in ("g", "gy", "gout", "g_out", "d"):     # backward(self, g), backward(self, d)
         return True
     return any(w in n for w in ("grad", "delta", "err", "upstream")) or \
         bool(re.fullmatch(r"d_?[a-z]{1,3}\d*|d_?(out|output|values|l_d_out|loss)\w*|dl(oss)?_?d_?[a-z]\w*", n))

@@ -141,9 +141,11 @@ class Outcome:
 
 # ----------------------------------------------------------------- importing the user's code
 @contextlib.contextmanager
-def user_code(paths):
+def user_code(paths, timeout=0):
     """Import every candidate file under ``paths`` as it would run (``from common.util import im2col``
-    works); yields ``(modules, skipped)`` and restores sys.path and sys.modules afterwards."""
+    works); yields ``(modules, skipped)`` and restores sys.path and sys.modules afterwards. A file whose
+    import takes longer than ``timeout`` seconds (a default argument that sleeps, a download at import)
+    is skipped as not imported."""
     saved_path, saved_modules = list(sys.path), dict(sys.modules)
     saved_numpy = {space: dict(vars(space)) for space in NUMPY_SPACES}
     saved_numpy["errors"], saved_numpy["warnings"] = np.geterr(), list(warnings.filters)
@@ -165,7 +167,11 @@ def user_code(paths):
         with definitions_only(files):
             for f in files:
                 with _quiet(f, "imported", skipped):
-                    modules.append(_import(f, roots, skipped))
+                    try:
+                        with _deadline(timeout):
+                            modules.append(_import(f, roots, skipped))
+                    except TookTooLong:             # between the import's end and the timer's
+                        skipped.append((f, f"could not import: did not finish within {timeout:g} s (--timeout)"))
                 _restore_numpy(saved_numpy, f, skipped)
             for f in files:             # what each file's script part (its training loop, its main()) left out
                 plan = PLANS.get(os.path.normcase(f))
@@ -315,12 +321,12 @@ def _import(path, roots, skipped):
         try:
             return importlib.import_module(stem)
         except BaseException as e2:  # noqa: BLE001 -- as below
-            if isinstance(e2, KeyboardInterrupt):
+            if isinstance(e2, (KeyboardInterrupt, TookTooLong)):
                 raise
             skipped.append((path, f"could not import: {type(e2).__name__}: {e2}"))
             return None
     except BaseException as e:  # noqa: BLE001 -- the user's file failed to import: report it, go on
-        if isinstance(e, KeyboardInterrupt):
+        if isinstance(e, (KeyboardInterrupt, TookTooLong)):
             raise
         skipped.append((path, f"could not import: {type(e).__name__}: {e}"))
         return None
@@ -1409,11 +1415,11 @@ def scan(paths, style="auto", only=None, dtypes=("float64", "float32"), conventi
     state = np.random.get_state()
     import random
     py_state, torch_state = random.getstate(), torch.random.get_rng_state()     # the user's code may seed them
-    real_exit = os._exit
+    real_exit, cwd = os._exit, os.getcwd()     # user code may chdir: --json rep.json is written where asked
     _SCAN_PID.append(os.getpid())
     os._exit = _no_hard_exit                # user code that ends the process would end the gate with status 0
     try:
-        with user_code(paths) as (modules, skipped):
+        with user_code(paths, timeout) as (modules, skipped):
             targets, not_recognised = discover(modules, style, only)
             outcomes = []
             for t in targets:
@@ -1432,6 +1438,8 @@ def scan(paths, style="auto", only=None, dtypes=("float64", "float32"), conventi
         torch.random.set_rng_state(torch_state)
         os._exit = real_exit
         _SCAN_PID.pop()
+        if os.getcwd() != cwd:
+            os.chdir(cwd)
     # what cannot run here (a name its file imports inside try/except, and that import failed) was
     # never checked: listed like a file that fails to import, which fails the scan unless allowed
     unbuilt = [(o.target.name, ("could not run what it needs: " if NOT_RUN in o.report.failures[0].note else

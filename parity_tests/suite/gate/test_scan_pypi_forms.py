@@ -1,6 +1,8 @@
 """``parity scan`` on more forms found in from-scratch packages on PyPI (tinynn, mpneuralnetwork,
 neowise, dlfs, learnneuralnet, nano-keras), each written here for the tests, with a seeded bug beside
 each correct one: hyperparameters kept under private names."""
+import os
+
 import pytest
 
 from parity_tests.gate.scan import scan
@@ -582,3 +584,45 @@ def test_losses_of_compute_loss_and_compute_derivative(tmp_path, bug):
     assert set(dict(skipped)) == {"Hinge"} and "does not recognise by name" in dict(skipped)["Hinge"], skipped
     verdict, checks, why = failed_checks(found, "MSE")
     assert (verdict, checks) == (("PASS", set()) if bug is None else ("FAIL", {"grad_input", "fd:grad_input"})), why
+
+
+ONE_LETTER = '''import numpy as np
+
+
+class ReLU:
+    def forward(self, x):
+        self.x = x
+        return np.maximum(x, 0)
+
+    def backward(self, d):
+        return d * (self.x > 0)
+'''
+
+
+@pytest.mark.parametrize("bug", [None, ("(self.x > 0)", "(self.x < 0)")])
+def test_a_backward_whose_gradient_is_named_d(tmp_path, bug):
+    """``backward(self, d)``: a one-letter name for the output gradient, as ``g`` is."""
+    (tmp_path / "relu.py").write_text(ONE_LETTER if bug is None else ONE_LETTER.replace(*bug))
+    found, _ = scan([str(tmp_path)], dtypes=F64)
+    assert verdicts(found)["ReLU"][0] == ("PASS" if bug is None else "FAIL")
+
+
+def test_a_file_whose_import_never_ends_is_skipped_at_the_timeout(tmp_path):
+    """A default argument runs when its def does (definitions-only import keeps defs): a sleep there
+    is cut at --timeout, the file listed as not imported, the other files checked."""
+    (tmp_path / "slow.py").write_text("import time\n\n\ndef _wait(t=time.sleep(1000)):\n    return t\n\n\n"
+                                      + ONE_LETTER.replace("import numpy as np\n", "import numpy as np  # noqa\n"))
+    (tmp_path / "fine.py").write_text(ONE_LETTER)
+    found, skipped = scan([str(tmp_path)], dtypes=F64, timeout=2)
+    assert [o.target.where for o in found] and all("fine.py" in o.target.where for o in found)
+    assert any(n.endswith("slow.py") and "did not finish within 2 s (--timeout)" in why for n, why in skipped)
+
+
+def test_user_code_that_changes_folder_does_not_move_the_report(tmp_path, monkeypatch):
+    from parity_tests.cli import main
+    (tmp_path / "chd.py").write_text("import os\nimport numpy as np\n\n\ndef relu_forward(x):\n"
+                                     "    os.chdir('/')\n    return np.maximum(x, 0), x\n\n\n"
+                                     "def relu_backward(dout, cache):\n    return dout * (cache > 0)\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["scan", "chd.py", "-q", "--json", "rep.json"]) == 0
+    assert os.getcwd() == str(tmp_path) and (tmp_path / "rep.json").exists()
