@@ -157,6 +157,8 @@ class Trainer:
                 or callable(getattr(progress, "write", None))):
             raise TypeError(f"Trainer: progress must be True, False or a file to draw the bar on (sys.stderr), "
                             f"got {progress!r:.40}")
+        if not callable(getattr(progress, "write", None)):
+            progress = bool(progress)               # 1, np.True_: the bar on the terminal, as True
         self.progress, self.log = progress, log or (lambda *a, **k: None)
         self.epoch = 0          # completed epochs
         self.batch = 0          # batches done in the current epoch

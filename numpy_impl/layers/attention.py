@@ -45,8 +45,8 @@ def _additive_mask(mask, dtype, allowed_is_true, component, what):
     if mask.dtype not in (np.float32, np.float64):     # torch too takes bool or float masks only
         meaning = "True = attend" if allowed_is_true else "True = masked out"
         hint = " (0/1 integers? pass mask.astype(bool))" if np.issubdtype(mask.dtype, np.integer) else ""
-        raise TypeError(f"{component}: {what} must be boolean ({meaning}) or float (added to the scores), "
-                        f"got dtype {mask.dtype}{hint}")
+        raise TypeError(f"{component}: {what} must be boolean ({meaning}) or float32/float64 (added to the "
+                        f"scores), got dtype {mask.dtype}{hint}")
     return mask.astype(dtype, copy=False)
 
 

@@ -8,6 +8,7 @@
   in place, so the dict entries stay the same objects.
 """
 import functools
+import inspect
 
 import numpy as np
 
@@ -38,7 +39,7 @@ class Layer:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         for name in ("__init__", "forward", "backward"):
-            if name in cls.__dict__:
+            if inspect.isfunction(cls.__dict__.get(name)):     # a staticmethod or classmethod stays as it is
                 setattr(cls, name, _naming_memory_errors(cls.__dict__[name]))
 
     def __init__(self):

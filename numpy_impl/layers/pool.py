@@ -16,13 +16,11 @@ from .base import Layer
 def _out_size(n, window, stride, pad, ceil):
     """torch's pooling output length: the windows of ``window`` elements, ``stride`` apart, in ``n``
     elements padded by ``pad`` each side; ``ceil`` rounds up, but no window starts in the right padding."""
-    span = n + 2 * pad - window
-    if span < 0:
-        return 0
-    out = (-(-span // stride) if ceil else span // stride) + 1
+    span = n + 2 * pad - window                 # may be negative: in ceil mode one window still fits
+    out = (span + (stride - 1 if ceil else 0)) // stride + 1
     if ceil and (out - 1) * stride >= n + pad:
         out -= 1
-    return out
+    return max(out, 0)
 
 
 class _Pool2d(Layer):

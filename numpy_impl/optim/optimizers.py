@@ -174,13 +174,13 @@ class Optimizer:
             hypers.append({k: merged[k] for k in hyper})
             for k in group["params"]:
                 if sd["state"].get(k):
-                    self._check_state(name, k, sd["state"][k], self._state_layout(params[k], merged, variant))
+                    self._check_state(name, k, sd["state"][k], params[k], merged, variant)
         return hypers
 
-    def _state_layout(self, p, group, variant):
-        """The state this rule keeps for ``p`` after one step under ``group``'s settings (amsgrad,
-        momentum...) and ``variant``: {key: an example value}. A step on a scratch copy, zero gradient."""
-        scratch, kept = {}, self.variant
+    def _step_on_copy(self, p, group, variant, state):
+        """One step of this rule on a copy of ``p`` (zero gradient) from a copy of ``state`` under
+        ``group``'s settings and ``variant``; returns the state it leaves. Nothing real changes."""
+        scratch, kept = copy.deepcopy(state), self.variant
         self.variant = variant
         try:
             with np.errstate(all="ignore"):
@@ -189,14 +189,15 @@ class Optimizer:
             self.variant = kept
         return scratch
 
-    @staticmethod
-    def _check_state(name, k, st, layout):
-        """A saved state entry of the layout one step makes: the same keys, arrays of the parameter's
-        shape and dtype, counts as integers >= 0, numbers as finite numbers."""
-        for key, want in layout.items():
-            if key not in st:
-                continue
-            v = st[key]
+    def _check_state(self, name, k, st, p, group, variant):
+        """A saved state entry the next step can run from: the entries one step from scratch makes
+        (under these settings) of their kind (arrays of the parameter's shape and dtype, counts as
+        integers >= 0, numbers finite), others only as arrays of the parameter's shape and dtype (a
+        momentum buffer kept after momentum was set to 0, as torch keeps it), and a step from it on a
+        copy that runs."""
+        layout = self._step_on_copy(p, group, variant, {})
+        for key, v in st.items():
+            want = layout.get(key, p)
             if isinstance(want, np.ndarray):
                 ok = isinstance(v, np.ndarray) and v.shape == want.shape and v.dtype == want.dtype
                 expected = f"an array {want.dtype} {want.shape}"
@@ -211,10 +212,15 @@ class Optimizer:
                 continue
             if not ok:
                 got = f"{v.dtype} {v.shape}" if isinstance(v, np.ndarray) else repr(v)[:40]
-                raise ValueError(f"{name}: state {key!r} of {k!r} is {got}, expected {expected}")
-        if set(st) != set(layout):
-            raise ValueError(f"{name}: the state of {k!r} has keys {sorted(st)}, this optimizer with these "
-                             f"settings keeps {sorted(layout)}")
+                unknown = "" if key in layout else f" (not an entry {type(self).__name__} keeps: {sorted(layout)})"
+                raise ValueError(f"{name}: state {key!r} of {k!r} is {got}, expected {expected}{unknown}")
+        try:
+            self._step_on_copy(p, group, variant, st)
+        except Exception as e:  # noqa: BLE001 -- whatever the saved state makes the rule raise: refused here
+            missing = sorted(set(layout) - set(st))
+            why = f"it lacks {missing}" if missing else f"{type(e).__name__}: {e}"
+            raise ValueError(f"{name}: the state of {k!r} (keys {sorted(st)}) cannot drive a step of this optimizer "
+                             f"with these settings, which keeps {sorted(layout)}: {why}") from None
 
     def load_state_dict(self, sd):
         """Load a ``state_dict()``: everything is checked first (``check_state_dict``), so a bad one

@@ -482,6 +482,8 @@ ENTRIES = [
                fd=False, inputs=with_neg_inf_corners, nonfinite=True),
         # 2x2 s2 p1 on 5: rounding up gives a 4th window, which would start in the right padding: 3
         Sample("2x2 s2 p1 ceil_mode on 5x7", (2, 2, 5, 7), {"kernel_size": 2, "padding": 1, "ceil_mode": True}),
+        Sample("4x4 s2 ceil_mode on 3x3: an input smaller than the window", (2, 2, 3, 3),
+               {"kernel_size": 4, "stride": 2, "ceil_mode": True}),
         Sample("3x3 dilation 2", (2, 2, 9, 8), {"kernel_size": 3, "dilation": 2}),
         Sample("k(2,3) s(2,1) p1 dilation (3,2) ceil_mode", (1, 2, 9, 10),
                {"kernel_size": (2, 3), "stride": (2, 1), "padding": 1, "dilation": (3, 2), "ceil_mode": True}),
@@ -501,6 +503,8 @@ ENTRIES = [
                {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True, "count_include_pad": False}),
         Sample("2x2 s2 ceil_mode on odd 5x7", (2, 3, 5, 7), {"kernel_size": 2, "ceil_mode": True}),
         Sample("2x2 s2 p1 ceil_mode on 5x7", (1, 2, 5, 7), {"kernel_size": 2, "padding": 1, "ceil_mode": True}),
+        Sample("4x4 s2 ceil_mode on 3x3: an input smaller than the window", (1, 2, 3, 3),
+               {"kernel_size": 4, "stride": 2, "ceil_mode": True}),
         Sample("divisor_override=5", (2, 2, 6, 7), {"kernel_size": 3, "stride": 2, "padding": 1, "divisor_override": 5}),
     ], torch_module=torch_pool(nn.AvgPool2d), doc="zero padding; count_include_pad, ceil_mode, divisor_override as torch"),
     OpInfo("BatchNorm1d", batchnorm, [

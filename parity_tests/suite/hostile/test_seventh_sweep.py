@@ -63,10 +63,14 @@ def test_trainer_refuses_settings_it_would_ignore_or_crash_on_later(kwargs, matc
         Trainer(model, no.SGD(model.named_parameters()), **kwargs)
 
 
-def test_trainer_quiet_settings_are_accepted():
+@pytest.mark.parametrize("kwargs", [{"log": None}, {"progress": None}, {"progress": 0}, {"progress": False},
+                                    {"progress": 1}, {"progress": np.True_}])
+def test_trainer_settings_of_other_types_train(kwargs, capsys):
     model = FullyConnectedNet(4, [3], 2)
-    for kwargs in ({"log": None}, {"progress": None}, {"progress": 0}, {"progress": False}):
-        Trainer(model, no.SGD(model.named_parameters()), **kwargs)
+    rng = np.random.default_rng(0)
+    trainer = Trainer(model, no.SGD(model.named_parameters()), **{"log": None, **kwargs})
+    trainer.fit(rng.standard_normal((8, 4)), rng.integers(0, 2, 8), epochs=1)
+    assert trainer.epoch == 1
 
 
 # ------------------------------------------------------------------ checkpoints
@@ -149,8 +153,8 @@ def _stepped(cls, **kw):
     (lambda s: s["state"]["w"].__setitem__("exp_avg", None), "state 'exp_avg' of 'w' is None, expected an array"),
     (lambda s: s["state"]["w"].__setitem__("exp_avg", np.array(0.5)), "state 'exp_avg' of 'w' is float64 \\(\\)"),
     (lambda s: s["state"]["w"].__setitem__("exp_avg", [0.1, 0.2, 0.3]), "is \\[0.1, 0.2, 0.3\\], expected an array"),
-    (lambda s: s["state"]["w"].pop("exp_avg_sq"), "has keys \\['exp_avg', 'step'\\], .* keeps \\['exp_avg', 'exp_avg_sq'"),
-    (lambda s: s["state"]["w"].__setitem__("junk", 1), "has keys .*'junk'"),
+    (lambda s: s["state"]["w"].pop("exp_avg_sq"), "keys \\['exp_avg', 'step'\\]\\) cannot drive a step .* lacks \\['exp_avg_sq'\\]"),
+    (lambda s: s["state"]["w"].__setitem__("junk", 1), "state 'junk' of 'w' is 1, .*not an entry Adam keeps"),
     (lambda s: s["state"]["w"].__setitem__("step", "3"), "state 'step' of 'w' is '3', expected an integer >= 0"),
     (lambda s: s["state"]["w"].__setitem__("step", -1), "state 'step' of 'w' is -1"),
     (lambda s: s["param_groups"][0].__setitem__("amsgrad", True), "keeps \\['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq'"),
@@ -176,6 +180,23 @@ def test_every_optimizer_loads_its_own_state(cls, kw):
     other.step({"w": np.full(3, 0.5)}), opt.step({"w": np.full(3, 0.5)})
     for key, value in opt.state["w"].items():
         np.testing.assert_array_equal(other.state["w"][key], value)
+
+
+@pytest.mark.parametrize("cls, before, after", [
+    (no.SGD, {"momentum": 0.9}, {"momentum": 0.0}), (no.SGD, {"momentum": 0.0}, {"momentum": 0.9}),
+    (no.RMSprop, {"momentum": 0.5, "centered": True}, {"momentum": 0.0, "centered": False}),
+    (no.Adam, {"amsgrad": True}, {"amsgrad": False}),
+])
+def test_a_state_kept_from_other_settings_loads_when_a_step_can_run_from_it(cls, before, after):
+    """torch keeps a momentum buffer after momentum is set to 0 (and steps on): such a state loads."""
+    opt = _stepped(cls, **before)
+    for group in opt.param_groups:
+        group.update(after)
+    opt.step({"w": np.full(3, 0.25)})
+    other = cls({"w": opt.param_groups[0]["params"]["w"].copy()}, **after)
+    other.load_state_dict(opt.state_dict())
+    other.step({"w": np.full(3, 0.5)}), opt.step({"w": np.full(3, 0.5)})
+    np.testing.assert_array_equal(other.param_groups[0]["params"]["w"], opt.param_groups[0]["params"]["w"])
 
 
 def _sgd():
@@ -318,6 +339,20 @@ def test_sizes_no_machine_holds_name_the_layer(call, named):
     with pytest.raises(MemoryError, match=None) as err:
         call()
     assert named in str(err.value) and "TiB" in str(err.value)
+
+
+def test_static_and_class_methods_of_a_layer_subclass_stay_as_written():
+    class Static(ni.layers.Layer):
+        @staticmethod
+        def forward(x, training=None):
+            return 2 * x
+
+        @classmethod
+        def backward(cls, dout):
+            return 2 * dout
+
+    layer = Static()
+    assert layer.forward(np.ones(2)).tolist() == [2.0, 2.0] and layer.backward(np.ones(2)).tolist() == [2.0, 2.0]
 
 
 def test_a_layer_of_your_own_subclassing_layer_keeps_its_signature_and_source():
