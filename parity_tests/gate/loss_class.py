@@ -115,7 +115,7 @@ class Sigmoid(Identity):
 
 
 # losses named beside a kind that are another loss (a focal binary cross-entropy, label smoothing): no kind
-OTHER_LOSSES = r"focal|smooth|hinge|huber|dice|contrastive|triplet|kld|kldiv|kullback|wasserstein|weighted|margin"
+OTHER_LOSSES = r"focal|smooth|hinge|huber|dice|contrastive|triplet|kld|kldiv|kullback|wasserstein|weighted|margin|logarithmic|msle|percentage|mape|logcosh|poisson|cosine"
 
 
 def kind(name):
