@@ -93,7 +93,7 @@ MUTANTS = [
     Mutant('Pool output size with kh/kw swapped', 'numpy_impl/layers/pool.py', 'oh = _out_size(x.shape[2], eh, sh, ph, self.ceil_mode)', 'oh = _out_size(x.shape[2], ew, sh, ph, self.ceil_mode)', 'AvgPool2d', 'AvgPool2d [*]'),
     Mutant('Pool window rows stepped by the column stride', 'numpy_impl/layers/pool.py', 'slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)', 'slice(i * dh, i * dh + sw * (oh - 1) + 1, sw)', 'MaxPool2d', 'MaxPool2d [*]'),
     Mutant('Pool ceil_mode lets the last window start in the right padding', 'numpy_impl/layers/pool.py', '    if ceil and (out - 1) * stride >= n + pad:\n        out -= 1\n', '', 'MaxPool2d', 'MaxPool2d [*]'),
-    Mutant('Pool ceil_mode ignored', 'numpy_impl/layers/pool.py', 'out = (-(-span // stride) if ceil else span // stride) + 1', 'out = span // stride + 1', 'AvgPool2d', 'AvgPool2d [*]'),
+    Mutant('Pool ceil_mode ignored', 'numpy_impl/layers/pool.py', 'out = (span + (stride - 1 if ceil else 0)) // stride + 1', 'out = span // stride + 1', 'AvgPool2d', 'AvgPool2d [*]'),
     Mutant('AvgPool2d ceil_mode counts the overrun in the divisor', 'numpy_impl/layers/pool.py', 'counted[:shape[2] + 2 * ph, :shape[3] + 2 * pw] = 1', 'counted[:, :] = 1', 'AvgPool2d', 'AvgPool2d [forward]'),
     Mutant('AvgPool2d divisor_override ignored', 'numpy_impl/layers/pool.py', 'return dtype.type(self.divisor_override)', 'return dtype.type(kh * kw)', 'AvgPool2d', 'AvgPool2d [*]'),
     Mutant('Pool dilation ignored in the window span', 'numpy_impl/layers/pool.py', 'return tuple(d * (k - 1) + 1 for k, d in zip(self.kernel_size, self.dilation))', 'return tuple(self.kernel_size)', 'MaxPool2d', 'MaxPool2d [*]'),
