@@ -10,6 +10,7 @@ The classic "Xavier" ``std = sqrt(1/fan_in)`` is NOT torch's ``xavier_normal_``
 ``lecun_normal`` here (``classic_xavier`` is an alias). He is ``kaiming_normal(nonlinearity="relu")``.
 """
 import math
+import os
 
 import numpy as np
 
@@ -18,8 +19,9 @@ from .rng import as_rng
 
 
 
-def _shape(component, shape):
-    """A weight shape: non-negative integers (a tuple, or one integer)."""
+def _shape(component, shape, draws=True):
+    """A weight shape: non-negative integers (a tuple, or one integer); with ``draws``, one whose float64
+    draws fit in the machine's memory (else a MemoryError naming ``component``, not NumPy's from inside)."""
     dims = (shape,) if isinstance(shape, (int, np.integer)) else shape
     try:
         ok = all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 0 for d in dims)
@@ -27,12 +29,25 @@ def _shape(component, shape):
         ok = False
     if not ok:
         raise ValueError(f"{component}: shape must be a tuple of integers >= 0, got {shape!r}")
-    return tuple(int(d) for d in dims)
+    dims = tuple(int(d) for d in dims)
+    need = math.prod(dims) * 8                      # the draws are float64 before any cast
+    if draws and need > _memory():
+        raise MemoryError(f"{component}: shape {dims} needs {need / 2 ** 30:,.0f} GiB of float64 draws, more than "
+                          f"this machine's {_memory() / 2 ** 30:,.0f} GiB of memory")
+    return dims
+
+
+def _memory():
+    """The machine's physical memory in bytes (unbounded where the system does not say)."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return math.inf
 
 
 def fans(shape, layout=None):
     """(fan_in, fan_out) as torch computes them for the tensor that this NumPy array maps to."""
-    shape = _shape("fans", shape)
+    shape = _shape("fans", shape, draws=False)
     if len(shape) < 2:
         raise ValueError(f"fans: need at least 2 dimensions, got shape {shape}")
     layout = layout or ("linear" if len(shape) == 2 else "torch")
@@ -46,7 +61,8 @@ def fans(shape, layout=None):
     return shape[1] * receptive, shape[0] * receptive
 
 
-def _nonzero_fans(shape, layout):
+def _nonzero_fans(shape, layout, component):
+    _shape(component, shape)
     fi, fo = fans(shape, layout)
     if not fi or not fo:
         raise ValueError(f"init: a weight of shape {tuple(shape)} has fan_in {fi}, fan_out {fo}; both must be >= 1")
@@ -95,13 +111,13 @@ def uniform(shape, rng=None, dtype=np.float64, layout=None, a=0.0, b=1.0):
 
 
 def xavier_normal(shape, rng=None, dtype=np.float64, layout=None, gain_=1.0):
-    fi, fo = _nonzero_fans(shape, layout)
+    fi, fo = _nonzero_fans(shape, layout, "xavier_normal")
     gain_ = check_number("xavier_normal", "gain_", gain_, 0)
     return normal(shape, rng, dtype, std=gain_ * math.sqrt(2.0 / (fi + fo)))
 
 
 def xavier_uniform(shape, rng=None, dtype=np.float64, layout=None, gain_=1.0):
-    fi, fo = _nonzero_fans(shape, layout)
+    fi, fo = _nonzero_fans(shape, layout, "xavier_uniform")
     gain_ = check_number("xavier_uniform", "gain_", gain_, 0)
     bound = gain_ * math.sqrt(6.0 / (fi + fo))
     return uniform(shape, rng, dtype, a=-bound, b=bound)
@@ -117,7 +133,7 @@ def kaiming_normal(shape, rng=None, dtype=np.float64, layout=None, a=0.0, mode="
                    nonlinearity="leaky_relu"):
     """``torch.nn.init.kaiming_normal_``, its defaults included: gain ``sqrt(2 / (1 + a**2))``
     (leaky_relu, ``a`` its negative slope; with ``a = 0`` that is ReLU's sqrt(2))."""
-    fi, fo = _nonzero_fans(shape, layout)
+    fi, fo = _nonzero_fans(shape, layout, "kaiming_normal")
     std = gain(nonlinearity, a) / math.sqrt(_fan(fi, fo, mode, "kaiming_normal"))
     return normal(shape, rng, dtype, std=std)
 
@@ -126,7 +142,7 @@ def kaiming_uniform(shape, rng=None, dtype=np.float64, layout=None, a=0.0, mode=
                     nonlinearity="leaky_relu"):
     """``torch.nn.init.kaiming_uniform_``, its defaults included; ``a=math.sqrt(5)`` is the init
     torch gives ``nn.Linear`` and ``nn.Conv2d`` weights (bound ``1/sqrt(fan_in)``)."""
-    fi, fo = _nonzero_fans(shape, layout)
+    fi, fo = _nonzero_fans(shape, layout, "kaiming_uniform")
     bound = math.sqrt(3.0) * gain(nonlinearity, a) / math.sqrt(_fan(fi, fo, mode, "kaiming_uniform"))
     return uniform(shape, rng, dtype, a=-bound, b=bound)
 

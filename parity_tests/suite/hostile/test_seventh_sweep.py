@@ -370,3 +370,16 @@ def test_a_layer_of_your_own_subclassing_layer_keeps_its_signature_and_source():
 def test_a_recurrent_initial_state_in_torchs_layout_says_how_to_pass_it(cls):
     with pytest.raises(ValueError, match=r"got torch's layout \(1, 2, 5\): pass h0\[0\]"):
         cls(4, 5).forward(np.zeros((2, 3, 4)), h0=np.zeros((1, 2, 5)))
+
+
+@pytest.mark.parametrize("call, named", [
+    (lambda: ni.layers.Linear(2, 2) and __import__("numpy_impl.init").init.normal((10 ** 7, 10 ** 7)), "init.normal: shape"),
+    (lambda: __import__("numpy_impl.init").init.xavier_uniform((10 ** 7, 10 ** 7)), "xavier_uniform: shape"),
+    (lambda: __import__("numpy_impl.init").init.he_normal((10 ** 6, 10 ** 6, 3, 3)), "kaiming_normal: shape"),
+])
+def test_initialisers_of_shapes_no_machine_holds_name_themselves(call, named):
+    with pytest.raises(MemoryError, match="GiB of float64 draws, more than this machine's") as err:
+        call()
+    assert named in str(err.value)
+    from numpy_impl import init
+    assert init.fans((10 ** 7, 10 ** 7)) == (10 ** 7, 10 ** 7)      # arithmetic on a shape draws nothing
