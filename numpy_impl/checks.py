@@ -160,10 +160,18 @@ def in_range(value, low=None, high=None, low_open=False, high_open=False):
     return bool(ok), " and ".join(v for v in (lo, hi) if v) or "finite"
 
 
+def is_real(value):
+    """A real number (int or float, NumPy's too), not a bool."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+
+
+def is_finite_real(value):
+    return is_real(value) and bool(np.isfinite(value))
+
+
 def check_number(component, name, value, low=None, high=None, low_open=False, high_open=False):
     """A finite real number within [low, high] (an open end with ``*_open``), as a float."""
-    real = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
-    ok, allowed = in_range(value if real else np.nan, low, high, low_open, high_open)
+    ok, allowed = in_range(value if is_real(value) else np.nan, low, high, low_open, high_open)
     if not ok:
         what = "a finite number" if allowed == "finite" else f"a finite number {allowed}"
         raise ValueError(f"{component}: {name} must be {what}, got {value!r}")

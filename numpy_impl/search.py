@@ -15,6 +15,7 @@ import time
 
 import numpy as np
 
+from .checks import is_finite_real
 from .rng import as_rng
 
 
@@ -39,8 +40,7 @@ def _draw(name, spec, rng):
         return spec[rng.integers(len(spec))]
     if isinstance(spec, tuple) and len(spec) == 2:
         low, high = spec
-        if not all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
-                   and math.isfinite(v) for v in spec) or not (low > 0 and high >= low):
+        if not all(is_finite_real(v) for v in spec) or not (low > 0 and high >= low):
             raise ValueError(f"random_configs: '{name}' range must be 0 < low <= high, got {spec}")
         value = math.exp(rng.uniform(math.log(low), math.log(high)))
         if isinstance(low, (int, np.integer)) and isinstance(high, (int, np.integer)):

@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from ..checks import check_flag, check_number
+from ..checks import check_flag, check_number, is_finite_real
 
 # what the schedules keep in a parameter group beside the optimizer's own hyperparameters
 SCHEDULER_KEYS = {"initial_lr", "max_lr", "min_lr", "base_momentum", "max_momentum"}
@@ -205,8 +205,7 @@ class Optimizer:
                 ok = isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) and v >= 0
                 expected = "an integer >= 0"
             elif isinstance(want, (float, np.floating)):
-                ok = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)) \
-                    and bool(np.isfinite(v))
+                ok = is_finite_real(v)
                 expected = "a finite number"
             else:
                 continue

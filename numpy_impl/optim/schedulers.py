@@ -8,14 +8,7 @@ import copy
 import inspect
 import math
 
-import numpy as np
-
-from ..checks import check_count, check_number
-
-
-def _real(v):
-    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)) \
-        and bool(np.isfinite(v))
+from ..checks import check_count, check_number, is_finite_real
 
 
 def check_optimizer(component, optimizer):
@@ -60,7 +53,7 @@ class Scheduler:
         for key in ("base_lrs", "min_lrs", "max_lrs", "max_momentums", "base_momentums"):
             if key in sd and (not isinstance(sd[key], (list, tuple)) or len(sd[key]) != groups):
                 raise ValueError(f"{name}: {key} must hold one value per parameter group ({groups}), got {sd[key]!r}")
-            if key in sd and not all(_real(v) and v >= 0 for v in sd[key]):
+            if key in sd and not all(is_finite_real(v) and v >= 0 for v in sd[key]):
                 raise ValueError(f"{name}: {key} must hold finite numbers >= 0, got {sd[key]!r}")
         for key in ("last_epoch", "_step_count"):
             if key in sd and not (isinstance(sd[key], int) and not isinstance(sd[key], bool) and sd[key] >= -1):
