@@ -22,7 +22,7 @@ from torch import nn
 from torch_ref.losses import svm_loss as torch_svm_loss
 from torch_ref.mapping import Param, as_param
 
-from . import conventions as conv
+from . import activation_reference as AR, conventions as conv
 from . import recurrent_reference as recurrent
 from .api import check_layer, check_loss
 from .lr_backward import _generators
@@ -63,7 +63,8 @@ def kind_of(name):
              "conv_relu": "conv_relu", "conv_relu_pool": "conv_relu_pool", "rnn_step": "rnn_step", "rnn": "rnn",
              "lstm_step": "lstm_step", "lstm": "lstm", "word_embedding": "word_embedding",
              "temporal_affine": "temporal_affine", "softmax": "softmax", "dense": "affine"}
-    return table.get(n)
+    squeezed = n.replace("_", "")                   # elu, gelu, swish, hard_tanh, relu6...: torch's activations
+    return table.get(n) or (AR.NAMES[squeezed] if AR.NAMES.get(squeezed) not in (None, "prelu") else None)
 
 
 class _Adapter:
@@ -557,6 +558,8 @@ def reference(layer, conventions=None, overrides=None):
         module, targets = nn.Identity(), {}
     elif kind == "leaky_relu":
         module, targets = nn.LeakyReLU(_hyper(layer, "alpha", "negative_slope", "slope", default=0.01)), {}
+    elif kind in AR.KINDS:                          # elu, gelu, silu, softplus, hardtanh, mish...
+        module, targets = AR.Activation(kind, layer.hyper, kind == "gelu" and _tanh_gelu(layer)), {}
     elif kind in ("batchnorm", "spatial_batchnorm"):
         gamma = _first(layer, p, "gamma")
         # both classic styles: momentum is the weight of the OLD value (torch's is 1 - that)
@@ -611,6 +614,18 @@ def reference(layer, conventions=None, overrides=None):
             raise _unmapped(layer, name, p, [n for n, _ in module.named_parameters()])
         params[name] = _reshaped(targets[role], p[name], module)
     return module, params, buffers
+
+
+def _tanh_gelu(layer):
+    """Whether the user's GELU is the tanh approximation: its output on a probe from -4 to 4 told
+    apart (1e-3 from the exact one's at most, far more than any rounding)."""
+    probe = np.linspace(-4.0, 4.0, 24).reshape(4, 6)
+    try:
+        out = np.asarray(layer.forward(probe.copy()), dtype=np.float64)
+    except Exception:                               # noqa: BLE001 -- the user's forward: the check will say
+        return False
+    return AR.gelu_is_tanh(out, torch.from_numpy(probe), lambda a, b: np.shape(a) == np.shape(b) and
+                           np.allclose(a, b, rtol=1e-6, atol=1e-9))
 
 
 def _reshaped(target, array, module):

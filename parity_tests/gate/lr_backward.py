@@ -47,7 +47,7 @@ import torch.nn.functional as F
 
 from numpy_impl.gradcheck import numerical_gradient
 
-from . import dropout_object as DROPOUT, norm_object as NORM
+from . import activation_reference as AR, dropout_object as DROPOUT, norm_object as NORM
 from .api import _Checks
 from .compare import add_note as _note, constant_ratio
 from .report import Report
@@ -704,32 +704,13 @@ def _connected(obj):
 
 
 KINDS = {"tanh": "tanh", "sigmoid": "sigmoid", "logistic": "sigmoid", "relu": "relu", "softmax": "softmax",
-         "reshape": "reshape", "flatten": "reshape", "linear": "identity", "identity": "identity",
-         "elu": "elu", "gelu": "gelu", "swish": "silu", "silu": "silu", "leakyrelu": "leaky_relu",
-         "softplus": "softplus", "selu": "selu", "prelu": "prelu"}
-# activations torch has, by their hyperparameters as the layer keeps them (its attributes)
-SLOPES = ("negative_slope", "alpha", "slope", "leak", "leakiness", "a")
+         "reshape": "reshape", "flatten": "reshape", "linear": "identity", "identity": "identity", **AR.NAMES}
+SLOPES = AR.SLOPES
 
 
 def _activation(kind, xt, hyper, want):
     """torch's ``kind`` of ``xt``; GELU exact or by tanh, whichever the layer's output ``want`` is."""
-    if kind == "elu":
-        return F.elu(xt, float(hyper.get("alpha", 1.0)))
-    if kind in ("leaky_relu", "prelu"):           # a PReLU of one slope it holds as a number (torch's PReLU's 0.25 else)
-        default = 0.01 if kind == "leaky_relu" else 0.25
-        return F.leaky_relu(xt, float(next((hyper[k] for k in SLOPES if k in hyper), default)))
-    if kind == "silu":
-        return xt * torch.sigmoid(float(hyper.get("beta", 1.0)) * xt)
-    if kind == "softplus":
-        return F.softplus(xt)
-    if kind == "selu":                              # its own alpha and scale where it keeps them (torch's by default)
-        alpha, scale = float(hyper.get("alpha", 1.6732632423543772)), float(hyper.get("scale", 1.0507009873554805))
-        return scale * F.elu(xt, alpha)
-    exact = F.gelu(xt)
-    if want is not None and not _close(want, exact.detach().numpy()) and \
-            _close(want, F.gelu(xt, approximate="tanh").detach().numpy()):
-        return F.gelu(xt, approximate="tanh")
-    return exact
+    return AR.torch_activation(kind, xt, hyper, kind == "gelu" and AR.gelu_is_tanh(want, xt, _close))
 
 
 def _scalars(obj):
@@ -776,6 +757,9 @@ def check(label, kind, make, names, seed=0, cv=None):
     try:
         if kind in ("sigmoid", "tanh", "softmax") and not _params(_build(make, seed)):
             samples.append(("|x| near 800", 800.0))    # where exp overflows, for the activation itself
+        elif kind in AR.KINDS and not _params(_build(make, seed)):
+            wide = Wide(AR.WIDE.get(kind, 4.0))     # a ReLU6's clip at 6, a Softplus past its threshold
+            samples.append((f"wide, {wide:g} * randn", wide))
     except USER:                                    # noqa: BLE001 -- the constructor fails: _sample says so
         pass
     try:
@@ -799,6 +783,11 @@ def check(label, kind, make, names, seed=0, cv=None):
     for r, _ in runs:
         report.extend(r)
     return report
+
+
+class Wide(float):
+    """A sample's input ``z * scale`` (every branch of a clipped activation crossed), where a plain number
+    past 1 is ``sign(z) * (size + 30 |z|)`` (saturation)."""
 
 
 class Refused(ValueError):
@@ -933,12 +922,12 @@ def _run(obj, names, x, g=None):
     held = seed()
     fn = getattr(obj, names[0])
     x0 = np.array(x, copy=True) if isinstance(x, np.ndarray) else x
-    out = fn(x, **NORM.flag(fn))                      # a mode argument (eval=False, training=True): training
+    out = _kept(obj, "output", lambda: fn(x, **NORM.flag(fn)))    # a mode argument (eval=False, training=True)
     if seed() - held and isinstance(x, np.ndarray):
         # a generator it made at this forward from the OS's entropy (neuralnetlib's Dropout._get_rng()):
         # seeded now, and the forward run again with it, so that every run draws the same mask
         x[...] = x0
-        out = fn(x, **NORM.flag(fn))
+        out = _kept(obj, "output", lambda: fn(x, **NORM.flag(fn)))
     if g is None:
         return out
     return out, _backward(obj, names, x, g)
@@ -972,7 +961,21 @@ def _backward(obj, names, x, g):
         except (ValueError, TypeError):
             ok = False
         return g * local if ok else local
-    return fn(g, LR) if mode == "lr" else fn(x, g) if mode == "input" else fn(g)
+    return _kept(obj, "dinputs", lambda: fn(g, LR) if mode == "lr" else fn(x, g) if mode == "input" else fn(g))
+
+
+def _kept(obj, attr, call):
+    """``call()``'s result, or, where it returns None, the array it left in ``obj.<attr>`` at this call:
+    "Neural Networks from Scratch"'s style (``self.output``, ``self.dinputs``) in a class of any name
+    (an ``Activation_ELU`` of your own). What an earlier call left there is not taken."""
+    before = getattr(obj, attr, None)
+    before = (before, before.copy()) if isinstance(before, np.ndarray) else (None, None)
+    result = call()
+    after = getattr(obj, attr, None)
+    if result is None and isinstance(after, np.ndarray) and (after is not before[0] or not np.array_equal(
+            after, before[1], equal_nan=after.dtype.kind in "fc")):
+        return after
+    return result
 
 
 def _dense(params):
@@ -1114,7 +1117,7 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None, 
         raise
     c.meta["shape"] = shape
     z = rng.standard_normal(shape)
-    x = z if size == 1.0 else np.sign(z) * (size + 30.0 * np.abs(z))
+    x = z if size == 1.0 else size * z if isinstance(size, Wide) else np.sign(z) * (size + 30.0 * np.abs(z))
     obj = _build(make, seed)
     built = set(_params(obj))                       # before any forward: no cached input or output among them
     x_in = x.copy()
@@ -1518,7 +1521,7 @@ def _reference_with(kind, params, x, g, out_shape, stride=1, padding=0, size=Non
         out = getattr(torch, kind)(xt)
     elif kind == "identity" and not params:
         out = xt * 1.0
-    elif kind in ("elu", "gelu", "silu", "leaky_relu", "softplus", "selu", "prelu") and not params:
+    elif kind in AR.KINDS and not params:
         out = _activation(kind, xt, hyper or {}, want)
     elif kind == "softmax" and not params and x.ndim == 2 and min(x.shape) > 1 and want is not None \
             and (np.allclose(want.sum(axis=1), 1) or np.allclose(want.sum(axis=0), 1)):
@@ -1551,6 +1554,14 @@ def _reference_with(kind, params, x, g, out_shape, stride=1, padding=0, size=Non
             out = F.conv2d(xt[None], pt[k])[0]
             if b is not None:
                 out = out + (pt[b] if pt[b].dim() == 3 else pt[b].reshape(-1, 1, 1))
+    elif kind == "prelu" and len(params) == 1:      # a learnt slope: torch's PReLU, its slope broadcast as the
+        (k, a), = pt.items()                        # code's own (one number, or one per channel)
+        try:
+            out = torch.where(xt > 0, xt, a * xt)
+        except RuntimeError:
+            return None
+        if a.numel() > 1 and (want is None or not _close(want, out.detach().numpy())):
+            return None                             # slopes along another axis than the last: finite differences only
     else:
         return None
     if act is not None and kind == "conv":          # Conv2D(act_fn='relu'): the activation after it

@@ -26,6 +26,22 @@ SPECS = {
                 # exp(x) / (1 + exp(x)) is inf / inf = nan past 709; 1 / (1 + exp(-x)) stays right both ways
                 ("|x| near 800, both signs (4,5)", (4, 5), {}, {"huge": True, "fd": False})],
     "tanh": [("random (5,7)", (5, 7), {}, {})],
+    # torch's other activations, as function pairs (elu_forward/elu_backward): a hyperparameter away from
+    # torch's default where it has one, inputs wide enough to cross every branch, none on a kink
+    "elu": [("random (5,7) alpha 0.7", (5, 7), {"alpha": 0.7}, {"away": True}),
+            ("wide (4,6) alpha 1", (4, 6), {"alpha": 1.0}, {"away": True, "spread": 6.0})],
+    "celu": [("random (5,7) alpha 0.7", (5, 7), {"alpha": 0.7}, {"away": True})],
+    "selu": [("random (5,7)", (5, 7), {}, {"away": True})],
+    "gelu": [("random (5,7)", (5, 7), {}, {}), ("wide (4,6)", (4, 6), {}, {"spread": 5.0})],
+    "silu": [("random (5,7)", (5, 7), {}, {}), ("wide (4,6)", (4, 6), {}, {"spread": 8.0})],
+    "softplus": [("random (5,7)", (5, 7), {}, {}), ("wide (4,6)", (4, 6), {}, {"spread": 12.0})],
+    "mish": [("random (5,7)", (5, 7), {}, {}), ("wide (4,6)", (4, 6), {}, {"spread": 8.0})],
+    "softsign": [("random (5,7)", (5, 7), {}, {}), ("wide (4,6)", (4, 6), {}, {"spread": 8.0})],
+    "logsigmoid": [("random (5,7)", (5, 7), {}, {}), ("wide (4,6)", (4, 6), {}, {"spread": 8.0})],
+    "hardtanh": [("random (5,7), both clips", (5, 7), {"min_val": -1.0, "max_val": 1.0}, {"spread": 2.0})],
+    "relu6": [("random (5,7), both clips", (5, 7), {}, {"away": True, "spread": 4.0})],
+    "hardswish": [("random (5,7), every branch", (5, 7), {}, {"away": True, "spread": 3.0})],
+    "hardsigmoid": [("random (5,7), every branch", (5, 7), {}, {"away": True, "spread": 3.0})],
     "identity": [("random (5,7)", (5, 7), {}, {})],
     "softmax": [("random (5,7)", (5, 7), {}, {}),
                 ("large logits 800 + 30 * randn (4,5)", (4, 5), {}, {"large": True, "fd": False})],

@@ -20,7 +20,7 @@ import torch
 from numpy_impl.atomic import atomic_write
 
 from ..options import UsageError, count, number, output_path
-from . import conventions as conv
+from . import activation_reference as AR, conventions as conv
 from . import britz as BZ
 from . import coursera as CS
 from . import dict_network as DN
@@ -497,7 +497,8 @@ def _function(name, fn, namespace, targets, skipped, where):
             skipped.append((name, "not a component parity scan knows (checks: affine, relu, leaky_relu, sigmoid, "
                                   "tanh, batchnorm, spatial_batchnorm, layernorm, spatial_groupnorm, dropout, conv, "
                                   "max_pool, avg_pool, affine_relu, affine_bn_relu, conv_relu, conv_relu_pool, rnn_step, rnn, "
-                                  "lstm_step, lstm, word_embedding, temporal_affine)"))
+                                  "lstm_step, lstm, word_embedding, temporal_affine, and torch's activations "
+                                  f"{', '.join(k for k in AR.KINDS if k != 'prelu')})"))
         elif not backs:
             skipped.append((name, f"no {m.group(1)}_backward{m.group(2)} beside it"))
         for b in backs if kind else ():
@@ -768,6 +769,8 @@ def _build(target, values):
                 if v is KeyError:
                     if p.default is inspect.Parameter.empty:
                         raise LookupError(f"argument '{p.name}' of {fwd.__name__} is not one parity scan can fill")
+                    if target.kind in AR.KINDS and isinstance(p.default, (int, float)):
+                        args[p.name] = p.default    # an activation's own default (alpha=0.5): torch's reference takes it
                     continue
                 args[p.name] = v.copy() if isinstance(v, np.ndarray) else v
         return args
