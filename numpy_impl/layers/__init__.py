@@ -1,6 +1,7 @@
 """NumPy layers, one interface (see ``base.Layer``)."""
 from .activations import LeakyReLU, ReLU, Sigmoid, Tanh
-from .activations_extra import ELU, GELU, SELU, LogSoftmax, SiLU, Softmax, Softplus
+from .activations_extra import (ELU, GELU, SELU, Hardsigmoid, Hardswish, Hardtanh, LogSoftmax, Mish, PReLU, ReLU6, SiLU,
+                               Softmax, Softplus, Softsign)
 from .attention import (MultiheadAttention, PositionalEncoding, ScaledDotProductAttention,
                         TransformerEncoderLayer)
 from .base import Layer
@@ -21,4 +22,5 @@ __all__ = ["Layer", "Linear", "Flatten", "ReLU", "LeakyReLU", "Sigmoid", "Tanh",
 __all__ += ["GELU", "ELU", "SELU", "SiLU", "Softplus", "Softmax", "LogSoftmax", "GroupNorm", "InstanceNorm2d",
             "Conv1d", "ConvTranspose2d", "AdaptiveAvgPool2d", "GlobalAvgPool2d", "Upsample", "Embedding",
             "TemporalAffine", "RNN", "LSTM", "GRU", "ScaledDotProductAttention", "MultiheadAttention",
-            "TransformerEncoderLayer", "PositionalEncoding"]
+            "TransformerEncoderLayer", "PositionalEncoding", "Mish", "Softsign", "Hardtanh", "ReLU6", "Hardswish",
+            "Hardsigmoid", "PReLU"]

@@ -1,5 +1,5 @@
-"""More activations, as layers: GELU (exact and tanh), ELU, SELU, SiLU, Softplus, and Softmax /
-LogSoftmax over any axis.
+"""More activations, as layers: GELU (exact and tanh), ELU, SELU, SiLU, Softplus, Mish, Softsign,
+Hardtanh, ReLU6, Hardswish, Hardsigmoid, PReLU (a learnt slope), and Softmax / LogSoftmax over any axis.
 
 x: any shape -> out: the same shape (Softmax / LogSoftmax: ``dim`` must be an axis of x). Each
 follows torch's formula and torch's choice at the branch points:
@@ -7,14 +7,18 @@ follows torch's formula and torch's choice at the branch points:
 * ELU / SELU: the gradient at exactly 0 takes the negative branch (``alpha``, ``scale * alpha``).
 * Softplus: ``x`` where ``beta * x > threshold``, else ``log1p(exp(beta * x)) / beta`` (beta 1,
   threshold 20 by default); the gradient switches on the same test.
+* Hardtanh / ReLU6 / Hardsigmoid: the gradient is 0 at and past either bound; Hardswish's is 0 up to
+  -3, ``x / 3 + 1/2`` below 3, 1 from 3 on. At NaN Hardtanh, ReLU6 and Hardswish pass the gradient.
+* PReLU: the gradient at exactly 0 takes the slope; the slope's gradient sums ``x * dout`` where x <= 0.
 * GELU: ``approximate="none"`` is ``x * Phi(x)`` (erf from ``numpy_impl._special``),
   ``"tanh"`` is ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))``.
 """
 import numpy as np
 
-from ..checks import check_number
+from ..checks import check_count, check_number, float_dtype
 from ..special import erf
 from .activations import _Elementwise
+from .base import Layer
 
 _SQRT_2_OVER_PI = np.sqrt(2.0 / np.pi)
 _INV_SQRT_2PI = 1.0 / np.sqrt(2.0 * np.pi)
@@ -131,6 +135,133 @@ class Softplus(_Elementwise):
     def _backward(self, dout):
         linear, safe = self._cache
         return np.where(linear, dout, dout * _sigmoid(safe)).astype(dout.dtype, copy=False)
+
+
+class Mish(_Elementwise):
+    """``x * tanh(softplus(x))`` (``nn.Mish``)."""
+
+    def _forward(self, x):
+        with np.errstate(invalid="ignore"):         # -inf * 0 is NaN, as torch's: no warning
+            t = np.tanh(np.logaddexp(x.dtype.type(0), x))
+            self._cache = (x, t)
+            return x * t
+
+    def _backward(self, dout):
+        x, t = self._cache
+        with np.errstate(invalid="ignore"):
+            return (dout * (t + x * _sigmoid(x) * (1 - t * t))).astype(dout.dtype, copy=False)
+
+
+class Softsign(_Elementwise):
+    """``x / (1 + |x|)`` (``nn.Softsign``)."""
+
+    def _forward(self, x):
+        d = 1 + np.abs(x)
+        self._cache = d
+        return x / d
+
+    def _backward(self, dout):
+        d = self._cache
+        return dout / (d * d)
+
+
+class Hardtanh(_Elementwise):
+    """``clip(x, min_val, max_val)`` (``nn.Hardtanh``, -1 and 1); its gradient is 0 at and past either
+    bound, as torch's."""
+
+    def __init__(self, min_val=-1.0, max_val=1.0):
+        super().__init__()
+        name = type(self).__name__
+        self.min_val, self.max_val = check_number(name, "min_val", min_val), check_number(name, "max_val", max_val)
+        if not self.max_val > self.min_val:
+            raise ValueError(f"{name}: max_val must be greater than min_val, got min_val={min_val!r} "
+                             f"max_val={max_val!r}")
+
+    def describe(self):
+        return f"Hardtanh(min_val={self.min_val}, max_val={self.max_val})"
+
+    def _forward(self, x):
+        lo, hi = x.dtype.type(self.min_val), x.dtype.type(self.max_val)
+        self._cache = ~((x <= lo) | (x >= hi))      # NaN passes its gradient, as torch's
+        return np.clip(x, lo, hi)
+
+    def _backward(self, dout):
+        return np.where(self._cache, dout, dout.dtype.type(0))
+
+
+class ReLU6(Hardtanh):
+    """``min(max(x, 0), 6)`` (``nn.ReLU6``): Hardtanh(0, 6)."""
+
+    def __init__(self):
+        super().__init__(0.0, 6.0)
+
+    def describe(self):
+        return "ReLU6"
+
+
+class Hardswish(_Elementwise):
+    """``x * relu6(x + 3) / 6`` (``nn.Hardswish``); the gradient is 0 up to -3 (included), ``x / 3 + 1/2``
+    below 3, and 1 from 3 on (and at NaN), as torch's."""
+
+    def _forward(self, x):
+        t = x.dtype.type
+        self._cache = x
+        with np.errstate(invalid="ignore"):         # -inf * 0 is NaN, as torch's: no warning
+            return x * np.clip(x + t(3), t(0), t(6)) / t(6)
+
+    def _backward(self, dout):
+        x, t = self._cache, dout.dtype.type
+        local = np.where(x <= -3, t(0), np.where(x < 3, x / t(3) + t(0.5), t(1)))
+        return (dout * local).astype(dout.dtype, copy=False)
+
+
+class Hardsigmoid(_Elementwise):
+    """``relu6(x + 3) / 6`` (``nn.Hardsigmoid``); the gradient 1/6 strictly between -3 and 3."""
+
+    def _forward(self, x):
+        t = x.dtype.type
+        self._cache = (x > -3) & (x < 3)
+        return np.clip(x + t(3), t(0), t(6)) / t(6)
+
+    def _backward(self, dout):
+        return np.where(self._cache, dout / dout.dtype.type(6), dout.dtype.type(0))
+
+
+class PReLU(Layer):
+    """``x`` for x > 0, ``alpha * x`` otherwise, the slope ``alpha`` learnt (``nn.PReLU``): one slope for
+    every element, or one per channel, axis 1 of x (N, C, ...). x: any shape (one slope) or (N, C, ...)
+    -> out: the same shape. params: alpha (num_parameters,), torch's ``weight``."""
+
+    def __init__(self, num_parameters=1, init=0.25, dtype=np.float64):
+        super().__init__()
+        dtype = float_dtype("PReLU", dtype)
+        self.num_parameters = check_count("PReLU", "num_parameters", num_parameters)
+        self.init = check_number("PReLU", "init", init)
+        self.params["alpha"] = np.full(self.num_parameters, self.init, dtype=dtype)
+        self.grads["alpha"] = np.zeros_like(self.params["alpha"])
+
+    def describe(self):
+        return f"PReLU(num_parameters={self.num_parameters})" if self.num_parameters > 1 else "PReLU"
+
+    def forward(self, x, training=None):
+        x, c = self._input(x), self.num_parameters
+        if c > 1 and (x.ndim < 2 or x.shape[1] != c):
+            raise ValueError(f"{self.describe()}: expected input of shape (N, {c}, ...), one slope per channel "
+                             f"on axis 1, got shape {tuple(x.shape)}")
+        a = self.params["alpha"].astype(x.dtype, copy=False)
+        a = a.reshape((1, c) + (1,) * (x.ndim - 2)) if c > 1 else a.reshape(())
+        pos = x > 0
+        out = np.where(pos, x, a * x)
+        self._cache = (x, pos, a)
+        self._out_shape, self._out_dtype = out.shape, out.dtype
+        return out
+
+    def backward(self, dout):
+        dout = self._dout(dout)
+        x, pos, a = self._cache
+        axes = tuple(i for i in range(x.ndim) if not (self.num_parameters > 1 and i == 1))
+        self._set_grad("alpha", np.where(pos, 0, x * dout).sum(axis=axes).reshape(self.num_parameters))
+        return np.where(pos, dout, a * dout)
 
 
 class _SoftmaxBase(_Elementwise):

@@ -15,6 +15,17 @@ def wide(rng, shape, dtype):
     return (4 * rng.standard_normal(shape)).astype(dtype)
 
 
+def at(*values, scale=4.0):
+    """Normal values times ``scale`` with a third of them exactly one of ``values`` (an activation's
+    kinks and bounds: Hardtanh's -1 and 1, Hardswish's -3 and 3): the branch torch takes there is tested."""
+    def gen(rng, shape, dtype):
+        x = scale * rng.standard_normal(shape)
+        hit = rng.random(shape) < 1 / 3
+        x[hit] = rng.choice(np.array(values, dtype=np.float64), int(hit.sum()))
+        return x.astype(dtype)
+    return gen
+
+
 def scaled(scale):
     def gen(rng, shape, dtype):
         return (scale * rng.standard_normal(shape)).astype(dtype)
@@ -112,6 +123,11 @@ def _randomise(layer, rng, scale=1.0, offset=0.0):
     for p in layer.params.values():
         p[...] = offset + scale * rng.standard_normal(p.shape)
     return layer
+
+
+def prelu(shape, rng, dtype, per_channel=False):
+    import numpy_impl as ni
+    return _randomise(ni.PReLU(shape[1] if per_channel else 1, dtype=dtype), rng, 0.3, 0.25)
 
 
 def group_norm(shape, rng, dtype, groups=2, affine=True):

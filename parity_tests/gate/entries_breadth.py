@@ -29,7 +29,23 @@ MUTANTS = [
     _m("gelu_tanh_missing_3", A, "(1 + 3 * _KAPPA * x * x)", "(1 + _KAPPA * x * x)", "GELU", "grad_input"),
     _m("gelu_pdf_missing_half", A, "np.exp(-0.5 * x.astype(np.float64) ** 2)", "np.exp(-x.astype(np.float64) ** 2)",
        "GELU", "grad_input"),
-    _m("elu_zero_takes_positive_branch", A, "        pos = x > 0\n", "        pos = x >= 0\n", "ELU", "grad_input"),
+    _m("mish_backward_without_sigmoid", A, "t + x * _sigmoid(x) * (1 - t * t)", "t + x * (1 - t * t)", "Mish",
+       "grad_input"),
+    _m("softsign_backward_not_squared", A, "return dout / (d * d)", "return dout / d", "Softsign", "grad_input"),
+    _m("hardtanh_gradient_at_the_bounds", A, "self._cache = ~((x <= lo) | (x >= hi))",
+       "self._cache = (x >= lo) & (x <= hi)", "Hardtanh", "grad_input"),
+    _m("hardtanh_no_upper_clip", A, "return np.clip(x, lo, hi)", "return np.maximum(x, lo)", "ReLU6", "forward"),
+    _m("hardswish_gradient_at_3", A, "np.where(x < 3, x / t(3) + t(0.5), t(1))",
+       "np.where(x <= 3, x / t(3) + t(0.5), t(1))", "Hardswish", "grad_input"),
+    _m("hardswish_slope_over_6", A, "x / t(3) + t(0.5)", "x / t(6) + t(0.5)", "Hardswish", "grad_input"),
+    _m("hardsigmoid_gradient_a_third", A, "dout / dout.dtype.type(6)", "dout / dout.dtype.type(3)", "Hardsigmoid",
+       "grad_input"),
+    _m("prelu_slope_gradient_averaged", A, ".sum(axis=axes).reshape(self.num_parameters)",
+       ".mean(axis=axes).reshape(self.num_parameters)", "PReLU", "grad_param:alpha"),
+    _m("prelu_zero_takes_positive_branch", A, "        pos = x > 0\n        out = np.where(pos, x, a * x)",
+       "        pos = x >= 0\n        out = np.where(pos, x, a * x)", "PReLU", "grad_input"),
+    _m("elu_zero_takes_positive_branch", A, "        pos = x > 0\n        neg = np.expm1",
+       "        pos = x >= 0\n        neg = np.expm1", "ELU", "grad_input"),
     _m("selu_alpha_truncated", A, "alpha=1.6732632423543772848170429916717", "alpha=1.6732632", "SELU", "forward"),
     _m("silu_grad_wrong_sign", A, "s * (1 + x * (1 - s))", "s * (1 + x * s)", "SiLU", "grad_input"),
     _m("softplus_threshold_ignores_beta", A, "linear = bx > self.threshold", "linear = x > self.threshold",
@@ -189,7 +205,7 @@ def _build_entries():
     import torch_ref.losses_extra as tle
 
     from . import breadth_support as bs
-    from .registry import OpInfo, Sample, away_from_zero, extreme, random_shape, simple, with_zeros
+    from .registry import OpInfo, Sample, away_from_zero, extreme, nan_and_inf, random_shape, simple, with_zeros
 
     act = random_shape((1, 5), (1, 6))
     W4 = np.array([0.5, 2.0, 1.0, 0.25])
@@ -229,6 +245,44 @@ def _build_entries():
             Sample("beta 1, x == 20 exactly", (2, 2), fd=False,
                    inputs=lambda rng, shape, dtype: np.full(shape, 20.0, dtype=dtype)),
         ], doc="linear where beta*x > threshold, as torch"),
+        OpInfo("Mish", simple(ni.Mish), [
+            Sample("random", act),
+            Sample("wide", (3, 5), inputs=bs.wide),
+            Sample("saturating +-1000", (3, 4), fd=False, inputs=extreme),
+            Sample("NaN, inf and -inf inputs", (4, 6), fd=False, inputs=nan_and_inf, nonfinite=True),
+        ], doc="x * tanh(softplus(x))"),
+        OpInfo("Softsign", simple(ni.Softsign), [
+            Sample("random", act),
+            Sample("wide, with zeros", (3, 5), inputs=bs.at(0.0), fd=False),
+            Sample("saturating +-1000", (3, 4), fd=False, inputs=extreme),
+        ], doc="x / (1 + |x|)"),
+        OpInfo("Hardtanh", simple(ni.Hardtanh), [
+            Sample("-1 and 1", act, inputs=bs.scaled(2.0)),
+            Sample("-0.5 and 2, 3-D", (2, 3, 4), {"min_val": -0.5, "max_val": 2.0}, inputs=bs.scaled(2.0)),
+            Sample("exactly at the bounds", (4, 6), fd=False, inputs=bs.at(-1.0, 1.0, scale=2.0)),
+        ], doc="clip; the gradient is 0 at and past the bounds, as torch (at NaN torch's own kernels disagree: "
+               "not compared)"),
+        OpInfo("ReLU6", simple(ni.ReLU6), [
+            Sample("random", act, inputs=bs.scaled(5.0)),
+            Sample("exactly 0 and 6", (4, 6), fd=False, inputs=bs.at(0.0, 6.0, scale=5.0)),
+        ], doc="Hardtanh(0, 6)"),
+        OpInfo("Hardswish", simple(ni.Hardswish), [
+            Sample("random", act, inputs=bs.scaled(4.0)),
+            Sample("exactly -3 and 3", (4, 6), fd=False, inputs=bs.at(-3.0, 3.0)),
+            Sample("saturating +-1000", (3, 4), fd=False, inputs=extreme),
+        ], doc="x * relu6(x + 3) / 6; the gradient 0 at -3, 1 at 3, as torch"),
+        OpInfo("Hardsigmoid", simple(ni.Hardsigmoid), [
+            Sample("random", act, inputs=bs.scaled(4.0)),
+            Sample("exactly -3 and 3", (4, 6), fd=False, inputs=bs.at(-3.0, 3.0)),
+        ], doc="relu6(x + 3) / 6; torch's reference with 1/6 exact in float64 (its kernel rounds it to float32)"),
+        OpInfo("PReLU", bs.prelu, [
+            Sample("one slope", random_shape((1, 5), (1, 6))),
+            Sample("one slope, 4-D", (2, 3, 4, 2)),
+            Sample("a slope per channel (N, C)", (5, 4), {"per_channel": True}),
+            Sample("a slope per channel (N, C, H, W)", (2, 3, 4, 5), {"per_channel": True}),
+            Sample("exact zeros", (4, 6), {"per_channel": True}, fd=False, inputs=with_zeros),
+            Sample("NaN, inf and -inf inputs", (4, 6), fd=False, inputs=nan_and_inf, nonfinite=True),
+        ], inputs=away_from_zero, doc="the slope learnt (torch's weight); the gradient at 0 takes the slope"),
         OpInfo("Softmax", simple(ni.Softmax), [
             Sample("dim -1 (N, C)", random_shape((1, 5), (1, 6))),
             Sample("dim 1 of 4-D", (2, 3, 4, 2), {"dim": 1}),
