@@ -1,11 +1,15 @@
 """MNIST, Fashion-MNIST and CIFAR-10 through torchvision's own dataset classes, as NumPy arrays.
 
-Where the data is looked for, in order (the first that works wins):
+Where the data is looked for:
 
 1. ``root`` given by the caller: a torchvision root (``<root>/MNIST/raw/...``,
    ``<root>/cifar-10-batches-py/...``) or a folder holding the raw files themselves
-   (``train-images-idx3-ubyte.gz`` ...);
-2. the environment variable ``PARITY_DATA_ROOT`` (same two forms);
+   (``train-images-idx3-ubyte.gz`` ...). Given, it is the only place looked.
+
+Otherwise, in order (the first that works wins):
+
+2. the environment variable ``PARITY_DATA_ROOT`` (same two forms; set to a folder that does not
+   exist, it is an error, not a fall-through);
 3. for Fashion-MNIST, Debian's ``dataset-fashion-mnist`` (``/usr/share/datasets/fashion-mnist``);
 4. torchvision's own download into the cache folder, when the network allows it.
 

@@ -324,13 +324,16 @@ def run_command(args):
             raise UsageError("--factory: a model of your own layers needs its batch: return (model, X, y) or "
                              "(layers, loss, X, y)")
         if X is None:
-            shape = args.input_shape
+            shape = args.input_shape or (784,)
             rng = np.random.default_rng(args.seed)
             X = rng.standard_normal((args.batch, *shape)).astype(dtype)
             try:
                 scores = model.forward(X, training=False)
             except (ValueError, TypeError) as e:
-                raise UsageError(f"--input-shape {','.join(map(str, shape))}: the model refuses it: {e}") from None
+                given = "--input-shape " + ",".join(map(str, shape))
+                said = given if args.input_shape is not None else f"no --input-shape (so the default {given.split()[1]})"
+                raise UsageError(f"{said}: the model refuses a batch of that sample shape: {e}; pass --input-shape "
+                                 "with the shape of one sample, e.g. 1,28,28 for a conv net") from None
             y = rng.integers(0, scores.shape[1], args.batch)
     else:
         if not args.model:
@@ -403,8 +406,8 @@ def add_command(sub):
     add_data_options(d, default="random")
     add_model_options(d)
     d.add_argument("--factory", help="FILE.py:FUNCTION or module:FUNCTION returning a model or (model, X, y)")
-    d.add_argument("--input-shape", default=(784,), type=_shape,
-                   help="with --factory and no data: sample shape, e.g. 1,28,28")
+    d.add_argument("--input-shape", default=None, type=_shape,
+                   help="with --factory and no data: sample shape, e.g. 1,28,28 (default 784)")
     d.add_argument("--batch", type=count(1), default=32, help="samples in the batch (>= 1)")
     d.add_argument("--weights", help="a state_dict (.pt) to load into the model first")
     d.add_argument("--json", metavar="FILE", help="write every comparison as JSON")

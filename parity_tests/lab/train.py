@@ -113,8 +113,9 @@ def check_outputs(args):
 
 
 def format_summary(s):
-    lines = [f"test accuracy (NumPy): {s['test_acc']:.4f}   val {s['val_acc'] if s['val_acc'] is None else round(s['val_acc'], 4)}"
-             f"   train samples {s['train_samples']}   wall {s['wall_seconds']:.1f} s"]
+    val = "not measured (no validation set, or no epoch finished)" if s["val_acc"] is None else round(s["val_acc"], 4)
+    lines = [f"test accuracy (NumPy): {s['test_acc']:.4f}   val {val}"
+             f"   train samples {s['train_samples']}   wall {s['wall_seconds']:.{1 if s['wall_seconds'] >= 0.1 else 3}f} s"]
     if "torch_test_acc" in s:
         lines.append(f"test accuracy (torch mirror): {s['torch_test_acc']:.4f}")
         lines.append(f"time NumPy {s['numpy_seconds']:.1f} s, torch {s['torch_seconds']:.1f} s, "

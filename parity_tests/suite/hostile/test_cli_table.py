@@ -66,7 +66,7 @@ CASES = [
     (["diagnose", "--factory", "{factories}:torch_module"], "torch_module() returned Linear"),
     (["diagnose", "--factory", "{factories}:pair"], "pair() returned tuple of 2"),
     (["diagnose", "--factory", "{factories}:int_x"], "expected float X (N, ...)"),
-    (["diagnose", "--factory", "{factories}:small", "--input-shape", "5"], "--input-shape 5: the model refuses it"),
+    (["diagnose", "--factory", "{factories}:small", "--input-shape", "5"], "--input-shape 5: the model refuses a batch of that sample shape"),
     (["diagnose", "--factory", "{factories}:small", "--input-shape", "a"], "argument --input-shape: expected"),
     (["diagnose", "--factory", "{factories}:small", "--input-shape", "0"], "argument --input-shape: expected"),
     (["diagnose", "--factory", "{factories}:small", "--hidden", "8"], "--hidden applies to a built-in MODEL"),
