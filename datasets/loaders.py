@@ -95,6 +95,8 @@ def _check_idx(path, name=None):
     if ndim != want:
         raise DatasetError(f"{name}: an IDX file of {ndim} dimensions {tuple(int(d) for d in dims)}, expected {want} "
                            f"({'one label per sample' if want == 1 else 'samples x rows x columns'})")
+    if len(dims) and int(dims[0]) == 0:
+        raise DatasetError(f"{name}: holds 0 samples (its IDX header says {tuple(int(d) for d in dims)})")
     expected = 4 + 4 * ndim + int(np.prod(dims))
     size = os.path.getsize(path)
     if size != expected:
@@ -236,9 +238,17 @@ def _load_cifar(tv_root, verify=True):
             raise DatasetError(f"{os.path.join(tv_root, 'cifar-10-batches-py')}: the files do not match "
                                f"torchvision's CIFAR-10 checksums ({exc}); for files you made yourself pass "
                                f"verify_checksums=False (parity commands: --no-verify-checksums)") from None
+        where = "data_batch_1..5" if train else "test_batch"
+        folder = os.path.join(tv_root, "cifar-10-batches-py")
+        if ds.data.dtype != np.uint8:                # CIFAR-10's bytes; anything else would be scaled wrongly later
+            raise DatasetError(f"{folder}: {where}: 'data' must be uint8 pixel values 0..255 as CIFAR-10 stores "
+                               f"them, got dtype {ds.data.dtype}")
+        targets = np.asarray(ds.targets)
+        if targets.dtype.kind not in "iu":
+            raise DatasetError(f"{folder}: {where}: 'labels' must be integer class ids, got "
+                               f"{'dtype ' + str(targets.dtype) if targets.dtype != object else 'mixed values'}")
         out[f"X_{split}"] = np.ascontiguousarray(ds.data)            # (N, 32, 32, 3) uint8
-        out[f"y_{split}"] = _labels("cifar10", np.asarray(ds.targets, dtype=np.int64),
-                                    "data_batch_1..5" if train else "test_batch")
+        out[f"y_{split}"] = _labels("cifar10", targets.astype(np.int64), where)
     return out
 
 
@@ -310,6 +320,8 @@ def _read_idx_bytes(path):
         raise DatasetError(f"{path}: not an IDX file of unsigned bytes (bad magic {raw[:4]!r})")
     ndim = raw[3]
     dims = np.frombuffer(raw[4:4 + 4 * ndim], dtype=">u4").astype(np.int64)
+    if len(dims) == ndim and ndim and int(dims[0]) == 0:
+        raise DatasetError(f"{path}: holds 0 samples (its IDX header says {tuple(int(d) for d in dims)})")
     if len(dims) != ndim or len(raw) != 4 + 4 * ndim + int(np.prod(dims)):
         raise DatasetError(f"{path}: truncated or corrupted: {len(raw)} bytes, the header promises "
                            f"{4 + 4 * ndim + int(np.prod(dims)) if len(dims) == ndim else 'more'}")
@@ -421,7 +433,7 @@ def load_raw(name, root=None, download=True, use_cache=True, verify_checksums=Tr
         if not os.path.isdir(folder):
             tried.append(f"{label}: {folder} (no such folder)")
             continue
-        fingerprint = folder + _fingerprint(folder)
+        fingerprint = folder + _fingerprint(folder, name)
         cache = _cache_file(name, fingerprint)
         if use_cache:
             arrays = _read_cache(cache, fingerprint)
@@ -449,17 +461,28 @@ def load_raw(name, root=None, download=True, use_cache=True, verify_checksums=Tr
                           f"\nTo get it: {how_to_get(name)}.")
 
 
-def _fingerprint(folder):
+TV_FOLDERS = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST"}     # torchvision's <root>/<Class>/raw
+
+
+def _dataset_files(name, folder):
+    """Every path under ``folder`` where a file of ``name`` may be read from (both layouts)."""
+    if name == "cifar10":
+        return [os.path.join(d, f) for d in (os.path.join(folder, "cifar-10-batches-py"), folder) for f in CIFAR_FILES]
+    names = [b + ext for b in IDX_FILES for ext in ("", ".gz")]
+    return [os.path.join(d, f) for d in (os.path.join(folder, TV_FOLDERS[name], "raw"), folder) for f in names]
+
+
+def _fingerprint(folder, name):
+    """Size and time of the dataset's own files under ``folder``: nothing else is walked (a root of
+    ``/`` or a folder of other data costs no more than the dataset's few files)."""
     parts = []
-    for dirpath, _, files in os.walk(folder):
-        for f in sorted(files):
-            p = os.path.join(dirpath, f)
-            try:
-                st = os.stat(p)
-            except OSError:                         # a dangling link or an unreadable entry: not a dataset file
-                continue
-            parts.append(f"{p}:{st.st_size}:{st.st_mtime_ns}")
-    return hashlib.sha1("|".join(sorted(parts)).encode()).hexdigest()
+    for p in _dataset_files(name, folder):
+        try:
+            st = os.stat(p)
+        except OSError:                             # absent, a dangling link or an unreadable entry
+            continue
+        parts.append(f"{p}:{st.st_size}:{st.st_mtime_ns}")
+    return hashlib.sha1("|".join(parts).encode()).hexdigest()
 
 
 def _finish(name, arrays, source):

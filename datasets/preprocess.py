@@ -59,9 +59,20 @@ def subset(X, y, n, seed=0):
 
 
 def to_float(X, dtype=np.float64, scale=True):
-    """uint8 images to floats, in [0, 1] when ``scale``."""
+    """uint8 images to floats, in [0, 1] when ``scale`` (pixel values 0..255 of any integer dtype; floats
+    or booleans are refused there: dividing them by 255 again is the classic double scaling)."""
     dtype = _float_dtype("to_float", dtype)         # "float32", np.float32 and np.dtype("float32") alike
-    X, scale = np.asarray(X).astype(dtype), check_flag("to_float", "scale", scale)
+    scale = check_flag("to_float", "scale", scale)
+    X = np.asarray(X)
+    if X.dtype.kind not in "iufb":
+        raise TypeError(f"to_float: expected an array of pixel values, got dtype {X.dtype}")
+    if scale:
+        if X.dtype.kind in "fb":
+            raise TypeError(f"to_float: expected integer pixel values 0..255 (uint8) to scale, got dtype {X.dtype}"
+                            + (": already floats? pass scale=False" if X.dtype.kind == "f" else ""))
+        if X.size and (X.min() < 0 or X.max() > 255):
+            raise ValueError(f"to_float: pixel values must lie in [0, 255], got values from {X.min()} to {X.max()}")
+    X = X.astype(dtype)
     return X / dtype.type(255) if scale else X
 
 
@@ -138,11 +149,34 @@ def prepare(name, root=None, num_val=None, split_seed=None, dev=0, dtype=np.floa
 def save_sample_grid(X, y, classes, path, per_class=7, seed=0):
     """The classic first look: ``per_class`` random images of each class in a column, as PNG.
     X: (N, C, H, W) or (N, H, W), any range."""
+    if isinstance(per_class, (bool, np.bool_)) or not isinstance(per_class, (int, np.integer)) or per_class < 1:
+        raise ValueError(f"save_sample_grid: per_class must be an integer >= 1, got {per_class!r}")
+    classes = list(classes) if not isinstance(classes, str) else None
+    if not classes:
+        raise ValueError("save_sample_grid: classes must be a non-empty list of class names")
+    X, y = np.asarray(X), np.asarray(y)
+    if y.ndim != 1 or len(y) != len(X) or X.ndim not in (3, 4) or y.dtype.kind not in "iu":
+        raise ValueError(f"save_sample_grid: expected X (N, C, H, W) or (N, H, W) and integer y (N,), got shapes "
+                         f"{X.shape} and {y.shape} (y dtype {y.dtype})")
+    outside = y[(y < 0) | (y >= len(classes))]
+    if outside.size:
+        raise ValueError(f"save_sample_grid: labels must lie in [0, {len(classes)}) (one per class name), "
+                         f"got {int(outside[0])}")
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     rng = as_rng(seed)
     fig, axes = plt.subplots(per_class, len(classes), figsize=(len(classes) * 1.1, per_class * 1.1), squeeze=False)
+    try:
+        _draw_grid(X, y, classes, per_class, rng, fig, axes)
+        fig.tight_layout()
+        atomic_write(os.path.abspath(path), lambda f: fig.savefig(f, format="png", dpi=80))
+    finally:
+        plt.close(fig)
+    return path
+
+
+def _draw_grid(X, y, classes, per_class, rng, fig, axes):
     for c, cname in enumerate(classes):
         idx = np.flatnonzero(y == c)
         pick = rng.choice(idx, min(per_class, len(idx)), replace=False) if len(idx) else []
@@ -157,7 +191,3 @@ def save_sample_grid(X, y, classes, path, per_class=7, seed=0):
                 ax.imshow((img - lo) / (hi - lo + 1e-12), cmap="gray" if img.ndim == 2 else None)
             if r == 0:
                 ax.set_title(cname, fontsize=8)
-    fig.tight_layout()
-    atomic_write(os.path.abspath(path), lambda f: fig.savefig(f, format="png", dpi=80))
-    plt.close(fig)
-    return path

@@ -27,6 +27,18 @@ def _perturbable(component, x, h):
     check_number(component, "h", h, 0, low_open=True)
 
 
+def _values(out):
+    """What ``f()`` returned, as float64 numbers (a copy); anything else is refused by name."""
+    if out is None or isinstance(out, (str, bytes)):
+        raise TypeError(f"numerical_gradient: f() must return a number or an array of numbers, got "
+                        f"{type(out).__name__}")
+    try:
+        return np.array(out, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"numerical_gradient: f() must return a number or an array of numbers, got "
+                        f"{type(out).__name__}") from None
+
+
 def numerical_gradient(f, x, df=None, h=1e-5):
     """Central-difference gradient of ``sum(f() * df)`` with respect to ``x``.
 
@@ -40,9 +52,9 @@ def numerical_gradient(f, x, df=None, h=1e-5):
         old = x[i]
         try:
             x[i] = old + h
-            plus = np.array(f(), dtype=np.float64)  # a copy: f may return a view of x
+            plus = _values(f())                     # a copy: f may return a view of x
             x[i] = old - h
-            minus = np.array(f(), dtype=np.float64)
+            minus = _values(f())
         finally:
             x[i] = old
         diff = plus - minus

@@ -71,7 +71,8 @@ def _nonzero_fans(shape, layout, component):
 
 def gain(nonlinearity="leaky_relu", param=None):
     """torch.nn.init.calculate_gain."""
-    if nonlinearity in ("linear", "conv1d", "conv2d", "conv3d", "sigmoid"):
+    if nonlinearity in ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+                        "conv_transpose3d", "sigmoid"):
         return 1.0
     if nonlinearity == "tanh":
         return 5.0 / 3

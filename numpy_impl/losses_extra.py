@@ -60,11 +60,13 @@ def _weight(component, weight, shape, dtype, what="weight"):
     return w.astype(dtype, copy=False)
 
 
-def _finish(x, total, dx, reduction, count):
-    """Scale by 1/count for 'mean'; return (loss as x's scalar type, dx in x's dtype)."""
+def _finish(x, total, dx, reduction, count, none_kept=False):
+    """Scale by 1/count for 'mean'; return (loss as x's scalar type, dx in x's dtype). Every target
+    ignored (``none_kept``): the mean is NaN and the gradient 0, as torch's."""
     if reduction == "mean":
         count = x.dtype.type(count)
-        total, dx = total / count, dx / count
+        with np.errstate(invalid="ignore", divide="ignore"):
+            total, dx = total / count, (dx if none_kept else dx / count)
     dx = np.asarray(dx, dtype=x.dtype)
     if not dx.flags.writeable:                      # a broadcast view: the caller may scale it in place
         dx = dx.copy()
@@ -117,10 +119,10 @@ def nll_loss(logp, y, weight=None, ignore_index=-100, reduction="mean"):
     x, flat, yk, keep, w = _classes(name, logp, y, weight, ignore_index)
     rows = np.arange(flat.shape[0])
     wy = (w[yk] if w is not None else np.ones(len(yk), dtype=x.dtype)) * keep
-    total = -(wy * flat[rows, yk]).sum()
+    total = -np.where(keep, wy * flat[rows, yk], 0).sum()     # an ignored row's -inf or NaN left out, as torch
     dflat = np.zeros_like(flat)
     dflat[rows, yk] = -wy
-    return _finish(x, total, _unflatten(dflat, x), reduction, wy.sum())
+    return _finish(x, total, _unflatten(dflat, x), reduction, wy.sum(), not keep.any())
 
 
 def cross_entropy_loss(x, y, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
@@ -135,25 +137,27 @@ def cross_entropy_loss(x, y, weight=None, ignore_index=-100, reduction="mean", l
     x, flat, yk, keep, w = _classes(name, x, y, weight, ignore_index)
     m, c = flat.shape
     rows = np.arange(m)
-    shifted = flat - flat.max(axis=1, keepdims=True)
-    logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    p = np.exp(logp)
+    with np.errstate(invalid="ignore"):            # an ignored row of -inf scores (padding): NaN, left out below
+        shifted = flat - flat.max(axis=1, keepdims=True)
+        logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        p = np.exp(logp)
     wc = w if w is not None else np.ones(c, dtype=x.dtype)
     wy = wc[yk] * keep
     eps = x.dtype.type(label_smoothing)
     # d/dx of w_y * (-logp_y) is w_y * (p - onehot); of sum_c w_c (-logp_c) it is W * p - w
-    nll_total = -(wy * logp[rows, yk]).sum()
-    dnll = p * wy[:, None]
+    # an ignored row (padding, scores all -inf) is left out, not multiplied by 0: its NaN stays out, as torch's
+    nll_total = -np.where(keep, wy * logp[rows, yk], 0).sum()
+    dnll = np.where(keep[:, None], p * wy[:, None], 0).astype(x.dtype, copy=False)
     dnll[rows, yk] -= wy
     total, dflat = (1 - eps) * nll_total, (1 - eps) * dnll
     if label_smoothing:
-        kept = keep[:, None].astype(x.dtype)
-        smooth_total = -(logp * wc * kept).sum()
-        dsmooth = (p * wc.sum() - wc) * kept
+        kept = keep[:, None]
+        smooth_total = -np.where(kept, logp * wc, 0).sum()
+        dsmooth = np.where(kept, p * wc.sum() - wc, 0).astype(x.dtype, copy=False)
         total = total + eps / c * smooth_total
         dflat = dflat + (eps / c) * dsmooth
     count = wy.sum() if w is not None else keep.sum()
-    return _finish(x, total, _unflatten(dflat, x), reduction, count)
+    return _finish(x, total, _unflatten(dflat, x), reduction, count, not keep.any())
 
 
 def temporal_softmax_loss(x, y, mask=None):

@@ -89,12 +89,16 @@ def search(train_fn, configs, seed=0, log=print):
             raise TypeError(f"search: train_fn must return a dict with 'val_acc', got "
                             f"{type(out).__name__ if not isinstance(out, dict) else 'a dict of ' + str(sorted(out))}")
         out = dict(out)
-        value = out["val_acc"]
-        if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "iuf":
-            value = value.item()                    # np.array(0.8), np.float64 from a mean
-        if isinstance(value, (str, bytes, bool)) or not isinstance(value, (int, float, np.integer, np.floating)):
-            raise TypeError(f"search: train_fn's 'val_acc' must be a number, got {value!r}")
-        acc = out["val_acc"] = float(value)
+        for key in ("val_acc", "train_acc"):        # train_acc is optional; either, given, is a number
+            if key not in out or (key == "train_acc" and out[key] is None):
+                continue
+            value = out[key]
+            if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "iuf":
+                value = value.item()                # np.array(0.8), np.float64 from a mean
+            if isinstance(value, (str, bytes, bool)) or not isinstance(value, (int, float, np.integer, np.floating)):
+                raise TypeError(f"search: train_fn's {key!r} must be a number, got {value!r}")
+            out[key] = float(value)
+        acc = out["val_acc"]
         if not math.isfinite(acc):                  # would sort anywhere: a failed trial, ranked last
             out.update(val_acc=0.0, failed=out.get("failed") or f"val_acc was {acc}")
         out.update(trial=i, seed=trial_seed, config=dict(config), seconds=time.perf_counter() - t0)
@@ -109,12 +113,12 @@ def format_config(config):
 
 
 def results_table(results):
-    names = list(results[0]["config"]) if results else []
+    names = list(dict.fromkeys(n for r in results for n in r["config"]))    # every configuration's keys
     head = "rank  " + "".join(f"{n:>10}" for n in names) + "  train acc  val acc   seconds"
     lines = [head]
     for rank, r in enumerate(results, 1):
-        vals = "".join(f"{r['config'][n]:>10.3g}" if isinstance(r["config"][n], float) else
-                       f"{str(r['config'][n]):>10}" for n in names)      # a list of sizes too
+        vals = "".join(f"{r['config'][n]:>10.3g}" if isinstance(r["config"].get(n), float) else
+                       f"{str(r['config'].get(n, '-')):>10}" for n in names)      # a list of sizes too; '-' absent
         train = r.get("train_acc")
         train = float("nan") if train is None else train
         lines.append(f"{rank:>4}  {vals}  {train:>9.4f}  {r['val_acc']:>7.4f}"

@@ -260,6 +260,26 @@ class Trainer:
             raise type(e)(f"Trainer.fit: {what} of shape {X.shape} does not fit the model (its first two "
                           f"samples: {e})") from None
 
+    def _check_schedule_length(self, per_epoch, epochs, max_steps):
+        """A schedule of a fixed length (OneCycleLR's ``total_steps``) must last the run: refused before the
+        first update, not when it runs out part way (torch raises there too, with the model changed)."""
+        length = getattr(self.scheduler, "total_steps", None)
+        if not isinstance(length, (int, np.integer)):
+            return
+        if self.schedule_every == "step":
+            planned = (epochs - self.epoch) * per_epoch - self.batch
+            if max_steps is not None:
+                planned = min(planned, max(max_steps - self.step, 0))
+            unit = f"{epochs} epoch(s) of {per_epoch} batches, schedule_every='step'"
+        else:
+            planned, unit = epochs - self.epoch, f"{epochs} epoch(s), schedule_every='epoch'"
+        done = int(getattr(self.scheduler, "last_epoch", 0))
+        if done + planned > length:
+            raise ValueError(f"Trainer.fit: {type(self.scheduler).__name__} has total_steps={length}, but this run "
+                             f"steps it {done + planned} times in all ({unit}); build it with total_steps="
+                             f"{done + planned}, or epochs={epochs} and steps_per_epoch="
+                             f"{per_epoch if self.schedule_every == 'step' else 1}")
+
     def fit(self, X, y, epochs, X_val=None, y_val=None, checkpoint=None, checkpoint_every=None, max_steps=None):
         """Train until ``epochs`` epochs are complete in all (a resumed trainer continues its count).
         Returns the history: ``loss`` per step and one record per epoch (mean loss, train and
@@ -304,6 +324,7 @@ class Trainer:
             self.log(f"Trainer.fit: not training, this run was stopped: {self.stopped}")
             return self.history
         total = num_batches(len(X), self.batch_size)
+        self._check_schedule_length(total, epochs, max_steps)
         if self.step == 0:
             self.history["start_param_norm"] = self._param_norm()
         bar = None

@@ -88,6 +88,33 @@ def output_path(path, option, folder=False):
     return path
 
 
+def distinct_files(*named):
+    """``named``: ``(option, path)`` for every file a command reads or writes. Two options naming one
+    file (the same path, or a link to it) is a ``UsageError`` before any work: a report must not replace
+    the weights it was computed from, nor one output another. Devices and pipes (``/dev/null``,
+    ``/dev/stdout``) may be named twice."""
+    seen = {}
+    for option, path in named:
+        if path is None or path == "":
+            continue
+        key = os.path.realpath(os.fspath(path))
+        if os.path.exists(key) and not os.path.isfile(key):
+            continue
+        if key in seen and seen[key] != option:
+            raise UsageError(f"{seen[key]} and {option} name the same file {os.fspath(path)!r}: one would "
+                             f"replace the other; give each its own file")
+        seen.setdefault(key, option)
+
+
+def output_files_in(folder, names, option="--out"):
+    """The fixed files a command writes into its ``--out`` folder, checked before any work (a folder
+    where ``history.json`` goes is said now, not after the run). Returns the paths."""
+    paths = [os.path.join(folder, n) for n in names]
+    for path, n in zip(paths, names):
+        output_path(path, f"{option} {folder!r}: its {n}")
+    return paths
+
+
 def input_file(path, option):
     """``path`` must be an existing readable file."""
     if path is not None and not os.path.isfile(path):

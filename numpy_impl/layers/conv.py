@@ -25,6 +25,16 @@ def conv_output_size(size, k, stride, pad, dilation):
     return (size + 2 * pad - dilation * (k - 1) - 1) // stride + 1
 
 
+def not_implemented_conv(name, groups, padding_mode):
+    """torch's ``groups`` and ``padding_mode``: their defaults only, anything else refused by name."""
+    if groups != 1:
+        raise NotImplementedError(f"{name}: groups={groups!r} is not implemented here (only groups=1, "
+                                  "torch's default: every output channel sees every input channel)")
+    if padding_mode != "zeros":
+        raise NotImplementedError(f"{name}: padding_mode={padding_mode!r} is not implemented here (only 'zeros', "
+                                  "torch's default)")
+
+
 def set_conv_sizes(layer, in_channels, out_channels, kernel_size, stride, padding, dilation, check=check_pair):
     """A convolution's sizes checked and set on ``layer`` (Conv2d, Conv1d, ConvTranspose2d): channels,
     kernel, stride and dilation integers >= 1, padding >= 0; ``check`` is ``check_pair`` (2-D: an
@@ -40,8 +50,10 @@ class Conv2d(Layer):
     block_bytes = 1 << 20                           # per block of samples in the threaded copies
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 bias=True, weight_scale=1e-2, init=None, rng=None, dtype=np.float64):
+                 bias=True, weight_scale=1e-2, init=None, rng=None, dtype=np.float64, *, groups=1,
+                 padding_mode="zeros"):
         super().__init__()
+        not_implemented_conv(type(self).__name__, groups, padding_mode)
         dtype = float_dtype(type(self).__name__, dtype)
         set_conv_sizes(self, in_channels, out_channels, kernel_size, stride, padding, dilation)
         shape = (self.out_channels, self.in_channels) + self.kernel_size

@@ -17,13 +17,14 @@ from numpy.lib.stride_tricks import sliding_window_view
 from ..checks import check_count, check_dim, check_flag, check_ndim, check_pair, float_dtype, weight_init
 from ..rng import as_rng
 from .base import Layer
-from .conv import set_conv_sizes
+from .conv import not_implemented_conv, set_conv_sizes
 
 
 class Conv1d(Layer):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, bias=True,
-                 weight_scale=1e-2, rng=None, dtype=np.float64):
+                 weight_scale=1e-2, rng=None, dtype=np.float64, *, groups=1, padding_mode="zeros"):
         super().__init__()
+        not_implemented_conv(type(self).__name__, groups, padding_mode)
         dtype = float_dtype(type(self).__name__, dtype)
         set_conv_sizes(self, in_channels, out_channels, kernel_size, stride, padding, dilation, check=check_count)
         weight_init(type(self).__name__, None, weight_scale)
@@ -80,8 +81,9 @@ class Conv1d(Layer):
 
 class ConvTranspose2d(Layer):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, dilation=1,
-                 bias=True, weight_scale=1e-2, rng=None, dtype=np.float64):
+                 bias=True, weight_scale=1e-2, rng=None, dtype=np.float64, *, groups=1, padding_mode="zeros"):
         super().__init__()
+        not_implemented_conv(type(self).__name__, groups, padding_mode)
         dtype = float_dtype(type(self).__name__, dtype)
         set_conv_sizes(self, in_channels, out_channels, kernel_size, stride, padding, dilation)
         self.output_padding = check_pair(type(self).__name__, "output_padding", output_padding, 0)

@@ -45,8 +45,12 @@ class _BatchNorm(Layer):
     block_bytes = 1 << 20
 
     def __init__(self, num_features, eps=1e-5, momentum=BY_CONVENTION, affine=True, convention="torch",
-                 dtype=np.float64):
+                 dtype=np.float64, *, track_running_stats=True):
         super().__init__()
+        if track_running_stats is not True:
+            raise NotImplementedError(f"{type(self).__name__}: track_running_stats={track_running_stats!r} is not "
+                                      "implemented here (only True, torch's default: running statistics kept and "
+                                      "used in eval mode)")
         dtype = float_dtype(type(self).__name__, dtype)
         if convention not in ("torch", "classic"):
             raise ValueError(f"{type(self).__name__}: convention must be 'torch' or 'classic', got {convention!r}")
@@ -126,8 +130,7 @@ class _BatchNorm(Layer):
                                  f"got input of shape {tuple(x.shape)}")
             mean = self._totals(x3) / x.dtype.type(m)
         else:
-            mean = self.buffers["running_mean"].astype(x.dtype, copy=False)
-            var = self.buffers["running_var"].astype(x.dtype, copy=False)
+            mean, var = (self._running(k).astype(x.dtype, copy=False) for k in ("running_mean", "running_var"))
         sq = np.empty(x3.shape[:2], dtype=x.dtype) if trained and x3.ndim == 3 else None
 
         def centre(b):
@@ -156,8 +159,19 @@ class _BatchNorm(Layer):
         self._out_shape, self._out_dtype = x.shape, x.dtype
         return out.reshape(x.shape)
 
+    def _running(self, key):
+        """A running statistic as eval mode reads it: ``(num_features,)`` floats (torch: "running_mean
+        should contain 3 elements not 4"), whatever was assigned to ``buffers``."""
+        v = self.buffers.get(key)
+        if not isinstance(v, np.ndarray) or v.dtype.kind != "f" or v.shape != (self.num_features,):
+            what = (f"shape {v.shape} dtype {v.dtype}" if isinstance(v, np.ndarray) else
+                    f"a {type(v).__name__}" if v is not None else "nothing")
+            raise ValueError(f"{self.describe()}: buffers[{key!r}] must be a float array of shape "
+                             f"({self.num_features},), got {what}")
+        return v
+
     def _update_running(self, mean, var, m):
-        rm, rv = self.buffers["running_mean"], self.buffers["running_var"]
+        rm, rv = self._running("running_mean"), self._running("running_var")
         mom = self.momentum
         if mom is None:                             # the cumulative average: weight 1/n to the n-th batch
             self.buffers["num_batches_tracked"] += 1
@@ -220,7 +234,7 @@ class LayerNorm(Layer):
     """Normalises each sample over its trailing ``normalized_shape`` dims (``nn.LayerNorm``)."""
     block_bytes = 1 << 20
 
-    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, dtype=np.float64):
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, dtype=np.float64, *, bias=True):
         super().__init__()
         dtype = float_dtype(type(self).__name__, dtype)
         shape = (normalized_shape,) if np.isscalar(normalized_shape) else tuple(normalized_shape)
@@ -229,14 +243,16 @@ class LayerNorm(Layer):
             raise ValueError("LayerNorm: normalized_shape must hold at least one size, got ()")
         self.eps = check_number("LayerNorm", "eps", eps, 0, low_open=True)
         self.affine = check_flag(type(self).__name__, "elementwise_affine", elementwise_affine)
+        self.bias = check_flag(type(self).__name__, "bias", bias) and self.affine     # torch: no bias without affine
         if self.affine:
             self.params["gamma"] = np.ones(self.normalized_shape, dtype=dtype)
-            self.params["beta"] = np.zeros(self.normalized_shape, dtype=dtype)
+            if self.bias:
+                self.params["beta"] = np.zeros(self.normalized_shape, dtype=dtype)
             self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
 
     def describe(self):
         said = (f", eps={self.eps:g}" if self.eps != 1e-5 else "") + (", elementwise_affine=False" if not self.affine
-                                                                      else "")
+                                                                      else "" if self.bias else ", bias=False")
         return f"LayerNorm({self.normalized_shape}{said})"
 
     def forward(self, x, training=None):
@@ -250,7 +266,7 @@ class LayerNorm(Layer):
         n, eps = x.dtype.type(d), x.dtype.type(self.eps)
         if self.affine:
             gamma = self.params["gamma"].astype(x.dtype, copy=False).reshape(-1)
-            beta = self.params["beta"].astype(x.dtype, copy=False).reshape(-1)
+            beta = self.params["beta"].astype(x.dtype, copy=False).reshape(-1) if self.bias else None
         xhat, out = self._scratch("xhat", x2.shape, x.dtype), np.empty_like(x2)
         invstd = np.empty(len(x2), dtype=x.dtype)
 
@@ -261,7 +277,8 @@ class LayerNorm(Layer):
             xh *= inv[:, None]
             if self.affine:
                 np.multiply(xh, gamma, out=out[b])
-                out[b] += beta
+                if beta is not None:
+                    out[b] += beta
             else:
                 out[b] = xh
 
@@ -293,5 +310,6 @@ class LayerNorm(Layer):
         if self.affine:                             # an empty batch has no block: zero gradients
             zero = np.zeros(d2.shape[1], dtype=d2.dtype)
             self._set_grad("gamma", _ordered_sum((p[0] for p in parts), zero).reshape(self.normalized_shape))
-            self._set_grad("beta", _ordered_sum((p[1] for p in parts), zero).reshape(self.normalized_shape))
+            if self.bias:
+                self._set_grad("beta", _ordered_sum((p[1] for p in parts), zero).reshape(self.normalized_shape))
         return dx.reshape(dout.shape)

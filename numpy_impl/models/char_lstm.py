@@ -11,6 +11,7 @@ order i, f, g, o; see ``layers.recurrent``); head.W (H, V), head.b (V,).
 """
 import numpy as np
 
+from ..checks import check_count
 from ..rng import as_rng
 from ..layers.recurrent import LSTM, Embedding, TemporalAffine
 from ..losses_extra import temporal_softmax_loss
@@ -51,6 +52,7 @@ class CharLSTM:
 
     def sample(self, start_id, length, rng=None, state=None):
         """Draw ``length`` characters after ``start_id``, each from the softmax of the scores."""
+        length = check_count("CharLSTM.sample", "length", length, 0)
         rng = as_rng(rng)
         ids, out = np.array([[start_id]]), []
         for _ in range(length):

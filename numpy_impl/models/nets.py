@@ -27,6 +27,8 @@ class Model(Sequential):
     loss_name = "softmax"
 
     def loss(self, X, y, training=True):
+        if self.loss_name not in LOSSES:            # an attribute set after construction, checked here too
+            _check_loss(f"{type(self).__name__}.loss (loss_name)", self.loss_name)
         scores = self.forward(X, training)
         data_loss, dscores = LOSSES[self.loss_name](scores, y)
         self.backward(dscores, input_grad=False)

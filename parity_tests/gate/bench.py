@@ -623,6 +623,19 @@ def markdown_command(paths):
                 not all(isinstance(r, dict) and {"case", "dtype", "ratio", "target"} <= set(r) for r in rows):
             raise UsageError(f"{p} is not a 'parity bench --json' file (it needs a header and rows of case, dtype, "
                              "ratio and target)")
+        bad = next((r for r in rows if isinstance(r["ratio"], bool) or not isinstance(r["ratio"], (int, float))
+                    or (r["target"] is not None and (isinstance(r["target"], bool)
+                                                     or not isinstance(r["target"], (int, float))))), None)
+        if bad is not None:
+            raise UsageError(f"{p}: row {bad['case']!r} {bad['dtype']!r} has ratio {bad['ratio']!r} and target "
+                             f"{bad['target']!r}; a bench file's are numbers (the target may be null)")
+        try:                                        # an older or hand-edited file: its missing field named
+            markdown([res])
+        except KeyError as e:
+            raise UsageError(f"{p}: not a complete 'parity bench --json' file: no field {e} "
+                             "(written by an older version? run 'parity bench --json' again)") from None
+        except (TypeError, ValueError, AttributeError) as e:
+            raise UsageError(f"{p}: not a complete 'parity bench --json' file ({type(e).__name__}: {e})") from None
         results.append(res)
     print(markdown(results))
     return 0

@@ -37,24 +37,34 @@ def _log_softmax(s, axis=1):
     return s - np.log(np.exp(s).sum(axis=axis, keepdims=True))
 
 
-def class_scores(scale=1.0, ignore=False):
-    """Scores (N, C, d...) and ids (N, d...); ``ignore``: about a quarter of the ids are -100."""
+def class_scores(scale=1.0, ignore=False, padded=False, every=False):
+    """Scores (N, C, d...) and ids (N, d...); ``ignore``: about a quarter of the ids are -100 (``padded``:
+    their rows of scores all -inf, a fully masked position); ``every``: all ids -100 (torch's mean is
+    0/0, NaN, its gradient 0)."""
     def gen(rng, shape, dtype):
         x = scale * rng.standard_normal(shape)
         y = rng.integers(0, shape[1], (shape[0],) + tuple(shape[2:]))
         if ignore:
             y[rng.random(y.shape) < 0.25] = -100
             y.flat[0] = 0                     # never all ignored (torch's mean would be 0/0)
+            y.flat[-1] = -100
+            if padded:
+                np.moveaxis(x, 1, -1)[y == -100] = -np.inf
+        if every:
+            y[...] = -100
         return x.astype(dtype), y
     return gen
 
 
-def log_probs(ignore=False):
-    inner = class_scores(ignore=ignore)
+def log_probs(ignore=False, padded=False, every=False):
+    inner = class_scores(ignore=ignore, every=every)
 
     def gen(rng, shape, dtype):
         x, y = inner(rng, shape, dtype)
-        return _log_softmax(x.astype(np.float64)).astype(dtype), y
+        logp = _log_softmax(x.astype(np.float64))
+        if padded:
+            np.moveaxis(logp, 1, -1)[y == -100] = -np.inf
+        return logp.astype(dtype), y
     return gen
 
 

@@ -11,7 +11,7 @@ from torch_ref.mapping import to_numpy_dict
 from torch_ref.models import forward_layers, model_loss
 
 from ..options import (ARCHITECTURE_KEYS, UsageError, add_data_options, add_model_options, check_architecture,
-                       count, input_file, load_data, output_path)
+                       count, distinct_files, input_file, load_data, output_path)
 from .compare import compare
 from .isolation import preserved
 from .report import Report
@@ -54,7 +54,11 @@ def diagnose(model, X, y, seed=0):
 
 def _diagnose(model, X, y, seed):
     dtype = np.asarray(X).dtype
+    name = getattr(model, "loss_name", "softmax")
+    if name not in LOSSES:
+        raise ValueError(f"diagnose: the model's loss_name must be one of {sorted(LOSSES)}, got {name!r}")
     m = mirror(model, dtype)
+    m.module.train()                                # as the NumPy layers run below, whatever mode the model was in
     modules = list(m.module)
     meta = dict(dtype=dtype.name, sample="diagnose", seed=seed)
     rows = []
@@ -300,6 +304,7 @@ def run_command(args):
     dtype = args.dtype or "float64"
     output_path(args.json, "--json")
     input_file(args.weights, "--weights")
+    distinct_files(("--weights", args.weights), ("--json", args.json))
     if args.factory and args.model:
         raise UsageError(f"name a MODEL ({args.model!r}) or give --factory, not both")
     from .conventions import ConventionError, parse

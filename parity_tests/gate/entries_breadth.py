@@ -308,6 +308,10 @@ def _build_entries():
             Sample("ignore_index, weights", (8, 4), {"weight": W4}, inputs=bs.log_probs(ignore=True)),
             Sample("ignore_index, unweighted mean", (8, 4), inputs=bs.log_probs(ignore=True)),
             Sample("ignore_index=0 (padding as class 0)", (9, 3), {"ignore_index": 0}),
+            Sample("ignored rows all -inf (padding)", (8, 4), {"weight": W4}, fd=False, nonfinite=True,
+                   inputs=bs.log_probs(ignore=True, padded=True)),
+            Sample("every target ignored: NaN loss, zero gradient", (3, 4), fd=False, nonfinite=True,
+                   inputs=bs.log_probs(every=True)),
         ], kind="loss", torch=tle.nll_loss, inputs=bs.log_probs(),
             doc="F.nll_loss on log-probabilities; weighted mean divides by the sum of the targets' weights"),
         OpInfo("cross_entropy_loss", nle.cross_entropy_loss, [
@@ -325,6 +329,8 @@ def _build_entries():
             Sample("(N, C, d1, d2), smoothing", (2, 3, 2, 3), {"label_smoothing": 0.1}),
             Sample("batch of 1, two classes", (1, 2), {"label_smoothing": 0.4}),
             Sample("large logits 1e3", (4, 5), {"label_smoothing": 0.1}, fd=False, inputs=bs.class_scores(1e3)),
+            Sample("every target ignored: NaN loss, zero gradient", (3, 4), fd=False, nonfinite=True,
+                   inputs=bs.class_scores(every=True)),
         ], kind="loss", torch=tle.cross_entropy_loss, inputs=bs.class_scores(),
             doc="F.cross_entropy: class weights (weighted mean), label_smoothing, ignore_index, (N, C, d...)"),
         OpInfo("binary_cross_entropy", nle.binary_cross_entropy, [

@@ -28,6 +28,7 @@ class Lockstep:
     def __init__(self, model, optimizer, scheduler=None, dtype=None, eval_sets=None):
         dtype = dtype or next(iter(model.named_parameters().values())).dtype
         self.model, self.m = model, mirror(model, dtype)
+        self.m.module.train()                       # training steps, as the trainer's, whatever mode the model was in
         self.modules = list(self.m.module)
         tparams = dict(self.m.module.named_parameters())
         self.topt = mirror_optimizer(optimizer, {k: tparams[p.torch_name] for k, p in self.m.params.items()})

@@ -345,6 +345,8 @@ def summary(results):
 
 def mutants_command(args):
     output_path(args.json, "--json")
+    if args.only is not None and not args.only.strip(", "):
+        raise UsageError(f"--only: expected comma-separated mutant name patterns, got {args.only!r}")
     chosen = MUTANTS
     if args.only:
         pats = [p.strip().lower() for p in args.only.split(",") if p.strip()]

@@ -326,8 +326,8 @@ def batchnorm(shape, rng, dtype, affine=True, convention="torch", **momentum):
     return _randomise(layer, rng, 0.5, 1.0)
 
 
-def layernorm(shape, rng, dtype, dims=1, affine=True):
-    layer = ni.LayerNorm(shape[-dims:], elementwise_affine=affine, dtype=dtype)
+def layernorm(shape, rng, dtype, dims=1, affine=True, bias=True):
+    layer = ni.LayerNorm(shape[-dims:], elementwise_affine=affine, dtype=dtype, bias=bias)
     return _randomise(layer, rng, 0.5, 1.0)
 
 
@@ -394,9 +394,9 @@ def torch_batchnorm(shape, affine=True, **momentum):
     return cls(shape[1], affine=affine, **momentum), {"gamma": "weight", "beta": "bias"} if affine else {}, buffers
 
 
-def torch_layernorm(shape, dims=1, affine=True):
-    return (nn.LayerNorm(shape[-dims:], elementwise_affine=affine),
-            {"gamma": "weight", "beta": "bias"} if affine else {}, {})
+def torch_layernorm(shape, dims=1, affine=True, bias=True):
+    return (nn.LayerNorm(shape[-dims:], elementwise_affine=affine, bias=bias),
+            ({"gamma": "weight", "beta": "bias"} if bias else {"gamma": "weight"}) if affine else {}, {})
 
 
 def simple(cls, **fixed):
@@ -528,6 +528,7 @@ ENTRIES = [
         Sample("(N, D)", (4, 6)),
         Sample("over (C, H, W)", (2, 3, 4, 4), {"dims": 3}),
         Sample("no affine", (3, 5), {"affine": False}),
+        Sample("gamma without beta (bias=False)", (3, 2, 5), {"bias": False}),
         # normalized_shape of every length on (N, T, D) and (N, C, H, W): the leading axes must stay apart
         Sample("(N, T, D) over D", (3, 4, 5)),
         Sample("(N, T, D) over (T, D)", (2, 3, 5), {"dims": 2}),

@@ -2,7 +2,7 @@
 commands. The CLI and the pytest suite both run ``Case`` objects."""
 import time
 
-from ..options import UsageError, count, output_path
+from ..options import UsageError, count, distinct_files, output_path
 from .registry import ENTRIES, cases, select
 from .report import Report
 
@@ -42,6 +42,7 @@ def shard(entries, spec):
 def check_command(args):
     output_path(args.json, "--json")
     output_path(args.junit, "--junit")
+    distinct_files(("--json", args.json), ("--junit", args.junit))
     if args.only is not None and not args.only.strip(", "):
         raise UsageError(f"--only: expected comma-separated component patterns, got {args.only!r}")
     entries = select(args.only)

@@ -19,7 +19,7 @@ import torch
 
 from numpy_impl.atomic import atomic_write
 
-from ..options import UsageError, count, number, output_path
+from ..options import UsageError, count, distinct_files, number, output_path
 from . import activation_reference as AR, conventions as conv
 from . import britz as BZ
 from . import coursera as CS
@@ -1510,6 +1510,7 @@ def format_outcomes(outcomes, skipped, strict=False, quiet=False):
 def scan_command(args):
     output_path(args.json, "--json")
     output_path(args.junit, "--junit")
+    distinct_files(("--json", args.json), ("--junit", args.junit))
     try:
         declared = conv.parse(args.convention or [])
     except conv.ConventionError as e:

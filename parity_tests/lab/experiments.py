@@ -21,7 +21,7 @@ from numpy_impl.models import FullyConnectedNet, LinearClassifier, TwoLayerNet
 from ..gate.lockstep import trainer_with_mirror
 from . import plots
 from .presets import load_data, write_json
-from ..options import add_data_options, count, number, output_path
+from ..options import add_data_options, count, number, output_files_in, output_path
 from .train import config_from
 
 EXPERIMENTS = {}
@@ -250,9 +250,18 @@ def weights(data, out, scale=1.0, seed=0, lockstep=False, log=print):
     return _finish(out, "weights", summary, log)
 
 
+# what each experiment writes into --out, checked before any is run
+FILES = {"optimizers": ("optimizers.json", "optimizers.png"),
+         "init": ("init.json", "init_histograms.png", "init_loss.png"),
+         "batchnorm": ("batchnorm.json", "batchnorm.png"), "overfit": ("overfit.json", "overfit.png"),
+         "ensemble": ("ensemble.json", "ensemble.png"),
+         "weights": ("weights.json", "softmax_templates.png", "two_layer_weights.png")}
+
+
 def run_command(args):
     names = list(EXPERIMENTS) if args.name == "all" else [args.name]
     output_path(args.out, "--out", folder=True)
+    output_files_in(args.out, [f for name in names for f in FILES[name]])
     data = load_data(config_from(args, model="mlp"))
     for name in names:
         t0 = time.perf_counter()

@@ -8,7 +8,7 @@ import numpy as np
 
 from numpy_impl.search import grid, random_configs, results_table, search
 
-from ..options import UsageError, check_architecture, count, output_path
+from ..options import UsageError, check_architecture, count, output_files_in, output_path
 from .plots import search_scatter
 from .presets import MODELS, load_data, write_json
 from .train import add_training_options, config_from, train
@@ -60,6 +60,7 @@ def run_command(args):
     space = {k: range_or_list(v, points, "--" + k.replace("hidden", "hidden-sizes").replace("_", "-") +
                               ("" if k == "hidden" else "-range"), integer=k == "hidden") for k, v in space.items()}
     output_path(args.out, "--out", folder=True)
+    output_files_in(args.out, ("search.json", "search.png"))
     try:
         configs = grid(space) if args.mode == "grid" else random_configs(space, args.trials or 12, seed=args.seed or 0)
     except ValueError as e:

@@ -7,7 +7,8 @@ from dataclasses import asdict
 from numpy_impl.checkpoint import read_checkpoint
 
 from ..gate.lockstep import trainer_with_mirror
-from ..options import (UsageError, add_data_options, add_model_options, check_architecture, count, input_file,
+from ..options import (UsageError, add_data_options, add_model_options, check_architecture, count, distinct_files,
+                       input_file, output_files_in,
                        number, output_path)
 from .plots import training_curves
 from .presets import MODELS, build_model, build_optimizer, for_model, load_data, write_json
@@ -51,9 +52,9 @@ def train(cfg, data, lockstep=False, checkpoint=None, checkpoint_every=None, res
         hist["lockstep"] = mirror.steps
     if out:
         os.makedirs(out, exist_ok=True)
-        summary["files"] = [write_json(os.path.join(out, "history.json"), summary)]
+        summary["files"] = [write_json(os.path.join(out, OUT_FILES[0]), summary)]
         title = f"{cfg.model} on {cfg.data} ({cfg.dtype})" + (", NumPy and torch in lockstep" if mirror else "")
-        summary["files"].append(training_curves(hist, os.path.join(out, "curves.png"), title))
+        summary["files"].append(training_curves(hist, os.path.join(out, OUT_FILES[1]), title))
     return model, summary
 
 
@@ -91,12 +92,24 @@ def check_resume(cfg, path, log=print):
                          f"continue exactly: {listed}{hint}; pass the checkpoint's settings or start a new run")
 
 
+OUT_FILES = ("history.json", "curves.png")        # what a run writes into --out
+
+
 def check_outputs(args):
     """Every file the command will write, checked (folders created) before any work; an existing
     checkpoint of another run is never overwritten without --overwrite."""
     output_path(args.out, "--out", folder=True)
+    fixed = output_files_in(args.out, OUT_FILES) if args.out else []
     output_path(args.save_state_dict, "--save-state-dict")
     input_file(args.resume, "--resume")
+    if args.checkpoint is not None and args.checkpoint == "":
+        raise UsageError("--checkpoint: expected a path, got ''")
+    if args.resume is not None and args.resume == "":
+        raise UsageError("--resume: expected a path, got ''")
+    same = args.checkpoint and args.resume and os.path.realpath(args.checkpoint) == os.path.realpath(args.resume)
+    distinct_files(("--checkpoint", args.checkpoint), ("--resume", None if same else args.resume),
+                   ("--save-state-dict", args.save_state_dict),
+                   *((f"--out's {n}", f) for n, f in zip(OUT_FILES, fixed)))
     if args.checkpoint_every and not (args.checkpoint or args.resume):
         raise UsageError("--checkpoint-every needs --checkpoint FILE (or --resume FILE)")
     target = args.checkpoint or args.resume

@@ -18,5 +18,6 @@ def batch_norm(layer):
 
 
 def layer_norm(layer):
-    module = nn.LayerNorm(layer.normalized_shape, eps=layer.eps, elementwise_affine=layer.affine)
-    return module, dict(_AFFINE) if layer.affine else {}
+    bias = getattr(layer, "bias", True)
+    module = nn.LayerNorm(layer.normalized_shape, eps=layer.eps, elementwise_affine=layer.affine, bias=bias)
+    return module, ({k: v for k, v in _AFFINE.items() if bias or k == "gamma"} if layer.affine else {})
