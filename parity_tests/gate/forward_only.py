@@ -5,6 +5,7 @@ and the Deep Learning Specialization's ``compute_cost(AL, Y)``, ``zero_pad``, ``
 ``parity scan`` checks their output against torch's on each sample, float64 and float32 (the
 dtype kept, the inputs unchanged). One entry per function: its samples and torch's result."""
 import inspect
+import re
 
 import numpy as np
 import torch
@@ -71,6 +72,29 @@ def _grad_of(fn, p):
     t = _t(p).clone().requires_grad_(True)
     fn(t).backward()
     return t.grad
+
+
+def _distribution(*shape):
+    """One sample's probabilities, a column (C, 1) or a row (1, C), summing to 1."""
+    def draw(rng):
+        e = np.exp(rng.standard_normal(shape))
+        return e / e.sum()
+    return draw
+
+
+def _one_hot(*shape):
+    """One sample's one-hot labels, a column (C, 1) or a row (1, C)."""
+    def draw(rng):
+        out = np.zeros(shape)
+        out.flat[rng.integers(0, out.size)] = 1.0
+        return out
+    return draw
+
+
+def _categorical(y_true, y_pred):
+    """Torch's cross-entropy of one sample given as probabilities: -log y_pred at its label."""
+    p = y_pred if torch.is_tensor(y_pred) else _t(y_pred)
+    return F.nll_loss(torch.log(p.reshape(1, -1)), _t(np.argmax(y_true)).reshape(1))
 
 
 def _softmax(X):
@@ -141,6 +165,15 @@ FUNCTIONS = {
                                     lambda y_true, y_pred: _grad_of(lambda p: F.binary_cross_entropy(p, _t(y_true)),
                                                                     y_pred))
                                    for n in ((5, 1), (1, 6))],
+    # aeronet's (the Independent Code's) categorical_cross_entropy(y_true, y_pred): one sample at a time, a
+    # column or a row, -sum(y_true * log(y_pred)): torch's cross-entropy of that one sample
+    "categorical_cross_entropy": [(f"y_true {n} one-hot, y_pred {n} probabilities",
+                                   {"y_true": _one_hot(*n), "y_pred": _distribution(*n)}, _categorical)
+                                  for n in ((5, 1), (1, 6))],
+    "categorical_cross_entropy_prime": [(f"y_true {n} one-hot, y_pred {n} probabilities",
+                                         {"y_true": _one_hot(*n), "y_pred": _distribution(*n)},
+                                         lambda y_true, y_pred: _grad_of(lambda p: _categorical(y_true, p), y_pred))
+                                        for n in ((5, 1), (1, 6))],
     "cross_entropy": [("probabilities (6,4), labels", {"y_hat": _probs(6, 4), "y": _labels(6, 4)}, _cross_entropy)],
     "squared_loss": [("y_hat (6,1), y (6,)", {"y_hat": _randn(6, 1), "y": _randn(6)}, _squared_loss)],
     "linreg": [("X (6,3) w (3,1) b (1,)", {"X": _randn(6, 3), "w": _randn(3, 1), "b": _randn(1)},
@@ -169,7 +202,23 @@ FUNCTIONS["softmax_columns"] = [(sample, args, lambda X: torch.softmax(_t(X), di
                                 for sample, args, _ in FUNCTIONS["softmax"]]
 # under --style lr-backward too: the activations and losses with their derivatives that style's layers use
 LR_BACKWARD = {"tanh", "tanh_prime", "sigmoid", "sigmoid_prime", "relu", "relu_prime", "softmax", "mse", "mse_prime",
-               "binary_cross_entropy", "binary_cross_entropy_prime"}
+               "binary_cross_entropy", "binary_cross_entropy_prime", "categorical_cross_entropy",
+               "categorical_cross_entropy_prime"}
+# other names of an entry: Andrew Ng's Machine Learning course (sigmoidGradient), the long names of the
+# Independent Code's losses (aeronet's mean_squared_error), Keras's binary_crossentropy, and _derivative
+# for _prime (categorical cross-entropy has no Keras spelling here: Keras's takes a batch of rows, this
+# entry one sample, a column or a row)
+SAME_AS = {"sigmoidGradient": "sigmoid_prime",
+           **{f"{long}{end}": f"{short}{'_prime' if end else ''}"
+              for long, short in (("mean_squared_error", "mse"), ("mse", "mse"),
+                                  ("categorical_cross_entropy", "categorical_cross_entropy"),
+                                  ("binary_cross_entropy", "binary_cross_entropy"),
+                                  ("binary_crossentropy", "binary_cross_entropy"))
+              for end in ("", "_prime", "_derivative")}}
+for _k in [k for k in SAME_AS if k in FUNCTIONS]:
+    del SAME_AS[_k]                                 # the entry's own name
+# iamtrask's nonlin(x, deriv=False): the activation its output shows
+NONLIN = {"nonlin": ("sigmoid", "tanh", "relu")}
 # under --style coursera too: the course's own, and its utils' elementwise helpers (reg_utils.relu(x))
 COURSERA = {"compute_cost", "get_cost_value", "zero_pad", "conv_single_step", "relu", "sigmoid"}
 # d2l's from-scratch functions scan names but does not check: what it checks instead
@@ -184,6 +233,47 @@ UNCHECKED = {
 }
 # an argument a function may leave out, when the sample's value is its usual default (pool2d(X, pool_size))
 OPTIONAL = {"mode": "max"}
+
+
+def entry(name, fn):
+    """The entry ``fn`` named ``name`` is checked as: its own name, another name of it (``SAME_AS``), or
+    for ``nonlin`` the activation its output is (sigmoid, iamtrask's, when it is none of them); else None."""
+    if name in FUNCTIONS:
+        return name
+    if name in SAME_AS:
+        return SAME_AS[name]
+    if name not in NONLIN:
+        return None
+    x = np.linspace(-3.0, 3.0, 13)
+    try:
+        with np.errstate(all="ignore"):
+            out = np.asarray(fn(x), dtype=np.float64)
+    except Exception:  # noqa: BLE001 -- the user's code; its check says what it raises
+        return NONLIN[name][0]
+    for kind in NONLIN[name]:
+        want = FUNCTIONS[kind][0][2](x).numpy()
+        if out.shape == x.shape and np.allclose(out, want, rtol=1e-6, atol=1e-9):
+            return kind
+    return NONLIN[name][0]
+
+
+# a derivative flag beside the input: sigmoid(x, derivative=False), iamtrask's nonlin(x, deriv=False)
+FLAG = re.compile(r"(?i)^(?:is_|get_|return_|calc_|compute_)?(?:d|der|deriv|derivative|derivate|derive|prime|grad|"
+                  r"gradient|backward|back|diff)$")
+
+
+def derivative_flag(name, fn):
+    """The name of ``fn``'s derivative flag (an argument after the first, False by default, named
+    ``derivative``, ``deriv``, ``prime``...) when ``name`` is an activation whose derivative scan knows,
+    else None."""
+    if f"{name}_prime" not in FUNCTIONS:
+        return None
+    try:
+        params = list(inspect.signature(fn).parameters.values())[1:]
+    except (TypeError, ValueError):
+        return None
+    return next((p.name for p in params if p.default is False and FLAG.match(p.name)
+                 and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)), None)
 
 
 def arguments(fn):
@@ -276,7 +366,63 @@ def check(fn, name, dtypes=("float64", "float32"), conventions=None, seed=0, lab
                         shape=tuple(np.shape(next(iter(args.values())))), seed=s)
             _one(c, fn, name, [args[k] for k in order(name, fn)][:arity], args, reference, dtype, cv)
             report.extend(c.report())
+    flag = derivative_flag(name, fn)
+    if flag:                                        # its other branch: the derivative, at x or of the output
+        for sample, spec, reference in FUNCTIONS[f"{name}_prime"]:
+            for dtype in map(np.dtype, dtypes):
+                s = seed_for(seed, f"{name}_prime", sample)
+                rng = np.random.default_rng(s)
+                x = next(iter(spec.values()))(rng).astype(dtype)
+                c = _Checks(None, component=label or name, dtype=dtype.name, sample=sample, shape=x.shape, seed=s)
+                _derivative_branch(c, fn, name, flag, x, reference(x).numpy(), dtype, cv)
+                report.extend(c.report())
     return report
+
+
+def _call(c, check, fn, x, dtype, cv, **flag):
+    """``fn(x, **flag)`` as an array of ``dtype`` (cast back under ``dtype=promotes``), its input
+    unchanged; None (a failure said) when it raises."""
+    before = x.copy()
+    try:
+        out = fn(x, **flag)
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 -- the user's function
+        c.crashed(exc)
+        return None
+    if cv.get("dtype") == "promotes" and isinstance(out, np.ndarray) and out.dtype != dtype:
+        out = out.astype(dtype)
+    c.unchanged("the argument x", before, x)
+    return out
+
+
+def _derivative_branch(c, fn, name, flag, x, want, dtype, cv):
+    """``fn(x, flag=True)`` against torch's derivative at ``x``; for a sigmoid or a tanh, whose derivative
+    is a function of its output, also ``fn(fn(x), flag=True)``, as iamtrask calls ``nonlin(l1, deriv=True)``
+    (``x * (1 - x)`` of the sigmoid's output): either passes, and the verdict says which it is."""
+    check = f"{flag}=True"
+    out = _call(c, check, fn, x, dtype, cv, **{flag: True})
+    if out is None:
+        return
+    c.add(check, out, want)
+    if c.results[-1].passed:
+        c.results[-1].extra["says"] = f"{flag}=True: the derivative at its input x"
+    elif f"{name}_prime" in OF_OUTPUT:
+        failed = c.results.pop()
+        y = FUNCTIONS[name][0][2](x).numpy().astype(dtype)           # torch's sigmoid(x) or tanh(x)
+        of_output = _call(c, check, fn, y, dtype, cv, **{flag: True})
+        if of_output is not None:
+            c.add(check, of_output, want)
+            if c.results[-1].passed:
+                c.results[-1].extra["says"] = (f"{flag}=True: the derivative written for the output, "
+                                               f"right when called with {name}(x), as iamtrask calls nonlin(l1, deriv=True)")
+                return
+            c.results.pop()
+        add_note(failed, f"{name}(x, {flag}=True) is neither {name}'s derivative at x nor, called with "
+                         f"{name}(x), the derivative written for the output ({OF_OUTPUT[f'{name}_prime'][0]})")
+        c.results.append(failed)
+    else:
+        add_note(c.results[-1], f"{name}(x, {flag}=True) is not {name}'s derivative at x")
+    if not isinstance(out, (float, int)):
+        c.dtype(check, out, dtype)
 
 
 def _one(c, fn, name, positional, args, reference, dtype, cv):
@@ -301,7 +447,7 @@ def _one(c, fn, name, positional, args, reference, dtype, cv):
         if name == "softmax" and not c.results[-1].passed:
             _softmax_axis(c.results[-1], out, positional[0])
         if name in OF_OUTPUT and not c.results[-1].passed:
-            _of_output(c.results[-1], name, out, positional[0])
+            _of_output(c.results[-1], name, out, positional[0], c.meta["component"])
         if name in SCALED and not c.results[-1].passed:
             _scaled(c.results[-1], out, expected, SCALED[name])
     if not isinstance(out, (float, int)):        # a Python number (float(np.squeeze(cost))) has no dtype to keep
@@ -314,7 +460,7 @@ def _one(c, fn, name, positional, args, reference, dtype, cv):
 OF_OUTPUT = {"sigmoid_prime": ("s * (1 - s)", lambda s: s * (1 - s)), "tanh_prime": ("1 - t**2", lambda t: 1 - t * t)}
 
 
-def _of_output(result, name, out, x):
+def _of_output(result, name, out, x, label=None):
     """A derivative that is the activation's written in terms of its output (``x * (1 - x)``) is told so."""
     form, fn = OF_OUTPUT[name]
     x = np.asarray(x, dtype=np.float64)
@@ -322,7 +468,7 @@ def _of_output(result, name, out, x):
         if np.shape(out) == x.shape and np.allclose(out, fn(x), rtol=1e-4, atol=1e-7):
             result.note = (result.note + "; " if result.note else "") + (
                 f"it is {form} of its argument: the derivative written for the activation's output, right only "
-                f"when given {name.split('_')[0]}(z); {name}(z) is checked as the derivative at z")
+                f"when given {name.split('_')[0]}(z); {label or name}(z) is checked as the derivative at z")
 
 
 # the losses whose value or derivative is often written with another constant: what torch's is
@@ -334,8 +480,12 @@ SCALED = {"mse": "mean of the squares", "mse_prime": "derivative of the mean of 
 def _scaled(result, out, expected, what):
     """A loss (or its derivative) that is a constant times torch's: the sum, 0.5 * the sum..."""
     ratio = constant_ratio(out, expected, rtol=1e-4)
-    if ratio is not None:
-        add_note(result, f"it is {ratio:.6g} times torch's, the {what} (a sum, or half of one, where the mean is meant?)")
+    if ratio is None:
+        return
+    # a sum, or half of one, is a whole number or half of one times the mean: the hint only for those
+    hint = ratio > 0 and abs(2 * ratio - round(2 * ratio)) < 1e-6
+    add_note(result, f"it is {ratio:.6g} times torch's, the {what}"
+                     + (" (a sum, or half of one, where the mean is meant?)" if hint else ""))
 
 
 def _softmax_axis(result, out, x):

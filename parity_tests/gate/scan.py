@@ -29,6 +29,7 @@ from . import loss_class as LC
 from . import layer_optimizer as LO
 from . import lr_backward as LRB
 from . import model_optimizer as MO
+from . import ng_ml as NG
 from . import nielsen as NI
 from . import recurrent_reference as recurrent
 from . import samples as S
@@ -96,6 +97,8 @@ LOOKS_USEFUL = re.compile(r"^\s*(def \w+_(forward|backward)\w*|def backprop\b|de
                           r"|def ((svm|softmax)_loss\w*|sgd|sgd_momentum|rmsprop|adam)\b"
                           r"|def (" + "|".join(sorted(FO.FUNCTIONS)) + r")\b"
                           r"|def (" + "|".join(sorted(CS.NAMES)) + r")\b"
+                          r"|def (" + "|".join(sorted(set(FO.SAME_AS) | set(FO.NONLIN) | set(NG.COSTS)
+                                                  | set(NG.UNCHECKED) | {"nnCostFunction"})) + r")\b"
                           r"|def (" + "|".join(sorted(FO.UNCHECKED)) + r")\b|class \w*(Net|Network)\b|class (LinearSVM|Softmax)\b"
                           r"|def (" + "|".join(LRB.BACKWARDS) + r")\(\s*self\s*,\s*\w+\s*,\s*(?i:"
                           + "|".join(sorted(LRB.LR_NAMES)) + r")\s*[,)=:]"
@@ -365,20 +368,26 @@ def discover(modules, style="auto", only=None):
                 skipped.append((name, why))
             elif inspect.isfunction(obj) and name in FO.UNCHECKED and style in ("auto", "d2l"):
                 skipped.append((name, FO.UNCHECKED[name]))
-            elif inspect.isfunction(obj) and name in FO.FUNCTIONS:
+            elif inspect.isfunction(obj) and style == "auto" and (ng := NG.recognise(name, obj)):
+                # Andrew Ng's Machine Learning course: costFunction(theta, X, y) -> (J, grad), nnCostFunction...
+                if ng in ("cost", "nn_cost"):
+                    targets.append(Target(name, ng, "ng_ml", obj, where))
+                else:
+                    skipped.append((name, ng))
+            elif inspect.isfunction(obj) and (key := FO.entry(name, obj)):
                 # the textbook's common/functions.py (sigmoid, softmax, cross_entropy_error...) too
-                if style not in ("auto", "d2l", "textbook") and not (style == "coursera" and name in FO.COURSERA) \
-                        and not (style == "nielsen" and name in ("sigmoid", "sigmoid_prime")) \
-                        and not (style == "lr-backward" and name in FO.LR_BACKWARD):
+                if style not in ("auto", "d2l", "textbook") and not (style == "coursera" and key in FO.COURSERA) \
+                        and not (style == "nielsen" and key in ("sigmoid", "sigmoid_prime")) \
+                        and not (style == "lr-backward" and key in FO.LR_BACKWARD):
                     continue
                 if FO.on_tensors(obj):
                     skipped.append((name, "written for torch tensors (it calls torch; d2l's PyTorch edition), "
                                           "not NumPy arrays: parity scan checks NumPy code"))
-                elif FO.takes(name, obj):
-                    targets.append(Target(name, name, "d2l", obj, where))
+                elif FO.takes(key, obj):
+                    targets.append(Target(name, key, "d2l", obj, where))
                 else:
-                    who = "the Deep Learning Specialization" if name in FO.COURSERA - {"relu", "sigmoid"} else "d2l"
-                    skipped.append((name, f"named like {who}'s {name} but it takes ({', '.join(FO.arguments(obj))})"))
+                    who = "the Deep Learning Specialization" if key in FO.COURSERA - {"relu", "sigmoid"} else "d2l"
+                    skipped.append((name, f"named like {who}'s {key} but it takes ({', '.join(FO.arguments(obj))})"))
             elif inspect.isfunction(obj) and style in ("auto", "cs231n"):
                 _function(name, obj, vars(mod), targets, skipped, where)
             elif inspect.isclass(obj) and style in ("auto", "nielsen") and NI.recognise(obj):
@@ -805,7 +814,9 @@ def check_target(target, dtypes, cv, seed=0):
     if target.style == "coursera":
         return CS.check(target.name, target.obj, target.kind, dtypes, cv, seed)
     if target.style == "d2l":
-        return FO.check(target.obj, target.name, dtypes, cv, seed)
+        return FO.check(target.obj, target.kind, dtypes, cv, seed, label=target.name)
+    if target.style == "ng_ml":
+        return NG.check(target.name, target.obj, target.kind, seed=seed)
     if target.style == "nielsen":
         return NI.check(target.name, *target.obj, seed=seed)
     if target.style == "model_optimizer":
@@ -1269,7 +1280,7 @@ def _judge(target, dtypes, declared, seed, report):
         return Outcome(target, "UNBUILT", {}, report)
     if (engine := _takes_own_type(target, report)):
         return Outcome(target, "OTHER_TYPE", {"engine": engine}, report)
-    objects = target.style in ("lr_backward", "loss_class", "model_optimizer", "layer_update", "weight_update",
+    objects = target.style in ("lr_backward", "loss_class", "ng_ml", "model_optimizer", "layer_update", "weight_update",
                                "dict_network", "britz")
     if objects and not _object_conventions(target):
         return Outcome(target, "FAIL", {}, report)  # checked as objects: no convention applies (a rerun would repeat it)
@@ -1487,6 +1498,8 @@ def format_outcomes(outcomes, skipped, strict=False, quiet=False):
                         "gives it, and for no other)")
         if any(r.extra.get("loss_only") for r in o.report.results):
             verdict += " (the loss value only: it returns no gradient)"
+        for said in dict.fromkeys(r.extra["says"] for r in o.report.results if r.extra.get("says")):
+            verdict += f" ({said})"             # what a check found it to follow: a derivative flag's convention
         if o.refused:
             samples = sorted({(r.sample, r.note.split(" (at ")[0]) for r in o.refused})
             verdict += (f" ({len(samples)} sample{'s' * (len(samples) > 1)} refused by its own assert, not checked: "
