@@ -119,7 +119,8 @@ def nll_loss(logp, y, weight=None, ignore_index=-100, reduction="mean"):
     x, flat, yk, keep, w = _classes(name, logp, y, weight, ignore_index)
     rows = np.arange(flat.shape[0])
     wy = (w[yk] if w is not None else np.ones(len(yk), dtype=x.dtype)) * keep
-    total = -np.where(keep, wy * flat[rows, yk], 0).sum()     # an ignored row's -inf or NaN left out, as torch
+    with np.errstate(invalid="ignore"):            # an ignored row's -inf or NaN left out, as torch's
+        total = -np.where(keep, wy * flat[rows, yk], 0).sum()
     dflat = np.zeros_like(flat)
     dflat[rows, yk] = -wy
     return _finish(x, total, _unflatten(dflat, x), reduction, wy.sum(), not keep.any())
