@@ -109,7 +109,8 @@ def run_command(args):
     from .plots import curves
     from .presets import write_json
     out = output_path(args.out, "--out", folder=True)
-    output_files_in(out, ("history.json", "curves.png"))
+    if out:
+        output_files_in(out, ("history.json", "curves.png"))
     history, info = lockstep_char_lm(steps=args.steps, seed=args.seed, dtype=np.dtype(args.dtype).type)
     worst = max(history, key=lambda h: h["drift"])
     loss_diff = max(abs(h["loss"] - h["torch_loss"]) / max(abs(h["torch_loss"]), 1e-300) for h in history)
