@@ -74,4 +74,4 @@ class Flatten(Layer):
 
     def backward(self, dout):
         dout = self._dout(dout)
-        return dout.reshape(self._cache)
+        return dout.reshape(self._cache).copy()    # its own array, as torch's x.grad: not a view of dout

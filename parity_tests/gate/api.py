@@ -86,6 +86,20 @@ class _Checks:
         if not np.array_equal(before, after, equal_nan=True):
             self.fail("no_mutation", f"{what} was modified in place")
 
+    def owned(self, what, arr, held):
+        """``arr`` (an input gradient) as torch's ``x.grad``: writable, and sharing memory with none of
+        ``held`` (name -> an array the caller keeps), so scaling it in place changes nothing else."""
+        if not isinstance(arr, np.ndarray):
+            return
+        if not arr.flags.writeable:
+            self.fail("no_mutation", f"{what} is read-only (a broadcast view?); torch's x.grad is a tensor of its own")
+            return
+        for name, other in held.items():
+            if isinstance(other, np.ndarray) and np.shares_memory(arr, other):
+                self.fail("no_mutation", f"{what} shares memory with {name}: scaling it in place changes "
+                                         f"{name} too (torch's x.grad is a tensor of its own)")
+                return
+
     def finite(self, what, arr, allowed):
         """False (with an ``input`` failure) when ``arr`` holds NaN/inf and that is not allowed."""
         arr = np.asarray(arr)
@@ -342,6 +356,8 @@ def _run_layer(c, layer, module, params, buffers, x, dout, seed, finite_differen
         c.dtype(f"grad_param:{name}", np_grads[name], np.asarray(layer.named_parameters()[name]).dtype)
     c.unchanged("the input x", x_before, x)
     c.unchanged("the upstream gradient", g_before, g)
+    if not ids:
+        c.owned("the input gradient", dx, {"the upstream gradient": g, "the input x": x})
     if buffers:
         torch_buffers = to_numpy_dict(module, buffers)
         for name, value in layer.named_buffers().items():
