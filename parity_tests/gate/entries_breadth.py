@@ -26,6 +26,10 @@ def _m(name, file, find, replace, component, check):
 
 MUTANTS = [
     # 1. activations
+    _m("global_avg_pool_dx_a_read_only_view", PX,
+       "return np.broadcast_to((dout / dout.dtype.type(h * w))[:, :, None, None], self._cache).copy()",
+       "return np.broadcast_to((dout / dout.dtype.type(h * w))[:, :, None, None], self._cache)", "GlobalAvgPool2d",
+       "no_mutation"),
     _m("gelu_tanh_missing_3", A, "(1 + 3 * _KAPPA * x * x)", "(1 + _KAPPA * x * x)", "GELU", "grad_input"),
     _m("gelu_pdf_missing_half", A, "np.exp(-0.5 * x.astype(np.float64) ** 2)", "np.exp(-x.astype(np.float64) ** 2)",
        "GELU", "grad_input"),
@@ -198,6 +202,8 @@ MUTANTS = [
        "self.linear1.backward(self.act.backward(self.linear2.backward(d.reshape(n * t, e))))",
        "self.linear1.backward(self.linear2.backward(d.reshape(n * t, e)))", "TransformerEncoderLayer",
        "grad_param:linear1.W"),
+    _m("positional_encoding_dx_is_the_callers_dout", TX, "        return self._dout(dout).copy()",
+       "        return self._dout(dout)", "PositionalEncoding", "no_mutation"),
     _m("positional_encoding_i_instead_of_2i", TX, "np.arange(0, d_model, 2, dtype=np.float64) / d_model",
        "np.arange((d_model + 1) // 2, dtype=np.float64) / d_model", "PositionalEncoding", "forward"),
 ]
