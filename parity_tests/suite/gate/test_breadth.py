@@ -55,7 +55,8 @@ def test_mutant_is_well_formed(m):
     assert src.count(m["find"]) == 1, "find must occur exactly once"
     assert m["replace"] != m["find"]
     assert m["component"] in [e.name for e in select(m["component"])]
-    assert m["check"].split(":")[0] in {"forward", "grad_input", "grad_param", "loss", "param", "state", "lr", "clip"}
+    assert m["check"].split(":")[0] in {"forward", "grad_input", "grad_param", "loss", "param", "state", "lr", "clip",
+                                        "no_mutation"}
 
 
 def test_every_breadth_component_has_a_mutant():
