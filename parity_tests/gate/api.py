@@ -257,7 +257,7 @@ def _extra(extra_batches, x, seed):
 
 def check_layer(layer, module=None, params=None, x=None, *, buffers=None, dout=None, seed=0, component=None,
                 sample="", tolerances=None, finite_differences=None, extra_batches=(), eval_mode=False,
-                share=None, allow_nonfinite=False, eval_backward=True):
+                share=None, allow_nonfinite=False, eval_backward=True, own_gradient=False):
     """Compare a NumPy layer with a torch module on input ``x``.
 
     Checks: ``forward``; ``grad_input`` and every ``grad_param:<name>`` under the upstream gradient
@@ -266,7 +266,9 @@ def check_layer(layer, module=None, params=None, x=None, *, buffers=None, dout=N
     and the main batch; ``eval_forward``/``eval_grad_input`` if ``eval_mode`` (``eval_backward=False``:
     the forward only, for code whose backward exists for training only); ``fd:input`` /
     ``fd:<param>`` against finite differences (default: when ``x`` is float64); plus output/grad
-    dtypes and that neither ``x`` nor ``dout`` was modified.
+    dtypes and that neither ``x`` nor ``dout`` was modified; with ``own_gradient`` (the registry's
+    layers), also that the input gradient is writable and shares memory with neither, as torch's
+    ``x.grad`` (a hand-written Flatten returning ``dout.reshape(...)`` is not failed for it by default).
 
     ``module=None`` builds the torch mirror (``torch_ref.mirror``); otherwise ``params`` (and
     ``buffers``) map NumPy names to torch names (``{"W": "weight.T"}``); every NumPy parameter must
@@ -356,7 +358,7 @@ def _run_layer(c, layer, module, params, buffers, x, dout, seed, finite_differen
         c.dtype(f"grad_param:{name}", np_grads[name], np.asarray(layer.named_parameters()[name]).dtype)
     c.unchanged("the input x", x_before, x)
     c.unchanged("the upstream gradient", g_before, g)
-    if not ids:
+    if own_gradient and not ids:
         c.owned("the input gradient", dx, {"the upstream gradient": g, "the input x": x})
     if buffers:
         torch_buffers = to_numpy_dict(module, buffers)

@@ -111,12 +111,13 @@ class OpInfo:
         if sample.dout is not None:
             common["dout"] = sample.dout(rng, shape, dtype)
         if self.torch_module is None:
-            return check_layer(layer, x=x, extra_batches=extra, eval_mode=self.eval_mode, share=self.share, **common)
+            return check_layer(layer, x=x, extra_batches=extra, eval_mode=self.eval_mode, share=self.share,
+                               own_gradient=True, **common)
         # torch built from the sample's arguments: a NumPy layer that misreads its own constructor
         # arguments (stride (1, 2) stored as (2, 1)) cannot hand the same mistake to its mirror
         module, params, buffers = self.torch_module(shape, **sample.kwargs)
         report = check_layer(layer, module, params, x, buffers=buffers, extra_batches=extra, eval_mode=self.eval_mode,
-                             share=self.share, **common)
+                             share=self.share, own_gradient=True, **common)
         return report.extend([_same_mirror(layer, module, params, buffers, dtype, case.seed, self.name, sample.name)])
 
     def docs_row(self):
