@@ -291,7 +291,7 @@ def check_layer(layer, module=None, params=None, x=None, *, buffers=None, dout=N
     with preserved(layer, module, seed):
         try:
             _run_layer(c, layer, module, params, buffers, x, dout, seed, finite_differences, extra_batches,
-                       eval_mode, share, eval_backward)
+                       eval_mode, share, eval_backward, own_gradient)
         except (Exception, SystemExit) as exc:  # a crash is a failure of that component, reported like any other
             c.crashed(exc)
     return c.report()
@@ -306,7 +306,7 @@ def _working_dtype(layer, x):
 
 
 def _run_layer(c, layer, module, params, buffers, x, dout, seed, finite_differences, extra_batches, eval_mode,
-               share, eval_backward=True):
+               share, eval_backward=True, own_gradient=False):
     dtype, ids = _working_dtype(layer, x), x.dtype.kind in "iu"
     extra = _extra(extra_batches, x, seed)
     if hasattr(layer, "train"):
