@@ -65,7 +65,10 @@ def hyper(kind, opt):
     wd = _first(a, ("weight_decay", "wd"), 0.0)
     extra = {"weight_decay": wd} if wd or kind == "adamw" else {}
     if kind in ("sgd", "momentum", "nesterov"):
-        momentum = _first(a, ("momentum", "mu", "beta", "gamma"), 0.0)
+        # the first of these not 0: a Momentum(learning_rate, eta=0.9) keeps its velocity as self.momentum,
+        # 0 at first (sinnn's)
+        momentum = next((float(a[k]) for k in ("momentum", "mu", "beta", "gamma") + (("eta",) * (lr_name != "eta"))
+                         if isinstance(a.get(k), (int, float)) and not isinstance(a.get(k), bool) and a[k]), 0.0)
         nesterov = kind == "nesterov" or (a.get("nesterov") is True and momentum > 0)
         dampening = _first(a, ("dampening",), 0.0)
         return {"lr": lr, "momentum": momentum, **({"nesterov": True} if nesterov else {}),

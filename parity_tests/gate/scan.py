@@ -475,7 +475,12 @@ def _unchecked_form(name, cls, modules=()):
         return (f"has {fwd[0]}() and {back[0]}(): not a form parity scan checks (it drives forward(x) with "
                 "backward(grad), the books' and courses' own forms, and the losses and optimizers described in "
                 "the README)")
-    update = own(("update", "step", "update_params", "apply_gradients"))
+    grads = [m for m in sorted({k for c in cls.__mro__[:-1] for k in vars(c)}) if callable(getattr(cls, m, None))
+             and not m.startswith("__") and re.search(r"grad|deriv|prime|backward", m, re.I)]
+    if not fwd and grads and LC.kind(name):         # sinnn's CrossEntropy.loss_gradient(z, y): no loss value
+        return (f"a loss class with {', '.join(m + '()' for m in grads)} but no loss value (forward, loss, __call__): "
+                "parity scan checks a loss class's value and its gradient together")
+    update = own(("update", "step", "update_params", "apply_gradients") + WO.UPDATES[1:])
     if update and OPTIMIZER_NAME.search(name) and not LRB._not_written(getattr(cls, update[0])):
         try:
             args = ", ".join(list(inspect.signature(getattr(cls, update[0])).parameters)[1:])

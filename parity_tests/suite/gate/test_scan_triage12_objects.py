@@ -59,9 +59,39 @@ class Adam:
             setattr(layer, param_attr, param - self.learning_rate * m_hat / (np.sqrt(v_hat) + self.epsilon))
 '''
 
+# sinnn's optimizers, optimise(weights, grad_weights) -> the new weights, and a loss class with a gradient only
+OPTIMISE = '''import numpy as np
+
+
+class SGD:
+    def __init__(self, learning_rate=0.01):
+        self.learning_rate = learning_rate
+
+    def optimise(self, weights, grad_weights):
+        return weights - self.learning_rate * grad_weights
+
+
+class Momentum:
+    def __init__(self, learning_rate=0.01, eta=0.9):
+        self.learning_rate = learning_rate
+        self.eta = eta
+        self.momentum = 0
+
+    def optimise(self, weights, grad_weights):
+        self.momentum = self.eta * self.momentum + self.learning_rate * grad_weights
+        return weights - self.momentum
+
+
+class CrossEntropy:
+    def loss_gradient(self, z, y):
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return (e / e.sum(axis=1, keepdims=True) - np.eye(z.shape[1])[y]) / len(z)
+'''
+
 # {form: (source, {component: verdict})}
 FORMS = {
     "getattr update(layer)": (GETATTR_UPDATE, {"SGD": "PASS", "Adam": "PASS"}),
+    "optimise(w, g)": (OPTIMISE, {"SGD": "PASS", "Momentum": "PASS"}),
 }
 
 # {bug: (form, old, new, component, check (a prefix ending in *), why)}
@@ -74,7 +104,16 @@ BUGS = {
 ''', "Adam", "param:*", "advances once per layer"),
     "sgd's sign": ("getattr update(layer)", "param - self.learning_rate * grad)",
                    "param + self.learning_rate * grad)", "SGD", "param:*", ""),
+    "momentum's coefficient": ("optimise(w, g)", "self.momentum = self.eta * self.momentum",
+                               "self.momentum = 0.5 * self.momentum", "Momentum", "param:*", ""),
+    "sgd's rate twice": ("optimise(w, g)", "return weights - self.learning_rate * grad_weights",
+                         "return weights - 2 * self.learning_rate * grad_weights", "SGD", "param:*", ""),
 }
+
+
+def test_a_loss_class_with_a_gradient_only_is_listed(tmp_path):
+    skipped = dict(scan([write_files(tmp_path, {"nn.py": OPTIMISE})], dtypes=F64)[1])
+    assert skipped["CrossEntropy"].startswith("a loss class with loss_gradient() but no loss value"), skipped
 
 
 @pytest.mark.parametrize("form", sorted(FORMS))
