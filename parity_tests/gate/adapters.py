@@ -25,7 +25,7 @@ from torch_ref.mapping import Param, as_param
 from . import activation_reference as AR, conventions as conv
 from . import recurrent_reference as recurrent
 from .api import check_layer, check_loss
-from .lr_backward import _generators
+from .lr_backward import DINPUTS, _generators
 from .report import Report
 
 PARAM_ROLES = {"w": "weight", "W": "weight", "weight": "weight", "weights": "weight", "b": "bias", "bias": "bias",
@@ -277,7 +277,8 @@ class ObjectLayer(_Adapter):
 
     def _backward(self, dout):
         dx = self.obj.backward(dout)
-        return self.obj.dinputs if dx is None and hasattr(self.obj, "dinputs") else dx
+        left = next((a for a in DINPUTS if hasattr(self.obj, a)), None)    # self.dinputs (or mapicx's dinput)
+        return getattr(self.obj, left) if dx is None and left else dx
 
 
 # "Deep Learning from Scratch 2": class name -> kind (its RNN and LSTM are one step; TimeRNN the sequence)

@@ -961,20 +961,32 @@ def _backward(obj, names, x, g):
         except (ValueError, TypeError):
             ok = False
         return g * local if ok else local
-    return _kept(obj, "dinputs", lambda: fn(g, LR) if mode == "lr" else fn(x, g) if mode == "input" else fn(g))
+    return _kept(obj, DINPUTS, lambda: fn(g, LR) if mode == "lr" else fn(x, g) if mode == "input" else fn(g))
+
+
+# where a backward that returns nothing leaves the input gradient: "Neural Networks from Scratch"'s
+# dinputs, and the singular some of its readers write (mapicx's layer.dinput)
+DINPUTS = ("dinputs", "dinput")
 
 
 def _kept(obj, attr, call):
     """``call()``'s result, or, where it returns None, the array it left in ``obj.<attr>`` at this call:
     "Neural Networks from Scratch"'s style (``self.output``, ``self.dinputs``) in a class of any name
-    (an ``Activation_ELU`` of your own). What an earlier call left there is not taken."""
-    before = getattr(obj, attr, None)
-    before = (before, before.copy()) if isinstance(before, np.ndarray) else (None, None)
+    (an ``Activation_ELU`` of your own). ``attr`` may be several names (``DINPUTS``): the first one this
+    call wrote. What an earlier call left there is not taken."""
+    names = (attr,) if isinstance(attr, str) else tuple(attr)
+    before = {}
+    for a in names:
+        b = getattr(obj, a, None)
+        before[a] = (b, b.copy()) if isinstance(b, np.ndarray) else (None, None)
     result = call()
-    after = getattr(obj, attr, None)
-    if result is None and isinstance(after, np.ndarray) and (after is not before[0] or not np.array_equal(
-            after, before[1], equal_nan=after.dtype.kind in "fc")):
-        return after
+    if result is not None:
+        return result
+    for a in names:
+        after = getattr(obj, a, None)
+        if isinstance(after, np.ndarray) and (after is not before[a][0] or not np.array_equal(
+                after, before[a][1], equal_nan=after.dtype.kind in "fc")):
+            return after
     return result
 
 

@@ -89,6 +89,9 @@ NNFS_DECAY = 0.1
 for _configs in NNFS_OPTIMIZERS.values():
     _configs.append((_configs[0][0], {**_configs[0][1], "decay": NNFS_DECAY}, _configs[0][2]))
 NNFS_CLASSES = set(NNFS_LAYERS) | set(NNFS_LOSSES) | set(NNFS_OPTIMIZERS)
+# its softmax-and-cross-entropy class under another spelling (ronet's Activation_Softmax_Loss_Cross_Entropy):
+# its backward takes the softmax's output, not the scores, so it is driven as the book's
+NNFS_COMBINED = re.compile(r"(?i:activation_?softmax_?loss_?(categorical_?)?cross_?entropy)")
 OPT_STEPS = 20
 SKIP_DIRS = {"__pycache__", "site-packages", "node_modules", "build", "dist"}
 LOOKS_USEFUL = re.compile(r"^\s*(def \w+_(forward|backward)\w*|def backprop\b|def \w+_(prime|derivative)\b"
@@ -411,6 +414,9 @@ def discover(modules, style="auto", only=None):
                     skipped.append((name, why))
                 else:
                     targets.append(Target(name, "optimizer", "model_optimizer", obj, where))
+            elif inspect.isclass(obj) and style in ("auto", "nnfs") and NNFS_COMBINED.fullmatch(name) and \
+                    name not in NNFS_CLASSES:       # the book's combined class, spelled otherwise (ronet's)
+                _nnfs_class(name, obj, targets, skipped, where, book="Activation_Softmax_Loss_CategoricalCrossentropy")
             elif inspect.isclass(obj) and style in OBJECTS and name not in KNOWN_CLASSES and \
                     (names := LC.methods(obj)):
                 # forward(prediction, target) and backward() (11-785's MSELoss, CrossEntropyLoss) or
@@ -738,18 +744,20 @@ def _list_states(target, values):
     return out
 
 
-def _nnfs_class(name, cls, targets, skipped, where):
-    need = "update_params" if name in NNFS_OPTIMIZERS else "backward"
+def _nnfs_class(name, cls, targets, skipped, where, book=None):
+    """``book``: the book's name of a class named otherwise."""
+    book = book or name
+    need = "update_params" if book in NNFS_OPTIMIZERS else "backward"
     if not callable(getattr(cls, need, None)):
-        skipped.append((name, f"named like the book's {name} but it has no {need}()"))
-    elif name in NNFS_OPTIMIZERS:
+        skipped.append((name, f"named like the book's {book} but it has no {need}()"))
+    elif book in NNFS_OPTIMIZERS:
         targets.append(Target(name, "optimizer", "nnfs", cls, where))
     else:
-        targets.append(Target(name, NNFS_LAYERS.get(name) or NNFS_LOSSES[name], "nnfs", cls, where))
+        targets.append(Target(name, NNFS_LAYERS.get(book) or NNFS_LOSSES[book], "nnfs", cls, where))
     # the losses' common base ``Loss`` defines regularization_loss (chapter 14 on): checked once, by its owner
     owner = next((c for c in cls.__mro__ if callable(vars(c).get("regularization_loss"))), None)
     label = owner and f"{owner.__name__}.regularization_loss"
-    if owner and name in NNFS_LOSSES and not any(t.name == label and t.obj is owner for t in targets):
+    if owner and book in NNFS_LOSSES and not any(t.name == label and t.obj is owner for t in targets):
         targets.append(Target(label, "regularization_loss", "nnfs", owner, where))
 
 
@@ -944,16 +952,15 @@ def _nnfs_loss(target):
         if target.kind == "softmax_loss":
             if callable(getattr(obj, "forward", None)):
                 loss, probs = obj.forward(x, y), obj.output
+                loss = loss if loss is None else np.mean(loss)     # the losses of each sample (ronet's): their mean
             else:
                 e = np.exp(x - x.max(axis=1, keepdims=True))
                 probs = e / e.sum(axis=1, keepdims=True)
                 labels = y.argmax(axis=1) if np.ndim(y) == 2 else y
                 loss = -np.mean(np.log(probs[np.arange(len(x)), labels]))
-            obj.backward(probs, y)
-        else:
-            loss = np.mean(obj.forward(x, y))
-            obj.backward(x, y)
-        return loss, obj.dinputs
+            return loss, LRB._kept(obj, LRB.DINPUTS, lambda: obj.backward(probs, y))
+        loss = np.mean(obj.forward(x, y))
+        return loss, LRB._kept(obj, LRB.DINPUTS, lambda: obj.backward(x, y))
     user.__name__ = target.name
     return user
 

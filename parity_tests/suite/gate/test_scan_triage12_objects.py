@@ -88,10 +88,119 @@ class CrossEntropy:
         return (e / e.sum(axis=1, keepdims=True) - np.eye(z.shape[1])[y]) / len(z)
 '''
 
+# "Neural Networks from Scratch"'s losses under other names (vanillanets, ronet): forward returns the
+# losses of each sample, backward leaves self.dinputs; the per-sample MSE as (N,) and (N, 1); the
+# combined softmax-and-loss class spelled otherwise (ronet's); layers leaving self.dinput (mapicx's)
+NNFS_OTHER_NAMES = '''import numpy as np
+
+
+class Loss:
+    def calculate(self, output, y):
+        return np.mean(self.forward(output, y))
+
+
+class CategoricalCrossEntropy(Loss):
+    def forward(self, y_pred, y_true):
+        samples = len(y_pred)
+        y_pred_clipped = np.clip(y_pred, 1e-7, 1 - 1e-7)
+        if len(y_true.shape) == 1:
+            correct_confidences = y_pred_clipped[range(samples), y_true]
+        else:
+            correct_confidences = np.sum(y_pred_clipped * y_true, axis=1)
+        return -np.log(correct_confidences)
+
+    def backward(self, dvalues, y_true):
+        samples = len(dvalues)
+        labels = len(dvalues[0])
+        if len(y_true.shape) == 1:
+            y_true = np.eye(labels)[y_true]
+        self.dinputs = -y_true / np.clip(dvalues, 1e-7, 1 - 1e-7)
+        self.dinputs = self.dinputs / samples
+
+
+class BinaryCrossEntropy(Loss):
+    def forward(self, y_pred, y_true):
+        y_pred_clipped = np.clip(y_pred, 1e-7, 1 - 1e-7)
+        sample_losses = -(y_true * np.log(y_pred_clipped) + (1 - y_true) * np.log(1 - y_pred_clipped))
+        return np.mean(sample_losses, axis=-1)
+
+    def backward(self, dvalues, y_true):
+        samples = len(dvalues)
+        outputs = len(dvalues[0])
+        clipped = np.clip(dvalues, 1e-7, 1 - 1e-7)
+        self.dinputs = -(y_true / clipped - (1 - y_true) / (1 - clipped)) / outputs
+        self.dinputs = self.dinputs / samples
+
+
+class MeanSquaredError:
+    def forward(self, y_pred, y_true):
+        return np.mean((y_true - y_pred) ** 2, axis=-1)
+
+    def backward(self, y_pred, y_true):
+        samples, outputs = y_pred.shape
+        return -2 * (y_true - y_pred) / outputs / samples
+
+
+class MeanSquaredErrorLoss(Loss):
+    def forward(self, y_pred, y_true):
+        return np.mean((y_true - y_pred) ** 2, axis=-1, keepdims=True)
+
+    def backward(self, y_pred, y_true):
+        samples, outputs = y_pred.shape
+        self.dinputs = -2 * (y_true - y_pred) / outputs / samples
+
+
+class Softmax:
+    def forward(self, input):
+        exp_values = np.exp(input - np.max(input, axis=1, keepdims=True))
+        self.output = exp_values / np.sum(exp_values, axis=1, keepdims=True)
+
+    def backward(self, dvalues):
+        self.dinput = np.empty_like(dvalues)
+        for index, (single_output, single_dvalues) in enumerate(zip(self.output, dvalues)):
+            single_output = single_output.reshape(-1, 1)
+            jacobian = np.diagflat(single_output) - single_output.dot(single_output.T)
+            self.dinput[index] = jacobian.dot(single_dvalues)
+
+
+class Relu:
+    def forward(self, input):
+        self.input = input
+        self.output = np.maximum(0, input)
+
+    def backward(self, dvalues):
+        self.dinput = dvalues.copy()
+        self.dinput[self.input <= 0] = 0
+
+
+class Activation_Softmax_Loss_Cross_Entropy:
+    def __init__(self):
+        self.activation = Softmax()
+        self.loss = CategoricalCrossEntropy()
+
+    def forward(self, inputs, y_true):
+        self.activation.forward(inputs)
+        self.output = self.activation.output
+        return self.loss.forward(self.output, y_true)
+
+    def backward(self, dvalues, y_true):
+        samples = len(dvalues)
+        if len(y_true.shape) == 2:
+            y_true = np.argmax(y_true, axis=1)
+        self.dinputs = dvalues.copy()
+        self.dinputs[range(samples), y_true] -= 1
+        self.dinputs = self.dinputs / samples
+'''
+
 # {form: (source, {component: verdict})}
 FORMS = {
     "getattr update(layer)": (GETATTR_UPDATE, {"SGD": "PASS", "Adam": "PASS"}),
     "optimise(w, g)": (OPTIMISE, {"SGD": "PASS", "Momentum": "PASS"}),
+    # the combined class clips the probabilities as the book's chapters 10-18 do: softmax_eps=clip
+    "nnfs, other names": (NNFS_OTHER_NAMES, {
+        "CategoricalCrossEntropy": "PASS", "BinaryCrossEntropy": "PASS", "MeanSquaredError": "PASS",
+        "MeanSquaredErrorLoss": "PASS", "Softmax": "PASS", "Relu": "PASS",
+        "Activation_Softmax_Loss_Cross_Entropy": "CONVENTION"}),
 }
 
 # {bug: (form, old, new, component, check (a prefix ending in *), why)}
@@ -108,6 +217,26 @@ BUGS = {
                                "self.momentum = 0.5 * self.momentum", "Momentum", "param:*", ""),
     "sgd's rate twice": ("optimise(w, g)", "return weights - self.learning_rate * grad_weights",
                          "return weights - 2 * self.learning_rate * grad_weights", "SGD", "param:*", ""),
+    "cce's 1/N": ("nnfs, other names", "        self.dinputs = self.dinputs / samples\n\n\nclass BinaryCrossEntropy",
+                  "        self.dinputs = self.dinputs\n\n\nclass BinaryCrossEntropy", "CategoricalCrossEntropy",
+                  "grad_input", "the mean's 1/N missing?"),
+    "bce's sign": ("nnfs, other names", "self.dinputs = -(y_true / clipped - (1 - y_true) / (1 - clipped)) / outputs",
+                   "self.dinputs = (y_true / clipped - (1 - y_true) / (1 - clipped)) / outputs",
+                   "BinaryCrossEntropy", "grad_input", ""),
+    "per-sample mse without 1/N": ("nnfs, other names", "        return -2 * (y_true - y_pred) / outputs / samples",
+                                   "        return -2 * (y_true - y_pred) / outputs", "MeanSquaredError",
+                                   "grad_input", "the mean's 1/N missing?"),
+    "per-sample mse (N, 1) without the square": (
+        "nnfs, other names", "return np.mean((y_true - y_pred) ** 2, axis=-1, keepdims=True)",
+        "return np.mean(np.abs(y_true - y_pred), axis=-1, keepdims=True)", "MeanSquaredErrorLoss", "forward", ""),
+    "relu's dinput at the kink": ("nnfs, other names", "self.dinput[self.input <= 0] = 0",
+                                  "self.dinput[self.input < 0] = 0", "Relu", "grad_input", ""),
+    "softmax's dinput: the diagonal alone": (
+        "nnfs, other names", "jacobian = np.diagflat(single_output) - single_output.dot(single_output.T)",
+        "jacobian = np.diagflat(single_output * (1 - single_output))", "Softmax", "grad_input", ""),
+    "combined class: y not subtracted": ("nnfs, other names", "self.dinputs[range(samples), y_true] -= 1",
+                                         "self.dinputs[range(samples), y_true] -= 0",
+                                         "Activation_Softmax_Loss_Cross_Entropy", "grad_input", ""),
 }
 
 
