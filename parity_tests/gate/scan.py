@@ -35,8 +35,9 @@ from . import samples as S
 from . import weight_optimizer as WO
 from .adapters import LIST_KINDS, check_component, kind_of, torch_loss
 from .api import UNBUILT, where
-from .compare import NOT_WRITTEN
+from .compare import NOT_WRITTEN, add_note
 from .definitions import NOT_RUN, PLANS, definitions_only
+from . import optimizer_check as OC
 from .optimizer_check import check_optimizer
 from .report import Report
 from .tolerance import Tolerance, tolerance_for
@@ -982,9 +983,14 @@ def _check_nnfs_optimizer(target, dtypes, cv, seed):
                 report.extend(Report([_error(target, f"{OPT_STEPS} steps", dtype, seed, np.zeros(()),
                                              f"building it raised {type(e).__name__}: {e}{where(e)}")]))
                 continue
-            report.extend(check_optimizer(opt, torch_cls, hyper, hints=False, steps=OPT_STEPS, dtype=dtype,
-                                          seed=_seed(seed, label), name=label, lr_factor=decay,
-                                          conventions=_applicable(cv, torch_cls)))
+            found = check_optimizer(opt, torch_cls, hyper, hints=False, steps=OPT_STEPS, dtype=dtype,
+                                    seed=_seed(seed, label), name=label, lr_factor=decay,
+                                    conventions=_applicable(cv, torch_cls))
+            if decay and not found.passed and not OC.hook(opt, "pre_update"):
+                for r in found.failures:
+                    add_note(r, "decay never applied: it has no pre_update_params() (nor another pre_update... "
+                                "method of no arguments), where the book sets current_learning_rate before each step")
+            report.extend(found)
     return report
 
 

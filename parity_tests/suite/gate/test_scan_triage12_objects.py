@@ -192,6 +192,41 @@ class Activation_Softmax_Loss_Cross_Entropy:
         self.dinputs = self.dinputs / samples
 '''
 
+# "Neural Networks from Scratch"'s Optimizer_SGD with its hook renamed pre_update_lr (vanillanets')
+PRE_UPDATE_LR = '''import numpy as np
+
+
+class Optimizer_SGD:
+    def __init__(self, learning_rate=1.0, decay=0., momentum=0.):
+        self.learning_rate = learning_rate
+        self.current_learning_rate = learning_rate
+        self.decay = decay
+        self.iterations = 0
+        self.momentum = momentum
+
+    def pre_update_lr(self):
+        if self.decay:
+            self.current_learning_rate = self.learning_rate * (1. / (1. + self.decay * self.iterations))
+
+    def update_params(self, layer):
+        if self.momentum:
+            if not hasattr(layer, 'weight_momentums'):
+                layer.weight_momentums = np.zeros_like(layer.weights)
+                layer.bias_momentums = np.zeros_like(layer.biases)
+            weight_updates = self.momentum * layer.weight_momentums - self.current_learning_rate * layer.dweights
+            layer.weight_momentums = weight_updates
+            bias_updates = self.momentum * layer.bias_momentums - self.current_learning_rate * layer.dbiases
+            layer.bias_momentums = bias_updates
+        else:
+            weight_updates = -self.current_learning_rate * layer.dweights
+            bias_updates = -self.current_learning_rate * layer.dbiases
+        layer.weights += weight_updates
+        layer.biases += bias_updates
+
+    def post_update_params(self):
+        self.iterations += 1
+'''
+
 # {form: (source, {component: verdict})}
 FORMS = {
     "getattr update(layer)": (GETATTR_UPDATE, {"SGD": "PASS", "Adam": "PASS"}),
@@ -201,6 +236,7 @@ FORMS = {
         "CategoricalCrossEntropy": "PASS", "BinaryCrossEntropy": "PASS", "MeanSquaredError": "PASS",
         "MeanSquaredErrorLoss": "PASS", "Softmax": "PASS", "Relu": "PASS",
         "Activation_Softmax_Loss_Cross_Entropy": "CONVENTION"}),
+    "pre_update_lr": (PRE_UPDATE_LR, {"Optimizer_SGD": "PASS"}),
 }
 
 # {bug: (form, old, new, component, check (a prefix ending in *), why)}
@@ -237,6 +273,10 @@ BUGS = {
     "combined class: y not subtracted": ("nnfs, other names", "self.dinputs[range(samples), y_true] -= 1",
                                          "self.dinputs[range(samples), y_true] -= 0",
                                          "Activation_Softmax_Loss_Cross_Entropy", "grad_input", ""),
+    "decay's step one ahead": ("pre_update_lr", "(1. + self.decay * self.iterations)",
+                               "(1. + self.decay * (self.iterations + 1))", "Optimizer_SGD", "param:*", ""),
+    "no pre-update hook": ("pre_update_lr", "def pre_update_lr(self):", "def before_step(self):", "Optimizer_SGD",
+                           "param:*", "decay never applied: it has no pre_update_params()"),
 }
 
 
