@@ -1228,7 +1228,10 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None, 
     grads_at = {c for k in weights for c in _grad_names(k)}      # dLdW made with W: not a weight of torch's layer
     held = {**weights, **{k: v for k, v in arrays.items() if k not in weights and k in built
                           and str(k).lower() not in grads_at}}
-    ref, then, told, eps = _reference(kind, held, x, g, out.shape, out, _scalars(obj)), None, None, None
+    scalars, slope = _scalars(obj), None
+    if kind == "leaky_relu" and not any(k in scalars for k in AR.SLOPES) and (slope := AR.slope_of(x, out)):
+        scalars = {**scalars, "negative_slope": slope}     # a slope no attribute holds (a literal 0.1): its output's
+    ref, then, told, eps = _reference(kind, held, x, g, out.shape, out, scalars), None, None, None
     if kind in ("batchnorm", "layernorm") and (found := NORM.reference(kind, weights, x, g, out, _scalars(obj))):
         ref, told, eps = found
     if ref is not None and _dense(held) and not _close(out, ref[0]):
@@ -1245,6 +1248,9 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None, 
         then = f"a convolution, then {then}" if then else None
     if ref is not None:
         c.add("forward", out, ref[0])
+        if slope:
+            told = f"torch (leaky_relu of slope {slope:g}, read from its output: no attribute of it holds the slope)"
+            c.results[-1].extra["slope"] = slope
         if not c.results[-1].passed and kind in OVERFLOW and not np.isfinite(out).all() and np.isfinite(ref[0]).all():
             _note(c.results[-1], OVERFLOW[kind])
         if then or told:
@@ -1254,6 +1260,7 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None, 
             _note(c.results[-1], ref[3])            # a BatchNorm's eps outside the square root...
         if dx is not None:
             c.add("grad_input", dx, ref[1])
+            c.results[-1].reference = told if slope else c.results[-1].reference
         for k in weights:
             if k in ref[2]:
                 c.add(f"grad_param:{_label(obj, k)}", grads[k], ref[2][k])

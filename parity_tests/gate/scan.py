@@ -1503,6 +1503,9 @@ def format_outcomes(outcomes, skipped, strict=False, quiet=False):
         if any(r.extra.get("one_nonzero") for r in o.report.results):
             verdict += (" (its backward is right for an output gradient with one nonzero entry, as cross-entropy "
                         "gives it, and for no other)")
+        if slopes := sorted({r.extra["slope"] for r in o.report.results if "slope" in r.extra}):
+            verdict += (f" (a leaky ReLU of slope {', '.join(f'{v:g}' for v in slopes)}, read from its output: no "
+                        "attribute of it holds the slope)")
         if any(r.extra.get("loss_only") for r in o.report.results):
             verdict += " (the loss value only: it returns no gradient)"
         if o.refused:

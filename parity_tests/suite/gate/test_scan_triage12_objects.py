@@ -227,6 +227,20 @@ class Optimizer_SGD:
         self.iterations += 1
 '''
 
+# vanillanets' LeakyReLU: its slope a literal 0.1 in forward and backward (the nnfs manner)
+LITERAL_SLOPE = '''import numpy as np
+
+
+class LeakyReLU:
+    def forward(self, inputs):
+        self.inputs = inputs
+        self.output = np.where(inputs > 0, inputs, 0.1 * inputs)
+
+    def backward(self, dvalues):
+        self.dinputs = dvalues.copy()
+        self.dinputs[self.inputs <= 0] *= 0.1
+'''
+
 # {form: (source, {component: verdict})}
 FORMS = {
     "getattr update(layer)": (GETATTR_UPDATE, {"SGD": "PASS", "Adam": "PASS"}),
@@ -237,6 +251,7 @@ FORMS = {
         "MeanSquaredErrorLoss": "PASS", "Softmax": "PASS", "Relu": "PASS",
         "Activation_Softmax_Loss_Cross_Entropy": "CONVENTION"}),
     "pre_update_lr": (PRE_UPDATE_LR, {"Optimizer_SGD": "PASS"}),
+    "literal slope": (LITERAL_SLOPE, {"LeakyReLU": "PASS"}),
 }
 
 # {bug: (form, old, new, component, check (a prefix ending in *), why)}
@@ -277,7 +292,18 @@ BUGS = {
                                "(1. + self.decay * (self.iterations + 1))", "Optimizer_SGD", "param:*", ""),
     "no pre-update hook": ("pre_update_lr", "def pre_update_lr(self):", "def before_step(self):", "Optimizer_SGD",
                            "param:*", "decay never applied: it has no pre_update_params()"),
+    "leaky relu: another slope in backward": ("literal slope", "self.dinputs[self.inputs <= 0] *= 0.1",
+                                              "self.dinputs[self.inputs <= 0] *= 0.01", "LeakyReLU", "grad_input",
+                                              "slope 0.1, read from its output"),
+    "leaky relu: no leak": ("literal slope", "np.where(inputs > 0, inputs, 0.1 * inputs)",
+                            "np.where(inputs > 0, inputs, 0.0 * inputs)", "LeakyReLU", "forward", ""),
 }
+
+
+def test_the_slope_read_from_the_output_is_said(tmp_path):
+    from parity_tests.gate.scan import format_outcomes
+    found, skipped = scan([write_files(tmp_path, {"nn.py": LITERAL_SLOPE})], dtypes=F64)
+    assert "PASS (a leaky ReLU of slope 0.1, read from its output" in format_outcomes(found, skipped, quiet=True)[0]
 
 
 def test_a_loss_class_with_a_gradient_only_is_listed(tmp_path):
