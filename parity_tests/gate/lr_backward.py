@@ -675,17 +675,22 @@ def _random_bias(*shape):
 
 
 def _construct(cls, kwargs):
-    """``cls(**kwargs)``; an ``input_shape`` of three numbers it cannot take is given as two, (H, W)."""
+    """``cls(**kwargs)``; an ``input_shape`` of three numbers it cannot take is given as two, (H, W), and
+    then as the numbers of units, ``input_shape`` D and ``output_shape`` H (aeronet's ``Dense(input_shape,
+    output_shape)`` of two integers)."""
     try:
         return _connected(cls(**kwargs))
     except USER as e:
         if "input_shape" not in kwargs:
             raise
         first = e
-    try:
-        return _connected(cls(**{**kwargs, "input_shape": IMAGE[1:]}))
-    except USER:
-        raise first from None
+    units = {"input_shape": D, **({"output_shape": H} if "output_shape" in kwargs else {})}
+    for other in ({"input_shape": IMAGE[1:]}, units):
+        try:
+            return _connected(cls(**{**kwargs, **other}))
+        except USER:
+            continue
+    raise first from None
 
 
 def _connected(obj):

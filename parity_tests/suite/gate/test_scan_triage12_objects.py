@@ -241,6 +241,28 @@ class LeakyReLU:
         self.dinputs[self.inputs <= 0] *= 0.1
 '''
 
+# aeronet's Dense(input_shape, output_shape), two integers; weights (out, in), columns, SGD inside backward
+DENSE_INTS = '''import numpy as np
+
+
+class Dense:
+    def __init__(self, input_shape, output_shape, learning_rate=0.05):
+        self.learning_rate = learning_rate
+        self.weights = np.random.uniform(-1, 1, (output_shape, input_shape))
+        self.bias = np.random.uniform(-1, 1, (output_shape, 1))
+
+    def forward(self, input):
+        self.input = input
+        return np.dot(self.weights, self.input) + self.bias
+
+    def backward(self, output_gradient):
+        weights_gradient = np.dot(output_gradient, self.input.T)
+        input_gradient = np.dot(self.weights.T, output_gradient)
+        self.weights -= self.learning_rate * weights_gradient
+        self.bias -= self.learning_rate * output_gradient
+        return input_gradient
+'''
+
 # {form: (source, {component: verdict})}
 FORMS = {
     "getattr update(layer)": (GETATTR_UPDATE, {"SGD": "PASS", "Adam": "PASS"}),
@@ -252,6 +274,7 @@ FORMS = {
         "Activation_Softmax_Loss_Cross_Entropy": "CONVENTION"}),
     "pre_update_lr": (PRE_UPDATE_LR, {"Optimizer_SGD": "PASS"}),
     "literal slope": (LITERAL_SLOPE, {"LeakyReLU": "PASS"}),
+    "dense of two integers": (DENSE_INTS, {"Dense": "PASS"}),
 }
 
 # {bug: (form, old, new, component, check (a prefix ending in *), why)}
@@ -297,6 +320,8 @@ BUGS = {
                                               "slope 0.1, read from its output"),
     "leaky relu: no leak": ("literal slope", "np.where(inputs > 0, inputs, 0.1 * inputs)",
                             "np.where(inputs > 0, inputs, 0.0 * inputs)", "LeakyReLU", "forward", ""),
+    "dense: the bias's rate forgotten": ("dense of two integers", "self.bias -= self.learning_rate * output_gradient",
+                                         "self.bias -= output_gradient", "Dense", "grad_param:bias", ""),
 }
 
 
