@@ -23,7 +23,7 @@ from torch_ref.losses import svm_loss as torch_svm_loss
 from torch_ref.mapping import Param, as_param
 
 from . import activation_reference as AR, conventions as conv
-from . import recurrent_reference as recurrent
+from . import dropout_object as DROPOUT, recurrent_reference as recurrent
 from .api import check_layer, check_loss
 from .lr_backward import DINPUTS, _generators
 from .report import Report
@@ -473,6 +473,14 @@ def _hyper(layer, *names, default=None):
     return default
 
 
+def _dropout_p(layer):
+    """A dropout's p: the book's ``p`` or ``dropout_ratio``, else an attribute named as a drop probability
+    (aeronet's ``probability``, ``rate``...) or as the keep probability (``keep_prob``: 1 - it), else 0.5."""
+    p = _hyper(layer, "p", "dropout_ratio")
+    found = DROPOUT.drop_of(layer.hyper) if p is None else None
+    return float(p) if p is not None else found[0] if found else 0.5
+
+
 def _pair(v):
     return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
 
@@ -579,7 +587,7 @@ def reference(layer, conventions=None, overrides=None):
         module = nn.GroupNorm(_hyper(layer, "G", "groups"), c, eps=_hyper(layer, "eps", default=1e-5))
         targets = {"gamma": Reshaped("weight", gamma.shape, (c,)), "beta": Reshaped("bias", gamma.shape, (c,))}
     elif kind == "dropout":
-        p_ = _hyper(layer, "p", "dropout_ratio", default=0.5)
+        p_ = _dropout_p(layer)
         keep = p_ if cv.get("dropout_p") == "keep" else 1 - p_
         module, targets = conv.SameMaskDropout(keep, layer.peek, classic=cv.get("dropout") == "classic"), {}
     elif kind == "conv":
@@ -823,7 +831,7 @@ def _keep_share(layer, cv, dtype, kwargs):
     its p stands for (1 - p; p under ``dropout_p=keep``): the values compared elsewhere are read from
     its own output, so a mask that keeps the wrong share (p for 1 - p, or everything) shows here."""
     from .compare import SHARE_SHAPE, failed, kept_share
-    p = float(_hyper(layer, "p", "dropout_ratio", default=0.5))
+    p = _dropout_p(layer)
     keep = p if cv.get("dropout_p") == "keep" else 1 - p
     meta = dict(component=layer.name, check="keep_share", dtype=dtype.name, sample=kwargs.get("sample", ""),
                 shape=SHARE_SHAPE, seed=kwargs.get("seed", 0))

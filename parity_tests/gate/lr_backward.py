@@ -460,6 +460,7 @@ def targets(name, cls, names, pairs):
                     return _made_ready(made) if ready else made
                 make.sized = any(k.lower() in SIZES for k in kwargs)  # built for input size D: try D-wide inputs
                 make.batched = opt                  # its input_shape leaves the batch out
+                make.kwargs = kwargs                # what it was built with (a dropout's rate)
                 return make
             make = maker(kwargs)
             windows, two_step = _windows_given(kwargs), not opt and _two_step(cls)

@@ -263,6 +263,43 @@ class Dense:
         return input_gradient
 '''
 
+# ronet's Dropout(dropout_rate), keeping 1 - rate under self.dropout_rate, in the nnfs manner (an eval
+# forward that sets self.output); aeronet's Dropout(probability=0.25), the drop probability
+RONET_DROPOUT = '''import numpy as np
+
+
+class Dropout:
+    def __init__(self, dropout_rate):
+        self.dropout_rate = 1 - dropout_rate
+
+    def forward(self, inputs, training=True):
+        self.inputs = inputs
+        if not training:
+            self.output = inputs.copy()
+            return
+        self.binary_mask = np.random.binomial(1, self.dropout_rate, inputs.shape) / self.dropout_rate
+        self.output = self.inputs * self.binary_mask
+
+    def backward(self, dvalues):
+        self.dinputs = dvalues * self.binary_mask
+'''
+
+AERONET_DROPOUT = '''import numpy as np
+
+
+class Dropout:
+    def __init__(self, probability=0.25):
+        self.probability = probability
+
+    def forward(self, input):
+        keep = 1 - self.probability
+        self.mask = np.random.binomial(1, keep, size=input.shape) / keep
+        return input * self.mask
+
+    def backward(self, output_gradient):
+        return output_gradient * self.mask
+'''
+
 # {form: (source, {component: verdict})}
 FORMS = {
     "getattr update(layer)": (GETATTR_UPDATE, {"SGD": "PASS", "Adam": "PASS"}),
@@ -275,6 +312,8 @@ FORMS = {
     "pre_update_lr": (PRE_UPDATE_LR, {"Optimizer_SGD": "PASS"}),
     "literal slope": (LITERAL_SLOPE, {"LeakyReLU": "PASS"}),
     "dense of two integers": (DENSE_INTS, {"Dense": "PASS"}),
+    "dropout keeping 1 - rate": (RONET_DROPOUT, {"Dropout": "PASS"}),
+    "dropout of probability": (AERONET_DROPOUT, {"Dropout": "PASS"}),
 }
 
 # {bug: (form, old, new, component, check (a prefix ending in *), why)}
@@ -322,6 +361,18 @@ BUGS = {
                             "np.where(inputs > 0, inputs, 0.0 * inputs)", "LeakyReLU", "forward", ""),
     "dense: the bias's rate forgotten": ("dense of two integers", "self.bias -= self.learning_rate * output_gradient",
                                          "self.bias -= output_gradient", "Dense", "grad_param:bias", ""),
+    "ronet dropout unscaled": ("dropout keeping 1 - rate", "inputs.shape) / self.dropout_rate",
+                               "inputs.shape)", "Dropout", "forward", "not divided by 1 - p"),
+    "ronet dropout draws the drop rate": ("dropout keeping 1 - rate",
+                                          "np.random.binomial(1, self.dropout_rate, inputs.shape)",
+                                          "np.random.binomial(1, 1 - self.dropout_rate, inputs.shape)",
+                                          "Dropout", "keep_share", ""),
+    "ronet dropout scales in eval": ("dropout keeping 1 - rate", "self.output = inputs.copy()",
+                                     "self.output = inputs * self.dropout_rate", "Dropout", "eval_forward", ""),
+    "aeronet dropout draws the probability": (
+        "dropout of probability", "self.mask = np.random.binomial(1, keep, size=input.shape) / keep",
+        "self.mask = np.random.binomial(1, self.probability, size=input.shape) / keep", "Dropout",
+        "keep_share", "p = 0.25"),
 }
 
 
