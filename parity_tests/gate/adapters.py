@@ -25,7 +25,7 @@ from torch_ref.mapping import Param, as_param
 from . import activation_reference as AR, conventions as conv
 from . import dropout_object as DROPOUT, recurrent_reference as recurrent
 from .api import check_layer, check_loss
-from .lr_backward import DINPUTS, _generators
+from .lr_backward import DINPUTS, _generators, _through_call
 from .report import Report
 
 PARAM_ROLES = {"w": "weight", "W": "weight", "weight": "weight", "weights": "weight", "b": "bias", "bias": "bias",
@@ -272,7 +272,9 @@ class ObjectLayer(_Adapter):
         return {k: getattr(self.obj, k) for k in BUFFER_NAMES if isinstance(getattr(self.obj, k, None), np.ndarray)}
 
     def _forward(self, x, training):
-        out = self.obj.forward(x, training) if self.takes_mode else self.obj.forward(x)
+        # called as its users call it where its __call__ does more than its forward (PyEZNet's local gradient)
+        fwd = self.obj if _through_call(type(self.obj), "forward") else self.obj.forward
+        out = fwd(x, training) if self.takes_mode else fwd(x)
         return self.obj.output if out is None and hasattr(self.obj, "output") else out
 
     def _backward(self, dout):

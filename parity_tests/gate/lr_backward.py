@@ -926,17 +926,34 @@ def _run(obj, names, x, g=None):
                 gen.bit_generator.state = type(gen.bit_generator)(FORWARD_SEED).state
         return {id(gen) for gen in found}
     held = seed()
-    fn = getattr(obj, names[0])
+    fwd = getattr(obj, names[0])
+    fn = obj if _through_call(type(obj), names[0]) else fwd
     x0 = np.array(x, copy=True) if isinstance(x, np.ndarray) else x
-    out = _kept(obj, "output", lambda: fn(x, **NORM.flag(fn)))    # a mode argument (eval=False, training=True)
+    out = _kept(obj, "output", lambda: fn(x, **NORM.flag(fwd)))   # a mode argument (eval=False, training=True)
     if seed() - held and isinstance(x, np.ndarray):
         # a generator it made at this forward from the OS's entropy (neuralnetlib's Dropout._get_rng()):
         # seeded now, and the forward run again with it, so that every run draws the same mask
         x[...] = x0
-        out = _kept(obj, "output", lambda: fn(x, **NORM.flag(fn)))
+        out = _kept(obj, "output", lambda: fn(x, **NORM.flag(fwd)))
     if g is None:
         return out
     return out, _backward(obj, names, x, g)
+
+
+def _through_call(cls, fwd):
+    """Whether its ``__call__`` (its class's or a base's) runs ``fwd`` and more besides (PyEZNet's
+    ``Diff_Func``: ``forward``, then ``self.grad = self.calc_Grad(x)``, which its backward reads): then the
+    object is called, as its users call it, not its forward."""
+    call = next((vars(c)["__call__"] for c in cls.__mro__[:-1] if "__call__" in vars(c)), None)
+    if not inspect.isfunction(call):
+        return False
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(call)))
+    except (OSError, TypeError, SyntaxError):
+        return False
+    calls = [n.func.attr for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+             and isinstance(n.func.value, ast.Name) and n.func.value.id == "self"]
+    return fwd in calls and any(c != fwd for c in calls)
 
 
 def _generators(obj, depth=2, seen=None):

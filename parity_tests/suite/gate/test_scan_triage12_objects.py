@@ -300,6 +300,52 @@ class Dropout:
         return output_gradient * self.mask
 '''
 
+# PyEZNet's Diff_Func: __call__ runs forward and then stores calc_Grad(x), which backward multiplies by
+CALL_LOCAL_GRAD = '''import numpy as np
+
+
+class Diff_Func:
+    def __init__(self):
+        self.cache = {}
+        self.grad = {}
+
+    def __call__(self, *arg, **kargs):
+        output = self.forward(*arg, **kargs)
+        self.grad = self.calc_Grad(*arg, **kargs)
+        return output
+
+    def forward(self, *arg, **kargs):
+        pass
+
+    def calc_Grad(self, *arg, **kargs):
+        pass
+
+    def backward(self, *arg, **kargs):
+        pass
+
+
+class Tanh(Diff_Func):
+    def forward(self, x):
+        return np.tanh(x)
+
+    def backward(self, dY):
+        return dY * self.grad['x']
+
+    def calc_Grad(self, x):
+        return {'x': 1.0 - np.tanh(x) ** 2}
+
+
+class Softplus(Diff_Func):
+    def forward(self, x):
+        return np.logaddexp(0, x)
+
+    def backward(self, dY):
+        return dY * self.grad['x']
+
+    def calc_Grad(self, x):
+        return {'x': 1 / (1 + np.exp(-x))}
+'''
+
 # {form: (source, {component: verdict})}
 FORMS = {
     "getattr update(layer)": (GETATTR_UPDATE, {"SGD": "PASS", "Adam": "PASS"}),
@@ -314,6 +360,7 @@ FORMS = {
     "dense of two integers": (DENSE_INTS, {"Dense": "PASS"}),
     "dropout keeping 1 - rate": (RONET_DROPOUT, {"Dropout": "PASS"}),
     "dropout of probability": (AERONET_DROPOUT, {"Dropout": "PASS"}),
+    "__call__ computes the local gradient": (CALL_LOCAL_GRAD, {"Tanh": "PASS", "Softplus": "PASS"}),
 }
 
 # {bug: (form, old, new, component, check (a prefix ending in *), why)}
@@ -373,6 +420,11 @@ BUGS = {
         "dropout of probability", "self.mask = np.random.binomial(1, keep, size=input.shape) / keep",
         "self.mask = np.random.binomial(1, self.probability, size=input.shape) / keep", "Dropout",
         "keep_share", "p = 0.25"),
+    "tanh's local gradient without the square": ("__call__ computes the local gradient",
+                                                 "return {'x': 1.0 - np.tanh(x) ** 2}",
+                                                 "return {'x': 1.0 - np.tanh(x)}", "Tanh", "grad_input", ""),
+    "softplus's local gradient of -x": ("__call__ computes the local gradient", "return {'x': 1 / (1 + np.exp(-x))}",
+                                        "return {'x': 1 / (1 + np.exp(x))}", "Softplus", "grad_input", ""),
 }
 
 
