@@ -346,6 +346,47 @@ class Softplus(Diff_Func):
         return {'x': 1 / (1 + np.exp(-x))}
 '''
 
+# multilayer-perceptron-from-scratch's Network: Nielsen's, its feedforward returning (a, activations, zs)
+TUPLE_FEEDFORWARD = '''import numpy as np
+
+
+class Network(object):
+    def __init__(self, layer_sizes):
+        self.num_layers = len(layer_sizes)
+        self.biases = [np.random.randn(y, 1) for y in layer_sizes[1:]]
+        self.weights = [np.random.randn(y, x) for x, y in zip(layer_sizes[:-1], layer_sizes[1:])]
+
+    def sigmoid(self, z):
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def sigmoid_prime(self, z):
+        return self.sigmoid(z) * (1 - self.sigmoid(z))
+
+    def feedforward(self, x):
+        a = x
+        activations = [x]
+        zs = []
+        for b, w in zip(self.biases, self.weights):
+            z = np.dot(w, a) + b
+            zs.append(z)
+            a = self.sigmoid(z)
+            activations.append(a)
+        return a, activations, zs
+
+    def backprop(self, x, y):
+        nabla_b = [np.zeros(b.shape) for b in self.biases]
+        nabla_w = [np.zeros(w.shape) for w in self.weights]
+        output, activations, zs = self.feedforward(x)
+        delta = (activations[-1] - y) * self.sigmoid_prime(zs[-1])
+        nabla_b[-1] = delta
+        nabla_w[-1] = np.dot(delta, activations[-2].transpose())
+        for l in range(2, self.num_layers):
+            delta = np.dot(self.weights[-l + 1].transpose(), delta) * self.sigmoid_prime(zs[-l])
+            nabla_b[-l] = delta
+            nabla_w[-l] = np.dot(delta, activations[-l - 1].transpose())
+        return (nabla_b, nabla_w)
+'''
+
 # {form: (source, {component: verdict})}
 FORMS = {
     "getattr update(layer)": (GETATTR_UPDATE, {"SGD": "PASS", "Adam": "PASS"}),
@@ -361,6 +402,7 @@ FORMS = {
     "dropout keeping 1 - rate": (RONET_DROPOUT, {"Dropout": "PASS"}),
     "dropout of probability": (AERONET_DROPOUT, {"Dropout": "PASS"}),
     "__call__ computes the local gradient": (CALL_LOCAL_GRAD, {"Tanh": "PASS", "Softplus": "PASS"}),
+    "feedforward returns a tuple": (TUPLE_FEEDFORWARD, {"Network": "PASS"}),
 }
 
 # {bug: (form, old, new, component, check (a prefix ending in *), why)}
@@ -425,6 +467,12 @@ BUGS = {
                                                  "return {'x': 1.0 - np.tanh(x)}", "Tanh", "grad_input", ""),
     "softplus's local gradient of -x": ("__call__ computes the local gradient", "return {'x': 1 / (1 + np.exp(-x))}",
                                         "return {'x': 1 / (1 + np.exp(x))}", "Softplus", "grad_input", ""),
+    "nielsen: the cost sum((a - y)**2)": ("feedforward returns a tuple", "delta = (activations[-1] - y) *",
+                                          "delta = 2 * (activations[-1] - y) *", "Network", "grad_param:*",
+                                          "2 times the gradient of the book's quadratic cost"),
+    "nielsen: no sigmoid_prime at the output": ("feedforward returns a tuple",
+                                                "delta = (activations[-1] - y) * self.sigmoid_prime(zs[-1])",
+                                                "delta = (activations[-1] - y)", "Network", "grad_param:*", ""),
 }
 
 
