@@ -480,6 +480,12 @@ def targets(name, cls, names, pairs):
                                 "either: its arguments are not ones parity scan can guess")
                 make = make or maker(kwargs)        # a failure of its own: said when it is checked
             found.append((label, _kind(name, layer=True), make))
+        supplied = [p.name for p in params if p.default is None and SUPPLIED.search(p.name)]
+        if supplied and "NoneType" in str(refused := _refuses(found[0][2], _kind(name, layer=True), names)):
+            # sinnn's Dense(neurons, weights_initialiser=None, optimiser=None): its Model.add() hands them over
+            return [], (f"a layer built as {name}({', '.join(p.name for p in params)}) that needs the "
+                        f"{' and '.join(supplied)} object{'s' * (len(supplied) > 1)} its model supplies: with "
+                        f"None it raised {type(refused).__name__}: {refused}")
         if (empty := _empty_container(found[0][2])):
             return [], (f"a container built empty ({empty} = []; Sequential().add(...) fills it): nothing to check "
                         "in it; its layers are checked where they are defined")
@@ -496,6 +502,10 @@ def targets(name, cls, names, pairs):
             return _construct(cls, {**fixed, **dict(zip(callables, (f, fp)))})
         found.append((f"{name}({f.__name__}, {fp.__name__})", _kind(f.__name__), make))
     return found, None
+
+
+# constructor arguments, None by default, that name an object a model hands its layers
+SUPPLIED = re.compile(r"(?i:optimi[sz]er|initiali[sz]er|init_?fn|regulari[sz]er)")
 
 
 def _ones(default):

@@ -476,6 +476,38 @@ BUGS = {
 }
 
 
+# sinnn's lazy Dense(neurons, weights_initialiser=None, optimiser=None): its Model.add() supplies both
+NEEDS_MODEL_OBJECTS = '''import numpy as np
+
+
+class Dense:
+    def __init__(self, neurons, weights_initialiser=None, optimiser=None):
+        self.neurons = neurons
+        self.weights = None
+        self.weights_initialiser = weights_initialiser
+        self.optimiser = optimiser
+
+    def forward(self, x):
+        if self.weights is None:
+            self.weights = self.weights_initialiser.initialise(x.shape[1] + 1, self.neurons)
+        self.input = np.hstack((np.ones((x.shape[0], 1)), x))
+        self.output = np.dot(self.input, self.weights)
+
+    def backward(self, grad_output):
+        grad_input = np.dot(grad_output, self.weights[1:, :].T)
+        grad_weights = np.dot(self.input.T, grad_output)
+        self.weights = self.optimiser.optimise(self.weights, grad_weights)
+        return grad_input
+'''
+
+
+def test_a_layer_needing_its_models_objects_is_listed(tmp_path):
+    found, skipped = scan([write_files(tmp_path, {"nn.py": NEEDS_MODEL_OBJECTS})], dtypes=F64)
+    assert not found and dict(skipped)["Dense"].startswith(
+        "a layer built as Dense(neurons, weights_initialiser, optimiser) that needs the weights_initialiser and "
+        "optimiser objects its model supplies"), skipped
+
+
 def test_the_slope_read_from_the_output_is_said(tmp_path):
     from parity_tests.gate.scan import format_outcomes
     found, skipped = scan([write_files(tmp_path, {"nn.py": LITERAL_SLOPE})], dtypes=F64)
