@@ -513,6 +513,12 @@ def _function(name, fn, namespace, targets, skipped, where):
                                   f"{', '.join(k for k in AR.KINDS if k != 'prelu')})"))
         elif not backs:
             skipped.append((name, f"no {m.group(1)}_backward{m.group(2)} beside it"))
+        elif other := _not_dout_cache(namespace[backs[0]]):
+            # zeronet's relu_forward(x) -> out, relu_backward(x, dout) -> {'x': dx}
+            skipped.append((name, f"its backward takes ({', '.join(other)}), the forward's inputs and the output "
+                                  f"gradient, not cs231n's (dout, cache): a {name} without a cache is not the form "
+                                  "parity scan drives"))
+            backs = []
         for b in backs if kind else ():
             label = name if b.endswith(m.group(2)) and not b.endswith("_alt") else f"{name}+{b}"
             targets.append(Target(label, kind, "cs231n", (fn, namespace[b]), where))
@@ -533,6 +539,18 @@ def _function(name, fn, namespace, targets, skipped, where):
         else:                                       # d2l's sgd(params, lr, batch_size) is another thing
             skipped.append((name, f"named like an update rule but its signature ({', '.join(params)}) is not "
                                   f"cs231n's {name}(w, dw, config=None)"))
+
+
+def _not_dout_cache(fn):
+    """The arguments of a ``*_backward`` that takes the forward's inputs first and no cache (zeronet's
+    ``linear_backward(x, weights, dout)``), or None for cs231n's ``(dout, cache)``."""
+    try:
+        args = list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return None
+    if len(args) >= 2 and "cache" not in args and not LRB._gradient_name(args[0]) and LRB._gradient_name(args[-1]):
+        return args
+    return None
 
 
 def _linear_classifier(name, cls):

@@ -508,6 +508,37 @@ def test_a_layer_needing_its_models_objects_is_listed(tmp_path):
         "optimiser objects its model supplies"), skipped
 
 
+# zeronet's cs231n names in another form: the forward returns out alone, the backward takes the forward's
+# inputs and dout and returns a dict
+NO_CACHE = '''import numpy as np
+
+
+def linear_forward(x, weights):
+    w, b = weights
+    return x.reshape(x.shape[0], -1).dot(w) + b
+
+
+def linear_backward(x, weights, dout):
+    w, b = weights
+    return {'x': dout.dot(w.T).reshape(x.shape), 'w': x.reshape(x.shape[0], -1).T.dot(dout), 'b': dout.sum(axis=0)}
+
+
+def relu_forward(x):
+    return x * (x > 0)
+
+
+def relu_backward(x, dout):
+    return {'x': dout * (x > 0)}
+'''
+
+
+def test_forwards_without_a_cache_are_listed_not_failed(tmp_path):
+    found, skipped = scan([write_files(tmp_path, {"nn.py": NO_CACHE})], dtypes=F64)
+    why = dict(skipped)
+    assert not found and why["relu_forward"].startswith("its backward takes (x, dout), the forward's inputs") and \
+        "not cs231n's (dout, cache)" in why["linear_forward"], skipped
+
+
 def test_the_slope_read_from_the_output_is_said(tmp_path):
     from parity_tests.gate.scan import format_outcomes
     found, skipped = scan([write_files(tmp_path, {"nn.py": LITERAL_SLOPE})], dtypes=F64)
