@@ -358,6 +358,8 @@ def discover(modules, style="auto", only=None):
                 # Denny Britz's build_model / calculate_loss over the module's X, y, epsilon, reg_lambda
                 targets.append(Target(name, "network" if name == "build_model" else "loss", "britz", dict(vars(mod)),
                                       where))
+            elif found and (why := _nested_layout(obj)):
+                skipped.append((name, why))                 # nnlib's parameters["W"][l]
             elif found:                                   # the Deep Learning Specialization's, by its argument names
                 targets.append(Target(name, found[0], "coursera", found[1], where))
             elif inspect.isfunction(obj) and style in ("auto", "coursera") and CS.checked_through(name, vars(mod)):
@@ -539,6 +541,22 @@ def _function(name, fn, namespace, targets, skipped, where):
         else:                                       # d2l's sgd(params, lr, batch_size) is another thing
             skipped.append((name, f"named like an update rule but its signature ({', '.join(params)}) is not "
                                   f"cs231n's {name}(w, dw, config=None)"))
+
+
+NESTED = re.compile(r"""\[\s*["'](W|b|dW|db)["']\s*\]\s*\[""")
+
+
+def _nested_layout(fn):
+    """Why a function named like the course's keeps its parameters as ``parameters["W"][l]`` (a dict per
+    kind, by layer: nnlib's), not the course's ``W1, b1, ...``, or None."""
+    try:
+        src = inspect.getsource(fn)
+    except (OSError, TypeError):
+        return None
+    if not NESTED.search(src):
+        return None
+    return ("parameters kept as parameters['W'][l], parameters['b'][l] (a dict per kind, by layer), not the course's "
+            "W1, b1, ... W{L}, b{L}: not the layout parity scan checks")
 
 
 def _not_dout_cache(fn):

@@ -539,6 +539,33 @@ def test_forwards_without_a_cache_are_listed_not_failed(tmp_path):
         "not cs231n's (dout, cache)" in why["linear_forward"], skipped
 
 
+# nnlib's course-named functions keeping parameters["W"][l]
+NESTED = '''import numpy as np
+
+
+def initialize_parameters(layers_dims):
+    parameters = dict(W={}, b={})
+    for l in range(1, len(layers_dims)):
+        parameters["W"][l] = np.random.randn(layers_dims[l], layers_dims[l - 1]) * np.sqrt(2 / layers_dims[l - 1])
+        parameters["b"][l] = np.zeros((layers_dims[l], 1))
+    return parameters
+
+
+def update_parameters(parameters, grads, learning_rate):
+    for l in range(len(parameters["W"])):
+        parameters["W"][l + 1] = parameters["W"][l + 1] - learning_rate * grads["dW"][l + 1]
+        parameters["b"][l + 1] = parameters["b"][l + 1] - learning_rate * grads["db"][l + 1]
+    return parameters
+'''
+
+
+def test_parameters_nested_by_kind_are_listed_not_failed(tmp_path):
+    found, skipped = scan([write_files(tmp_path, {"nn.py": NESTED})], dtypes=F64)
+    why = dict(skipped)
+    assert not found and all(why[n].startswith("parameters kept as parameters['W'][l]")
+                             for n in ("initialize_parameters", "update_parameters")), skipped
+
+
 def test_the_slope_read_from_the_output_is_said(tmp_path):
     from parity_tests.gate.scan import format_outcomes
     found, skipped = scan([write_files(tmp_path, {"nn.py": LITERAL_SLOPE})], dtypes=F64)
