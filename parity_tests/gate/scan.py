@@ -30,6 +30,7 @@ from . import layer_optimizer as LO
 from . import lr_backward as LRB
 from . import model_optimizer as MO
 from . import nielsen as NI
+from . import optimizer_check as OC
 from . import recurrent_reference as recurrent
 from . import samples as S
 from . import weight_optimizer as WO
@@ -37,7 +38,6 @@ from .adapters import LIST_KINDS, check_component, kind_of, torch_loss
 from .api import UNBUILT, where
 from .compare import NOT_WRITTEN, add_note
 from .definitions import NOT_RUN, PLANS, definitions_only
-from . import optimizer_check as OC
 from .optimizer_check import check_optimizer
 from .report import Report
 from .tolerance import Tolerance, tolerance_for
