@@ -3,6 +3,7 @@ function goes by (``Elu``, ``Activation_ELU``, ``elu_forward``), and torch's fun
 the hyperparameters the user's code keeps under its own names (an ELU's ``alpha``, a Hardtanh's
 ``min_val``), torch's defaults where it keeps none. One table for every style the scan reads.
 """
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -33,6 +34,18 @@ def gelu_is_tanh(want, xt, close):
     the caller's comparison); the exact one where neither or both fit."""
     exact = F.gelu(xt).detach().numpy()
     return want is not None and not close(want, exact) and close(want, F.gelu(xt, approximate="tanh").detach().numpy())
+
+
+def slope_of(x, out):
+    """The slope of a leaky ReLU read from its output (``out / x`` on the negative inputs, one number in
+    (0, 1) for all of them: a slope written as a literal, ``0.1 * inputs``), or None."""
+    x, out = np.asarray(x, dtype=np.float64), np.asarray(out, dtype=np.float64)
+    neg = x < -1e-3
+    if out.shape != x.shape or not neg.any():
+        return None
+    ratio = out[neg] / x[neg]
+    slope = float(np.median(ratio))
+    return slope if 0 < slope < 1 and np.allclose(ratio, slope, rtol=1e-9, atol=0) else None
 
 
 def torch_activation(kind, xt, hyper=None, tanh_gelu=False):

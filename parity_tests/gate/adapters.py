@@ -23,9 +23,9 @@ from torch_ref.losses import svm_loss as torch_svm_loss
 from torch_ref.mapping import Param, as_param
 
 from . import activation_reference as AR, conventions as conv
-from . import recurrent_reference as recurrent
+from . import dropout_object as DROPOUT, recurrent_reference as recurrent
 from .api import check_layer, check_loss
-from .lr_backward import _generators
+from .lr_backward import DINPUTS, _generators, _through_call
 from .report import Report
 
 PARAM_ROLES = {"w": "weight", "W": "weight", "weight": "weight", "weights": "weight", "b": "bias", "bias": "bias",
@@ -272,12 +272,15 @@ class ObjectLayer(_Adapter):
         return {k: getattr(self.obj, k) for k in BUFFER_NAMES if isinstance(getattr(self.obj, k, None), np.ndarray)}
 
     def _forward(self, x, training):
-        out = self.obj.forward(x, training) if self.takes_mode else self.obj.forward(x)
+        # called as its users call it where its __call__ does more than its forward (PyEZNet's local gradient)
+        fwd = self.obj if _through_call(type(self.obj), "forward") else self.obj.forward
+        out = fwd(x, training) if self.takes_mode else fwd(x)
         return self.obj.output if out is None and hasattr(self.obj, "output") else out
 
     def _backward(self, dout):
         dx = self.obj.backward(dout)
-        return self.obj.dinputs if dx is None and hasattr(self.obj, "dinputs") else dx
+        left = next((a for a in DINPUTS if hasattr(self.obj, a)), None)    # self.dinputs (or mapicx's dinput)
+        return getattr(self.obj, left) if dx is None and left else dx
 
 
 # "Deep Learning from Scratch 2": class name -> kind (its RNN and LSTM are one step; TimeRNN the sequence)
@@ -472,6 +475,14 @@ def _hyper(layer, *names, default=None):
     return default
 
 
+def _dropout_p(layer):
+    """A dropout's p: the book's ``p`` or ``dropout_ratio``, else an attribute named as a drop probability
+    (aeronet's ``probability``, ``rate``...) or as the keep probability (``keep_prob``: 1 - it), else 0.5."""
+    p = _hyper(layer, "p", "dropout_ratio")
+    found = DROPOUT.drop_of(layer.hyper) if p is None else None
+    return float(p) if p is not None else found[0] if found else 0.5
+
+
 def _pair(v):
     return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
 
@@ -578,7 +589,7 @@ def reference(layer, conventions=None, overrides=None):
         module = nn.GroupNorm(_hyper(layer, "G", "groups"), c, eps=_hyper(layer, "eps", default=1e-5))
         targets = {"gamma": Reshaped("weight", gamma.shape, (c,)), "beta": Reshaped("bias", gamma.shape, (c,))}
     elif kind == "dropout":
-        p_ = _hyper(layer, "p", "dropout_ratio", default=0.5)
+        p_ = _dropout_p(layer)
         keep = p_ if cv.get("dropout_p") == "keep" else 1 - p_
         module, targets = conv.SameMaskDropout(keep, layer.peek, classic=cv.get("dropout") == "classic"), {}
     elif kind == "conv":
@@ -822,7 +833,7 @@ def _keep_share(layer, cv, dtype, kwargs):
     its p stands for (1 - p; p under ``dropout_p=keep``): the values compared elsewhere are read from
     its own output, so a mask that keeps the wrong share (p for 1 - p, or everything) shows here."""
     from .compare import SHARE_SHAPE, failed, kept_share
-    p = float(_hyper(layer, "p", "dropout_ratio", default=0.5))
+    p = _dropout_p(layer)
     keep = p if cv.get("dropout_p") == "keep" else 1 - p
     meta = dict(component=layer.name, check="keep_share", dtype=dtype.name, sample=kwargs.get("sample", ""),
                 shape=SHARE_SHAPE, seed=kwargs.get("seed", 0))

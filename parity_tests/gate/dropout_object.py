@@ -15,7 +15,7 @@ import numpy as np
 from .compare import SHARE_SHAPE, add_note, kept_share
 
 DROP = ("p", "rate", "dropout_rate", "drop_rate", "dropout_ratio", "drop_prob", "dropout", "drop_probability",
-        "p_drop", "prob", "dropout_prob")
+        "p_drop", "prob", "dropout_prob", "probability")
 KEEP = ("keep_prob", "keep_rate", "keep", "keep_probability", "p_keep", "retain_prob", "keep_ratio")
 # constructor arguments, by name, and the value the scan builds the layer with
 BUILD = {**dict.fromkeys(DROP, 0.4), **dict.fromkeys(KEEP, 0.6)}
@@ -42,7 +42,9 @@ def check(c, make, names, x, out, hyper, cv):
     """The training forward, the share kept and the eval forward (see the module's docstring)."""
     from . import lr_backward as lrb                # its object helpers (it imports this module)
     from .norm_object import run_eval, to_eval
-    found = drop_of(hyper, cv)
+    # the value it was built with where its constructor took one by a dropout's name: what it keeps may be
+    # the other probability under the same name (ronet's self.dropout_rate = 1 - dropout_rate)
+    found = drop_of(getattr(make, "kwargs", {}), cv) or drop_of(hyper, cv)
     if found is None or not isinstance(out, np.ndarray) or out.shape != x.shape:
         return
     p, how = found

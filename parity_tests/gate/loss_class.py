@@ -32,6 +32,7 @@ from numpy_impl.gradcheck import numerical_gradient
 from .api import _Checks
 from .compare import add_note, constant_ratio
 from .forward_only import ALIASES
+from .lr_backward import DINPUTS, _kept
 from .samples import seed_for
 
 FORWARDS = ("forward", "loss", "__call__", "compute", "calculate", "compute_loss")       # nano-keras's compute_loss
@@ -227,7 +228,28 @@ def _expected(value, p, ref):
     if a.size == 1:
         return "mean", ref(torch.from_numpy(p), "mean").detach().numpy()
     none = ref(torch.from_numpy(p), "none").detach().numpy()
-    return ("none", none) if a.size == none.size and a.squeeze().shape == none.squeeze().shape else None
+    if a.size == none.size and a.squeeze().shape == none.squeeze().shape:
+        return "none", none
+    if none.ndim == 2 and a.size == p.shape[0] and a.squeeze().shape == (p.shape[0],):
+        # one per sample, the mean over its outputs ("Neural Networks from Scratch"'s MSE, (N,) or (N, 1))
+        return "sample", none.mean(axis=1)
+    return None
+
+
+def _reduced(ref, pt, reduction):
+    """torch's loss of ``pt`` as the forward returned it (``reduction`` as ``_expected`` says)."""
+    out = ref(pt, "none" if reduction == "sample" else reduction)
+    return out.mean(dim=1) if reduction == "sample" else out
+
+
+def _mean_of_losses(cls, reduction, g, mean, total):
+    """Whether a loss returning one per sample or element is judged by the gradient of their mean (``mean``)
+    rather than of their sum (``total``, ML-From-Scratch's unreduced losses): where its class has the
+    ``calculate`` of "Neural Networks from Scratch"'s base (the mean of what ``forward`` returns), where it
+    returns the mean over each sample's outputs (the book's MSE), and where its gradient is the mean's."""
+    if callable(getattr(cls, "calculate", None)) or reduction == "sample":
+        return True
+    return np.allclose(g, mean, rtol=1e-6, atol=1e-12) and not np.allclose(g, total, rtol=1e-6, atol=1e-12)
 
 
 def check(label, cls, names, k, seed=0, cv=None):
@@ -309,8 +331,13 @@ def _check(c, cls, names, k, p, t, ref, logits=False):
                               f"per sample or element), for a prediction of shape {p.shape}")
             return
         reduction, want = got
-        pt = torch.from_numpy(np.log(p) if logits else p.copy()).requires_grad_(True)
-        ref(torch.softmax(pt, 1) if logits else pt, reduction).sum().backward()
+
+        def torch_grad(total):                      # of the sum, or the mean, of what the forward returns
+            pt = torch.from_numpy(np.log(p) if logits else p.copy()).requires_grad_(True)
+            out = _reduced(ref, torch.softmax(pt, 1) if logits else pt, reduction)
+            (out.sum() if total == "sum" else out.mean()).backward()
+            return pt.grad.numpy()
+        want_grad, total = torch_grad("sum"), "sum"
         c.add("forward", np.asarray(value, dtype=np.float64).reshape(want.shape), want)
         ratio = None if c.results[-1].passed else constant_ratio(np.asarray(value, dtype=np.float64).reshape(-1),
                                                                   want.reshape(-1))
@@ -323,36 +350,43 @@ def _check(c, cls, names, k, p, t, ref, logits=False):
             add_note(c.results[-1], f"it is {ratio:.6g} times torch's, {what} (N={p.shape[0]}"
                                     f"{'' if k == 'binary_cross_entropy' else f', C={p.shape[1]}'}): {why}")
         fn = getattr(obj, names[1])
-        g = fn() if names[2] == "kept" else _call(fn, p_in, t_in, names[2] == "act")
+        # returned, or left in self.dinputs as "Neural Networks from Scratch"'s losses do (under any name)
+        g = _kept(obj, DINPUTS, lambda: fn() if names[2] == "kept" else _call(fn, p_in, t_in, names[2] == "act"))
         c.unchanged("the prediction", p, p_in)
         c.unchanged("the target", t, t_in)
         if g is None or np.shape(g) != p.shape:
             c.fail("grad_input", f"{names[1]} returned {'None' if g is None else f'shape {np.shape(g)}'}: expected the "
                                  f"loss's gradient in the prediction, shape {p.shape}")
             return
-        c.add("grad_input", np.asarray(g), pt.grad.numpy())
+        if reduction != "mean" and _mean_of_losses(cls, reduction, np.asarray(g, dtype=np.float64),
+                                                   mean := torch_grad("mean"), want_grad):
+            want_grad, total = mean, "mean"
+        c.add("grad_input", np.asarray(g), want_grad)
         if logits:
             c.results[-1].reference = "torch (the gradient in the logits z, softmax(z) = the probabilities given)"
+        elif total == "mean":
+            c.results[-1].reference = ("torch (the gradient of the mean of the losses its forward returns, one per "
+                                       + ("sample)" if reduction == "sample" or k == "cross_entropy" else "element)"))
         if names[2] == "act" and k == "mse":          # through a sigmoid output layer: z, y_pred = sigmoid(z)
             zt = torch.from_numpy(p.copy()).requires_grad_(True)
-            ref(torch.sigmoid(zt), reduction).sum().backward()
+            _reduced(ref, torch.sigmoid(zt), reduction).sum().backward()
             c.add("grad_input:through_sigmoid", np.asarray(_call(fn, Sigmoid()(p), t.copy(), (p.copy(), Sigmoid())),
                                                            dtype=np.float64), zt.grad.numpy())
             c.results[-1].reference = "torch (the gradient in z of the loss of sigmoid(z), act_fn a sigmoid)"
-        ratio = None if c.results[-1].passed else constant_ratio(np.asarray(g, dtype=np.float64), pt.grad.numpy())
+        ratio = None if c.results[-1].passed else constant_ratio(np.asarray(g, dtype=np.float64), want_grad)
         if ratio is not None and _factor(ratio):
             add_note(c.results[-1], f"it is {ratio:.6g} times torch's gradient of the "
-                                    + ("mean" if reduction == "mean" else "sum of the losses")
+                                    + ("mean" if reduction == "mean" else f"{total} of the losses")
                                     + (f" (N={p.shape[0]}: the mean's 1/N missing?)" if np.isclose(ratio, p.shape[0])
                                        else f" (C={p.shape[1]}: divided by N alone, where the loss is the mean over "
                                             "N*C elements?)" if _over(k) == "elements" and np.isclose(ratio, p.shape[1])
                                        else ""))
         q = np.log(p) if logits else p.copy()       # numerical_gradient moves q in place
 
-        def own():                                  # the sum of what its own forward returns
+        def own():                                  # the sum (or the mean) of what its own forward returns
             x = np.exp(q) / np.exp(q).sum(axis=1, keepdims=True) if logits else q.copy()
-            return np.array([np.sum(np.asarray(_call(getattr(cls(), names[0]), x, t.copy()),
-                                               dtype=np.float64))])
+            return np.array([(np.mean if total == "mean" else np.sum)(np.asarray(
+                _call(getattr(cls(), names[0]), x, t.copy()), dtype=np.float64))])
         c.add("fd:grad_input", np.asarray(g), numerical_gradient(own, q, np.ones(1)))
     except USER as e:                               # noqa: BLE001 -- the user's code
         c.crashed(e)

@@ -460,6 +460,7 @@ def targets(name, cls, names, pairs):
                     return _made_ready(made) if ready else made
                 make.sized = any(k.lower() in SIZES for k in kwargs)  # built for input size D: try D-wide inputs
                 make.batched = opt                  # its input_shape leaves the batch out
+                make.kwargs = kwargs                # what it was built with (a dropout's rate)
                 return make
             make = maker(kwargs)
             windows, two_step = _windows_given(kwargs), not opt and _two_step(cls)
@@ -479,6 +480,12 @@ def targets(name, cls, names, pairs):
                                 "either: its arguments are not ones parity scan can guess")
                 make = make or maker(kwargs)        # a failure of its own: said when it is checked
             found.append((label, _kind(name, layer=True), make))
+        supplied = [p.name for p in params if p.default is None and SUPPLIED.search(p.name)]
+        if supplied and "NoneType" in str(refused := _refuses(found[0][2], _kind(name, layer=True), names)):
+            # sinnn's Dense(neurons, weights_initialiser=None, optimiser=None): its Model.add() hands them over
+            return [], (f"a layer built as {name}({', '.join(p.name for p in params)}) that needs the "
+                        f"{' and '.join(supplied)} object{'s' * (len(supplied) > 1)} its model supplies: with "
+                        f"None it raised {type(refused).__name__}: {refused}")
         if (empty := _empty_container(found[0][2])):
             return [], (f"a container built empty ({empty} = []; Sequential().add(...) fills it): nothing to check "
                         "in it; its layers are checked where they are defined")
@@ -495,6 +502,10 @@ def targets(name, cls, names, pairs):
             return _construct(cls, {**fixed, **dict(zip(callables, (f, fp)))})
         found.append((f"{name}({f.__name__}, {fp.__name__})", _kind(f.__name__), make))
     return found, None
+
+
+# constructor arguments, None by default, that name an object a model hands its layers
+SUPPLIED = re.compile(r"(?i:optimi[sz]er|initiali[sz]er|init_?fn|regulari[sz]er)")
 
 
 def _ones(default):
@@ -675,17 +686,22 @@ def _random_bias(*shape):
 
 
 def _construct(cls, kwargs):
-    """``cls(**kwargs)``; an ``input_shape`` of three numbers it cannot take is given as two, (H, W)."""
+    """``cls(**kwargs)``; an ``input_shape`` of three numbers it cannot take is given as two, (H, W), and
+    then as the numbers of units, ``input_shape`` D and ``output_shape`` H (aeronet's ``Dense(input_shape,
+    output_shape)`` of two integers)."""
     try:
         return _connected(cls(**kwargs))
     except USER as e:
         if "input_shape" not in kwargs:
             raise
         first = e
-    try:
-        return _connected(cls(**{**kwargs, "input_shape": IMAGE[1:]}))
-    except USER:
-        raise first from None
+    units = {"input_shape": D, **({"output_shape": H} if "output_shape" in kwargs else {})}
+    for other in ({"input_shape": IMAGE[1:]}, units):
+        try:
+            return _connected(cls(**{**kwargs, **other}))
+        except USER:
+            continue
+    raise first from None
 
 
 def _connected(obj):
@@ -920,17 +936,34 @@ def _run(obj, names, x, g=None):
                 gen.bit_generator.state = type(gen.bit_generator)(FORWARD_SEED).state
         return {id(gen) for gen in found}
     held = seed()
-    fn = getattr(obj, names[0])
+    fwd = getattr(obj, names[0])
+    fn = obj if _through_call(type(obj), names[0]) else fwd
     x0 = np.array(x, copy=True) if isinstance(x, np.ndarray) else x
-    out = _kept(obj, "output", lambda: fn(x, **NORM.flag(fn)))    # a mode argument (eval=False, training=True)
+    out = _kept(obj, "output", lambda: fn(x, **NORM.flag(fwd)))   # a mode argument (eval=False, training=True)
     if seed() - held and isinstance(x, np.ndarray):
         # a generator it made at this forward from the OS's entropy (neuralnetlib's Dropout._get_rng()):
         # seeded now, and the forward run again with it, so that every run draws the same mask
         x[...] = x0
-        out = _kept(obj, "output", lambda: fn(x, **NORM.flag(fn)))
+        out = _kept(obj, "output", lambda: fn(x, **NORM.flag(fwd)))
     if g is None:
         return out
     return out, _backward(obj, names, x, g)
+
+
+def _through_call(cls, fwd):
+    """Whether its ``__call__`` (its class's or a base's) runs ``fwd`` and more besides (PyEZNet's
+    ``Diff_Func``: ``forward``, then ``self.grad = self.calc_Grad(x)``, which its backward reads): then the
+    object is called, as its users call it, not its forward."""
+    call = next((vars(c)["__call__"] for c in cls.__mro__[:-1] if "__call__" in vars(c)), None)
+    if not inspect.isfunction(call):
+        return False
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(call)))
+    except (OSError, TypeError, SyntaxError):
+        return False
+    calls = [n.func.attr for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+             and isinstance(n.func.value, ast.Name) and n.func.value.id == "self"]
+    return fwd in calls and any(c != fwd for c in calls)
 
 
 def _generators(obj, depth=2, seen=None):
@@ -961,20 +994,32 @@ def _backward(obj, names, x, g):
         except (ValueError, TypeError):
             ok = False
         return g * local if ok else local
-    return _kept(obj, "dinputs", lambda: fn(g, LR) if mode == "lr" else fn(x, g) if mode == "input" else fn(g))
+    return _kept(obj, DINPUTS, lambda: fn(g, LR) if mode == "lr" else fn(x, g) if mode == "input" else fn(g))
+
+
+# where a backward that returns nothing leaves the input gradient: "Neural Networks from Scratch"'s
+# dinputs, and the singular some of its readers write (mapicx's layer.dinput)
+DINPUTS = ("dinputs", "dinput")
 
 
 def _kept(obj, attr, call):
     """``call()``'s result, or, where it returns None, the array it left in ``obj.<attr>`` at this call:
     "Neural Networks from Scratch"'s style (``self.output``, ``self.dinputs``) in a class of any name
-    (an ``Activation_ELU`` of your own). What an earlier call left there is not taken."""
-    before = getattr(obj, attr, None)
-    before = (before, before.copy()) if isinstance(before, np.ndarray) else (None, None)
+    (an ``Activation_ELU`` of your own). ``attr`` may be several names (``DINPUTS``): the first one this
+    call wrote. What an earlier call left there is not taken."""
+    names = (attr,) if isinstance(attr, str) else tuple(attr)
+    before = {}
+    for a in names:
+        b = getattr(obj, a, None)
+        before[a] = (b, b.copy()) if isinstance(b, np.ndarray) else (None, None)
     result = call()
-    after = getattr(obj, attr, None)
-    if result is None and isinstance(after, np.ndarray) and (after is not before[0] or not np.array_equal(
-            after, before[1], equal_nan=after.dtype.kind in "fc")):
-        return after
+    if result is not None:
+        return result
+    for a in names:
+        after = getattr(obj, a, None)
+        if isinstance(after, np.ndarray) and (after is not before[a][0] or not np.array_equal(
+                after, before[a][1], equal_nan=after.dtype.kind in "fc")):
+            return after
     return result
 
 
@@ -1216,7 +1261,10 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None, 
     grads_at = {c for k in weights for c in _grad_names(k)}      # dLdW made with W: not a weight of torch's layer
     held = {**weights, **{k: v for k, v in arrays.items() if k not in weights and k in built
                           and str(k).lower() not in grads_at}}
-    ref, then, told, eps = _reference(kind, held, x, g, out.shape, out, _scalars(obj)), None, None, None
+    scalars, slope = _scalars(obj), None
+    if kind == "leaky_relu" and not any(k in scalars for k in AR.SLOPES) and (slope := AR.slope_of(x, out)):
+        scalars = {**scalars, "negative_slope": slope}     # a slope no attribute holds (a literal 0.1): its output's
+    ref, then, told, eps = _reference(kind, held, x, g, out.shape, out, scalars), None, None, None
     if kind in ("batchnorm", "layernorm") and (found := NORM.reference(kind, weights, x, g, out, _scalars(obj))):
         ref, told, eps = found
     if ref is not None and _dense(held) and not _close(out, ref[0]):
@@ -1233,6 +1281,9 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None, 
         then = f"a convolution, then {then}" if then else None
     if ref is not None:
         c.add("forward", out, ref[0])
+        if slope:
+            told = f"torch (leaky_relu of slope {slope:g}, read from its output: no attribute of it holds the slope)"
+            c.results[-1].extra["slope"] = slope
         if not c.results[-1].passed and kind in OVERFLOW and not np.isfinite(out).all() and np.isfinite(ref[0]).all():
             _note(c.results[-1], OVERFLOW[kind])
         if then or told:
@@ -1242,6 +1293,7 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None, 
             _note(c.results[-1], ref[3])            # a BatchNorm's eps outside the square root...
         if dx is not None:
             c.add("grad_input", dx, ref[1])
+            c.results[-1].reference = told if slope else c.results[-1].reference
         for k in weights:
             if k in ref[2]:
                 c.add(f"grad_param:{_label(obj, k)}", grads[k], ref[2][k])

@@ -27,6 +27,7 @@ import numpy as np
 import torch
 
 from .api import _Checks
+from .compare import add_note, constant_ratio
 from .report import Report
 from .samples import seed_for
 
@@ -186,7 +187,7 @@ def _check_one(c, cls, cost, kind, rng, one_hot, seed):
     x, y = _pair(rng, one_hot)
     ws, bs, forward = _torch_net(weights, biases)
     a_t = forward(x)
-    c.add("forward", net.feedforward(x.copy()), a_t.detach().numpy())
+    c.add("forward", _output(net.feedforward(x.copy())), a_t.detach().numpy())
     if cost is not None and callable(getattr(cost, "fn", None)):
         a = a_t.detach().numpy()
         c.add("cost.fn", np.asarray(cost.fn(a.copy(), y.copy()), dtype=np.float64),
@@ -208,6 +209,14 @@ def _check_one(c, cls, cost, kind, rng, one_hot, seed):
     for i, (w, b) in enumerate(zip(ws, bs)):
         c.add(f"grad_param:weights[{i}]", _at(nabla_w, i), w.grad.numpy())
         c.add(f"grad_param:biases[{i}]", _at(nabla_b, i), b.grad.numpy())
+    ratios = [constant_ratio(_at(nabla_w, i), w.grad.numpy()) for i, w in enumerate(ws)] + \
+        [constant_ratio(_at(nabla_b, i), b.grad.numpy()) for i, b in enumerate(bs)]
+    if kind == "quadratic" and all(r is not None and np.isclose(r, 2.0) for r in ratios):
+        for r in c.results:                         # the cost sum((a - y)**2), without the book's 1/2
+            if not r.check.startswith("grad_param:"):
+                continue
+            add_note(r, "it is 2 times the gradient of the book's quadratic cost 0.5 * |a - y|**2: that of "
+                        "sum((a - y)**2), the cost without the 1/2 (cost_derivative 2 * (a - y))?")
     # the third oracle: finite differences of the cost of its own feedforward
     for attr, grads in (("weights", nabla_w), ("biases", nabla_b)):
         for i, p in enumerate(getattr(net, attr)):
@@ -236,6 +245,14 @@ def _check_total_cost(c, net, weights, biases, kind, rng):
     c.add("total_cost", np.asarray(got, dtype=np.float64), want.numpy())
 
 
+def _output(out):
+    """Its network's output: what ``feedforward`` returns, or the first of a tuple it returns with the
+    activations (multilayer-perceptron-from-scratch's ``(a, activations, zs)``)."""
+    if isinstance(out, tuple) and out and isinstance(out[0], np.ndarray):
+        return out[0]
+    return out
+
+
 def _at(arrays, i):
     return np.asarray(arrays[i]) if isinstance(arrays, (list, tuple)) and i < len(arrays) else None
 
@@ -245,9 +262,9 @@ def _fd(net, p, x, y, kind):
     for idx in np.ndindex(p.shape):
         old = p[idx]
         p[idx] = old + FD_STEP
-        up = _cost_np(np.asarray(net.feedforward(x.copy())), y, kind)
+        up = _cost_np(np.asarray(_output(net.feedforward(x.copy()))), y, kind)
         p[idx] = old - FD_STEP
-        down = _cost_np(np.asarray(net.feedforward(x.copy())), y, kind)
+        down = _cost_np(np.asarray(_output(net.feedforward(x.copy()))), y, kind)
         p[idx] = old
         grad[idx] = (up - down) / (2 * FD_STEP)
     return grad

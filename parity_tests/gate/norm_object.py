@@ -93,9 +93,9 @@ def run_eval(c, obj, names, x, kw, how):
     """``(ran, its eval forward of a copy of x)``; ``ran`` False, with an ``eval_forward`` failure, where it
     raises (an output of None is compared, and fails, as any other)."""
     from .api import where
-    from .lr_backward import USER
-    try:
-        return True, getattr(obj, names[0])(x.copy(), **kw)
+    from .lr_backward import USER, _kept
+    try:                                            # returned, or left in self.output (the nnfs manner)
+        return True, _kept(obj, "output", lambda: getattr(obj, names[0])(x.copy(), **kw))
     except USER as e:                               # noqa: BLE001 -- the user's eval mode
         c.fail("eval_forward", f"its eval forward ({how}) raised {type(e).__name__}: {e}{where(e)}")
         return False, None

@@ -348,16 +348,32 @@ def _layer_step(optimizer, params, layers, g):
     for k, (layer, role) in layers.items():
         setattr(layer, plural[role], params[k])
         setattr(layer, "d" + plural[role], g[k].copy())
-    if callable(getattr(optimizer, "pre_update_params", None)):
-        optimizer.pre_update_params()
+    if pre := hook(optimizer, "pre_update"):
+        pre()
     for layer in dict.fromkeys(layer for layer, _ in layers.values()):
         optimizer.update_params(layer)
-    if callable(getattr(optimizer, "post_update_params", None)):
-        optimizer.post_update_params()
+    if post := hook(optimizer, "post_update"):
+        post()
     for k, (layer, role) in layers.items():
         new = getattr(layer, plural[role])
         if new is not params[k]:
             params[k][...] = new
+
+
+def hook(optimizer, prefix):
+    """Its bound method ``<prefix>_params()`` ("Neural Networks from Scratch"'s ``pre_update_params``), or
+    another of no arguments whose name begins with ``prefix`` (vanillanets' ``pre_update_lr``), or None."""
+    names = [f"{prefix}_params"] + sorted(n for n in dir(type(optimizer)) if n.startswith(prefix))
+    for n in names:
+        fn = getattr(optimizer, n, None)
+        if callable(fn):
+            try:
+                if not [p for p in inspect.signature(fn).parameters.values()
+                        if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]:
+                    return fn
+            except (TypeError, ValueError):
+                continue
+    return None
 
 
 def _list_step(optimizer, params, g):

@@ -31,12 +31,13 @@ from . import lr_backward as LRB
 from . import model_optimizer as MO
 from . import ng_ml as NG
 from . import nielsen as NI
+from . import optimizer_check as OC
 from . import recurrent_reference as recurrent
 from . import samples as S
 from . import weight_optimizer as WO
 from .adapters import LIST_KINDS, check_component, kind_of, torch_loss
 from .api import UNBUILT, where
-from .compare import NOT_WRITTEN
+from .compare import NOT_WRITTEN, add_note
 from .definitions import NOT_RUN, PLANS, definitions_only
 from .optimizer_check import check_optimizer
 from .report import Report
@@ -90,6 +91,9 @@ NNFS_DECAY = 0.1
 for _configs in NNFS_OPTIMIZERS.values():
     _configs.append((_configs[0][0], {**_configs[0][1], "decay": NNFS_DECAY}, _configs[0][2]))
 NNFS_CLASSES = set(NNFS_LAYERS) | set(NNFS_LOSSES) | set(NNFS_OPTIMIZERS)
+# its softmax-and-cross-entropy class under another spelling (ronet's Activation_Softmax_Loss_Cross_Entropy):
+# its backward takes the softmax's output, not the scores, so it is driven as the book's
+NNFS_COMBINED = re.compile(r"(?i:activation_?softmax_?loss_?(categorical_?)?cross_?entropy)")
 OPT_STEPS = 20
 SKIP_DIRS = {"__pycache__", "site-packages", "node_modules", "build", "dist"}
 LOOKS_USEFUL = re.compile(r"^\s*(def \w+_(forward|backward)\w*|def backprop\b|def \w+_(prime|derivative)\b"
@@ -357,6 +361,8 @@ def discover(modules, style="auto", only=None):
                 # Denny Britz's build_model / calculate_loss over the module's X, y, epsilon, reg_lambda
                 targets.append(Target(name, "network" if name == "build_model" else "loss", "britz", dict(vars(mod)),
                                       where))
+            elif found and (why := _nested_layout(obj)):
+                skipped.append((name, why))                 # nnlib's parameters["W"][l]
             elif found:                                   # the Deep Learning Specialization's, by its argument names
                 targets.append(Target(name, found[0], "coursera", found[1], where))
             elif inspect.isfunction(obj) and style in ("auto", "coursera") and CS.checked_through(name, vars(mod)):
@@ -420,6 +426,9 @@ def discover(modules, style="auto", only=None):
                     skipped.append((name, why))
                 else:
                     targets.append(Target(name, "optimizer", "model_optimizer", obj, where))
+            elif inspect.isclass(obj) and style in ("auto", "nnfs") and NNFS_COMBINED.fullmatch(name) and \
+                    name not in NNFS_CLASSES:       # the book's combined class, spelled otherwise (ronet's)
+                _nnfs_class(name, obj, targets, skipped, where, book="Activation_Softmax_Loss_CategoricalCrossentropy")
             elif inspect.isclass(obj) and style in OBJECTS and name not in KNOWN_CLASSES and \
                     (names := LC.methods(obj)):
                 # forward(prediction, target) and backward() (11-785's MSELoss, CrossEntropyLoss) or
@@ -484,7 +493,12 @@ def _unchecked_form(name, cls, modules=()):
         return (f"has {fwd[0]}() and {back[0]}(): not a form parity scan checks (it drives forward(x) with "
                 "backward(grad), the books' and courses' own forms, and the losses and optimizers described in "
                 "the README)")
-    update = own(("update", "step", "update_params", "apply_gradients"))
+    grads = [m for m in sorted({k for c in cls.__mro__[:-1] for k in vars(c)}) if callable(getattr(cls, m, None))
+             and not m.startswith("__") and re.search(r"grad|deriv|prime|backward", m, re.I)]
+    if not fwd and grads and LC.kind(name):         # sinnn's CrossEntropy.loss_gradient(z, y): no loss value
+        return (f"a loss class with {', '.join(m + '()' for m in grads)} but no loss value (forward, loss, __call__): "
+                "parity scan checks a loss class's value and its gradient together")
+    update = own(("update", "step", "update_params", "apply_gradients") + WO.UPDATES[1:])
     if update and OPTIMIZER_NAME.search(name) and not LRB._not_written(getattr(cls, update[0])):
         try:
             args = ", ".join(list(inspect.signature(getattr(cls, update[0])).parameters)[1:])
@@ -510,6 +524,12 @@ def _function(name, fn, namespace, targets, skipped, where):
                                   f"{', '.join(k for k in AR.KINDS if k != 'prelu')})"))
         elif not backs:
             skipped.append((name, f"no {m.group(1)}_backward{m.group(2)} beside it"))
+        elif other := _not_dout_cache(namespace[backs[0]]):
+            # zeronet's relu_forward(x) -> out, relu_backward(x, dout) -> {'x': dx}
+            skipped.append((name, f"its backward takes ({', '.join(other)}), the forward's inputs and the output "
+                                  f"gradient, not cs231n's (dout, cache): a {name} without a cache is not the form "
+                                  "parity scan drives"))
+            backs = []
         for b in backs if kind else ():
             label = name if b.endswith(m.group(2)) and not b.endswith("_alt") else f"{name}+{b}"
             targets.append(Target(label, kind, "cs231n", (fn, namespace[b]), where))
@@ -530,6 +550,34 @@ def _function(name, fn, namespace, targets, skipped, where):
         else:                                       # d2l's sgd(params, lr, batch_size) is another thing
             skipped.append((name, f"named like an update rule but its signature ({', '.join(params)}) is not "
                                   f"cs231n's {name}(w, dw, config=None)"))
+
+
+NESTED = re.compile(r"""\[\s*["'](W|b|dW|db)["']\s*\]\s*\[""")
+
+
+def _nested_layout(fn):
+    """Why a function named like the course's keeps its parameters as ``parameters["W"][l]`` (a dict per
+    kind, by layer: nnlib's), not the course's ``W1, b1, ...``, or None."""
+    try:
+        src = inspect.getsource(fn)
+    except (OSError, TypeError):
+        return None
+    if not NESTED.search(src):
+        return None
+    return ("parameters kept as parameters['W'][l], parameters['b'][l] (a dict per kind, by layer), not the course's "
+            "W1, b1, ... W{L}, b{L}: not the layout parity scan checks")
+
+
+def _not_dout_cache(fn):
+    """The arguments of a ``*_backward`` that takes the forward's inputs first and no cache (zeronet's
+    ``linear_backward(x, weights, dout)``), or None for cs231n's ``(dout, cache)``."""
+    try:
+        args = list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return None
+    if len(args) >= 2 and "cache" not in args and not LRB._gradient_name(args[0]) and LRB._gradient_name(args[-1]):
+        return args
+    return None
 
 
 def _linear_classifier(name, cls):
@@ -742,18 +790,20 @@ def _list_states(target, values):
     return out
 
 
-def _nnfs_class(name, cls, targets, skipped, where):
-    need = "update_params" if name in NNFS_OPTIMIZERS else "backward"
+def _nnfs_class(name, cls, targets, skipped, where, book=None):
+    """``book``: the book's name of a class named otherwise."""
+    book = book or name
+    need = "update_params" if book in NNFS_OPTIMIZERS else "backward"
     if not callable(getattr(cls, need, None)):
-        skipped.append((name, f"named like the book's {name} but it has no {need}()"))
-    elif name in NNFS_OPTIMIZERS:
+        skipped.append((name, f"named like the book's {book} but it has no {need}()"))
+    elif book in NNFS_OPTIMIZERS:
         targets.append(Target(name, "optimizer", "nnfs", cls, where))
     else:
-        targets.append(Target(name, NNFS_LAYERS.get(name) or NNFS_LOSSES[name], "nnfs", cls, where))
+        targets.append(Target(name, NNFS_LAYERS.get(book) or NNFS_LOSSES[book], "nnfs", cls, where))
     # the losses' common base ``Loss`` defines regularization_loss (chapter 14 on): checked once, by its owner
     owner = next((c for c in cls.__mro__ if callable(vars(c).get("regularization_loss"))), None)
     label = owner and f"{owner.__name__}.regularization_loss"
-    if owner and name in NNFS_LOSSES and not any(t.name == label and t.obj is owner for t in targets):
+    if owner and book in NNFS_LOSSES and not any(t.name == label and t.obj is owner for t in targets):
         targets.append(Target(label, "regularization_loss", "nnfs", owner, where))
 
 
@@ -950,16 +1000,15 @@ def _nnfs_loss(target):
         if target.kind == "softmax_loss":
             if callable(getattr(obj, "forward", None)):
                 loss, probs = obj.forward(x, y), obj.output
+                loss = loss if loss is None else np.mean(loss)     # the losses of each sample (ronet's): their mean
             else:
                 e = np.exp(x - x.max(axis=1, keepdims=True))
                 probs = e / e.sum(axis=1, keepdims=True)
                 labels = y.argmax(axis=1) if np.ndim(y) == 2 else y
                 loss = -np.mean(np.log(probs[np.arange(len(x)), labels]))
-            obj.backward(probs, y)
-        else:
-            loss = np.mean(obj.forward(x, y))
-            obj.backward(x, y)
-        return loss, obj.dinputs
+            return loss, LRB._kept(obj, LRB.DINPUTS, lambda: obj.backward(probs, y))
+        loss = np.mean(obj.forward(x, y))
+        return loss, LRB._kept(obj, LRB.DINPUTS, lambda: obj.backward(x, y))
     user.__name__ = target.name
     return user
 
@@ -981,9 +1030,14 @@ def _check_nnfs_optimizer(target, dtypes, cv, seed):
                 report.extend(Report([_error(target, f"{OPT_STEPS} steps", dtype, seed, np.zeros(()),
                                              f"building it raised {type(e).__name__}: {e}{where(e)}")]))
                 continue
-            report.extend(check_optimizer(opt, torch_cls, hyper, hints=False, steps=OPT_STEPS, dtype=dtype,
-                                          seed=_seed(seed, label), name=label, lr_factor=decay,
-                                          conventions=_applicable(cv, torch_cls)))
+            found = check_optimizer(opt, torch_cls, hyper, hints=False, steps=OPT_STEPS, dtype=dtype,
+                                    seed=_seed(seed, label), name=label, lr_factor=decay,
+                                    conventions=_applicable(cv, torch_cls))
+            if decay and not found.passed and not OC.hook(opt, "pre_update"):
+                for r in found.failures:
+                    add_note(r, "decay never applied: it has no pre_update_params() (nor another pre_update... "
+                                "method of no arguments), where the book sets current_learning_rate before each step")
+            report.extend(found)
     return report
 
 
@@ -1496,6 +1550,9 @@ def format_outcomes(outcomes, skipped, strict=False, quiet=False):
         if any(r.extra.get("one_nonzero") for r in o.report.results):
             verdict += (" (its backward is right for an output gradient with one nonzero entry, as cross-entropy "
                         "gives it, and for no other)")
+        if slopes := sorted({r.extra["slope"] for r in o.report.results if "slope" in r.extra}):
+            verdict += (f" (a leaky ReLU of slope {', '.join(f'{v:g}' for v in slopes)}, read from its output: no "
+                        "attribute of it holds the slope)")
         if any(r.extra.get("loss_only") for r in o.report.results):
             verdict += " (the loss value only: it returns no gradient)"
         for said in dict.fromkeys(r.extra["says"] for r in o.report.results if r.extra.get("says")):

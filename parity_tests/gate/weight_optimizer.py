@@ -42,11 +42,22 @@ def kind(name):
     return NAMES.get(re.sub(r"(optimi[sz]er|_)", "", name.lower()))
 
 
+UPDATES = ("update", "optimise", "optimize")      # sinnn's optimise(weights, grad_weights) -> new weights
+
+
 def recognise(name, cls):
-    """Whether ``cls`` is such an optimizer: named like one, ``update(w, grad)`` taking one weight and its
-    gradient and returning a value (the next weight)."""
-    update = getattr(cls, "update", None)
-    if kind(name) is None or not callable(update):
+    """Whether ``cls`` is such an optimizer: named like one, ``update(w, grad)`` (or ``optimise(w, grad)``)
+    taking one weight and its gradient and returning a value (the next weight)."""
+    return kind(name) is not None and _method(cls) is not None
+
+
+def _method(cls):
+    """The name of its update of one weight (``update``, ``optimise``), or None."""
+    return next((m for m in UPDATES if _updates_one(getattr(cls, m, None))), None)
+
+
+def _updates_one(update):
+    if not callable(update):
         return False
     try:
         required = [p.name for p in inspect.signature(update).parameters.values()
@@ -78,7 +89,7 @@ def _root(node):
 
 def _named(cls):
     """Whether its update takes the weight's name too (numpy-ml's)."""
-    return len([p for p in inspect.signature(cls.update).parameters.values()
+    return len([p for p in inspect.signature(getattr(cls, _method(cls))).parameters.values()
                 if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]) == 4
 
 
@@ -88,14 +99,14 @@ class _PerWeight:
     taking the weight's name, by the one optimizer, ``params[k] = opt.update(params[k], grads[k], k)``."""
 
     def __init__(self, opt):
-        self._proto, self._copies, self._named = opt, {}, _named(type(opt))
+        self._proto, self._copies, self._named, self._step = opt, {}, _named(type(opt)), _method(type(opt))
 
     def update(self, params, grads):
         for k, w in list(params.items()):
             if self._named:
-                new = self._proto.update(w, grads[k], k)
+                new = getattr(self._proto, self._step)(w, grads[k], k)
             else:
-                new = self._copies.setdefault(k, copy.deepcopy(self._proto)).update(w, grads[k])
+                new = getattr(self._copies.setdefault(k, copy.deepcopy(self._proto)), self._step)(w, grads[k])
             if new is not None:
                 params[k] = np.asarray(new)
 
