@@ -62,7 +62,7 @@ CONVENTIONS = {
     "dropout_p": (("keep",), ("dropout",), "scaling matches p read as the keep probability"),
     "inplace_dout": (("allowed",), ("*",), "backward overwrites the upstream gradient dout in place"),
     "adam_eps": (("folded",), ("adam",), "matches Adam with eps added before the bias correction"),
-    "softmax_eps": (("1e-7", "clip"), ("softmax_loss", "sigmoid_loss", "linear_softmax", "model"),
+    "softmax_eps": (("1e-7", "clip"), ("softmax_loss", "sigmoid_loss", "linear_softmax", "model", "cross_entropy_error"),
                     "the loss value matches -log(p_y + 1e-7) (1e-7) or -log(clip(p_y, 1e-7, 1 - 1e-7)) (clip)"),
     "svm_scale": (("mean",), ("svm_loss", "linear_svm"),
                   "the loss matches the hinge averaged over classes (MultiMarginLoss)"),

@@ -106,6 +106,26 @@ def _cross_entropy(y_hat, y):
     return F.nll_loss(torch.log(_t(y_hat)), _t(y).long(), reduction="none")
 
 
+def _cross_entropy_error(y, t, eps=None):
+    """"Deep Learning from Scratch"'s ``cross_entropy_error(y, t)``: the batch mean of -log y at the label,
+    ``t`` the labels or one-hot rows (the book's also takes one sample as a vector: not every user's does,
+    so no sample is one); with the ``softmax_eps`` convention the book's
+    ``-log(y + 1e-7)`` (or ``clip``)."""
+    p = _t(y).reshape(1, -1) if np.ndim(y) == 1 else _t(y)
+    t = np.asarray(t)
+    t = t.reshape(p.shape).argmax(axis=1) if t.size == p.numel() else t.reshape(-1)
+    py = p[torch.arange(len(p)), _t(t).long()]
+    if eps is not None:
+        py = py.clamp(1e-7, 1 - 1e-7) if eps == "clip" else py + float(eps)
+    return -torch.log(py).mean()
+
+
+def _one_hot_rows(n, c):
+    def draw(rng):
+        return np.eye(c)[rng.integers(0, c, n)]
+    return draw
+
+
 def _squared_loss(y_hat, y):
     yh = _t(y_hat)
     return (yh - _t(y).reshape(yh.shape)) ** 2 / 2
@@ -175,6 +195,13 @@ FUNCTIONS = {
                                          lambda y_true, y_pred: _grad_of(lambda p: _categorical(y_true, p), y_pred))
                                         for n in ((5, 1), (1, 6))],
     "cross_entropy": [("probabilities (6,4), labels", {"y_hat": _probs(6, 4), "y": _labels(6, 4)}, _cross_entropy)],
+    # "Deep Learning from Scratch"'s common/functions.py: y the network's probabilities, t the labels
+    "cross_entropy_error": [("probabilities (6,4), labels (6,)", {"y": _probs(6, 4), "t": _labels(6, 4)},
+                             _cross_entropy_error),
+                            ("probabilities (6,4), one-hot (6,4)", {"y": _probs(6, 4), "t": _one_hot_rows(6, 4)},
+                             _cross_entropy_error)],
+    "sum_squared_error": [(f"y {n}, t {n}", {"y": _randn(*n), "t": _randn(*n)},
+                           lambda y, t: F.mse_loss(_t(y), _t(t), reduction="sum") / 2) for n in ((10,), (4, 3))],
     "squared_loss": [("y_hat (6,1), y (6,)", {"y_hat": _randn(6, 1), "y": _randn(6)}, _squared_loss)],
     "linreg": [("X (6,3) w (3,1) b (1,)", {"X": _randn(6, 3), "w": _randn(3, 1), "b": _randn(1)},
                 lambda X, w, b: _t(X) @ _t(w) + _t(b))],
@@ -203,7 +230,7 @@ FUNCTIONS["softmax_columns"] = [(sample, args, lambda X: torch.softmax(_t(X), di
 # under --style lr-backward too: the activations and losses with their derivatives that style's layers use
 LR_BACKWARD = {"tanh", "tanh_prime", "sigmoid", "sigmoid_prime", "relu", "relu_prime", "softmax", "mse", "mse_prime",
                "binary_cross_entropy", "binary_cross_entropy_prime", "categorical_cross_entropy",
-               "categorical_cross_entropy_prime"}
+               "categorical_cross_entropy_prime", "sigmoid_derivative", "tanh_derivative", "relu_derivative"}
 # other names of an entry: Andrew Ng's Machine Learning course (sigmoidGradient), the long names of the
 # Independent Code's losses (aeronet's mean_squared_error), Keras's binary_crossentropy, and _derivative
 # for _prime (categorical cross-entropy has no Keras spelling here: Keras's takes a batch of rows, this
@@ -219,6 +246,15 @@ for _k in [k for k in SAME_AS if k in FUNCTIONS]:
     del SAME_AS[_k]                                 # the entry's own name
 # iamtrask's nonlin(x, deriv=False): the activation its output shows
 NONLIN = {"nonlin": ("sigmoid", "tanh", "relu")}
+# a derivative of its own under a blog's or a book's name: sigmoid_derivative, sigmoidDerivative, d_tanh,
+# dsigmoid, deriv_relu, sigmoid_grad ("Deep Learning from Scratch"), relu2deriv ("Grokking Deep Learning").
+# Its name does not say whether it takes z or the activation's output (x * (1 - x)): either passes, and the
+# verdict says which (_prime is Nielsen's and the Independent Code's, called with z: checked at z only)
+_ACTS, _AFTER, _BEFORE = "sigmoid|tanh|relu", r"(?:_?(?:derivative|deriv|der|grad|gradient|diff)|2deriv)", \
+    r"(?:d_?|der_|deriv_|derivative_(?:of_)?)"
+DERIVATIVE_NAME = re.compile(rf"(?i)(?P<a>{_ACTS}){_AFTER}|{_BEFORE}(?P<b>{_ACTS})")
+DERIVATIVE_DEF = rf"(?i:(?:{_ACTS}){_AFTER}|{_BEFORE}(?:{_ACTS}))"     # for the scan's look at a file
+EITHER_FORM = {f"{a}_derivative": f"{a}_prime" for a in ("sigmoid", "tanh", "relu")}
 # under --style coursera too: the course's own, and its utils' elementwise helpers (reg_utils.relu(x))
 COURSERA = {"compute_cost", "get_cost_value", "zero_pad", "conv_single_step", "relu", "sigmoid"}
 # d2l's from-scratch functions scan names but does not check: what it checks instead
@@ -236,12 +272,15 @@ OPTIONAL = {"mode": "max"}
 
 
 def entry(name, fn):
-    """The entry ``fn`` named ``name`` is checked as: its own name, another name of it (``SAME_AS``), or
+    """The entry ``fn`` named ``name`` is checked as: its own name, another name of it (``SAME_AS``), an
+    activation's derivative of either form (``EITHER_FORM``: ``sigmoid_derivative``, ``relu2deriv``...), or
     for ``nonlin`` the activation its output is (sigmoid, iamtrask's, when it is none of them); else None."""
     if name in FUNCTIONS:
         return name
     if name in SAME_AS:
         return SAME_AS[name]
+    if m := DERIVATIVE_NAME.fullmatch(name):
+        return f"{(m['a'] or m['b']).lower()}_derivative"
     if name not in NONLIN:
         return None
     x = np.linspace(-3.0, 3.0, 13)
@@ -328,6 +367,7 @@ def order_of_truth(fn):
 
 def takes(name, fn):
     """Whether ``fn`` can be called as the entry ``name`` is: at least its drawn arguments, by position."""
+    name = EITHER_FORM.get(name, name)
     if name not in FUNCTIONS:
         return False
     keys = list(FUNCTIONS[name][0][1])
@@ -351,6 +391,16 @@ def check(fn, name, dtypes=("float64", "float32"), conventions=None, seed=0, lab
     inputs unchanged."""
     cv = conventions or {}
     report = Report()
+    if name in EITHER_FORM:                         # sigmoid_derivative(x): at x, or of the output
+        act = name.split("_")[0]
+        for sample, spec, reference in FUNCTIONS[EITHER_FORM[name]]:
+            for dtype in map(np.dtype, dtypes):
+                s = seed_for(seed, EITHER_FORM[name], sample)
+                x = next(iter(spec.values()))(np.random.default_rng(s)).astype(dtype)
+                c = _Checks(None, component=label or name, dtype=dtype.name, sample=sample, shape=x.shape, seed=s)
+                _derivative_branch(c, fn, act, None, x, reference(x).numpy(), dtype, cv, label=label or name)
+                report.extend(c.report())
+        return report
     arity = len(arguments(fn))
     for sample, spec, reference in FUNCTIONS[name]:
         left_out = list(spec)[arity:]
@@ -394,33 +444,37 @@ def _call(c, check, fn, x, dtype, cv, **flag):
     return out
 
 
-def _derivative_branch(c, fn, name, flag, x, want, dtype, cv):
-    """``fn(x, flag=True)`` against torch's derivative at ``x``; for a sigmoid or a tanh, whose derivative
-    is a function of its output, also ``fn(fn(x), flag=True)``, as iamtrask calls ``nonlin(l1, deriv=True)``
-    (``x * (1 - x)`` of the sigmoid's output): either passes, and the verdict says which it is."""
-    check = f"{flag}=True"
-    out = _call(c, check, fn, x, dtype, cv, **{flag: True})
+def _derivative_branch(c, fn, name, flag, x, want, dtype, cv, label=None):
+    """``fn(x, flag=True)`` (``fn(x)`` when ``flag`` is None: ``sigmoid_derivative``, named ``label``)
+    against torch's derivative of the activation ``name`` at ``x``; for a sigmoid or a tanh, whose
+    derivative is a function of its output, also ``fn(fn(x), flag=True)``, as iamtrask calls
+    ``nonlin(l1, deriv=True)`` (``x * (1 - x)`` of the sigmoid's output): either passes, and the verdict
+    says which it is."""
+    check, flags = (f"{flag}=True", {flag: True}) if flag else ("forward", {})
+    call = f"{name}(x, {flag}=True)" if flag else f"{label}(x)"
+    said = f"{flag}=True" if flag else label
+    out = _call(c, check, fn, x, dtype, cv, **flags)
     if out is None:
         return
     c.add(check, out, want)
     if c.results[-1].passed:
-        c.results[-1].extra["says"] = f"{flag}=True: the derivative at its input x"
+        c.results[-1].extra["says"] = f"{said}: the derivative at its input x"
     elif f"{name}_prime" in OF_OUTPUT:
         failed = c.results.pop()
         y = FUNCTIONS[name][0][2](x).numpy().astype(dtype)           # torch's sigmoid(x) or tanh(x)
-        of_output = _call(c, check, fn, y, dtype, cv, **{flag: True})
+        of_output = _call(c, check, fn, y, dtype, cv, **flags)
         if of_output is not None:
             c.add(check, of_output, want)
             if c.results[-1].passed:
-                c.results[-1].extra["says"] = (f"{flag}=True: the derivative written for the output, "
-                                               f"right when called with {name}(x), as iamtrask calls nonlin(l1, deriv=True)")
+                c.results[-1].extra["says"] = f"{said}: the derivative written for the output, right when called " + (
+                    f"with {name}(x), as iamtrask calls nonlin(l1, deriv=True)" if flag else f"with {name}(x), not x")
                 return
             c.results.pop()
-        add_note(failed, f"{name}(x, {flag}=True) is neither {name}'s derivative at x nor, called with "
+        add_note(failed, f"{call} is neither {name}'s derivative at x nor, called with "
                          f"{name}(x), the derivative written for the output ({OF_OUTPUT[f'{name}_prime'][0]})")
         c.results.append(failed)
     else:
-        add_note(c.results[-1], f"{name}(x, {flag}=True) is not {name}'s derivative at x")
+        add_note(c.results[-1], f"{call} is not {name}'s derivative at x")
     if not isinstance(out, (float, int)):
         c.dtype(check, out, dtype)
 
@@ -442,7 +496,8 @@ def _one(c, fn, name, positional, args, reference, dtype, cv):
     if reference is None:                           # dropout: the mask is the user's, read from its output
         _dropout(c, out, args)
     else:
-        expected = reference(**args).numpy()
+        eps = {"eps": cv["softmax_eps"]} if name in EPS and "softmax_eps" in cv else {}
+        expected = reference(**args, **eps).numpy()
         c.add("forward", out, expected.mean() if name == "cross_entropy" and np.ndim(out) == 0 else expected)
         if name == "softmax" and not c.results[-1].passed:
             _softmax_axis(c.results[-1], out, positional[0])
@@ -456,6 +511,8 @@ def _one(c, fn, name, positional, args, reference, dtype, cv):
         c.unchanged(f"the argument {k}", v, args[k])
 
 
+# the losses whose reference takes the softmax_eps convention (the book's -log(y + 1e-7))
+EPS = {"cross_entropy_error"}
 # a derivative written in terms of the activation's output, right when given sigmoid(z), not z
 OF_OUTPUT = {"sigmoid_prime": ("s * (1 - s)", lambda s: s * (1 - s)), "tanh_prime": ("1 - t**2", lambda t: 1 - t * t)}
 
@@ -472,7 +529,8 @@ def _of_output(result, name, out, x, label=None):
 
 
 # the losses whose value or derivative is often written with another constant: what torch's is
-SCALED = {"mse": "mean of the squares", "mse_prime": "derivative of the mean of the squares",
+SCALED = {"cross_entropy_error": "mean over the batch", "sum_squared_error": "half the sum of the squares",
+          "mse": "mean of the squares", "mse_prime": "derivative of the mean of the squares",
           "binary_cross_entropy": "mean over the elements", "binary_cross_entropy_prime":
           "derivative of the mean over the elements"}
 

@@ -99,7 +99,7 @@ SKIP_DIRS = {"__pycache__", "site-packages", "node_modules", "build", "dist"}
 LOOKS_USEFUL = re.compile(r"^\s*(def \w+_(forward|backward)\w*|def backprop\b|def \w+_(prime|derivative)\b"
                           r"|def (build_model\(\s*nn_hdim|calculate_loss\(\s*model|backward_propagate_error)\b"
                           r"|def ((svm|softmax)_loss\w*|sgd|sgd_momentum|rmsprop|adam)\b"
-                          r"|def (" + "|".join(sorted(FO.FUNCTIONS)) + r")\b"
+                          r"|def (" + "|".join(sorted(FO.FUNCTIONS)) + r")\b|def " + FO.DERIVATIVE_DEF + r"\("
                           r"|def (" + "|".join(sorted(CS.NAMES)) + r")\b"
                           r"|def (" + "|".join(sorted(set(FO.SAME_AS) | set(FO.NONLIN) | set(NG.COSTS)
                                                   | set(NG.UNCHECKED) | {"nnCostFunction"})) + r")\b"

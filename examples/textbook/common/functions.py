@@ -6,6 +6,16 @@ def sigmoid(x):
     return 1 / (1 + np.exp(-x))
 
 
+def sigmoid_grad(x):
+    return (1.0 - sigmoid(x)) * sigmoid(x)
+
+
+def relu_grad(x):
+    grad = np.zeros_like(x)
+    grad[x >= 0] = 1
+    return grad
+
+
 def softmax(x):
     x = x - np.max(x, axis=-1, keepdims=True)
     return np.exp(x) / np.sum(np.exp(x), axis=-1, keepdims=True)
@@ -19,3 +29,7 @@ def cross_entropy_error(y, t):
         t = t.argmax(axis=1)
     batch_size = y.shape[0]
     return -np.sum(np.log(y[np.arange(batch_size), t] + 1e-7)) / batch_size
+
+
+def sum_squared_error(y, t):
+    return 0.5 * np.sum((y - t) ** 2)

@@ -99,14 +99,17 @@ def test_cs231n_folder_every_component_recognised_and_correct(cs231n_outcomes):
 def test_textbook_common_folder_with_cross_imports(textbook_outcomes):
     outcomes, skipped = textbook_outcomes
     v = verdicts(outcomes)
-    assert set(v) == {"Affine", "Relu", "Sigmoid", "SoftmaxWithLoss", "BatchNormalization", "Dropout", "Convolution",
+    assert set(v) == {"cross_entropy_error", "Affine", "Relu", "Sigmoid", "SoftmaxWithLoss", "BatchNormalization",
+                      "Dropout", "Convolution",
                       "Pooling", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam", "TwoLayerNet",
-                      "SimpleConvNet", "MultiLayerNetExtend", "sigmoid", "softmax"}, sorted(v)   # functions.py
+                      "SimpleConvNet", "MultiLayerNetExtend", "sigmoid", "softmax", "sigmoid_grad", "relu_grad",
+                      "sum_squared_error"}, sorted(v)   # functions.py
     conventions = {k: c for k, (verdict, c) in v.items() if verdict == "CONVENTION"}
     assert conventions == {"BatchNormalization": {"running_var": "biased"}, "Dropout": {"dropout": "classic"},
                            "SoftmaxWithLoss": {"softmax_eps": "1e-7"}, "Adam": {"adam_eps": "folded"},
                            "TwoLayerNet": {"softmax_eps": "1e-7"}, "SimpleConvNet": {"softmax_eps": "1e-7"},
-                           "MultiLayerNetExtend": {"reg": "half", "softmax_eps": "1e-7"}}, conventions
+                           "MultiLayerNetExtend": {"reg": "half", "softmax_eps": "1e-7"},
+                           "cross_entropy_error": {"softmax_eps": "1e-7"}}, conventions
     # its use_batchnorm=True: checked once more with gamma_i, beta_i, in training mode, eps 10e-7
     extend = next(o for o in outcomes if o.target.name == "MultiLayerNetExtend")
     assert {"grad_param:gamma1", "grad_param:beta2"} <= {r.check for r in extend.report.results if r.passed}
@@ -598,11 +601,15 @@ def test_the_books_chapter_4_network_sigmoid_and_softmax_output(tmp_path):
     (tmp_path / "ch04").mkdir()
     (tmp_path / "ch04" / "two_layer_net.py").write_text(BOOK_CH04)
     outcomes, _ = scan([str(tmp_path / "ch04")], dtypes=F64)
-    assert verdicts(outcomes) == {"TwoLayerNet": ("CONVENTION", {"softmax_eps": "1e-7"})}
-    assert all("(sigmoid, softmax output)" in r.sample for r in outcomes[0].report.results)
+    assert verdicts(outcomes) == {"TwoLayerNet": ("CONVENTION", {"softmax_eps": "1e-7"}),
+                                  "sigmoid_grad": ("PASS", {})}      # the file's own helper, checked too
+    net = next(o for o in outcomes if o.target.name == "TwoLayerNet")
+    assert all("(sigmoid, softmax output)" in r.sample for r in net.report.results)
     (tmp_path / "ch04" / "two_layer_net.py").write_text(BOOK_CH04.replace(
         "return (1.0 - sigmoid(x)) * sigmoid(x)", "return (1.0 - sigmoid(x))"))
     outcomes, _ = scan([str(tmp_path / "ch04")], dtypes=F64)
+    assert verdicts(outcomes)["sigmoid_grad"][0] == "FAIL"
+    outcomes = [o for o in outcomes if o.target.name == "TwoLayerNet"]
     o = outcomes[0]
     assert o.verdict == "FAIL" and o.convention == {"softmax_eps": "1e-7"}
     assert {r.check for r in o.report.failures} == {"grad_param:W1", "grad_param:b1"}
