@@ -195,6 +195,13 @@ FUNCTIONS = {
                                          lambda y_true, y_pred: _grad_of(lambda p: _categorical(y_true, p), y_pred))
                                         for n in ((5, 1), (1, 6))],
     "cross_entropy": [("probabilities (6,4), labels", {"y_hat": _probs(6, 4), "y": _labels(6, 4)}, _cross_entropy)],
+    # Keras's spellings, a batch of rows: each row's -sum(y_true * log(y_pred)) (a scalar return: their mean)
+    "categorical_crossentropy": [("y_true (6,4) one-hot, y_pred (6,4) probabilities",
+                                  {"y_true": _one_hot_rows(6, 4), "y_pred": _probs(6, 4)},
+                                  lambda y_true, y_pred: _cross_entropy(y_pred, np.argmax(y_true, axis=1)))],
+    "sparse_categorical_crossentropy": [("y_true (6,) labels, y_pred (6,4) probabilities",
+                                         {"y_true": _labels(6, 4), "y_pred": _probs(6, 4)},
+                                         lambda y_true, y_pred: _cross_entropy(y_pred, y_true))],
     # "Deep Learning from Scratch"'s common/functions.py: y the network's probabilities, t the labels
     "cross_entropy_error": [("probabilities (6,4), labels (6,)", {"y": _probs(6, 4), "t": _labels(6, 4)},
                              _cross_entropy_error),
@@ -233,8 +240,8 @@ LR_BACKWARD = {"tanh", "tanh_prime", "sigmoid", "sigmoid_prime", "relu", "relu_p
                "categorical_cross_entropy_prime", "sigmoid_derivative", "tanh_derivative", "relu_derivative"}
 # other names of an entry: Andrew Ng's Machine Learning course (sigmoidGradient), the long names of the
 # Independent Code's losses (aeronet's mean_squared_error), Keras's binary_crossentropy, and _derivative
-# for _prime (categorical cross-entropy has no Keras spelling here: Keras's takes a batch of rows, this
-# entry one sample, a column or a row)
+# for _prime (Keras's categorical_crossentropy is an entry of its own: it takes a batch of rows, the
+# Independent Code's categorical_cross_entropy one sample, a column or a row)
 SAME_AS = {"sigmoidGradient": "sigmoid_prime",
            **{f"{long}{end}": f"{short}{'_prime' if end else ''}"
               for long, short in (("mean_squared_error", "mse"), ("mse", "mse"),
@@ -498,7 +505,8 @@ def _one(c, fn, name, positional, args, reference, dtype, cv):
     else:
         eps = {"eps": cv["softmax_eps"]} if name in EPS and "softmax_eps" in cv else {}
         expected = reference(**args, **eps).numpy()
-        c.add("forward", out, expected.mean() if name == "cross_entropy" and np.ndim(out) == 0 else expected)
+        expected = expected.mean() if name in PER_SAMPLE and np.ndim(out) == 0 else expected
+        c.add("forward", out, expected)
         if name == "softmax" and not c.results[-1].passed:
             _softmax_axis(c.results[-1], out, positional[0])
         if name in OF_OUTPUT and not c.results[-1].passed:
@@ -511,6 +519,8 @@ def _one(c, fn, name, positional, args, reference, dtype, cv):
         c.unchanged(f"the argument {k}", v, args[k])
 
 
+# the losses whose reference is per sample: a function returning one number is compared with their mean
+PER_SAMPLE = {"cross_entropy", "categorical_crossentropy", "sparse_categorical_crossentropy"}
 # the losses whose reference takes the softmax_eps convention (the book's -log(y + 1e-7))
 EPS = {"cross_entropy_error"}
 # a derivative written in terms of the activation's output, right when given sigmoid(z), not z
@@ -529,7 +539,8 @@ def _of_output(result, name, out, x, label=None):
 
 
 # the losses whose value or derivative is often written with another constant: what torch's is
-SCALED = {"cross_entropy_error": "mean over the batch", "sum_squared_error": "half the sum of the squares",
+SCALED = {"cross_entropy_error": "mean over the batch", "categorical_crossentropy": "mean over the batch",
+          "sparse_categorical_crossentropy": "mean over the batch", "sum_squared_error": "half the sum of the squares",
           "mse": "mean of the squares", "mse_prime": "derivative of the mean of the squares",
           "binary_cross_entropy": "mean over the elements", "binary_cross_entropy_prime":
           "derivative of the mean over the elements"}

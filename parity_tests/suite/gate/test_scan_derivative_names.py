@@ -2,8 +2,9 @@
 (``sigmoid_derivative``, ``dsigmoid``, ``d_tanh``, ``relu2deriv``, "Deep Learning from Scratch"'s
 ``sigmoid_grad``): checked at its input or, written for the output (``x * (1 - x)``), called with the
 activation's output, the verdict saying which; and the book's ``cross_entropy_error`` and
-``sum_squared_error`` from its common/functions.py. Each correct form passes (the book's ``+ 1e-7`` as
-the convention it is); each seeded bug fails at its component."""
+``sum_squared_error`` from its common/functions.py, and Keras's spellings ``categorical_crossentropy`` and
+``sparse_categorical_crossentropy`` over a batch of rows. Each correct form passes (the book's ``+ 1e-7``
+as the convention it is); each seeded bug fails at its component."""
 import pytest
 
 from parity_tests.gate.scan import format_outcomes, scan
@@ -135,6 +136,40 @@ def test_the_books_losses_are_checked_its_epsilon_a_convention(tmp_path):
 def test_a_wrong_book_loss_fails(tmp_path, name, old, new, note):
     assert old in BOOK
     outcomes, _ = scan([write_files(tmp_path, {"functions.py": BOOK.replace(old, new)})], dtypes=F64)
+    verdict, checks, text = failed_checks(outcomes, name)
+    assert verdict == "FAIL" and checks == {"forward"}
+    assert note is None or note in text
+
+
+KERAS = '''import numpy as np
+
+
+def categorical_crossentropy(y_true, y_pred):
+    y_pred = np.clip(y_pred, 1e-15, 1 - 1e-15)
+    return -np.mean(np.sum(y_true * np.log(y_pred), axis=1))
+
+
+def sparse_categorical_crossentropy(labels, probs):
+    return -np.log(probs[np.arange(len(labels)), labels])
+'''
+
+
+def test_keras_spellings_are_checked_over_a_batch_of_rows_a_mean_or_per_sample(tmp_path):
+    outcomes, _ = scan([write_files(tmp_path, {"losses.py": KERAS})], dtypes=F64)
+    assert verdicts(outcomes) == {"categorical_crossentropy": ("PASS", {}),
+                                  "sparse_categorical_crossentropy": ("PASS", {})}
+
+
+@pytest.mark.parametrize("name, old, new, note", [
+    ("categorical_crossentropy", "-np.mean(np.sum(y_true * np.log(y_pred), axis=1))",
+     "-np.sum(y_true * np.log(y_pred))", "6 times torch's"),
+    ("categorical_crossentropy", "np.sum(y_true * np.log(y_pred), axis=1)", "np.sum(y_true * np.log(y_pred), axis=0)",
+     None),
+    ("sparse_categorical_crossentropy", "probs[np.arange(len(labels)), labels]", "probs[:, labels]", None),
+])
+def test_a_wrong_keras_loss_fails(tmp_path, name, old, new, note):
+    assert old in KERAS
+    outcomes, _ = scan([write_files(tmp_path, {"losses.py": KERAS.replace(old, new)})], dtypes=F64)
     verdict, checks, text = failed_checks(outcomes, name)
     assert verdict == "FAIL" and checks == {"forward"}
     assert note is None or note in text
