@@ -33,7 +33,7 @@ import torch_ref
 from torch_ref.layers import mirror
 from torch_ref.mapping import copy_to_torch, normalise, to_numpy_dict, torch_dtype
 
-from .compare import NOT_WRITTEN, compare, failed, is_none
+from .compare import NOT_WRITTEN, at_kink, compare, failed, is_none
 from .definitions import not_run
 from .isolation import preserved
 from .report import Report
@@ -75,6 +75,10 @@ class _Checks:
 
     def fail(self, check, note):
         self.results.append(failed(note, check=check, **self.meta))
+
+    def kink(self, x, got, want, dout):
+        """The last result (an input gradient) told when it fails only where ``x`` is exactly 0."""
+        at_kink(self.results[-1], x, got, want, dout, tolerance_for(self.meta["dtype"], "grad_input", self.tolerances))
 
     def dtype(self, check, arr, want):
         if is_none(arr):                            # already failed as not written
@@ -346,6 +350,7 @@ def _run_layer(c, layer, module, params, buffers, x, dout, seed, finite_differen
     out_t.backward(_to_torch(g))
     if not ids:                                     # integer ids have no gradient
         c.add("grad_input", dx, xt.grad.numpy())
+        c.kink(x, dx, xt.grad.numpy(), g)
         c.dtype("grad_input", dx, dtype)
     np_grads = {k: (None if v is None else np.array(v, copy=True)) for k, v in layer.named_grads().items()}
     torch_grads = to_numpy_dict(module, params, grads=True)

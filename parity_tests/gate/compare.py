@@ -135,6 +135,29 @@ def add_note(result, text):
     result.note = (result.note + "; " if result.note else "") + text
 
 
+def at_kink(result, x, got, want, dout, tol):
+    """A failed input gradient whose every mismatch lies where the input ``x`` is exactly 0 (a ReLU's
+    kink, where the derivative is a choice) is told so, with the two choices: torch's and the code's
+    (``x >= 0`` takes 1 where torch takes 0)."""
+    try:
+        x, got, want, dout = (np.asarray(a, dtype=np.float64) for a in (x, got, want, dout))
+    except (TypeError, ValueError):
+        return
+    if result.passed or not (x.shape == got.shape == want.shape == dout.shape):
+        return
+    kink = x == 0
+    if not kink.any() or not compare(got[~kink], want[~kink], tol, component="", check="").passed:
+        return
+    bad = kink & ~np.isclose(got, want, rtol=1e-6, atol=1e-12)
+    if not bad.any() or (dout[bad] == 0).any():
+        return
+    mine, theirs = np.unique(got[bad] / dout[bad]) + 0.0, np.unique(want[bad] / dout[bad]) + 0.0     # no -0
+    said = (f"a derivative of {mine[0]:g} there, torch's {theirs[0]:g}" if mine.size == theirs.size == 1
+            else "a derivative there other than torch's")
+    add_note(result, f"every mismatch is where the input is exactly 0 ({int(bad.sum())} elements), a kink: "
+                     f"{said}. Either is a subgradient; torch's is compared (its positive branch is x > 0, not x >= 0)")
+
+
 # dropout's share of units kept, on 50,000 ones: 0.02 is 10 standard deviations or more
 SHARE_SHAPE, SHARE_SLACK = (200, 250), 0.02
 

@@ -1293,6 +1293,7 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None, 
             _note(c.results[-1], ref[3])            # a BatchNorm's eps outside the square root...
         if dx is not None:
             c.add("grad_input", dx, ref[1])
+            c.kink(x, dx, ref[1], g)
             c.results[-1].reference = told if slope else c.results[-1].reference
         for k in weights:
             if k in ref[2]:

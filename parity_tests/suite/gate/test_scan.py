@@ -1015,3 +1015,20 @@ def test_max_pool_ties_to_the_first_to_all_or_shared_out(tmp_path, backward, wan
     outcomes, _ = scan([path], only="max_pool_forward_naive", dtypes=F64)
     got = verdicts(outcomes)["max_pool_forward_naive"]
     assert (got[0], got[1] if got[0] != "FAIL" else {}) == want, got
+
+
+def test_a_relu_gradient_off_only_at_exact_zeros_is_told_so(tmp_path):
+    """A ReLU whose backward keeps the gradient where x == 0 (``x >= 0``) fails on the exact-zeros sample
+    only, and the failure says every mismatch lies at the kink, with both derivatives there."""
+    (tmp_path / "relu.py").write_text("import numpy as np\n\n\nclass Activation_ReLU:\n"
+                                      "    def forward(self, inputs):\n        self.inputs = inputs\n"
+                                      "        self.output = np.maximum(0, inputs)\n\n"
+                                      "    def backward(self, dvalues):\n        self.dinputs = dvalues.copy()\n"
+                                      "        self.dinputs[self.inputs < 0] = 0\n")
+    outcomes, _ = scan([str(tmp_path)], dtypes=F64)
+    verdict, checks, text = failed_checks(outcomes, "Activation_ReLU")
+    assert verdict == "FAIL" and checks == {"grad_input"}
+    assert "every mismatch is where the input is exactly 0" in text and "a derivative of 1 there, torch's 0" in text
+    (tmp_path / "relu.py").write_text((tmp_path / "relu.py").read_text().replace("< 0] = 0", "< 0] = 0.5"))
+    outcomes, _ = scan([str(tmp_path)], dtypes=F64)
+    assert "exactly 0" not in failed_checks(outcomes, "Activation_ReLU")[2]   # wrong away from the kink too
