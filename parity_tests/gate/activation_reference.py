@@ -48,6 +48,20 @@ def slope_of(x, out):
     return slope if 0 < slope < 1 and np.allclose(ratio, slope, rtol=1e-9, atol=0) else None
 
 
+# another library's definition of a kind, told when a forward matches it and not torch's
+OTHER = {"hardsigmoid": ("a hard sigmoid of slope 0.2, clip(0.2 * x + 0.5, 0, 1) (Keras's and Theano's); torch's "
+                         "has slope 1/6, clip(x / 6 + 1/2, 0, 1)", lambda x: np.clip(0.2 * x + 0.5, 0.0, 1.0))}
+
+
+def other_definition(kind, x, out):
+    """What ``out`` is, when it is ``kind`` as another library defines it (``OTHER``), else None."""
+    if kind not in OTHER:
+        return None
+    x, out = np.asarray(x, dtype=np.float64), np.asarray(out, dtype=np.float64)
+    said, fn = OTHER[kind]
+    return said if out.shape == x.shape and np.allclose(out, fn(x), rtol=1e-6, atol=1e-9) else None
+
+
 def torch_activation(kind, xt, hyper=None, tanh_gelu=False):
     """torch's ``kind`` of the tensor ``xt`` with the user's hyperparameters ``hyper`` (a dict)."""
     h = hyper or {}

@@ -11,7 +11,8 @@ dropout_p          keep       reads dropout's p as the KEEP probability (torch: 
 inplace_dout       allowed    hands backward a copy of the upstream gradient, so overwriting it passes
 adam_eps           folded     Adam with eps added to the uncorrected sqrt(v) and the corrections folded into
                               the step size (``lr * sqrt(1-b2^t) / (1-b1^t)``) (torch: eps after correction)
-softmax_eps        1e-7       the softmax loss VALUE is ``-log(p_y + 1e-7)`` (its gradient stays exact)
+softmax_eps        1e-7       the softmax loss VALUE is ``-log(p_y + 1e-7)`` (its gradient stays exact); another
+                              epsilon may be declared (``softmax_eps=1e-8``); 1e-7 is the one found undeclared
                    clip       the softmax loss VALUE is ``-log(clip(p_y, 1e-7, 1 - 1e-7))``, as "Neural Networks
                               from Scratch" and Keras compute it (its gradient stays exact)
 svm_scale          mean       the SVM loss is torch's MultiMarginLoss as is: also averaged over the C classes
@@ -62,7 +63,9 @@ CONVENTIONS = {
     "dropout_p": (("keep",), ("dropout",), "scaling matches p read as the keep probability"),
     "inplace_dout": (("allowed",), ("*",), "backward overwrites the upstream gradient dout in place"),
     "adam_eps": (("folded",), ("adam",), "matches Adam with eps added before the bias correction"),
-    "softmax_eps": (("1e-7", "clip"), ("softmax_loss", "sigmoid_loss", "linear_softmax", "model", "cross_entropy_error"),
+    "softmax_eps": (("1e-7", "clip"), ("softmax_loss", "sigmoid_loss", "linear_softmax", "model", "cross_entropy_error",
+                                       "cross_entropy", "categorical_cross_entropy", "categorical_crossentropy",
+                                       "sparse_categorical_crossentropy"),
                     "the loss value matches -log(p_y + 1e-7) (1e-7) or -log(clip(p_y, 1e-7, 1 - 1e-7)) (clip)"),
     "svm_scale": (("mean",), ("svm_loss", "linear_svm"),
                   "the loss matches the hinge averaged over classes (MultiMarginLoss)"),
@@ -111,9 +114,18 @@ def parse(items):
     for name, value in out.items():
         if name not in CONVENTIONS:
             raise ConventionError(f"unknown convention {name!r}; known: {', '.join(sorted(CONVENTIONS))}")
-        if str(value) not in CONVENTIONS[name][0]:
-            raise ConventionError(f"convention {name}={value!r}: allowed values {list(CONVENTIONS[name][0])}")
+        if str(value) not in CONVENTIONS[name][0] and not (name == "softmax_eps" and _epsilon(value)):
+            more = " or another epsilon in (0, 0.01], e.g. 1e-8" if name == "softmax_eps" else ""
+            raise ConventionError(f"convention {name}={value!r}: allowed values {list(CONVENTIONS[name][0])}{more}")
     return {k: str(v) for k, v in out.items()}
+
+
+def _epsilon(value):
+    """Whether ``value`` reads as an epsilon a loss adds inside its log: a number in (0, 0.01]."""
+    try:
+        return 0 < float(value) <= 0.01
+    except (TypeError, ValueError):
+        return False
 
 
 def candidates(kind, declared):

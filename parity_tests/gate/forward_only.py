@@ -12,9 +12,10 @@ import torch
 import torch.nn.functional as F
 
 from .api import _Checks
-from .compare import add_note, constant_ratio, is_none
+from .compare import add_note, compare, constant_ratio, is_none
 from .report import Report
 from .samples import seed_for
+from .tolerance import tolerance_for
 
 
 def _randn(*shape):
@@ -91,19 +92,27 @@ def _one_hot(*shape):
     return draw
 
 
-def _categorical(y_true, y_pred):
+def _guarded(p, eps):
+    """``p`` as a loss's log sees it: itself, or under the ``softmax_eps`` convention ``p + eps`` (a
+    number) or ``clip(p, 1e-7, 1 - 1e-7)``."""
+    if eps is None:
+        return p
+    return p.clamp(1e-7, 1 - 1e-7) if eps == "clip" else p + float(eps)
+
+
+def _categorical(y_true, y_pred, eps=None):
     """Torch's cross-entropy of one sample given as probabilities: -log y_pred at its label."""
     p = y_pred if torch.is_tensor(y_pred) else _t(y_pred)
-    return F.nll_loss(torch.log(p.reshape(1, -1)), _t(np.argmax(y_true)).reshape(1))
+    return F.nll_loss(torch.log(_guarded(p.reshape(1, -1), eps)), _t(np.argmax(y_true)).reshape(1))
 
 
 def _softmax(X):
     return torch.softmax(_t(X), dim=-1)
 
 
-def _cross_entropy(y_hat, y):
+def _cross_entropy(y_hat, y, eps=None):
     """The per-sample -log y_hat[y] (d2l returns the vector; a scalar return is compared with its mean)."""
-    return F.nll_loss(torch.log(_t(y_hat)), _t(y).long(), reduction="none")
+    return F.nll_loss(torch.log(_guarded(_t(y_hat), eps)), _t(y).long(), reduction="none")
 
 
 def _cross_entropy_error(y, t, eps=None):
@@ -114,10 +123,7 @@ def _cross_entropy_error(y, t, eps=None):
     p = _t(y).reshape(1, -1) if np.ndim(y) == 1 else _t(y)
     t = np.asarray(t)
     t = t.reshape(p.shape).argmax(axis=1) if t.size == p.numel() else t.reshape(-1)
-    py = p[torch.arange(len(p)), _t(t).long()]
-    if eps is not None:
-        py = py.clamp(1e-7, 1 - 1e-7) if eps == "clip" else py + float(eps)
-    return -torch.log(py).mean()
+    return -torch.log(_guarded(p[torch.arange(len(p)), _t(t).long()], eps)).mean()
 
 
 def _one_hot_rows(n, c):
@@ -198,10 +204,11 @@ FUNCTIONS = {
     # Keras's spellings, a batch of rows: each row's -sum(y_true * log(y_pred)) (a scalar return: their mean)
     "categorical_crossentropy": [("y_true (6,4) one-hot, y_pred (6,4) probabilities",
                                   {"y_true": _one_hot_rows(6, 4), "y_pred": _probs(6, 4)},
-                                  lambda y_true, y_pred: _cross_entropy(y_pred, np.argmax(y_true, axis=1)))],
+                                  lambda y_true, y_pred, eps=None: _cross_entropy(y_pred, np.argmax(y_true, axis=1),
+                                                                                  eps))],
     "sparse_categorical_crossentropy": [("y_true (6,) labels, y_pred (6,4) probabilities",
                                          {"y_true": _labels(6, 4), "y_pred": _probs(6, 4)},
-                                         lambda y_true, y_pred: _cross_entropy(y_pred, y_true))],
+                                         lambda y_true, y_pred, eps=None: _cross_entropy(y_pred, y_true, eps))],
     # "Deep Learning from Scratch"'s common/functions.py: y the network's probabilities, t the labels
     "cross_entropy_error": [("probabilities (6,4), labels (6,)", {"y": _probs(6, 4), "t": _labels(6, 4)},
                              _cross_entropy_error),
@@ -513,6 +520,8 @@ def _one(c, fn, name, positional, args, reference, dtype, cv):
             _of_output(c.results[-1], name, out, positional[0], c.meta["component"])
         if name in SCALED and not c.results[-1].passed:
             _scaled(c.results[-1], out, expected, SCALED[name])
+        if name in EPS and not c.results[-1].passed and not eps:
+            _guard_note(c, out, reference, args, name)
     if not isinstance(out, (float, int)):        # a Python number (float(np.squeeze(cost))) has no dtype to keep
         c.dtype("forward", out, dtype)
     for k, v in before.items():
@@ -521,8 +530,11 @@ def _one(c, fn, name, positional, args, reference, dtype, cv):
 
 # the losses whose reference is per sample: a function returning one number is compared with their mean
 PER_SAMPLE = {"cross_entropy", "categorical_crossentropy", "sparse_categorical_crossentropy"}
-# the losses whose reference takes the softmax_eps convention (the book's -log(y + 1e-7))
-EPS = {"cross_entropy_error"}
+# the losses of probabilities whose reference takes the softmax_eps convention (the book's -log(y + 1e-7));
+# another epsilon in the log is named (bren's 1e-8)
+EPS = {"cross_entropy_error", "cross_entropy", "categorical_cross_entropy", "categorical_crossentropy",
+       "sparse_categorical_crossentropy"}
+GUARDS = (1e-7, 1e-8, 1e-9, 1e-10, 1e-12, 1e-6, 1e-5)
 # a derivative written in terms of the activation's output, right when given sigmoid(z), not z
 OF_OUTPUT = {"sigmoid_prime": ("s * (1 - s)", lambda s: s * (1 - s)), "tanh_prime": ("1 - t**2", lambda t: 1 - t * t)}
 
@@ -555,6 +567,17 @@ def _scaled(result, out, expected, what):
     hint = ratio > 0 and abs(2 * ratio - round(2 * ratio)) < 1e-6
     add_note(result, f"it is {ratio:.6g} times torch's, the {what}"
                      + (" (a sum, or half of one, where the mean is meant?)" if hint else ""))
+
+
+def _guard_note(c, out, reference, args, name):
+    """A cross-entropy off only by an epsilon inside its log, ``-log(p + 1e-8)``, is told which."""
+    for e in GUARDS:
+        want = reference(**args, eps=e).numpy()
+        want = want.mean() if name in PER_SAMPLE and np.ndim(out) == 0 else want
+        if compare(out, want, tolerance_for(c.meta["dtype"], "forward"), component="", check="").passed:
+            add_note(c.results[-1], f"it is -log(p + {e:g}): an epsilon inside the log, which torch's has not"
+                     + f" (declare softmax_eps={e:g} if intended)")
+            return
 
 
 def _softmax_axis(result, out, x):

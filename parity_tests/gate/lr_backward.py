@@ -1286,6 +1286,8 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None, 
             c.results[-1].extra["slope"] = slope
         if not c.results[-1].passed and kind in OVERFLOW and not np.isfinite(out).all() and np.isfinite(ref[0]).all():
             _note(c.results[-1], OVERFLOW[kind])
+        if not c.results[-1].passed and (other := AR.other_definition(kind, x, out)):
+            _note(c.results[-1], other)
         if then or told:
             c.results[-1].reference = told or (f"torch ({then})" if then.startswith("a conv") else
                                                f"torch (a dense layer, then {then})")

@@ -614,7 +614,7 @@ def test_the_books_chapter_4_network_sigmoid_and_softmax_output(tmp_path):
     assert o.verdict == "FAIL" and o.convention == {"softmax_eps": "1e-7"}
     assert {r.check for r in o.report.failures} == {"grad_param:W1", "grad_param:b1"}
     text, _ = format_outcomes(outcomes, [])
-    assert "FAIL (the failures left under softmax_eps=1e-7, which explains the others)" in text
+    assert "FAIL (the failures that remain with softmax_eps=1e-7 allowed for; it explains the others)" in text
     # what ch04 imported from beside it (common/) is forgotten too: another copy is scanned next
     assert not [m for m in sys.modules if m == "common" or m.startswith("common.")]
 
