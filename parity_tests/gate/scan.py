@@ -31,6 +31,7 @@ from . import lr_backward as LRB
 from . import model_optimizer as MO
 from . import ng_ml as NG
 from . import nielsen as NI
+from . import rashid as RA
 from . import optimizer_check as OC
 from . import recurrent_reference as recurrent
 from . import samples as S
@@ -412,6 +413,9 @@ def discover(modules, style="auto", only=None):
                     skipped.append((name, f"named like {who}'s {key} but it takes ({', '.join(FO.arguments(obj))})"))
             elif inspect.isfunction(obj) and style in ("auto", "cs231n"):
                 _function(name, obj, vars(mod), targets, skipped, where)
+            elif inspect.isclass(obj) and style == "auto" and RA.recognise(obj):
+                # Tariq Rashid's "Make Your Own Neural Network": train(inputs_list, targets_list), query
+                targets.append(Target(name, "network", "rashid", obj, where))
             elif inspect.isclass(obj) and style in ("auto", "nielsen") and NI.recognise(obj):
                 # "Neural Networks and Deep Learning": feedforward(a), backprop(x, y) on column vectors
                 if why := NI.unlike(obj):
@@ -885,6 +889,8 @@ def check_target(target, dtypes, cv, seed=0):
         return NG.check(target.name, target.obj, target.kind, seed=seed)
     if target.style == "nielsen":
         return NI.check(target.name, *target.obj, seed=seed)
+    if target.style == "rashid":
+        return RA.check(target.name, target.obj, seed=seed)
     if target.style == "model_optimizer":
         return MO.check(target.name, target.obj, seed=seed)
     if target.style == "loss_class":

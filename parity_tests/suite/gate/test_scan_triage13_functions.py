@@ -123,3 +123,63 @@ def test_the_books_combined_class_under_another_name_is_fed_the_softmax_output(t
     outcomes, _ = scan([write_files(tmp_path / "b", {"nn.py": bug})], dtypes=F64)
     verdict, checks, _ = failed_checks(outcomes, "SoftmaxActivationCCELoss")
     assert verdict == "FAIL" and checks == {"grad_input"}
+
+
+RASHID = '''import numpy
+
+
+def sigmoid(x):
+    return 1.0 / (1.0 + numpy.exp(-x))
+
+
+class neuralNetwork:
+    def __init__(self, inputnodes, hiddennodes, outputnodes, learningrate):
+        self.inodes, self.hnodes, self.onodes = inputnodes, hiddennodes, outputnodes
+        self.wih = numpy.random.normal(0.0, pow(self.inodes, -0.5), (self.hnodes, self.inodes))
+        self.who = numpy.random.normal(0.0, pow(self.hnodes, -0.5), (self.onodes, self.hnodes))
+        self.lr = learningrate
+        self.activation_function = lambda x: sigmoid(x)
+
+    def train(self, inputs_list, targets_list):
+        inputs = numpy.array(inputs_list, ndmin=2).T
+        targets = numpy.array(targets_list, ndmin=2).T
+        hidden_outputs = self.activation_function(numpy.dot(self.wih, inputs))
+        final_outputs = self.activation_function(numpy.dot(self.who, hidden_outputs))
+        output_errors = targets - final_outputs
+        hidden_errors = numpy.dot(self.who.T, output_errors)
+        self.who += self.lr * numpy.dot((output_errors * final_outputs * (1.0 - final_outputs)),
+                                        numpy.transpose(hidden_outputs))
+        self.wih += self.lr * numpy.dot((hidden_errors * hidden_outputs * (1.0 - hidden_outputs)),
+                                        numpy.transpose(inputs))
+
+    def query(self, inputs_list):
+        inputs = numpy.array(inputs_list, ndmin=2).T
+        hidden_outputs = self.activation_function(numpy.dot(self.wih, inputs))
+        return self.activation_function(numpy.dot(self.who, hidden_outputs))
+'''
+BACKPROP = RASHID.replace("hidden_errors = numpy.dot(self.who.T, output_errors)",
+                          "hidden_errors = numpy.dot(self.who.T, output_errors * final_outputs * (1.0 - final_outputs))")
+
+
+def test_rashids_network_is_driven_and_its_split_errors_named(tmp_path):
+    outcomes, _ = scan([write_files(tmp_path, {"nn.py": BACKPROP})], dtypes=F64)
+    assert verdicts(outcomes) == {"neuralNetwork": ("PASS", {}), "sigmoid": ("PASS", {})}
+    checks = {r.check for o in outcomes if o.target.name == "neuralNetwork" for r in o.report.results}
+    assert checks == {"forward", "step:who", "step:wih"}
+    (tmp_path / "book").mkdir()
+    outcomes, _ = scan([write_files(tmp_path / "book", {"nn.py": RASHID})], dtypes=F64)
+    verdict, checks, text = failed_checks(outcomes, "neuralNetwork")
+    assert verdict == "FAIL" and checks == {"step:wih"} and "without the output layer's derivative" in text
+
+
+@pytest.mark.parametrize("old, new, check", [
+    ("output_errors * final_outputs * (1.0 - final_outputs)),", "output_errors),", "step:who"),
+    ("hidden_outputs * (1.0 - hidden_outputs)", "hidden_outputs", "step:wih"),
+    ("return self.activation_function(numpy.dot(self.who, hidden_outputs))",
+     "return numpy.dot(self.who, hidden_outputs)", "forward"),
+])
+def test_a_bug_in_a_backpropagating_rashid_network_fails_at_its_check(tmp_path, old, new, check):
+    assert old in BACKPROP
+    outcomes, _ = scan([write_files(tmp_path, {"nn.py": BACKPROP.replace(old, new)})], dtypes=F64)
+    verdict, checks, text = failed_checks(outcomes, "neuralNetwork")
+    assert verdict == "FAIL" and check in checks and "split by the weights" not in text
