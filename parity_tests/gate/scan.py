@@ -119,7 +119,7 @@ LOOKS_USEFUL = re.compile(r"^\s*(def \w+_(forward|backward)\w*|def backprop\b|de
                           r"|def (" + "|".join(sorted(CS.NAMES)) + r")\b"
                           r"|def (" + "|".join(sorted(set(FO.SAME_AS) | set(FO.NONLIN) | set(NG.COSTS)
                                                   | set(NG.UNCHECKED) | {"nnCostFunction"})) + r")\b"
-                          r"|def (" + "|".join(sorted(FO.UNCHECKED)) + r")\b|class \w*(Net|Network)\b|class (LinearSVM|Softmax)\b"
+                          r"|def (" + "|".join(sorted(FO.UNCHECKED)) + r")\b|class \w*(Net|Network|MLP|Perceptron)\w*\b|class (LinearSVM|Softmax)\b"
                           r"|def (" + "|".join(LRB.BACKWARDS) + r")\(\s*self\s*,\s*\w+\s*,\s*(?i:"
                           + "|".join(sorted(LRB.LR_NAMES)) + r")\s*[,)=:]"
                           r"|def (" + "|".join(LRB.BACKWARDS) + r")\(\s*self\s*,\s*(?:input|inputs|x)\s*,\s*\w*grad"
@@ -526,7 +526,16 @@ def _unchecked_form(name, cls, modules=()):
             args = "..."
         return (f"an optimizer whose {update[0]}({args}) parity scan does not drive (it drives the books' "
                 "update(params, grads), update(layer) on layer.weights/dweights, and step() over a model's layers)")
+    drives = own(("fit", "train", "predict", "feedforward", "forward", "backprop", "backward", "query"))
+    if NETWORK_NAME.search(name) and drives:
+        return (f"a network with {', '.join(m + '()' for m in drives)}: not one parity scan drives (it drives the "
+                "classic networks' loss(X, y) -> (loss, grads), Nielsen's backprop(x, y), Rashid's train/query); "
+                "its layers and functions are checked where they are defined")
     return None
+
+
+# a class name that says network (NeuralNetMLP, MultiLayerPerceptron, ConvNet, MyNetwork)
+NETWORK_NAME = re.compile(r"(Net|Network|MLP|Perceptron)(?![a-z])")
 
 
 def _function(name, fn, namespace, targets, skipped, where):

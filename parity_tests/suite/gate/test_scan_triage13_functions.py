@@ -183,3 +183,26 @@ def test_a_bug_in_a_backpropagating_rashid_network_fails_at_its_check(tmp_path, 
     outcomes, _ = scan([write_files(tmp_path, {"nn.py": BACKPROP.replace(old, new)})], dtypes=F64)
     verdict, checks, text = failed_checks(outcomes, "neuralNetwork")
     assert verdict == "FAIL" and check in checks and "split by the weights" not in text
+
+
+def test_a_network_scan_cannot_drive_is_listed_with_why(tmp_path):
+    """Raschka's "Python Machine Learning" NeuralNetMLP keeps its backward inside fit(): not silent."""
+    outcomes, skipped = scan([write_files(tmp_path, {"mlp.py": '''import numpy as np
+
+
+class NeuralNetMLP(object):
+    def __init__(self, n_hidden=30, l2=0., epochs=100, eta=0.001, shuffle=True, minibatch_size=1, seed=None):
+        self.random = np.random.RandomState(seed)
+
+    def _forward(self, X):
+        return X
+
+    def predict(self, X):
+        return np.argmax(self._forward(X), axis=1)
+
+    def fit(self, X_train, y_train, X_valid, y_valid):
+        return self
+'''})], dtypes=F64)
+    assert not outcomes
+    why = dict(skipped)["NeuralNetMLP"]
+    assert "a network with fit(), predict(): not one parity scan drives" in why
