@@ -46,6 +46,8 @@ def numerical_gradient(f, x, df=None, h=1e-5):
     always restored. ``df`` is the upstream gradient (default 1, for a scalar ``f``)."""
     _perturbable("numerical_gradient", x, h)
     grad = np.zeros_like(x)
+    if x.size == 0:                                 # an empty batch: nothing to perturb, an empty gradient
+        return grad
     it = np.nditer(x, flags=["multi_index"])
     for _ in it:
         i = it.multi_index

@@ -22,6 +22,7 @@ mutant); 2 a usage or input error (a bad option, a missing file or dataset, a fa
 import argparse
 import os
 import sys
+import threading
 import traceback
 
 from .gate import bench, diagnose, mutants, runner, scan
@@ -69,11 +70,26 @@ def _check_environment():
         raise UsageError(str(e)) from None
 
 
+def _ended(status, before, cmd):
+    """``status``, or, where the code a command ran (a scanned file, a factory) left threads running
+    that would keep the process alive for ever, the process ended now with it, one line saying so."""
+    left = [t for t in threading.enumerate() if t not in before and t.is_alive() and not t.daemon]
+    if left:
+        names = ", ".join(t.name for t in left[:3]) + (", ..." if len(left) > 3 else "")
+        print(f"parity {cmd}: the code it ran left {len(left)} thread(s) running ({names}); ended without waiting "
+              "for them", file=sys.stderr)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    return status
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    before = set(threading.enumerate())
     try:
         _check_environment()
-        return args.func(args)
+        return _ended(args.func(args), before, args.cmd)
     except UsageError as e:
         if args.debug:
             traceback.print_exc()

@@ -248,7 +248,12 @@ class PReLU(Layer):
         if c > 1 and (x.ndim < 2 or x.shape[1] != c):
             raise ValueError(f"{self.describe()}: expected input of shape (N, {c}, ...), one slope per channel "
                              f"on axis 1, got shape {tuple(x.shape)}")
-        a = self.params["alpha"].astype(x.dtype, copy=False)
+        a = self.params.get("alpha")
+        if not isinstance(a, np.ndarray) or a.dtype.kind != "f" or a.shape != (c,):
+            what = (f"shape {a.shape} dtype {a.dtype}" if isinstance(a, np.ndarray) else
+                    f"a {type(a).__name__}" if a is not None else "nothing")
+            raise ValueError(f"{self.describe()}: params['alpha'] must be a float array of shape ({c},), got {what}")
+        a = a.astype(x.dtype, copy=False)
         a = a.reshape((1, c) + (1,) * (x.ndim - 2)) if c > 1 else a.reshape(())
         pos = x > 0
         out = np.where(pos, x, a * x)

@@ -25,6 +25,7 @@ from torch_ref.mapping import Param, as_param
 from . import activation_reference as AR, conventions as conv
 from . import dropout_object as DROPOUT, recurrent_reference as recurrent
 from .api import check_layer, check_loss
+from .compare import cast_back
 from .lr_backward import DINPUTS, _generators, _through_call
 from .report import Report
 
@@ -89,7 +90,7 @@ class _Adapter:
         its outputs and gradients cast back to the input's dtype, so only the numbers are judged."""
         if not self.keep_dtype or arr is None or self._dtype is None:
             return arr
-        return np.asarray(arr).astype(self._dtype, copy=False)
+        return cast_back(arr, self._dtype)
 
     def forward(self, x, training=True):
         self._dtype = np.asarray(x).dtype
@@ -870,10 +871,9 @@ def loss_function(component, keep_dtype=False):
         res, dt = base(x, y), np.asarray(x).dtype
         fn.float32_seen = getattr(fn, "float32_seen", False) or has_float32(res)
         if not isinstance(res, (tuple, list)):      # the loss alone
-            return res if res is None else np.asarray(res).astype(dt)
+            return res if res is None else cast_back(res, dt)
         loss, dx = res
-        return (loss if loss is None else np.asarray(loss).astype(dt),
-                dx if dx is None else np.asarray(dx).astype(dt, copy=False))
+        return (loss if loss is None else cast_back(loss, dt), dx if dx is None else cast_back(dx, dt))
     fn.__name__ = getattr(component, "__name__", type(component).__name__)
     return fn
 

@@ -59,6 +59,14 @@ def known_crash(exc):
     return next((f"; hint: {hint}" for key, hint in KNOWN_CRASHES.items() if key in text), "")
 
 
+def _equal(a, b):
+    """``np.array_equal`` with NaN equal to NaN, for arrays of any dtype (objects: compared as they are)."""
+    try:
+        return np.array_equal(a, b, equal_nan=True)
+    except TypeError:                               # an object or text array has no NaN to match
+        return np.array_equal(a, b)
+
+
 class _Checks:
     """Collects results for one (component, sample, dtype) run."""
 
@@ -87,7 +95,7 @@ class _Checks:
             self.fail(check, f"dtype changed: input {want}, got {np.asarray(arr).dtype}")
 
     def unchanged(self, what, before, after):
-        if not np.array_equal(before, after, equal_nan=True):
+        if not _equal(before, after):
             self.fail("no_mutation", f"{what} was modified in place")
 
     def owned(self, what, arr, held):
@@ -285,6 +293,7 @@ def check_layer(layer, module=None, params=None, x=None, *, buffers=None, dout=N
     Returns a ``Report``.
     """
     x = np.asarray(x)
+    _named_arrays(layer)
     dtype = _working_dtype(layer, x)
     meta = dict(component=component or layer.describe(), dtype=dtype.name, sample=sample,
                 shape=tuple(x.shape), seed=seed)
@@ -299,6 +308,20 @@ def check_layer(layer, module=None, params=None, x=None, *, buffers=None, dout=N
         except (Exception, SystemExit) as exc:  # a crash is a failure of that component, reported like any other
             c.crashed(exc)
     return c.report()
+
+
+def _named_arrays(layer):
+    """The layer's ``named_parameters()`` and ``named_buffers()`` (where it has them) must each return a
+    dict name -> array: a list (the second book keeps ``self.params`` as one) is refused by name."""
+    from collections.abc import Mapping
+    for method in ("named_parameters", "named_buffers"):
+        fn = getattr(layer, method, None)
+        if fn is None and method == "named_buffers":
+            continue
+        got = fn() if callable(fn) else fn
+        if not isinstance(got, Mapping):
+            raise TypeError(f"check_layer: {type(layer).__name__}.{method}() must return a dict name -> array "
+                            f"(what the mapping names), got {type(got).__name__}")
 
 
 def _working_dtype(layer, x):
@@ -399,7 +422,7 @@ def _repeat(c, layer, x, g, dx, np_grads, reshare, out=None):
         reshare()
     kept = out.copy() if isinstance(out, np.ndarray) else None
     layer.forward(x * x.dtype.type(0.5) if kept is not None and x.dtype.kind == "f" else x, training=True)
-    if kept is not None and not np.array_equal(out, kept, equal_nan=True):
+    if kept is not None and not _equal(out, kept):
         c.fail("repeat:output kept", "the next forward overwrote the output the caller holds from this one: "
                                      "the layer returns an array it reuses (a scratch buffer); return a new one")
     if reshare:
@@ -434,7 +457,7 @@ def _finite_differences(c, layer, x, g, dx, np_grads):
         c.add("fd:input", dx, numerical_gradient(f, xc, g))
     penalty = layer.penalty() if callable(getattr(layer, "penalty", None)) else None   # a regularized layer's
     for name, p in layer.named_parameters().items():
-        if np_grads.get(name) is not None:
+        if np_grads.get(name) is not None and np.asarray(p).dtype == np.float64:   # float32 weights: too noisy
             num = numerical_gradient(f, p, g)
             c.add(f"fd:{name}", np_grads[name], num + numerical_gradient(penalty, p) if penalty else num)
 

@@ -73,6 +73,9 @@ def compare(actual, expected, tol, nonfinite=False, **meta):
     if actual.shape != expected.shape:
         res.note = f"shape mismatch: numpy {actual.shape} vs reference {expected.shape}"
         return res
+    if actual.dtype.kind not in "fiub":             # complex, object, strings: not real numbers
+        res.note = not_real(actual)
+        return res
     a = actual.astype(np.float64)
     e = expected.astype(np.float64)
     res.total = int(a.size)
@@ -133,6 +136,23 @@ def constant_ratio(actual, expected, rtol=1e-6):
 def add_note(result, text):
     """``text`` added to a result's note."""
     result.note = (result.note + "; " if result.note else "") + text
+
+
+def not_real(arr):
+    """What an output that is not an array of real numbers is: complex (its largest imaginary part),
+    objects, text."""
+    arr = np.asarray(arr)
+    if arr.dtype.kind == "c":
+        imag = float(np.max(np.abs(arr.imag), initial=0.0))
+        return f"returned {arr.dtype} values (imaginary part up to {imag:.3g}): a result must be real numbers"
+    return f"returned an array of dtype {arr.dtype}: a result must be an array of real numbers"
+
+
+def cast_back(arr, dtype):
+    """``dtype=promotes``: a real floating result cast back to the input's ``dtype`` (only the numbers
+    judged); anything else (complex, objects) kept as it is, for the comparison to refuse."""
+    a = np.asarray(arr)
+    return a.astype(dtype, copy=False) if a.dtype.kind == "f" else a
 
 
 def at_kink(result, x, got, want, dout, tol):

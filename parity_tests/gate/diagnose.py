@@ -194,7 +194,7 @@ def from_factory(spec, seconds=FACTORY_SECONDS):
     ``(model, X, y)``. Loading the file and calling the function get ``seconds`` in all."""
     from .scan import TookTooLong, _deadline
     try:
-        with _deadline(seconds):
+        with _deadline(seconds, f"--factory {spec}"):
             return _from_factory(spec)
     except TookTooLong:
         raise UsageError(f"--factory: {spec} did not load and return within {seconds:g} s: a loop that never "
@@ -304,7 +304,9 @@ def run_command(args):
     dtype = args.dtype or "float64"
     output_path(args.json, "--json")
     input_file(args.weights, "--weights")
-    distinct_files(("--weights", args.weights), ("--json", args.json))
+    factory_file = (args.factory or "").rpartition(":")[0]
+    distinct_files(("--weights", args.weights), ("--json", args.json),
+                   ("--factory", factory_file if factory_file.endswith(".py") else None))
     if args.factory and args.model:
         raise UsageError(f"name a MODEL ({args.model!r}) or give --factory, not both")
     from .conventions import ConventionError, parse

@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from .api import _Checks
-from .compare import add_note, compare, constant_ratio, is_none
+from .compare import add_note, cast_back, compare, constant_ratio, is_none
 from .report import Report
 from .samples import seed_for
 from .tolerance import tolerance_for
@@ -453,7 +453,7 @@ def _call(c, check, fn, x, dtype, cv, **flag):
         c.crashed(exc)
         return None
     if cv.get("dtype") == "promotes" and isinstance(out, np.ndarray) and out.dtype != dtype:
-        out = out.astype(dtype)
+        out = cast_back(out, dtype)
     c.unchanged("the argument x", before, x)
     return out
 
@@ -506,7 +506,7 @@ def _one(c, fn, name, positional, args, reference, dtype, cv):
             np.random.set_state(state)
     out = out.detach().numpy() if torch.is_tensor(out) else out
     if cv.get("dtype") == "promotes" and isinstance(out, np.ndarray) and out.dtype != dtype:
-        out = out.astype(dtype)
+        out = cast_back(out, dtype)
     if reference is None:                           # dropout: the mask is the user's, read from its output
         _dropout(c, out, args)
     else:

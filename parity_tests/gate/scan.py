@@ -171,8 +171,7 @@ def user_code(paths, timeout=0):
     import takes longer than ``timeout`` seconds (a default argument that sleeps, a download at import)
     is skipped as not imported."""
     saved_path, saved_modules = list(sys.path), dict(sys.modules)
-    saved_numpy = {space: dict(vars(space)) for space in NUMPY_SPACES}
-    saved_numpy["errors"], saved_numpy["warnings"] = np.geterr(), list(warnings.filters)
+    saved_numpy = _saved_spaces()
     roots = []
     modules, skipped, files = [], [], []
     for path in paths:
@@ -192,7 +191,7 @@ def user_code(paths, timeout=0):
             for f in files:
                 with _quiet(f, "imported", skipped):
                     try:
-                        with _deadline(timeout):
+                        with _deadline(timeout, f):
                             modules.append(_import(f, roots, skipped))
                     except TookTooLong:             # between the import's end and the timer's
                         skipped.append((f, f"could not import: did not finish within {timeout:g} s (--timeout)"))
@@ -215,6 +214,18 @@ def user_code(paths, timeout=0):
 
 
 NUMPY_SPACES = (np, np.random, np.linalg)
+# torch's too: a file that replaces torch.relu (or F.relu, Tensor.relu) would change the references
+TORCH_SPACES = (torch, torch.nn, torch.nn.functional, torch.Tensor)
+
+
+def _saved_spaces():
+    """What the user's code may change that every later check reads: NumPy's and torch's functions,
+    np.seterr, the warnings filters, torch's grad mode and default dtype, the recursion limit."""
+    saved = {space: dict(vars(space)) for space in NUMPY_SPACES + TORCH_SPACES}
+    saved["errors"], saved["warnings"] = np.geterr(), list(warnings.filters)
+    saved["grad"], saved["default_dtype"] = torch.is_grad_enabled(), torch.get_default_dtype()
+    saved["recursion"] = sys.getrecursionlimit()
+    return saved
 
 
 @contextlib.contextmanager
@@ -230,10 +241,12 @@ def _quiet(name, when, notes):
                             f"(the first: {lines[0][:80]!r})"))
 
 
-def _restore_numpy(saved, path, skipped):
+def _restore_numpy(saved, path, skipped, when="imported"):
     """A file that replaces NumPy's own functions when imported (``nnfs.init()`` swaps np.dot,
-    np.zeros, np.eye and np.random.randn for float32-forcing ones) would change every check that
-    follows, its own and everyone else's: the originals are put back and the file is named."""
+    np.zeros, np.eye and np.random.randn for float32-forcing ones), or torch's (the references), would
+    change every check that follows, its own and everyone else's: the originals are put back and the
+    file (or the component, ``when`` "checked") is named. So are np.seterr, the warnings filters,
+    torch's grad mode and default dtype and the recursion limit."""
     replaced = []
     for space, before in saved.items():
         if isinstance(space, str):
@@ -242,9 +255,15 @@ def _restore_numpy(saved, path, skipped):
             if vars(space).get(k) is not v:
                 setattr(space, k, v)
                 replaced.append(f"{space.__name__}.{k}")
+        if isinstance(space, type):                 # Tensor.relu = ...: a method set on the class shadows the C one
+            for k in [k for k in vars(space) if k not in before]:
+                delattr(space, k)
+                replaced.append(f"{space.__name__}.{k}")
     if replaced:
-        skipped.append((path, f"replaced {', '.join(sorted(replaced))} when imported (nnfs.init() does); "
-                              f"the originals were put back, so every component is checked with NumPy's own"))
+        nnfs = " (nnfs.init() does)" if any(r.startswith("numpy") for r in replaced) else ""
+        skipped.append((path, f"replaced {', '.join(sorted(replaced))} when {when}{nnfs}; the originals were put "
+                              f"back, so every component is checked with NumPy's own" + (
+                                  " and torch's own references" if not nnfs else "")))
     # np.seterr(all="raise") or warnings.simplefilter("error") would turn the checks' own warnings
     # (torch's, NumPy's in the reference) into errors: put back as well
     changed = []
@@ -255,8 +274,18 @@ def _restore_numpy(saved, path, skipped):
         warnings.filters[:] = saved["warnings"]
         getattr(warnings, "_filters_mutated", lambda: None)()
         changed.append("the warnings filters")
+    if torch.is_grad_enabled() != saved["grad"]:
+        torch.set_grad_enabled(saved["grad"])
+        changed.append("torch's grad mode")
+    if torch.get_default_dtype() != saved["default_dtype"]:
+        torch.set_default_dtype(saved["default_dtype"])
+        changed.append("torch's default dtype")
+    if sys.getrecursionlimit() != saved["recursion"]:
+        sys.setrecursionlimit(saved["recursion"])
+        changed.append("the recursion limit")
     if changed:
-        skipped.append((path, f"changed {' and '.join(changed)} when imported; put back for the checks"))
+        skipped.append((path, f"changed {' and '.join(changed)} when {when}; put back for the "
+                              + ("checks" if when == "imported" else "components after it")))
 
 
 def _python_files(path, skipped):
@@ -1458,24 +1487,37 @@ class TookTooLong(BaseException):
 
 
 @contextlib.contextmanager
-def _deadline(seconds):
+def _deadline(seconds, what="the import"):
     """``TookTooLong`` after ``seconds`` (a SIGALRM timer: the main thread of a POSIX process only;
-    elsewhere, or with 0, no limit)."""
+    elsewhere, or with 0, no limit), raised again every second after that: code that catches it (a
+    bare ``except:`` in a loop) is given ``GRACE`` more seconds, then the process ends with status 1
+    and one line naming ``what``, rather than a gate that never ends."""
     import signal
     import threading
     if not seconds or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
         yield
         return
+    fired = []
 
     def expired(signum, frame):
+        fired.append(1)
+        if len(fired) > GRACE:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            sys.stdout.flush()
+            print(f"parity: {what} did not stop within {seconds:g} s nor {GRACE} s after: its code catches the "
+                  "timeout (a bare except: in a loop?); the command cannot go on", file=sys.stderr, flush=True)
+            _REAL_EXIT(1)
         raise TookTooLong(seconds)
     previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+GRACE = 5      # seconds past --timeout that code catching the timeout is given before the scan ends
 
 
 def _unreadable(target, exc):
@@ -1526,15 +1568,17 @@ def scan(paths, style="auto", only=None, dtypes=("float64", "float32"), conventi
             targets, not_recognised = discover(modules, style, only)
             outcomes = []
             for t in targets:
+                saved = _saved_spaces()
                 with _quiet(t.name, "checked", not_recognised):
                     try:   # the user's overflow warnings (a softmax without the max shift) are in its verdict
-                        with _deadline(timeout), np.errstate(all="ignore"), warnings.catch_warnings():
+                        with _deadline(timeout, t.name), np.errstate(all="ignore"), warnings.catch_warnings():
                             warnings.simplefilter("ignore", RuntimeWarning)
                             outcomes.append(judge(t, dtypes, declared, seed))
                     except TookTooLong as e:
                         outcomes.append(_timed_out(t, e, timeout))
                     except Exception as e:  # noqa: BLE001 -- what the user's code returned broke a check: its verdict, not the scan's end
                         outcomes.append(_unreadable(t, e))
+                _restore_numpy(saved, t.name, not_recognised, "checked")     # for the components after it
     finally:
         np.random.set_state(state)
         random.setstate(py_state)
@@ -1608,10 +1652,25 @@ def format_outcomes(outcomes, skipped, strict=False, quiet=False):
     return "\n".join(lines), report
 
 
+def _not_scanned(option, path, roots):
+    """A report must not replace the code it is about: an output that is an existing file among those
+    scanned (a PATH, or a .py file under a PATH folder) is a ``UsageError`` before any work."""
+    if not path or not os.path.isfile(os.path.realpath(path)):
+        return
+    real = os.path.realpath(path)
+    for root in roots:
+        r = os.path.realpath(root)
+        if real == r or (os.path.isdir(r) and real.startswith(r.rstrip(os.sep) + os.sep) and real.endswith(".py")):
+            raise UsageError(f"{option} {path!r} is one of the files being scanned: the report would replace your "
+                             "code; give it a file of its own")
+
+
 def scan_command(args):
     output_path(args.json, "--json")
     output_path(args.junit, "--junit")
     distinct_files(("--json", args.json), ("--junit", args.junit))
+    for option, path in (("--json", args.json), ("--junit", args.junit)):
+        _not_scanned(option, path, args.paths)
     try:
         declared = conv.parse(args.convention or [])
     except conv.ConventionError as e:
