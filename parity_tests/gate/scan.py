@@ -438,8 +438,11 @@ def discover(modules, style="auto", only=None):
                 elif FO.takes(key, obj):
                     targets.append(Target(name, key, "d2l", obj, where))
                 else:
-                    who = "the Deep Learning Specialization" if key in FO.COURSERA - {"relu", "sigmoid"} else "d2l"
-                    skipped.append((name, f"named like {who}'s {key} but it takes ({', '.join(FO.arguments(obj))})"))
+                    who = "the Deep Learning Specialization's" if key in FO.COURSERA - {"relu", "sigmoid"} else \
+                        "an activation's derivative," if key in FO.EITHER_FORM else "d2l's"
+                    skipped.append((name, f"named like {who} {key}(x), but it takes ({', '.join(FO.arguments(obj))})"
+                                    if key in FO.EITHER_FORM else
+                                    f"named like {who} {key} but it takes ({', '.join(FO.arguments(obj))})"))
             elif inspect.isfunction(obj) and style in ("auto", "cs231n"):
                 _function(name, obj, vars(mod), targets, skipped, where)
             elif inspect.isclass(obj) and style == "auto" and RA.recognise(obj):

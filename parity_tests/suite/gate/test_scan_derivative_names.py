@@ -85,7 +85,7 @@ def test_a_wrong_derivative_under_its_own_name_fails(tmp_path, name, old, new):
 
 
 def test_names_that_only_contain_a_derivative_name_are_not_taken_for_one(tmp_path):
-    outcomes, _ = scan([write_files(tmp_path, {"act.py": '''import numpy as np
+    outcomes, skipped = scan([write_files(tmp_path, {"act.py": '''import numpy as np
 
 
 def d_sigmoid_cross_entropy(x, y):
@@ -94,8 +94,14 @@ def d_sigmoid_cross_entropy(x, y):
 
 def relu_gradient_check(f, x):
     return 0.0
+
+
+def d_relu(dout, cache):
+    return dout * (cache > 0)
 '''})], dtypes=F64)
     assert not outcomes
+    assert ("d_relu", "named like an activation's derivative, relu_derivative(x), but it takes (dout, cache)") \
+        in skipped, skipped
 
 
 BOOK = '''import numpy as np
