@@ -35,7 +35,8 @@ from .forward_only import ALIASES
 from .lr_backward import DINPUTS, _kept
 from .samples import seed_for
 
-FORWARDS = ("forward", "loss", "__call__", "compute", "calculate", "compute_loss")       # nano-keras's compute_loss
+FORWARDS = ("forward", "loss", "__call__", "compute", "calculate", "compute_loss",      # nano-keras's compute_loss
+            "function")                     # exclusiveAI's static function(y_true, y_pred), derivative(...)
 BACKWARDS = ("backward", "grad", "gradient", "derivative", "prime", "backward_pass", "compute_derivative")
 USER = (Exception, SystemExit, GeneratorExit)
 N, C = 5, 4
@@ -190,9 +191,9 @@ def _conventional(ref, k, cv):
     return ref
 
 
-TRUTH = ALIASES["y_true"] | {"y_onehot", "onehot", "one_hot", "y_true_onehot", "gt", "ground_truth"}
+TRUTH = ALIASES["y_true"] | {"y_onehot", "onehot", "one_hot", "y_true_onehot", "gt", "ground_truth", "y_actual"}
 PREDICTION = ALIASES["y_pred"] | {"logits", "scores", "log_probs", "logprobs", "log_probas", "z", "x", "input",
-                                  "inputs", "probabilities", "probas", "yhat", "y_prob", "proba"}
+                                  "inputs", "probabilities", "probas", "yhat", "y_prob", "proba", "y_predict"}
 
 
 def _truth_first(fn):
