@@ -553,3 +553,13 @@ def test_dezero_functions_it_cannot_drive_are_listed(tmp_path):
     got = {name: verdict for name, (verdict, _) in verdicts(found).items()}
     assert got == {"Square": "PASS", "Exp": "PASS", "Sigmoid": "PASS", "sigmoid": "PASS",
                    "MeanSquaredError": "PASS"}, (got, skipped)
+
+
+def test_a_loss_computed_in_float32_says_so(tmp_path):
+    # exclusiveAI's own file: np.mean(np.sum(np.square(..., dtype='float32'), ...), dtype='float32')
+    old = "return np.mean(np.sum(np.square(y_true - y_pred), axis=1))"
+    source = STATIC_LOSSES.replace(old, "return np.mean(np.sum(np.square(y_true - y_pred, dtype='float32'), axis=1, "
+                                        "dtype='float32'), dtype='float32')")
+    found = scan([write_files(tmp_path, {"nn.py": source})], only="MeanSquaredError", dtypes=F64)[0]
+    verdict, checks, text = failed_checks(found, "MeanSquaredError")
+    assert verdict == "FAIL" and "forward" in checks and "computed in float32" in text, (verdict, checks, text)
