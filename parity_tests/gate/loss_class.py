@@ -35,7 +35,8 @@ from .forward_only import ALIASES
 from .lr_backward import DINPUTS, _kept
 from .samples import seed_for
 
-FORWARDS = ("forward", "loss", "__call__", "compute", "calculate", "compute_loss")       # nano-keras's compute_loss
+FORWARDS = ("forward", "loss", "__call__", "compute", "calculate", "compute_loss",      # nano-keras's compute_loss
+            "function")                     # exclusiveAI's static function(y_true, y_pred), derivative(...)
 BACKWARDS = ("backward", "grad", "gradient", "derivative", "prime", "backward_pass", "compute_derivative")
 USER = (Exception, SystemExit, GeneratorExit)
 N, C = 5, 4
@@ -190,9 +191,9 @@ def _conventional(ref, k, cv):
     return ref
 
 
-TRUTH = ALIASES["y_true"] | {"y_onehot", "onehot", "one_hot", "y_true_onehot", "gt", "ground_truth"}
+TRUTH = ALIASES["y_true"] | {"y_onehot", "onehot", "one_hot", "y_true_onehot", "gt", "ground_truth", "y_actual"}
 PREDICTION = ALIASES["y_pred"] | {"logits", "scores", "log_probs", "logprobs", "log_probas", "z", "x", "input",
-                                  "inputs", "probabilities", "probas", "yhat", "y_prob", "proba"}
+                                  "inputs", "probabilities", "probas", "yhat", "y_prob", "proba", "y_predict"}
 
 
 def _truth_first(fn):
@@ -339,6 +340,9 @@ def _check(c, cls, names, k, p, t, ref, logits=False):
             return pt.grad.numpy()
         want_grad, total = torch_grad("sum"), "sum"
         c.add("forward", np.asarray(value, dtype=np.float64).reshape(want.shape), want)
+        single = getattr(value, "dtype", None) == np.float32 and p.dtype == np.float64
+        if single and not c.results[-1].passed:     # exclusiveAI's np.mean(..., dtype='float32')
+            add_note(c.results[-1], FLOAT32)
         ratio = None if c.results[-1].passed else constant_ratio(np.asarray(value, dtype=np.float64).reshape(-1),
                                                                   want.reshape(-1))
         if ratio is not None and _factor(ratio):
@@ -388,8 +392,13 @@ def _check(c, cls, names, k, p, t, ref, logits=False):
             return np.array([(np.mean if total == "mean" else np.sum)(np.asarray(
                 _call(getattr(cls(), names[0]), x, t.copy()), dtype=np.float64))])
         c.add("fd:grad_input", np.asarray(g), numerical_gradient(own, q, np.ones(1)))
+        if single and not c.results[-1].passed:
+            add_note(c.results[-1], FLOAT32 + " (finite differences of it measure its rounding)")
     except USER as e:                               # noqa: BLE001 -- the user's code
         c.crashed(e)
+
+
+FLOAT32 = "its loss is float32 for a float64 prediction: computed in float32"
 
 
 def _over(k):

@@ -36,8 +36,10 @@ train (a vector for a softmax; a dense layer also on a batch when it takes one):
 * the input and the output gradient unchanged.
 """
 import ast
+import functools
 import inspect
 import re
+import sys
 import textwrap
 from types import SimpleNamespace
 
@@ -138,6 +140,8 @@ def methods(cls, known=False):
         # an activation as ML-From-Scratch writes one: __call__(x) (or its first version's function(x)) and
         # gradient(x), the derivative at x
         for name in calls:
+            if any(isinstance(vars(c).get(name), staticmethod) for c in cls.__mro__[:-1]):
+                continue                            # static function(y_true, y_pred): a loss class's (exclusiveAI's)
             call = _positional(getattr(cls, name))
             for m in ("gradient", "grad", "derivative", "deriv", "prime"):
                 found = _positional(getattr(cls, m)) if callable(getattr(cls, m, None)) else None
@@ -174,6 +178,166 @@ def methods(cls, known=False):
         if len(required) == 1 and _gradient_name(names[0]) and not known and not m.endswith("_pass"):
             return fwd, m, "grads"                  # backward(grad) leaving dW, gradW... (a step() applies them)
     return None
+
+
+# ----------------------------------------------------------------- DeZero's define-by-run Function
+BY_RUN = ("_parity_forward", "_parity_backward", "grads")
+
+
+def by_run(cls):
+    """Whether ``cls`` is a define-by-run ``Function`` of "Deep Learning from Scratch 3" (DeZero): its
+    ``__call__`` (a base's) runs ``self.forward`` on the arrays of the ``Variable`` objects it is given and
+    keeps ``self.inputs``/``self.outputs`` (``self.input``/``self.output`` in the book's first steps), which
+    its ``backward(gy)`` reads; its module has the ``Variable`` class it wraps arrays in."""
+    if issubclass(cls, (torch.nn.Module, torch.autograd.Function)) or not callable(getattr(cls, "backward", None)):
+        return False
+    call = next((vars(c)["__call__"] for c in cls.__mro__[:-1] if "__call__" in vars(c)), None)
+    try:
+        src = inspect.getsource(call) if inspect.isfunction(call) else ""
+    except (OSError, TypeError):
+        return False
+    return bool(re.search(r"self\.forward\(", src) and re.search(r"self\.inputs?\s*=", src)
+                and re.search(r"self\.outputs?\s*=", src) and re.search(r"\.data\b", src)
+                and _variable_class(cls) is not None)
+
+
+def _variable_class(cls):
+    """The ``Variable`` class its ``__call__``'s module wraps arrays in, or None."""
+    call = next((vars(c)["__call__"] for c in cls.__mro__[:-1] if "__call__" in vars(c)), None)
+    found = getattr(call, "__globals__", {}).get("Variable")
+    return found if inspect.isclass(found) else None
+
+
+def _data(v):
+    """An array from what a DeZero function returns: a ``Variable``'s ``.data``, as it is otherwise."""
+    if isinstance(v, np.ndarray) or not hasattr(v, "data"):
+        return v
+    return v.data
+
+
+def _unready(variable):
+    """Why DeZero's ``Variable`` cannot be driven where its operators are missing: its module's
+    ``setup_variable()``, which ``import dezero`` runs, did not run (the package's ``__init__`` failed to
+    import), or None."""
+    mod = sys.modules.get(getattr(variable, "__module__", ""))
+    if callable(getattr(variable, "__mul__", None)) or not callable(getattr(mod, "setup_variable", None)):
+        return None
+    return (f"DeZero's Variable ({variable.__module__}) has no operators here: setup_variable(), which `import "
+            "dezero` runs, did not run (its package failed to import: see the import errors), and its "
+            "functions compute with Variables; not driven")
+
+
+def by_run_skip(fn):
+    """Why a function beside DeZero's ``Function`` classes (``sigmoid(x)`` returning ``Sigmoid()(x)``) is
+    not checked (a loss of two Variables; functions computing with Variables that have no operators), else
+    None: then it is, its Variable's ``.data`` read (``plain_results``)."""
+    space = getattr(fn, "__globals__", {})
+    found = next((v for v in list(space.values()) if inspect.isclass(v) and by_run(v)), None)
+    if found is None:
+        return None
+    if len(_required(fn) or ()) >= 2:
+        return (f"a loss function beside DeZero's Function classes ({fn.__name__}({', '.join(_required(fn))}) "
+                "returns a Variable): DeZero divides a loss's sum by len(x), the first axis, a reduction parity "
+                "scan does not check loss functions under; the Function classes it calls are checked where they "
+                "are written")
+    why = _unready(_variable_class(found))
+    if why is None:
+        return None
+    try:                                            # said only where it needs them: relu(x) runs without
+        fn(*[np.full((4, 3), 0.5) for _ in _required(fn) or ()])
+    except TypeError as e:
+        return why if why and "'Variable'" in str(e) else None
+    except USER:                                    # noqa: BLE001 -- its own check says what it raises
+        return None
+    return None
+
+
+def _needs_operators(driven, make, why):
+    """``why`` where the DeZero Function ``make()`` builds raises a TypeError of Variables on every input
+    tried (its backward computes with Variables, which have no operators here), else None."""
+    for shape in ((3, 4), (2, 3, 8, 7)):
+        try:
+            obj = _build(make, 0)
+            out = obj._parity_forward(np.random.default_rng(0).standard_normal(shape))
+            obj._parity_backward(np.ones_like(np.asarray(out, dtype=np.float64)))
+            return None
+        except TypeError as e:
+            if "'Variable'" not in str(e):
+                return None
+        except USER:                                # noqa: BLE001 -- not this shape, or its own error: checked
+            continue
+    return why
+
+
+def plain_results(fn):
+    """``fn``, or where its module holds a DeZero ``Function`` (its wrappers, ``def sigmoid(x): return
+    Sigmoid()(x)``, return a ``Variable``) ``fn`` returning the array of the ``Variable`` it returns."""
+    space = getattr(fn, "__globals__", {})
+    if not any(inspect.isclass(v) and by_run(v) for v in list(space.values())):
+        return fn
+
+    @functools.wraps(fn)
+    def plain(*args, **kwargs):
+        out = fn(*args, **kwargs)
+        return tuple(_data(v) for v in out) if isinstance(out, tuple) else _data(out)
+    return plain
+
+
+def by_run_targets(name, cls, modules=()):
+    """``([(label, kind, make, names)], skipped reason or None)`` for a DeZero ``Function``: driven as DeZero
+    drives it, ``y = f(Variable(x))`` (``.data`` read from the Variable it returns, which is kept: its
+    ``outputs`` may be weak references), then ``f.backward(gy)``, ``gy`` a ``Variable`` of its module's own
+    class where that class has operators (the book's later steps, whose backward computes with Variables),
+    else the array; the gradient is the ``.data`` of what it returns. A function of several inputs is given
+    them as the rows of one array, its gradients stacked likewise."""
+    if is_base(cls, ("forward", "backward")) or abstract(cls, ("forward", "backward"), modules):
+        return [], None                             # DeZero's Function itself
+    variable = _variable_class(cls)
+    unready = _unready(variable)
+    args = _required(cls.forward)
+    n = len(args) - 1 if args else 0
+    if n < 1 or _varargs(cls.forward):
+        return [], (f"a define-by-run Function whose forward takes ({', '.join((args or ['self'])[1:])}"
+                    f"{'*' if args is None or _varargs(cls.forward) else ''}): parity scan drives those of "
+                    "arrays, forward(x) or forward(x0, x1, ...)")
+
+    def forward(self, x):
+        xs = [x] if n == 1 else list(x) if isinstance(x, np.ndarray) and x.ndim > 1 and len(x) == n else None
+        if xs is None:
+            raise ValueError(f"{name} takes {n} inputs, given as the rows of one array: not {np.shape(x)}")
+        self._parity_y = cls.__call__(self, *(variable(np.asarray(xi)) for xi in xs))
+        y = self._parity_y
+        return _data(y[0] if isinstance(y, (tuple, list)) and len(y) == 1 else y)
+
+    def backward(self, g):
+        overloads = any(callable(getattr(variable, m, None)) for m in ("__mul__", "__rmul__"))
+        y = self._parity_y
+        gy = type(y)(g) if overloads and not isinstance(y, (tuple, list, np.ndarray)) else g
+        if unready and gy is g:                     # DeZero's own core would give it a Variable, never this array
+            gy = np.array(g, copy=True)
+        gx = cls.backward(self, gy)
+        if isinstance(gx, (tuple, list)) and len(gx) == 1:
+            gx = gx[0]
+        if n > 1 and isinstance(gx, (tuple, list)) and len(gx) == n:
+            parts = [np.asarray(_data(v), dtype=np.float64) for v in gx]
+            return np.stack(parts) if all(p.shape == parts[0].shape for p in parts) else tuple(parts)
+        return _data(gx)
+    driven = type(name, (cls,), {"_parity_forward": forward, "_parity_backward": backward,
+                                 "__module__": cls.__module__, "__qualname__": cls.__qualname__})
+    found, why = targets(name, driven, BY_RUN, [])
+    if found and unready and _needs_operators(driven, found[0][2], unready):
+        return [], f"a define-by-run Function (DeZero's): {unready}"
+    if found and n > 1:
+        try:                                        # its inputs of one shape (Add, Mul), else not so (MatMul)
+            obj = _build(found[0][2], 0)
+            out = obj._parity_forward(np.random.default_rng(0).standard_normal((n, 3, 4)))
+            obj._parity_backward(np.ones_like(np.asarray(out, dtype=np.float64)))
+        except USER as e:                           # noqa: BLE001 -- it takes inputs of other shapes
+            return [], (f"a define-by-run Function of {n} inputs ({', '.join(args[1:])}) that does not take {n} "
+                        f"arrays of one shape ({type(e).__name__}: {e}): parity scan checks those that do")
+    for _, kind, make in found:
+        make.positive = kind == "layer"             # no torch reference: its own finite differences, off 0 (Log, Div)
+    return [(label, kind, make, BY_RUN) for label, kind, make in found], why
 
 
 def namespace(cls):
@@ -489,6 +653,8 @@ def targets(name, cls, names, pairs):
         if (empty := _empty_container(found[0][2])):
             return [], (f"a container built empty ({empty} = []; Sequential().add(...) fills it): nothing to check "
                         "in it; its layers are checked where they are defined")
+        if (given := _given_container(cls, found[0][2], names)):
+            return [], (f"a container of layers (self.{given}); its layers are checked where they are written")
         return found, None
     if len(callables) != 2:
         return [], (f"a layer built from functions ({', '.join(callables)}): parity scan builds one from a "
@@ -670,6 +836,19 @@ def _empty_container(make):
     held = _attributes(obj)
     return next((k for k in CONTAINERS if isinstance(held.get(k), (list, tuple)) and not held[k]
                  and not _params(obj)), None)
+
+
+def _given_container(cls, make, names):
+    """The name of the attribute a container is given its layers in (deepscratch's ``Sequential(layers=None)``,
+    its forward looping over ``self.layers``), left None by default, or None."""
+    try:
+        obj = _build(make, 0)
+        src = inspect.getsource(getattr(cls, names[0]))
+    except (USER, OSError, TypeError):              # noqa: BLE001 -- said when it is checked
+        return None
+    held = _attributes(obj)
+    return next((k for k in CONTAINERS if k in held and held[k] is None and not _params(obj)
+                 and re.search(r"\bin\s+(reversed\()?self\." + k + r"\b", src)), None)
 
 
 def _random_init(*shape):
@@ -939,15 +1118,35 @@ def _run(obj, names, x, g=None):
     fwd = getattr(obj, names[0])
     fn = obj if _through_call(type(obj), names[0]) else fwd
     x0 = np.array(x, copy=True) if isinstance(x, np.ndarray) else x
-    out = _kept(obj, "output", lambda: fn(x, **NORM.flag(fwd)))   # a mode argument (eval=False, training=True)
+    with _seeded_default_rng():
+        out = _kept(obj, "output", lambda: fn(x, **NORM.flag(fwd)))   # a mode argument (eval=False, training=True)
     if seed() - held and isinstance(x, np.ndarray):
         # a generator it made at this forward from the OS's entropy (neuralnetlib's Dropout._get_rng()):
         # seeded now, and the forward run again with it, so that every run draws the same mask
         x[...] = x0
-        out = _kept(obj, "output", lambda: fn(x, **NORM.flag(fwd)))
+        with _seeded_default_rng():
+            out = _kept(obj, "output", lambda: fn(x, **NORM.flag(fwd)))
     if g is None:
         return out
     return out, _backward(obj, names, x, g)
+
+
+class _seeded_default_rng:
+    """While a forward runs, ``np.random.default_rng()`` called without a seed (netweaver's LayerDropout draws
+    its mask from a fresh one at each forward) gives a generator seeded with ``FORWARD_SEED``: every run of
+    the forward draws the same mask, so finite differences of it measure its gradient."""
+
+    def __enter__(self):
+        self.real = real = np.random.default_rng
+
+        def default_rng(seed=None, *args, **kwargs):
+            return real(FORWARD_SEED if seed is None else seed, *args, **kwargs)
+        np.random.default_rng = default_rng
+        return self
+
+    def __exit__(self, *exc):
+        np.random.default_rng = self.real
+        return False
 
 
 def _through_call(cls, fwd):
@@ -1120,12 +1319,16 @@ def _pick(make, names, shapes, seed, rng):
     raise forwarded or first
 
 
-def _reads(obj, names, x, k, v, out, rng):
+def _reads(obj, names, x, k, v, out, rng, built=()):
     """Whether its forward reads the array ``k`` (a weight), not only keeps it (a momentum buffer): a
     random change of it (not a uniform one, which a bias before a softmax would not show) moves the output."""
     try:
-        _set(obj, k, v + rng.standard_normal(v.shape))
+        given = v + rng.standard_normal(v.shape)
+        _set(obj, k, given)
         moved = np.asarray(_run(obj, names, x.copy()))
+        now = _params(obj).get(k)
+        if k not in built and (not isinstance(now, np.ndarray) or not _same(now, given)):
+            return False                            # what its forward overwrites (a kept input, a mask, its output)
         return moved.shape != out.shape or not np.array_equal(moved, out, equal_nan=True)
     except USER:
         return True
@@ -1147,7 +1350,7 @@ def _weights(probe, names, x, arrays, built, out, rng):
             for k in flat:
                 _set(probe, k, arrays[k].copy())
     now = _params(probe)
-    return {k: v for k, v in arrays.items() if _reads(probe, names, x, k, now.get(k, v), out, rng)}
+    return {k: v for k, v in arrays.items() if _reads(probe, names, x, k, now.get(k, v), out, rng, built)}
 
 
 def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None, cv=None):
@@ -1163,6 +1366,8 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None, 
     c.meta["shape"] = shape
     z = rng.standard_normal(shape)
     x = z if size == 1.0 else size * z if isinstance(size, Wide) else np.sign(z) * (size + 30.0 * np.abs(z))
+    if getattr(make, "positive", False):
+        x = 0.5 + np.abs(x)                         # a DeZero Function checked by finite differences alone
     obj = _build(make, seed)
     built = set(_params(obj))                       # before any forward: no cached input or output among them
     x_in = x.copy()
@@ -1253,6 +1458,13 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None, 
         return
     after = {k: np.array(_params(obj).get(k), dtype=np.float64, copy=True) for k in arrays}
     grads, source = _gradients(obj, names, weights, arrays, after, attrs_before)
+    said = None
+    elsewhere = {k: a for k in weights if source == "attrs" and (a := _filled_elsewhere(obj, k, attrs_before))}
+    if elsewhere:
+        # nerva's SReLUActivation: x beside a Dx that its SReLULayer fills (self.act.Dx[:] = ...), never this class
+        weights = {k: v for k, v in weights.items() if k not in elsewhere}
+        said = "; ".join(f"{k} not checked: no method of it writes {a} (the layer holding it fills it?)"
+                           for k, a in elsewhere.items())
     if dx is None and not weights:
         c.fail("grad_input", f"{names[1]} returned None: no input gradient")
         return
@@ -1305,9 +1517,13 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None, 
     # in float32 they would measure rounding)
     obj = pristine
     fd = c.meta["dtype"] == "float64" and not computes32
-    if dx is not None and fd:
+    again = fd and _repeatable(obj, names, x)
+    if fd and not again:                            # a mask from a generator it makes unseeded (not default_rng())
+        said = (said + "; " if said else "") + ("finite differences not taken: two forwards of one input differ "
+                                                "(a random draw parity scan cannot seed)")
+    if dx is not None and again:
         c.add("fd:grad_input", dx, _fd(lambda xx: _run(obj, names, xx), x, g))
-    for k, v in weights.items() if fd else ():
+    for k, v in weights.items() if again else ():
         def f(p, k=k):
             _set(obj, k, p)
             return _run(obj, names, x.copy())
@@ -1352,9 +1568,22 @@ def _check_one(c, kind, make, names, rng, seed, size, sparse=False, batch=None, 
         DROPOUT.check(c, make, names, x, out, _scalars(obj), cv or {})
     if kind == "batchnorm" and eps is not None and size == 1.0 and not sparse and batch is None:
         NORM.check_state(c, make, names, shape, weights, _scalars(obj), eps, cv, np.random.default_rng(seed + 1))
+    for r in c.results[:1] if said else ():
+        r.extra["says"] = said
     if not any(r.check.startswith(("forward", "grad", "fd:")) for r in c.results):
         c.fail("checks", "nothing could be compared: torch has no reference for this layer, and its float32 "
                          "arithmetic rules out finite differences; not a pass")
+
+
+def _repeatable(obj, names, x):
+    """Whether two forwards of ``x`` give the same output (to 1e-12): finite differences of it mean
+    something."""
+    try:
+        a = np.asarray(_run(obj, names, x.copy()), dtype=np.float64)
+        b = np.asarray(_run(obj, names, x.copy()), dtype=np.float64)
+    except (USER, TypeError, ValueError):           # noqa: BLE001 -- its finite differences say what it raises
+        return True
+    return a.shape == b.shape and np.allclose(a, b, rtol=1e-12, atol=0, equal_nan=True)
 
 
 def _names_float32(obj, names):
@@ -1442,6 +1671,28 @@ def _float_attrs(obj):
     return {k: np.array(v, copy=True) for k, v in found.items()}
 
 
+def _filled_elsewhere(obj, k, attrs_before):
+    """The attribute named as the gradient of the weight ``k`` (``Dx`` beside ``x``) where its backward left
+    it as it was and no method of its class but the constructor assigns it, else None."""
+    attrs = _float_attrs(obj)
+    by_name = {a.lower(): a for a in attrs}
+    hit = next((by_name[c] for c in _grad_names(k) if c in by_name), None)
+    if hit is None or "." in hit or "[" in hit or not _same(attrs[hit], attrs_before.get(hit)):
+        return None
+    write = re.compile(r"self\." + re.escape(hit) + r"\s*(\[[^\]]*\])?\s*[-+*/@]?=(?!=)")
+    for c in type(obj).__mro__[:-1]:
+        for name, fn in vars(c).items():
+            fn = getattr(fn, "__func__", fn)
+            if name == "__init__" or not inspect.isfunction(fn):
+                continue
+            try:
+                if write.search(inspect.getsource(fn)):
+                    return None
+            except (OSError, TypeError):
+                return None
+    return hit
+
+
 def _grad_names(k):
     """Where a backward may leave the gradient of the weight at path ``k``, lower case: ``dW``,
     ``grad_W``, ``W_grad``, ``dLdW``... beside it (``layers[0].dLdW`` for ``layers[0].W``)."""
@@ -1468,6 +1719,8 @@ def _gradients(obj, names, weights, before, after, attrs_before):
             pick = held if isinstance(held, dict) else dict(enumerate(held))
             if all(k in pick for k in weights):
                 return {k: pick[k] for k in weights}, "dict"
+            if (keyed := _dict_keys(obj, weights, pick)):
+                return {k: pick[keyed[k]] for k in weights}, "dict"
     attrs = _float_attrs(obj)
     found = {}
     by_name = {a.lower(): a for a in attrs}
@@ -1486,6 +1739,28 @@ def _gradients(obj, names, weights, before, after, attrs_before):
         return found, ("none: its backward neither updated it nor left its gradient (as d<name>, grad_<name>, "
                        "<name>_grad, or in self.grads)")
     return found, "attrs"
+
+
+# what a gradient dict's keys call a weight and a bias (miniMLP's grads = {'dW': dgamma, 'db': dbeta})
+ROLE = {"w": ("w", "weight", "weights", "kernel", "gamma", "scale"), "b": ("b", "bias", "biases", "beta", "shift")}
+
+
+def _dict_keys(obj, weights, pick):
+    """``{weight: its key in the gradient dict pick}`` where each weight, under its name or another name of
+    the same array (miniMLP's BatchNormalization: ``self.weights, self.biases = self.gamma, self.beta``),
+    has one key ``d<name>`` (or ``dW``/``db`` by its role) holding an array of its shape, else None."""
+    held = _attributes(obj)
+    found = {}
+    for k in weights:
+        names = {str(k)} | {a for a, v in held.items() if isinstance(held.get(k), np.ndarray) and v is held.get(k)}
+        want = {n.lower() for n in names} | {"d" + n.lower() for n in names} | {"grad_" + n.lower() for n in names}
+        want |= {"d" + r for r, group in ROLE.items() if {n.lower() for n in names} & set(group)}
+        hits = [key for key in pick if isinstance(key, str) and key.lower() in want
+                and np.shape(pick[key]) == np.shape(weights[k])]
+        if len(hits) != 1:
+            return None
+        found[k] = hits[0]
+    return found if len(set(found.values())) == len(found) else None
 
 
 def _close(got, want):

@@ -435,8 +435,10 @@ def discover(modules, style="auto", only=None):
                 if FO.on_tensors(obj):
                     skipped.append((name, "written for torch tensors (it calls torch; d2l's PyTorch edition), "
                                           "not NumPy arrays: parity scan checks NumPy code"))
+                elif why := LRB.by_run_skip(obj):
+                    skipped.append((name, why))
                 elif FO.takes(key, obj):
-                    targets.append(Target(name, key, "d2l", obj, where))
+                    targets.append(Target(name, key, "d2l", LRB.plain_results(obj), where))    # DeZero's: .data
                 else:
                     who = "the Deep Learning Specialization's" if key in FO.COURSERA - {"relu", "sigmoid"} else \
                         "an activation's derivative," if key in FO.EITHER_FORM else "d2l's"
@@ -454,6 +456,12 @@ def discover(modules, style="auto", only=None):
                     skipped.append((name, why))
                 else:
                     targets.append(Target(name, "network", "nielsen", (obj, dict(vars(mod))), where))
+            elif inspect.isclass(obj) and style in OBJECTS and LRB.by_run(obj):
+                # "Deep Learning from Scratch 3" (DeZero)'s Function: y = f(x) keeps self.inputs, f.backward(gy)
+                found, why = LRB.by_run_targets(name, obj, modules)
+                targets.extend(Target(label, kind, "lr_backward", (make, how), where) for label, kind, make, how in found)
+                if why:
+                    skipped.append((name, why))
             elif inspect.isclass(obj) and style in OBJECTS and (names := LRB.namespace(obj)):
                 # a namespace of functions, its methods called on the class (neowise's Tanh.forward(x))
                 found, why = LRB.namespace_target(name, obj, names)
