@@ -1,6 +1,6 @@
-"""``parity scan`` on the object forms triage 13 found read wrongly in outside code (PyPI packages and a
-book, a reduced copy of each in ``/tmp/triage13/repro``): each correct form passes (or is said to follow
-its convention), and a bug seeded beside it fails at its component and check."""
+"""``parity scan`` on the object forms a thirteenth triage found read wrongly in outside code (PyPI
+packages and a book, each reduced to the form here): each correct form passes (or is said to follow its
+convention), and a bug seeded beside it fails at its component and check."""
 import pytest
 
 from parity_tests.gate.scan import format_outcomes, scan
@@ -578,3 +578,50 @@ def test_a_forward_that_is_not_repeatable_is_said_without_finite_differences(tmp
     line = format_outcomes(found, skipped, quiet=True)[0]
     assert "PASS (finite differences not taken: two forwards of one input differ" in line, line
     assert not any(r.check.startswith("fd:") for o in found for r in o.report.results)
+
+
+# kerasN's BatchNormalization: gamma and beta made in build(input_shape), Keras's shape with the batch first
+KERAS_BN = '''import numpy as np
+
+
+class BatchNormalization:
+    def __init__(self, epsilon=1e-5, momentum=0.9):
+        self.epsilon, self.momentum = epsilon, momentum
+        self.gamma = self.beta = None
+
+    def build(self, input_shape):
+        if len(input_shape) not in (2, 4):
+            raise ValueError(f"Unexpected input shape: {input_shape}")
+        self.gamma = np.ones(input_shape[-1])
+        self.beta = np.zeros(input_shape[-1])
+
+    def forward(self, inputs, training=True):
+        mean = np.mean(inputs, axis=0)
+        var = np.var(inputs, axis=0) + self.epsilon
+        x_norm = (inputs - mean) / np.sqrt(var)
+        self.cache = (inputs, mean, var, x_norm)
+        return self.gamma * x_norm + self.beta
+
+    def backward(self, grad, learning_rate):
+        inputs, mean, var, x_norm = self.cache
+        N = grad.shape[0]
+        dgamma = np.sum(grad * x_norm, axis=0)
+        dbeta = np.sum(grad, axis=0)
+        dx_norm = grad * self.gamma
+        dvar = np.sum(dx_norm * (inputs - mean) * -0.5 * np.power(var, -1.5), axis=0)
+        dmean = np.sum(dx_norm * -1 / np.sqrt(var), axis=0) + dvar * np.mean(-2 * (inputs - mean), axis=0)
+        dx = dx_norm / np.sqrt(var) + dvar * 2 * (inputs - mean) / N + dmean / N
+        self.gamma -= learning_rate * dgamma
+        self.beta -= learning_rate * dbeta
+        return dx
+'''
+
+
+def test_a_keras_layer_is_built_with_the_batch_first_shape(tmp_path):
+    outcomes, _ = scan([write_files(tmp_path, {"bn.py": KERAS_BN})], dtypes=F64)
+    assert verdicts(outcomes) == {"BatchNormalization": ("PASS", {})}
+    (tmp_path / "b").mkdir()
+    bug = KERAS_BN.replace("dgamma = np.sum(grad * x_norm, axis=0)", "dgamma = np.sum(grad, axis=0)")
+    outcomes, _ = scan([write_files(tmp_path / "b", {"bn.py": bug})], dtypes=F64)
+    verdict, checks, _ = failed_checks(outcomes, "BatchNormalization")
+    assert verdict == "FAIL" and any(c.startswith(("grad_param", "fd:")) for c in checks)
