@@ -149,10 +149,11 @@ def not_real(arr):
 
 
 def cast_back(arr, dtype):
-    """``dtype=promotes``: a real floating result cast back to the input's ``dtype`` (only the numbers
-    judged); anything else (complex, objects) kept as it is, for the comparison to refuse."""
+    """``dtype=promotes``: a result of real numbers (float64 for float32 input, or integers: a derivative
+    ``np.where(x > 0, 1, 0)``) cast back to the input's ``dtype`` (only the numbers judged); anything
+    else (complex, objects) kept as it is, for the comparison to refuse."""
     a = np.asarray(arr)
-    return a.astype(dtype, copy=False) if a.dtype.kind == "f" else a
+    return a.astype(dtype, copy=False) if a.dtype.kind in "fiub" else a
 
 
 def at_kink(result, x, got, want, dout, tol):
