@@ -241,6 +241,16 @@ def _quiet(name, when, notes):
                             f"(the first: {lines[0][:80]!r})"))
 
 
+def _own(space, value, was=None):
+    """Whether ``value``, found in NumPy's or torch's namespace ``space`` in place of ``was``, is the
+    library's own doing (torch rebinds ``torch.manual_seed`` to a wrapped one at its first optimizer),
+    not the user's: the library's, and the same name (``torch.relu = torch.sigmoid`` is the user's)."""
+    mine = getattr(space, "__module__", None) if isinstance(space, type) else space.__name__
+    home = getattr(value, "__module__", None) or ""
+    same = was is None or getattr(value, "__name__", None) == getattr(was, "__name__", None)
+    return value is not None and same and home.split(".")[0] == (mine or "").split(".")[0]
+
+
 def _restore_numpy(saved, path, skipped, when="imported"):
     """A file that replaces NumPy's own functions when imported (``nnfs.init()`` swaps np.dot,
     np.zeros, np.eye and np.random.randn for float32-forcing ones), or torch's (the references), would
@@ -252,11 +262,11 @@ def _restore_numpy(saved, path, skipped, when="imported"):
         if isinstance(space, str):
             continue
         for k, v in before.items():
-            if vars(space).get(k) is not v:
+            if vars(space).get(k) is not v and not _own(space, vars(space).get(k), v):
                 setattr(space, k, v)
                 replaced.append(f"{space.__name__}.{k}")
         if isinstance(space, type):                 # Tensor.relu = ...: a method set on the class shadows the C one
-            for k in [k for k in vars(space) if k not in before]:
+            for k in [k for k in vars(space) if k not in before and not _own(space, vars(space)[k])]:
                 delattr(space, k)
                 replaced.append(f"{space.__name__}.{k}")
     if replaced:

@@ -69,6 +69,24 @@ PATCH = ("import torch\n\n\ndef _patch():\n    torch.relu = lambda x, *a, **k: x
          "    torch.nn.functional.relu = lambda x, *a, **k: x * 1\n    return 0\n\n\n")
 
 
+def test_torchs_own_rebinding_is_not_taken_for_the_users(tmp_path):
+    """torch rebinds torch.manual_seed at its first optimizer: no note; one torch function put in place of
+    another is the user's."""
+    from parity_tests.gate.scan import _own
+
+    def manual_seed(seed):                          # what torch puts in place of its own: same name, torch's
+        return seed
+    manual_seed.__module__ = "torch._dynamo.eval_frame"
+    assert _own(torch, manual_seed, torch.random.manual_seed)
+    assert not _own(torch, lambda x: x, torch.relu) and not _own(torch, torch.sigmoid, torch.relu)
+    swap = PATCH.replace("lambda x, *a, **k: x * 1\n    torch.nn", "torch.sigmoid\n    torch.nn") + (
+        "def relu_forward(x, _unused=_patch()):\n    return np.maximum(0, x), x\n\n\n"
+        "def relu_backward(dout, cache):\n    return dout * (cache > 0)\n\n\nimport numpy as np\n")
+    outcomes, skipped = scan([_write(tmp_path / "b", {"m.py": swap})])
+    assert _verdicts(outcomes) == {"relu_forward": "PASS"}
+    assert any("replaced torch.nn.functional.relu, torch.relu when imported" in why for _, why in skipped), skipped
+
+
 def test_a_file_swapping_torchs_functions_changes_no_reference(tmp_path):
     identity = PATCH + ("def relu_forward(x, _unused=_patch()):\n    return x.copy(), x\n\n\n"
                         "def relu_backward(dout, cache):\n    return dout.copy()\n")
