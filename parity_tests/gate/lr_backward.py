@@ -732,7 +732,8 @@ def _made_ready(obj):
     build = getattr(obj, "build", None)
     if callable(build) and not inspect.isclass(build) and getattr(obj, "input_size", None) is None \
             and getattr(obj, "input_shape", None) is None and len(_required(build) or [None, None]) == 1:
-        for size in (D, (D,), (None, D), (N, D)):   # Keras's input_shape has the batch first (kerasN's)
+        # Keras's input_shape has the batch first (kerasN's), and a convolution's is (N, H, W, C)
+        for size in (D, (D,), (None, D), (N, D), (None, 8, 7, OTHER["in_channels"])):
             try:
                 build(size)
                 break

@@ -625,3 +625,62 @@ def test_a_keras_layer_is_built_with_the_batch_first_shape(tmp_path):
     outcomes, _ = scan([write_files(tmp_path / "b", {"bn.py": bug})], dtypes=F64)
     verdict, checks, _ = failed_checks(outcomes, "BatchNormalization")
     assert verdict == "FAIL" and any(c.startswith(("grad_param", "fd:")) for c in checks)
+
+
+# kerasN's Conv2D: kernels (kh, kw, C, F) made in build(input_shape), which wants (N, H, W, C)
+KERAS_CONV = '''import numpy as np
+
+
+class Conv2D:
+    def __init__(self, filters, kernel_size, padding='valid'):
+        self.filters = filters
+        self.kernel_size = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+        self.pad = self.kernel_size[0] // 2 if padding == 'same' else 0
+        self.kernels = self.bias = None
+
+    def build(self, input_shape):
+        if len(input_shape) != 4:
+            raise ValueError("Conv2D needs a 4-D (N, H, W, C) input, got %s" % (input_shape,))
+        kh, kw = self.kernel_size
+        limit = np.sqrt(6 / (input_shape[-1] * kh * kw + self.filters))
+        self.kernels = np.random.uniform(-limit, limit, (kh, kw, input_shape[-1], self.filters))
+        self.bias = np.zeros(self.filters)
+
+    def forward(self, x):
+        p = self.pad
+        self.xp = np.pad(x, ((0, 0), (p, p), (p, p), (0, 0)))
+        kh, kw = self.kernel_size
+        N, H, W, C = self.xp.shape
+        Ho, Wo = H - kh + 1, W - kw + 1
+        out = np.zeros((N, Ho, Wo, self.filters))
+        for i in range(Ho):
+            for j in range(Wo):
+                out[:, i, j, :] = np.tensordot(self.xp[:, i:i + kh, j:j + kw, :], self.kernels, axes=3)
+        return out + self.bias
+
+    def backward(self, grad, learning_rate):
+        kh, kw = self.kernel_size
+        dxp = np.zeros_like(self.xp)
+        dk = np.zeros_like(self.kernels)
+        for i in range(grad.shape[1]):
+            for j in range(grad.shape[2]):
+                dk += np.tensordot(self.xp[:, i:i + kh, j:j + kw, :], grad[:, i, j, :], axes=([0], [0]))
+                dxp[:, i:i + kh, j:j + kw, :] += np.tensordot(grad[:, i, j, :], self.kernels, axes=([1], [3]))
+        self.kernels -= learning_rate * dk
+        self.bias -= learning_rate * grad.sum(axis=(0, 1, 2))
+        p = self.pad
+        return dxp[:, p:dxp.shape[1] - p, p:dxp.shape[2] - p, :]
+'''
+
+
+@pytest.mark.parametrize("old, new", [
+    ("dk += np.tensordot(", "dk = np.tensordot("),                         # the windows' sum lost
+    ("return out + self.bias", "return out - self.bias"),
+])
+def test_a_keras_convolution_is_built_for_images_channels_last(tmp_path, old, new):
+    outcomes, _ = scan([write_files(tmp_path, {"conv.py": KERAS_CONV})], dtypes=F64)
+    assert verdicts(outcomes) == {"Conv2D": ("PASS", {}), "Conv2D(padding='same')": ("PASS", {})}
+    assert old in KERAS_CONV
+    (tmp_path / "b").mkdir()
+    outcomes, _ = scan([write_files(tmp_path / "b", {"conv.py": KERAS_CONV.replace(old, new)})], dtypes=F64)
+    assert {o.verdict for o in outcomes} == {"FAIL"}
