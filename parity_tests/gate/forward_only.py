@@ -406,15 +406,7 @@ def check(fn, name, dtypes=("float64", "float32"), conventions=None, seed=0, lab
     cv = conventions or {}
     report = Report()
     if name in EITHER_FORM:                         # sigmoid_derivative(x): at x, or of the output
-        act = name.split("_")[0]
-        for sample, spec, reference in FUNCTIONS[EITHER_FORM[name]]:
-            for dtype in map(np.dtype, dtypes):
-                s = seed_for(seed, EITHER_FORM[name], sample)
-                x = next(iter(spec.values()))(np.random.default_rng(s)).astype(dtype)
-                c = _Checks(None, component=label or name, dtype=dtype.name, sample=sample, shape=x.shape, seed=s)
-                _derivative_branch(c, fn, act, None, x, reference(x).numpy(), dtype, cv, label=label or name)
-                report.extend(c.report())
-        return report
+        return _derivatives(fn, name.split("_")[0], None, dtypes, cv, seed, label or name)
     arity = len(arguments(fn))
     for sample, spec, reference in FUNCTIONS[name]:
         left_out = list(spec)[arity:]
@@ -432,14 +424,21 @@ def check(fn, name, dtypes=("float64", "float32"), conventions=None, seed=0, lab
             report.extend(c.report())
     flag = derivative_flag(name, fn)
     if flag:                                        # its other branch: the derivative, at x or of the output
-        for sample, spec, reference in FUNCTIONS[f"{name}_prime"]:
-            for dtype in map(np.dtype, dtypes):
-                s = seed_for(seed, f"{name}_prime", sample)
-                rng = np.random.default_rng(s)
-                x = next(iter(spec.values()))(rng).astype(dtype)
-                c = _Checks(None, component=label or name, dtype=dtype.name, sample=sample, shape=x.shape, seed=s)
-                _derivative_branch(c, fn, name, flag, x, reference(x).numpy(), dtype, cv)
-                report.extend(c.report())
+        report.extend(_derivatives(fn, name, flag, dtypes, cv, seed, label or name))
+    return report
+
+
+def _derivatives(fn, act, flag, dtypes, cv, seed, label):
+    """A ``Report`` of ``fn`` as the derivative of the activation ``act`` on the samples of ``act``'s
+    ``_prime`` entry: ``fn(x, flag=True)``, or ``fn(x)`` where ``flag`` is None (``sigmoid_derivative``)."""
+    report = Report()
+    for sample, spec, reference in FUNCTIONS[f"{act}_prime"]:
+        for dtype in map(np.dtype, dtypes):
+            s = seed_for(seed, f"{act}_prime", sample)
+            x = next(iter(spec.values()))(np.random.default_rng(s)).astype(dtype)
+            c = _Checks(None, component=label, dtype=dtype.name, sample=sample, shape=x.shape, seed=s)
+            _derivative_branch(c, fn, act, flag, x, reference(x).numpy(), dtype, cv, label=label)
+            report.extend(c.report())
     return report
 
 
